@@ -1,0 +1,757 @@
+"""The `recouvre` command. Each command is a thin layer over a service (no SQL here).
+
+Errors go to stderr with a non-zero exit; JSON goes to stdout alone; every command that
+depends on the clock takes `--now`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from .domain.codes import label
+from .domain.dates import DateError, parse_date, parse_datetime, parse_now
+from .domain.money import AmountError, format_eur, parse_amount
+from .importers.reader import ImportRejected
+from .settings import ConfigError, default_db_path, load_settings
+from .store.db import Store, StoreError, open_db
+
+EXIT_ERROR = 1
+
+
+class Ctx:
+    def __init__(self, db: Path, config: Path | None) -> None:
+        self.db_path = db
+        self.config_path = config
+        self._settings = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def store(self, *, create: bool = False) -> Store:
+        return open_db(self.db_path, create=create)
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    click.echo(f"erreur : {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the domain's exceptions into a clear message on stderr and exit 1."""
+    from .services.agents import AgentError
+    from .services.outcome import OutcomeError
+    from .services.promise_tracking import PromiseError
+    from .services.refresh import JobBusy
+    from .services.work_queue import QueueError
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ImportRejected as exc:
+            for w in exc.warnings:
+                click.echo(f"avertissement : {w}", err=True)
+            for issue in exc.issues:
+                click.echo(str(issue), err=True)
+            fail(f"fichier rejeté ({len(exc.issues)} erreur(s)) ; la base n'a pas été modifiée")
+        except OutcomeError as exc:
+            for f, m in exc.errors:
+                click.echo(f"{f}: {m}" if f else m, err=True)
+            fail("issue non enregistrée ; rien n'a été modifié")
+        except (
+            StoreError,
+            ConfigError,
+            AgentError,
+            JobBusy,
+            QueueError,
+            DateError,
+            AmountError,
+        ) as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+NOW_OPTION = click.option(
+    "--now",
+    "now_text",
+    metavar="ISO-DATETIME",
+    help="Horloge figée (ex. 2026-11-23T10:00, heure de Paris sans décalage).",
+)
+
+
+def _now(now_text: str | None) -> datetime:
+    return parse_now(now_text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Base SQLite (défaut : RECOUVRE_DB, sinon le dossier de données utilisateur).",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier de configuration TOML (défaut : RECOUVRE_CONFIG, sinon ~/.config/recouvre/config.toml).",
+)
+@click.version_option(package_name="recouvre-tui")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None, config: Path | None) -> None:
+    """recouvre — poste de travail d'une équipe de recouvrement amiable."""
+    ctx.obj = Ctx(db or default_db_path(), config)
+
+
+# --- init / demo / tui ------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Remplir la base avec le portefeuille de démonstration.")
+@click.option("--force", is_flag=True, help="Avec --demo : remplacer une base existante.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
+    """Créer la base (schéma à jour) ; --demo la remplit avec des données de démonstration."""
+    now = _now(now_text)
+    if demo:
+        from .services.demo_seed import seed_demo
+
+        stats = seed_demo(obj.db_path, now=now, settings=obj.settings, force=force)
+        click.echo(f"base de démonstration prête : {obj.db_path}")
+        for k, v in stats.items():
+            click.echo(f"  {k:<10} {v}")
+        return
+    store = obj.store(create=True)
+    store.close()
+    click.echo(f"base prête : {obj.db_path}")
+
+
+@main.command()
+@NOW_OPTION
+@click.pass_context
+@handle_errors
+def demo(ctx: click.Context, now_text: str | None) -> None:
+    """Préparer la base de démonstration et ouvrir l'interface en tant qu'agent « demo »."""
+    from .services.demo_seed import DEMO_AGENT, demo_db_path, ensure_demo
+
+    obj: Ctx = ctx.obj
+    explicit_db = ctx.parent is not None and ctx.parent.params.get("db") is not None
+    path = obj.db_path if explicit_db or os.environ.get("RECOUVRE_DB") else demo_db_path()
+    now = _now(now_text)
+    click.echo(f"préparation de la base de démonstration ({path})…", err=True)
+    ensure_demo(path, now=now, settings=obj.settings)
+    obj.db_path = path
+    _run_tui(obj, DEMO_AGENT, now_text)
+
+
+@main.command()
+@click.option("--agent", "login", required=True, help="Identifiant de l'agent.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def tui(obj: Ctx, login: str, now_text: str | None) -> None:
+    """Ouvrir l'interface plein écran de l'agent (commande forcée des sessions SSH)."""
+    _run_tui(obj, login, now_text)
+
+
+def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
+    from .services.agents import require_agent
+    from .tui.app import run_app
+
+    store = obj.store()
+    agent = require_agent(store, login)
+    run_app(
+        store, agent, settings=obj.settings, frozen_now=parse_now(now_text) if now_text else None
+    )
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument(
+    "kind", type=click.Choice(["debtors", "invoices", "payments", "events", "promises", "fec"])
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Dire ce qui changerait, sans rien écrire.")
+@click.option(
+    "--actor",
+    default=None,
+    help="Auteur inscrit au journal d'audit (défaut : l'utilisateur système).",
+)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def import_(
+    obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, now_text: str | None
+) -> None:
+    """Importer un fichier (CSV ou FEC) ; tout ou rien, idempotent."""
+    from .services.importing import import_file
+
+    store = obj.store()
+    now = _now(now_text)
+    with _progress(file) as progress:
+        result = import_file(
+            store,
+            kind,
+            file,
+            now=now,
+            actor=actor or _system_user(),
+            settings=obj.settings,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    for w in result.warnings:
+        click.echo(f"avertissement : {w}", err=True)
+    verb = "changerait" if dry_run else "importé"
+    click.echo(
+        f"{result.file} ({kind}) : {result.rows} lignes — {result.inserted} ajout(s), "
+        f"{result.updated} mise(s) à jour, {result.unchanged} inchangée(s)"
+        + (" [simulation : rien n'a été écrit]" if dry_run else "")
+    )
+    if dry_run and result.examples:
+        click.echo(f"ce qui {verb} :")
+        for e in result.examples:
+            click.echo(f"  {e}")
+
+
+@contextmanager
+def _progress(file: Path) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress display with rows/s on a TTY for files over 5 MB; nothing otherwise."""
+    try:
+        big = file.stat().st_size > 5_000_000
+    except OSError:
+        big = False
+    if not (big and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
+    ) as p:
+        task = p.add_task(f"import de {file.name}", total=None)
+
+        def update(phase: str, done: int, total: int) -> None:
+            p.update(task, description=f"import de {file.name} : {phase}")
+
+        yield update
+
+
+def _system_user() -> str:
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:
+        return "cli"
+
+
+# --- agents / ssh ---------------------------------------------------------------------------
+
+
+@main.group()
+def agents() -> None:
+    """Gérer les agents et responsables d'équipe."""
+
+
+@agents.command("add")
+@click.argument("login")
+@click.option("--name", required=True, help="Nom affiché.")
+@click.option("--role", type=click.Choice(["agent", "lead"]), default="agent", show_default=True)
+@click.option("--team", default=None, help="Équipe.")
+@click.option(
+    "--ssh-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier de clé publique.",
+)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_add(
+    obj: Ctx,
+    login: str,
+    name: str,
+    role: str,
+    team: str | None,
+    ssh_key: Path | None,
+    now_text: str | None,
+) -> None:
+    """Ajouter (ou mettre à jour) un agent, avec sa clé SSH."""
+    from .services.agents import add_agent
+
+    created, keys = add_agent(
+        obj.store(create=True),
+        login=login,
+        name=name,
+        role=role,
+        team=team,
+        ssh_key_file=ssh_key,
+        actor=_system_user(),
+        now=_now(now_text),
+    )
+    click.echo(
+        f"agent {login} {'créé' if created else 'mis à jour'}"
+        + (f", {keys} clé(s) ajoutée(s)" if keys else "")
+    )
+
+
+@agents.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+@handle_errors
+def agents_list(obj: Ctx, fmt: str) -> None:
+    """Lister les agents."""
+    from .services.agents import list_agents
+
+    rows = list_agents(obj.store())
+    if fmt == "json":
+        _json(
+            [
+                {
+                    "login": a.login,
+                    "name": a.name,
+                    "role": a.role,
+                    "team": a.team,
+                    "active": a.active,
+                }
+                for a in rows
+            ]
+        )
+        return
+    _table(
+        ["identifiant", "nom", "rôle", "équipe", "actif"],
+        [
+            [a.login, a.name, label(a.role), a.team or "", "oui" if a.active else "non"]
+            for a in rows
+        ],
+    )
+
+
+@main.group()
+def ssh() -> None:
+    """Accès SSH des agents."""
+
+
+@ssh.command("authorized-keys")
+@click.option(
+    "--install",
+    is_flag=True,
+    help="Écrire ~/.ssh/authorized_keys du compte de service (atomique, 0600).",
+)
+@click.option(
+    "--file",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Avec --install : fichier cible.",
+)
+@click.option(
+    "--command",
+    "program",
+    default=None,
+    help="Chemin de recouvre à forcer (défaut : ce programme).",
+)
+@click.pass_obj
+@handle_errors
+def ssh_authorized_keys(obj: Ctx, install: bool, target: Path | None, program: str | None) -> None:
+    """Afficher les lignes authorized_keys (commande forcée, restrict, pty)."""
+    from .services.ssh_access import authorized_keys_lines, install_authorized_keys
+
+    lines = authorized_keys_lines(obj.store(), db_path=obj.db_path, program=program)
+    if install:
+        path = install_authorized_keys(lines, target)
+        click.echo(f"{len(lines)} clé(s) écrite(s) dans {path}", err=True)
+        return
+    for line in lines:
+        click.echo(line)
+
+
+# --- queue / next / outcome / refresh -----------------------------------------------------------
+
+
+def _agent(store: Store, login: str):
+    from .services.agents import require_agent
+
+    return require_agent(store, login)
+
+
+@main.command()
+@click.option("--agent", "login", required=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option(
+    "--include-blocked", is_flag=True, help="Montrer aussi les débiteurs bloqués et pourquoi."
+)
+@click.option("--segment", type=click.Choice(["B2B", "B2C"]), default=None)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def queue(
+    obj: Ctx,
+    login: str,
+    limit: int,
+    include_blocked: bool,
+    segment: str | None,
+    fmt: str,
+    now_text: str | None,
+) -> None:
+    """La file de l'agent, par ordre de priorité, avec le « pourquoi »."""
+    from .services.work_queue import QueueFilter, list_queue
+
+    store = obj.store()
+    agent = _agent(store, login)
+    entries = list_queue(
+        store,
+        agent,
+        now=_now(now_text),
+        settings=obj.settings,
+        limit=limit,
+        include_blocked=include_blocked,
+        flt=QueueFilter(segment=segment) if segment else None,
+    )
+    if fmt == "json":
+        _json([e.to_json() for e in entries])
+        return
+    _table(
+        ["débiteur", "nom", "seg.", "solde", "retard", "heure locale", "score", "statut"],
+        [
+            [
+                e.debtor_ref,
+                e.name[:28],
+                e.segment,
+                format_eur(e.balance_cents),
+                f"{e.days_past_due} j",
+                f"{e.local_time:%H:%M} {e.area_label if e.area_label != 'France métropolitaine' else ''}".strip(),
+                f"{e.score:.1f}",
+                e.status[:60],
+            ]
+            for e in entries
+        ],
+        right={3, 4, 6},
+    )
+
+
+@main.command("next")
+@click.option("--agent", "login", required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def next_(obj: Ctx, login: str, fmt: str, now_text: str | None) -> None:
+    """Prendre le dossier suivant (réservé à l'agent pour la durée du bail)."""
+    from .services.work_queue import take_next
+
+    store = obj.store()
+    entry = take_next(store, _agent(store, login), now=_now(now_text), settings=obj.settings)
+    if entry is None:
+        if fmt == "json":
+            _json(None)
+        else:
+            click.echo("aucun dossier appelable pour le moment")
+        return
+    if fmt == "json":
+        _json(entry.to_json())
+        return
+    click.echo(
+        f"{entry.debtor_ref}  {entry.name}  ({entry.segment})  solde {format_eur(entry.balance_cents)}"
+    )
+    click.echo(
+        f"heure locale {entry.local_time:%H:%M} ({entry.area_label}) · score {entry.score:.1f}"
+    )
+    click.echo(f"pourquoi : {entry.reasons}")
+
+
+def _parse_promise(text: str) -> tuple[date, int]:
+    day, sep, amount = text.partition(":")
+    if not sep:
+        raise click.BadParameter(f"« {text} » : attendu DATE:MONTANT (ex. 2026-12-05:1410,00)")
+    try:
+        return parse_date(day), parse_amount(amount)
+    except (DateError, AmountError) as exc:
+        raise click.BadParameter(f"« {text} » : {exc}") from None
+
+
+@main.command()
+@click.option("--agent", "login", required=True)
+@click.argument("debtor_ref")
+@click.option("--disposition", required=True, help="Code d'issue (no_answer, promise, plan, …).")
+@click.option("--reason", default=None, help="Motif du retard (forgot, temporary_difficulty, …).")
+@click.option("--note", default=None)
+@click.option(
+    "--promise",
+    "promises",
+    multiple=True,
+    metavar="DATE:MONTANT",
+    help="Échéance (répéter pour un échéancier).",
+)
+@click.option(
+    "--callback",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="Rappel (heure de Paris sans décalage).",
+)
+@click.option("--action", "actions", multiple=True, type=click.Choice(["duplicate", "sales_rep"]))
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def outcome(
+    obj: Ctx,
+    login: str,
+    debtor_ref: str,
+    disposition: str,
+    reason: str | None,
+    note: str | None,
+    promises: tuple[str, ...],
+    callback: str | None,
+    actions: tuple[str, ...],
+    now_text: str | None,
+) -> None:
+    """Enregistrer l'issue d'un appel et libérer le dossier."""
+    from .services.outcome import Outcome, record_outcome
+
+    store = obj.store()
+    agent = _agent(store, login)
+    result = record_outcome(
+        store,
+        agent,
+        Outcome(
+            debtor_ref=debtor_ref,
+            disposition=disposition,
+            reason=reason,
+            note=note,
+            instalments=[_parse_promise(p) for p in promises],
+            callback_at=parse_datetime(callback)[0] if callback else None,
+            actions=list(actions),
+        ),
+        now=_now(now_text),
+        settings=obj.settings,
+        source="cli",
+    )
+    click.echo(
+        f"issue « {label(disposition)} » enregistrée pour {debtor_ref}"
+        + (f", promesse {result.promise_ref}" if result.promise_ref else "")
+        + (", rappel programmé" if result.callback_id else "")
+        + (", dossier libéré" if result.released else "")
+    )
+
+
+@main.command()
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def refresh(obj: Ctx, now_text: str | None) -> None:
+    """Traitement de nuit : soldes, promesses, scores, dossiers expirés."""
+    from .services.refresh import refresh as run_refresh
+
+    summary = run_refresh(obj.store(), now=_now(now_text), settings=obj.settings)
+    click.echo("rafraîchissement terminé")
+    for line in summary.lines():
+        click.echo(f"  {line}")
+
+
+@main.command()
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@handle_errors
+def backup(obj: Ctx, dest: Path) -> None:
+    """Copie cohérente de la base (API de sauvegarde en ligne de SQLite)."""
+    from .services.maintenance import backup as run_backup
+
+    pages = run_backup(obj.store(), dest)
+    click.echo(f"sauvegarde écrite : {dest} ({pages} pages)")
+
+
+# --- promises / reports --------------------------------------------------------------------
+
+
+def _viewer(store: Store, login: str | None):
+    """The agent whose view is shown; without --as, the CLI runs with a lead's view."""
+    from .store.agents import Agent
+
+    if login:
+        return _agent(store, login)
+    return Agent("cli", "ligne de commande", "lead", None, True)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "kept", "broken", "cancelled"]), default=None)
+@click.option("--agent", "agent_filter", default=None, help="Promesses enregistrées par cet agent.")
+@click.option("--as", "as_login", default=None, help="Vue d'un agent (ses débiteurs seulement).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_context
+@handle_errors
+def promises(ctx: click.Context, status: str | None, agent_filter: str | None, as_login: str | None, fmt: str, now_text: str | None) -> None:
+    """Promesses de paiement, évaluées à la date du jour (ou --now)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .services.promise_tracking import list_promises
+
+    obj: Ctx = ctx.obj
+    store = obj.store()
+    views = list_promises(
+        store, _viewer(store, as_login), now=_now(now_text), settings=obj.settings, status=status, agent=agent_filter
+    )
+    if fmt == "json":
+        _json([v.to_json() for v in views])
+        return
+    if fmt == "csv":
+        _csv(
+            ["promise_ref", "debtor_ref", "status", "total", "paid_amount", "instalment", "due_date", "amount", "instalment_status"],
+            [
+                [v.ref, v.debtor_ref, v.status, f"{v.total_cents / 100:.2f}", f"{v.paid_cents / 100:.2f}", n, d.isoformat(), f"{a / 100:.2f}", st]
+                for v in views
+                for n, (d, a, st, _al) in enumerate(v.instalments, start=1)
+            ],
+        )
+        return
+    _table(
+        ["promesse", "débiteur", "nom", "agent", "statut", "montant", "payé", "échéances"],
+        [
+            [
+                v.ref,
+                v.debtor_ref,
+                v.name[:24],
+                v.agent or "",
+                label(v.status),
+                format_eur(v.total_cents),
+                format_eur(v.paid_cents),
+                " ".join(f"{d:%d/%m}:{label(st)}" for d, _a, st, _al in v.instalments)[:60],
+            ]
+            for v in views
+        ],
+        right={5, 6},
+    )
+
+
+@promises.command("cancel")
+@click.argument("promise_ref")
+@click.option("--reason", required=True, help="Motif (inscrit au journal d'audit).")
+@click.option("--as", "as_login", required=True, help="Agent ou responsable qui annule.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def promises_cancel(obj: Ctx, promise_ref: str, reason: str, as_login: str, now_text: str | None) -> None:
+    """Annuler une promesse (motif obligatoire, audité)."""
+    from .services.promise_tracking import cancel_promise
+
+    store = obj.store()
+    cancel_promise(store, _agent(store, as_login), promise_ref, reason=reason, now=_now(now_text), settings=obj.settings)
+    click.echo(f"promesse {promise_ref} annulée")
+
+
+@main.group()
+def report() -> None:
+    """Rapports (usure des relances, promesses, scripts)."""
+
+
+@report.command("promises")
+@click.option("--week", default=None, metavar="YYYY-Www", help="Semaine ISO (défaut : la dernière semaine complète).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def report_promises(obj: Ctx, week: str | None, fmt: str, now_text: str | None) -> None:
+    """Promesses par agent et par semaine : nombre, montant, tenues, rompues, encaissé."""
+    from .domain.dates import last_complete_week, parse_iso_week
+    from .services.promise_tracking import promise_figures
+
+    now = _now(now_text)
+    week = week or last_complete_week(now)
+    parse_iso_week(week)
+    store = obj.store()
+    figs = promise_figures(store, _viewer(store, None), week=week, now=now, settings=obj.settings)
+    rows = [
+        {
+            "week": f.week,
+            "agent": f.agent,
+            "recorded": f.recorded,
+            "promised": round(f.promised_cents / 100, 2),
+            "kept": f.kept,
+            "broken": f.broken,
+            "kept_rate": None if f.kept_rate is None else round(f.kept_rate, 4),
+            "broken_rate": None if f.broken_rate is None else round(f.broken_rate, 4),
+            "collected": round(f.collected_cents / 100, 2),
+        }
+        for f in figs
+    ]
+    if fmt == "json":
+        _json(rows)
+    elif fmt == "csv":
+        _csv(list(rows[0]) if rows else ["week"], [list(r.values()) for r in rows])
+    else:
+        def pct(x: float | None) -> str:
+            return "—" if x is None else f"{x * 100:.1f} %".replace(".", ",")
+
+        click.echo(f"Promesses — semaine {week}")
+        _table(
+            ["agent", "enregistrées", "montant promis", "tenues", "rompues", "taux tenu", "encaissé"],
+            [
+                [f.agent, str(f.recorded), format_eur(f.promised_cents), str(f.kept), str(f.broken), pct(f.kept_rate), format_eur(f.collected_cents)]
+                for f in figs
+            ],
+            right={1, 2, 3, 4, 5, 6},
+        )
+
+
+# --- output helpers ------------------------------------------------------------------------
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
+    right = right or set()
+    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(
+            str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i])
+            for i, c in enumerate(cells)
+        ).rstrip()
+
+    click.echo(fmt(headers))
+    click.echo("  ".join("─" * w for w in widths))
+    for r in rows:
+        click.echo(fmt(r))
+    if not rows:
+        click.echo("(aucune ligne)")
+
+
+def _csv(headers: list[str], rows: list[list[Any]]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers)
+    w.writerows(rows)
+    click.echo(buf.getvalue(), nl=False)
+
+
+if __name__ == "__main__":
+    main()

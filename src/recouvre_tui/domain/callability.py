@@ -1,0 +1,228 @@
+"""Callable now: may this debtor be offered to an agent at this instant, and if not, why?
+
+DESIGN.md "Callable now". A debtor is callable only when every rule below holds; `evaluate`
+lists *every* rule that fails, in `BlockReason` declaration order, each with a French
+explanation for the queue:
+
+- `no_balance`      open balance > 0;
+- `claimed`         no other agent holds a live claim on it;
+- `on_hold`, `do_not_call`, `dispute`   not on hold, not do-not-call, no open dispute;
+- `promise_pending` blocked iff an unpaid instalment of a pending promise is due after T and
+                    none is due on or before T (a due or missed one makes it callable);
+                    T = the date of `now` in Europe/Paris (`dates.paris_date`);
+- `outside_hours`   the debtor's *local* weekday and time of day are inside the segment's
+                    calling window (`CallingRules`; start inclusive, end exclusive);
+- `holiday`         the debtor's *local* date is not a public holiday of its area. A holiday
+                    is reported on its own; `outside_hours` is added only when the weekday or
+                    time of day would be outside the window on a normal day too;
+- `attempt_cap`     fewer than `max_attempts_7d` call attempts dated after now − 7 days;
+- `min_interval`    at least `min_gap_hours` since the last attempt;
+                    both are waived while a callback is due (`callback_due_at <= now`);
+- `no_valid_phone`  the debtor has a valid phone number.
+
+Local time is `now` converted with `zoneinfo` to the area's zone, so DST is zoneinfo's job.
+Times in explanations are the debtor's local time (with « heure locale » when the area is
+not on Paris time). Pure: `now` is an aware datetime passed in; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from .areas import Area, holiday_name
+from .codes import BlockReason, Segment
+from .config import CallingRules
+from .dates import paris_date
+
+ROLLING_DAYS = 7
+
+_WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+# "à La Réunion", "en Moselle", … for the explanations; the area's label otherwise.
+_IN_AREA_FR = {
+    "FR": "en France métropolitaine",
+    "57": "en Moselle",
+    "67": "dans le Bas-Rhin",
+    "68": "dans le Haut-Rhin",
+    "971": "en Guadeloupe",
+    "972": "en Martinique",
+    "973": "en Guyane",
+    "974": "à La Réunion",
+    "976": "à Mayotte",
+}
+
+
+@dataclass(frozen=True)
+class CallabilityInput:
+    segment: str  # "B2B" / "B2C"
+    area: Area  # resolved local area (postcode, else phone); areas.METROPOLE when unknown
+    balance_cents: int
+    on_hold: bool = False
+    do_not_call: bool = False
+    dispute_open: bool = False
+    claimed_by_other: bool = False
+    has_valid_phone: bool = True
+    # Due dates of the unpaid instalments of the debtor's *pending* promises.
+    unpaid_instalment_dues: tuple[date, ...] = ()
+    # Aware UTC datetimes of outbound call events (any disposition).
+    call_attempts: tuple[datetime, ...] = ()
+    callback_due_at: datetime | None = None  # earliest open callback
+
+
+@dataclass(frozen=True)
+class Callability:
+    callable: bool
+    blocked_by: tuple[BlockReason, ...]
+    explanations: tuple[str, ...]  # French, one per entry of `blocked_by`
+
+    @property
+    def summary(self) -> str:
+        """All explanations on one line (empty when callable)."""
+        return " · ".join(self.explanations)
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("`now` must be an aware datetime")
+
+
+def local_now(area: Area, now: datetime) -> datetime:
+    """`now` in the debtor's local time zone (aware, DST applied by zoneinfo)."""
+    _require_aware(now)
+    return now.astimezone(area.zone)
+
+
+_Windows = tuple[tuple[time, time], ...]
+
+
+def _rules_for(segment: str, rules: CallingRules) -> tuple[tuple[int, ...], _Windows]:
+    if segment == Segment.B2C:
+        return rules.b2c_days, rules.b2c_windows
+    if segment == Segment.B2B:
+        return rules.b2b_days, rules.b2b_windows
+    raise ValueError(f"segment inconnu « {segment} » (attendu B2B ou B2C)")
+
+
+def _day_allowed(segment: str, local: datetime, rules: CallingRules) -> bool:
+    days, _ = _rules_for(segment, rules)
+    return local.weekday() in days
+
+
+def in_calling_window(segment: str, local: datetime, rules: CallingRules) -> bool:
+    """Weekday and time of day of `local` inside the segment's calling window.
+
+    Windows are [start, end): 09:00 is inside, 12:30 and 20:00 are not. Public holidays are
+    a separate rule (`holiday`), not checked here.
+    """
+    days, windows = _rules_for(segment, rules)
+    if local.weekday() not in days:
+        return False
+    t = local.time()
+    return any(start <= t < end for start, end in windows)
+
+
+def callback_is_due(callback_due_at: datetime | None, now: datetime) -> bool:
+    """An open callback is due once its time has come (`callback_due_at <= now`)."""
+    return callback_due_at is not None and callback_due_at <= now
+
+
+def _holiday_label(area: Area, day: date) -> str | None:
+    """French name of the area's public holiday on `day`, or None."""
+    return holiday_name(area, day)
+
+
+def _in_area(area: Area) -> str:
+    return _IN_AREA_FR.get(area.code, area.label)
+
+
+def _when(target_utc: datetime, area: Area, local: datetime) -> str:
+    """« à 16:10 » or « le 27/10 à 16:10 » in the debtor's local time."""
+    t = target_utc.astimezone(area.zone)
+    text = f"à {t:%H:%M}" if t.date() == local.date() else f"le {t:%d/%m} à {t:%H:%M}"
+    if area.tz != "Europe/Paris":
+        text += " heure locale"
+    return text
+
+
+def _format_hours(hours: float) -> str:
+    return f"{hours:g}".replace(".", ",")
+
+
+def _format_due(due: date, today: date) -> str:
+    return f"{due:%d/%m}" if due.year == today.year else f"{due:%d/%m/%Y}"
+
+
+def evaluate(inp: CallabilityInput, now: datetime, rules: CallingRules) -> Callability:
+    """Every block that applies at `now`, in `BlockReason` order, with French explanations."""
+    _require_aware(now)
+    blocks: list[tuple[BlockReason, str]] = []
+
+    if inp.balance_cents <= 0:
+        text = "solde nul" if inp.balance_cents == 0 else "solde créditeur"
+        blocks.append((BlockReason.NO_BALANCE, text))
+    if inp.claimed_by_other:
+        blocks.append((BlockReason.CLAIMED, "pris par un collègue"))
+    if inp.on_hold:
+        blocks.append((BlockReason.ON_HOLD, "en attente"))
+    if inp.do_not_call:
+        blocks.append((BlockReason.DO_NOT_CALL, "ne pas appeler"))
+    if inp.dispute_open:
+        blocks.append((BlockReason.DISPUTE, "litige en cours"))
+
+    today = paris_date(now)
+    dues = inp.unpaid_instalment_dues
+    if dues and all(due > today for due in dues):
+        blocks.append(
+            (
+                BlockReason.PROMISE_PENDING,
+                f"promesse en cours jusqu'au {_format_due(min(dues), today)}",
+            )
+        )
+
+    local = local_now(inp.area, now)
+    if not in_calling_window(inp.segment, local, rules):
+        when = f"{local:%H:%M}"
+        if not _day_allowed(inp.segment, local, rules):
+            when = f"{_WEEKDAYS_FR[local.weekday()]} {when}"
+        blocks.append(
+            (BlockReason.OUTSIDE_HOURS, f"hors plage horaire locale ({when} {_in_area(inp.area)})")
+        )
+    holiday = _holiday_label(inp.area, local.date())
+    if holiday is not None:
+        blocks.append((BlockReason.HOLIDAY, f"jour férié local ({holiday} {_in_area(inp.area)})"))
+
+    if not callback_is_due(inp.callback_due_at, now):
+        recent = sorted(at for at in inp.call_attempts if at > now - timedelta(days=ROLLING_DAYS))
+        if len(recent) >= rules.max_attempts_7d:
+            # The count falls below the cap once the (n - cap + 1) oldest have aged out.
+            frees_at = recent[len(recent) - rules.max_attempts_7d] + timedelta(days=ROLLING_DAYS)
+            blocks.append(
+                (
+                    BlockReason.ATTEMPT_CAP,
+                    f"{len(recent)} tentatives en {ROLLING_DAYS} jours "
+                    f"(nouvelle tentative possible {_when(frees_at, inp.area, local)})",
+                )
+            )
+        if inp.call_attempts:
+            gap = timedelta(hours=rules.min_gap_hours)
+            last = max(inp.call_attempts)
+            if now - last < gap:
+                blocks.append(
+                    (
+                        BlockReason.MIN_INTERVAL,
+                        f"moins de {_format_hours(rules.min_gap_hours)} h depuis la dernière "
+                        f"tentative (rappel possible {_when(last + gap, inp.area, local)})",
+                    )
+                )
+
+    if not inp.has_valid_phone:
+        blocks.append((BlockReason.NO_VALID_PHONE, "aucun numéro valide"))
+
+    order = list(BlockReason)
+    blocks.sort(key=lambda block: order.index(block[0]))
+    return Callability(
+        callable=not blocks,
+        blocked_by=tuple(reason for reason, _ in blocks),
+        explanations=tuple(text for _, text in blocks),
+    )

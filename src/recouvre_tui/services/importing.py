@@ -1,0 +1,626 @@
+"""Import use case: parse a file, check it against the database, upsert it in one transaction.
+
+A file is applied whole or not at all: parsing collects every problem first, then the
+references are checked inside the same `BEGIN IMMEDIATE` transaction that writes. Upserts
+are by external reference, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..domain.areas import METROPOLE, area_for_postcode
+from ..domain.config import Settings
+from ..domain.dates import paris_date, to_db
+from ..domain.events import classify
+from ..domain.phones import area_for_phone, normalise_phone
+from ..importers.csv_formats import (
+    DebtorRow,
+    EventRow,
+    InvoiceRow,
+    PaymentRow,
+    PromiseInstalmentRow,
+    parse_csv,
+)
+from ..importers.fec import FecLedger, parse_fec
+from ..importers.reader import ImportRejected, Issue
+from ..store import audit
+from ..store import imports as sql
+from ..store.db import Store
+from .ledger_effects import after_ledger_change
+
+KINDS = ("debtors", "invoices", "payments", "events", "promises", "fec")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file: str
+    rows: int
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    warnings: list[Issue] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # a few changes, for --dry-run
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated)
+
+
+@dataclass
+class _Plan:
+    """What applying the file would do; `apply` performs it on the open transaction."""
+
+    result: ImportResult
+    issues: list[Issue] = field(default_factory=list)
+    apply: Callable[[sqlite3.Connection], set[int]] = lambda conn: set()
+
+    def example(self, text: str) -> None:
+        if len(self.result.examples) < 10:
+            self.result.examples.append(text)
+
+
+def import_file(
+    store: Store,
+    kind: str,
+    path: Path | str,
+    *,
+    now: datetime,
+    actor: str,
+    settings: Settings,
+    dry_run: bool = False,
+    data: bytes | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import `path` as `kind`; raise `ImportRejected` (database unchanged) on any problem."""
+    if kind not in KINDS:
+        raise ValueError(f"type d'import inconnu : {kind}")
+    p = Path(path)
+    if data is None:
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise ImportRejected(
+                [Issue(p.name, 0, "", f"lecture impossible : {exc.strerror}")]
+            ) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if progress:
+        progress("lecture", 0, 1)
+    parsed: Any
+    if kind == "fec":
+        parsed = parse_fec(p, terms_days=settings.fec_payment_terms_days, data=data)
+        records: Any = parsed
+        rows, warnings = parsed.row_count, parsed.warnings
+    else:
+        parsed = parse_csv(kind, p, data=data)
+        records, rows, warnings = parsed.records, parsed.row_count, parsed.warnings
+    if progress:
+        progress("lecture", 1, 1)
+    planner = _PLANNERS[kind]
+
+    def plan(conn: sqlite3.Connection) -> _Plan:
+        result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings))
+        pl = _Plan(result)
+        planner(conn, pl, records, now, actor, settings)
+        if pl.issues:
+            raise ImportRejected(pl.issues, pl.result.warnings)
+        return pl
+
+    try:
+        with store.write() as conn:
+            pl = plan(conn)
+            if progress:
+                progress("écriture", 0, 1)
+            touched = pl.apply(conn)
+            res = pl.result
+            if dry_run:
+                raise _DryRunDone(res)
+            if touched:
+                after_ledger_change(conn, touched, now=now, settings=settings, kind=kind)
+            sql.record_import(
+                conn,
+                kind=kind,
+                file_name=p.name,
+                sha256=digest,
+                rows=rows,
+                inserted=res.inserted,
+                updated=res.updated,
+                unchanged=res.unchanged,
+                actor=actor,
+                at=to_db(now),
+            )
+            audit.record(
+                conn,
+                now=now,
+                actor=actor,
+                action="import",
+                entity=kind,
+                entity_ref=p.name,
+                details={
+                    "rows": rows,
+                    "inserted": res.inserted,
+                    "updated": res.updated,
+                    "sha256": digest,
+                },
+            )
+    except _DryRunDone as done:
+        return done.result
+    if progress:
+        progress("écriture", 1, 1)
+    return res
+
+
+class _DryRunDone(Exception):
+    """Raised inside the transaction to roll a dry run back after planning and applying it."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+
+
+# --- debtors -----------------------------------------------------------------------------
+
+
+def _debtor_fields(row: DebtorRow) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    pc_area = area_for_postcode(row.postcode) if row.country in (None, "FR", "FRANCE") else None
+    phones = []
+    for position, raw in ((1, row.phone), (2, row.phone2)):
+        if raw:
+            info = normalise_phone(raw, pc_area)
+            phones.append(
+                {
+                    "position": position,
+                    "raw": info.raw,
+                    "e164": info.e164,
+                    "national": info.national,
+                    "kind": info.kind,
+                    "valid": int(info.valid),
+                    "region": info.region,
+                    "tz": info.tz,
+                    "info": info,
+                }
+            )
+    area = pc_area
+    if area is None:
+        area = next((a for p in phones if (a := area_for_phone(p["info"])) is not None), METROPOLE)
+    fields = {
+        "name": row.name,
+        "segment": row.segment,
+        "siren": row.siren,
+        "postcode": row.postcode,
+        "country": row.country,
+        "email": row.email,
+        "sales_rep": row.sales_rep,
+        "agent": row.agent,
+        "area": area.code,
+        "tz": area.tz,
+    }
+    return fields, phones
+
+
+def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, settings) -> None:
+    agents = sql.known_agents(conn)
+    existing = sql.existing_debtors(conn, [r.ref for r in records])
+    phones_now = sql.existing_phones(conn, [e["id"] for e in existing.values()])
+    inserts: list[tuple[DebtorRow, dict[str, Any], list[dict[str, Any]]]] = []
+    updates: list[tuple[int, dict[str, Any], list[dict[str, Any]] | None]] = []
+    for row in records:
+        if row.agent and row.agent not in agents:
+            pl.issues.append(
+                Issue(
+                    pl.result.file,
+                    row.line,
+                    "agent",
+                    f"agent inconnu « {row.agent} » (recouvre agents add)",
+                )
+            )
+            continue
+        fields, phones = _debtor_fields(row)
+        old = existing.get(row.ref)
+        if old is None:
+            inserts.append((row, fields, phones))
+            pl.example(f"+ débiteur {row.ref} {row.name}")
+            continue
+        if row.agent is None:
+            fields.pop("agent")  # an empty agent column keeps the current assignment
+        changed = {k: v for k, v in fields.items() if old[k] != v}
+        old_phones = phones_now.get(old["id"], {})
+        new_phones = {p["position"]: p["raw"] for p in phones}
+        phones_changed = old_phones != new_phones
+        if changed or phones_changed:
+            updates.append((old["id"], changed, phones if phones_changed else None))
+            pl.example(
+                f"~ débiteur {row.ref} : {', '.join(sorted(changed) + (['téléphones'] if phones_changed else []))}"
+            )
+        else:
+            pl.result.unchanged += 1
+    pl.result.inserted, pl.result.updated = len(inserts), len(updates)
+
+    def apply(conn: sqlite3.Connection) -> set[int]:
+        ts = to_db(now)
+        touched: set[int] = set()
+        for row, fields, phones in inserts:
+            debtor_id = sql.insert_debtor(conn, row.ref, fields, ts)
+            sql.replace_phones(conn, debtor_id, phones)
+        for debtor_id, changed, phones in updates:
+            if changed:
+                sql.update_debtor(conn, debtor_id, changed, ts)
+            if phones is not None:
+                sql.replace_phones(conn, debtor_id, phones)
+            touched.add(debtor_id)
+        return touched
+
+    pl.apply = apply
+
+
+# --- invoices and payments ------------------------------------------------------------------
+
+
+def _resolve_debtors(conn, pl: _Plan, records: list[Any]) -> dict[str, int]:
+    ids = sql.debtor_ids(conn, [r.debtor_ref for r in records])
+    for r in records:
+        if r.debtor_ref not in ids:
+            pl.issues.append(
+                Issue(
+                    pl.result.file,
+                    r.line,
+                    "debtor_ref",
+                    f"débiteur inconnu « {r.debtor_ref} » (importez d'abord les débiteurs)",
+                )
+            )
+    return ids
+
+
+_INVOICE_COLS = ("issue_date", "due_date", "amount_cents", "lettered", "settled_on")
+
+
+def _plan_invoices(
+    conn, pl: _Plan, records: list[InvoiceRow], now, actor, settings, source: str = "csv"
+) -> None:
+    ids = _resolve_debtors(conn, pl, records)
+    if pl.issues:
+        return
+    existing = sql.existing_by_debtor(conn, "invoices", _INVOICE_COLS, ids.values())
+    inserts, updates = [], []
+    ts = to_db(now)
+    for r in records:
+        did = ids[r.debtor_ref]
+        lettered = int(getattr(r, "lettered", False))
+        settled = getattr(r, "settled_on", None)
+        values = (
+            r.issue_date.isoformat() if r.issue_date else None,
+            r.due_date.isoformat(),
+            r.amount_cents,
+            lettered,
+            settled.isoformat() if settled else None,
+        )
+        old = existing.get((did, r.ref))
+        if old is None:
+            inserts.append((did, r.ref, *values, source, ts, ts))
+            pl.example(f"+ facture {r.debtor_ref}/{r.ref} {r.amount_cents / 100:.2f} €")
+        elif tuple(old[1:]) != values:
+            updates.append((*values, ts, old[0]))
+            pl.example(f"~ facture {r.debtor_ref}/{r.ref}")
+        else:
+            pl.result.unchanged += 1
+    pl.result.inserted += len(inserts)
+    pl.result.updated += len(updates)
+
+    def apply(conn: sqlite3.Connection) -> set[int]:
+        sql.insert_many(
+            conn,
+            "invoices",
+            ("debtor_id", "ref", *_INVOICE_COLS, "source", "created_at", "updated_at"),
+            inserts,
+        )
+        sql.update_many(conn, "invoices", (*_INVOICE_COLS, "updated_at"), updates)
+        return {i[0] for i in inserts} | _ids_of(conn, "invoices", [u[-1] for u in updates])
+
+    pl.apply = apply
+
+
+def _ids_of(conn: sqlite3.Connection, table: str, row_ids: list[int]) -> set[int]:
+    out: set[int] = set()
+    for chunk in sql._chunks(row_ids):
+        out.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT debtor_id FROM {table} WHERE id IN ({sql._in(len(chunk))})", chunk
+            )
+        )
+    return out
+
+
+_PAYMENT_COLS = ("paid_on", "amount_cents", "invoice_ref", "lettered")
+
+
+def _plan_payments(
+    conn, pl: _Plan, records: list[PaymentRow], now, actor, settings, source: str = "csv"
+) -> None:
+    ids = _resolve_debtors(conn, pl, records)
+    if pl.issues:
+        return
+    invoice_refs = {key for key in sql.existing_by_debtor(conn, "invoices", (), ids.values())}
+    existing = sql.existing_by_debtor(conn, "payments", _PAYMENT_COLS, ids.values())
+    inserts, updates = [], []
+    ts = to_db(now)
+    for r in records:
+        did = ids[r.debtor_ref]
+        inv = getattr(r, "invoice_ref", None)
+        if inv and (did, inv) not in invoice_refs:
+            pl.issues.append(
+                Issue(
+                    pl.result.file,
+                    r.line,
+                    "invoice_ref",
+                    f"facture inconnue « {inv} » pour le débiteur {r.debtor_ref}",
+                )
+            )
+            continue
+        values = (r.paid_on.isoformat(), r.amount_cents, inv, int(getattr(r, "lettered", False)))
+        old = existing.get((did, r.ref))
+        if old is None:
+            inserts.append((did, r.ref, *values, source, ts))
+            pl.example(f"+ paiement {r.debtor_ref}/{r.ref} {r.amount_cents / 100:.2f} €")
+        elif tuple(old[1:]) != values:
+            updates.append((*values, old[0]))
+            pl.example(f"~ paiement {r.debtor_ref}/{r.ref}")
+        else:
+            pl.result.unchanged += 1
+    pl.result.inserted += len(inserts)
+    pl.result.updated += len(updates)
+
+    def apply(conn: sqlite3.Connection) -> set[int]:
+        sql.insert_many(
+            conn, "payments", ("debtor_id", "ref", *_PAYMENT_COLS, "source", "created_at"), inserts
+        )
+        sql.update_many(conn, "payments", _PAYMENT_COLS, updates)
+        return {i[0] for i in inserts} | _ids_of(conn, "payments", [u[-1] for u in updates])
+
+    pl.apply = apply
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def _plan_events(conn, pl: _Plan, records: list[EventRow], now, actor, settings) -> None:
+    ids = _resolve_debtors(conn, pl, records)
+    limit = now + timedelta(days=1)
+    for r in records:
+        if r.at > limit:
+            pl.issues.append(
+                Issue(pl.result.file, r.line, "at", f"date dans le futur ({r.at:%d/%m/%Y})")
+            )
+    if pl.issues:
+        return
+    keys = [r.import_key for r in records]
+    existing = sql.existing_event_keys(conn, keys)
+    inserts, updates = [], []
+    seen: dict[str, int] = {}
+    ts = to_db(now)
+    for r in records:
+        key = r.import_key
+        if key in seen:
+            pl.issues.append(
+                Issue(
+                    pl.result.file,
+                    r.line,
+                    "at",
+                    f"événement en double dans le fichier (déjà à la ligne {seen[key]})",
+                )
+            )
+            continue
+        seen[key] = r.line
+        old = existing.get(key)
+        if old is None:
+            inserts.append(
+                (
+                    ids[r.debtor_ref],
+                    to_db(r.at),
+                    int(r.has_time),
+                    r.channel,
+                    r.direction,
+                    r.outcome,
+                    classify(r.channel, r.direction, r.outcome).value,
+                    r.agent,
+                    r.note,
+                    key,
+                    "import",
+                    actor,
+                    ts,
+                )
+            )
+        elif old[1] != r.note:
+            updates.append((r.note, old[0]))
+        else:
+            pl.result.unchanged += 1
+    pl.result.inserted, pl.result.updated = len(inserts), len(updates)
+
+    def apply(conn: sqlite3.Connection) -> set[int]:
+        sql.insert_many(
+            conn,
+            "events",
+            (
+                "debtor_id",
+                "at",
+                "has_time",
+                "channel",
+                "direction",
+                "outcome",
+                "kind",
+                "agent",
+                "note",
+                "import_key",
+                "source",
+                "created_by",
+                "created_at",
+            ),
+            inserts,
+        )
+        sql.update_many(conn, "events", ("note",), updates)
+        return {i[0] for i in inserts}
+
+    pl.apply = apply
+
+
+# --- promises -------------------------------------------------------------------------------
+
+
+def _plan_promises(
+    conn, pl: _Plan, records: list[PromiseInstalmentRow], now, actor, settings
+) -> None:
+    ids = _resolve_debtors(conn, pl, records)
+    if pl.issues:
+        return
+    groups: dict[tuple[str, str], list[PromiseInstalmentRow]] = defaultdict(list)
+    for r in records:
+        groups[(r.debtor_ref, r.promise_ref)].append(r)
+    existing = sql.existing_by_debtor(conn, "promises", ("created_at", "status"), ids.values())
+    current = sql.instalments_of(conn, [v[0] for v in existing.values()])
+    inserts: list[tuple[int, str, datetime, list[tuple[str, int]]]] = []
+    updates: list[tuple[int, datetime, list[tuple[str, int]]]] = []
+    for (dref, pref), rows in groups.items():
+        first = rows[0]
+        for r in rows[1:]:
+            if r.created_at != first.created_at:
+                pl.issues.append(
+                    Issue(
+                        pl.result.file,
+                        r.line,
+                        "created_at",
+                        f"date de la promesse « {pref} » différente de la ligne {first.line}",
+                    )
+                )
+        if paris_date(first.created_at) > paris_date(now):
+            pl.issues.append(
+                Issue(
+                    pl.result.file, first.line, "created_at", "promesse enregistrée dans le futur"
+                )
+            )
+        for r in rows:
+            if r.due_date < paris_date(first.created_at):
+                pl.issues.append(
+                    Issue(
+                        pl.result.file,
+                        r.line,
+                        "due_date",
+                        "échéance antérieure à l'enregistrement de la promesse",
+                    )
+                )
+        plan = [
+            (r.due_date.isoformat(), r.amount_cents) for r in sorted(rows, key=lambda x: x.due_date)
+        ]
+        did = ids[dref]
+        old = existing.get((did, pref))
+        if old is None:
+            inserts.append((did, pref, first.created_at, plan))
+            pl.example(f"+ promesse {dref}/{pref} ({len(plan)} échéance(s))")
+        elif (
+            old[1] != to_db(first.created_at)
+            or [(d, a) for _, d, a in current.get(old[0], [])] != plan
+        ):
+            updates.append((old[0], first.created_at, plan))
+            pl.example(f"~ promesse {dref}/{pref}")
+        else:
+            pl.result.unchanged += 1
+    pl.result.inserted, pl.result.updated = len(inserts), len(updates)
+
+    def apply(conn: sqlite3.Connection) -> set[int]:
+        touched = set()
+        for did, pref, created, plan in inserts:
+            cur = conn.execute(
+                "INSERT INTO promises (debtor_id, ref, created_at, recorded_on, total_cents, last_due, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'import')",
+                (
+                    did,
+                    pref,
+                    to_db(created),
+                    paris_date(created).isoformat(),
+                    sum(a for _, a in plan),
+                    plan[-1][0],
+                ),
+            )
+            sql.replace_instalments(conn, int(cur.lastrowid or 0), plan)
+            touched.add(did)
+        for pid, created, plan in updates:
+            conn.execute(
+                "UPDATE promises SET created_at = ?, recorded_on = ?, total_cents = ?, last_due = ? WHERE id = ?",
+                (
+                    to_db(created),
+                    paris_date(created).isoformat(),
+                    sum(a for _, a in plan),
+                    plan[-1][0],
+                    pid,
+                ),
+            )
+            sql.replace_instalments(conn, pid, plan)
+            touched.add(
+                conn.execute("SELECT debtor_id FROM promises WHERE id = ?", (pid,)).fetchone()[0]
+            )
+        return touched
+
+    pl.apply = apply
+
+
+# --- FEC ------------------------------------------------------------------------------------
+
+
+def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
+    """Debtors first (they must exist for invoices and payments), then the ledger lines.
+
+    This runs inside the write transaction (also for --dry-run, which rolls back), so
+    creating the debtors while planning is safe: any issue rolls everything back.
+    """
+    ts = to_db(now)
+    existing = sql.existing_debtors(conn, ledger.debtors)
+    touched: set[int] = set()
+    for ref, name in ledger.debtors.items():
+        old = existing.get(ref)
+        if old is None:
+            fields = dict.fromkeys(sql.DEBTOR_FIELDS)
+            fields.update(
+                name=name, segment=settings.fec_segment, area=METROPOLE.code, tz=METROPOLE.tz
+            )
+            touched.add(sql.insert_debtor(conn, ref, fields, ts))
+            pl.result.inserted += 1
+            pl.example(f"+ débiteur {ref} {name}")
+        elif old["name"] != name:
+            sql.update_debtor(conn, old["id"], {"name": name}, ts)
+            touched.add(old["id"])
+            pl.result.updated += 1
+    ids = sql.debtor_ids(conn, ledger.debtors)
+    conn.executemany(
+        "UPDATE debtors SET avg_payment_delay_days = ? WHERE id = ?",
+        [(ledger.average_delay(ref), ids[ref]) for ref in ledger.debtors],
+    )
+    sub = [_Plan(ImportResult(k, pl.result.file, 0)) for k in ("invoices", "payments")]
+    _plan_invoices(conn, sub[0], ledger.invoices, now, actor, settings, source="fec")
+    _plan_payments(conn, sub[1], ledger.payments, now, actor, settings, source="fec")
+    for s in sub:
+        pl.issues.extend(s.issues)
+        pl.result.inserted += s.result.inserted
+        pl.result.updated += s.result.updated
+        pl.result.unchanged += s.result.unchanged
+        for e in s.result.examples:
+            pl.example(e)
+    pl.apply = lambda conn: touched | sub[0].apply(conn) | sub[1].apply(conn) | set(ids.values())
+
+
+_PLANNERS: dict[str, Callable[..., None]] = {
+    "debtors": _plan_debtors,
+    "invoices": _plan_invoices,
+    "payments": _plan_payments,
+    "events": _plan_events,
+    "promises": _plan_promises,
+    "fec": _plan_fec,
+}

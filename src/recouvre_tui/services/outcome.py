@@ -1,0 +1,255 @@
+"""Record a call outcome: one transaction writes the event, the promise or plan, the
+callback, the debtor flags, follows up broken promises, rescores, and releases the claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ..domain.areas import area_by_code
+from ..domain.codes import (
+    BAD_NUMBER_DISPOSITIONS,
+    Channel,
+    Direction,
+    Disposition,
+    Reason,
+    Tone,
+    label,
+)
+from ..domain.config import Settings
+from ..domain.dates import paris_date, to_db
+from ..domain.events import classify
+from ..domain.promises import InstalmentIn, validate_plan
+from ..store import audit
+from ..store import promises as promise_sql
+from ..store import queue as queue_sql
+from ..store.agents import Agent
+from ..store.db import Store
+from .scoring import rescore
+
+NOTE_MAX = 2_000
+# Follow-up actions recorded as their own events (DESIGN: duplicate, hand to sales rep).
+ACTIONS = {
+    "duplicate": ("email", "invoice_duplicate", "envoi d'un duplicata de facture"),
+    "sales_rep": ("email", "handed_to_sales_rep", "litige transmis au commercial"),
+}
+PROMISE_DISPOSITIONS = {Disposition.PROMISE, Disposition.PLAN}
+
+
+class OutcomeError(Exception):
+    """Invalid outcome: `field` names the form field, `message` is French."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(f"{f}: {m}" if f else m for f, m in errors))
+
+
+@dataclass
+class Outcome:
+    debtor_ref: str
+    disposition: str
+    reason: str | None = None
+    note: str | None = None
+    instalments: list[tuple[date, int]] = field(default_factory=list)  # promise / plan
+    callback_at: datetime | None = None  # aware
+    tone: str | None = None
+    script_id: str | None = None
+    phone: str | None = None  # E.164 of the number called
+    actions: list[str] = field(default_factory=list)  # keys of ACTIONS
+
+
+@dataclass
+class OutcomeResult:
+    debtor_ref: str
+    event_id: int
+    promise_ref: str | None
+    callback_id: int | None
+    released: bool
+
+
+def validate(
+    o: Outcome, *, now: datetime, settings: Settings, balance_cents: int | None
+) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    if o.disposition not in {d.value for d in Disposition}:
+        errors.append(("disposition", f"issue d'appel inconnue « {o.disposition} »"))
+    if o.reason is not None and o.reason not in {r.value for r in Reason}:
+        errors.append(("reason", f"motif inconnu « {o.reason} »"))
+    if o.tone is not None and o.tone not in {t.value for t in Tone}:
+        errors.append(("tone", f"ton inconnu « {o.tone} »"))
+    if o.note is not None and len(o.note) > NOTE_MAX:
+        errors.append(("note", f"note trop longue ({len(o.note)} caractères, {NOTE_MAX} au plus)"))
+    for a in o.actions:
+        if a not in ACTIONS:
+            errors.append(("actions", f"action inconnue « {a} »"))
+    if o.disposition in PROMISE_DISPOSITIONS and not o.instalments:
+        errors.append(
+            (
+                "promise",
+                f"« {label(o.disposition)} » demande au moins une échéance (date et montant)",
+            )
+        )
+    if o.disposition == Disposition.PLAN and 0 < len(o.instalments) < 2:
+        errors.append(("promise", "un échéancier compte au moins deux échéances"))
+    if o.instalments:
+        if o.disposition not in PROMISE_DISPOSITIONS | {Disposition.PAID}:
+            errors.append(("promise", f"pas de promesse avec l'issue « {label(o.disposition)} »"))
+        total = sum(a for _, a in o.instalments)
+        plan = [InstalmentIn(d, a) for d, a in o.instalments]
+        for e in validate_plan(
+            total, plan, paris_date(now), settings.promises, balance_cents=balance_cents
+        ):
+            errors.append((e.field, e.message))
+    if o.disposition == Disposition.CALLBACK and o.callback_at is None:
+        errors.append(("callback", "« rappel demandé » demande une date et une heure de rappel"))
+    if o.callback_at is not None and o.callback_at <= now:
+        errors.append(("callback", "la date de rappel doit être dans le futur"))
+    return errors
+
+
+def record_outcome(
+    store: Store,
+    agent: Agent,
+    outcome: Outcome,
+    *,
+    now: datetime,
+    settings: Settings,
+    source: str = "tui",
+) -> OutcomeResult:
+    """Validate, then write everything in one `BEGIN IMMEDIATE` transaction."""
+    now_s = to_db(now)
+    with store.write() as conn:
+        row = conn.execute(
+            "SELECT id, agent, balance_cents, area FROM debtors WHERE ref = ?",
+            (outcome.debtor_ref,),
+        ).fetchone()
+        if row is None:
+            raise OutcomeError([("debtor", f"débiteur inconnu « {outcome.debtor_ref} »")])
+        debtor_id, assigned, balance, area_code = row
+        if not agent.is_lead and assigned not in (None, agent.login):
+            raise OutcomeError(
+                [("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")]
+            )
+        claim = queue_sql.claim_of(conn, debtor_id)
+        if claim is not None and claim[0] != agent.login and claim[1] > now_s:
+            raise OutcomeError(
+                [
+                    (
+                        "debtor",
+                        f"le débiteur {outcome.debtor_ref} est en cours de traitement par {claim[0]}",
+                    )
+                ]
+            )
+        errors = validate(outcome, now=now, settings=settings, balance_cents=balance)
+        if errors:
+            raise OutcomeError(errors)
+        disp = outcome.disposition
+        cur = conn.execute(
+            "INSERT INTO events (debtor_id, at, has_time, channel, direction, outcome, kind, reason, agent, "
+            "note, tone, script_id, phone, source, created_by, created_at) "
+            "VALUES (?, ?, 1, 'call', 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                debtor_id,
+                now_s,
+                disp,
+                classify(Channel.CALL, Direction.OUT, disp).value,
+                outcome.reason,
+                agent.login,
+                (outcome.note or "").strip() or None,
+                outcome.tone,
+                outcome.script_id,
+                outcome.phone,
+                source,
+                agent.login,
+                now_s,
+            ),
+        )
+        event_id = int(cur.lastrowid or 0)
+        promise_ref = None
+        if outcome.instalments:
+            pid = promise_sql.insert_promise(
+                conn,
+                debtor_id=debtor_id,
+                ref=None,
+                created_at=now_s,
+                recorded_on=paris_date(now).isoformat(),
+                agent=agent.login,
+                instalments=[(d.isoformat(), a) for d, a in outcome.instalments],
+                event_id=event_id,
+                source=source,
+            )
+            promise_ref = conn.execute("SELECT ref FROM promises WHERE id = ?", (pid,)).fetchone()[
+                0
+            ]
+        # Any outcome closes the callbacks that were due; a new one may be set.
+        conn.execute(
+            "UPDATE callbacks SET done_at = ? WHERE debtor_id = ? AND done_at IS NULL AND due_at <= ?",
+            (now_s, debtor_id, now_s),
+        )
+        callback_id = None
+        if outcome.callback_at is not None:
+            cur = conn.execute(
+                "INSERT INTO callbacks (debtor_id, agent, due_at, note, event_id, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    debtor_id,
+                    agent.login,
+                    to_db(outcome.callback_at),
+                    outcome.note,
+                    event_id,
+                    agent.login,
+                    now_s,
+                ),
+            )
+            callback_id = int(cur.lastrowid or 0)
+        if disp == Disposition.DISPUTE:
+            conn.execute(
+                "UPDATE debtors SET dispute_open = 1, updated_at = ? WHERE id = ?",
+                (now_s, debtor_id),
+            )
+        if disp in BAD_NUMBER_DISPOSITIONS:
+            # The number goes to the "numéro à vérifier" list; the others stay callable.
+            target = outcome.phone or _first_valid_phone(conn, debtor_id)
+            if target:
+                conn.execute(
+                    "UPDATE phones SET to_verify = 1 WHERE debtor_id = ? AND e164 = ?",
+                    (debtor_id, target),
+                )
+        for action in outcome.actions:
+            channel, code, _text = ACTIONS[action]
+            conn.execute(
+                "INSERT INTO events (debtor_id, at, has_time, channel, direction, outcome, kind, agent, note, "
+                "source, created_by, created_at) VALUES (?, ?, 1, ?, 'out', ?, 'neutral', ?, ?, ?, ?, ?)",
+                (debtor_id, now_s, channel, code, agent.login, _text, source, agent.login, now_s),
+            )
+        promise_sql.mark_followed_up(conn, debtor_id, now_s)
+        promise_sql.refresh_priority_class(conn, [debtor_id])
+        rescore(conn, [debtor_id], now=now, settings=settings)
+        released = queue_sql.release_claim(conn, agent.login, debtor_id) > 0
+        audit.record(
+            conn,
+            now=now,
+            actor=agent.login,
+            action="outcome",
+            entity="debtor",
+            entity_ref=outcome.debtor_ref,
+            details={
+                "disposition": disp,
+                "reason": outcome.reason,
+                "promise": promise_ref,
+                "instalments": [(d.isoformat(), a) for d, a in outcome.instalments],
+                "callback": to_db(outcome.callback_at) if outcome.callback_at else None,
+                "actions": outcome.actions,
+                "area": area_by_code(area_code).code,
+            },
+        )
+        return OutcomeResult(outcome.debtor_ref, event_id, promise_ref, callback_id, released)
+
+
+def _first_valid_phone(conn, debtor_id: int) -> str | None:
+    row = conn.execute(
+        "SELECT e164 FROM phones WHERE debtor_id = ? AND valid = 1 AND to_verify = 0 ORDER BY position LIMIT 1",
+        (debtor_id,),
+    ).fetchone()
+    return row[0] if row else None

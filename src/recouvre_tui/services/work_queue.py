@@ -1,0 +1,301 @@
+"""Work queue use cases: list the queue, take the next case (claim), renew, release.
+
+Order (DESIGN.md "Priority"): callbacks due now, then the agent's own portfolio, then the
+team pool (debtors assigned to nobody); within each, broken promises not yet followed up
+(class 1) before the rest (class 2), then score descending, then reference.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..domain.areas import area_by_code
+from ..domain.callability import CallabilityInput, Callability, evaluate, local_now
+from ..domain.codes import label
+from ..domain.config import Settings
+from ..domain.dates import from_db, paris_date, to_db
+from ..store import audit
+from ..store import queue as sql
+from ..store.agents import Agent
+from ..store.db import Store
+from ..store.queue import Candidate, QueueFilter
+
+PAGE = 64
+# `next` gives up after this many candidates that cannot be called right now (e.g. every
+# B2B debtor during the lunch break): the answer is then "nothing callable", quickly.
+MAX_SCAN = 4_000
+
+
+class QueueError(Exception):
+    """A queue problem for the user (French)."""
+
+
+@dataclass
+class QueueEntry:
+    debtor_id: int
+    debtor_ref: str
+    name: str
+    segment: str
+    agent: str | None
+    balance_cents: int
+    oldest_due: date | None
+    days_past_due: int
+    area_label: str
+    local_time: datetime
+    priority_class: int
+    score: float
+    components: list[dict[str, Any]]
+    callable: bool
+    blocked_by: list[str] = field(default_factory=list)
+    explanations: list[str] = field(default_factory=list)
+    in_window: bool = True
+
+    @property
+    def reasons(self) -> str:
+        """« solde 4 230 € +36,3 · retard 83 j +24,9 · … » (why it is where it is)."""
+        parts = []
+        if self.priority_class == 0:
+            parts.append("rappel prévu")
+        elif self.priority_class == 1:
+            parts.append("promesse rompue à relancer")
+        parts += [f"{c['detail']} {c['points']:+g}".replace(".", ",") for c in self.components]
+        return " · ".join(parts)
+
+    @property
+    def status(self) -> str:
+        if self.callable:
+            return "à appeler"
+        return " · ".join(self.explanations) or "bloqué"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "debtor_ref": self.debtor_ref,
+            "name": self.name,
+            "segment": self.segment,
+            "agent": self.agent,
+            "balance": round(self.balance_cents / 100, 2),
+            "oldest_due": self.oldest_due.isoformat() if self.oldest_due else None,
+            "days_past_due": self.days_past_due,
+            "local_time": self.local_time.isoformat(timespec="minutes"),
+            "priority_class": self.priority_class,
+            "score": self.score,
+            "components": self.components,
+            "reasons": self.reasons,
+            "callable": self.callable,
+            "blocked_by": self.blocked_by,
+            "blocked_explanations": self.explanations,
+        }
+
+
+def _entry(
+    c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: int | None = None
+) -> QueueEntry:
+    area = area_by_code(c.area)
+    inp = CallabilityInput(
+        segment=c.segment,
+        area=area,
+        balance_cents=c.balance_cents,
+        on_hold=c.on_hold,
+        do_not_call=c.do_not_call,
+        dispute_open=c.dispute_open,
+        claimed_by_other=c.claimed_by is not None and c.claimed_by != agent,
+        has_valid_phone=c.valid_phones > 0,
+        unpaid_instalment_dues=tuple(date.fromisoformat(d) for d in c.unpaid_dues),
+        call_attempts=tuple(t for a in c.attempts if (t := from_db(a)) is not None),
+        callback_due_at=from_db(c.callback_due_at),
+    )
+    verdict: Callability = evaluate(inp, now, settings.calling)
+    oldest = date.fromisoformat(c.oldest_due) if c.oldest_due else None
+    today = paris_date(now)
+    return QueueEntry(
+        debtor_id=c.id,
+        debtor_ref=c.ref,
+        name=c.name,
+        segment=c.segment,
+        agent=c.agent,
+        balance_cents=c.balance_cents,
+        oldest_due=oldest,
+        days_past_due=max((today - oldest).days, 0) if oldest else 0,
+        area_label=area.label,
+        local_time=local_now(area, now),
+        priority_class=c.priority_class if cls is None else cls,
+        score=c.score,
+        components=json.loads(c.components or "[]"),
+        callable=verdict.callable,
+        blocked_by=[b.value for b in verdict.blocked_by],
+        explanations=list(verdict.explanations),
+        in_window="outside_hours" not in verdict.blocked_by and "holiday" not in verdict.blocked_by,
+    )
+
+
+def _visible(agent: Agent, c: Candidate) -> bool:
+    return agent.is_lead or c.agent is None or c.agent == agent.login
+
+
+def iterate(
+    conn: sqlite3.Connection,
+    agent: Agent,
+    *,
+    now: datetime,
+    settings: Settings,
+    include_blocked: bool,
+    flt: QueueFilter | None = None,
+    max_scan: int = MAX_SCAN,
+) -> Iterator[QueueEntry]:
+    """Entries in priority order; blocked ones only when `include_blocked`."""
+    now_s, since = to_db(now), to_db(now - timedelta(days=7))
+    scanned = 0
+    due = sql.due_callbacks(conn, agent=agent.login, now=now_s)
+    due_ids = [d for d, _ in due]
+    cb = [c for c in sql.by_ids(conn, due_ids) if _visible(agent, c) and c.balance_cents > 0]
+    if flt is not None:
+        cb = [c for c in cb if _matches(c, flt)]
+    sql.load_context(conn, cb, now=now_s, since_7d=since)
+    for c in cb:
+        e = _entry(c, agent=agent.login, now=now, settings=settings, cls=0)
+        if e.callable or include_blocked:
+            yield e
+    seen = set(due_ids)
+    for pool in (False, True):
+        after = None
+        while scanned < max_scan:
+            raw = sql.page(
+                conn,
+                agent=agent.login,
+                pool=pool,
+                after=after,
+                limit=PAGE,
+                include_blocked=include_blocked,
+                flt=flt,
+            )
+            if not raw:
+                break
+            after = (raw[-1].priority_class, raw[-1].score, raw[-1].ref)
+            batch = [c for c in raw if c.id not in seen]
+            sql.load_context(conn, batch, now=now_s, since_7d=since)
+            for c in batch:
+                scanned += 1
+                e = _entry(c, agent=agent.login, now=now, settings=settings)
+                if e.callable or include_blocked:
+                    yield e
+            if len(raw) < PAGE:
+                break
+
+
+def _matches(c: Candidate, f: QueueFilter) -> bool:
+    if f.segment and c.segment != f.segment:
+        return False
+    if f.overseas is not None and c.area.startswith("97") != f.overseas:
+        return False
+    if f.min_balance_cents is not None and c.balance_cents < f.min_balance_cents:
+        return False
+    return not (f.max_balance_cents is not None and c.balance_cents >= f.max_balance_cents)
+
+
+def list_queue(
+    store: Store,
+    agent: Agent,
+    *,
+    now: datetime,
+    settings: Settings,
+    limit: int = 50,
+    include_blocked: bool = False,
+    flt: QueueFilter | None = None,
+) -> list[QueueEntry]:
+    out: list[QueueEntry] = []
+    with store.read() as conn:
+        for e in iterate(
+            conn, agent, now=now, settings=settings, include_blocked=include_blocked, flt=flt
+        ):
+            out.append(e)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _lease(now: datetime, settings: Settings) -> str:
+    return to_db(now + timedelta(minutes=settings.claim_lease_minutes))
+
+
+def take_next(
+    store: Store, agent: Agent, *, now: datetime, settings: Settings
+) -> QueueEntry | None:
+    """Claim the first callable debtor for `agent` (or return the case it already holds)."""
+    now_s = to_db(now)
+    with store.write() as conn:
+        sql.release_expired(conn, now_s)
+        held = sql.held_by(conn, agent.login)
+        if held is not None:
+            sql.renew_claim(conn, agent.login, _lease(now, settings))
+            return entry_for(conn, agent, held[0], now=now, settings=settings)
+        for e in iterate(conn, agent, now=now, settings=settings, include_blocked=False):
+            sql.insert_claim(conn, e.debtor_id, agent.login, now_s, _lease(now, settings))
+            audit.record(
+                conn,
+                now=now,
+                actor=agent.login,
+                action="claim",
+                entity="debtor",
+                entity_ref=e.debtor_ref,
+            )
+            return e
+    return None
+
+
+def entry_for(
+    conn: sqlite3.Connection, agent: Agent, debtor_id: int, *, now: datetime, settings: Settings
+) -> QueueEntry:
+    cands = sql.by_ids(conn, [debtor_id])
+    if not cands:
+        raise QueueError("débiteur introuvable")
+    sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
+    c = cands[0]
+    due = c.callback_due_at is not None and c.callback_due_at <= to_db(now)
+    return _entry(c, agent=agent.login, now=now, settings=settings, cls=0 if due else None)
+
+
+def renew(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> bool:
+    """Extend the agent's lease while the case is open; False when it was lost (expired)."""
+    with store.write() as conn:
+        return sql.renew_claim(conn, agent.login, _lease(now, settings)) > 0
+
+
+def release(store: Store, agent: Agent, *, now: datetime, reason: str = "release") -> str | None:
+    """Give the held case back (quit, hang-up); returns the debtor ref released."""
+    with store.write() as conn:
+        held = sql.held_by(conn, agent.login)
+        if held is None:
+            return None
+        ref = conn.execute("SELECT ref FROM debtors WHERE id = ?", (held[0],)).fetchone()[0]
+        sql.release_claim(conn, agent.login)
+        audit.record(
+            conn, now=now, actor=agent.login, action=reason, entity="debtor", entity_ref=ref
+        )
+        return ref
+
+
+def held_case(
+    store: Store, agent: Agent, *, now: datetime, settings: Settings
+) -> QueueEntry | None:
+    with store.read() as conn:
+        held = sql.held_by(conn, agent.login)
+        if held is None or held[1] <= to_db(now):
+            return None
+        return entry_for(conn, agent, held[0], now=now, settings=settings)
+
+
+__all__ = [
+    "QueueEntry",
+    "QueueError",
+    "QueueFilter",
+    "label",
+    "list_queue",
+    "release",
+    "renew",
+    "take_next",
+]

@@ -1,0 +1,76 @@
+"""SQL for agents and their SSH keys."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Agent:
+    login: str
+    name: str
+    role: str
+    team: str | None
+    active: bool
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead"
+
+
+def get_agent(conn: sqlite3.Connection, login: str) -> Agent | None:
+    row = conn.execute(
+        "SELECT login, name, role, team, active FROM agents WHERE login = ?", (login,)
+    ).fetchone()
+    return Agent(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+
+
+def list_agents(conn: sqlite3.Connection) -> list[Agent]:
+    return [
+        Agent(r[0], r[1], r[2], r[3], bool(r[4]))
+        for r in conn.execute("SELECT login, name, role, team, active FROM agents ORDER BY login")
+    ]
+
+
+def upsert_agent(conn: sqlite3.Connection, agent: Agent, now: str) -> bool:
+    """Insert or update; returns True when it was new."""
+    exists = conn.execute("SELECT 1 FROM agents WHERE login = ?", (agent.login,)).fetchone()
+    if exists:
+        conn.execute(
+            "UPDATE agents SET name = ?, role = ?, team = ?, active = ? WHERE login = ?",
+            (agent.name, agent.role, agent.team, int(agent.active), agent.login),
+        )
+        return False
+    conn.execute(
+        "INSERT INTO agents (login, name, role, team, active, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (agent.login, agent.name, agent.role, agent.team, int(agent.active), now),
+    )
+    return True
+
+
+def add_key(conn: sqlite3.Connection, login: str, public_key: str, now: str) -> bool:
+    if conn.execute("SELECT 1 FROM agent_keys WHERE public_key = ?", (public_key,)).fetchone():
+        return False
+    conn.execute(
+        "INSERT INTO agent_keys (agent, public_key, added_at) VALUES (?, ?, ?)",
+        (login, public_key, now),
+    )
+    return True
+
+
+def key_owner(conn: sqlite3.Connection, public_key: str) -> str | None:
+    row = conn.execute(
+        "SELECT agent FROM agent_keys WHERE public_key = ?", (public_key,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def keys(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(login, key) of active agents, in login order."""
+    return list(
+        conn.execute(
+            "SELECT k.agent, k.public_key FROM agent_keys k JOIN agents a ON a.login = k.agent "
+            "WHERE a.active = 1 ORDER BY k.agent, k.id"
+        )
+    )

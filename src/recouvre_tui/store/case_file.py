@@ -1,0 +1,116 @@
+"""SQL reads for one debtor's case file (case screen, `scripts show`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    cur = conn.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur]
+
+
+def debtor(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
+    rows = _rows(
+        conn,
+        "SELECT id, ref, name, segment, siren, postcode, country, email, sales_rep, agent, area, tz, "
+        "on_hold, hold_reason, do_not_call, dispute_open, stage_override, tone_override, "
+        "avg_payment_delay_days, balance_cents, oldest_due, priority_class, score FROM debtors WHERE ref = ?",
+        (ref,),
+    )
+    return rows[0] if rows else None
+
+
+def invoices(conn: sqlite3.Connection, debtor_id: int, *, open_only: bool = True) -> list[dict[str, Any]]:
+    where = " AND open_cents > 0" if open_only else ""
+    return _rows(
+        conn,
+        "SELECT ref, issue_date, due_date, amount_cents, open_cents, lettered FROM invoices "
+        f"WHERE debtor_id = ?{where} ORDER BY due_date, ref",
+        (debtor_id,),
+    )
+
+
+def phones(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    return _rows(
+        conn,
+        "SELECT position, raw, e164, national, kind, valid, region, tz, to_verify FROM phones "
+        "WHERE debtor_id = ? ORDER BY position",
+        (debtor_id,),
+    )
+
+
+def events(conn: sqlite3.Connection, debtor_id: int, *, limit: int = 200) -> list[dict[str, Any]]:
+    return _rows(
+        conn,
+        "SELECT id, at, has_time, channel, direction, outcome, kind, reason, agent, note, tone, script_id "
+        "FROM events WHERE debtor_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+        (debtor_id, limit),
+    )
+
+
+def payments(conn: sqlite3.Connection, debtor_id: int, *, limit: int = 100) -> list[dict[str, Any]]:
+    return _rows(
+        conn,
+        "SELECT ref, paid_on, amount_cents, invoice_ref FROM payments WHERE debtor_id = ? "
+        "ORDER BY paid_on DESC LIMIT ?",
+        (debtor_id, limit),
+    )
+
+
+def promises(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    out = _rows(
+        conn,
+        "SELECT id, ref, created_at, recorded_on, agent, total_cents, status, paid_cents, last_due, broken_on, "
+        "cancelled_at, cancel_reason FROM promises WHERE debtor_id = ? ORDER BY created_at DESC",
+        (debtor_id,),
+    )
+    for p in out:
+        p["instalments"] = _rows(
+            conn,
+            "SELECT seq, due_date, amount_cents, status, allocated_cents FROM instalments "
+            "WHERE promise_id = ? ORDER BY seq",
+            (p["id"],),
+        )
+    return out
+
+
+def open_callbacks(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    return _rows(
+        conn,
+        "SELECT id, agent, due_at, note FROM callbacks WHERE debtor_id = ? AND done_at IS NULL ORDER BY due_at",
+        (debtor_id,),
+    )
+
+
+def score_components(conn: sqlite3.Connection, debtor_id: int) -> str:
+    row = conn.execute("SELECT components FROM debtor_scores WHERE debtor_id = ?", (debtor_id,)).fetchone()
+    return row[0] if row else "[]"
+
+
+def agent_day_figures(conn: sqlite3.Connection, agent: str, start: str, end: str) -> dict[str, int]:
+    """Calls, right-party contacts, promises (count, cents) recorded by `agent` in [start, end)."""
+    calls, rpc = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN kind = 'response' THEN 1 ELSE 0 END), 0) FROM events "
+        "WHERE agent = ? AND channel = 'call' AND direction = 'out' AND at >= ? AND at < ?",
+        (agent, start, end),
+    ).fetchone()
+    n, cents = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(total_cents), 0) FROM promises WHERE agent = ? "
+        "AND created_at >= ? AND created_at < ? AND status <> 'cancelled'",
+        (agent, start, end),
+    ).fetchone()
+    return {"calls": calls, "rpc": rpc, "promises": n, "promised_cents": cents}
+
+
+def portfolio_totals(conn: sqlite3.Connection, agent: str) -> dict[str, int]:
+    n, cents = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(balance_cents), 0) FROM debtors WHERE agent = ? AND balance_cents > 0",
+        (agent,),
+    ).fetchone()
+    pool_n, pool_cents = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(balance_cents), 0) FROM debtors WHERE agent IS NULL AND balance_cents > 0"
+    ).fetchone()
+    return {"debtors": n, "balance_cents": cents, "pool_debtors": pool_n, "pool_balance_cents": pool_cents}

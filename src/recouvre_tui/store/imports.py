@@ -1,0 +1,207 @@
+"""SQL for imports: look up what exists, insert new rows, update changed ones."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+CHUNK = 500
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _in(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def known_agents(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT login FROM agents")}
+
+
+def debtor_ids(conn: sqlite3.Connection, refs: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(refs))
+    out: dict[str, int] = {}
+    if len(wanted) > 20_000:
+        # Large files: one scan beats thousands of IN lookups.
+        want = set(wanted)
+        for ref, id_ in conn.execute("SELECT ref, id FROM debtors"):
+            if ref in want:
+                out[ref] = id_
+        return out
+    for chunk in _chunks(wanted):
+        out.update(
+            conn.execute(f"SELECT ref, id FROM debtors WHERE ref IN ({_in(len(chunk))})", chunk)
+        )
+    return out
+
+
+DEBTOR_FIELDS = (
+    "name",
+    "segment",
+    "siren",
+    "postcode",
+    "country",
+    "email",
+    "sales_rep",
+    "agent",
+    "area",
+    "tz",
+)
+
+
+def existing_debtors(conn: sqlite3.Connection, refs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    cols = ("id", "ref", *DEBTOR_FIELDS)
+    for chunk in _chunks(sorted(set(refs))):
+        for row in conn.execute(
+            f"SELECT {', '.join(cols)} FROM debtors WHERE ref IN ({_in(len(chunk))})", chunk
+        ):
+            rec = dict(zip(cols, row, strict=True))
+            out[rec["ref"]] = rec
+    return out
+
+
+def existing_phones(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, dict[int, str]]:
+    out: dict[int, dict[int, str]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for debtor_id, position, raw in conn.execute(
+            f"SELECT debtor_id, position, raw FROM phones WHERE debtor_id IN ({_in(len(chunk))})",
+            chunk,
+        ):
+            out.setdefault(debtor_id, {})[position] = raw
+    return out
+
+
+def insert_debtor(conn: sqlite3.Connection, ref: str, fields: dict[str, Any], now: str) -> int:
+    cols = ("ref", *DEBTOR_FIELDS, "created_at", "updated_at")
+    values = (ref, *(fields[c] for c in DEBTOR_FIELDS), now, now)
+    cur = conn.execute(f"INSERT INTO debtors ({', '.join(cols)}) VALUES ({_in(len(cols))})", values)
+    return int(cur.lastrowid or 0)
+
+
+def update_debtor(
+    conn: sqlite3.Connection, debtor_id: int, fields: dict[str, Any], now: str
+) -> None:
+    sets = ", ".join(f"{c} = ?" for c in fields)
+    conn.execute(
+        f"UPDATE debtors SET {sets}, updated_at = ? WHERE id = ?",
+        (*fields.values(), now, debtor_id),
+    )
+
+
+def replace_phones(conn: sqlite3.Connection, debtor_id: int, phones: list[dict[str, Any]]) -> None:
+    conn.execute("DELETE FROM phones WHERE debtor_id = ?", (debtor_id,))
+    conn.executemany(
+        "INSERT INTO phones (debtor_id, position, raw, e164, national, kind, valid, region, tz) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                debtor_id,
+                p["position"],
+                p["raw"],
+                p["e164"],
+                p["national"],
+                p["kind"],
+                p["valid"],
+                p["region"],
+                p["tz"],
+            )
+            for p in phones
+        ],
+    )
+
+
+def existing_by_debtor(
+    conn: sqlite3.Connection, table: str, columns: Sequence[str], debtor_ids_: Iterable[int]
+) -> dict[tuple[int, str], tuple[Any, ...]]:
+    """`{(debtor_id, ref): (id, *columns)}` for invoices/payments/promises of those debtors."""
+    ids = sorted(set(debtor_ids_))
+    out: dict[tuple[int, str], tuple[Any, ...]] = {}
+    select = f"SELECT {', '.join(('debtor_id', 'ref', 'id', *columns))} FROM {table}"
+    if len(ids) > 20_000:
+        want = set(ids)
+        for row in conn.execute(select):
+            if row[0] in want:
+                out[(row[0], row[1])] = row[2:]
+        return out
+    for chunk in _chunks(ids):
+        for row in conn.execute(f"{select} WHERE debtor_id IN ({_in(len(chunk))})", chunk):
+            out[(row[0], row[1])] = row[2:]
+    return out
+
+
+def insert_many(
+    conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    if rows:
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_in(len(columns))})", rows
+        )
+
+
+def update_many(
+    conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Each row is (*values, id)."""
+    if rows:
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", rows)
+
+
+def existing_event_keys(
+    conn: sqlite3.Connection, keys: Sequence[str]
+) -> dict[str, tuple[int, str | None]]:
+    out: dict[str, tuple[int, str | None]] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        for key, id_, note in conn.execute(
+            f"SELECT import_key, id, note FROM events WHERE import_key IN ({_in(len(chunk))})",
+            chunk,
+        ):
+            out[key] = (id_, note)
+    return out
+
+
+def instalments_of(
+    conn: sqlite3.Connection, promise_ids: Iterable[int]
+) -> dict[int, list[tuple[int, str, int]]]:
+    out: dict[int, list[tuple[int, str, int]]] = {}
+    for chunk in _chunks(sorted(set(promise_ids))):
+        for pid, seq, due, amount in conn.execute(
+            f"SELECT promise_id, seq, due_date, amount_cents FROM instalments "
+            f"WHERE promise_id IN ({_in(len(chunk))}) ORDER BY promise_id, seq",
+            chunk,
+        ):
+            out.setdefault(pid, []).append((seq, due, amount))
+    return out
+
+
+def replace_instalments(
+    conn: sqlite3.Connection, promise_id: int, instalments: list[tuple[str, int]]
+) -> None:
+    conn.execute("DELETE FROM instalments WHERE promise_id = ?", (promise_id,))
+    conn.executemany(
+        "INSERT INTO instalments (promise_id, seq, due_date, amount_cents) VALUES (?, ?, ?, ?)",
+        [(promise_id, i, due, amount) for i, (due, amount) in enumerate(instalments, start=1)],
+    )
+
+
+def record_import(conn: sqlite3.Connection, **fields: Any) -> None:
+    cols = (
+        "kind",
+        "file_name",
+        "sha256",
+        "rows",
+        "inserted",
+        "updated",
+        "unchanged",
+        "actor",
+        "at",
+    )
+    conn.execute(
+        f"INSERT INTO imports ({', '.join(cols)}) VALUES ({_in(len(cols))})",
+        tuple(fields[c] for c in cols),
+    )

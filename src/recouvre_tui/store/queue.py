@@ -1,0 +1,264 @@
+"""SQL for the work queue and claims.
+
+Candidates come in pages ordered by (priority_class, score DESC, ref) through the partial
+index `debtors_queue`, so taking the next case never sorts the portfolio. Everything the
+callability rules need for a page is then fetched with a handful of IN queries.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .imports import _in
+
+CANDIDATE_COLS = (
+    "d.id",
+    "d.ref",
+    "d.name",
+    "d.segment",
+    "d.area",
+    "d.tz",
+    "d.agent",
+    "d.balance_cents",
+    "d.oldest_due",
+    "d.priority_class",
+    "d.score",
+    "d.on_hold",
+    "d.do_not_call",
+    "d.dispute_open",
+    "d.postcode",
+)
+
+
+@dataclass
+class Candidate:
+    id: int
+    ref: str
+    name: str
+    segment: str
+    area: str
+    tz: str
+    agent: str | None
+    balance_cents: int
+    oldest_due: str | None
+    priority_class: int
+    score: float
+    on_hold: bool
+    do_not_call: bool
+    dispute_open: bool
+    postcode: str | None
+    # Filled by `load_context`:
+    claimed_by: str | None = None
+    valid_phones: int = 0
+    unpaid_dues: list[str] = field(default_factory=list)
+    attempts: list[str] = field(default_factory=list)
+    callback_due_at: str | None = None
+    components: str = "[]"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    segment: str | None = None  # "B2B" / "B2C"
+    overseas: bool | None = None
+    min_balance_cents: int | None = None
+    max_balance_cents: int | None = None
+
+
+def _filter_sql(f: QueueFilter | None) -> tuple[str, list[Any]]:
+    if f is None:
+        return "", []
+    sql, params = "", []
+    if f.segment:
+        sql += " AND d.segment = ?"
+        params.append(f.segment)
+    if f.overseas is True:
+        sql += " AND d.area LIKE '97%'"
+    elif f.overseas is False:
+        sql += " AND d.area NOT LIKE '97%'"
+    if f.min_balance_cents is not None:
+        sql += " AND d.balance_cents >= ?"
+        params.append(f.min_balance_cents)
+    if f.max_balance_cents is not None:
+        sql += " AND d.balance_cents < ?"
+        params.append(f.max_balance_cents)
+    return sql, params
+
+
+def page(
+    conn: sqlite3.Connection,
+    *,
+    agent: str | None,
+    pool: bool,
+    after: tuple[int, float, str] | None,
+    limit: int,
+    include_blocked: bool,
+    flt: QueueFilter | None = None,
+) -> list[Candidate]:
+    """One page of a portfolio (agent=login) or of the pool (agent None), after `after`.
+
+    Without `include_blocked`, the static blocks (hold, do-not-call, dispute) are filtered
+    in SQL; the time-dependent ones are decided by the domain rules afterwards.
+    """
+    where = "d.balance_cents > 0"
+    params: list[Any] = []
+    if pool:
+        where += " AND d.agent IS NULL"
+    elif agent is not None:
+        where += " AND d.agent = ?"
+        params.append(agent)
+    if not include_blocked:
+        where += " AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0"
+    fsql, fparams = _filter_sql(flt)
+    where += fsql
+    params += fparams
+    if after is not None:
+        cls, score, ref = after
+        where += (
+            " AND (d.priority_class > ? OR (d.priority_class = ? AND d.score < ?)"
+            " OR (d.priority_class = ? AND d.score = ? AND d.ref > ?))"
+        )
+        params += [cls, cls, score, cls, score, ref]
+    sql = (
+        f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE {where} "
+        "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT ?"
+    )
+    return [_candidate(r) for r in conn.execute(sql, [*params, limit])]
+
+
+def _candidate(r: Sequence[Any]) -> Candidate:
+    return Candidate(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        bool(r[11]),
+        bool(r[12]),
+        bool(r[13]),
+        r[14],
+    )
+
+
+def by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Candidate]:
+    if not ids:
+        return []
+    rows = conn.execute(
+        f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE d.id IN ({_in(len(ids))})",
+        list(ids),
+    )
+    by_id = {r[0]: _candidate(r) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def due_callbacks(conn: sqlite3.Connection, *, agent: str, now: str) -> list[tuple[int, str]]:
+    """(debtor_id, due_at) of open callbacks due now for this agent or for anyone."""
+    return list(
+        conn.execute(
+            "SELECT debtor_id, MIN(due_at) FROM callbacks WHERE done_at IS NULL AND due_at <= ? "
+            "AND (agent = ? OR agent IS NULL) GROUP BY debtor_id ORDER BY MIN(due_at)",
+            (now, agent),
+        )
+    )
+
+
+def load_context(
+    conn: sqlite3.Connection, cands: list[Candidate], *, now: str, since_7d: str
+) -> None:
+    """Fill claims, phones, unpaid instalments, recent attempts and callbacks for a page."""
+    if not cands:
+        return
+    by_id = {c.id: c for c in cands}
+    ids = list(by_id)
+    marks = _in(len(ids))
+    for did, agent in conn.execute(
+        f"SELECT debtor_id, agent FROM claims WHERE debtor_id IN ({marks}) AND expires_at > ?",
+        [*ids, now],
+    ):
+        by_id[did].claimed_by = agent
+    for did, n in conn.execute(
+        f"SELECT debtor_id, COUNT(*) FROM phones WHERE valid = 1 AND to_verify = 0 "
+        f"AND debtor_id IN ({marks}) GROUP BY debtor_id",
+        ids,
+    ):
+        by_id[did].valid_phones = n
+    for did, due in conn.execute(
+        "SELECT p.debtor_id, i.due_date FROM promises p JOIN instalments i ON i.promise_id = p.id "
+        f"WHERE p.status = 'pending' AND i.status <> 'paid' AND p.debtor_id IN ({marks})",
+        ids,
+    ):
+        by_id[did].unpaid_dues.append(due)
+    for did, at in conn.execute(
+        f"SELECT debtor_id, at FROM events WHERE debtor_id IN ({marks}) AND channel = 'call' "
+        "AND direction = 'out' AND at > ?",
+        [*ids, since_7d],
+    ):
+        by_id[did].attempts.append(at)
+    for did, due in conn.execute(
+        f"SELECT debtor_id, MIN(due_at) FROM callbacks WHERE debtor_id IN ({marks}) "
+        "AND done_at IS NULL GROUP BY debtor_id",
+        ids,
+    ):
+        by_id[did].callback_due_at = due
+    for did, comps in conn.execute(
+        f"SELECT debtor_id, components FROM debtor_scores WHERE debtor_id IN ({marks})", ids
+    ):
+        by_id[did].components = comps
+
+
+# --- claims -------------------------------------------------------------------------------
+
+
+def release_expired(conn: sqlite3.Connection, now: str) -> int:
+    return conn.execute("DELETE FROM claims WHERE expires_at <= ?", (now,)).rowcount
+
+
+def held_by(conn: sqlite3.Connection, agent: str) -> tuple[int, str] | None:
+    """(debtor_id, expires_at) of the agent's live claim."""
+    row = conn.execute(
+        "SELECT debtor_id, expires_at FROM claims WHERE agent = ?", (agent,)
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def claim_of(conn: sqlite3.Connection, debtor_id: int) -> tuple[str, str] | None:
+    row = conn.execute(
+        "SELECT agent, expires_at FROM claims WHERE debtor_id = ?", (debtor_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def insert_claim(
+    conn: sqlite3.Connection, debtor_id: int, agent: str, now: str, expires: str
+) -> None:
+    conn.execute(
+        "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
+        (debtor_id, agent, now, expires),
+    )
+
+
+def renew_claim(conn: sqlite3.Connection, agent: str, expires: str) -> int:
+    return conn.execute(
+        "UPDATE claims SET expires_at = ? WHERE agent = ?", (expires, agent)
+    ).rowcount
+
+
+def release_claim(conn: sqlite3.Connection, agent: str, debtor_id: int | None = None) -> int:
+    if debtor_id is None:
+        return conn.execute("DELETE FROM claims WHERE agent = ?", (agent,)).rowcount
+    return conn.execute(
+        "DELETE FROM claims WHERE agent = ? AND debtor_id = ?", (agent, debtor_id)
+    ).rowcount
+
+
+def debtor_id_by_ref(conn: sqlite3.Connection, ref: str) -> int | None:
+    row = conn.execute("SELECT id FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,283 @@
+"""Versioned schema (sqlite-utils `Migrations`). Append new migrations; never edit applied ones.
+
+Conventions: amounts are integer cents (`*_cents`); instants are UTC text
+`YYYY-MM-DD HH:MM:SS`; calendar dates are `YYYY-MM-DD`; agents are referred to by
+login. The SQL stays portable (no SQLite-only functions) so a PostgreSQL store can
+follow.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .db import Store
+
+migrations = Migrations("recouvre")
+
+SCHEMA_V1 = """
+CREATE TABLE agents (
+    login TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('agent', 'lead')),
+    team TEXT,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE agent_keys (
+    id INTEGER PRIMARY KEY,
+    agent TEXT NOT NULL REFERENCES agents(login),
+    public_key TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+);
+
+CREATE TABLE debtors (
+    id INTEGER PRIMARY KEY,
+    ref TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    segment TEXT NOT NULL CHECK (segment IN ('B2B', 'B2C')),
+    siren TEXT,
+    postcode TEXT,
+    country TEXT,
+    email TEXT,
+    sales_rep TEXT,
+    agent TEXT REFERENCES agents(login),
+    area TEXT NOT NULL DEFAULT 'FR',
+    tz TEXT NOT NULL DEFAULT 'Europe/Paris',
+    on_hold INTEGER NOT NULL DEFAULT 0 CHECK (on_hold IN (0, 1)),
+    hold_reason TEXT,
+    do_not_call INTEGER NOT NULL DEFAULT 0 CHECK (do_not_call IN (0, 1)),
+    dispute_open INTEGER NOT NULL DEFAULT 0 CHECK (dispute_open IN (0, 1)),
+    stage_override TEXT,
+    tone_override TEXT,
+    avg_payment_delay_days REAL,
+    -- Queue fields, kept current by imports, outcomes and the nightly refresh.
+    balance_cents INTEGER NOT NULL DEFAULT 0,
+    oldest_due TEXT,
+    priority_class INTEGER NOT NULL DEFAULT 2,
+    score REAL NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX debtors_queue ON debtors (agent, priority_class, score DESC, ref)
+    WHERE balance_cents > 0;
+CREATE INDEX debtors_name ON debtors (name);
+
+CREATE TABLE phones (
+    id INTEGER PRIMARY KEY,
+    debtor_id INTEGER NOT NULL REFERENCES debtors(id),
+    position INTEGER NOT NULL,
+    raw TEXT NOT NULL,
+    e164 TEXT,
+    national TEXT,
+    kind TEXT NOT NULL,
+    valid INTEGER NOT NULL CHECK (valid IN (0, 1)),
+    region TEXT,
+    tz TEXT,
+    to_verify INTEGER NOT NULL DEFAULT 0 CHECK (to_verify IN (0, 1)),
+    UNIQUE (debtor_id, position)
+);
+CREATE INDEX phones_e164 ON phones (e164);
+
+CREATE TABLE invoices (
+    id INTEGER PRIMARY KEY,
+    debtor_id INTEGER NOT NULL REFERENCES debtors(id),
+    ref TEXT NOT NULL,
+    issue_date TEXT,
+    due_date TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    open_cents INTEGER NOT NULL DEFAULT 0,
+    lettered INTEGER NOT NULL DEFAULT 0 CHECK (lettered IN (0, 1)),
+    settled_on TEXT,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (debtor_id, ref)
+);
+CREATE INDEX invoices_due ON invoices (debtor_id, due_date);
+
+CREATE TABLE payments (
+    id INTEGER PRIMARY KEY,
+    debtor_id INTEGER NOT NULL REFERENCES debtors(id),
+    ref TEXT NOT NULL,
+    paid_on TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    invoice_ref TEXT,
+    lettered INTEGER NOT NULL DEFAULT 0 CHECK (lettered IN (0, 1)),
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (debtor_id, ref)
+);
+CREATE INDEX payments_debtor_date ON payments (debtor_id, paid_on);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    debtor_id INTEGER NOT NULL REFERENCES debtors(id),
+    at TEXT NOT NULL,
+    has_time INTEGER NOT NULL DEFAULT 1 CHECK (has_time IN (0, 1)),
+    channel TEXT NOT NULL CHECK (channel IN ('call', 'letter', 'email', 'sms')),
+    direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    outcome TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('reminder', 'response', 'neutral')),
+    reason TEXT,
+    agent TEXT,
+    note TEXT,
+    tone TEXT,
+    script_id TEXT,
+    phone TEXT,
+    import_key TEXT UNIQUE,
+    source TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX events_debtor_at ON events (debtor_id, at);
+CREATE INDEX events_at ON events (at);
+
+CREATE TABLE promises (
+    id INTEGER PRIMARY KEY,
+    debtor_id INTEGER NOT NULL REFERENCES debtors(id),
+    ref TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    recorded_on TEXT NOT NULL,
+    agent TEXT,
+    total_cents INTEGER NOT NULL CHECK (total_cents > 0),
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'kept', 'broken', 'cancelled')),
+    paid_cents INTEGER NOT NULL DEFAULT 0,
+    last_due TEXT NOT NULL,
+    broken_on TEXT,
+    followed_up_at TEXT,
+    cancelled_at TEXT,
+    cancelled_by TEXT,
+    cancel_reason TEXT,
+    event_id INTEGER REFERENCES events(id),
+    source TEXT NOT NULL,
+    evaluated_on TEXT,
+    UNIQUE (debtor_id, ref)
+);
+CREATE INDEX promises_status ON promises (status, last_due);
+
+CREATE TABLE instalments (
+    id INTEGER PRIMARY KEY,
+    promise_id INTEGER NOT NULL REFERENCES promises(id),
+    seq INTEGER NOT NULL,
+    due_date TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'paid', 'missed')),
+    allocated_cents INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (promise_id, seq)
+);
+
+CREATE TABLE callbacks (
+    id INTEGER PRIMARY KEY,
+    debtor_id INTEGER NOT NULL REFERENCES debtors(id),
+    agent TEXT REFERENCES agents(login),
+    due_at TEXT NOT NULL,
+    note TEXT,
+    event_id INTEGER REFERENCES events(id),
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    done_at TEXT
+);
+CREATE INDEX callbacks_open ON callbacks (due_at) WHERE done_at IS NULL;
+CREATE INDEX callbacks_debtor ON callbacks (debtor_id);
+
+-- One row per live claim: the primary key makes a double claim impossible, the
+-- unique agent makes "one case at a time" a constraint, not a convention.
+CREATE TABLE claims (
+    debtor_id INTEGER PRIMARY KEY REFERENCES debtors(id),
+    agent TEXT NOT NULL UNIQUE REFERENCES agents(login),
+    claimed_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX claims_expiry ON claims (expires_at);
+
+CREATE TABLE debtor_scores (
+    debtor_id INTEGER PRIMARY KEY REFERENCES debtors(id),
+    days_past_due INTEGER NOT NULL DEFAULT 0,
+    broken_promises INTEGER NOT NULL DEFAULT 0,
+    unfollowed_break INTEGER NOT NULL DEFAULT 0,
+    never_contacted INTEGER NOT NULL DEFAULT 0,
+    wear_streak INTEGER NOT NULL DEFAULT 0,
+    components TEXT NOT NULL DEFAULT '[]',
+    refreshed_at TEXT NOT NULL
+);
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_ref TEXT,
+    details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_at ON audit (at);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    inserted INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+
+-- Exclusive jobs (the nightly refresh): a row is the lock.
+CREATE TABLE job_locks (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+CREATE TABLE job_runs (
+    id INTEGER PRIMARY KEY,
+    job TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    summary TEXT
+);
+
+-- Live state of each TUI session, for the team board.
+CREATE TABLE agent_sessions (
+    agent TEXT PRIMARY KEY REFERENCES agents(login),
+    pid INTEGER,
+    state TEXT NOT NULL,
+    debtor_id INTEGER REFERENCES debtors(id),
+    started_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(SCHEMA_V1)
+
+
+def schema_version(store: Store) -> str | None:
+    applied = migrations.applied(store.db)
+    return applied[-1].name if applied else None
+
+
+def migrate(store: Store) -> None:
+    """Apply pending migrations under a write lock, so two processes never race."""
+    if not migrations.pending(store.db):
+        return
+    with store.write():
+        migrations.apply(store.db)
