@@ -23,7 +23,8 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"date illisible « {text} » (attendu AAAA-MM-JJ)") from None
+        message = f"date illisible « {text} » (attendu AAAA-MM-JJ)"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _positive(text: str) -> int:
@@ -37,9 +38,7 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description="Génère le portefeuille de démonstration en fichiers CSV d'import."
-    )
+    parser = argparse.ArgumentParser(description="Génère le portefeuille de démonstration en fichiers CSV d'import.")
     parser.add_argument("--out", type=Path, required=True, help="dossier de sortie")
     parser.add_argument(
         "--today",
@@ -47,15 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="date de référence AAAA-MM-JJ (défaut : aujourd'hui à Paris)",
     )
-    parser.add_argument(
-        "--debtors", type=_positive, default=2000, help="nombre de débiteurs (défaut : 2000)"
-    )
-    parser.add_argument(
-        "--limit", type=_positive, default=None, help="n'écrire que les N premiers débiteurs"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"graine (défaut : {DEFAULT_SEED})"
-    )
+    parser.add_argument("--debtors", type=_positive, default=2000, help="nombre de débiteurs (défaut : 2000)")
+    parser.add_argument("--limit", type=_positive, default=None, help="n'écrire que les N premiers débiteurs")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"graine (défaut : {DEFAULT_SEED})")
     return parser
 
 

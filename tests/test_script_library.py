@@ -63,9 +63,7 @@ def test_every_segment_and_stage_has_a_generic_script_in_each_tone(
 
 
 @pytest.mark.parametrize(("segment", "tone"), list(itertools.product(SEGMENTS, Tone)))
-def test_every_segment_has_several_scripts_in_each_tone(
-    library: list[CallScript], segment: str, tone: Tone
-) -> None:
+def test_every_segment_has_several_scripts_in_each_tone(library: list[CallScript], segment: str, tone: Tone) -> None:
     assert sum(1 for s in library if s.segment == segment and s.tone == tone) >= 3
 
 
@@ -234,9 +232,7 @@ def test_no_override_folder_gives_the_packaged_library(library: list[CallScript]
     assert load_scripts("") == (library, [])
 
 
-def test_override_replaces_same_id_and_adds_new_ids(
-    tmp_path: Path, library: list[CallScript]
-) -> None:
+def test_override_replaces_same_id_and_adds_new_ids(tmp_path: Path, library: list[CallScript]) -> None:
     replaced = write(tmp_path, "relance.md", "b2c-follow-up-neutre")
     added = write(tmp_path, "nouveau.md", "equipe-relance", "Nouveau script")
     (tmp_path / "README.md").write_text("# notes de l'équipe\n", encoding="utf-8")
@@ -254,13 +250,9 @@ def test_override_replaces_same_id_and_adds_new_ids(
     assert [s.id for s in scripts] == sorted(by_id)
 
 
-def test_bad_override_file_is_reported_and_hides_nothing(
-    tmp_path: Path, library: list[CallScript]
-) -> None:
+def test_bad_override_file_is_reported_and_hides_nothing(tmp_path: Path, library: list[CallScript]) -> None:
     bad = write(tmp_path, "casse.md", "b2c-follow-up-neutre")
-    bad.write_text(
-        bad.read_text(encoding="utf-8").replace("{amount_due}", "{{ 7*7 }}"), encoding="utf-8"
-    )
+    bad.write_text(bad.read_text(encoding="utf-8").replace("{amount_due}", "{{ 7*7 }}"), encoding="utf-8")
     toml = tmp_path / "toml.md"
     toml.write_text("+++\nid = \nstage = 3\n+++\n## Écouter\nx\n", encoding="utf-8")
 
@@ -293,9 +285,7 @@ def test_non_utf8_file_is_an_error_with_its_line(tmp_path: Path) -> None:
     assert "UTF-8" in errors[0].message
 
 
-def test_missing_override_folder_keeps_the_packaged_scripts(
-    tmp_path: Path, library: list[CallScript]
-) -> None:
+def test_missing_override_folder_keeps_the_packaged_scripts(tmp_path: Path, library: list[CallScript]) -> None:
     missing = tmp_path / "absent"
     scripts, errors = load_scripts(missing)
     assert scripts == library

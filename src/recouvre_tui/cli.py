@@ -55,7 +55,6 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the domain's exceptions into a clear message on stderr and exit 1."""
     from .services.agents import AgentError
     from .services.outcome import OutcomeError
-    from .services.promise_tracking import PromiseError
     from .services.refresh import JobBusy
     from .services.work_queue import QueueError
 
@@ -178,18 +177,14 @@ def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
 
     store = obj.store()
     agent = require_agent(store, login)
-    run_app(
-        store, agent, settings=obj.settings, frozen_now=parse_now(now_text) if now_text else None
-    )
+    run_app(store, agent, settings=obj.settings, frozen_now=parse_now(now_text) if now_text else None)
 
 
 # --- import -------------------------------------------------------------------------------
 
 
 @main.command("import")
-@click.argument(
-    "kind", type=click.Choice(["debtors", "invoices", "payments", "events", "promises", "fec"])
-)
+@click.argument("kind", type=click.Choice(["debtors", "invoices", "payments", "events", "promises", "fec"]))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Dire ce qui changerait, sans rien écrire.")
 @click.option(
@@ -200,9 +195,7 @@ def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def import_(
-    obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, now_text: str | None
-) -> None:
+def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, now_text: str | None) -> None:
     """Importer un fichier (CSV ou FEC) ; tout ou rien, idempotent."""
     from .services.importing import import_file
 
@@ -245,9 +238,7 @@ def _progress(file: Path) -> Iterator[Callable[[str, int, int], None] | None]:
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
-    ) as p:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as p:
         task = p.add_task(f"import de {file.name}", total=None)
 
         def update(phase: str, done: int, total: int) -> None:
@@ -309,16 +300,11 @@ def agents_add(
         actor=_system_user(),
         now=_now(now_text),
     )
-    click.echo(
-        f"agent {login} {'créé' if created else 'mis à jour'}"
-        + (f", {keys} clé(s) ajoutée(s)" if keys else "")
-    )
+    click.echo(f"agent {login} {'créé' if created else 'mis à jour'}" + (f", {keys} clé(s) ajoutée(s)" if keys else ""))
 
 
 @agents.command("list")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 @handle_errors
 def agents_list(obj: Ctx, fmt: str) -> None:
@@ -342,10 +328,7 @@ def agents_list(obj: Ctx, fmt: str) -> None:
         return
     _table(
         ["identifiant", "nom", "rôle", "équipe", "actif"],
-        [
-            [a.login, a.name, label(a.role), a.team or "", "oui" if a.active else "non"]
-            for a in rows
-        ],
+        [[a.login, a.name, label(a.role), a.team or "", "oui" if a.active else "non"] for a in rows],
     )
 
 
@@ -400,13 +383,9 @@ def _agent(store: Store, login: str):
 @main.command()
 @click.option("--agent", "login", required=True)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
-@click.option(
-    "--include-blocked", is_flag=True, help="Montrer aussi les débiteurs bloqués et pourquoi."
-)
+@click.option("--include-blocked", is_flag=True, help="Montrer aussi les débiteurs bloqués et pourquoi.")
 @click.option("--segment", type=click.Choice(["B2B", "B2C"]), default=None)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -457,9 +436,7 @@ def queue(
 
 @main.command("next")
 @click.option("--agent", "login", required=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -478,12 +455,8 @@ def next_(obj: Ctx, login: str, fmt: str, now_text: str | None) -> None:
     if fmt == "json":
         _json(entry.to_json())
         return
-    click.echo(
-        f"{entry.debtor_ref}  {entry.name}  ({entry.segment})  solde {format_eur(entry.balance_cents)}"
-    )
-    click.echo(
-        f"heure locale {entry.local_time:%H:%M} ({entry.area_label}) · score {entry.score:.1f}"
-    )
+    click.echo(f"{entry.debtor_ref}  {entry.name}  ({entry.segment})  solde {format_eur(entry.balance_cents)}")
+    click.echo(f"heure locale {entry.local_time:%H:%M} ({entry.area_label}) · score {entry.score:.1f}")
     click.echo(f"pourquoi : {entry.reasons}")
 
 
@@ -603,11 +576,24 @@ def _viewer(store: Store, login: str | None):
 @click.option("--status", type=click.Choice(["pending", "kept", "broken", "cancelled"]), default=None)
 @click.option("--agent", "agent_filter", default=None, help="Promesses enregistrées par cet agent.")
 @click.option("--as", "as_login", default=None, help="Vue d'un agent (ses débiteurs seulement).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 @NOW_OPTION
 @click.pass_context
 @handle_errors
-def promises(ctx: click.Context, status: str | None, agent_filter: str | None, as_login: str | None, fmt: str, now_text: str | None) -> None:
+def promises(
+    ctx: click.Context,
+    status: str | None,
+    agent_filter: str | None,
+    as_login: str | None,
+    fmt: str,
+    now_text: str | None,
+) -> None:
     """Promesses de paiement, évaluées à la date du jour (ou --now)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -616,16 +602,41 @@ def promises(ctx: click.Context, status: str | None, agent_filter: str | None, a
     obj: Ctx = ctx.obj
     store = obj.store()
     views = list_promises(
-        store, _viewer(store, as_login), now=_now(now_text), settings=obj.settings, status=status, agent=agent_filter
+        store,
+        _viewer(store, as_login),
+        now=_now(now_text),
+        settings=obj.settings,
+        status=status,
+        agent=agent_filter,
     )
     if fmt == "json":
         _json([v.to_json() for v in views])
         return
     if fmt == "csv":
         _csv(
-            ["promise_ref", "debtor_ref", "status", "total", "paid_amount", "instalment", "due_date", "amount", "instalment_status"],
             [
-                [v.ref, v.debtor_ref, v.status, f"{v.total_cents / 100:.2f}", f"{v.paid_cents / 100:.2f}", n, d.isoformat(), f"{a / 100:.2f}", st]
+                "promise_ref",
+                "debtor_ref",
+                "status",
+                "total",
+                "paid_amount",
+                "instalment",
+                "due_date",
+                "amount",
+                "instalment_status",
+            ],
+            [
+                [
+                    v.ref,
+                    v.debtor_ref,
+                    v.status,
+                    f"{v.total_cents / 100:.2f}",
+                    f"{v.paid_cents / 100:.2f}",
+                    n,
+                    d.isoformat(),
+                    f"{a / 100:.2f}",
+                    st,
+                ]
                 for v in views
                 for n, (d, a, st, _al) in enumerate(v.instalments, start=1)
             ],
@@ -662,7 +673,14 @@ def promises_cancel(obj: Ctx, promise_ref: str, reason: str, as_login: str, now_
     from .services.promise_tracking import cancel_promise
 
     store = obj.store()
-    cancel_promise(store, _agent(store, as_login), promise_ref, reason=reason, now=_now(now_text), settings=obj.settings)
+    cancel_promise(
+        store,
+        _agent(store, as_login),
+        promise_ref,
+        reason=reason,
+        now=_now(now_text),
+        settings=obj.settings,
+    )
     click.echo(f"promesse {promise_ref} annulée")
 
 
@@ -672,8 +690,19 @@ def report() -> None:
 
 
 @report.command("promises")
-@click.option("--week", default=None, metavar="YYYY-Www", help="Semaine ISO (défaut : la dernière semaine complète).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--week",
+    default=None,
+    metavar="YYYY-Www",
+    help="Semaine ISO (défaut : la dernière semaine complète).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -706,17 +735,152 @@ def report_promises(obj: Ctx, week: str | None, fmt: str, now_text: str | None) 
     elif fmt == "csv":
         _csv(list(rows[0]) if rows else ["week"], [list(r.values()) for r in rows])
     else:
+
         def pct(x: float | None) -> str:
             return "—" if x is None else f"{x * 100:.1f} %".replace(".", ",")
 
         click.echo(f"Promesses — semaine {week}")
         _table(
-            ["agent", "enregistrées", "montant promis", "tenues", "rompues", "taux tenu", "encaissé"],
             [
-                [f.agent, str(f.recorded), format_eur(f.promised_cents), str(f.kept), str(f.broken), pct(f.kept_rate), format_eur(f.collected_cents)]
+                "agent",
+                "enregistrées",
+                "montant promis",
+                "tenues",
+                "rompues",
+                "taux tenu",
+                "encaissé",
+            ],
+            [
+                [
+                    f.agent,
+                    str(f.recorded),
+                    format_eur(f.promised_cents),
+                    str(f.kept),
+                    str(f.broken),
+                    pct(f.kept_rate),
+                    format_eur(f.collected_cents),
+                ]
                 for f in figs
             ],
             right={1, 2, 3, 4, 5, 6},
+        )
+
+
+# --- call scripts --------------------------------------------------------------------------
+
+
+@main.group()
+def scripts() -> None:
+    """Guides d'appel : vérifier la bibliothèque, afficher le guide d'un débiteur."""
+
+
+@scripts.command("check")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+@handle_errors
+def scripts_check(obj: Ctx, folder: Path | None) -> None:
+    """Valider les scripts (la bibliothèque livrée et FOLDER, ou scripts_dir de la configuration)."""
+    from .services.script_library import load_scripts
+
+    target = folder or (Path(obj.settings.scripts_dir) if obj.settings.scripts_dir else None)
+    loaded, errors = load_scripts(target)
+    for e in errors:
+        click.echo(str(e), err=True)
+    if errors:
+        fail(f"{len(errors)} erreur(s) dans les scripts ; les fichiers en erreur sont ignorés")
+    click.echo(f"{len(loaded)} scripts valides" + (f" (dont le dossier {target})" if target else ""))
+
+
+@scripts.command("show")
+@click.argument("debtor_ref")
+@click.option("--tone", type=click.Choice(["empathique", "neutre", "ferme"]), default=None)
+@click.option("--as", "as_login", default=None, help="Agent (son nom dans le script ; ses droits).")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, now_text: str | None) -> None:
+    """Afficher le guide d'appel choisi pour un débiteur, dans son ton par défaut ou --tone."""
+    from .domain.call_scripts import PHASE_LABELS_FR
+    from .domain.codes import STAGE_LABELS_FR, Tone
+    from .services.case_file import load_case
+    from .services.script_guide import guide_for
+
+    store = obj.store()
+    viewer = _viewer(store, as_login)
+    now = _now(now_text)
+    case = load_case(store, viewer, debtor_ref, now=now)
+    g = guide_for(case, viewer, now=now, settings=obj.settings, tone=Tone(tone) if tone else None)
+    click.echo(f"{g.rendered.title} — {STAGE_LABELS_FR.get(g.stage, g.stage)} · ton : {g.tone} [{g.script.id}]")
+    click.echo(g.why_tone)
+    for key, text in g.rendered.phases.items():
+        click.echo(f"\n▸ {PHASE_LABELS_FR.get(key, key)}")
+        for line in text.splitlines():
+            click.echo(f"  {line}")
+    if g.rendered.objections:
+        click.echo("\nObjections :")
+        for objection, answer in g.rendered.objections:
+            click.echo(f"  « {objection} » → {answer}")
+
+
+@report.command("scripts")
+@click.option("--from", "start", required=True, metavar="DATE", help="Premier jour (inclus).")
+@click.option("--to", "end", required=True, metavar="DATE", help="Dernier jour (inclus).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def report_scripts(obj: Ctx, start: str, end: str, fmt: str, now_text: str | None) -> None:
+    """Taux de promesse et taux de promesses tenues par script et par ton."""
+    from .services.script_report import script_report
+
+    d0, d1 = parse_date(start), parse_date(end)
+    if d1 < d0:
+        fail("--to doit suivre --from")
+    rows = script_report(obj.store(), start=d0, end=d1, now=_now(now_text), settings=obj.settings)
+
+    def rate(x: float | None) -> float | None:
+        return None if x is None else round(x, 4)
+
+    data = [
+        {
+            "script_id": r.script_id,
+            "tone": r.tone,
+            "calls": r.calls,
+            "rpc": r.rpc,
+            "promises": r.promises,
+            "promise_rate": rate(r.promise_rate),
+            "kept": r.kept,
+            "broken": r.broken,
+            "kept_rate": rate(r.kept_rate),
+        }
+        for r in rows
+    ]
+    if fmt == "json":
+        _json(data)
+    elif fmt == "csv":
+        _csv(list(data[0]) if data else ["script_id"], [list(d.values()) for d in data])
+    else:
+
+        def pct(x: float | None) -> str:
+            return "—" if x is None else f"{x * 100:.1f} %".replace(".", ",")
+
+        _table(
+            ["script", "ton", "appels", "contacts", "promesses", "taux promesse", "tenues", "rompues", "taux tenu"],
+            [
+                [
+                    r.script_id,
+                    r.tone or "",
+                    str(r.calls),
+                    str(r.rpc),
+                    str(r.promises),
+                    pct(r.promise_rate),
+                    str(r.kept),
+                    str(r.broken),
+                    pct(r.kept_rate),
+                ]
+                for r in rows
+            ],
+            right={2, 3, 4, 5, 6, 7, 8},
         )
 
 
@@ -733,8 +897,7 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
 
     def fmt(cells: list[str]) -> str:
         return "  ".join(
-            str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i])
-            for i, c in enumerate(cells)
+            str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i]) for i, c in enumerate(cells)
         ).rstrip()
 
     click.echo(fmt(headers))

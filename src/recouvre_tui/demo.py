@@ -533,7 +533,10 @@ class _Builder:
         for _ in range(500):
             raw = self.format_phone(self.national_number(area_code, dept, mobile), area_code)
             info = normalise_phone(raw, area)
-            if info.valid and (info.kind == "mobile") == mobile:
+            # The number must belong to the debtor's own department: some +590 ranges are
+            # Saint-Martin's (MF), not Guadeloupe's.
+            region_ok = area is None or info.region == area.phone_region
+            if info.valid and region_ok and (info.kind == "mobile") == mobile:
                 return raw
         raise RuntimeError(f"no valid phone number found for area {area_code}")
 
@@ -575,9 +578,7 @@ class _Builder:
             first, last = self.fake.first_name(), self.fake.last_name()
             name = f"{first} {last}"
             domain = self.fake.free_email_domain()
-            local = self.rng.choice(
-                (f"{first}.{last}", f"{first[0]}{last}", f"{last}{self.rint(1, 99)}")
-            )
+            local = self.rng.choice((f"{first}.{last}", f"{first[0]}{last}", f"{last}{self.rint(1, 99)}"))
             email = f"{_slug(local).replace('-', '.')}@{domain}" if self.chance(0.8) else ""
             siren = sales_rep = ""
         else:
@@ -593,9 +594,7 @@ class _Builder:
             siren = self.siren()
             sales_rep = rng.choice(SALES_REPS)
 
-        phone_state = spec.get("phone") or self.pick(
-            (("ok", 0.93), ("invalid", 0.04), ("missing", 0.03))
-        )
+        phone_state = spec.get("phone") or self.pick((("ok", 0.93), ("invalid", 0.04), ("missing", 0.03)))
         first_mobile = self.chance(0.75 if segment == "B2C" else 0.35)
         phone = phone2 = ""
         phone2_mobile = False
@@ -648,9 +647,7 @@ class _Builder:
 
     # ------------------------------------------------------------------ invoices
     def amount(self, segment: str) -> int:
-        lo, hi, median, sigma = (
-            (40.0, 3000.0, 170.0, 0.85) if segment == "B2C" else (300.0, 60000.0, 2200.0, 1.0)
-        )
+        lo, hi, median, sigma = (40.0, 3000.0, 170.0, 0.85) if segment == "B2C" else (300.0, 60000.0, 2200.0, 1.0)
         euros = self.rng.lognormvariate(math.log(median), sigma)
         for _ in range(20):  # log-normal, redrawn (not clipped) into the segment's range
             if lo <= euros <= hi:
@@ -949,18 +946,14 @@ class _Builder:
             return None
         if inbound:
             note = "Appel entrant. " + note
-        return self.event(
-            d, at, "call", "in" if inbound else "out", outcome, self.caller(d), note, inv
-        )
+        return self.event(d, at, "call", "in" if inbound else "out", outcome, self.caller(d), note, inv)
 
     def formal_notice(self, d: _Debtor, day: date) -> _Event | None:
         at = self.when(d, day, "office")
         if at is None:
             return None
         who = LEAD_LOGIN if self.chance(0.4) or not d.agent else d.agent
-        return self.event(
-            d, at, "letter", "out", FORMAL_NOTICE_OUTCOME, who, self.note("formal_notice")
-        )
+        return self.event(d, at, "letter", "out", FORMAL_NOTICE_OUTCOME, who, self.note("formal_notice"))
 
     def reminders(self, d: _Debtor, start: date, end: date, n: int) -> list[_Event]:
         out = []
@@ -990,13 +983,9 @@ class _Builder:
                 f"Échéancier accepté : {len(prom.instalments)} échéances de "
                 f"{format_eur(first_amount)} à partir du {format_date_fr(first_due)}."
             )
-        return (
-            f"Promesse de règlement de {format_eur(first_amount)} le {format_date_fr(first_due)}."
-        )
+        return f"Promesse de règlement de {format_eur(first_amount)} le {format_date_fr(first_due)}."
 
-    def pay_instalment(
-        self, d: _Debtor, prom: _Promise, due: date, cents: int, early: int = 4
-    ) -> None:
+    def pay_instalment(self, d: _Debtor, prom: _Promise, due: date, cents: int, early: int = 4) -> None:
         on = max(prom.created.date(), due + self.days(self.rint(-early, 2)))
         self.pay(d, min(on, self.last), cents)
 
@@ -1097,9 +1086,7 @@ class _Builder:
         prom = self.promise(d, call.at, total, self.rint(2, 6), first_due)
         call.note += self.promise_note(prom, plan=True)
         if inbound:
-            call.note = call.note.replace(
-                "Appel entrant. ", "Appel entrant : demande d'échéancier. "
-            )
+            call.note = call.note.replace("Appel entrant. ", "Appel entrant : demande d'échéancier. ")
         self.follow_promise(d, prom, keep=0.75)
 
     def follow_promise(self, d: _Debtor, prom: _Promise, keep: float) -> None:
@@ -1194,9 +1181,7 @@ class _Builder:
                 return
             first = max(call2.at.date() + self.days(5), self.today + self.days(2))
             prom2 = self.promise(d, call2.at, total, self.rint(1, 3), first)
-            call2.note = "Nouvelle promesse après promesse non tenue. " + self.promise_note(
-                prom2, plan=False
-            )
+            call2.note = "Nouvelle promesse après promesse non tenue. " + self.promise_note(prom2, plan=False)
 
     def story_dispute(self, d: _Debtor) -> None:
         self.invoices(d, ((20, 150),))
@@ -1278,11 +1263,7 @@ class _Builder:
             return
         notice_at = None
         if len(days) >= 6 and (sub == "notice" or self.chance(0.45)):
-            notice_at = (
-                self.rint(2, min(4, len(days) - 2))
-                if sub == "notice"
-                else self.rint(3, len(days) - 2)
-            )
+            notice_at = self.rint(2, min(4, len(days) - 2)) if sub == "notice" else self.rint(3, len(days) - 2)
         for k, day in enumerate(days):
             if k == notice_at:
                 self.formal_notice(d, day)
@@ -1467,9 +1448,7 @@ def write_csv_files(data: DemoData, folder: Path, *, limit: int | None = None) -
         if keep is not None:
             rows = [r for r in rows if r["debtor_ref"] in keep]
         with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(
-                fh, fieldnames=COLUMNS[kind], delimiter=";", lineterminator="\n"
-            )
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS[kind], delimiter=";", lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
         paths.append(path)

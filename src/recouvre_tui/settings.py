@@ -97,10 +97,8 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             bands = []
             for i, item in enumerate(value):
                 if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], int)):
-                    raise ConfigError(
-                        f"{where}[{i}]: [plafond en euros ou 0 pour illimité, nombre max]"
-                    )
-                bound = None if item[0] in (0, None) else int(round(float(item[0]) * 100))
+                    raise ConfigError(f"{where}[{i}]: [plafond en euros ou 0 pour illimité, nombre max]")
+                bound = None if item[0] in (0, None) else round(float(item[0]) * 100)
                 bands.append((bound, item[1]))
             return tuple(bands)
         return tuple(value)

@@ -93,9 +93,7 @@ def test_parse_valid_script() -> None:
     assert script.amount_max_cents == 1_000_050
     assert script.tone is Tone.NEUTRE
     assert list(script.phases) == list(PHASES)
-    assert script.phases["ecouter"] == (
-        "« Bonjour, {agent_name}, pour {creditor}. »\nÉcouter sans interrompre."
-    )
+    assert script.phases["ecouter"] == ("« Bonjour, {agent_name}, pour {creditor}. »\nÉcouter sans interrompre.")
     assert script.phases["conclure"] == "Note factuelle : date, montant, moyen de paiement."
     assert script.objections == (
         ("Je n'ai pas reçu la facture", "duplicata pour {debtor_name}"),
@@ -188,9 +186,7 @@ def test_validation_error_lists_every_error_sorted() -> None:
         (lambda t: t.replace("{sales_rep}", "{Sales_Rep}"), 27, "variable inconnue"),
     ],
 )
-def test_validation_errors_have_line_numbers(
-    edit: Callable[[str], str], line: int, needle: str
-) -> None:
+def test_validation_errors_have_line_numbers(edit: Callable[[str], str], line: int, needle: str) -> None:
     errors = errors_of(edit(VALID))
     assert any(e.line == line and needle in e.message for e in errors), errors
 
@@ -246,9 +242,7 @@ def test_template_injection_is_rejected_at_validation(payload: str, needle: str)
     assert check_placeholders(f"x {payload} y")
 
 
-@pytest.mark.parametrize(
-    "payload", ["- « {{ 7*7 }} » → ok", "- « x » → {__import__('os')}", "- « x » → ${HOME}"]
-)
+@pytest.mark.parametrize("payload", ["- « {{ 7*7 }} » → ok", "- « x » → {__import__('os')}", "- « x » → ${HOME}"])
 def test_injection_in_objections_is_rejected(payload: str) -> None:
     text = VALID.replace("- « C'est le commercial qui gère » -> je préviens {sales_rep}", payload)
     assert any(e.line == 27 for e in errors_of(text))
@@ -280,12 +274,8 @@ FULL_VARIABLES = {
 def test_render_substitutes_variables() -> None:
     rendered = render(parse(), FULL_VARIABLES)
     assert rendered.script_id == "b2b-test" and rendered.tone is Tone.NEUTRE
-    assert rendered.phases["ecouter"].startswith(
-        "« Bonjour, Alice Martin, pour Recouvre Démo SAS. »"
-    )
-    assert rendered.phases["identifier"] == (
-        "« Il reste 4 230,00 € (FA-1001, FA-1017), depuis le 31/08/2026. »"
-    )
+    assert rendered.phases["ecouter"].startswith("« Bonjour, Alice Martin, pour Recouvre Démo SAS. »")
+    assert rendered.phases["identifier"] == ("« Il reste 4 230,00 € (FA-1001, FA-1017), depuis le 31/08/2026. »")
     assert rendered.objections[0] == (
         "Je n'ai pas reçu la facture",
         "duplicata pour SARL Dupont Frères",
@@ -295,9 +285,7 @@ def test_render_substitutes_variables() -> None:
 
 def test_render_missing_or_blank_value_gives_dash() -> None:
     rendered = render(parse(), {"agent_name": "Alice Martin", "creditor": "  "})
-    assert rendered.phases["ecouter"].startswith(
-        f"« Bonjour, Alice Martin, pour {MISSING_VALUE}. »"
-    )
+    assert rendered.phases["ecouter"].startswith(f"« Bonjour, Alice Martin, pour {MISSING_VALUE}. »")
     assert rendered.phases["proposer"] == f"Échéancier : {MISSING_VALUE}."
 
 
@@ -347,9 +335,7 @@ def test_collection_agency_prefixes_the_opening_with_the_letter_reference() -> N
 
 
 def test_render_for_uses_the_context() -> None:
-    ctx = ScriptContext(
-        segment="B2B", stage=Stage.FOLLOW_UP, variables=FULL_VARIABLES, collection_agency=True
-    )
+    ctx = ScriptContext(segment="B2B", stage=Stage.FOLLOW_UP, variables=FULL_VARIABLES, collection_agency=True)
     rendered = render_for(parse(), ctx)
     assert "MED-2026-0042" in rendered.phases["ecouter"]
 
@@ -524,9 +510,7 @@ LIBRARY = [
         (ctx_of("B2B", Stage.WORN), Tone.EMPATHIQUE, "b2b-worn-empathique", Tone.EMPATHIQUE),
     ],
 )
-def test_select_script(
-    ctx: ScriptContext, tone: Tone | None, expected_id: str, expected_tone: Tone
-) -> None:
+def test_select_script(ctx: ScriptContext, tone: Tone | None, expected_id: str, expected_tone: Tone) -> None:
     script, got_tone, explanation = select_script(LIBRARY, ctx, tone)
     assert script.id == expected_id
     assert got_tone is expected_tone

@@ -286,9 +286,7 @@ def check_placeholders(line: str) -> list[str]:
         if dollar:
             problems.append(f"« ${token} » : syntaxe non permise, écrire {{nom}}")
         elif match:
-            problems.append(
-                f"variable inconnue « {token} » (permises : {', '.join(sorted(VARIABLES))})"
-            )
+            problems.append(f"variable inconnue « {token} » (permises : {', '.join(sorted(VARIABLES))})")
         else:
             problems.append(f"variable mal formée « {token} » : seul {{nom}} est permis")
         i = end + 1
@@ -446,9 +444,7 @@ def parse_script(text: str, source: str) -> CallScript:
         errors.append(ScriptError(source, first + 1, "en-tête TOML non fermé (ligne +++ absente)"))
         raise ScriptValidationError(errors)
     front_line, close_line = first + 1, close + 1
-    data, toml_errors = _parse_toml(
-        "\n".join(lines[first + 1 : close]), source, front_line, close_line
-    )
+    data, toml_errors = _parse_toml("\n".join(lines[first + 1 : close]), source, front_line, close_line)
     errors.extend(toml_errors)
     front: dict[str, object] = {}
     if data is not None:
@@ -481,8 +477,7 @@ def parse_script(text: str, source: str) -> CallScript:
                     ScriptError(
                         source,
                         number,
-                        f"section « {heading.group(1)} » en double"
-                        f" (déjà ligne {section_line[key]})",
+                        f"section « {heading.group(1)} » en double (déjà ligne {section_line[key]})",
                     )
                 )
                 current = ""
@@ -499,11 +494,7 @@ def parse_script(text: str, source: str) -> CallScript:
             errors.append(ScriptError(source, number, "texte hors section (## Écouter, …)"))
             continue
         if len(line) > MAX_LINE_CHARS:
-            errors.append(
-                ScriptError(
-                    source, number, f"ligne trop longue ({MAX_LINE_CHARS} caractères au plus)"
-                )
-            )
+            errors.append(ScriptError(source, number, f"ligne trop longue ({MAX_LINE_CHARS} caractères au plus)"))
         for problem in check_placeholders(line):
             errors.append(ScriptError(source, number, problem))
         sections[current].append((number, line))
@@ -513,9 +504,7 @@ def parse_script(text: str, source: str) -> CallScript:
     for key in PHASES:
         label = PHASE_LABELS_FR[key]
         if key not in sections:
-            errors.append(
-                ScriptError(source, last_line, f"section obligatoire absente : ## {label}")
-            )
+            errors.append(ScriptError(source, last_line, f"section obligatoire absente : ## {label}"))
             continue
         body = sections[key]
         if not body:
@@ -535,9 +524,7 @@ def parse_script(text: str, source: str) -> CallScript:
     for number, line in sections.get(_OBJECTIONS, []):
         match = _OBJECTION_RE.match(line)
         if not match:
-            errors.append(
-                ScriptError(source, number, "objection attendue : - « objection » → réponse")
-            )
+            errors.append(ScriptError(source, number, "objection attendue : - « objection » → réponse"))
             continue
         objections.append((match.group("obj"), match.group("ans")))
     if len(objections) > MAX_OBJECTIONS:
@@ -604,9 +591,7 @@ def stage_for(
     return Stage.FOLLOW_UP
 
 
-def default_tone(
-    ctx: ScriptContext, *, large_b2b_cents: int = LARGE_B2B_BALANCE_CENTS
-) -> tuple[Tone, str]:
+def default_tone(ctx: ScriptContext, *, large_b2b_cents: int = LARGE_B2B_BALANCE_CENTS) -> tuple[Tone, str]:
     """The tone to start with and the line « Pourquoi ce ton : … » (rules in the docstring)."""
     why = "Pourquoi ce ton : "
     b2b = str(ctx.segment) == Segment.B2B.value
@@ -671,8 +656,7 @@ def select_script(
     candidates = matching_scripts(scripts, ctx)
     if not candidates:
         raise NoScriptError(
-            "aucun script pour l'étape « "
-            f"{STAGE_LABELS_FR.get(str(ctx.stage), str(ctx.stage))} » ({ctx.segment})"
+            f"aucun script pour l'étape « {STAGE_LABELS_FR.get(str(ctx.stage), str(ctx.stage))} » ({ctx.segment})"
         )
     if tone is None:
         wanted, explanation = default_tone(ctx)
@@ -683,8 +667,7 @@ def select_script(
             if script.tone == candidate_tone:
                 if candidate_tone != wanted:
                     explanation += (
-                        f" — pas de script « {wanted.value} » pour ce cas,"
-                        f" ton « {candidate_tone.value} » à la place"
+                        f" — pas de script « {wanted.value} » pour ce cas, ton « {candidate_tone.value} » à la place"
                     )
                 return script, candidate_tone, explanation
     raise AssertionError("unreachable: candidates is not empty")  # pragma: no cover
@@ -715,16 +698,12 @@ def render_text(template: str, variables: Mapping[str, object]) -> str:
     return _RENDER_RE.sub(replace, template)
 
 
-def render(
-    script: CallScript, variables: Mapping[str, object], *, collection_agency: bool = False
-) -> RenderedScript:
+def render(script: CallScript, variables: Mapping[str, object], *, collection_agency: bool = False) -> RenderedScript:
     """Phases and objections with the variables substituted (see ``render_text``)."""
     phases = {key: render_text(script.phases.get(key, ""), variables) for key in PHASES}
     if collection_agency:
         phases["ecouter"] = render_text(AGENCY_OPENING, variables) + "\n" + phases["ecouter"]
-    objections = tuple(
-        (render_text(obj, variables), render_text(ans, variables)) for obj, ans in script.objections
-    )
+    objections = tuple((render_text(obj, variables), render_text(ans, variables)) for obj, ans in script.objections)
     return RenderedScript(
         script_id=script.id,
         title=script.title,

@@ -131,9 +131,7 @@ def last_complete_week(now: datetime) -> str:
 
 def end_of_day_utc(day: date) -> datetime:
     """The last instant of `day` in Paris, as UTC (events 'up to the end of S')."""
-    return datetime.combine(day + timedelta(days=1), time(0), PARIS).astimezone(UTC) - timedelta(
-        seconds=1
-    )
+    return datetime.combine(day + timedelta(days=1), time(0), PARIS).astimezone(UTC) - timedelta(seconds=1)
 
 
 def format_date_fr(day: date | None) -> str:

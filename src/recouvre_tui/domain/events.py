@@ -49,11 +49,7 @@ def is_call_attempt(channel: str, direction: str) -> bool:
 
 
 def is_formal_notice(channel: str, direction: str, outcome: str | None) -> bool:
-    return (
-        channel == Channel.LETTER
-        and direction == Direction.OUT
-        and outcome == FORMAL_NOTICE_OUTCOME
-    )
+    return channel == Channel.LETTER and direction == Direction.OUT and outcome == FORMAL_NOTICE_OUTCOME
 
 
 __all__ = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, timezone as pn_timezone
+from phonenumbers import PhoneNumberType
+from phonenumbers import timezone as pn_timezone
 
 from .areas import AREAS, Area, area_for_phone_region
 
@@ -49,15 +50,14 @@ def normalise_phone(raw: str, area: Area | None = None) -> PhoneInfo:
     text = (raw or "").strip()
     region = area.phone_region if area else "FR"
     num = _parse(text, region)
-    if num is not None and not phonenumbers.is_valid_number(num) and area is None:
-        if text.lstrip().startswith("0"):
-            candidates = {
-                phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164): n
-                for r in _OVERSEAS_REGIONS
-                if (n := _parse(text, r)) is not None and phonenumbers.is_valid_number(n)
-            }
-            if len(candidates) == 1:
-                num = next(iter(candidates.values()))
+    if num is not None and not phonenumbers.is_valid_number(num) and area is None and text.startswith("0"):
+        candidates = {
+            phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164): n
+            for r in _OVERSEAS_REGIONS
+            if (n := _parse(text, r)) is not None and phonenumbers.is_valid_number(n)
+        }
+        if len(candidates) == 1:
+            num = next(iter(candidates.values()))
     if num is None:
         return PhoneInfo(text, None, None, None, "inconnu", False, None, None)
     valid = phonenumbers.is_valid_number(num)

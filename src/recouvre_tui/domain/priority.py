@@ -84,6 +84,11 @@ def _points_fr(points: float) -> str:
     return ("−" if points < 0 else "+") + _number_fr(abs(points))
 
 
+def format_points(points: float) -> str:
+    """Signed points as the UI shows them: « +36,3 », « +20 », « −8 », « +0 »."""
+    return _points_fr(points)
+
+
 def _plural(n: int, singular: str, plural: str, none: str) -> str:
     if n <= 0:
         return none

@@ -35,9 +35,7 @@ def parse_public_keys(text: str, source: str) -> list[str]:
         if not line or line.startswith("#"):
             continue
         if not _KEY.match(line):
-            raise AgentError(
-                f"{source}:{number}: clé publique OpenSSH invalide (attendu « ssh-ed25519 AAAA… »)"
-            )
+            raise AgentError(f"{source}:{number}: clé publique OpenSSH invalide (attendu « ssh-ed25519 AAAA… »)")
         out.append(" ".join(line.split()[:2]))  # the comment is dropped: it may hold anything
     if not out:
         raise AgentError(f"{source}: aucune clé publique")
@@ -58,7 +56,8 @@ def add_agent(
     """Add or update an agent; returns (created, keys added)."""
     if not LOGIN.match(login):
         raise AgentError(
-            f"identifiant invalide « {login} » (minuscules, chiffres, . _ -, 2 à 32 caractères, commence par une lettre)"
+            f"identifiant invalide « {login} » "
+            "(minuscules, chiffres, . _ -, 2 à 32 caractères, commence par une lettre)"
         )
     if not name.strip():
         raise AgentError("le nom est obligatoire")
@@ -101,9 +100,7 @@ def require_agent(store: Store, login: str) -> Agent:
     with store.read() as conn:
         agent = sql.get_agent(conn, login)
     if agent is None:
-        raise AgentError(
-            f"agent inconnu « {login} » : demandez à votre responsable de vous créer un accès"
-        )
+        raise AgentError(f"agent inconnu « {login} » : demandez à votre responsable de vous créer un accès")
     if not agent.active:
         raise AgentError(f"l'accès de l'agent « {login} » est désactivé")
     return agent

@@ -47,9 +47,7 @@ def seed_demo(
     try:
         with store.write() as conn:
             for a in data.agents:
-                upsert_agent(
-                    conn, Agent(a["login"], a["name"], a["role"], a.get("team"), True), to_db(now)
-                )
+                upsert_agent(conn, Agent(a["login"], a["name"], a["role"], a.get("team"), True), to_db(now))
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('demo_built_on', ?)",
                 (paris_date(now).isoformat(),),
@@ -90,9 +88,7 @@ def ensure_demo(path: Path, *, now: datetime, settings: Settings) -> None:
             if row and row[0] == paris_date(now).isoformat():
                 return
             if not row:
-                raise StoreError(
-                    f"{path} n'est pas une base de démonstration : elle n'a pas été modifiée"
-                )
+                raise StoreError(f"{path} n'est pas une base de démonstration : elle n'a pas été modifiée")
         except StoreError:
             raise
     seed_demo(path, now=now, settings=settings, force=True)

@@ -68,9 +68,7 @@ class OutcomeResult:
     released: bool
 
 
-def validate(
-    o: Outcome, *, now: datetime, settings: Settings, balance_cents: int | None
-) -> list[tuple[str, str]]:
+def validate(o: Outcome, *, now: datetime, settings: Settings, balance_cents: int | None) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     if o.disposition not in {d.value for d in Disposition}:
         errors.append(("disposition", f"issue d'appel inconnue « {o.disposition} »"))
@@ -97,9 +95,7 @@ def validate(
             errors.append(("promise", f"pas de promesse avec l'issue « {label(o.disposition)} »"))
         total = sum(a for _, a in o.instalments)
         plan = [InstalmentIn(d, a) for d, a in o.instalments]
-        for e in validate_plan(
-            total, plan, paris_date(now), settings.promises, balance_cents=balance_cents
-        ):
+        for e in validate_plan(total, plan, paris_date(now), settings.promises, balance_cents=balance_cents):
             errors.append((e.field, e.message))
     if o.disposition == Disposition.CALLBACK and o.callback_at is None:
         errors.append(("callback", "« rappel demandé » demande une date et une heure de rappel"))
@@ -128,9 +124,7 @@ def record_outcome(
             raise OutcomeError([("debtor", f"débiteur inconnu « {outcome.debtor_ref} »")])
         debtor_id, assigned, balance, area_code = row
         if not agent.is_lead and assigned not in (None, agent.login):
-            raise OutcomeError(
-                [("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")]
-            )
+            raise OutcomeError([("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")])
         claim = queue_sql.claim_of(conn, debtor_id)
         if claim is not None and claim[0] != agent.login and claim[1] > now_s:
             raise OutcomeError(
@@ -179,9 +173,7 @@ def record_outcome(
                 event_id=event_id,
                 source=source,
             )
-            promise_ref = conn.execute("SELECT ref FROM promises WHERE id = ?", (pid,)).fetchone()[
-                0
-            ]
+            promise_ref = conn.execute("SELECT ref FROM promises WHERE id = ?", (pid,)).fetchone()[0]
         # Any outcome closes the callbacks that were due; a new one may be set.
         conn.execute(
             "UPDATE callbacks SET done_at = ? WHERE debtor_id = ? AND done_at IS NULL AND due_at <= ?",

@@ -41,10 +41,7 @@ def evaluate_promises(
         counts[result.status.value] += 1
         if result.status == PromiseStatus.BROKEN and row.status != PromiseStatus.BROKEN:
             counts["newly_broken"] += 1
-        inst = [
-            (r.status.value, r.allocated_cents, row.instalments[r.seq - 1][0])
-            for r in result.instalments
-        ]
+        inst = [(r.status.value, r.allocated_cents, row.instalments[r.seq - 1][0]) for r in result.instalments]
         unchanged = (
             row.status == result.status.value
             and row.paid_cents == result.paid_cents
@@ -90,7 +87,12 @@ class PromiseView:
             "paid_amount": round(self.paid_cents / 100, 2),
             "broken_on": self.broken_on.isoformat() if self.broken_on else None,
             "instalments": [
-                {"due_date": d.isoformat(), "amount": round(a / 100, 2), "status": s, "allocated": round(al / 100, 2)}
+                {
+                    "due_date": d.isoformat(),
+                    "amount": round(a / 100, 2),
+                    "status": s,
+                    "allocated": round(al / 100, 2),
+                }
                 for d, a, s, al in self.instalments
             ],
         }
@@ -159,7 +161,12 @@ def cancel_promise(store: Store, actor: Agent, ref: str, *, reason: str, now: da
         sql.cancel(conn, pid, at=to_db(now), by=actor.login, reason=reason.strip())
         sql.refresh_priority_class(conn, [debtor_id])
         audit.record(
-            conn, now=now, actor=actor.login, action="promise_cancel", entity="promise", entity_ref=ref,
+            conn,
+            now=now,
+            actor=actor.login,
+            action="promise_cancel",
+            entity="promise",
+            entity_ref=ref,
             details={"reason": reason.strip(), "previous_status": status},
         )
 

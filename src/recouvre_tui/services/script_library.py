@@ -36,9 +36,7 @@ _MAX_BYTES = MAX_SCRIPT_CHARS * 4  # UTF-8: at most 4 bytes a character
 
 
 def _is_script_name(name: str) -> bool:
-    return (
-        name.endswith(".md") and not name.startswith((".", "_")) and name.casefold() != "readme.md"
-    )
+    return name.endswith(".md") and not name.startswith((".", "_")) and name.casefold() != "readme.md"
 
 
 def _read(entry: Traversable | Path, source: str) -> tuple[str | None, ScriptError | None]:

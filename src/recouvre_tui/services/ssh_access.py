@@ -42,9 +42,7 @@ def install_authorized_keys(lines: list[str], target: Path | None = None) -> Pat
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".authorized_keys.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(
-                "# Généré par « recouvre ssh authorized-keys --install » : ne pas modifier à la main.\n"
-            )
+            f.write("# Généré par « recouvre ssh authorized-keys --install » : ne pas modifier à la main.\n")
             for line in lines:
                 f.write(line + "\n")
         os.chmod(tmp, 0o600)

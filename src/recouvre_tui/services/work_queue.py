@@ -19,6 +19,7 @@ from ..domain.callability import CallabilityInput, Callability, evaluate, local_
 from ..domain.codes import label
 from ..domain.config import Settings
 from ..domain.dates import from_db, paris_date, to_db
+from ..domain.priority import format_points
 from ..store import audit
 from ..store import queue as sql
 from ..store.agents import Agent
@@ -63,7 +64,7 @@ class QueueEntry:
             parts.append("rappel prévu")
         elif self.priority_class == 1:
             parts.append("promesse rompue à relancer")
-        parts += [f"{c['detail']} {c['points']:+g}".replace(".", ",") for c in self.components]
+        parts += [f"{c['detail']} {format_points(c['points'])}" for c in self.components]
         return " · ".join(parts)
 
     @property

@@ -20,9 +20,7 @@ class Agent:
 
 
 def get_agent(conn: sqlite3.Connection, login: str) -> Agent | None:
-    row = conn.execute(
-        "SELECT login, name, role, team, active FROM agents WHERE login = ?", (login,)
-    ).fetchone()
+    row = conn.execute("SELECT login, name, role, team, active FROM agents WHERE login = ?", (login,)).fetchone()
     return Agent(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
 
 
@@ -60,9 +58,7 @@ def add_key(conn: sqlite3.Connection, login: str, public_key: str, now: str) -> 
 
 
 def key_owner(conn: sqlite3.Connection, public_key: str) -> str | None:
-    row = conn.execute(
-        "SELECT agent FROM agent_keys WHERE public_key = ?", (public_key,)
-    ).fetchone()
+    row = conn.execute("SELECT agent FROM agent_keys WHERE public_key = ?", (public_key,)).fetchone()
     return row[0] if row else None
 
 

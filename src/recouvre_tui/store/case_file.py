@@ -113,4 +113,9 @@ def portfolio_totals(conn: sqlite3.Connection, agent: str) -> dict[str, int]:
     pool_n, pool_cents = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(balance_cents), 0) FROM debtors WHERE agent IS NULL AND balance_cents > 0"
     ).fetchone()
-    return {"debtors": n, "balance_cents": cents, "pool_debtors": pool_n, "pool_balance_cents": pool_cents}
+    return {
+        "debtors": n,
+        "balance_cents": cents,
+        "pool_debtors": pool_n,
+        "pool_balance_cents": pool_cents,
+    }

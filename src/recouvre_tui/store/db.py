@@ -94,9 +94,7 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
             if attempt == BEGIN_RETRIES - 1:
-                raise StoreError(
-                    "la base est occupée par une autre opération ; réessayez dans un instant"
-                ) from exc
+                raise StoreError("la base est occupée par une autre opération ; réessayez dans un instant") from exc
             time.sleep(0.02 * (2**attempt) * (0.5 + random.random()))
 
 
@@ -122,8 +120,7 @@ def open_db(path: str | Path, *, migrate: bool = True, create: bool = True) -> S
     if str(path) != ":memory:":
         if not p.exists() and not create:
             raise StoreError(
-                f"base introuvable : {p} (créez-la avec « recouvre init » "
-                "ou indiquez-la avec --db / RECOUVRE_DB)"
+                f"base introuvable : {p} (créez-la avec « recouvre init » ou indiquez-la avec --db / RECOUVRE_DB)"
             )
         p.parent.mkdir(parents=True, exist_ok=True)
     try:

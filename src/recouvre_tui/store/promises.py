@@ -46,9 +46,7 @@ def load_promises(
         )
     else:
         for chunk in _chunks(sorted(set(debtor_ids))):
-            rows.extend(
-                conn.execute(f"{base} AND debtor_id IN ({_in(len(chunk))})", (*statuses, *chunk))
-            )
+            rows.extend(conn.execute(f"{base} AND debtor_id IN ({_in(len(chunk))})", (*statuses, *chunk)))
     promises = {r[0]: PromiseRow(*r, instalments=[]) for r in rows}
     for chunk in _chunks(sorted(promises)):
         for pid, iid, due, amount, status, allocated in conn.execute(
@@ -60,9 +58,7 @@ def load_promises(
     return list(promises.values())
 
 
-def payments_by_debtor(
-    conn: sqlite3.Connection, debtor_ids: Iterable[int]
-) -> dict[int, list[tuple[str, int]]]:
+def payments_by_debtor(conn: sqlite3.Connection, debtor_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
     """All payments (lettered or not: a payment is a payment) as (date, cents)."""
     out: dict[int, list[tuple[str, int]]] = {}
     for chunk in _chunks(sorted(set(debtor_ids))):
@@ -88,19 +84,12 @@ def save_promise_status(
         "UPDATE promises SET status = ?, paid_cents = ?, broken_on = ?, evaluated_on = ? WHERE id = ?",
         (status, paid_cents, broken_on, evaluated_on, promise_id),
     )
-    conn.executemany(
-        "UPDATE instalments SET status = ?, allocated_cents = ? WHERE id = ?", instalments
-    )
+    conn.executemany("UPDATE instalments SET status = ?, allocated_cents = ? WHERE id = ?", instalments)
 
 
-def refresh_priority_class(
-    conn: sqlite3.Connection, debtor_ids: Iterable[int] | range | None
-) -> None:
+def refresh_priority_class(conn: sqlite3.Connection, debtor_ids: Iterable[int] | range | None) -> None:
     """Class 1 = a broken promise not yet followed up; else 2 (callbacks are live, class 0)."""
-    sub = (
-        "SELECT 1 FROM promises p WHERE p.debtor_id = debtors.id "
-        "AND p.status = 'broken' AND p.followed_up_at IS NULL"
-    )
+    sub = "SELECT 1 FROM promises p WHERE p.debtor_id = debtors.id AND p.status = 'broken' AND p.followed_up_at IS NULL"
     sql = (
         f"UPDATE debtors SET priority_class = CASE WHEN EXISTS ({sub}) THEN 1 ELSE 2 END "
         f"WHERE priority_class <> CASE WHEN EXISTS ({sub}) THEN 1 ELSE 2 END"
@@ -155,8 +144,7 @@ def insert_promise(
 
 def mark_followed_up(conn: sqlite3.Connection, debtor_id: int, at: str) -> None:
     conn.execute(
-        "UPDATE promises SET followed_up_at = ? WHERE debtor_id = ? AND status = 'broken' "
-        "AND followed_up_at IS NULL",
+        "UPDATE promises SET followed_up_at = ? WHERE debtor_id = ? AND status = 'broken' AND followed_up_at IS NULL",
         (at, debtor_id),
     )
 
@@ -182,8 +170,18 @@ def list_with_payments(
         params.append(visible_to)
     sql += " ORDER BY p.created_at, p.id"
     cols = (
-        "id", "ref", "debtor_id", "debtor_ref", "name", "agent", "created_at", "recorded_on", "total_cents",
-        "stored_status", "cancelled_at", "cancel_reason",
+        "id",
+        "ref",
+        "debtor_id",
+        "debtor_ref",
+        "name",
+        "agent",
+        "created_at",
+        "recorded_on",
+        "total_cents",
+        "stored_status",
+        "cancelled_at",
+        "cancel_reason",
     )
     rows = [dict(zip(cols, r, strict=True)) for r in conn.execute(sql, params)]
     by_id = {r["id"]: r for r in rows}
@@ -201,8 +199,7 @@ def list_with_payments(
 
 def cancel(conn: sqlite3.Connection, promise_id: int, *, at: str, by: str, reason: str) -> None:
     conn.execute(
-        "UPDATE promises SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?, cancel_reason = ? "
-        "WHERE id = ?",
+        "UPDATE promises SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?, cancel_reason = ? WHERE id = ?",
         (at, by, reason, promise_id),
     )
 

@@ -64,7 +64,7 @@ def _score_inputs(
         FROM payments p WHERE 1 = 1{w_p} GROUP BY p.debtor_id
     ),
     prom AS (
-        SELECT q.debtor_id, MAX(q.created_at) AS last_at,
+        SELECT q.debtor_id, MAX(q.created_at) AS last_at, COUNT(*) AS n,
                SUM(CASE WHEN q.status = 'broken' THEN 1 ELSE 0 END) AS broken
         FROM promises q WHERE 1 = 1{w_q} GROUP BY q.debtor_id
     ),
@@ -78,7 +78,7 @@ def _score_inputs(
                    THEN pay.last_on || ' 00:00:00'
                    ELSE prom.last_at
                END AS last_at,
-               COALESCE(resp.n, 0) + COALESCE(pay.n, 0) AS responses,
+               COALESCE(resp.n, 0) + COALESCE(pay.n, 0) + COALESCE(prom.n, 0) AS responses,
                COALESCE(prom.broken, 0) AS broken
         FROM debtors d
         LEFT JOIN resp ON resp.debtor_id = d.id

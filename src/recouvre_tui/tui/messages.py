@@ -1,0 +1,79 @@
+"""Typed messages that thread workers post back to the screens (Harlequin-style)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ..domain.call_scripts import CallScript, ScriptError
+from ..services.case_file import CaseFile
+from ..services.outcome import Outcome, OutcomeResult
+from ..services.work_queue import QueueEntry
+from .backend import QueuePage
+
+
+@dataclass
+class DataChanged(Message):
+    """Another session committed: what is shown may be stale."""
+
+    version: int
+
+
+@dataclass
+class FiguresLoaded(Message):
+    figures: dict[str, int]
+
+
+@dataclass
+class HeldCaseChecked(Message):
+    entry: QueueEntry | None
+
+
+@dataclass
+class QueueLoaded(Message):
+    result: QueuePage
+    request: int  # sequence number: older answers are ignored
+
+
+@dataclass
+class NextCaseTaken(Message):
+    entry: QueueEntry | None
+
+
+@dataclass
+class CaseLoaded(Message):
+    entry: QueueEntry
+    case: CaseFile
+    scripts: list[CallScript]
+    script_errors: list[ScriptError]
+
+
+@dataclass
+class OutcomeSaved(Message):
+    outcome: Outcome
+    result: OutcomeResult
+
+
+@dataclass
+class OutcomeRejected(Message):
+    outcome: Outcome
+    errors: list[tuple[str, str]]
+
+
+@dataclass
+class LeaseRenewed(Message):
+    kept: bool
+
+
+@dataclass
+class CaseReleased(Message):
+    ref: str | None
+
+
+@dataclass
+class ServiceFailed(Message):
+    """An unexpected problem in a worker (shown as an error toast; the UI keeps going)."""
+
+    what: str
+    error: str
