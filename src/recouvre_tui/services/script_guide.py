@@ -89,11 +89,7 @@ def context_for(case: CaseFile, agent: Agent, *, now: datetime, settings: Settin
         "agent_name": agent.name,
         "creditor": settings.creditor_name,
         "sales_rep": d.get("sales_rep") or "",
-        "last_promise": (
-            f"{format_eur(last_promise['total_cents'])} au {format_date_fr(date.fromisoformat(last_promise['last_due']))}"
-            if last_promise
-            else ""
-        ),
+        "last_promise": _promise_text(last_promise),
         "proposed_plan": _proposed_plan(balance, today),
         "letter_ref": (f"courrier du {format_date_fr((from_db(notices[0]['at']) or now).date())}" if notices else ""),
     }
@@ -107,6 +103,12 @@ def context_for(case: CaseFile, agent: Agent, *, now: datetime, settings: Settin
         variables={k: v for k, v in variables.items() if v},
         collection_agency=settings.collection_agency,
     )
+
+
+def _promise_text(promise: dict | None) -> str:
+    if not promise:
+        return ""
+    return f"{format_eur(promise['total_cents'])} au {format_date_fr(date.fromisoformat(promise['last_due']))}"
 
 
 def _proposed_plan(balance_cents: int, today: date) -> str:
