@@ -177,7 +177,43 @@ def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
 
     store = obj.store()
     agent = require_agent(store, login)
-    run_app(store, agent, settings=obj.settings, frozen_now=parse_now(now_text) if now_text else None)
+    with _claim_released_on_exit(obj, agent):
+        run_app(store, agent, settings=obj.settings, frozen_now=parse_now(now_text) if now_text else None)
+
+
+@contextmanager
+def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
+    """Whatever ends the session (quit, crash, SSH hang-up), the held case goes back to the queue.
+
+    On SIGHUP the terminal is gone: release with a fresh connection and leave at once.
+    """
+    import signal
+
+    from .services.work_queue import release
+
+    def release_now(reason: str) -> None:
+        try:
+            store = open_db(obj.db_path, create=False)
+            try:
+                release(store, agent, now=parse_now(None), reason=reason)
+            finally:
+                store.close()
+        except Exception as exc:  # the lease expiry frees it anyway
+            click.echo(
+                f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail", err=True
+            )
+
+    def on_hangup(signum: int, frame: Any) -> None:
+        release_now("hangup")
+        os._exit(0)
+
+    previous = signal.signal(signal.SIGHUP, on_hangup) if hasattr(signal, "SIGHUP") else None
+    try:
+        yield
+    finally:
+        release_now("session_end")
+        if previous is not None:
+            signal.signal(signal.SIGHUP, previous)
 
 
 # --- import -------------------------------------------------------------------------------

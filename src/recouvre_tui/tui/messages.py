@@ -39,6 +39,7 @@ class QueueLoaded(Message):
 @dataclass
 class NextCaseTaken(Message):
     entry: QueueEntry | None
+    failed: bool = False
 
 
 @dataclass

@@ -1,0 +1,388 @@
+"""The agent's Textual application and `run_app`, the entry point the CLI calls.
+
+Database work runs in thread workers that post typed messages back (`tui.messages`):
+the event loop never waits on SQLite. A 1-second watcher reads `PRAGMA data_version`
+to pick up other sessions' commits; a timer renews the claim's lease while a case is
+open; quitting (ctrl+q, hang-up, crash) gives the held case back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.reactive import var
+from textual.theme import ThemeProvider
+from textual.worker import get_current_worker
+
+from ..domain.config import Settings
+from ..services.work_queue import QueueEntry
+from ..store.agents import Agent
+from ..store.db import Store
+from .backend import Backend
+from .commands import RecouvreCommands
+from .messages import (
+    CaseReleased,
+    DataChanged,
+    FiguresLoaded,
+    LeaseRenewed,
+    NextCaseTaken,
+    ServiceFailed,
+)
+
+WATCH_SECONDS = 1.0
+RENEW_SECONDS = 60.0
+
+
+class RecouvreApp(App[None]):
+    """One agent's session on the shared database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Recouvre"
+    SUB_TITLE = "recouvrement amiable"
+    COMMANDS: ClassVar[set[Any]] = {RecouvreCommands}
+    COMMAND_PALETTE_DISPLAY = "ctrl+p"
+    NOTIFICATION_TIMEOUT = 4
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "aide", key_display="F1", id="app.help"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "commandes",
+            key_display="ctrl+p",
+            priority=True,
+            show=False,
+            id="app.command_palette",
+        ),
+        Binding(
+            "ctrl+q", "quit", "quitter", key_display="ctrl+q", priority=True, id="app.quit"
+        ),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    figures: var[dict[str, int]] = var(dict, always_update=True)
+
+    def __init__(
+        self,
+        store: Store,
+        agent: Agent,
+        *,
+        settings: Settings,
+        frozen_now: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
+        watch_seconds: float = WATCH_SECONDS,
+        renew_seconds: float = RENEW_SECONDS,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        if clock is None:
+            clock = _clock(frozen_now)
+        self.clock = clock
+        self.agent = agent
+        self.settings = settings
+        self.backend = Backend(store, agent, settings, clock)
+        self.cursor_blink = cursor_blink
+        self.held_ref: str | None = None
+        self._watch_seconds = watch_seconds
+        self._renew_seconds = renew_seconds
+        self._version: int | None = None
+        self._taking = False
+        self._released = False
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from .welcome.screen import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+        self.load_figures()
+        self.preload_scripts()
+        self.set_interval(self._watch_seconds, self._watch_tick)
+        self.set_interval(self._renew_seconds, self._renew_tick)
+        self._install_signal_handlers()
+
+    def on_unmount(self) -> None:
+        # Last chance when the app stops for any reason (ctrl+q already released).
+        self.release_now()
+
+    def _install_signal_handlers(self) -> None:
+        """No suspend to a shell (ctrl+z / SIGTSTP); hang-up and TERM quit cleanly."""
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
+            return
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(ValueError, OSError, NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self._hang_up)
+
+    def _hang_up(self) -> None:
+        self.release_now()
+        self.exit()
+
+    def release_now(self) -> None:
+        """Give the held case back, synchronously (shutdown paths only)."""
+        if self._released:
+            return
+        self._released = True
+        with contextlib.suppress(Exception):
+            self.backend.release()
+        self.held_ref = None
+
+    def action_suspend_process(self) -> None:
+        """Agents' sessions offer no way out to a shell."""
+        self.notify("Suspension désactivée : utilisez ctrl+q pour quitter.", severity="warning")
+
+    def action_help_quit(self) -> None:
+        self.notify("Pour quitter : ctrl+q (le dossier en cours est rendu à la file).")
+
+    async def action_quit(self) -> None:
+        if self.held_ref is not None and not self._released:
+            worker = self.run_worker(
+                self.backend.release, thread=True, group="release", exit_on_error=False
+            )
+            with contextlib.suppress(Exception):
+                await worker.wait()
+            self.held_ref = None
+            self._released = True
+        self.exit()
+
+    # --- navigation ------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .help.screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_show_queue(self) -> None:
+        from .case.screen import CaseScreen
+        from .queue.screen import QueueScreen
+
+        if isinstance(self.screen, QueueScreen):
+            return
+        if isinstance(self.screen, CaseScreen):
+            self.notify(
+                "Un dossier est ouvert : enregistrez l'issue (Entrée) ou libérez-le (l).",
+                severity="warning",
+            )
+            return
+        self.push_screen(QueueScreen())
+
+    def action_home(self) -> None:
+        from .case.screen import CaseScreen
+        from .welcome.screen import WelcomeScreen
+
+        if isinstance(self.screen, CaseScreen):
+            self.notify(
+                "Un dossier est ouvert : enregistrez l'issue (Entrée) ou libérez-le (l).",
+                severity="warning",
+            )
+            return
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, WelcomeScreen):
+            self.pop_screen()
+
+    def action_next_case(self) -> None:
+        """Claim the next case (or get back the one already held) and open it."""
+        if self._taking:
+            return
+        self._taking = True
+        self.take_next_case()
+
+    @work(thread=True, exclusive=True, group="take")
+    def take_next_case(self) -> None:
+        try:
+            entry = self.backend.take_next()
+        except Exception as exc:
+            self.post_message(ServiceFailed("dossier suivant", str(exc)))
+            self.post_message(NextCaseTaken(None, failed=True))
+            return
+        self.post_message(NextCaseTaken(entry))
+
+    @on(NextCaseTaken)
+    def _next_case_taken(self, message: NextCaseTaken) -> None:
+        from .case.screen import CaseScreen
+
+        self._taking = False
+        entry = message.entry
+        if entry is None:
+            self.held_ref = None
+            if not message.failed:
+                self.notify(
+                    "Aucun dossier à appeler maintenant (plages horaires, promesses en cours, "
+                    "rappels). Consultez la file d'attente (f).",
+                    title="File vide",
+                    timeout=6,
+                )
+            if isinstance(self.screen, CaseScreen):
+                self.pop_screen()
+            self.load_figures()
+            return
+        self.held_ref = entry.debtor_ref
+        self._released = False
+        if isinstance(self.screen, CaseScreen):
+            self.screen.show_entry(entry)
+        else:
+            self.push_screen(CaseScreen(entry))
+
+    def case_closed(self) -> None:
+        """The case screen recorded or released its case."""
+        self.held_ref = None
+        self.load_figures()
+
+    def release_case(self) -> None:
+        """Give the held case back to the queue (the agent leaves it without an outcome)."""
+        self.release_worker()
+
+    @work(thread=True, exclusive=True, group="release")
+    def release_worker(self) -> None:
+        try:
+            ref = self.backend.release()
+        except Exception as exc:
+            self.post_message(ServiceFailed("libération du dossier", str(exc)))
+            return
+        self.post_message(CaseReleased(ref))
+
+    @on(CaseReleased)
+    def _case_released(self, message: CaseReleased) -> None:
+        from .case.screen import CaseScreen
+
+        self.held_ref = None
+        if message.ref:
+            self.notify(f"Dossier {message.ref} rendu à la file.")
+        if isinstance(self.screen, CaseScreen):
+            self.pop_screen()
+        self.load_figures()
+
+    # --- background: figures, scripts, data_version watcher, lease ------------------
+
+    @work(thread=True, exclusive=True, group="figures")
+    def load_figures(self) -> None:
+        try:
+            figures = self.backend.figures()
+        except Exception as exc:
+            self.post_message(ServiceFailed("chiffres du jour", str(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(FiguresLoaded(figures))
+
+    @on(FiguresLoaded)
+    def _figures_loaded(self, message: FiguresLoaded) -> None:
+        self.figures = message.figures
+
+    @work(thread=True, exclusive=True, group="scripts")
+    def preload_scripts(self) -> None:
+        try:
+            _scripts, errors = self.backend.scripts()
+        except Exception as exc:
+            self.post_message(ServiceFailed("bibliothèque de scripts", str(exc)))
+            return
+        if errors:
+            self.call_from_thread(
+                self.notify,
+                f"{len(errors)} problème(s) dans les scripts d'appel ; "
+                f"premier : {errors[0]}",
+                severity="warning",
+                timeout=8,
+            )
+
+    def _watch_tick(self) -> None:
+        self.watch_data_version()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def watch_data_version(self) -> None:
+        try:
+            version = self.backend.data_version()
+        except Exception:
+            return  # the next tick tries again
+        previous, self._version = self._version, version
+        if previous is not None and version != previous:
+            self.post_message(DataChanged(version))
+
+    @on(DataChanged)
+    def _data_changed(self, message: DataChanged) -> None:
+        self.load_figures()
+        screen = self.screen
+        if hasattr(screen, "data_changed"):
+            screen.data_changed()
+
+    def _renew_tick(self) -> None:
+        if self.held_ref is not None:
+            self.renew_lease()
+
+    @work(thread=True, exclusive=True, group="renew")
+    def renew_lease(self) -> None:
+        try:
+            kept = self.backend.renew()
+        except Exception as exc:
+            self.post_message(ServiceFailed("renouvellement du dossier", str(exc)))
+            return
+        self.post_message(LeaseRenewed(kept))
+
+    @on(LeaseRenewed)
+    def _lease_renewed(self, message: LeaseRenewed) -> None:
+        if not message.kept and self.held_ref is not None:
+            self.notify(
+                f"Le dossier {self.held_ref} n'est plus réservé (délai dépassé) : "
+                "un collègue peut le prendre. Enregistrez l'issue au plus vite.",
+                severity="warning",
+                timeout=10,
+            )
+
+    @on(ServiceFailed)
+    def _service_failed(self, message: ServiceFailed) -> None:
+        self.notify(message.error, title=f"Erreur : {message.what}", severity="error", timeout=8)
+
+    # --- command palette and themes ---------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(
+                    placeholder="Rechercher une commande…",
+                    id="--command-palette",
+                )
+            )
+
+    def search_themes(self) -> None:
+        self.push_screen(
+            CommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…")
+        )
+
+
+def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
+    if frozen_now is not None:
+        frozen = frozen_now if frozen_now.tzinfo else frozen_now.replace(tzinfo=UTC)
+
+        def fixed() -> datetime:
+            return frozen
+
+        return fixed
+
+    def real() -> datetime:
+        return datetime.now(UTC).replace(microsecond=0)
+
+    return real
+
+
+def run_app(
+    store: Store, agent: Agent, *, settings: Settings, frozen_now: datetime | None = None
+) -> None:
+    """Run the agent's session until ctrl+q or hang-up; the held case is always released."""
+    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now)
+    try:
+        app.run()
+    finally:
+        app.release_now()
+
+
+__all__ = ["QueueEntry", "RecouvreApp", "run_app"]

@@ -1,0 +1,129 @@
+"""Welcome: who you are, today's figures, the portfolio, and the way in (Entrée)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..fmt import esc, eur, paris_hm
+from ..messages import HeldCaseChecked
+from ..widgets.agent_bar import AgentBar
+from ..widgets.buttons import ActionButton
+
+if TYPE_CHECKING:
+    from ..app import RecouvreApp
+
+
+@lru_cache(maxsize=1)
+def banner() -> str:
+    try:
+        import pyfiglet
+
+        return str(pyfiglet.figlet_format("Recouvre", font="small")).rstrip()
+    except Exception:  # a missing font must never stop an agent's session
+        return "RECOUVRE"
+
+
+class WelcomeScreen(Screen[None]):
+    """The first screen of every session."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "app.next_case",
+            "dossier suivant",
+            key_display="Entrée",
+            priority=True,
+            id="welcome.next_case",
+        ),
+        Binding("f", "app.show_queue", "file d'attente", id="welcome.queue"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="welcome")
+        self.held_ref: str | None = None
+
+    @property
+    def rapp(self) -> RecouvreApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        with Vertical(id="welcome-body"):
+            yield Static(banner(), id="banner", markup=False)
+            yield Static(id="who")
+            yield Static(id="today", classes="panel")
+            yield Static(id="portfolio", classes="panel")
+            yield Static(id="held")
+            yield Static(
+                "[b]Entrée[/] : dossier suivant · [b]f[/] : file d'attente · "
+                "[b]F1[/] : aide · [b]ctrl+q[/] : quitter",
+                id="welcome-hint",
+            )
+            with Center(), Horizontal(id="welcome-buttons"):
+                yield ActionButton(
+                    "Dossier suivant (Entrée)", "app.next_case", variant="primary"
+                )
+                yield ActionButton("File d'attente (f)", "app.show_queue")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        agent = self.rapp.agent
+        role = "responsable d'équipe" if agent.is_lead else "agent"
+        team = f" · équipe {esc(agent.team)}" if agent.team else ""
+        self.query_one("#who", Static).update(
+            f"Bonjour [b]{esc(agent.name)}[/] ({esc(agent.login)}, {role}{team}) — "
+            f"il est {paris_hm(self.rapp.clock())} à Paris."
+        )
+        self.watch(self.rapp, "figures", self._show_figures, init=True)
+        self.check_held()
+
+    def on_screen_resume(self) -> None:
+        self.rapp.load_figures()
+        self.check_held()
+
+    def data_changed(self) -> None:
+        self.check_held()
+
+    def _show_figures(self, f: dict[str, Any]) -> None:
+        if not f:
+            return
+        self.query_one("#today", Static).update(
+            "[b]Aujourd'hui[/]\n"
+            f"  appels : {f.get('calls', 0)}   ·   contacts argumentés : {f.get('rpc', 0)}"
+            f"   ·   promesses : {f.get('promises', 0)}"
+            f"   ·   montant promis : {eur(f.get('promised_cents', 0))}"
+        )
+        self.query_one("#portfolio", Static).update(
+            "[b]Portefeuille[/]\n"
+            f"  mes débiteurs : {f.get('debtors', 0)} · solde {eur(f.get('balance_cents', 0))}"
+            f"   ·   pool de l'équipe : {f.get('pool_debtors', 0)} · solde "
+            f"{eur(f.get('pool_balance_cents', 0))}"
+        )
+
+    @work(thread=True, exclusive=True, group="held")
+    def check_held(self) -> None:
+        try:
+            entry = self.rapp.backend.held_case()
+        except Exception:
+            return
+        self.post_message(HeldCaseChecked(entry))
+
+    @on(HeldCaseChecked)
+    def _held(self, message: HeldCaseChecked) -> None:
+        held = self.query_one("#held", Static)
+        if message.entry is None:
+            held.update("")
+            return
+        e = message.entry
+        held.update(
+            f"[b $warning]Dossier en cours : {esc(e.debtor_ref)} · {esc(e.name)}[/] — "
+            "Entrée pour le reprendre."
+        )
