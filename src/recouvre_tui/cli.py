@@ -920,6 +920,24 @@ def report_scripts(obj: Ctx, start: str, end: str, fmt: str, now_text: str | Non
         )
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def doctor(obj: Ctx, fmt: str, now_text: str | None) -> None:
+    """Vérifier la base : intégrité, schéma, WAL, dossiers expirés, qualité des données."""
+    from .services.doctor import FAIL, run_checks
+
+    checks = run_checks(obj.store(create=False), now=_now(now_text))
+    if fmt == "json":
+        _json([c.__dict__ for c in checks])
+    else:
+        _table(["contrôle", "état", "détail"], [[c.name, c.status, c.detail] for c in checks])
+    if any(c.status == FAIL for c in checks):
+        sys.exit(EXIT_ERROR)
+
+
 # --- output helpers ------------------------------------------------------------------------
 
 

@@ -181,6 +181,7 @@ _WINDOWS: dict[str, tuple[tuple[int, int], ...]] = {
     "B2B": ((9 * 60, 12 * 60 + 30), (14 * 60, 18 * 60)),
 }
 _SMS_WINDOWS = ((10 * 60, 18 * 60),)
+_EMAIL_IN_WINDOWS = ((7 * 60 + 30, 22 * 60),)
 _AGENT_SHIFT = (8 * 60 + 30, 19 * 60 + 30)  # agents work in Paris, 08:30–19:30
 
 _NO_CONTACT = {
@@ -808,11 +809,12 @@ class _Builder:
 
     def local_time(self, d: _Debtor, day: date, kind: str, slot: int | None) -> datetime | None:
         """A Paris naive datetime on `day` fitting the kind of contact, or None."""
-        if kind in ("office", "any"):
-            lo, hi = (9 * 60, 17 * 60) if kind == "office" else (7 * 60, 22 * 60)
-            minute = self.rint(lo, hi - 1)
+        if kind == "office":  # letters and e-mails sent from the Paris office
+            minute = self.rint(9 * 60, 17 * 60 - 1)
             return datetime.combine(day, time(minute // 60, minute % 60))
-        windows = _SMS_WINDOWS if kind == "sms" else _WINDOWS[d.segment]
+        # Inbound e-mails: the debtor writes during their own waking hours, any day.
+        windows = {"sms": _SMS_WINDOWS, "any": _EMAIL_IN_WINDOWS}.get(kind, _WINDOWS[d.segment])
+        shift = (0, 24 * 60) if kind == "any" else _AGENT_SHIFT
         for _ in range(40):
             if slot is not None:
                 minute = slot + self.rint(0, 85)
@@ -824,7 +826,7 @@ class _Builder:
             local = datetime.combine(day, time(minute // 60, minute % 60), d.area.zone)
             paris = local.astimezone(PARIS)
             pm = paris.hour * 60 + paris.minute
-            if paris.date() == day and _AGENT_SHIFT[0] <= pm < _AGENT_SHIFT[1]:
+            if paris.date() == day and shift[0] <= pm < shift[1]:
                 return paris.replace(tzinfo=None)
         return None
 

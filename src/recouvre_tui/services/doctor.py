@@ -1,0 +1,82 @@
+"""Health checks for the ops person: `recouvre doctor`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..domain.dates import from_db, to_db
+from ..store import health
+from ..store.db import Store
+from ..store.schema import migrations
+
+OK, WARN, FAIL = "ok", "attention", "erreur"
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    detail: str
+
+
+def run_checks(store: Store, *, now: datetime) -> list[Check]:
+    checks: list[Check] = []
+    with store.read() as conn:
+        problems = health.integrity(conn)
+        checks.append(
+            Check(
+                "intégrité", OK if problems == ["ok"] else FAIL, "ok" if problems == ["ok"] else "; ".join(problems[:5])
+            )
+        )
+        fk = health.foreign_key_problems(conn)
+        checks.append(Check("clés étrangères", OK if fk == 0 else FAIL, f"{fk} ligne(s) orpheline(s)"))
+        applied = [m.name for m in migrations.applied(store.db)]
+        latest = migrations._migrations[-1].name
+        pending = [m.name for m in migrations.pending(store.db)]
+        checks.append(
+            Check(
+                "schéma",
+                OK if not pending else WARN,
+                f"version {applied[-1] if applied else 'aucune'}"
+                + (f", en attente : {', '.join(pending)}" if pending else f" (à jour : {latest})"),
+            )
+        )
+        stale = health.stale_claims(conn, to_db(now))
+        checks.append(
+            Check(
+                "dossiers réservés expirés",
+                OK if stale == 0 else WARN,
+                f"{stale} (libérés au prochain « next » ou « refresh »)",
+            )
+        )
+        nophone = health.without_valid_phone(conn)
+        checks.append(Check("débiteurs sans numéro valide", OK if nophone == 0 else WARN, str(nophone)))
+        verify = health.numbers_to_verify(conn)
+        checks.append(Check("numéros à vérifier", OK if verify == 0 else WARN, str(verify)))
+        orphans = health.unreminded(conn, to_db(now - timedelta(days=28)))
+        checks.append(Check("comptes sans relance depuis 28 jours", OK if orphans == 0 else WARN, str(orphans)))
+        last = health.last_refresh(conn)
+        age = None if last is None else now - (from_db(last) or now)
+        checks.append(
+            Check(
+                "dernier rafraîchissement",
+                OK if age is not None and age < timedelta(hours=36) else WARN,
+                "jamais" if last is None else f"{last} UTC",
+            )
+        )
+        lock = health.job_lock(conn, "refresh")
+        if lock is not None:
+            stuck = lock[2] <= to_db(now)
+            checks.append(
+                Check(
+                    "verrou du rafraîchissement",
+                    WARN if stuck else OK,
+                    f"tenu par {lock[0]} depuis {lock[1]} UTC" + (" (expiré)" if stuck else ""),
+                )
+            )
+    wal = store.path + "-wal"
+    size = os.path.getsize(wal) if os.path.exists(wal) else 0
+    checks.append(Check("journal WAL", OK if size < 256 * 1024 * 1024 else WARN, f"{size / 1024 / 1024:.1f} Mo"))
+    return checks

@@ -1,0 +1,51 @@
+"""SQL for `recouvre doctor`: integrity, schema, claims, data-quality counts."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def integrity(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("PRAGMA integrity_check")]
+
+
+def foreign_key_problems(conn: sqlite3.Connection) -> int:
+    return len(conn.execute("PRAGMA foreign_key_check").fetchall())
+
+
+def stale_claims(conn: sqlite3.Connection, now: str) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM claims WHERE expires_at <= ?", (now,)).fetchone()[0])
+
+
+def without_valid_phone(conn: sqlite3.Connection) -> int:
+    return int(
+        conn.execute(
+            "SELECT COUNT(*) FROM debtors d WHERE d.balance_cents > 0 AND NOT EXISTS "
+            "(SELECT 1 FROM phones p WHERE p.debtor_id = d.id AND p.valid = 1 AND p.to_verify = 0)"
+        ).fetchone()[0]
+    )
+
+
+def numbers_to_verify(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM phones WHERE to_verify = 1").fetchone()[0])
+
+
+def unreminded(conn: sqlite3.Connection, since: str) -> int:
+    """Open balance and no reminder since `since` (nobody is chasing them)."""
+    return int(
+        conn.execute(
+            "SELECT COUNT(*) FROM debtors d WHERE d.balance_cents > 0 AND NOT EXISTS "
+            "(SELECT 1 FROM events e WHERE e.debtor_id = d.id AND e.kind = 'reminder' AND e.at >= ?)",
+            (since,),
+        ).fetchone()[0]
+    )
+
+
+def last_refresh(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT MAX(finished_at) FROM job_runs WHERE job = 'refresh'").fetchone()
+    return row[0] if row else None
+
+
+def job_lock(conn: sqlite3.Connection, name: str) -> tuple[str, str, str] | None:
+    row = conn.execute("SELECT holder, acquired_at, expires_at FROM job_locks WHERE name = ?", (name,)).fetchone()
+    return (row[0], row[1], row[2]) if row else None

@@ -1,0 +1,249 @@
+"""The queue: one page of the next cases, filters, blocked debtors and « Pourquoi ? »."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+
+from ...services.work_queue import QueueEntry
+from ...store.queue import QueueFilter
+from ..backend import PAGE_SIZE
+from ..fmt import esc, eur, hm
+from ..messages import QueueLoaded, ServiceFailed
+from ..widgets.agent_bar import AgentBar
+from .why import status_label, why_renderable
+
+if TYPE_CHECKING:
+    from ..app import RecouvreApp
+
+SEGMENTS: list[tuple[str | None, str]] = [
+    (None, "tous"),
+    ("B2B", "professionnels"),
+    ("B2C", "particuliers"),
+]
+ZONES: list[tuple[bool | None, str]] = [(None, "toutes"), (True, "outre-mer"), (False, "métropole")]
+BANDS: list[tuple[int | None, int | None, str]] = [
+    (None, None, "tous"),
+    (None, 50_000, "moins de 500 €"),
+    (50_000, 500_000, "500 à 5 000 €"),
+    (500_000, None, "5 000 € et plus"),
+]
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "app.next_case",
+            "dossier suivant",
+            key_display="Entrée",
+            priority=True,
+            id="queue.next_case",
+        ),
+        Binding("s", "segment", "segment", id="queue.segment"),
+        Binding("o", "zone", "outre-mer", id="queue.zone"),
+        Binding("m", "band", "montant", id="queue.band"),
+        Binding("b", "blocked", "bloqués", id="queue.blocked"),
+        Binding("x", "reset", "sans filtre", id="queue.reset"),
+        Binding("n", "page(1)", "page suiv.", id="queue.next_page"),
+        Binding("p", "page(-1)", "page préc.", id="queue.prev_page"),
+        Binding("escape", "app.home", "accueil", key_display="Échap", id="queue.home"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="queue")
+        self.seg_i = 0
+        self.zone_i = 0
+        self.band_i = 0
+        self.include_blocked = False
+        self.page = 0
+        self.has_more = False
+        self.entries: list[QueueEntry] = []
+        self._request = 0
+        self._stale = False
+
+    @property
+    def rapp(self) -> RecouvreApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        yield Static(id="queue-filters")
+        with Horizontal(id="queue-body"):
+            table: DataTable[Any] = DataTable(
+                id="queue-table", cursor_type="row", zebra_stripes=True
+            )
+            yield table
+            with Vertical(id="why-panel"):
+                yield Static("Pourquoi ?", id="why-title", classes="panel-title")
+                yield Static(id="why")
+        yield Static(id="queue-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queue-table", DataTable)
+        table.add_column("Débiteur", width=30, key="debtor")
+        table.add_column("Seg.", width=4, key="segment")
+        table.add_column(Text("Solde", justify="right"), width=13, key="balance")
+        table.add_column(Text("Retard", justify="right"), width=7, key="days")
+        table.add_column("Heure locale", width=13, key="local")
+        table.add_column("Statut", width=34, key="status")
+        table.add_column(Text("Score", justify="right"), width=6, key="score")
+        table.focus()
+        self._show_filters()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def data_changed(self) -> None:
+        self.reload()
+
+    # --- filters and pages -----------------------------------------------------------
+
+    @property
+    def flt(self) -> QueueFilter | None:
+        seg = SEGMENTS[self.seg_i][0]
+        zone = ZONES[self.zone_i][0]
+        lo, hi, _ = BANDS[self.band_i]
+        if seg is None and zone is None and lo is None and hi is None:
+            return None
+        return QueueFilter(segment=seg, overseas=zone, min_balance_cents=lo, max_balance_cents=hi)
+
+    def _show_filters(self) -> None:
+        blocked = "affichés" if self.include_blocked else "masqués"
+        self.query_one("#queue-filters", Static).update(
+            f"[b]File d'attente[/] — [b]s[/] segment : {SEGMENTS[self.seg_i][1]} · "
+            f"[b]o[/] zone : {ZONES[self.zone_i][1]} · [b]m[/] montant : {BANDS[self.band_i][2]}"
+            f" · [b]b[/] bloqués : {blocked} · [b]x[/] sans filtre · page {self.page + 1}"
+            f" ([b]n[/]/[b]p[/])"
+        )
+
+    def _refilter(self) -> None:
+        self.page = 0
+        self._show_filters()
+        self.reload()
+
+    def action_segment(self) -> None:
+        self.seg_i = (self.seg_i + 1) % len(SEGMENTS)
+        self._refilter()
+
+    def action_zone(self) -> None:
+        self.zone_i = (self.zone_i + 1) % len(ZONES)
+        self._refilter()
+
+    def action_band(self) -> None:
+        self.band_i = (self.band_i + 1) % len(BANDS)
+        self._refilter()
+
+    def action_blocked(self) -> None:
+        self.include_blocked = not self.include_blocked
+        self._refilter()
+
+    def action_reset(self) -> None:
+        self.seg_i = self.zone_i = self.band_i = 0
+        self.include_blocked = False
+        self._refilter()
+
+    def action_page(self, delta: int) -> None:
+        if delta > 0 and not self.has_more:
+            self.notify("Dernière page.", timeout=2)
+            return
+        if delta < 0 and self.page == 0:
+            return
+        self.page += delta
+        self._show_filters()
+        self.reload()
+
+    # --- loading ---------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._request += 1
+        self.query_one("#queue-status", Static).update("chargement…")
+        self.load_page(self._request, self.page, self.flt, self.include_blocked)
+
+    @work(thread=True, exclusive=True, group="queue")
+    def load_page(
+        self, request: int, page: int, flt: QueueFilter | None, include_blocked: bool
+    ) -> None:
+        try:
+            result = self.rapp.backend.queue_page(page, flt=flt, include_blocked=include_blocked)
+        except Exception as exc:
+            self.post_message(ServiceFailed("file d'attente", str(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(QueueLoaded(result, request))
+
+    @on(QueueLoaded)
+    def _loaded(self, message: QueueLoaded) -> None:
+        if message.request != self._request:
+            return
+        result = message.result
+        self.entries = result.entries
+        self.has_more = result.has_more
+        self.page = result.page
+        table = self.query_one("#queue-table", DataTable)
+        keep = table.cursor_row if table.row_count else 0
+        table.clear()
+        for e in self.entries:
+            mark = "✓" if e.in_window else "✗"
+            status = status_label(e)
+            style = "" if e.callable else "dim"
+            table.add_row(
+                Text(f"{e.debtor_ref} · {e.name}", style=style),
+                Text(e.segment, style=style),
+                Text(eur(e.balance_cents), justify="right", style=style),
+                Text(f"{e.days_past_due} j", justify="right", style=style),
+                Text(f"{hm(e.local_time)} {mark}", style="" if e.in_window else "red"),
+                Text(status, style="red" if not e.callable else ("bold" if e.priority_class < 2 else "")),
+                Text(f"{e.score:.1f}".replace(".", ","), justify="right", style=style),
+                key=e.debtor_ref,
+            )
+        if self.entries:
+            table.move_cursor(row=min(keep, len(self.entries) - 1))
+        self._show_why()
+        first = self.page * PAGE_SIZE + 1
+        if self.entries:
+            span = f"lignes {first}–{first + len(self.entries) - 1}"
+            more = " · suite : n" if self.has_more else ""
+        else:
+            span, more = "aucun dossier", ""
+        blocked = sum(1 for e in self.entries if not e.callable)
+        extra = f" · {blocked} bloqué(s)" if self.include_blocked else ""
+        self.query_one("#queue-status", Static).update(
+            f"{span}{extra}{more} · [b]Entrée[/] prend le dossier suivant de la file"
+        )
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_why()
+
+    def _show_why(self) -> None:
+        table = self.query_one("#queue-table", DataTable)
+        entry = None
+        if self.entries and 0 <= table.cursor_row < len(self.entries):
+            entry = self.entries[table.cursor_row]
+        title = "Pourquoi ?"
+        if entry is not None:
+            title = f"Pourquoi ? — {esc(entry.debtor_ref)}"
+        self.query_one("#why-title", Static).update(title)
+        self.query_one("#why", Static).update(why_renderable(entry))
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Filtrer : segment", "tous / professionnels / particuliers (s)", self.action_segment),
+            ("Filtrer : outre-mer", "toutes / outre-mer / métropole (o)", self.action_zone),
+            ("Filtrer : tranche de montant", "m", self.action_band),
+            ("Afficher / masquer les bloqués", "avec leurs raisons (b)", self.action_blocked),
+            ("Sans filtre", "x", self.action_reset),
+            ("Page suivante", "n", lambda: self.action_page(1)),
+            ("Page précédente", "p", lambda: self.action_page(-1)),
+        ]
