@@ -54,8 +54,13 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the domain's exceptions into a clear message on stderr and exit 1."""
     from .services.agents import AgentError
+    from .services.case_file import CaseError
+    from .services.lead import LeadError
     from .services.outcome import OutcomeError
+    from .services.promise_tracking import PromiseError
     from .services.refresh import JobBusy
+    from .services.roles import PermissionDenied
+    from .services.sessions import SessionError
     from .services.work_queue import QueueError
 
     @wraps(fn)
@@ -80,6 +85,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             QueueError,
             DateError,
             AmountError,
+            PermissionDenied,
+            LeadError,
+            SessionError,
+            CaseError,
+            PromiseError,
         ) as exc:
             fail(str(exc))
 
@@ -571,14 +581,19 @@ def outcome(
 
 
 @main.command()
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Tout recalculer depuis les faits (factures, paiements, historique) : plus lent, pour réparer.",
+)
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def refresh(obj: Ctx, now_text: str | None) -> None:
+def refresh(obj: Ctx, full: bool, now_text: str | None) -> None:
     """Traitement de nuit : soldes, promesses, scores, dossiers expirés."""
     from .services.refresh import refresh as run_refresh
 
-    summary = run_refresh(obj.store(), now=_now(now_text), settings=obj.settings)
+    summary = run_refresh(obj.store(), now=_now(now_text), settings=obj.settings, full=full)
     click.echo("rafraîchissement terminé")
     for line in summary.lines():
         click.echo(f"  {line}")
@@ -837,7 +852,8 @@ def scripts_check(obj: Ctx, folder: Path | None) -> None:
 def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, now_text: str | None) -> None:
     """Afficher le guide d'appel choisi pour un débiteur, dans son ton par défaut ou --tone."""
     from .domain.call_scripts import PHASE_LABELS_FR
-    from .domain.codes import STAGE_LABELS_FR, Tone
+    from .domain.codes import Tone
+    from .domain.dates import paris_date
     from .services.case_file import load_case
     from .services.script_guide import guide_for
 
@@ -845,9 +861,11 @@ def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | No
     viewer = _viewer(store, as_login)
     now = _now(now_text)
     case = load_case(store, viewer, debtor_ref, now=now)
-    g = guide_for(case, viewer, now=now, settings=obj.settings, tone=Tone(tone) if tone else None)
-    click.echo(f"{g.rendered.title} — {STAGE_LABELS_FR.get(g.stage, g.stage)} · ton : {g.tone} [{g.script.id}]")
-    click.echo(g.why_tone)
+    g = guide_for(case, viewer, today=paris_date(now), settings=obj.settings, tone=Tone(tone) if tone else None)
+    if g.rendered is None or g.script is None:
+        fail(g.error or "aucun script ne convient à ce débiteur")
+    click.echo(f"{g.rendered.title} — {g.stage_label} · ton : {g.tone} [{g.script.id}]")
+    click.echo(g.why)
     for key, text in g.rendered.phases.items():
         click.echo(f"\n▸ {PHASE_LABELS_FR.get(key, key)}")
         for line in text.splitlines():
@@ -936,6 +954,495 @@ def doctor(obj: Ctx, fmt: str, now_text: str | None) -> None:
         _table(["contrôle", "état", "détail"], [[c.name, c.status, c.detail] for c in checks])
     if any(c.status == FAIL for c in checks):
         sys.exit(EXIT_ERROR)
+
+
+# --- team lead console ---------------------------------------------------------------------
+
+
+def _lead_filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The debtor filter of `assign` (bulk) and `review`."""
+    from .store.lead import BLOCKED_CHOICES
+
+    options = [
+        click.option("--filter-agent", "f_agent", metavar="LOGIN", default=None, help="Portefeuille de cet agent."),
+        click.option("--filter-pool", "f_pool", is_flag=True, help="Débiteurs non affectés (l'équipe)."),
+        click.option("--filter-segment", "f_segment", type=click.Choice(["B2B", "B2C"]), default=None),
+        click.option(
+            "--filter-overseas/--filter-metropole",
+            "f_overseas",
+            default=None,
+            help="Outre-mer (971 à 976) ou métropole.",
+        ),
+        click.option(
+            "--filter-blocked",
+            "f_blocked",
+            type=click.Choice(list(BLOCKED_CHOICES)),
+            default=None,
+            help="En attente (hold), ne pas appeler, litige, l'un des trois (any) ou aucun (none).",
+        ),
+        click.option("--min-amount", "f_min_amount", metavar="MONTANT", default=None, help="Solde minimal (inclus)."),
+        click.option("--max-amount", "f_max_amount", metavar="MONTANT", default=None, help="Solde maximal (inclus)."),
+        click.option("--min-days", "f_min_days", type=click.IntRange(0), default=None, help="Jours de retard minimum."),
+        click.option("--max-days", "f_max_days", type=click.IntRange(0), default=None, help="Jours de retard maximum."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _lead_filter(kw: dict[str, Any]) -> Any:
+    from .store.lead import DebtorFilter
+
+    return DebtorFilter(
+        agent=kw.pop("f_agent"),
+        pool=kw.pop("f_pool"),
+        segment=kw.pop("f_segment"),
+        overseas=kw.pop("f_overseas"),
+        blocked=kw.pop("f_blocked"),
+        min_balance_cents=_amount_or_none(kw.pop("f_min_amount")),
+        max_balance_cents=_amount_or_none(kw.pop("f_max_amount")),
+        min_days_past_due=kw.pop("f_min_days"),
+        max_days_past_due=kw.pop("f_max_days"),
+    )
+
+
+def _amount_or_none(text: str | None) -> int | None:
+    return None if text is None else parse_amount(text)
+
+
+def _actor(store: Store, login: str | None):
+    """The acting user for a read command: --as LOGIN, else the command line's lead view."""
+    return _viewer(store, login)
+
+
+@main.command()
+@click.argument("refs", nargs=-1, metavar="[DEBTOR_REF]...")
+@click.option("--to", "to_login", metavar="LOGIN", default=None, help="Agent qui reçoit les débiteurs.")
+@click.option("--pool", is_flag=True, help="Rendre les débiteurs à l'équipe (non affectés).")
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe qui réaffecte.")
+@_lead_filter_options
+@click.option("--dry-run", is_flag=True, help="Avec des filtres : compter ce qui bougerait, sans rien changer.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def assign(
+    obj: Ctx,
+    refs: tuple[str, ...],
+    to_login: str | None,
+    pool: bool,
+    as_login: str,
+    dry_run: bool,
+    fmt: str,
+    now_text: str | None,
+    **filters: Any,
+) -> None:
+    """Affecter des débiteurs à un agent (ou à l'équipe), un par un ou en masse par filtre."""
+    from .services.lead import assign as assign_refs
+    from .services.lead import count_by_filter, reassign_by_filter
+
+    if (to_login is None) == (not pool):
+        raise click.UsageError("indiquez --to LOGIN ou --pool (l'un des deux)")
+    flt = _lead_filter(filters)
+    if refs and not flt.is_empty():
+        raise click.UsageError("des références OU des filtres, pas les deux")
+    if not refs and flt.is_empty():
+        raise click.UsageError("indiquez des références de débiteurs ou au moins un filtre (--filter-…)")
+    store = obj.store()
+    actor = _agent(store, as_login)
+    now = _now(now_text)
+    target = None if pool else to_login
+    where = "l'équipe" if target is None else target
+    if refs:
+        if dry_run:
+            raise click.UsageError("--dry-run s'utilise avec des filtres")
+        result = assign_refs(store, actor, list(refs), to=target, now=now)
+        if fmt == "json":
+            _json({"moved": result.changed, "unchanged": result.unchanged, "in_call": result.in_call})
+            return
+        click.echo(f"{result.count} débiteur(s) affecté(s) à {where}")
+        if result.unchanged:
+            click.echo(f"déjà affecté(s) à {where} : {', '.join(result.unchanged)}")
+        for ref, holder in result.in_call.items():
+            click.echo(f"non réaffecté : {ref} est en cours d'appel avec {holder}", err=True)
+        return
+    if dry_run:
+        n = count_by_filter(store, actor, flt, now=now, to=target)
+        if fmt == "json":
+            _json({"filter": flt.to_json(), "would_move": n})
+        else:
+            click.echo(f"{n} débiteur(s) seraient réaffecté(s) à {where} [simulation : rien n'a été écrit]")
+        return
+    moved = reassign_by_filter(store, actor, flt, to=target, now=now)
+    if fmt == "json":
+        _json({"filter": flt.to_json(), "moved": moved})
+    else:
+        click.echo(f"{moved} débiteur(s) réaffecté(s) à {where}")
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--reason", default=None, help="Motif (obligatoire pour mettre en attente).")
+@click.option("--release", is_flag=True, help="Lever la mise en attente.")
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def hold(obj: Ctx, debtor_ref: str, reason: str | None, release: bool, as_login: str, now_text: str | None) -> None:
+    """Mettre un débiteur en attente (hors de toutes les files), ou lever l'attente."""
+    from .services.lead import release_hold, set_hold
+
+    store = obj.store()
+    actor = _agent(store, as_login)
+    if release:
+        release_hold(store, actor, debtor_ref, reason=reason, now=_now(now_text))
+        click.echo(f"{debtor_ref} : attente levée")
+    else:
+        set_hold(store, actor, debtor_ref, reason=reason or "", now=_now(now_text))
+        click.echo(f"{debtor_ref} : en attente ({reason})")
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--off", is_flag=True, help="Retirer « ne pas appeler ».")
+@click.option("--reason", default=None, help="Motif (inscrit au journal d'audit).")
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def dnc(obj: Ctx, debtor_ref: str, off: bool, reason: str | None, as_login: str, now_text: str | None) -> None:
+    """Marquer un débiteur « ne pas appeler » (ou retirer la marque avec --off)."""
+    from .services.lead import set_do_not_call
+
+    store = obj.store()
+    set_do_not_call(store, _agent(store, as_login), debtor_ref, on=not off, reason=reason, now=_now(now_text))
+    click.echo(f"{debtor_ref} : {'de nouveau appelable' if off else 'ne pas appeler'}")
+
+
+@main.group()
+def dispute() -> None:
+    """Litiges (ouverts par l'issue « litige », clos par le responsable)."""
+
+
+@dispute.command("close")
+@click.argument("debtor_ref")
+@click.option("--note", default=None, help="Comment le litige a été réglé (journal d'audit).")
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def dispute_close(obj: Ctx, debtor_ref: str, note: str | None, as_login: str, now_text: str | None) -> None:
+    """Clore le litige d'un débiteur (il revient dans les files)."""
+    from .services.lead import close_dispute
+
+    store = obj.store()
+    close_dispute(store, _agent(store, as_login), debtor_ref, note=note, now=_now(now_text))
+    click.echo(f"{debtor_ref} : litige clos")
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--stage", default=None, help="Étape du guide d'appel imposée (ex. worn : nouvelle approche).")
+@click.option("--tone", type=click.Choice(["empathique", "neutre", "ferme"]), default=None, help="Ton imposé.")
+@click.option("--clear", is_flag=True, help="Retirer l'étape et le ton imposés.")
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def override(
+    obj: Ctx, debtor_ref: str, stage: str | None, tone: str | None, clear: bool, as_login: str, now_text: str | None
+) -> None:
+    """Imposer l'étape du guide d'appel et/ou le ton pour un débiteur."""
+    from .services.lead import UNCHANGED, set_overrides
+
+    if clear and (stage or tone):
+        raise click.UsageError("--clear ne se combine pas avec --stage ou --tone")
+    if not clear and not stage and not tone:
+        raise click.UsageError("indiquez --stage, --tone ou --clear")
+    store = obj.store()
+    new_stage, new_tone = set_overrides(
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        stage=None if clear else (stage or UNCHANGED),
+        tone=None if clear else (tone or UNCHANGED),
+        now=_now(now_text),
+    )
+    click.echo(f"{debtor_ref} : étape {label(new_stage) or '(automatique)'} · ton {new_tone or '(automatique)'}")
+
+
+@main.command("formal-notice")
+@click.argument("debtor_ref")
+@click.option("--date", "sent_on", default=None, metavar="DATE", help="Date d'envoi (défaut : maintenant).")
+@click.option("--note", default=None)
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def formal_notice(
+    obj: Ctx, debtor_ref: str, sent_on: str | None, note: str | None, as_login: str, now_text: str | None
+) -> None:
+    """Enregistrer l'envoi d'une mise en demeure (courrier sortant)."""
+    from .services.lead import record_formal_notice
+
+    store = obj.store()
+    day = parse_date(sent_on) if sent_on else None
+    record_formal_notice(
+        store, _agent(store, as_login), debtor_ref, sent_on=day, note=note, now=_now(now_text), settings=obj.settings
+    )
+    when = day.strftime("%d/%m/%Y") if day else "ce jour"
+    click.echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--as", "as_login", default=None, help="Vue d'un agent (son portefeuille et l'équipe).")
+@click.option("--limit", type=click.IntRange(1, 200), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@handle_errors
+def search(obj: Ctx, text: str, as_login: str | None, limit: int, fmt: str) -> None:
+    """Chercher un débiteur par nom, référence, SIREN ou numéro de téléphone."""
+    from .services.search import search_debtors
+
+    store = obj.store()
+    hits = search_debtors(store, _actor(store, as_login), text, limit=limit)
+    if fmt == "json":
+        _json([h.to_json() for h in hits])
+        return
+    _table(
+        ["débiteur", "nom", "seg.", "SIREN", "agent", "solde", "téléphones"],
+        [
+            [
+                h.debtor_ref,
+                h.name[:30],
+                h.segment,
+                h.siren or "",
+                h.agent or "(équipe)",
+                format_eur(h.balance_cents),
+                " ".join(h.phones),
+            ]
+            for h in hits
+        ],
+        right={5},
+    )
+
+
+@main.command()
+@click.option("--as", "as_login", default=None, help="Responsable d'équipe (défaut : la vue de la ligne de commande).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def board(obj: Ctx, as_login: str | None, fmt: str, now_text: str | None) -> None:
+    """Tableau de l'équipe aujourd'hui : état, dossier en cours, appels, contacts, promesses ; files par agent."""
+    from .services.lead import queue_loads, team_board
+
+    store = obj.store()
+    actor = _actor(store, as_login)
+    now = _now(now_text)
+    rows = team_board(store, actor, now=now)
+    loads = queue_loads(store, actor)
+    if fmt == "json":
+        _json({"agents": [r.to_json() for r in rows], "queues": [q.to_json() for q in loads]})
+        return
+    _table(
+        ["agent", "état", "dossier en cours", "dernière issue", "appels", "contacts", "promesses", "montant"],
+        [
+            [
+                r.login,
+                r.state_label,
+                f"{r.case_ref} {r.case_name or ''}".strip()[:32] if r.case_ref else "",
+                r.last_outcome_label,
+                str(r.calls),
+                str(r.rpc),
+                str(r.promises),
+                format_eur(r.promised_cents),
+            ]
+            for r in rows
+        ],
+        right={4, 5, 6, 7},
+    )
+    click.echo()
+    _table(
+        ["file", "débiteurs", "solde", "bloqués"],
+        [[q.agent or "(équipe)", str(q.debtors), format_eur(q.balance_cents), str(q.blocked)] for q in loads],
+        right={1, 2, 3},
+    )
+
+
+def _parse_cursor(text: str | None) -> tuple[int, float, str] | None:
+    if text is None:
+        return None
+    cls, sep, rest = text.partition(":")
+    score, sep2, ref = rest.partition(":")
+    try:
+        if not sep or not sep2 or not ref:
+            raise ValueError
+        return int(cls), float(score), ref
+    except ValueError:
+        raise click.BadParameter(
+            f"« {text} » : attendu CLASSE:SCORE:RÉFÉRENCE (donné par la page précédente)"
+        ) from None
+
+
+@main.command()
+@_lead_filter_options
+@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option("--after", "after_text", default=None, metavar="CURSEUR", help="Page suivante (curseur affiché).")
+@click.option("--as", "as_login", default=None, help="Responsable d'équipe.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def review(
+    obj: Ctx, limit: int, after_text: str | None, as_login: str | None, fmt: str, now_text: str | None, **filters: Any
+) -> None:
+    """Revue des files de tous les agents (filtres, pages), avec l'appelabilité de chaque débiteur."""
+    from .services.lead import review_queue
+
+    flt = _lead_filter(filters)
+    store = obj.store()
+    page = review_queue(
+        store,
+        _actor(store, as_login),
+        flt,
+        now=_now(now_text),
+        settings=obj.settings,
+        limit=limit,
+        after=_parse_cursor(after_text),
+    )
+    cursor = f"{page.after[0]}:{page.after[1]!r}:{page.after[2]}" if page.after else None
+    if fmt == "json":
+        _json({"rows": [e.to_json() for e in page.rows], "next": cursor})
+        return
+    _table(
+        ["débiteur", "nom", "agent", "seg.", "solde", "retard", "score", "statut"],
+        [
+            [
+                e.debtor_ref,
+                e.name[:24],
+                e.agent or "(équipe)",
+                e.segment,
+                format_eur(e.balance_cents),
+                f"{e.days_past_due} j",
+                f"{e.score:.1f}",
+                e.status[:50],
+            ]
+            for e in page.rows
+        ],
+        right={4, 5, 6},
+    )
+    if cursor:
+        click.echo(f"page suivante : --after '{cursor}'", err=True)
+
+
+@main.command()
+@click.option("--week", default=None, metavar="YYYY-Www", help="Semaine ISO (défaut : la dernière semaine complète).")
+@click.option("--as", "as_login", default=None, help="Responsable d'équipe.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, now_text: str | None) -> None:
+    """Indicateurs par agent pour une semaine (définitions : docs/kpis.md)."""
+    from .domain.dates import last_complete_week, parse_iso_week
+    from .services.lead import kpis as weekly_kpis
+    from .services.lead import kpis_csv
+
+    now = _now(now_text)
+    week = week or last_complete_week(now)
+    parse_iso_week(week)
+    store = obj.store()
+    rows = weekly_kpis(store, _actor(store, as_login), week=week, now=now, settings=obj.settings)
+    if fmt == "json":
+        _json([r.to_json() for r in rows])
+        return
+    if fmt == "csv":
+        click.echo(kpis_csv(rows), nl=False)
+        return
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x * 100:.1f} %".replace(".", ",")
+
+    click.echo(f"Indicateurs — semaine {week}")
+    _table(
+        [
+            "agent",
+            "appels",
+            "contacts",
+            "taux contact",
+            "promesses",
+            "taux promesse",
+            "promis",
+            "taux tenu",
+            "encaissé",
+            "appels/contact",
+        ],
+        [
+            [
+                r.agent,
+                str(r.calls),
+                str(r.rpc),
+                pct(r.rpc_rate),
+                str(r.promises),
+                pct(r.promise_rate),
+                format_eur(r.promised_cents),
+                pct(r.kept_rate),
+                format_eur(r.collected_cents),
+                "—" if r.attempts_per_rpc is None else f"{r.attempts_per_rpc:.1f}".replace(".", ","),
+            ]
+            for r in rows
+        ],
+        right=set(range(1, 10)),
+    )
+
+
+@main.command()
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--before-id", type=int, default=None, help="Page suivante : lignes plus anciennes que cet id.")
+@click.option("--actor", "actor_filter", default=None, help="Seulement cet auteur.")
+@click.option("--action", default=None, help="Seulement cette action (assign, hold, outcome…).")
+@click.option("--as", "as_login", default=None, help="Responsable d'équipe.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@handle_errors
+def audit(
+    obj: Ctx,
+    limit: int,
+    before_id: int | None,
+    actor_filter: str | None,
+    action: str | None,
+    as_login: str | None,
+    fmt: str,
+) -> None:
+    """Journal d'audit (le plus récent d'abord)."""
+    from .services.lead import audit_page
+
+    store = obj.store()
+    entries = audit_page(
+        store, _actor(store, as_login), before_id=before_id, actor_filter=actor_filter, action=action, limit=limit
+    )
+    if fmt == "json":
+        _json([e.to_json() for e in entries])
+        return
+    _table(
+        ["id", "quand (UTC)", "auteur", "action", "objet", "détails"],
+        [
+            [
+                str(e.id),
+                e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor,
+                e.action,
+                f"{e.entity} {e.entity_ref or ''}".strip(),
+                json.dumps(e.details, ensure_ascii=False, sort_keys=True)[:70],
+            ]
+            for e in entries
+        ],
+        right={0},
+    )
+    if len(entries) == limit:
+        click.echo(f"page suivante : --before-id {entries[-1].id}", err=True)
 
 
 # --- output helpers ------------------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""The call-script guide for one debtor: context from the case file → script, tone, rendering.
+"""The call guide for a case: stage from the facts, script, tone and rendered text.
 
-Used by the TUI's guide panel and by `recouvre scripts show`, so both always agree.
+Facts come from the case file (events, promises, payments, score components, the lead's
+overrides): no I/O besides loading the script library once, so tone switches are instant.
+The TUI's guide panel and `recouvre scripts show` both use this module.
 """
 
 from __future__ import annotations
@@ -9,33 +11,201 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from dateutil.relativedelta import relativedelta
-
 from ..domain.call_scripts import (
     CallScript,
+    NoScriptError,
     RenderedScript,
     ScriptContext,
     ScriptError,
-    render,
+    render_for,
     select_script,
     stage_for,
 )
-from ..domain.codes import Disposition, Reason, Stage, Tone
+from ..domain.codes import FORMAL_NOTICE_OUTCOME, STAGE_LABELS_FR, Reason, Stage, Tone
 from ..domain.config import Settings
-from ..domain.dates import format_date_fr, from_db, paris_date
+from ..domain.dates import format_date_fr
 from ..domain.money import format_eur
+from ..domain.promises import build_schedule, max_instalments
 from ..store.agents import Agent
 from .case_file import CaseFile
 from .script_library import load_scripts
 
+TONES: tuple[Tone, ...] = (Tone.EMPATHIQUE, Tone.NEUTRE, Tone.FERME)
 
-@dataclass
-class Guide:
-    script: CallScript
-    tone: Tone
-    why_tone: str  # « Pourquoi ce ton : … »
+
+@dataclass(frozen=True)
+class GuideView:
     stage: Stage
-    rendered: RenderedScript
+    stage_label: str
+    script: CallScript | None
+    tone: Tone | None
+    why: str
+    rendered: RenderedScript | None
+    error: str | None = None
+
+    @property
+    def script_id(self) -> str | None:
+        return self.script.id if self.script else None
+
+
+def _events(case: CaseFile) -> list[dict]:
+    return [t.raw for t in case.timeline if t.kind == "event"]
+
+
+def _last_response_at(case: CaseFile) -> datetime | None:
+    times = [
+        t.at
+        for t in case.timeline
+        if t.kind in ("payment", "promise") or (t.kind == "event" and t.raw.get("kind") == "response")
+    ]
+    return max(times) if times else None
+
+
+def facts(case: CaseFile, settings: Settings) -> dict[str, bool]:
+    """The facts `stage_for` needs, read from the case file."""
+    events = _events(case)
+    last_response = _last_response_at(case)
+    responses = [e for e in events if e.get("kind") == "response"]
+    latest_rpc = responses[0] if responses else None  # events are newest first
+    notice_after_response = any(
+        t.kind == "event"
+        and t.raw.get("channel") == "letter"
+        and t.raw.get("outcome") == FORMAL_NOTICE_OUTCOME
+        and (last_response is None or t.at > last_response)
+        for t in case.timeline
+    )
+    never = any(c.get("code") == "never_contacted" and c.get("points", 0) > 0 for c in case.components)
+    if not case.components:
+        never = not responses and not case.promises
+    broken = int(case.debtor.get("priority_class") or 2) == 1 or (
+        bool(case.promises) and case.promises[0].get("status") == "broken"
+    )
+    return {
+        "open_dispute": bool(case.debtor.get("dispute_open")),
+        "hardship": latest_rpc is not None and latest_rpc.get("outcome") == "hardship",
+        "after_formal_notice": notice_after_response,
+        "worn": case.wear_streak >= settings.wear.min_streak,
+        "broken_promise": broken,
+        "never_contacted": never,
+    }
+
+
+def _stage(case: CaseFile, settings: Settings) -> Stage:
+    override = case.debtor.get("stage_override")
+    if override:
+        try:
+            return Stage(override)
+        except ValueError:
+            pass
+    return stage_for(**facts(case, settings))
+
+
+def last_reason(case: CaseFile) -> Reason | None:
+    for e in _events(case):
+        if e.get("reason"):
+            try:
+                return Reason(e["reason"])
+            except ValueError:
+                return None
+    return None
+
+
+def variables(case: CaseFile, agent: Agent, settings: Settings, today: date) -> dict[str, str | None]:
+    d = case.debtor
+    balance = int(d.get("balance_cents") or 0)
+    oldest = date.fromisoformat(d["oldest_due"]) if d.get("oldest_due") else None
+    refs = [str(i["ref"]) for i in case.invoices]
+    invoices = ", ".join(refs[:4]) + (" …" if len(refs) > 4 else "")
+    last_promise = None
+    if case.promises:
+        p = case.promises[0]
+        dues = [i["due_date"] for i in p.get("instalments", [])]
+        when = format_date_fr(date.fromisoformat(dues[0])) if dues else ""
+        last_promise = f"{format_eur(p['total_cents'])} au {when}".strip()
+    letters = [e for e in _events(case) if e.get("channel") == "letter" and e.get("note")]
+    return {
+        "debtor_name": d.get("name"),
+        "amount_due": format_eur(balance),
+        "invoices": invoices or None,
+        "oldest_due_date": format_date_fr(oldest) if oldest else None,
+        "days_late": str(max((today - oldest).days, 0)) if oldest else None,
+        "agent_name": agent.name,
+        "creditor": settings.creditor_name,
+        "sales_rep": d.get("sales_rep"),
+        "last_promise": last_promise,
+        "proposed_plan": proposed_plan(balance, case, settings, today),
+        "letter_ref": letters[0]["note"] if letters else None,
+    }
+
+
+def proposed_plan(balance: int, case: CaseFile, settings: Settings, today: date) -> str | None:
+    """« 3 × 1 410,00 € (07/12, 07/01, 08/02) »: a plan the rules would accept."""
+    if balance <= 0:
+        return None
+    limit = max_instalments(balance, settings.promises) or 3
+    count = max(1, min(3, limit, balance))
+    first = today + timedelta(days=min(14, settings.promises.max_first_due_days))
+    schedule = build_schedule(
+        balance,
+        count,
+        first,
+        area=case.area,
+        move_to_working_day=settings.promises.move_to_working_day,
+    )
+    dates = ", ".join(i.due.strftime("%d/%m") for i in schedule)
+    return f"{count} × {format_eur(schedule[0].amount_cents)} ({dates})"
+
+
+def context(
+    case: CaseFile,
+    agent: Agent,
+    settings: Settings,
+    today: date,
+    reason: str | None = None,
+) -> ScriptContext:
+    chosen: Reason | None = None
+    if reason:
+        try:
+            chosen = Reason(reason)
+        except ValueError:
+            chosen = None
+    f = facts(case, settings)
+    return ScriptContext(
+        segment=str(case.debtor.get("segment") or "B2C"),
+        stage=_stage(case, settings),
+        reason=chosen or last_reason(case),
+        balance_cents=int(case.debtor.get("balance_cents") or 0),
+        broken_promises=case.broken_promises,
+        is_first_contact=f["never_contacted"],
+        variables={k: v for k, v in variables(case, agent, settings, today).items() if v},
+        collection_agency=settings.collection_agency,
+    )
+
+
+def override_tone(case: CaseFile) -> Tone | None:
+    value = case.debtor.get("tone_override")
+    if not value:
+        return None
+    try:
+        return Tone(value)
+    except ValueError:
+        return None
+
+
+def build(scripts: list[CallScript], ctx: ScriptContext, tone: Tone | None) -> GuideView:
+    """Select and render the script; a missing script is a message, never a crash."""
+    label = STAGE_LABELS_FR.get(str(ctx.stage), str(ctx.stage))
+    try:
+        script, used, why = select_script(scripts, ctx, tone)
+    except NoScriptError as exc:
+        return GuideView(ctx.stage, label, None, tone, "", None, str(exc))
+    return GuideView(ctx.stage, label, script, used, why, render_for(script, ctx))
+
+
+def next_tone(current: Tone | None) -> Tone:
+    if current is None:
+        return TONES[0]
+    return TONES[(TONES.index(current) + 1) % len(TONES)]
 
 
 @lru_cache(maxsize=8)
@@ -50,83 +220,10 @@ def library(settings: Settings) -> tuple[list[CallScript], list[ScriptError]]:
     return list(scripts), list(errors)
 
 
-def context_for(case: CaseFile, agent: Agent, *, now: datetime, settings: Settings) -> ScriptContext:
-    d = case.debtor
-    today = paris_date(now)
-    events = [t.raw for t in case.timeline if t.kind == "event"]
-    responded = any(e["kind"] == "response" for e in events) or any(t.kind == "payment" for t in case.timeline)
-    last_reason = next((e["reason"] for e in events if e.get("reason")), None)
-    last_rpc = next((e for e in events if e["kind"] == "response" and e["channel"] == "call"), None)
-    notices = [e for e in events if e["channel"] == "letter" and e["outcome"] == "formal_notice"]
-    year_ago = today - relativedelta(months=12)
-    recent_notice = next((n for n in notices if (from_db(n["at"]) or now).date() >= year_ago), None)
-    unfollowed_break = any(p["status"] == "broken" for p in case.promises) and d["priority_class"] == 1
-    streak = case.wear_streak
-    hardship = (last_rpc is not None and last_rpc["outcome"] == Disposition.HARDSHIP) or (
-        last_reason == Reason.TEMPORARY_DIFFICULTY
-    )
-    if d.get("stage_override"):
-        stage = Stage(d["stage_override"])
-    else:
-        stage = stage_for(
-            inbound=False,
-            open_dispute=bool(d["dispute_open"]),
-            hardship=hardship,
-            after_formal_notice=recent_notice is not None,
-            worn=streak >= settings.wear.min_streak,
-            broken_promise=unfollowed_break,
-            never_contacted=not responded,
-        )
-    oldest = date.fromisoformat(d["oldest_due"]) if d.get("oldest_due") else None
-    last_promise = next(iter(case.promises), None)
-    balance = int(d["balance_cents"])
-    variables = {
-        "debtor_name": d["name"],
-        "amount_due": format_eur(balance),
-        "invoices": ", ".join(i["ref"] for i in case.invoices[:6]) + (" …" if len(case.invoices) > 6 else ""),
-        "oldest_due_date": format_date_fr(oldest),
-        "days_late": str(max((today - oldest).days, 0)) if oldest else "",
-        "agent_name": agent.name,
-        "creditor": settings.creditor_name,
-        "sales_rep": d.get("sales_rep") or "",
-        "last_promise": _promise_text(last_promise),
-        "proposed_plan": _proposed_plan(balance, today),
-        "letter_ref": (f"courrier du {format_date_fr((from_db(notices[0]['at']) or now).date())}" if notices else ""),
-    }
-    return ScriptContext(
-        segment=d["segment"],
-        stage=stage,
-        reason=Reason(last_reason) if last_reason in {r.value for r in Reason} else None,
-        balance_cents=balance,
-        broken_promises=case.broken_promises,
-        is_first_contact=stage == Stage.FIRST_CONTACT,
-        variables={k: v for k, v in variables.items() if v},
-        collection_agency=settings.collection_agency,
-    )
-
-
-def _promise_text(promise: dict | None) -> str:
-    if not promise:
-        return ""
-    return f"{format_eur(promise['total_cents'])} au {format_date_fr(date.fromisoformat(promise['last_due']))}"
-
-
-def _proposed_plan(balance_cents: int, today: date) -> str:
-    """Three monthly instalments from about two weeks out: a starting point to negotiate."""
-    if balance_cents <= 0:
-        return ""
-    n = 3
-    base = balance_cents // n
-    first = today + timedelta(days=14)
-    dates = ", ".join((first + relativedelta(months=i)).strftime("%d/%m") for i in range(n))
-    return f"{n} × {format_eur(base)} ({dates})"
-
-
-def guide_for(case: CaseFile, agent: Agent, *, now: datetime, settings: Settings, tone: Tone | None = None) -> Guide:
-    ctx = context_for(case, agent, now=now, settings=settings)
+def guide_for(
+    case: CaseFile, agent: Agent, *, today: date, settings: Settings, tone: Tone | None = None
+) -> GuideView:
+    """The guide for a debtor in the requested tone, else the lead's override, else the default."""
     scripts, _errors = library(settings)
-    if case.debtor.get("tone_override") and tone is None:
-        tone = Tone(case.debtor["tone_override"])
-    script, chosen, why = select_script(scripts, ctx, tone)
-    rendered = render(script, ctx.variables, collection_agency=ctx.collection_agency)
-    return Guide(script, chosen, why, ctx.stage, rendered)
+    ctx = context(case, agent, settings, today)
+    return build(scripts, ctx, tone or override_tone(case))

@@ -63,9 +63,7 @@ class RecouvreApp(App[None]):
             show=False,
             id="app.command_palette",
         ),
-        Binding(
-            "ctrl+q", "quit", "quitter", key_display="ctrl+q", priority=True, id="app.quit"
-        ),
+        Binding("ctrl+q", "quit", "quitter", key_display="ctrl+q", priority=True, id="app.quit"),
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
 
@@ -97,6 +95,7 @@ class RecouvreApp(App[None]):
         self._version: int | None = None
         self._taking = False
         self._released = False
+        self._watching = False
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -147,9 +146,7 @@ class RecouvreApp(App[None]):
 
     async def action_quit(self) -> None:
         if self.held_ref is not None and not self._released:
-            worker = self.run_worker(
-                self.backend.release, thread=True, group="release", exit_on_error=False
-            )
+            worker = self.run_worker(self.backend.release, thread=True, group="release", exit_on_error=False)
             with contextlib.suppress(Exception):
                 await worker.wait()
             self.held_ref = None
@@ -208,6 +205,22 @@ class RecouvreApp(App[None]):
             return
         self.post_message(NextCaseTaken(entry))
 
+    def _case_screen(self) -> Any:
+        from .case.screen import CaseScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, CaseScreen):
+                return screen
+        return None
+
+    def _close_case_screen(self) -> None:
+        """Pop everything down to and including the case screen (forms, help…)."""
+        case = self._case_screen()
+        if case is None:
+            return
+        while self.screen_stack and self._case_screen() is case and len(self.screen_stack) > 2:
+            self.pop_screen()
+
     @on(NextCaseTaken)
     def _next_case_taken(self, message: NextCaseTaken) -> None:
         from .case.screen import CaseScreen
@@ -223,14 +236,14 @@ class RecouvreApp(App[None]):
                     title="File vide",
                     timeout=6,
                 )
-            if isinstance(self.screen, CaseScreen):
-                self.pop_screen()
+            self._close_case_screen()
             self.load_figures()
             return
         self.held_ref = entry.debtor_ref
         self._released = False
-        if isinstance(self.screen, CaseScreen):
-            self.screen.show_entry(entry)
+        case = self._case_screen()
+        if case is not None:
+            case.show_entry(entry)
         else:
             self.push_screen(CaseScreen(entry))
 
@@ -254,13 +267,10 @@ class RecouvreApp(App[None]):
 
     @on(CaseReleased)
     def _case_released(self, message: CaseReleased) -> None:
-        from .case.screen import CaseScreen
-
         self.held_ref = None
         if message.ref:
             self.notify(f"Dossier {message.ref} rendu à la file.")
-        if isinstance(self.screen, CaseScreen):
-            self.pop_screen()
+        self._close_case_screen()
         self.load_figures()
 
     # --- background: figures, scripts, data_version watcher, lease ------------------
@@ -289,21 +299,24 @@ class RecouvreApp(App[None]):
         if errors:
             self.call_from_thread(
                 self.notify,
-                f"{len(errors)} problème(s) dans les scripts d'appel ; "
-                f"premier : {errors[0]}",
+                f"{len(errors)} problème(s) dans les scripts d'appel ; premier : {errors[0]}",
                 severity="warning",
                 timeout=8,
             )
 
     def _watch_tick(self) -> None:
-        self.watch_data_version()
+        if not self._watching:  # never two probes at once (the store may be busy)
+            self._watching = True
+            self.watch_data_version()
 
-    @work(thread=True, exclusive=True, group="watch")
+    @work(thread=True, group="watch")
     def watch_data_version(self) -> None:
         try:
             version = self.backend.data_version()
         except Exception:
             return  # the next tick tries again
+        finally:
+            self._watching = False
         previous, self._version = self._version, version
         if previous is not None and version != previous:
             self.post_message(DataChanged(version))
@@ -354,9 +367,7 @@ class RecouvreApp(App[None]):
             )
 
     def search_themes(self) -> None:
-        self.push_screen(
-            CommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…")
-        )
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…"))
 
 
 def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
@@ -374,9 +385,7 @@ def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
     return real
 
 
-def run_app(
-    store: Store, agent: Agent, *, settings: Settings, frozen_now: datetime | None = None
-) -> None:
+def run_app(store: Store, agent: Agent, *, settings: Settings, frozen_now: datetime | None = None) -> None:
     """Run the agent's session until ctrl+q or hang-up; the held case is always released."""
     app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now)
     try:

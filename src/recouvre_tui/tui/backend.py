@@ -16,10 +16,9 @@ from ..domain.call_scripts import CallScript, ScriptError
 from ..domain.config import Settings
 from ..services import case_file as case_service
 from ..services import outcome as outcome_service
-from ..services import work_queue
+from ..services import script_guide, work_queue
 from ..services.case_file import CaseFile
 from ..services.outcome import Outcome, OutcomeResult
-from ..services.script_library import load_scripts
 from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
 from ..store.db import Store
@@ -42,7 +41,6 @@ class Backend:
     agent: Agent
     settings: Settings
     clock: Callable[[], datetime]
-    _scripts: tuple[list[CallScript], list[ScriptError]] | None = field(default=None, repr=False)
     _scripts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def now(self) -> datetime:
@@ -86,11 +84,9 @@ class Backend:
         return case_service.load_case(self.store, self.agent, ref, now=self.now())
 
     def scripts(self) -> tuple[list[CallScript], list[ScriptError]]:
-        """The call-script library, loaded once per session."""
+        """The call-script library, loaded once per process (shared with the CLI)."""
         with self._scripts_lock:
-            if self._scripts is None:
-                self._scripts = load_scripts(self.settings.scripts_dir)
-            return self._scripts
+            return script_guide.library(self.settings)
 
     # --- writes ----------------------------------------------------------------------
 
@@ -105,9 +101,7 @@ class Backend:
 
     def validate(self, outcome: Outcome, balance_cents: int | None) -> list[tuple[str, str]]:
         """The service's own checks, without writing (pure)."""
-        return outcome_service.validate(
-            outcome, now=self.now(), settings=self.settings, balance_cents=balance_cents
-        )
+        return outcome_service.validate(outcome, now=self.now(), settings=self.settings, balance_cents=balance_cents)
 
     def record(self, outcome: Outcome) -> OutcomeResult:
         return outcome_service.record_outcome(

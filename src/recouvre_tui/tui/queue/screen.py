@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
@@ -49,12 +49,12 @@ class QueueScreen(Screen[None]):
             id="queue.next_case",
         ),
         Binding("s", "segment", "segment", id="queue.segment"),
-        Binding("o", "zone", "outre-mer", id="queue.zone"),
+        Binding("o", "zone", "zone", id="queue.zone"),
         Binding("m", "band", "montant", id="queue.band"),
         Binding("b", "blocked", "bloqués", id="queue.blocked"),
         Binding("x", "reset", "sans filtre", id="queue.reset"),
-        Binding("n", "page(1)", "page suiv.", id="queue.next_page"),
-        Binding("p", "page(-1)", "page préc.", id="queue.prev_page"),
+        Binding("n", "page(1)", "page +", id="queue.next_page"),
+        Binding("p", "page(-1)", "page −", id="queue.prev_page"),
         Binding("escape", "app.home", "accueil", key_display="Échap", id="queue.home"),
     ]
 
@@ -78,24 +78,28 @@ class QueueScreen(Screen[None]):
         yield AgentBar(id="agent-bar")
         yield Static(id="queue-filters")
         with Horizontal(id="queue-body"):
-            table: DataTable[Any] = DataTable(
-                id="queue-table", cursor_type="row", zebra_stripes=True
-            )
+            table: DataTable[Any] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
             yield table
-            with Vertical(id="why-panel"):
+            with VerticalScroll(id="why-panel", can_focus=False):
                 yield Static("Pourquoi ?", id="why-title", classes="panel-title")
                 yield Static(id="why")
         yield Static(id="queue-status")
-        yield Footer()
+        yield Footer(compact=True)
+
+    NARROW = 130  # below this width « Pourquoi ? » goes under the table
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.width < self.NARROW, "-narrow")
 
     def on_mount(self) -> None:
+        self.set_class(self.app.size.width < self.NARROW, "-narrow")
         table = self.query_one("#queue-table", DataTable)
-        table.add_column("Débiteur", width=30, key="debtor")
+        table.add_column("Débiteur", width=28, key="debtor")
         table.add_column("Seg.", width=4, key="segment")
         table.add_column(Text("Solde", justify="right"), width=13, key="balance")
         table.add_column(Text("Retard", justify="right"), width=7, key="days")
-        table.add_column("Heure locale", width=13, key="local")
-        table.add_column("Statut", width=34, key="status")
+        table.add_column("Heure locale", width=12, key="local")
+        table.add_column("Statut", width=30, key="status")
         table.add_column(Text("Score", justify="right"), width=6, key="score")
         table.focus()
         self._show_filters()
@@ -171,9 +175,7 @@ class QueueScreen(Screen[None]):
         self.load_page(self._request, self.page, self.flt, self.include_blocked)
 
     @work(thread=True, exclusive=True, group="queue")
-    def load_page(
-        self, request: int, page: int, flt: QueueFilter | None, include_blocked: bool
-    ) -> None:
+    def load_page(self, request: int, page: int, flt: QueueFilter | None, include_blocked: bool) -> None:
         try:
             result = self.rapp.backend.queue_page(page, flt=flt, include_blocked=include_blocked)
         except Exception as exc:

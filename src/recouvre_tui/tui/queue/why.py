@@ -38,15 +38,13 @@ def why_renderable(e: QueueEntry | None) -> Table | Text:
         pts = float(c.get("points", 0))
         style = "green" if pts > 0 else ("red" if pts < 0 else "dim")
         table.add_row(
-            Text.from_markup(f"{esc(c.get('label', ''))} : {esc(c.get('detail', ''))}"),
+            Text(str(c.get("detail") or c.get("label") or "")),
             Text(points(pts), style=style),
         )
     table.add_row(Text("score", style="bold"), Text(f"{e.score:.1f}".replace(".", ","), style="bold"))
     table.add_row("", "")
     mark = "[green]✓ dans la plage[/]" if e.in_window else "[red]✗ hors plage[/]"
-    table.add_row(
-        Text.from_markup(f"heure locale {hm(e.local_time)} · {esc(e.area_label)} · {mark}"), ""
-    )
+    table.add_row(Text.from_markup(f"heure locale {hm(e.local_time)} · {esc(e.area_label)} · {mark}"), "")
     table.add_row(Text(f"solde {eur(e.balance_cents)} · retard {e.days_past_due} j"), "")
     if not e.callable:
         table.add_row("", "")

@@ -63,16 +63,13 @@ class WelcomeScreen(Screen[None]):
             yield Static(id="portfolio", classes="panel")
             yield Static(id="held")
             yield Static(
-                "[b]Entrée[/] : dossier suivant · [b]f[/] : file d'attente · "
-                "[b]F1[/] : aide · [b]ctrl+q[/] : quitter",
+                "[b]Entrée[/] : dossier suivant · [b]f[/] : file d'attente · [b]F1[/] : aide · [b]ctrl+q[/] : quitter",
                 id="welcome-hint",
             )
             with Center(), Horizontal(id="welcome-buttons"):
-                yield ActionButton(
-                    "Dossier suivant (Entrée)", "app.next_case", variant="primary"
-                )
+                yield ActionButton("Dossier suivant (Entrée)", "app.next_case", variant="primary")
                 yield ActionButton("File d'attente (f)", "app.show_queue")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         agent = self.rapp.agent
@@ -97,15 +94,17 @@ class WelcomeScreen(Screen[None]):
             return
         self.query_one("#today", Static).update(
             "[b]Aujourd'hui[/]\n"
-            f"  appels : {f.get('calls', 0)}   ·   contacts argumentés : {f.get('rpc', 0)}"
-            f"   ·   promesses : {f.get('promises', 0)}"
-            f"   ·   montant promis : {eur(f.get('promised_cents', 0))}"
+            f"  appels : [b]{f.get('calls', 0)}[/]   ·   "
+            f"contacts argumentés : [b]{f.get('rpc', 0)}[/]\n"
+            f"  promesses : [b]{f.get('promises', 0)}[/]   ·   "
+            f"montant promis : [b]{eur(f.get('promised_cents', 0))}[/]"
         )
         self.query_one("#portfolio", Static).update(
             "[b]Portefeuille[/]\n"
-            f"  mes débiteurs : {f.get('debtors', 0)} · solde {eur(f.get('balance_cents', 0))}"
-            f"   ·   pool de l'équipe : {f.get('pool_debtors', 0)} · solde "
-            f"{eur(f.get('pool_balance_cents', 0))}"
+            f"  mes débiteurs : [b]{f.get('debtors', 0)}[/] · "
+            f"solde [b]{eur(f.get('balance_cents', 0))}[/]\n"
+            f"  pool de l'équipe : [b]{f.get('pool_debtors', 0)}[/] · "
+            f"solde [b]{eur(f.get('pool_balance_cents', 0))}[/]"
         )
 
     @work(thread=True, exclusive=True, group="held")
@@ -124,6 +123,5 @@ class WelcomeScreen(Screen[None]):
             return
         e = message.entry
         held.update(
-            f"[b $warning]Dossier en cours : {esc(e.debtor_ref)} · {esc(e.name)}[/] — "
-            "Entrée pour le reprendre."
+            f"[b $warning]Dossier en cours : {esc(e.debtor_ref)} · {esc(e.name)}[/] — Entrée pour le reprendre."
         )

@@ -40,6 +40,5 @@ class AgentBar(Static):
         agent = app.agent
         role = "responsable" if agent.is_lead else "agent"
         self.update(
-            f"[b]Recouvre[/] ─ {esc(agent.name)} ({role}) ─ "
-            f"{paris_hm(app.clock())} Paris ─ {figures_line(figures)}"
+            f"[b]Recouvre[/] ─ {esc(agent.name)} ({role}) ─ {paris_hm(app.clock())} Paris ─ {figures_line(figures)}"
         )

@@ -21,6 +21,4 @@ class ActionButton(Button, can_focus=False):
         variant: Variant = "default",
         classes: str | None = None,
     ) -> None:
-        super().__init__(
-            label, variant, id=id, compact=True, action=action, classes=classes
-        )
+        super().__init__(label, variant, id=id, compact=True, action=action, classes=classes)

@@ -1,0 +1,510 @@
+"""The case screen: the agent's main screen during a call (UI.md sketch).
+
+Digits 1–9 select a disposition, Entrée records it (« 1 + Entrée » = no answer, two
+keystrokes): the outcome is written in one transaction by the service, the claim is
+released and the next case opens by itself. `p`/`e`/`r` open the promise, plan and
+callback forms, which record on their own Entrée.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from ...domain.call_scripts import PHASE_LABELS_FR, PHASES
+from ...domain.codes import Disposition, Tone, label
+from ...domain.dates import paris_date
+from ...domain.promises import max_instalments
+from ...services import script_guide as guide_mod
+from ...services.case_file import CaseFile
+from ...services.outcome import Outcome, OutcomeError
+from ...services.script_guide import GuideView
+from ...services.work_queue import QueueEntry
+from ..fmt import esc
+from ..messages import CaseLoaded, OutcomeRejected, OutcomeSaved, ServiceFailed
+from ..outcome.draft import DIGIT_DISPOSITIONS, OutcomeDraft, disposition_label
+from ..outcome.forms import CallbackForm, NoteForm, PromiseForm, ReasonPicker
+from ..widgets.agent_bar import AgentBar
+from . import panels
+
+if TYPE_CHECKING:
+    from ..app import RecouvreApp
+
+
+def _digit_bindings() -> list[BindingType]:
+    return [
+        Binding(
+            digit,
+            f"dispo('{digit}')",
+            disposition_label(code),
+            show=False,
+            id=f"case.dispo.{code}",
+        )
+        for digit, code in DIGIT_DISPOSITIONS.items()
+    ]
+
+
+class CaseScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *_digit_bindings(),
+        Binding("enter", "validate", "valider", key_display="Entrée", id="case.validate"),
+        Binding("escape", "cancel", "annuler", key_display="Échap", id="case.cancel"),
+        Binding("p", "promise", "promesse", show=False, id="case.promise"),
+        Binding("e", "plan", "échéancier", show=False, id="case.plan"),
+        Binding("r", "callback", "rappel", show=False, id="case.callback"),
+        Binding("m", "reason", "motif", show=False, id="case.reason"),
+        Binding("n", "note", "note", show=False, id="case.note"),
+        Binding("d", "duplicate", "duplicata", show=False, id="case.duplicate"),
+        Binding("c", "sales_rep", "commercial", show=False, id="case.sales_rep"),
+        Binding("t", "tone", "ton", show=False, id="case.tone"),
+        Binding("a", "phone", "autre numéro", show=False, id="case.phone"),
+        Binding("l", "release", "libérer le dossier", id="case.release"),
+    ]
+
+    def __init__(self, entry: QueueEntry) -> None:
+        super().__init__(id="case")
+        self.entry = entry
+        self.case: CaseFile | None = None
+        self.scripts: list[Any] = []
+        self.view: GuideView | None = None
+        self.saving = False
+        self._reset_selection()
+
+    def _reset_selection(self) -> None:
+        self.disposition: str | None = None
+        self.reason: str | None = None
+        self.note: str | None = None
+        self.actions: list[str] = []
+        self.tone: Tone | None = None
+        self.phone_index: int | None = None
+
+    @property
+    def rapp(self) -> RecouvreApp:
+        return self.app  # type: ignore[return-value]
+
+    # --- layout ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        yield Static("chargement du dossier…", id="case-header")
+        with Horizontal(id="case-body"):
+            with VerticalScroll(id="case-left", can_focus=False):
+                yield Static(id="invoices")
+                yield Static(id="timeline")
+                yield Static(id="phones")
+            with VerticalScroll(id="script-panel", can_focus=False):
+                yield Static(panels.guide_head(None), id="script-head")
+                for key in PHASES:
+                    with Horizontal(classes="phase-row"):
+                        yield Static(f"▸ {PHASE_LABELS_FR[key]}", classes="phase-label")
+                        yield Static(id=f"phase-{key}", classes="phase-text")
+                yield Static(id="objections")
+        with Vertical(id="outcome-bar"):
+            yield Static(id="outcome-keys")
+            yield Static(id="selection")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.set_class(self.narrow, "-narrow")
+        self.show_entry(self.entry)
+
+    NARROW = 130  # below this width: 50/50 columns, compact invoices, 4-line key legend
+
+    @property
+    def narrow(self) -> bool:
+        return self.app.size.width < self.NARROW
+
+    def on_resize(self) -> None:
+        was = self.has_class("-narrow")
+        self.set_class(self.narrow, "-narrow")
+        self._show_bar()
+        if was != self.narrow:
+            self._render_case()
+
+    def show_entry(self, entry: QueueEntry) -> None:
+        """Show a (new) case: reset the selection and load its file."""
+        self.entry = entry
+        self.case = None
+        self.view = None
+        self.saving = False
+        self._reset_selection()
+        self.query_one("#case-header", Static).update(
+            f"chargement du dossier {esc(entry.debtor_ref)} · {esc(entry.name)}…"
+        )
+        self._show_bar()
+        self.load_case(entry)
+
+    # --- loading ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="case")
+    def load_case(self, entry: QueueEntry) -> None:
+        backend = self.rapp.backend
+        try:
+            case = backend.load_case(entry.debtor_ref)
+            scripts, errors = backend.scripts()
+        except Exception as exc:
+            self.post_message(ServiceFailed(f"dossier {entry.debtor_ref}", str(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(CaseLoaded(entry, case, scripts, errors))
+
+    @on(CaseLoaded)
+    def _case_loaded(self, message: CaseLoaded) -> None:
+        if message.entry.debtor_ref != self.entry.debtor_ref:
+            return
+        self.case = message.case
+        self.scripts = message.scripts
+        self.tone = guide_mod.override_tone(message.case)
+        self.phone_index = self._default_phone(message.case)
+        self._render_case()
+
+    def _default_phone(self, case: CaseFile) -> int | None:
+        for i, p in enumerate(case.phones):
+            if p.get("valid") and not p.get("to_verify"):
+                return i
+        return 0 if case.phones else None
+
+    @property
+    def today(self) -> Any:
+        return paris_date(self.rapp.clock())
+
+    def _render_case(self) -> None:
+        case = self.case
+        if case is None:
+            return
+        settings = self.rapp.settings
+        self.query_one("#case-header", Static).update(panels.header(case, settings, self.today))
+        self.query_one("#invoices", Static).update(panels.invoices(case, self.today, compact=self.narrow))
+        self.query_one("#timeline", Static).update(panels.timeline(case))
+        self.query_one("#phones", Static).update(panels.phones(case, self.phone_index))
+        self._render_guide()
+        self._show_bar()
+
+    def _render_guide(self) -> None:
+        case = self.case
+        if case is None:
+            return
+        ctx = guide_mod.context(case, self.rapp.agent, self.rapp.settings, self.today, reason=self.reason)
+        self.view = guide_mod.build(self.scripts, ctx, self.tone)
+        self.query_one("#script-head", Static).update(panels.guide_head(self.view))
+        for key in PHASES:
+            self.query_one(f"#phase-{key}", Static).update(panels.guide_phase(self.view, key))
+        self.query_one("#objections", Static).update(panels.guide_objections(self.view))
+        self.query_one("#script-panel").set_class(self.view.rendered is None, "-no-script")
+
+    def _show_bar(self) -> None:
+        self.query_one("#outcome-keys", Static).update(
+            panels.outcome_keys(self.disposition, self.actions, self.app.size.width)
+        )
+        self.query_one("#selection", Static).update(
+            panels.selection(
+                self.disposition,
+                self.reason,
+                self.note,
+                self.actions,
+                self._phone_label(),
+                self.saving,
+            )
+        )
+
+    def _phone_label(self) -> str | None:
+        if self.case is None or self.phone_index is None:
+            return None
+        if 0 <= self.phone_index < len(self.case.phones):
+            p = self.case.phones[self.phone_index]
+            return p.get("national") or p.get("raw") or None
+        return None
+
+    def _phone_e164(self) -> str | None:
+        if self.case is None or self.phone_index is None:
+            return None
+        if 0 <= self.phone_index < len(self.case.phones):
+            p = self.case.phones[self.phone_index]
+            return p.get("e164") or None
+        return None
+
+    # --- the draft ---------------------------------------------------------------------
+
+    def draft(self) -> OutcomeDraft:
+        case = self.case
+        assert case is not None
+        return OutcomeDraft(
+            debtor_ref=case.ref,
+            balance_cents=int(case.debtor.get("balance_cents") or 0),
+            area=case.area,
+            segment=str(case.debtor.get("segment") or "B2C"),
+            reason=self.reason,
+            note=self.note,
+            actions=list(self.actions),
+            tone=self.view.tone.value if self.view and self.view.tone else None,
+            script_id=self.view.script_id if self.view else None,
+            phone=self._phone_e164(),
+        )
+
+    def _validator(self) -> Any:
+        balance = int(self.case.debtor.get("balance_cents") or 0) if self.case else None
+        backend = self.rapp.backend
+
+        def validate(outcome: Outcome) -> list[tuple[str, str]]:
+            return backend.validate(outcome, balance)
+
+        return validate
+
+    def _ready(self) -> bool:
+        if self.case is None:
+            self.notify("Dossier en cours de chargement…", timeout=2)
+            return False
+        if self.saving:
+            self.notify("Enregistrement en cours…", timeout=2)
+            return False
+        return True
+
+    # --- actions -----------------------------------------------------------------------
+
+    def action_dispo(self, digit: str) -> None:
+        if not self._ready():
+            return
+        self.disposition = DIGIT_DISPOSITIONS[digit]
+        self._show_bar()
+
+    def action_validate(self) -> None:
+        if not self._ready():
+            return
+        if self.disposition is None:
+            self.notify(
+                "Choisissez d'abord une issue : 1 à 9, ou p (promesse), e (échéancier), r (rappel).",
+                severity="warning",
+            )
+            return
+        if self.disposition in (Disposition.PROMISE, Disposition.PLAN, Disposition.CALLBACK):
+            # Those come with their form (which records on its own Entrée).
+            {"promise": self.action_promise, "plan": self.action_plan}.get(self.disposition, self.action_callback)()
+            return
+        outcome = self.draft().to_outcome(self.disposition)
+        errors = self._validator()(outcome)
+        if errors:
+            self.notify("\n".join(m for _, m in errors), title="Issue incomplète", severity="error")
+            return
+        self.save(outcome)
+
+    def action_cancel(self) -> None:
+        if self.saving:
+            return
+        if self.disposition is None and not self.actions:
+            self.notify("Rien à annuler. Pour rendre le dossier sans issue : l.", timeout=3)
+            return
+        self.disposition = None
+        self.actions = []
+        self._show_bar()
+
+    def action_promise(self) -> None:
+        self._open_promise(1)
+
+    def action_plan(self) -> None:
+        if self.case is None:
+            return
+        balance = int(self.case.debtor.get("balance_cents") or 0)
+        limit = max_instalments(balance, self.rapp.settings.promises) or 3
+        self._open_promise(max(2, min(3, limit)))
+
+    def _open_promise(self, count: int) -> None:
+        if not self._ready():
+            return
+        self.disposition = Disposition.PROMISE if count == 1 else Disposition.PLAN
+        self._show_bar()
+        self.app.push_screen(
+            PromiseForm(
+                self.draft(),
+                count=count,
+                today=self.today,
+                settings=self.rapp.settings,
+                validate=self._validator(),
+                cursor_blink=self.rapp.cursor_blink,
+            ),
+            self._form_done,
+        )
+
+    def action_callback(self) -> None:
+        if not self._ready():
+            return
+        self.disposition = Disposition.CALLBACK
+        self._show_bar()
+        self.app.push_screen(
+            CallbackForm(
+                self.draft(),
+                now=self.rapp.clock(),
+                settings=self.rapp.settings,
+                validate=self._validator(),
+                cursor_blink=self.rapp.cursor_blink,
+            ),
+            self._form_done,
+        )
+
+    def _form_done(self, outcome: Outcome | None) -> None:
+        if outcome is None:
+            self.disposition = None
+            self._show_bar()
+            return
+        self.reason = outcome.reason
+        self.note = outcome.note
+        self.save(outcome)
+
+    def action_note(self) -> None:
+        if not self._ready():
+            return
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.note = text or None
+                self._show_bar()
+
+        self.app.push_screen(NoteForm(self.note, cursor_blink=self.rapp.cursor_blink), done)
+
+    def action_reason(self) -> None:
+        if not self._ready():
+            return
+
+        def done(code: str | None) -> None:
+            if code is None:
+                return
+            self.reason = code or None
+            self._render_guide()
+            self._show_bar()
+
+        self.app.push_screen(ReasonPicker(self.reason), done)
+
+    def _toggle(self, action: str) -> None:
+        if not self._ready():
+            return
+        if action in self.actions:
+            self.actions.remove(action)
+        else:
+            self.actions.append(action)
+        self._show_bar()
+
+    def action_duplicate(self) -> None:
+        self._toggle("duplicate")
+
+    def action_sales_rep(self) -> None:
+        if self.case is not None and not self.case.debtor.get("sales_rep"):
+            self.notify("Aucun commercial renseigné sur ce compte.", severity="warning")
+        self._toggle("sales_rep")
+
+    def action_tone(self) -> None:
+        if self.case is None:
+            return
+        current = self.view.tone if self.view else self.tone
+        self.tone = guide_mod.next_tone(current)
+        self._render_guide()
+
+    def action_phone(self) -> None:
+        if self.case is None or not self.case.phones:
+            return
+        n = len(self.case.phones)
+        self.phone_index = 0 if self.phone_index is None else (self.phone_index + 1) % n
+        self.query_one("#phones", Static).update(panels.phones(self.case, self.phone_index))
+        self._show_bar()
+
+    def action_release(self) -> None:
+        if self.saving:
+            return
+        self.rapp.release_case()
+
+    # --- saving ------------------------------------------------------------------------
+
+    def save(self, outcome: Outcome) -> None:
+        if self.saving:
+            return
+        self.saving = True
+        self.disposition = outcome.disposition
+        self._show_bar()
+        self.record(outcome)
+
+    @work(thread=True, exclusive=True, group="record")
+    def record(self, outcome: Outcome) -> None:
+        try:
+            result = self.rapp.backend.record(outcome)
+        except OutcomeError as exc:
+            self.post_message(OutcomeRejected(outcome, exc.errors))
+            return
+        except Exception as exc:
+            self.post_message(ServiceFailed("enregistrement de l'issue", str(exc)))
+            return
+        self.post_message(OutcomeSaved(outcome, result))
+
+    @on(OutcomeSaved)
+    def _saved(self, message: OutcomeSaved) -> None:
+        o = message.outcome
+        extra = ""
+        if message.result.promise_ref:
+            extra = f" · promesse {message.result.promise_ref}"
+        if message.result.callback_id:
+            extra = " · rappel programmé"
+        self.notify(
+            f"{label(o.disposition).capitalize()} — {o.debtor_ref}{extra}. Dossier suivant…",
+            title="Issue enregistrée",
+            timeout=3,
+        )
+        self.saving = False
+        self._reset_selection()
+        # Until the next case is loaded no key may act on the one just recorded.
+        self.case = None
+        self.view = None
+        self.query_one("#case-header", Static).update(
+            f"[dim]{esc(o.debtor_ref)} enregistré — recherche du dossier suivant…[/]"
+        )
+        self._show_bar()
+        self.rapp.case_closed()
+        self.rapp.action_next_case()
+
+    @on(OutcomeRejected)
+    def _rejected(self, message: OutcomeRejected) -> None:
+        self.saving = False
+        self._show_bar()
+        self.notify(
+            "\n".join(m for _, m in message.errors),
+            title="Issue non enregistrée (rien n'a été modifié)",
+            severity="error",
+            timeout=8,
+        )
+
+    @on(ServiceFailed)
+    def _failed(self, _message: ServiceFailed) -> None:
+        # The app shows the error; the agent can try again.
+        if self.saving:
+            self.saving = False
+            self._show_bar()
+
+    # --- command palette ---------------------------------------------------------------
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        out: list[tuple[str, str, Any]] = []
+        for digit, code in DIGIT_DISPOSITIONS.items():
+            out.append(
+                (
+                    f"Issue : {label(code)}",
+                    f"touche {digit} puis Entrée",
+                    lambda d=digit: self.action_dispo(d),
+                )
+            )
+        out += [
+            ("Enregistrer l'issue", "Entrée", self.action_validate),
+            ("Promesse de paiement", "p", self.action_promise),
+            ("Échéancier", "e", self.action_plan),
+            ("Rappel demandé", "r", self.action_callback),
+            ("Motif du retard", "m", self.action_reason),
+            ("Note d'appel", "n", self.action_note),
+            ("Envoyer un duplicata de facture", "d", self.action_duplicate),
+            ("Transmettre le litige au commercial", "c", self.action_sales_rep),
+            ("Changer de ton", "t", self.action_tone),
+            ("Changer de numéro appelé", "a", self.action_phone),
+            ("Libérer le dossier sans issue", "l", self.action_release),
+        ]
+        return out

@@ -1,0 +1,94 @@
+"""F1: every key, by screen, in French."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+from ..outcome.draft import DIGIT_DISPOSITIONS, NOTE_REMINDER, disposition_label
+
+GLOBAL = [
+    ("F1", "cette aide"),
+    ("ctrl+p", "palette de commandes (actions, thème)"),
+    ("ctrl+q", "quitter (le dossier en cours est rendu à la file)"),
+]
+WELCOME = [("Entrée", "dossier suivant"), ("f", "file d'attente")]
+QUEUE = [
+    ("Entrée", "prendre le dossier suivant"),
+    ("↑ ↓", "parcourir ; « Pourquoi ? » à droite"),
+    ("s", "segment : tous / professionnels / particuliers"),
+    ("o", "zone : toutes / outre-mer / métropole"),
+    ("m", "tranche de montant"),
+    ("b", "afficher / masquer les débiteurs bloqués et leurs raisons"),
+    ("x", "sans filtre"),
+    ("n / p", "page suivante / précédente"),
+    ("Échap", "accueil"),
+]
+CASE_RIGHT = [
+    ("Entrée", "enregistrer l'issue choisie, puis dossier suivant"),
+    ("Échap", "annuler la sélection"),
+    ("p", "promesse de paiement (solde pré-rempli)"),
+    ("e", "échéancier avec aperçu des dates"),
+    ("r", "rappel demandé (heure locale du débiteur)"),
+    ("m", "motif du retard"),
+    ("n", f"note ({NOTE_REMINDER})"),
+    ("d", "envoyer un duplicata de facture"),
+    ("c", "transmettre le litige au commercial"),
+    ("t", "changer de ton du guide d'appel"),
+    ("a", "changer de numéro appelé"),
+    ("l", "libérer le dossier sans issue"),
+]
+FORMS = [
+    ("Tab / maj+Tab", "champ suivant / précédent"),
+    ("Entrée", "enregistrer (rien n'est enregistré tant qu'il reste une erreur)"),
+    ("Échap", "annuler"),
+    ("dates", "jj/mm/aaaa, jj/mm (prochaine date) ou +7 (dans 7 jours)"),
+]
+
+
+def _section(title: str, rows: list[tuple[str, str]]) -> str:
+    lines = [f"[b $accent]{title}[/]"]
+    lines += [f"  [b]{key:<14}[/] {text}" for key, text in rows]
+    return "\n".join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "dismiss", "fermer", key_display="Échap", id="help.close"),
+    ]
+
+    def __init__(self, under: Screen[Any] | None = None) -> None:
+        super().__init__(id="help")
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        digits = [(d, disposition_label(code)) for d, code in DIGIT_DISPOSITIONS.items()]
+        text = "\n\n".join(
+            [
+                _section("Partout", GLOBAL),
+                _section("Accueil", WELCOME),
+                _section("File d'attente", QUEUE),
+                _section("Dossier — issue d'appel (chiffre puis Entrée)", digits),
+                _section("Dossier — actions", CASE_RIGHT),
+                _section("Formulaires", FORMS),
+                "[dim]« 1 » puis « Entrée » : pas de réponse enregistré, dossier suivant ouvert.\n"
+                "La souris fonctionne aussi : cliquez sur les touches affichées.[/]",
+            ]
+        )
+        with Vertical(classes="dialog", id="help-dialog") as dialog:
+            dialog.border_title = "Aide — touches du clavier"
+            dialog.border_subtitle = "Échap ou F1 pour fermer"
+            with VerticalScroll(id="help-scroll"):
+                yield Static(text)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
+
+    async def action_dismiss(self, result: Any = None) -> None:
+        self.dismiss(None)
