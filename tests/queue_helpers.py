@@ -123,17 +123,11 @@ class Env:
         """rows: (debtor_ref, payment_ref, date ISO, amount)."""
         self.import_csv("payments", ("debtor_ref", "payment_ref", "date", "amount"), rows, now=now)
 
-    def add_events(
-        self, rows: Sequence[tuple[str, str, str, str, str]], *, now: datetime = NOW
-    ) -> None:
+    def add_events(self, rows: Sequence[tuple[str, str, str, str, str]], *, now: datetime = NOW) -> None:
         """rows: (debtor_ref, at (Paris local or with offset), channel, direction, outcome)."""
-        self.import_csv(
-            "events", ("debtor_ref", "at", "channel", "direction", "outcome"), rows, now=now
-        )
+        self.import_csv("events", ("debtor_ref", "at", "channel", "direction", "outcome"), rows, now=now)
 
-    def add_promises(
-        self, rows: Sequence[tuple[str, str, str, str, str]], *, now: datetime = NOW
-    ) -> None:
+    def add_promises(self, rows: Sequence[tuple[str, str, str, str, str]], *, now: datetime = NOW) -> None:
         """rows: (debtor_ref, promise_ref, created_at, due_date, amount), one per instalment."""
         self.import_csv(
             "promises",
@@ -174,9 +168,7 @@ class Env:
     def take(self, login: str, *, now: datetime = NOW) -> QueueEntry | None:
         return take_next(self.store, self.agent(login), now=now, settings=self.settings)
 
-    def outcome(
-        self, login: str, ref: str, disposition: str, *, now: datetime = NOW, **kw: Any
-    ) -> OutcomeResult:
+    def outcome(self, login: str, ref: str, disposition: str, *, now: datetime = NOW, **kw: Any) -> OutcomeResult:
         return record_outcome(
             self.store,
             self.agent(login),
@@ -198,8 +190,18 @@ class Env:
 
     def snapshot(self, *tables: str) -> dict[str, list[tuple[Any, ...]]]:
         """Full contents of tables, ordered by rowid: to prove that something changed nothing."""
-        names = tables or ("debtors", "invoices", "payments", "events", "promises", "instalments",
-                           "callbacks", "claims", "phones", "debtor_scores")
+        names = tables or (
+            "debtors",
+            "invoices",
+            "payments",
+            "events",
+            "promises",
+            "instalments",
+            "callbacks",
+            "claims",
+            "phones",
+            "debtor_scores",
+        )
         return {t: self.rows(f"SELECT * FROM {t} ORDER BY rowid") for t in names}
 
 
@@ -212,13 +214,25 @@ def make_env(tmp_path: Path, *, agents: Sequence[str] = AGENTS, lead: str | None
     store = open_db(tmp_path / "t.db")
     for login in agents:
         add_agent(
-            store, login=login, name=login.title(), role="agent", team="A",
-            ssh_key_file=None, actor="test", now=NOW - timedelta(days=30),
+            store,
+            login=login,
+            name=login.title(),
+            role="agent",
+            team="A",
+            ssh_key_file=None,
+            actor="test",
+            now=NOW - timedelta(days=30),
         )
     if lead:
         add_agent(
-            store, login=lead, name=lead.title(), role="lead", team="A",
-            ssh_key_file=None, actor="test", now=NOW - timedelta(days=30),
+            store,
+            login=lead,
+            name=lead.title(),
+            role="lead",
+            team="A",
+            ssh_key_file=None,
+            actor="test",
+            now=NOW - timedelta(days=30),
         )
     return Env(store, tmp_path)
 

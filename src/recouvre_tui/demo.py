@@ -11,7 +11,8 @@ the same seed, so the same `(today, seed, debtors)` always gives the same rows.
 Debtors follow behaviour archetypes (see `ARCHETYPES`): responsive payers, forgetful ones
 who pay after the first reminder, temporary difficulty (instalment plan), promise-and-pay,
 promise-and-break, disputers, silent/worn debtors (many reminders without any response),
-bad faith, a payment-path problem, and new debtors nobody has contacted yet.
+bad faith, a payment-path problem, recently overdue debtors who got their first reminders,
+and new debtors nobody has contacted yet.
 """
 
 from __future__ import annotations
@@ -84,16 +85,17 @@ SALES_REPS = (
 
 # Behaviour archetypes and their share of the portfolio.
 ARCHETYPES: tuple[tuple[str, float], ...] = (
-    ("responsive", 0.18),  # pays on time or nearly; a reminder at most
-    ("forgetful", 0.15),  # pays after the first reminder
+    ("responsive", 0.16),  # pays on time or nearly; a reminder at most
+    ("forgetful", 0.14),  # pays after the first reminder
     ("plan", 0.10),  # temporary difficulty: instalment plan, mostly kept
     ("promise_kept", 0.08),  # promises and pays
     ("promise_broken", 0.08),  # promises and does not pay
     ("dispute", 0.06),  # disputes an invoice
-    ("worn", 0.20),  # silent: reminders without any response
+    ("early", 0.08),  # recently overdue: first reminders sent, no answer yet
+    ("worn", 0.16),  # silent: reminders without any response
     ("bad_faith", 0.05),  # refuses, broken promise, formal notice
     ("payment_issue", 0.04),  # cannot find how to pay, then pays
-    ("untouched", 0.06),  # overdue but never contacted yet
+    ("untouched", 0.05),  # overdue but never contacted yet
 )
 
 # The first debtors are a fixed showcase so that the small committed samples
@@ -671,10 +673,8 @@ class _Builder:
         """An invoice due between today - due_hi and today - due_lo days."""
         terms = self.terms(d.segment)
         due = self.today - self.days(self.rint(due_lo, due_hi))
-        issue = max(due - self.days(terms), self.today - self.days(365))
-        inv = self.add_invoice(d, issue, terms, anchor=True)
-        inv.due = due
-        return inv
+        issue = max(due - self.days(terms), self.today - self.days(365))  # at most a year old
+        return self.add_invoice(d, issue, terms, anchor=True)
 
     def invoices(self, d: _Debtor, anchors: Sequence[tuple[int, int]]) -> None:
         mean = 3.4 if d.segment == "B2C" else 5.8
@@ -941,8 +941,8 @@ class _Builder:
         inv: _Invoice | None = None,
     ) -> _Event | None:
         """A right-party call (outbound, or inbound when the debtor calls)."""
-        if d.call_state == "none" and not inbound:
-            inbound = True  # no usable number: the debtor calls in
+        if d.call_state != "ok" and not inbound:
+            inbound = True  # no number known to work yet: the debtor calls in
         at = self.when(d, day, "in_call" if inbound else "call", floor=floor)
         if at is None:
             return None
@@ -1061,6 +1061,12 @@ class _Builder:
             self.invoices(d, ((1, 25),))
             self.history(d, 0.95, (-5, 20))
             self.pay_window_dues(d)
+
+    def story_early(self, d: _Debtor) -> None:
+        self.invoices(d, ((10, 40),))
+        self.history(d, 0.9, (0, 30))
+        start = max(self.w0, d.anchor().due + self.days(self.rint(3, 7)))
+        self.reminders(d, start, self.last, self.rint(1, 3))
 
     def story_plan(self, d: _Debtor) -> None:
         self.invoices(d, ((45, 220),))

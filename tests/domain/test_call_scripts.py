@@ -267,7 +267,7 @@ FULL_VARIABLES = {
     "sales_rep": "Paul Durand",
     "last_promise": "1 200,00 € au 10/11/2026",
     "proposed_plan": "3 × 1 410,00 €",
-    "letter_ref": "MED-2026-0042",
+    "letter_ref": "du 30/10/2026",
 }
 
 
@@ -321,23 +321,23 @@ def test_collection_agency_prefixes_the_opening_with_the_letter_reference() -> N
     script = parse()
     plain = render(script, FULL_VARIABLES)
     agency = render(script, FULL_VARIABLES, collection_agency=True)
-    assert "MED-2026-0042" not in plain.phases["ecouter"]
+    assert "du 30/10/2026" not in plain.phases["ecouter"]
     first, second, rest = agency.phases["ecouter"].split("\n", 2)
     assert first.startswith("Société de recouvrement")
     assert "pour le compte de Recouvre Démo SAS" in second
-    assert "réf. MED-2026-0042" in second
+    assert "courrier du 30/10/2026" in second
     assert rest == plain.phases["ecouter"]
     assert agency.phases["identifier"] == plain.phases["identifier"]
     assert "{letter_ref}" in AGENCY_OPENING
     # A letter reference that looks like a placeholder stays literal.
     odd = render(script, {**FULL_VARIABLES, "letter_ref": "{creditor}"}, collection_agency=True)
-    assert "réf. {creditor}." in odd.phases["ecouter"]
+    assert "courrier {creditor}." in odd.phases["ecouter"]
 
 
 def test_render_for_uses_the_context() -> None:
     ctx = ScriptContext(segment="B2B", stage=Stage.FOLLOW_UP, variables=FULL_VARIABLES, collection_agency=True)
     rendered = render_for(parse(), ctx)
-    assert "MED-2026-0042" in rendered.phases["ecouter"]
+    assert "du 30/10/2026" in rendered.phases["ecouter"]
 
 
 # --------------------------------------------------------------------------- stage

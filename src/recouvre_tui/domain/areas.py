@@ -47,6 +47,8 @@ AREAS: dict[str, Area] = {
 }
 # Phone regions (from phonenumbers) to areas, used when the postcode is unknown.
 _AREA_BY_PHONE_REGION = {a.phone_region: a for a in AREAS.values() if a.overseas}
+# Saint-Martin and Saint-Barthélemy numbers share Guadeloupe's plan and postcodes (971xx).
+_AREA_BY_PHONE_REGION.update({"MF": AREAS["971"], "BL": AREAS["971"]})
 
 
 @lru_cache(maxsize=64)

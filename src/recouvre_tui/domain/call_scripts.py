@@ -101,7 +101,7 @@ VARIABLE_DESCRIPTIONS: dict[str, str] = {
     "sales_rep": "commercial du compte : « Paul Durand »",
     "last_promise": "dernière promesse : « 1 200,00 € au 10/11/2026 »",
     "proposed_plan": "échéancier proposé : « 3 × 1 410,00 € (05/12, 05/01, 05/02) »",
-    "letter_ref": "référence du dernier courrier : « MED-2026-0042 »",
+    "letter_ref": "le dernier courrier (mise en demeure d'abord), par sa date : « du 30/10/2026 »",
 }
 VARIABLES: frozenset[str] = frozenset(VARIABLE_DESCRIPTIONS)
 MISSING_VALUE = "—"
@@ -116,7 +116,7 @@ MAX_OBJECTIONS = 12
 AGENCY_OPENING = (
     "Société de recouvrement : dès l'interlocuteur confirmé, préciser :\n"
     "« Notre société de recouvrement intervient pour le compte de {creditor},"
-    " au sujet de notre courrier réf. {letter_ref}. »"
+    " au sujet de notre courrier {letter_ref}. »"
 )
 
 _FRONT_KEYS = (

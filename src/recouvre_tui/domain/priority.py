@@ -99,70 +99,76 @@ def _clean(points: float) -> float:
     return round(points, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
+def balance_component(balance_cents: int, w: ScoreWeights) -> Component:
+    euros = balance_cents / 100
+    points = w.balance_per_log10_eur * math.log10(max(euros, 1.0))
+    return Component("balance", "Solde", _clean(points), f"solde {_euros_fr(balance_cents)}")
+
+
+def days_past_due_component(days: int, w: ScoreWeights) -> Component:
+    points = min(days * w.days_past_due_per_day, w.days_past_due_cap) if days > 0 else 0.0
+    return Component("days_past_due", "Retard", _clean(points), f"retard {max(days, 0)} j")
+
+
+def broken_promises_component(broken_promises: int, w: ScoreWeights) -> Component:
+    broken = max(broken_promises, 0)
+    return Component(
+        "broken_promises",
+        "Promesses rompues",
+        _clean(min(broken * w.broken_promise_each, w.broken_promise_cap)),
+        _plural(broken, "promesse rompue", "promesses rompues", "aucune promesse rompue"),
+    )
+
+
+def never_contacted_component(never_contacted: bool, w: ScoreWeights) -> Component:
+    return Component(
+        "never_contacted",
+        "Jamais joint",
+        _clean(w.never_contacted if never_contacted else 0.0),
+        "jamais joint" if never_contacted else "déjà joint",
+    )
+
+
+def payment_behaviour_component(delay: float | None, w: ScoreWeights) -> Component:
+    if delay is None:
+        points = 0.0
+        detail = "pas d'historique de paiement"
+    else:
+        points = min(max(delay, 0.0) * w.late_payer_per_day, w.late_payer_cap)
+        if delay < 0:
+            detail = f"paie en moyenne {_number_fr(-delay)} j en avance"
+        else:
+            detail = f"retard moyen de paiement {_number_fr(delay)} j"
+    return Component("payment_behaviour", "Comportement de paiement", _clean(points), detail)
+
+
+def wear_component(wear_streak: int, w: ScoreWeights, wear_min_streak: int = WEAR_MIN_STREAK) -> Component:
+    streak = max(wear_streak, 0)
+    points = max(streak * w.wear_per_reminder, w.wear_cap) if streak >= wear_min_streak else 0.0
+    return Component(
+        "wear",
+        "Usure des relances",
+        _clean(points),
+        _plural(streak, "relance sans réponse", "relances sans réponse", "aucune relance sans réponse"),
+    )
+
+
+def total_of(components: tuple[Component, ...]) -> float:
+    """The score: the sum of the (already rounded) components, rounded to 1 decimal."""
+    return _clean(sum(c.points for c in components))
+
+
 def score(inp: ScoreInput, w: ScoreWeights, *, wear_min_streak: int = WEAR_MIN_STREAK) -> Score:
     """The six components (always all six, in a fixed order) and their total."""
-    euros = inp.balance_cents / 100
-    balance = w.balance_per_log10_eur * math.log10(max(euros, 1.0))
-
-    days = inp.days_past_due
-    days_points = min(days * w.days_past_due_per_day, w.days_past_due_cap) if days > 0 else 0.0
-
-    broken = max(inp.broken_promises, 0)
-    broken_points = min(broken * w.broken_promise_each, w.broken_promise_cap)
-
-    never_points = w.never_contacted if inp.never_contacted else 0.0
-
-    delay = inp.avg_payment_delay_days
-    if delay is None:
-        behaviour_points = 0.0
-        behaviour_detail = "pas d'historique de paiement"
-    else:
-        behaviour_points = min(max(delay, 0.0) * w.late_payer_per_day, w.late_payer_cap)
-        if delay < 0:
-            behaviour_detail = f"paie en moyenne {_number_fr(-delay)} j en avance"
-        else:
-            behaviour_detail = f"retard moyen de paiement {_number_fr(delay)} j"
-
-    streak = max(inp.wear_streak, 0)
-    wear_points = (
-        max(streak * w.wear_per_reminder, w.wear_cap) if streak >= wear_min_streak else 0.0
-    )
-
     components = (
-        Component("balance", "Solde", _clean(balance), f"solde {_euros_fr(inp.balance_cents)}"),
-        Component("days_past_due", "Retard", _clean(days_points), f"retard {max(days, 0)} j"),
-        Component(
-            "broken_promises",
-            "Promesses rompues",
-            _clean(broken_points),
-            _plural(broken, "promesse rompue", "promesses rompues", "aucune promesse rompue"),
-        ),
-        Component(
-            "never_contacted",
-            "Jamais joint",
-            _clean(never_points),
-            "jamais joint" if inp.never_contacted else "déjà joint",
-        ),
-        Component(
-            "payment_behaviour",
-            "Comportement de paiement",
-            _clean(behaviour_points),
-            behaviour_detail,
-        ),
-        Component(
-            "wear",
-            "Usure des relances",
-            _clean(wear_points),
-            _plural(
-                streak,
-                "relance sans réponse",
-                "relances sans réponse",
-                "aucune relance sans réponse",
-            ),
-        ),
+        balance_component(inp.balance_cents, w),
+        days_past_due_component(inp.days_past_due, w),
+        broken_promises_component(inp.broken_promises, w),
+        never_contacted_component(inp.never_contacted, w),
+        payment_behaviour_component(inp.avg_payment_delay_days, w),
+        wear_component(inp.wear_streak, w, wear_min_streak),
     )
-    total = _clean(sum(c.points for c in components))
-    return Score(total=total, components=components)
+    return Score(total=total_of(components), components=components)
 
 
 def priority_class(callback_due: bool, unfollowed_break: bool) -> int:

@@ -10,6 +10,10 @@ Vocabulary. A *reminder* is an event classified `reminder` by `domain.events.cla
 promise (the caller turns those into `WearEvent`s with `payment_event` / `promise_event`);
 `neutral` events (wrong / invalid number) are ignored everywhere.
 
+Every threshold is a `domain.config.WearRules` field; the text below quotes the defaults
+(streak ≥ 3, 14 days, 28 days, 6 reminders, 12 months, 15 days, 5 000 €, k = 1..10, 12
+weeks, 7 days, 2 hours).
+
 How the ambiguous points are read (the SQL store follows the same reading):
 
 * Week W is the ISO week (Europe/Paris) ending on Sunday S. "Up to the end of S" means
@@ -58,13 +62,14 @@ How the ambiguous points are read (the SQL store follows the same reading):
   `days_silent` = S − last response date, or S − first reminder date when the debtor never
   responded; `last_channel` the channel of the last reminder up to S (ties at the same
   instant: the greatest channel code), also used for the breakdown of active debtors;
-  `agent` is the debtor's assigned agent.
+  `agent` is the debtor's assigned agent. Flagged debtors are listed longest streak first,
+  then largest balance, then reference. An unknown time-zone name counts as Europe/Paris.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -126,8 +131,11 @@ class FatiguePoint:
     share: float | None  # followed / reminders; None when no such reminder
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FlaggedDebtor:
+    """One flagged (worn ∩ active) debtor. Not frozen: reports build them by the hundred
+    thousand and a frozen dataclass costs five times more to construct."""
+
     debtor_ref: str
     name: str
     segment: str
@@ -216,9 +224,7 @@ class WearWindow:
             prev_worn_before=paris_start(prev - timedelta(days=age) + one),
             active_from=paris_start(sunday - timedelta(days=rules.active_window_days - 1)),
             fatigue_from=paris_start(sunday - timedelta(days=rules.fatigue_weeks * 7 - 1)),
-            notice_recent_from=paris_start(
-                sunday - relativedelta(months=rules.formal_notice_lookback_months)
-            ),
+            notice_recent_from=paris_start(sunday - relativedelta(months=rules.formal_notice_lookback_months)),
             notice_old_before=paris_start(sunday - timedelta(days=rules.after_notice_days) + one),
             fatigue_response=timedelta(days=rules.fatigue_response_days),
         )
@@ -246,9 +252,7 @@ def streak(events: Iterable[WearEvent], before: datetime) -> tuple[WearEvent, ..
     (all its reminders when it never responded), in time order."""
     evs = _relevant(events, before)
     last = last_response(evs, before)
-    return tuple(
-        e for e in evs if e.kind is EventKind.REMINDER and (last is None or e.at > last.at)
-    )
+    return tuple(e for e in evs if e.kind is EventKind.REMINDER and (last is None or e.at > last.at))
 
 
 def is_worn(
@@ -259,11 +263,7 @@ def is_worn(
 ) -> bool:
     """Open balance, `streak ≥ min_streak`, and the streak's first reminder dated on or
     before S − 14 days (`worn_before` is 00:00 Paris on S − 13)."""
-    return (
-        balance_cents > 0
-        and len(streak_reminders) >= rules.min_streak
-        and streak_reminders[0].at < worn_before
-    )
+    return balance_cents > 0 and len(streak_reminders) >= rules.min_streak and streak_reminders[0].at < worn_before
 
 
 # -- recommendations ----------------------------------------------------------------------
@@ -290,53 +290,82 @@ def recommendations(
     sunday: date,
     rules: WearRules,
 ) -> tuple[Recommendation, ...]:
-    """Every recommendation that applies to a worn debtor, in `Recommendation` order.
-
-    `notice_dates` are the (Paris) dates of the mises en demeure sent up to S; only the
-    earliest and the latest matter, so a caller may pass just those two.
-    """
-    out: list[Recommendation] = []
-    channels = {e.channel for e in streak_reminders}
-    if len(channels) == 1:
-        out.append(Recommendation.CHANGE_CHANNEL)
-
+    """Every recommendation that applies to a worn debtor, from its streak's reminders and
+    the dates of the mises en demeure sent up to S."""
     calls = [e for e in streak_reminders if e.channel == Channel.CALL]
-    agents = {e.agent for e in calls}
-    if len(calls) >= 2 and len(agents) == 1 and None not in agents:
-        out.append(Recommendation.CHANGE_INTERLOCUTOR)
+    notices = [d for d in notice_dates if d <= sunday]
+    return Recommender(sunday, rules)(
+        segment,
+        balance_cents,
+        tz,
+        len(streak_reminders),
+        {e.channel for e in streak_reminders},
+        [e.agent for e in calls],
+        [e.at for e in calls if e.has_time],
+        min(notices, default=None),
+        max(notices, default=None),
+    )
 
-    notices = sorted(d for d in notice_dates if d <= sunday)
-    recent_from = sunday - relativedelta(months=rules.formal_notice_lookback_months)
-    if len(streak_reminders) >= rules.formal_notice_min_streak and not any(
-        d >= recent_from for d in notices
-    ):
-        out.append(Recommendation.FORMAL_NOTICE)
-    if notices and notices[0] <= sunday - timedelta(days=rules.after_notice_days):
-        if segment == Segment.B2B:
-            out.append(Recommendation.ORDER_FOR_PAYMENT_COMMERCIAL)
-        elif balance_cents <= rules.small_claims_max_cents:
-            out.append(Recommendation.SMALL_CLAIMS_PROCEDURE)
-        else:
-            out.append(Recommendation.ORDER_FOR_PAYMENT_CIVIL)
 
-    timed = [e for e in calls if e.has_time]
-    if len(timed) >= 3:
-        tzinfo = zone(tz)
-        seconds = []
-        for e in timed:
-            local = e.at.astimezone(tzinfo)
-            seconds.append(local.hour * 3600 + local.minute * 60 + local.second)
-        if max(seconds) - min(seconds) <= rules.time_slot_hours * 3600:
-            out.append(Recommendation.CHANGE_TIME_SLOT)
-    return tuple(out)
+class Recommender:
+    """The recommendation rules of the week ending on `sunday`, thresholds computed once."""
+
+    __slots__ = ("after_notice", "min_streak", "recent_from", "slot_seconds", "small_claims")
+
+    def __init__(self, sunday: date, rules: WearRules) -> None:
+        self.recent_from = sunday - relativedelta(months=rules.formal_notice_lookback_months)
+        self.after_notice = sunday - timedelta(days=rules.after_notice_days)
+        self.min_streak = rules.formal_notice_min_streak
+        self.small_claims = rules.small_claims_max_cents
+        self.slot_seconds = rules.time_slot_hours * 3600
+
+    def __call__(
+        self,
+        segment: str,
+        balance_cents: int,
+        tz: str | None,
+        streak_length: int,
+        channels: Collection[str],
+        call_agents: Sequence[str | None],
+        timed_calls: Sequence[datetime],
+        first_notice: date | None,
+        last_notice: date | None,
+    ) -> tuple[Recommendation, ...]:
+        """From the facts of the streak: its length, the distinct channels of its reminders,
+        the agent of each call attempt, the instants of its timed call attempts; and the
+        first and last mise en demeure dated up to S. In `Recommendation` order."""
+        out: list[Recommendation] = []
+        if len(channels) == 1:
+            out.append(Recommendation.CHANGE_CHANNEL)
+        if len(call_agents) >= 2:
+            first = call_agents[0]
+            if first is not None and all(a == first for a in call_agents):
+                out.append(Recommendation.CHANGE_INTERLOCUTOR)
+        recent = last_notice is not None and last_notice >= self.recent_from
+        if streak_length >= self.min_streak and not recent:
+            out.append(Recommendation.FORMAL_NOTICE)
+        if first_notice is not None and first_notice <= self.after_notice:
+            if segment == Segment.B2B:
+                out.append(Recommendation.ORDER_FOR_PAYMENT_COMMERCIAL)
+            elif balance_cents <= self.small_claims:
+                out.append(Recommendation.SMALL_CLAIMS_PROCEDURE)
+            else:
+                out.append(Recommendation.ORDER_FOR_PAYMENT_CIVIL)
+        if len(timed_calls) >= 3:
+            tzinfo = zone(tz)
+            seconds = []
+            for at in timed_calls:
+                local = at.astimezone(tzinfo)
+                seconds.append(local.hour * 3600 + local.minute * 60 + local.second)
+            if max(seconds) - min(seconds) <= self.slot_seconds:
+                out.append(Recommendation.CHANGE_TIME_SLOT)
+        return tuple(out)
 
 
 # -- fatigue curve ------------------------------------------------------------------------
 
 
-def streak_runs(
-    events: Iterable[WearEvent], before: datetime
-) -> list[tuple[tuple[WearEvent, ...], datetime | None]]:
+def streak_runs(events: Iterable[WearEvent], before: datetime) -> list[tuple[tuple[WearEvent, ...], datetime | None]]:
     """Maximal runs of reminders between responses (events before `before`), each with the
     instant of the response that ends it (None while the run is still open)."""
     runs: list[tuple[tuple[WearEvent, ...], datetime | None]] = []
@@ -353,9 +382,7 @@ def streak_runs(
     return runs
 
 
-def fatigue_histogram(
-    histories: Iterable[Iterable[WearEvent]], win: WearWindow
-) -> dict[tuple[int, int], int]:
+def fatigue_histogram(histories: Iterable[Iterable[WearEvent]], win: WearWindow) -> dict[tuple[int, int], int]:
     """{(n, m): number of streaks} for the streaks started in the fatigue window: n reminders,
     the last m of which are followed by the ending response within the delay (being
     followed is a suffix property: later reminders are closer to that response)."""
@@ -369,24 +396,18 @@ def fatigue_histogram(
     return dict(hist)
 
 
-def fatigue_from_histogram(
-    hist: dict[tuple[int, int], int], max_k: int
-) -> tuple[FatiguePoint, ...]:
+def fatigue_from_histogram(hist: dict[tuple[int, int], int], max_k: int) -> tuple[FatiguePoint, ...]:
     """The curve from {(n, m): count}: the k-th reminder of a streak of n exists when
     n ≥ k, and is followed when it is among the last m (k > n − m)."""
     points = []
     for k in range(1, max_k + 1):
         reminders = sum(c for (n, _), c in hist.items() if n >= k)
         followed = sum(c for (n, m), c in hist.items() if n >= k and k > n - m)
-        points.append(
-            FatiguePoint(k, reminders, followed, followed / reminders if reminders else None)
-        )
+        points.append(FatiguePoint(k, reminders, followed, followed / reminders if reminders else None))
     return tuple(points)
 
 
-def fatigue_curve(
-    histories: Iterable[Iterable[WearEvent]], sunday: date, rules: WearRules
-) -> tuple[FatiguePoint, ...]:
+def fatigue_curve(histories: Iterable[Iterable[WearEvent]], sunday: date, rules: WearRules) -> tuple[FatiguePoint, ...]:
     win = WearWindow.for_sunday(sunday, rules)
     return fatigue_from_histogram(fatigue_histogram(histories, win), rules.fatigue_max_k)
 
@@ -433,9 +454,7 @@ def compute_report(week: str, debtors: Iterable[WearDebtor], rules: WearRules) -
             continue
         worn += 1
         group[1] += 1
-        prev_balance = (
-            d.balance_cents if d.previous_balance_cents is None else d.previous_balance_cents
-        )
+        prev_balance = d.balance_cents if d.previous_balance_cents is None else d.previous_balance_cents
         was_worn = is_worn(prev_balance, streak(evs, win.prev_end), win.prev_worn_before, rules)
         newly += not was_worn
         last = last_response(evs, win.end)
@@ -474,17 +493,15 @@ def compute_report(week: str, debtors: Iterable[WearDebtor], rules: WearRules) -
         unreminded=unreminded,
         wear_rate=wear_rate(worn, active),
         debtors=sort_flagged(flagged),
-        fatigue_curve=fatigue_from_histogram(
-            fatigue_histogram(histories, win), rules.fatigue_max_k
-        ),
+        fatigue_curve=fatigue_from_histogram(fatigue_histogram(histories, win), rules.fatigue_max_k),
         groups=tuple(
             WearGroup(seg, agent, ch, a, w)
-            for (seg, agent, ch), (a, w) in sorted(groups.items(), key=lambda kv: _group_key(kv[0]))
+            for (seg, agent, ch), (a, w) in sorted(groups.items(), key=lambda kv: group_sort_key(kv[0]))
         ),
     )
 
 
-def _group_key(key: tuple[str, str | None, str]) -> tuple[str, bool, str, str]:
+def group_sort_key(key: tuple[str, str | None, str]) -> tuple[str, bool, str, str]:
     seg, agent, ch = key
     return (seg, agent is None, agent or "", ch)
 
@@ -497,9 +514,7 @@ def sort_flagged(flagged: Iterable[FlaggedDebtor]) -> tuple[FlaggedDebtor, ...]:
 BreakdownBy = Literal["segment", "agent", "last_channel"]
 
 
-def breakdown(
-    report: WearReport, by: BreakdownBy = "segment"
-) -> list[tuple[str | None, int, int, float | None]]:
+def breakdown(report: WearReport, by: BreakdownBy = "segment") -> list[tuple[str | None, int, int, float | None]]:
     """(key, active, worn, rate) per segment, assigned agent or last channel, by key
     (None — no assigned agent — last)."""
     if by not in ("segment", "agent", "last_channel"):

@@ -2,13 +2,17 @@
 
 Pure parsing: every problem becomes an `Issue`; references to the database (does this
 debtor exist?) are checked by the import service inside its transaction.
+
+Big files (invoices, payments) go through a fast path per row that accepts only the
+plain shapes (ISO or dd/mm/yyyy dates, plain amounts); anything else, including every
+row with a problem, goes through the validating path, which words the errors.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,13 +21,18 @@ from typing import Any
 from ..domain.codes import Channel, Direction, Disposition, Segment
 from ..domain.dates import DateError, parse_date, parse_datetime
 from ..domain.money import AmountError, parse_amount
-from .reader import ImportRejected, Issue, Table, read_table
+from .reader import ImportRejected, Issue, Table, by_line, read_table
+from .values import DateCache, fast_amount, fast_date, fast_paris_datetime
 
 CSV_DELIMITERS = (";", ",")
 CSV_ENCODINGS = ("utf-8", "cp1252")
+REF_MAX = 64
 
 
-@dataclass(frozen=True)
+# Records are plain slotted dataclasses (not frozen): a million of them are built per file.
+
+
+@dataclass(slots=True)
 class DebtorRow:
     line: int
     ref: str
@@ -39,7 +48,7 @@ class DebtorRow:
     agent: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class InvoiceRow:
     line: int
     debtor_ref: str
@@ -49,7 +58,7 @@ class InvoiceRow:
     amount_cents: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PaymentRow:
     line: int
     debtor_ref: str
@@ -59,7 +68,7 @@ class PaymentRow:
     invoice_ref: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EventRow:
     line: int
     debtor_ref: str
@@ -87,7 +96,7 @@ class EventRow:
         return hashlib.sha1(raw.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PromiseInstalmentRow:
     line: int
     debtor_ref: str
@@ -97,27 +106,38 @@ class PromiseInstalmentRow:
     amount_cents: int
 
 
+FastRow = Callable[[int, list[str]], Any]
+
+
 @dataclass(frozen=True)
 class Format:
     kind: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    parse_row: Callable[[int, dict[str, str], list[Issue], str], Any]
+    parse_row: Callable[[_Row], Any]
     # Columns whose value must be unique in the file (together).
     unique_key: tuple[str, ...]
+    # Given the column positions, a row parser for the plain shapes (None = not plain).
+    fast_row: Callable[[Mapping[str, int]], FastRow] | None = None
 
 
 class _Row:
     """Helpers to read one row's cells, appending issues instead of raising."""
 
-    def __init__(self, file: str, line: int, cells: dict[str, str], issues: list[Issue]):
-        self.file, self.line, self.cells, self.issues = file, line, cells, issues
+    __slots__ = ("cells", "file", "index", "issues", "line")
+
+    def __init__(self, file: str, line: int, cells: list[str], index: Mapping[str, int], issues: list[Issue]) -> None:
+        self.file, self.line, self.cells, self.index, self.issues = file, line, cells, index, issues
 
     def err(self, column: str, message: str) -> None:
         self.issues.append(Issue(self.file, self.line, column, message))
 
+    def raw(self, column: str) -> str:
+        i = self.index.get(column)
+        return "" if i is None else self.cells[i].strip()
+
     def text(self, column: str, *, required: bool = False, max_len: int = 200) -> str | None:
-        value = (self.cells.get(column) or "").strip()
+        value = self.raw(column)
         if not value:
             if required:
                 self.err(column, "valeur obligatoire manquante")
@@ -131,11 +151,13 @@ class _Row:
         value = self.text(column, required=True)
         if value is None:
             return None
-        try:
-            cents = parse_amount(value)
-        except AmountError as exc:
-            self.err(column, str(exc))
-            return None
+        cents = fast_amount(value)
+        if cents is None:
+            try:
+                cents = parse_amount(value)
+            except AmountError as exc:
+                self.err(column, str(exc))
+                return None
         if cents < 0 and not allow_negative:
             self.err(column, f"montant négatif non autorisé ({value})")
             return None
@@ -148,6 +170,9 @@ class _Row:
         value = self.text(column, required=required)
         if value is None:
             return None
+        day = fast_date(value)
+        if day is not None:
+            return day
         try:
             return parse_date(value)
         except DateError as exc:
@@ -158,23 +183,22 @@ class _Row:
         value = self.text(column, required=True)
         if value is None:
             return None
+        fast = fast_paris_datetime(value)
+        if fast is not None:
+            return fast
         try:
             return parse_datetime(value)
         except DateError as exc:
             self.err(column, str(exc))
             return None
 
-    def choice(
-        self, column: str, allowed: set[str], *, required: bool, lower: bool = True
-    ) -> str | None:
+    def choice(self, column: str, allowed: set[str], *, required: bool, lower: bool = True) -> str | None:
         value = self.text(column, required=required)
         if value is None:
             return None
         v = value.lower() if lower else value.upper()
         if v not in allowed:
-            self.err(
-                column, f"valeur inconnue « {value} » (attendu : {', '.join(sorted(allowed))})"
-            )
+            self.err(column, f"valeur inconnue « {value} » (attendu : {', '.join(sorted(allowed))})")
             return None
         return v
 
@@ -184,19 +208,16 @@ _POSTCODE_FR = re.compile(r"^\d{5}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _parse_debtor(
-    line: int, cells: dict[str, str], issues: list[Issue], file: str
-) -> DebtorRow | None:
-    r = _Row(file, line, cells, issues)
-    n = len(issues)
-    ref = r.text("debtor_ref", required=True, max_len=64)
+def _parse_debtor(r: _Row) -> DebtorRow | None:
+    n = len(r.issues)
+    ref = r.text("debtor_ref", required=True, max_len=REF_MAX)
     name = r.text("name", required=True)
     segment = r.choice("segment", {s.value for s in Segment}, required=True, lower=False)
     siren = r.text("siren")
     if siren is not None:
         siren = re.sub(r"\s", "", siren)
         if not _SIREN.match(siren):
-            r.err("siren", f"SIREN invalide « {cells.get('siren', '').strip()} » (9 chiffres)")
+            r.err("siren", f"SIREN invalide « {r.raw('siren')} » (9 chiffres)")
     country = r.text("country")
     country = country.upper() if country else None
     postcode = r.text("postcode")
@@ -208,7 +229,7 @@ def _parse_debtor(
     if email is not None and not _EMAIL.match(email):
         r.err("email", f"adresse e-mail invalide « {email} »")
     row = DebtorRow(
-        line=line,
+        line=r.line,
         ref=ref or "",
         name=name or "",
         segment=segment or "",
@@ -219,58 +240,102 @@ def _parse_debtor(
         phone2=r.text("phone2", max_len=40),
         email=email,
         sales_rep=r.text("sales_rep"),
-        agent=r.text("agent", max_len=64),
+        agent=r.text("agent", max_len=REF_MAX),
     )
-    return row if len(issues) == n else None
+    return row if len(r.issues) == n else None
 
 
-def _parse_invoice(
-    line: int, cells: dict[str, str], issues: list[Issue], file: str
-) -> InvoiceRow | None:
-    r = _Row(file, line, cells, issues)
-    n = len(issues)
-    debtor_ref = r.text("debtor_ref", required=True, max_len=64)
-    ref = r.text("invoice_ref", required=True, max_len=64)
+def _parse_invoice(r: _Row) -> InvoiceRow | None:
+    n = len(r.issues)
+    debtor_ref = r.text("debtor_ref", required=True, max_len=REF_MAX)
+    ref = r.text("invoice_ref", required=True, max_len=REF_MAX)
     issue = r.day("issue_date")
     due = r.day("due_date")
     amount = r.amount("amount", allow_negative=True)
     if issue and due and due < issue:
         r.err("due_date", f"échéance {due:%d/%m/%Y} antérieure à l'émission {issue:%d/%m/%Y}")
-    if len(issues) != n:
+    if len(r.issues) != n:
         return None
     assert debtor_ref and ref and due and amount is not None
-    return InvoiceRow(line, debtor_ref, ref, issue, due, amount)
+    return InvoiceRow(r.line, debtor_ref, ref, issue, due, amount)
 
 
-def _parse_payment(
-    line: int, cells: dict[str, str], issues: list[Issue], file: str
-) -> PaymentRow | None:
-    r = _Row(file, line, cells, issues)
-    n = len(issues)
-    debtor_ref = r.text("debtor_ref", required=True, max_len=64)
-    ref = r.text("payment_ref", required=True, max_len=64)
+def _fast_invoice(index: Mapping[str, int]) -> FastRow:
+    i_debtor, i_ref = index["debtor_ref"], index["invoice_ref"]
+    i_issue, i_due, i_amount = index["issue_date"], index["due_date"], index["amount"]
+    day = DateCache()
+
+    def fast(line: int, cells: list[str]) -> InvoiceRow | None:
+        debtor_ref, ref = cells[i_debtor].strip(), cells[i_ref].strip()
+        issue, due = day[cells[i_issue]], day[cells[i_due]]
+        amount = fast_amount(cells[i_amount])
+        if (
+            not debtor_ref
+            or not ref
+            or len(debtor_ref) > REF_MAX
+            or len(ref) > REF_MAX
+            or issue is None
+            or due is None
+            or due < issue
+            or not amount  # None or zero
+        ):
+            return None
+        return InvoiceRow(line, debtor_ref, ref, issue, due, amount)
+
+    return fast
+
+
+def _parse_payment(r: _Row) -> PaymentRow | None:
+    n = len(r.issues)
+    debtor_ref = r.text("debtor_ref", required=True, max_len=REF_MAX)
+    ref = r.text("payment_ref", required=True, max_len=REF_MAX)
     paid_on = r.day("date")
     amount = r.amount("amount", allow_negative=False)
-    invoice_ref = r.text("invoice_ref", max_len=64)
-    if len(issues) != n:
+    invoice_ref = r.text("invoice_ref", max_len=REF_MAX)
+    if len(r.issues) != n:
         return None
     assert debtor_ref and ref and paid_on and amount is not None
-    return PaymentRow(line, debtor_ref, ref, paid_on, amount, invoice_ref)
+    return PaymentRow(r.line, debtor_ref, ref, paid_on, amount, invoice_ref)
+
+
+def _fast_payment(index: Mapping[str, int]) -> FastRow:
+    i_debtor, i_ref = index["debtor_ref"], index["payment_ref"]
+    i_date, i_amount = index["date"], index["amount"]
+    i_invoice = index.get("invoice_ref")
+    day = DateCache()
+
+    def fast(line: int, cells: list[str]) -> PaymentRow | None:
+        debtor_ref, ref = cells[i_debtor].strip(), cells[i_ref].strip()
+        paid_on, amount = day[cells[i_date]], fast_amount(cells[i_amount])
+        invoice_ref = cells[i_invoice].strip() if i_invoice is not None else ""
+        if (
+            not debtor_ref
+            or not ref
+            or len(debtor_ref) > REF_MAX
+            or len(ref) > REF_MAX
+            or len(invoice_ref) > REF_MAX
+            or paid_on is None
+            or amount is None
+            or amount <= 0
+        ):
+            return None
+        return PaymentRow(line, debtor_ref, ref, paid_on, amount, invoice_ref or None)
+
+    return fast
 
 
 _CALL_OUTCOMES = {d.value for d in Disposition}
 _OUTCOME_TOKEN = re.compile(r"^[a-z0-9_]{1,40}$")
+_CHANNELS = {c.value for c in Channel}
+_DIRECTIONS = {d.value for d in Direction}
 
 
-def _parse_event(
-    line: int, cells: dict[str, str], issues: list[Issue], file: str
-) -> EventRow | None:
-    r = _Row(file, line, cells, issues)
-    n = len(issues)
-    debtor_ref = r.text("debtor_ref", required=True, max_len=64)
+def _parse_event(r: _Row) -> EventRow | None:
+    n = len(r.issues)
+    debtor_ref = r.text("debtor_ref", required=True, max_len=REF_MAX)
     at = r.instant("at")
-    channel = r.choice("channel", {c.value for c in Channel}, required=True)
-    direction = r.choice("direction", {d.value for d in Direction}, required=True)
+    channel = r.choice("channel", _CHANNELS, required=True)
+    direction = r.choice("direction", _DIRECTIONS, required=True)
     outcome = r.text("outcome", max_len=40)
     if outcome is not None:
         outcome = outcome.lower()
@@ -281,36 +346,25 @@ def _parse_event(
             )
         elif not _OUTCOME_TOKEN.match(outcome):
             r.err("outcome", f"code de résultat invalide « {outcome} » (minuscules, chiffres, _)")
-    if len(issues) != n:
+    agent = r.text("agent", max_len=REF_MAX)
+    note = r.text("note", max_len=2000)
+    if len(r.issues) != n:
         return None
     assert debtor_ref and at and channel and direction
-    return EventRow(
-        line,
-        debtor_ref,
-        at[0],
-        at[1],
-        channel,
-        direction,
-        outcome,
-        r.text("agent", max_len=64),
-        r.text("note", max_len=2000),
-    )
+    return EventRow(r.line, debtor_ref, at[0], at[1], channel, direction, outcome, agent, note)
 
 
-def _parse_promise(
-    line: int, cells: dict[str, str], issues: list[Issue], file: str
-) -> PromiseInstalmentRow | None:
-    r = _Row(file, line, cells, issues)
-    n = len(issues)
-    debtor_ref = r.text("debtor_ref", required=True, max_len=64)
-    ref = r.text("promise_ref", required=True, max_len=64)
+def _parse_promise(r: _Row) -> PromiseInstalmentRow | None:
+    n = len(r.issues)
+    debtor_ref = r.text("debtor_ref", required=True, max_len=REF_MAX)
+    ref = r.text("promise_ref", required=True, max_len=REF_MAX)
     created = r.instant("created_at")
     due = r.day("due_date")
     amount = r.amount("amount", allow_negative=False)
-    if len(issues) != n:
+    if len(r.issues) != n:
         return None
     assert debtor_ref and ref and created and due and amount is not None
-    return PromiseInstalmentRow(line, debtor_ref, ref, created[0], due, amount)
+    return PromiseInstalmentRow(r.line, debtor_ref, ref, created[0], due, amount)
 
 
 FORMATS: dict[str, Format] = {
@@ -327,6 +381,7 @@ FORMATS: dict[str, Format] = {
         (),
         _parse_invoice,
         ("debtor_ref", "invoice_ref"),
+        _fast_invoice,
     ),
     "payments": Format(
         "payments",
@@ -334,6 +389,7 @@ FORMATS: dict[str, Format] = {
         ("invoice_ref",),
         _parse_payment,
         ("debtor_ref", "payment_ref"),
+        _fast_payment,
     ),
     "events": Format(
         "events",
@@ -359,13 +415,46 @@ class ParsedFile:
     records: list[Any]
     warnings: list[Issue]
     row_count: int
+    # Problems in the rows (in file order). The import service adds the problems it finds
+    # against the database, so that the user gets every error of the file at once.
+    issues: list[Issue]
 
 
 def parse_csv(kind: str, path: Path | str, *, data: bytes | None = None) -> ParsedFile:
-    """Parse a whole CSV file of `kind`; raise `ImportRejected` with every issue found."""
+    """Parse a whole CSV file of `kind`.
+
+    A file that cannot be read as a table of this kind (encoding, separator, header,
+    no rows) raises `ImportRejected`; problems in rows are collected in `issues`.
+    """
     fmt = FORMATS[kind]
     table = read_table(path, delimiters=CSV_DELIMITERS, encodings=CSV_ENCODINGS, data=data)
     return parse_table(fmt, table)
+
+
+def _key_getter(positions: list[int]) -> Callable[[list[str]], str | None]:
+    """The row's unique key as one string (None when a part is empty): a million keys are
+    held at once, and one string takes far less memory than a tuple of strings."""
+    if len(positions) == 1:
+        (a,) = positions
+        return lambda cells: cells[a].strip() or None
+
+    if len(positions) == 2:
+        a, b = positions
+
+        def pair(cells: list[str]) -> str | None:
+            first, second = cells[a].strip(), cells[b].strip()
+            return f"{first}{_KEY_SEP}{second}" if first and second else None
+
+        return pair
+
+    def key(cells: list[str]) -> str | None:
+        parts = [cells[i].strip() for i in positions]
+        return _KEY_SEP.join(parts) if all(parts) else None
+
+    return key
+
+
+_KEY_SEP = "\x1f"
 
 
 def parse_table(fmt: Format, table: Table) -> ParsedFile:
@@ -374,14 +463,15 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
     warnings: list[Issue] = []
     known = set(fmt.required) | set(fmt.optional)
     header = table.header
-    seen_cols: dict[str, int] = {}
+    index: dict[str, int] = {}
     for i, col in enumerate(header):
-        if col in seen_cols:
+        if col in index:
             issues.append(Issue(file, 1, col, "colonne en double dans l'en-tête"))
-        seen_cols[col] = i
+            continue
+        index[col] = i
         if col and col not in known:
             warnings.append(Issue(file, 1, col, "colonne inconnue, ignorée"))
-    missing = [c for c in fmt.required if c not in seen_cols]
+    missing = [c for c in fmt.required if c not in index]
     for col in missing:
         issues.append(Issue(file, 1, col, "colonne obligatoire absente"))
     if len(header) == 1 and missing:
@@ -395,38 +485,45 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
         )
     if issues:
         raise ImportRejected(issues, warnings)
-    if not table.rows:
-        raise ImportRejected(
-            [Issue(file, 0, "", "aucune ligne de données après l'en-tête")], warnings
-        )
-    records: list[Any] = []
-    first_line_of_key: dict[tuple[str, ...], int] = {}
+    index = {c: i for c, i in index.items() if c in known}
     width = len(header)
-    for line, cells in table.rows:
+    hint = " (virgule décimale sans guillemets ?)" if table.delimiter == "," else ""
+    key_of = _key_getter([index[c] for c in fmt.unique_key]) if fmt.unique_key else None
+    # The column named in a duplicate: the reference itself (second of debtor + reference).
+    key_column = fmt.unique_key[min(1, len(fmt.unique_key) - 1)] if fmt.unique_key else ""
+    first_line_of_key: dict[str, int] = {}
+    fast = fmt.fast_row(index) if fmt.fast_row else None
+    parse_row = fmt.parse_row
+    records: list[Any] = []
+    append = records.append
+    for line, cells in table.rows():
         if len(cells) != width:
-            what = "tronquée" if len(cells) < width else "trop longue"
-            issues.append(
-                Issue(file, line, "", f"ligne {what} : {len(cells)} champs au lieu de {width}")
-            )
+            if len(cells) < width:
+                message = f"ligne tronquée : {len(cells)} champs au lieu de {width}"
+            else:
+                message = f"ligne trop longue : {len(cells)} champs au lieu de {width}{hint}"
+            issues.append(Issue(file, line, "", message))
             continue
-        row = {col: cells[i] for col, i in seen_cols.items() if col in known}
-        if fmt.unique_key:
-            key = tuple((row.get(c) or "").strip() for c in fmt.unique_key)
-            if all(key) and key in first_line_of_key:
+        if key_of is not None and (key := key_of(cells)) is not None:
+            first = first_line_of_key.setdefault(key, line)
+            if first != line:
+                shown = key.replace(_KEY_SEP, " / ")
                 issues.append(
                     Issue(
                         file,
                         line,
-                        fmt.unique_key[-1] if len(fmt.unique_key) == 1 else fmt.unique_key[1],
-                        f"référence en double dans le fichier « {' / '.join(key)} » "
-                        f"(déjà à la ligne {first_line_of_key[key]})",
+                        key_column,
+                        f"référence en double dans le fichier « {shown} » (déjà à la ligne {first})",
                     )
                 )
                 continue
-            first_line_of_key.setdefault(key, line)
-        record = fmt.parse_row(line, row, issues, file)
+        record = fast(line, cells) if fast is not None else None
+        if record is None:
+            record = parse_row(_Row(file, line, cells, index, issues))
         if record is not None:
-            records.append(record)
-    if issues:
-        raise ImportRejected(issues, warnings)
-    return ParsedFile(fmt.kind, file, records, warnings, len(table.rows))
+            append(record)
+    if table.error is not None:
+        issues.append(table.error)
+    elif table.row_count == 0:
+        raise ImportRejected([Issue(file, 0, "", "aucune ligne de données après l'en-tête")], warnings)
+    return ParsedFile(fmt.kind, file, records, warnings, table.row_count, by_line(issues))

@@ -13,10 +13,15 @@ from ..domain.dates import PARIS, from_db, paris_date, to_db
 from ..store import case_file as sql
 from ..store.agents import Agent
 from ..store.db import Store
+from .roles import PermissionDenied
 
 
 class CaseError(Exception):
     """Unknown debtor or not visible to this agent (French)."""
+
+
+class CaseAccessDenied(CaseError, PermissionDenied):
+    """The debtor is neither in the agent's portfolio nor in the pool."""
 
 
 @dataclass
@@ -70,7 +75,7 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         if d is None:
             raise CaseError(f"débiteur inconnu « {ref} »")
         if not _visible(agent, d):
-            raise CaseError(f"le débiteur {ref} n'est pas dans votre portefeuille")
+            raise CaseAccessDenied(f"le débiteur {ref} n'est pas dans votre portefeuille")
         did = d["id"]
         invoices = sql.invoices(conn, did)
         phones = sql.phones(conn, did)

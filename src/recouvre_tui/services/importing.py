@@ -12,15 +12,17 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from ..domain.areas import METROPOLE, area_for_postcode
 from ..domain.config import Settings
-from ..domain.dates import paris_date, to_db
+from ..domain.dates import PARIS, paris_date, to_db
 from ..domain.events import classify
-from ..domain.phones import area_for_phone, normalise_phone
+from ..domain.money import format_eur
+from ..domain.phones import PhoneInfo, area_for_phone, normalise_phone
 from ..importers.csv_formats import (
     DebtorRow,
     EventRow,
@@ -29,8 +31,8 @@ from ..importers.csv_formats import (
     PromiseInstalmentRow,
     parse_csv,
 )
-from ..importers.fec import FecLedger, parse_fec
-from ..importers.reader import ImportRejected, Issue
+from ..importers.fec import FecInvoice, FecLedger, FecPayment, parse_fec
+from ..importers.reader import ImportRejected, Issue, by_line, read_bytes
 from ..store import audit
 from ..store import imports as sql
 from ..store.db import Store
@@ -39,6 +41,9 @@ from .ledger_effects import after_ledger_change
 KINDS = ("debtors", "invoices", "payments", "events", "promises", "fec")
 
 Progress = Callable[[str, int, int], None]
+MAX_EXAMPLES = 10
+# Events stamped a little after `now` are tolerated (clocks of the exporting system).
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass
@@ -66,8 +71,13 @@ class _Plan:
     issues: list[Issue] = field(default_factory=list)
     apply: Callable[[sqlite3.Connection], set[int]] = lambda conn: set()
 
+    @property
+    def wants_example(self) -> bool:
+        """Build an example's text only when it will be kept (files have a million rows)."""
+        return len(self.result.examples) < MAX_EXAMPLES
+
     def example(self, text: str) -> None:
-        if len(self.result.examples) < 10:
+        if self.wants_example:
             self.result.examples.append(text)
 
 
@@ -88,16 +98,12 @@ def import_file(
         raise ValueError(f"type d'import inconnu : {kind}")
     p = Path(path)
     if data is None:
-        try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise ImportRejected(
-                [Issue(p.name, 0, "", f"lecture impossible : {exc.strerror}")]
-            ) from None
+        data = read_bytes(p)
     digest = hashlib.sha256(data).hexdigest()
     if progress:
         progress("lecture", 0, 1)
     parsed: Any
+    parse_issues: list[Issue] = []
     if kind == "fec":
         parsed = parse_fec(p, terms_days=settings.fec_payment_terms_days, data=data)
         records: Any = parsed
@@ -105,6 +111,7 @@ def import_file(
     else:
         parsed = parse_csv(kind, p, data=data)
         records, rows, warnings = parsed.records, parsed.row_count, parsed.warnings
+        parse_issues = parsed.issues
     if progress:
         progress("lecture", 1, 1)
     planner = _PLANNERS[kind]
@@ -112,9 +119,11 @@ def import_file(
     def plan(conn: sqlite3.Connection) -> _Plan:
         result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings))
         pl = _Plan(result)
+        # The rows that parsed are checked against the database even when others did
+        # not, so that the user gets every error of the file in one go.
         planner(conn, pl, records, now, actor, settings)
-        if pl.issues:
-            raise ImportRejected(pl.issues, pl.result.warnings)
+        if pl.issues or parse_issues:
+            raise ImportRejected(by_line(parse_issues + pl.issues), pl.result.warnings)
         return pl
 
     try:
@@ -170,29 +179,24 @@ class _DryRunDone(Exception):
 
 # --- debtors -----------------------------------------------------------------------------
 
+Phones = dict[int, tuple[Any, ...]]  # position → (raw, e164, national, kind, valid, region, tz)
 
-def _debtor_fields(row: DebtorRow) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+
+def _phone_fields(info: PhoneInfo) -> tuple[Any, ...]:
+    return (info.raw, info.e164, info.national, info.kind, int(info.valid), info.region, info.tz)
+
+
+def _debtor_fields(row: DebtorRow) -> tuple[dict[str, Any], Phones]:
+    """The debtor's columns and numbers; the area comes from the postcode, else the phones.
+
+    A number is read in the postcode's area, so the stored number (not only the raw text)
+    is compared on re-import: a postcode that moves the debtor re-reads its numbers.
+    """
     pc_area = area_for_postcode(row.postcode) if row.country in (None, "FR", "FRANCE") else None
-    phones = []
-    for position, raw in ((1, row.phone), (2, row.phone2)):
-        if raw:
-            info = normalise_phone(raw, pc_area)
-            phones.append(
-                {
-                    "position": position,
-                    "raw": info.raw,
-                    "e164": info.e164,
-                    "national": info.national,
-                    "kind": info.kind,
-                    "valid": int(info.valid),
-                    "region": info.region,
-                    "tz": info.tz,
-                    "info": info,
-                }
-            )
+    infos = [(pos, normalise_phone(raw, pc_area)) for pos, raw in ((1, row.phone), (2, row.phone2)) if raw]
     area = pc_area
     if area is None:
-        area = next((a for p in phones if (a := area_for_phone(p["info"])) is not None), METROPOLE)
+        area = next((a for _, info in infos if (a := area_for_phone(info)) is not None), METROPOLE)
     fields = {
         "name": row.name,
         "segment": row.segment,
@@ -205,24 +209,19 @@ def _debtor_fields(row: DebtorRow) -> tuple[dict[str, Any], list[dict[str, Any]]
         "area": area.code,
         "tz": area.tz,
     }
-    return fields, phones
+    return fields, {pos: _phone_fields(info) for pos, info in infos}
 
 
 def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, settings) -> None:
     agents = sql.known_agents(conn)
     existing = sql.existing_debtors(conn, [r.ref for r in records])
     phones_now = sql.existing_phones(conn, [e["id"] for e in existing.values()])
-    inserts: list[tuple[DebtorRow, dict[str, Any], list[dict[str, Any]]]] = []
-    updates: list[tuple[int, dict[str, Any], list[dict[str, Any]] | None]] = []
+    inserts: list[tuple[DebtorRow, dict[str, Any], Phones]] = []
+    updates: list[tuple[int, dict[str, Any], Phones | None]] = []
     for row in records:
         if row.agent and row.agent not in agents:
             pl.issues.append(
-                Issue(
-                    pl.result.file,
-                    row.line,
-                    "agent",
-                    f"agent inconnu « {row.agent} » (recouvre agents add)",
-                )
+                Issue(pl.result.file, row.line, "agent", f"agent inconnu « {row.agent} » (recouvre agents add)")
             )
             continue
         fields, phones = _debtor_fields(row)
@@ -234,14 +233,11 @@ def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, setting
         if row.agent is None:
             fields.pop("agent")  # an empty agent column keeps the current assignment
         changed = {k: v for k, v in fields.items() if old[k] != v}
-        old_phones = phones_now.get(old["id"], {})
-        new_phones = {p["position"]: p["raw"] for p in phones}
-        phones_changed = old_phones != new_phones
+        phones_changed = phones_now.get(old["id"], {}) != phones
         if changed or phones_changed:
             updates.append((old["id"], changed, phones if phones_changed else None))
-            pl.example(
-                f"~ débiteur {row.ref} : {', '.join(sorted(changed) + (['téléphones'] if phones_changed else []))}"
-            )
+            what = sorted(changed) + (["téléphones"] if phones_changed else [])
+            pl.example(f"~ débiteur {row.ref} : {', '.join(what)}")
         else:
             pl.result.unchanged += 1
     pl.result.inserted, pl.result.updated = len(inserts), len(updates)
@@ -251,7 +247,7 @@ def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, setting
         touched: set[int] = set()
         for row, fields, phones in inserts:
             debtor_id = sql.insert_debtor(conn, row.ref, fields, ts)
-            sql.replace_phones(conn, debtor_id, phones)
+            sql.replace_phones(conn, debtor_id, phones, new=True)
         for debtor_id, changed, phones in updates:
             if changed:
                 sql.update_debtor(conn, debtor_id, changed, ts)
@@ -267,17 +263,19 @@ def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, setting
 
 
 def _resolve_debtors(conn, pl: _Plan, records: list[Any]) -> dict[str, int]:
-    ids = sql.debtor_ids(conn, [r.debtor_ref for r in records])
-    for r in records:
-        if r.debtor_ref not in ids:
-            pl.issues.append(
-                Issue(
-                    pl.result.file,
-                    r.line,
-                    "debtor_ref",
-                    f"débiteur inconnu « {r.debtor_ref} » (importez d'abord les débiteurs)",
+    refs = {r.debtor_ref for r in records}
+    ids = sql.debtor_ids(conn, refs)
+    if len(ids) < len(refs):
+        for r in records:
+            if r.debtor_ref not in ids:
+                pl.issues.append(
+                    Issue(
+                        pl.result.file,
+                        r.line,
+                        "debtor_ref",
+                        f"débiteur inconnu « {r.debtor_ref} » (importez d'abord les débiteurs)",
+                    )
                 )
-            )
     return ids
 
 
@@ -285,43 +283,45 @@ _INVOICE_COLS = ("issue_date", "due_date", "amount_cents", "lettered", "settled_
 
 
 def _plan_invoices(
-    conn, pl: _Plan, records: list[InvoiceRow], now, actor, settings, source: str = "csv"
+    conn, pl: _Plan, records: list[InvoiceRow] | list[FecInvoice], now, actor, settings, source: str = "csv"
 ) -> None:
+    """Invoices from a CSV file (`InvoiceRow`) or a FEC (`FecInvoice`: lettered, settled_on)."""
     ids = _resolve_debtors(conn, pl, records)
-    if pl.issues:
-        return
+    known = [r for r in records if r.debtor_ref in ids] if pl.issues else records
     existing = sql.existing_by_debtor(conn, "invoices", _INVOICE_COLS, ids.values())
-    inserts, updates = [], []
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     ts = to_db(now)
-    for r in records:
+    fec = source == "fec"
+    result = pl.result
+    iso = _IsoDates()
+    for r in known:
         did = ids[r.debtor_ref]
-        lettered = int(getattr(r, "lettered", False))
-        settled = getattr(r, "settled_on", None)
-        values = (
-            r.issue_date.isoformat() if r.issue_date else None,
-            r.due_date.isoformat(),
-            r.amount_cents,
-            lettered,
-            settled.isoformat() if settled else None,
-        )
-        old = existing.get((did, r.ref))
+        issue = r.issue_date
+        if fec:
+            lettered, settled = int(r.lettered), (iso[r.settled_on] if r.settled_on else None)
+        else:
+            lettered, settled = 0, None
+        values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled)
+        old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts, ts))
-            pl.example(f"+ facture {r.debtor_ref}/{r.ref} {r.amount_cents / 100:.2f} €")
-        elif tuple(old[1:]) != values:
+            if pl.wants_example:
+                pl.example(f"+ facture {r.debtor_ref}/{r.ref} {format_eur(r.amount_cents)}")
+        elif old[1:] != values:
             updates.append((*values, ts, old[0]))
-            pl.example(f"~ facture {r.debtor_ref}/{r.ref}")
+            if pl.wants_example:
+                pl.example(f"~ facture {r.debtor_ref}/{r.ref}")
         else:
-            pl.result.unchanged += 1
-    pl.result.inserted += len(inserts)
-    pl.result.updated += len(updates)
+            result.unchanged += 1
+    result.inserted += len(inserts)
+    result.updated += len(updates)
 
     def apply(conn: sqlite3.Connection) -> set[int]:
+        # Inserted in (debtor, reference) order: the indexes on invoices are filled in order.
+        inserts.sort(key=_debtor_then_ref)
         sql.insert_many(
-            conn,
-            "invoices",
-            ("debtor_id", "ref", *_INVOICE_COLS, "source", "created_at", "updated_at"),
-            inserts,
+            conn, "invoices", ("debtor_id", "ref", *_INVOICE_COLS, "source", "created_at", "updated_at"), inserts
         )
         sql.update_many(conn, "invoices", (*_INVOICE_COLS, "updated_at"), updates)
         return {i[0] for i in inserts} | _ids_of(conn, "invoices", [u[-1] for u in updates])
@@ -329,14 +329,24 @@ def _plan_invoices(
     pl.apply = apply
 
 
+# Sort key of insert rows: (debtor_id, ref).
+_debtor_then_ref = itemgetter(0, 1)
+
+
+class _IsoDates(dict[date, str]):
+    """`date.isoformat()` remembered: a big file has a few thousand distinct dates."""
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
+
+
 def _ids_of(conn: sqlite3.Connection, table: str, row_ids: list[int]) -> set[int]:
+    """The debtors of those invoices/payments (by row id)."""
     out: set[int] = set()
     for chunk in sql._chunks(row_ids):
         out.update(
-            r[0]
-            for r in conn.execute(
-                f"SELECT debtor_id FROM {table} WHERE id IN ({sql._in(len(chunk))})", chunk
-            )
+            r[0] for r in conn.execute(f"SELECT debtor_id FROM {table} WHERE id IN ({sql._in(len(chunk))})", chunk)
         )
     return out
 
@@ -345,45 +355,47 @@ _PAYMENT_COLS = ("paid_on", "amount_cents", "invoice_ref", "lettered")
 
 
 def _plan_payments(
-    conn, pl: _Plan, records: list[PaymentRow], now, actor, settings, source: str = "csv"
+    conn, pl: _Plan, records: list[PaymentRow] | list[FecPayment], now, actor, settings, source: str = "csv"
 ) -> None:
+    """Payments from a CSV file (`PaymentRow`, maybe naming an invoice) or a FEC (`FecPayment`)."""
     ids = _resolve_debtors(conn, pl, records)
-    if pl.issues:
-        return
-    invoice_refs = {key for key in sql.existing_by_debtor(conn, "invoices", (), ids.values())}
+    known = [r for r in records if r.debtor_ref in ids] if pl.issues else records
+    fec = source == "fec"
+    invoice_refs = set() if fec else set(sql.existing_by_debtor(conn, "invoices", (), ids.values()))
     existing = sql.existing_by_debtor(conn, "payments", _PAYMENT_COLS, ids.values())
-    inserts, updates = [], []
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     ts = to_db(now)
-    for r in records:
+    result = pl.result
+    iso = _IsoDates()
+    for r in known:
         did = ids[r.debtor_ref]
-        inv = getattr(r, "invoice_ref", None)
+        inv = None if fec else r.invoice_ref
         if inv and (did, inv) not in invoice_refs:
             pl.issues.append(
                 Issue(
-                    pl.result.file,
-                    r.line,
-                    "invoice_ref",
-                    f"facture inconnue « {inv} » pour le débiteur {r.debtor_ref}",
+                    pl.result.file, r.line, "invoice_ref", f"facture inconnue « {inv} » pour le débiteur {r.debtor_ref}"
                 )
             )
             continue
-        values = (r.paid_on.isoformat(), r.amount_cents, inv, int(getattr(r, "lettered", False)))
-        old = existing.get((did, r.ref))
+        values = (iso[r.paid_on], r.amount_cents, inv, int(r.lettered) if fec else 0)
+        old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts))
-            pl.example(f"+ paiement {r.debtor_ref}/{r.ref} {r.amount_cents / 100:.2f} €")
-        elif tuple(old[1:]) != values:
+            if pl.wants_example:
+                pl.example(f"+ paiement {r.debtor_ref}/{r.ref} {format_eur(r.amount_cents)}")
+        elif old[1:] != values:
             updates.append((*values, old[0]))
-            pl.example(f"~ paiement {r.debtor_ref}/{r.ref}")
+            if pl.wants_example:
+                pl.example(f"~ paiement {r.debtor_ref}/{r.ref}")
         else:
-            pl.result.unchanged += 1
-    pl.result.inserted += len(inserts)
-    pl.result.updated += len(updates)
+            result.unchanged += 1
+    result.inserted += len(inserts)
+    result.updated += len(updates)
 
     def apply(conn: sqlite3.Connection) -> set[int]:
-        sql.insert_many(
-            conn, "payments", ("debtor_id", "ref", *_PAYMENT_COLS, "source", "created_at"), inserts
-        )
+        inserts.sort(key=_debtor_then_ref)
+        sql.insert_many(conn, "payments", ("debtor_id", "ref", *_PAYMENT_COLS, "source", "created_at"), inserts)
         sql.update_many(conn, "payments", _PAYMENT_COLS, updates)
         return {i[0] for i in inserts} | _ids_of(conn, "payments", [u[-1] for u in updates])
 
@@ -393,39 +405,58 @@ def _plan_payments(
 # --- events ---------------------------------------------------------------------------------
 
 
+def _in_future(r: EventRow, now: datetime) -> str | None:
+    """The event's date as shown in the error when it is after `now`, else None.
+
+    A date-time is compared as an instant (with a little clock skew allowed); a bare date
+    (local midnight) is in the future when its Paris day is after today's.
+    """
+    if r.has_time:
+        if r.at > now + CLOCK_SKEW:
+            return f"{r.at.astimezone(PARIS):%d/%m/%Y %H:%M}, heure de Paris"
+        return None
+    day = paris_date(r.at)
+    return f"{day:%d/%m/%Y}" if day > paris_date(now) else None
+
+
 def _plan_events(conn, pl: _Plan, records: list[EventRow], now, actor, settings) -> None:
+    file = pl.result.file
     ids = _resolve_debtors(conn, pl, records)
-    limit = now + timedelta(days=1)
     for r in records:
-        if r.at > limit:
-            pl.issues.append(
-                Issue(pl.result.file, r.line, "at", f"date dans le futur ({r.at:%d/%m/%Y})")
-            )
-    if pl.issues:
-        return
+        if (shown := _in_future(r, now)) is not None:
+            pl.issues.append(Issue(file, r.line, "at", f"date dans le futur ({shown})"))
+    # Events of agents we do not know are kept (history from another tool, former
+    # agents) but said once per login: a typo would skew "same agent" recommendations.
+    agents = sql.known_agents(conn)
+    unknown: dict[str, int] = {}
+    for r in records:
+        if r.agent and r.agent not in agents:
+            unknown.setdefault(r.agent, r.line)
+    for login, line in unknown.items():
+        pl.result.warnings.append(
+            Issue(file, line, "agent", f"agent inconnu « {login} » : événements gardés tels quels")
+        )
     keys = [r.import_key for r in records]
     existing = sql.existing_event_keys(conn, keys)
-    inserts, updates = [], []
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     seen: dict[str, int] = {}
     ts = to_db(now)
-    for r in records:
-        key = r.import_key
+    for r, key in zip(records, keys, strict=True):
         if key in seen:
             pl.issues.append(
-                Issue(
-                    pl.result.file,
-                    r.line,
-                    "at",
-                    f"événement en double dans le fichier (déjà à la ligne {seen[key]})",
-                )
+                Issue(file, r.line, "at", f"événement en double dans le fichier (déjà à la ligne {seen[key]})")
             )
             continue
         seen[key] = r.line
+        did = ids.get(r.debtor_ref)
+        if did is None:
+            continue  # already reported
         old = existing.get(key)
         if old is None:
             inserts.append(
                 (
-                    ids[r.debtor_ref],
+                    did,
                     to_db(r.at),
                     int(r.has_time),
                     r.channel,
@@ -440,8 +471,12 @@ def _plan_events(conn, pl: _Plan, records: list[EventRow], now, actor, settings)
                     ts,
                 )
             )
+            if pl.wants_example:
+                pl.example(f"+ événement {r.debtor_ref} {_event_label(r)}")
         elif old[1] != r.note:
             updates.append((r.note, old[0]))
+            if pl.wants_example:
+                pl.example(f"~ événement {r.debtor_ref} {_event_label(r)} : note")
         else:
             pl.result.unchanged += 1
     pl.result.inserted, pl.result.updated = len(inserts), len(updates)
@@ -473,18 +508,21 @@ def _plan_events(conn, pl: _Plan, records: list[EventRow], now, actor, settings)
     pl.apply = apply
 
 
+def _event_label(r: EventRow) -> str:
+    local = r.at.astimezone(PARIS)
+    when = f"{local:%d/%m/%Y %H:%M}" if r.has_time else f"{local:%d/%m/%Y}"
+    return f"{when} {r.channel}/{r.direction}" + (f" {r.outcome}" if r.outcome else "")
+
+
 # --- promises -------------------------------------------------------------------------------
 
 
-def _plan_promises(
-    conn, pl: _Plan, records: list[PromiseInstalmentRow], now, actor, settings
-) -> None:
+def _plan_promises(conn, pl: _Plan, records: list[PromiseInstalmentRow], now, actor, settings) -> None:
     ids = _resolve_debtors(conn, pl, records)
-    if pl.issues:
-        return
     groups: dict[tuple[str, str], list[PromiseInstalmentRow]] = defaultdict(list)
     for r in records:
-        groups[(r.debtor_ref, r.promise_ref)].append(r)
+        if r.debtor_ref in ids:
+            groups[(r.debtor_ref, r.promise_ref)].append(r)
     existing = sql.existing_by_debtor(conn, "promises", ("created_at", "status"), ids.values())
     current = sql.instalments_of(conn, [v[0] for v in existing.values()])
     inserts: list[tuple[int, str, datetime, list[tuple[str, int]]]] = []
@@ -502,11 +540,7 @@ def _plan_promises(
                     )
                 )
         if paris_date(first.created_at) > paris_date(now):
-            pl.issues.append(
-                Issue(
-                    pl.result.file, first.line, "created_at", "promesse enregistrée dans le futur"
-                )
-            )
+            pl.issues.append(Issue(pl.result.file, first.line, "created_at", "promesse enregistrée dans le futur"))
         for r in rows:
             if r.due_date < paris_date(first.created_at):
                 pl.issues.append(
@@ -517,18 +551,13 @@ def _plan_promises(
                         "échéance antérieure à l'enregistrement de la promesse",
                     )
                 )
-        plan = [
-            (r.due_date.isoformat(), r.amount_cents) for r in sorted(rows, key=lambda x: x.due_date)
-        ]
+        plan = [(r.due_date.isoformat(), r.amount_cents) for r in sorted(rows, key=lambda x: x.due_date)]
         did = ids[dref]
         old = existing.get((did, pref))
         if old is None:
             inserts.append((did, pref, first.created_at, plan))
             pl.example(f"+ promesse {dref}/{pref} ({len(plan)} échéance(s))")
-        elif (
-            old[1] != to_db(first.created_at)
-            or [(d, a) for _, d, a in current.get(old[0], [])] != plan
-        ):
+        elif old[1] != to_db(first.created_at) or [(d, a) for _, d, a in current.get(old[0], [])] != plan:
             updates.append((old[0], first.created_at, plan))
             pl.example(f"~ promesse {dref}/{pref}")
         else:
@@ -564,9 +593,7 @@ def _plan_promises(
                 ),
             )
             sql.replace_instalments(conn, pid, plan)
-            touched.add(
-                conn.execute("SELECT debtor_id FROM promises WHERE id = ?", (pid,)).fetchone()[0]
-            )
+            touched.add(conn.execute("SELECT debtor_id FROM promises WHERE id = ?", (pid,)).fetchone()[0])
         return touched
 
     pl.apply = apply
@@ -580,29 +607,40 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
 
     This runs inside the write transaction (also for --dry-run, which rolls back), so
     creating the debtors while planning is safe: any issue rolls everything back.
+    A debtor counts as updated when its name or its payment delay changes; a file without
+    lettered pairs for a debtor keeps the delay known from earlier files.
     """
     ts = to_db(now)
     existing = sql.existing_debtors(conn, ledger.debtors)
     touched: set[int] = set()
+    delays: list[tuple[float | None, int]] = []
     for ref, name in ledger.debtors.items():
+        delay = ledger.average_delay(ref)
         old = existing.get(ref)
         if old is None:
             fields = dict.fromkeys(sql.DEBTOR_FIELDS)
-            fields.update(
-                name=name, segment=settings.fec_segment, area=METROPOLE.code, tz=METROPOLE.tz
-            )
-            touched.add(sql.insert_debtor(conn, ref, fields, ts))
+            fields.update(name=name, segment=settings.fec_segment, area=METROPOLE.code, tz=METROPOLE.tz)
+            debtor_id = sql.insert_debtor(conn, ref, fields, ts)
+            touched.add(debtor_id)
+            if delay is not None:
+                delays.append((delay, debtor_id))
             pl.result.inserted += 1
             pl.example(f"+ débiteur {ref} {name}")
-        elif old["name"] != name:
+            continue
+        renamed = old["name"] != name
+        new_delay = delay is not None and delay != old["avg_payment_delay_days"]
+        if not (renamed or new_delay):
+            pl.result.unchanged += 1
+            continue
+        if renamed:
             sql.update_debtor(conn, old["id"], {"name": name}, ts)
-            touched.add(old["id"])
-            pl.result.updated += 1
-    ids = sql.debtor_ids(conn, ledger.debtors)
-    conn.executemany(
-        "UPDATE debtors SET avg_payment_delay_days = ? WHERE id = ?",
-        [(ledger.average_delay(ref), ids[ref]) for ref in ledger.debtors],
-    )
+        if new_delay:
+            delays.append((delay, old["id"]))
+        touched.add(old["id"])
+        pl.result.updated += 1
+        what = (["nom"] if renamed else []) + (["délai de paiement"] if new_delay else [])
+        pl.example(f"~ débiteur {ref} : {', '.join(what)}")
+    sql.set_payment_delays(conn, delays)
     sub = [_Plan(ImportResult(k, pl.result.file, 0)) for k in ("invoices", "payments")]
     _plan_invoices(conn, sub[0], ledger.invoices, now, actor, settings, source="fec")
     _plan_payments(conn, sub[1], ledger.payments, now, actor, settings, source="fec")
@@ -613,7 +651,7 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
         pl.result.unchanged += s.result.unchanged
         for e in s.result.examples:
             pl.example(e)
-    pl.apply = lambda conn: touched | sub[0].apply(conn) | sub[1].apply(conn) | set(ids.values())
+    pl.apply = lambda conn: touched | sub[0].apply(conn) | sub[1].apply(conn)
 
 
 _PLANNERS: dict[str, Callable[..., None]] = {

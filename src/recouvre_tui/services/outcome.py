@@ -22,10 +22,12 @@ from ..domain.dates import paris_date, to_db
 from ..domain.events import classify
 from ..domain.promises import InstalmentIn, validate_plan
 from ..store import audit
+from ..store import outcomes as outcome_sql
 from ..store import promises as promise_sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent
 from ..store.db import Store
+from .roles import PermissionDenied
 from .scoring import rescore
 
 NOTE_MAX = 2_000
@@ -43,6 +45,10 @@ class OutcomeError(Exception):
     def __init__(self, errors: list[tuple[str, str]]) -> None:
         self.errors = errors
         super().__init__("\n".join(f"{f}: {m}" if f else m for f, m in errors))
+
+
+class OutcomeAccessDenied(OutcomeError, PermissionDenied):
+    """The debtor is neither in the agent's portfolio nor in the pool."""
 
 
 @dataclass
@@ -116,15 +122,14 @@ def record_outcome(
     """Validate, then write everything in one `BEGIN IMMEDIATE` transaction."""
     now_s = to_db(now)
     with store.write() as conn:
-        row = conn.execute(
-            "SELECT id, agent, balance_cents, area FROM debtors WHERE ref = ?",
-            (outcome.debtor_ref,),
-        ).fetchone()
-        if row is None:
+        target = outcome_sql.debtor_for_outcome(conn, outcome.debtor_ref)
+        if target is None:
             raise OutcomeError([("debtor", f"débiteur inconnu « {outcome.debtor_ref} »")])
-        debtor_id, assigned, balance, area_code = row
-        if not agent.is_lead and assigned not in (None, agent.login):
-            raise OutcomeError([("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")])
+        debtor_id = target.id
+        if not agent.is_lead and target.agent not in (None, agent.login):
+            raise OutcomeAccessDenied(
+                [("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")]
+            )
         claim = queue_sql.claim_of(conn, debtor_id)
         if claim is not None and claim[0] != agent.login and claim[1] > now_s:
             raise OutcomeError(
@@ -135,31 +140,26 @@ def record_outcome(
                     )
                 ]
             )
-        errors = validate(outcome, now=now, settings=settings, balance_cents=balance)
+        errors = validate(outcome, now=now, settings=settings, balance_cents=target.balance_cents)
         if errors:
             raise OutcomeError(errors)
         disp = outcome.disposition
-        cur = conn.execute(
-            "INSERT INTO events (debtor_id, at, has_time, channel, direction, outcome, kind, reason, agent, "
-            "note, tone, script_id, phone, source, created_by, created_at) "
-            "VALUES (?, ?, 1, 'call', 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                debtor_id,
-                now_s,
-                disp,
-                classify(Channel.CALL, Direction.OUT, disp).value,
-                outcome.reason,
-                agent.login,
-                (outcome.note or "").strip() or None,
-                outcome.tone,
-                outcome.script_id,
-                outcome.phone,
-                source,
-                agent.login,
-                now_s,
-            ),
+        event_id = outcome_sql.insert_event(
+            conn,
+            debtor_id=debtor_id,
+            at=now_s,
+            channel=Channel.CALL,
+            direction=Direction.OUT,
+            outcome=disp,
+            kind=classify(Channel.CALL, Direction.OUT, disp).value,
+            agent=agent.login,
+            source=source,
+            reason=outcome.reason,
+            note=(outcome.note or "").strip() or None,
+            tone=outcome.tone,
+            script_id=outcome.script_id,
+            phone=outcome.phone,
         )
-        event_id = int(cur.lastrowid or 0)
         promise_ref = None
         if outcome.instalments:
             pid = promise_sql.insert_promise(
@@ -173,47 +173,40 @@ def record_outcome(
                 event_id=event_id,
                 source=source,
             )
-            promise_ref = conn.execute("SELECT ref FROM promises WHERE id = ?", (pid,)).fetchone()[0]
+            promise_ref = promise_sql.promise_ref(conn, pid)
         # Any outcome closes the callbacks that were due; a new one may be set.
-        conn.execute(
-            "UPDATE callbacks SET done_at = ? WHERE debtor_id = ? AND done_at IS NULL AND due_at <= ?",
-            (now_s, debtor_id, now_s),
-        )
+        outcome_sql.close_due_callbacks(conn, debtor_id, now_s)
         callback_id = None
         if outcome.callback_at is not None:
-            cur = conn.execute(
-                "INSERT INTO callbacks (debtor_id, agent, due_at, note, event_id, created_by, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    debtor_id,
-                    agent.login,
-                    to_db(outcome.callback_at),
-                    outcome.note,
-                    event_id,
-                    agent.login,
-                    now_s,
-                ),
+            callback_id = outcome_sql.insert_callback(
+                conn,
+                debtor_id=debtor_id,
+                agent=agent.login,
+                due_at=to_db(outcome.callback_at),
+                note=outcome.note,
+                event_id=event_id,
+                now=now_s,
             )
-            callback_id = int(cur.lastrowid or 0)
         if disp == Disposition.DISPUTE:
-            conn.execute(
-                "UPDATE debtors SET dispute_open = 1, updated_at = ? WHERE id = ?",
-                (now_s, debtor_id),
-            )
+            outcome_sql.open_dispute(conn, debtor_id, now_s)
         if disp in BAD_NUMBER_DISPOSITIONS:
             # The number goes to the "numéro à vérifier" list; the others stay callable.
-            target = outcome.phone or _first_valid_phone(conn, debtor_id)
-            if target:
-                conn.execute(
-                    "UPDATE phones SET to_verify = 1 WHERE debtor_id = ? AND e164 = ?",
-                    (debtor_id, target),
-                )
+            number = outcome.phone or outcome_sql.first_valid_phone(conn, debtor_id)
+            if number:
+                outcome_sql.flag_phone_to_verify(conn, debtor_id, number)
         for action in outcome.actions:
-            channel, code, _text = ACTIONS[action]
-            conn.execute(
-                "INSERT INTO events (debtor_id, at, has_time, channel, direction, outcome, kind, agent, note, "
-                "source, created_by, created_at) VALUES (?, ?, 1, ?, 'out', ?, 'neutral', ?, ?, ?, ?, ?)",
-                (debtor_id, now_s, channel, code, agent.login, _text, source, agent.login, now_s),
+            channel, code, text = ACTIONS[action]
+            outcome_sql.insert_event(
+                conn,
+                debtor_id=debtor_id,
+                at=now_s,
+                channel=channel,
+                direction=Direction.OUT,
+                outcome=code,
+                kind="neutral",
+                agent=agent.login,
+                source=source,
+                note=text,
             )
         promise_sql.mark_followed_up(conn, debtor_id, now_s)
         promise_sql.refresh_priority_class(conn, [debtor_id])
@@ -233,15 +226,7 @@ def record_outcome(
                 "instalments": [(d.isoformat(), a) for d, a in outcome.instalments],
                 "callback": to_db(outcome.callback_at) if outcome.callback_at else None,
                 "actions": outcome.actions,
-                "area": area_by_code(area_code).code,
+                "area": area_by_code(target.area).code,
             },
         )
         return OutcomeResult(outcome.debtor_ref, event_id, promise_ref, callback_id, released)
-
-
-def _first_valid_phone(conn, debtor_id: int) -> str | None:
-    row = conn.execute(
-        "SELECT e164 FROM phones WHERE debtor_id = ? AND valid = 1 AND to_verify = 0 ORDER BY position LIMIT 1",
-        (debtor_id,),
-    ).fetchone()
-    return row[0] if row else None

@@ -1,7 +1,21 @@
 """The nightly refresh: balances, promise status, scores, expired claims, WAL checkpoint.
 
 Idempotent (it recomputes state from facts), refuses to run twice at once (a row in
-`job_locks`), and commits in chunks of debtor ids so agents' own writes never wait long.
+`job_locks`), and works in chunks of debtor ids so agents' own writes never wait long:
+
+1. *read* (a snapshot, no lock): check each debtor's balance against its invoices and
+   payments (`ledger.balance_mismatches`), evaluate its promises, and score it again with
+   today's date. Imports and outcomes already keep balances and history-based score inputs
+   (never reached, wear streak) current in their own transactions, so the nightly only needs
+   the stored inputs, today's date and the promises' new status, not the whole history;
+2. *write* (a short `BEGIN IMMEDIATE`): save what changed. Whatever was written since the
+   snapshot is known from the audit trail (every write is audited): the debtors an agent
+   touched meanwhile, and those whose balance disagreed with the ledger, are recomputed from
+   all their facts inside the transaction; after an import, the whole chunk is.
+
+`full=True` (`recouvre refresh --full`) recomputes every debtor from all its facts
+(balances with the FIFO, history sums), chunk by chunk inside the write transactions:
+slower, for repairs.
 """
 
 from __future__ import annotations
@@ -10,19 +24,42 @@ import json
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..domain.config import Settings
-from ..domain.dates import to_db
-from ..store import audit
+from ..domain.dates import paris_date, to_db
+from ..store import audit, jobs
 from ..store.db import Store
+from ..store.imports import debtor_ids as debtor_ids_by_ref
+from ..store.ledger import balance_mismatches
+from ..store.promises import refresh_priority_class
 from ..store.queue import release_expired
+from ..store.scores import (
+    ScoreRow,
+    score_inputs,
+    stored_scores,
+    update_score_rows,
+    update_scores,
+    upsert_score_rows,
+)
 from .ledger_effects import after_ledger_change
+from .promise_tracking import PromiseEvaluation, compute_promises
+from .scoring import Scorer, days_past_due
 
 LOCK = "refresh"
 LOCK_HOURS = 6  # a crashed run's lock is taken over after this long
-CHUNK_DEBTORS = 2_000
+CHUNK_DEBTORS = 1_000
+CHECKPOINT_EVERY = 25  # chunks: a checkpoint syncs to disk, so not after every chunk
+# Writes audited with these entities touched one debtor (its ref is the audit entity_ref): that
+# debtor is recomputed in full inside the chunk's transaction. Harmless ones change nothing the
+# refresh writes (agents, sessions, assignments, a debtors file: names, phones, portfolios).
+# Any other entity written during the run (an invoices, payments, events, promises or FEC
+# import) makes the chunk recompute in full.
+_PER_DEBTOR = {"debtor"}
+_HARMLESS = {"agent", "debtors", "job"}
 
 
 class JobBusy(Exception):
@@ -41,6 +78,10 @@ class RefreshSummary:
     claims_released: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    longest_write_ms: float = 0.0
+    read_seconds: float = 0.0  # snapshots and computing, without the write lock
+    write_seconds: float = 0.0  # inside write transactions
+    recomputed_in_full: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -53,73 +94,175 @@ class RefreshSummary:
             f"promesses rompues        {self.promises_broken} (dont {self.newly_broken} nouvelles)",
             f"dossiers libérés         {self.claims_released} (bail expiré)",
             f"durée                    {self.seconds:.1f} s en {self.chunks} lots",
+            f"écriture la plus longue  {self.longest_write_ms:.0f} ms "
+            f"(lecture et calcul {self.read_seconds:.1f} s, écritures {self.write_seconds:.1f} s)",
         ]
 
+    def add(self, counts: dict[str, int]) -> None:
+        self.balances_changed += counts.get("balances", 0)
+        self.scored += counts.get("scored", 0)
+        self.promises_pending += counts.get("pending", 0)
+        self.promises_kept += counts.get("kept", 0)
+        self.promises_broken += counts.get("broken", 0)
+        self.newly_broken += counts.get("newly_broken", 0)
 
-def _acquire(store: Store, now: datetime) -> str:
+
+_BUSY = {
+    LOCK: "un rafraîchissement est déjà en cours",
+    "nightly": "le traitement de nuit est déjà en cours",
+}
+
+
+def _acquire(store: Store, now: datetime, name: str = LOCK) -> str:
     holder = f"{socket.gethostname()}:{os.getpid()}"
     with store.write() as conn:
-        row = conn.execute(
-            "SELECT holder, acquired_at, expires_at FROM job_locks WHERE name = ?", (LOCK,)
-        ).fetchone()
+        row = jobs.lock_holder(conn, name)
         if row is not None and row[2] > to_db(now):
-            raise JobBusy(
-                f"un rafraîchissement est déjà en cours (lancé le {row[1]} UTC par {row[0]}) ; "
-                "rien n'a été fait"
-            )
-        conn.execute("DELETE FROM job_locks WHERE name = ?", (LOCK,))
-        conn.execute(
-            "INSERT INTO job_locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)",
-            (LOCK, holder, to_db(now), to_db(now + timedelta(hours=LOCK_HOURS))),
-        )
+            what = _BUSY.get(name, f"la tâche « {name} » est déjà en cours")
+            raise JobBusy(f"{what} (lancé le {row[1]} UTC par {row[0]}) ; rien n'a été fait")
+        jobs.take_lock(conn, name, holder, to_db(now), to_db(now + timedelta(hours=LOCK_HOURS)))
     return holder
 
 
-def _release(store: Store, holder: str) -> None:
+def _release(store: Store, holder: str, name: str = LOCK) -> None:
     with store.write() as conn:
-        conn.execute("DELETE FROM job_locks WHERE name = ? AND holder = ?", (LOCK, holder))
+        jobs.drop_lock(conn, name, holder)
+
+
+@contextmanager
+def exclusive(store: Store, name: str, *, now: datetime) -> Iterator[None]:
+    """Run a job alone: `JobBusy` when another process holds `name` (a crashed holder's
+    lock is taken over after LOCK_HOURS)."""
+    holder = _acquire(store, now, name)
+    try:
+        yield
+    finally:
+        _release(store, holder, name)
+
+
+@dataclass
+class _ChunkPlan:
+    ids: range
+    mark: int  # audit id at the snapshot
+    mismatched: set[int]
+    promises: PromiseEvaluation
+    scores: list[tuple[float, int]]  # (new score, debtor id) where it changed
+    rows: list[ScoreRow]  # debtor_scores rows that changed
+    new: list[ScoreRow]  # debtor_scores rows to create
+    debtors: int
+
+
+def _plan_chunk(store: Store, ids: range, *, now: datetime, settings: Settings, scorer: Scorer) -> _ChunkPlan:
+    """Everything the chunk would write, computed from one read snapshot (no write lock)."""
+    today, stamp = paris_date(now), to_db(now)
+    lo, hi = ids.start, ids.stop - 1
+    with store.read() as conn:
+        mark = jobs.audit_mark(conn)
+        mismatched = set(balance_mismatches(conn, lo, hi))
+        promises = compute_promises(conn, ids, now=now, settings=settings)
+        stored = stored_scores(conn, lo, hi)
+        missing = [s.debtor_id for s in stored if not s.has_inputs and s.debtor_id not in mismatched]
+        history = {i.debtor_id: i for i in score_inputs(conn, missing)} if missing else {}
+    scores: list[tuple[float, int]] = []
+    rows: list[ScoreRow] = []  # existing debtor_scores rows that changed
+    new: list[ScoreRow] = []  # debtors scored for the first time
+    broken_by = promises.broken_by_debtor
+    for s in stored:
+        did = s.debtor_id
+        if did in mismatched:
+            continue
+        if s.has_inputs:
+            never, streak = bool(s.never_contacted), int(s.wear_streak or 0)
+        else:
+            h = history[did]
+            never, streak = h.responses == 0, h.wear_streak
+        broken = broken_by.get(did, 0)
+        days = days_past_due(s.oldest_due, today)
+        total, components = scorer(s.balance_cents, days, broken, never, s.avg_payment_delay_days, streak)
+        if total != s.score:
+            scores.append((total, did))
+        inputs = (max(days, 0), broken, int(never), streak)
+        # The stored components are a function of these (and of the balance and payment
+        # behaviour, which every write that changes them rescores): same inputs, same text.
+        if not s.has_inputs:
+            new.append(ScoreRow(did, total, *inputs, components, stamp))
+        elif total != s.score or inputs != (s.days_past_due, s.broken_promises, s.never_contacted, s.wear_streak):
+            rows.append(ScoreRow(did, total, *inputs, components, stamp))
+    return _ChunkPlan(ids, mark, mismatched, promises, scores, rows, new, len(stored))
+
+
+def _apply_chunk(store: Store, plan: _ChunkPlan, *, now: datetime, settings: Settings) -> tuple[dict[str, int], int]:
+    """Write the plan in one short transaction; returns (counts, debtors recomputed in full)."""
+    with store.write() as conn:
+        changed = jobs.audited_since(conn, plan.mark)
+        if any(e not in _PER_DEBTOR and e not in _HARMLESS for e, _ in changed):
+            # Something bigger than one debtor changed meanwhile (an import): do it all here.
+            counts = after_ledger_change(conn, plan.ids, now=now, settings=settings, kind="refresh")
+            return counts, len(plan.ids)
+        refs = {r for e, r in changed if e in _PER_DEBTOR and r}
+        touched = {i for i in debtor_ids_by_ref(conn, refs).values() if i in plan.ids} if refs else set()
+        again = touched | plan.mismatched
+        plan.promises.save(conn, skip=again)
+        refresh_priority_class(conn, plan.ids)
+        update_scores(conn, [s for s in plan.scores if s[1] not in again])
+        update_score_rows(conn, [r for r in plan.rows if r.debtor_id not in again])
+        upsert_score_rows(conn, [r for r in plan.new if r.debtor_id not in again])
+        counts = dict(plan.promises.counts)
+        counts["scored"] = plan.debtors
+        if again:
+            redo = after_ledger_change(conn, again, now=now, settings=settings, kind="refresh")
+            counts["balances"] = redo["balances"]
+        return counts, len(again)
 
 
 def refresh(
-    store: Store, *, now: datetime, settings: Settings, actor: str = "nightly"
+    store: Store, *, now: datetime, settings: Settings, actor: str = "nightly", full: bool = False
 ) -> RefreshSummary:
     started = time.perf_counter()
     holder = _acquire(store, now)
     summary = RefreshSummary()
+    # Our commits must not checkpoint (that would lengthen them): we checkpoint between
+    # chunks instead, outside any transaction, without ever waiting for readers.
+    with store.lock:
+        jobs.set_autocheckpoint(store.conn, 0)
     try:
         with store.write() as conn:
             summary.claims_released = release_expired(conn, to_db(now))
-            lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM debtors").fetchone()
-            run_id = conn.execute(
-                "INSERT INTO job_runs (job, started_at) VALUES ('refresh', ?)", (to_db(now),)
-            ).lastrowid
-        if lo is not None:
+            lo, hi = jobs.debtor_id_bounds(conn)
+            run_id = jobs.start_run(conn, "refresh", to_db(now))
+        scorer = Scorer(settings)
+        if lo is not None and hi is not None:
             for start in range(lo, hi + 1, CHUNK_DEBTORS):
                 ids = range(start, min(start + CHUNK_DEBTORS, hi + 1))
-                with store.write() as conn:
-                    counts = after_ledger_change(
-                        conn, ids, now=now, settings=settings, kind="refresh"
-                    )
+                if full:
+                    t0 = time.perf_counter()
+                    with store.write() as conn:
+                        counts = after_ledger_change(conn, ids, now=now, settings=settings, kind="refresh")
+                    redone = len(ids)
+                else:
+                    t_read = time.perf_counter()
+                    plan = _plan_chunk(store, ids, now=now, settings=settings, scorer=scorer)
+                    t0 = time.perf_counter()
+                    summary.read_seconds += t0 - t_read
+                    counts, redone = _apply_chunk(store, plan, now=now, settings=settings)
+                took = time.perf_counter() - t0
+                summary.write_seconds += took
+                summary.longest_write_ms = max(summary.longest_write_ms, took * 1000)
+                if summary.chunks % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1:
+                    with store.lock:
+                        jobs.checkpoint_passive(store.conn)
                 summary.chunks += 1
-                summary.balances_changed += counts["balances"]
-                summary.scored += counts["scored"]
-                summary.promises_pending += counts["pending"]
-                summary.promises_kept += counts["kept"]
-                summary.promises_broken += counts["broken"]
-                summary.newly_broken += counts["newly_broken"]
+                summary.recomputed_in_full += redone
+                summary.add(counts)
         summary.seconds = time.perf_counter() - started
         with store.write() as conn:
-            summary.debtors = conn.execute("SELECT COUNT(*) FROM debtors").fetchone()[0]
-            conn.execute(
-                "UPDATE job_runs SET finished_at = ?, summary = ? WHERE id = ?",
-                (to_db(now), json.dumps(summary.__dict__, default=str), run_id),
-            )
-            audit.record(
-                conn, now=now, actor=actor, action="refresh", entity="job", details=summary.__dict__
-            )
-        # PASSIVE never waits for readers: agents keep working during the checkpoint.
+            summary.debtors = jobs.debtor_count(conn)
+            jobs.finish_run(conn, run_id, to_db(now), json.dumps(summary.__dict__, default=str))
+            audit.record(conn, now=now, actor=actor, action="refresh", entity="job", details=summary.__dict__)
         with store.lock:
-            store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            jobs.checkpoint_passive(store.conn)
     finally:
+        with store.lock:
+            jobs.set_autocheckpoint(store.conn, jobs.DEFAULT_AUTOCHECKPOINT)
         _release(store, holder)
     return summary

@@ -23,7 +23,7 @@ from ..domain.call_scripts import (
 )
 from ..domain.codes import FORMAL_NOTICE_OUTCOME, STAGE_LABELS_FR, Reason, Stage, Tone
 from ..domain.config import Settings
-from ..domain.dates import format_date_fr
+from ..domain.dates import PARIS, format_date_fr, from_db
 from ..domain.money import format_eur
 from ..domain.promises import build_schedule, max_instalments
 from ..store.agents import Agent
@@ -122,7 +122,8 @@ def variables(case: CaseFile, agent: Agent, settings: Settings, today: date) -> 
         dues = [i["due_date"] for i in p.get("instalments", [])]
         when = format_date_fr(date.fromisoformat(dues[0])) if dues else ""
         last_promise = f"{format_eur(p['total_cents'])} au {when}".strip()
-    letters = [e for e in _events(case) if e.get("channel") == "letter" and e.get("note")]
+    letters = [e for e in _events(case) if e.get("channel") == "letter" and e.get("direction") == "out"]
+    notices = [e for e in letters if e.get("outcome") == FORMAL_NOTICE_OUTCOME] or letters
     return {
         "debtor_name": d.get("name"),
         "amount_due": format_eur(balance),
@@ -134,8 +135,14 @@ def variables(case: CaseFile, agent: Agent, settings: Settings, today: date) -> 
         "sales_rep": d.get("sales_rep"),
         "last_promise": last_promise,
         "proposed_plan": proposed_plan(balance, case, settings, today),
-        "letter_ref": letters[0]["note"] if letters else None,
+        "letter_ref": _letter_date(notices[0]) if notices else None,
     }
+
+
+def _letter_date(event: dict) -> str:
+    """« du 30/10/2026 »: letters are identified to the debtor by their date."""
+    at = from_db(event["at"])
+    return f"du {format_date_fr(at.astimezone(PARIS).date())}" if at else ""
 
 
 def proposed_plan(balance: int, case: CaseFile, settings: Settings, today: date) -> str | None:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..domain.areas import area_by_code
-from ..domain.callability import CallabilityInput, Callability, evaluate, local_now
+from ..domain.callability import Callability, CallabilityInput, evaluate, local_now
 from ..domain.codes import label
 from ..domain.config import Settings
 from ..domain.dates import from_db, paris_date, to_db
@@ -25,6 +25,7 @@ from ..store import queue as sql
 from ..store.agents import Agent
 from ..store.db import Store
 from ..store.queue import Candidate, QueueFilter
+from .roles import PermissionDenied
 
 PAGE = 64
 # `next` gives up after this many candidates that cannot be called right now (e.g. every
@@ -34,6 +35,10 @@ MAX_SCAN = 4_000
 
 class QueueError(Exception):
     """A queue problem for the user (French)."""
+
+
+class QueueAccessDenied(QueueError, PermissionDenied):
+    """The debtor is neither in the agent's portfolio nor in the pool."""
 
 
 @dataclass
@@ -93,9 +98,7 @@ class QueueEntry:
         }
 
 
-def _entry(
-    c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: int | None = None
-) -> QueueEntry:
+def _entry(c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: int | None = None) -> QueueEntry:
     area = area_by_code(c.area)
     inp = CallabilityInput(
         segment=c.segment,
@@ -147,9 +150,12 @@ def iterate(
     include_blocked: bool,
     flt: QueueFilter | None = None,
     max_scan: int = MAX_SCAN,
+    page_size: int = PAGE,
 ) -> Iterator[QueueEntry]:
     """Entries in priority order; blocked ones only when `include_blocked`."""
     now_s, since = to_db(now), to_db(now - timedelta(days=7))
+    gap_start = to_db(now - timedelta(hours=settings.calling.min_gap_hours))
+    today = paris_date(now).isoformat()
     scanned = 0
     due = sql.due_callbacks(conn, agent=agent.login, now=now_s)
     due_ids = [d for d, _ in due]
@@ -170,9 +176,12 @@ def iterate(
                 agent=agent.login,
                 pool=pool,
                 after=after,
-                limit=PAGE,
+                limit=page_size,
                 include_blocked=include_blocked,
                 flt=flt,
+                attempted_after=None if include_blocked else gap_start,
+                now=now_s,
+                today=None if include_blocked else today,
             )
             if not raw:
                 break
@@ -184,7 +193,7 @@ def iterate(
                 e = _entry(c, agent=agent.login, now=now, settings=settings)
                 if e.callable or include_blocked:
                     yield e
-            if len(raw) < PAGE:
+            if len(raw) < page_size:
                 break
 
 
@@ -210,9 +219,7 @@ def list_queue(
 ) -> list[QueueEntry]:
     out: list[QueueEntry] = []
     with store.read() as conn:
-        for e in iterate(
-            conn, agent, now=now, settings=settings, include_blocked=include_blocked, flt=flt
-        ):
+        for e in iterate(conn, agent, now=now, settings=settings, include_blocked=include_blocked, flt=flt):
             out.append(e)
             if len(out) >= limit:
                 break
@@ -223,29 +230,62 @@ def _lease(now: datetime, settings: Settings) -> str:
     return to_db(now + timedelta(minutes=settings.claim_lease_minutes))
 
 
-def take_next(
-    store: Store, agent: Agent, *, now: datetime, settings: Settings
-) -> QueueEntry | None:
-    """Claim the first callable debtor for `agent` (or return the case it already holds)."""
+# Callable candidates picked in the read snapshot; the first one still callable under the
+# write lock is claimed.
+CANDIDATES = 4
+
+
+def take_next(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> QueueEntry | None:
+    """Claim the first callable debtor for `agent` (or return the case it already holds).
+
+    The queue is scanned in a read snapshot, without the write lock; then, in a short
+    `BEGIN IMMEDIATE`, the first candidate that is *still* callable (checked again from the
+    database, claims included) is claimed. If a colleague took them all meanwhile, the scan
+    is done again under the lock. The claims table's keys make a double claim impossible
+    whatever happens.
+    """
     now_s = to_db(now)
+    with store.read() as conn:
+        held = sql.held_by(conn, agent.login)
+        picked: list[QueueEntry] = []
+        if held is None or held[1] <= now_s:
+            for e in iterate(conn, agent, now=now, settings=settings, include_blocked=False, page_size=16):
+                picked.append(e)
+                if len(picked) >= CANDIDATES:
+                    break
     with store.write() as conn:
         sql.release_expired(conn, now_s)
         held = sql.held_by(conn, agent.login)
         if held is not None:
-            sql.renew_claim(conn, agent.login, _lease(now, settings))
+            sql.renew_claim(conn, agent.login, _lease(now, settings), now_s)
             return entry_for(conn, agent, held[0], now=now, settings=settings)
+        for e in picked:
+            fresh = _recheck(conn, agent, e, now=now, settings=settings)
+            if fresh is not None:
+                return _claim(conn, agent, fresh, now=now, settings=settings)
+        if not picked:
+            return None
         for e in iterate(conn, agent, now=now, settings=settings, include_blocked=False):
-            sql.insert_claim(conn, e.debtor_id, agent.login, now_s, _lease(now, settings))
-            audit.record(
-                conn,
-                now=now,
-                actor=agent.login,
-                action="claim",
-                entity="debtor",
-                entity_ref=e.debtor_ref,
-            )
-            return e
+            return _claim(conn, agent, e, now=now, settings=settings)
     return None
+
+
+def _recheck(
+    conn: sqlite3.Connection, agent: Agent, e: QueueEntry, *, now: datetime, settings: Settings
+) -> QueueEntry | None:
+    """The entry evaluated again from the database as it is now, if still callable."""
+    cands = sql.by_ids(conn, [e.debtor_id])
+    sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
+    if not cands or not _visible(agent, cands[0]):
+        return None
+    fresh = _entry(cands[0], agent=agent.login, now=now, settings=settings, cls=e.priority_class)
+    return fresh if fresh.callable else None
+
+
+def _claim(conn: sqlite3.Connection, agent: Agent, e: QueueEntry, *, now: datetime, settings: Settings) -> QueueEntry:
+    sql.insert_claim(conn, e.debtor_id, agent.login, to_db(now), _lease(now, settings))
+    audit.record(conn, now=now, actor=agent.login, action="claim", entity="debtor", entity_ref=e.debtor_ref)
+    return e
 
 
 def entry_for(
@@ -256,6 +296,9 @@ def entry_for(
         raise QueueError("débiteur introuvable")
     sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
     c = cands[0]
+    if not _visible(agent, c) and c.claimed_by != agent.login:
+        # Roles: outside the portfolio and the pool, unless it is the case this agent holds.
+        raise QueueAccessDenied(f"le débiteur {c.ref} n'est pas dans votre portefeuille")
     due = c.callback_due_at is not None and c.callback_due_at <= to_db(now)
     return _entry(c, agent=agent.login, now=now, settings=settings, cls=0 if due else None)
 
@@ -263,7 +306,7 @@ def entry_for(
 def renew(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> bool:
     """Extend the agent's lease while the case is open; False when it was lost (expired)."""
     with store.write() as conn:
-        return sql.renew_claim(conn, agent.login, _lease(now, settings)) > 0
+        return sql.renew_claim(conn, agent.login, _lease(now, settings), to_db(now)) > 0
 
 
 def release(store: Store, agent: Agent, *, now: datetime, reason: str = "release") -> str | None:
@@ -272,17 +315,13 @@ def release(store: Store, agent: Agent, *, now: datetime, reason: str = "release
         held = sql.held_by(conn, agent.login)
         if held is None:
             return None
-        ref = conn.execute("SELECT ref FROM debtors WHERE id = ?", (held[0],)).fetchone()[0]
+        ref = sql.debtor_ref(conn, held[0])
         sql.release_claim(conn, agent.login)
-        audit.record(
-            conn, now=now, actor=agent.login, action=reason, entity="debtor", entity_ref=ref
-        )
+        audit.record(conn, now=now, actor=agent.login, action=reason, entity="debtor", entity_ref=ref)
         return ref
 
 
-def held_case(
-    store: Store, agent: Agent, *, now: datetime, settings: Settings
-) -> QueueEntry | None:
+def held_case(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> QueueEntry | None:
     with store.read() as conn:
         held = sql.held_by(conn, agent.login)
         if held is None or held[1] <= to_db(now):

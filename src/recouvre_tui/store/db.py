@@ -20,9 +20,13 @@ from pathlib import Path
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5_000
-# BEGIN IMMEDIATE can still report "database is locked" once busy_timeout runs out
-# (e.g. behind a long checkpoint); we retry a few times before giving up.
-BEGIN_RETRIES = 8
+# Waiting for the write lock: SQLite's own busy handler sleeps longer and longer (up to
+# 100 ms a try) and is not fair, so under many writers some wait seconds while others pass
+# again and again. `BEGIN IMMEDIATE` therefore polls with short, jittered sleeps instead,
+# for at most this long, then reports a clear error.
+WRITE_WAIT_S = 15.0
+_POLL_MIN_S = 0.0002
+_POLL_MAX_S = 0.002
 
 
 class StoreError(Exception):
@@ -86,16 +90,23 @@ class Store:
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:
-    for attempt in range(BEGIN_RETRIES):
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            if attempt == BEGIN_RETRIES - 1:
-                raise StoreError("la base est occupée par une autre opération ; réessayez dans un instant") from exc
-            time.sleep(0.02 * (2**attempt) * (0.5 + random.random()))
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + WRITE_WAIT_S
+        delay = _POLL_MIN_S
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreError("la base est occupée par une autre opération ; réessayez dans un instant") from exc
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, _POLL_MAX_S)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def connect(path: str | Path) -> sqlite3.Connection:

@@ -33,9 +33,7 @@ def debtor_ids(conn: sqlite3.Connection, refs: Iterable[str]) -> dict[str, int]:
                 out[ref] = id_
         return out
     for chunk in _chunks(wanted):
-        out.update(
-            conn.execute(f"SELECT ref, id FROM debtors WHERE ref IN ({_in(len(chunk))})", chunk)
-        )
+        out.update(conn.execute(f"SELECT ref, id FROM debtors WHERE ref IN ({_in(len(chunk))})", chunk))
     return out
 
 
@@ -54,25 +52,28 @@ DEBTOR_FIELDS = (
 
 
 def existing_debtors(conn: sqlite3.Connection, refs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """`{ref: {id, ref, *DEBTOR_FIELDS, avg_payment_delay_days}}` of the debtors that exist."""
     out: dict[str, dict[str, Any]] = {}
-    cols = ("id", "ref", *DEBTOR_FIELDS)
+    cols = ("id", "ref", *DEBTOR_FIELDS, "avg_payment_delay_days")
     for chunk in _chunks(sorted(set(refs))):
-        for row in conn.execute(
-            f"SELECT {', '.join(cols)} FROM debtors WHERE ref IN ({_in(len(chunk))})", chunk
-        ):
+        for row in conn.execute(f"SELECT {', '.join(cols)} FROM debtors WHERE ref IN ({_in(len(chunk))})", chunk):
             rec = dict(zip(cols, row, strict=True))
             out[rec["ref"]] = rec
     return out
 
 
-def existing_phones(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, dict[int, str]]:
-    out: dict[int, dict[int, str]] = {}
+PHONE_FIELDS = ("raw", "e164", "national", "kind", "valid", "region", "tz")
+
+
+def existing_phones(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, dict[int, tuple[Any, ...]]]:
+    """`{debtor_id: {position: (raw, e164, national, kind, valid, region, tz)}}`."""
+    out: dict[int, dict[int, tuple[Any, ...]]] = {}
     for chunk in _chunks(sorted(set(ids))):
-        for debtor_id, position, raw in conn.execute(
-            f"SELECT debtor_id, position, raw FROM phones WHERE debtor_id IN ({_in(len(chunk))})",
+        for debtor_id, position, *fields in conn.execute(
+            f"SELECT debtor_id, position, {', '.join(PHONE_FIELDS)} FROM phones WHERE debtor_id IN ({_in(len(chunk))})",
             chunk,
         ):
-            out.setdefault(debtor_id, {})[position] = raw
+            out.setdefault(debtor_id, {})[position] = tuple(fields)
     return out
 
 
@@ -83,9 +84,7 @@ def insert_debtor(conn: sqlite3.Connection, ref: str, fields: dict[str, Any], no
     return int(cur.lastrowid or 0)
 
 
-def update_debtor(
-    conn: sqlite3.Connection, debtor_id: int, fields: dict[str, Any], now: str
-) -> None:
+def update_debtor(conn: sqlite3.Connection, debtor_id: int, fields: dict[str, Any], now: str) -> None:
     sets = ", ".join(f"{c} = ?" for c in fields)
     conn.execute(
         f"UPDATE debtors SET {sets}, updated_at = ? WHERE id = ?",
@@ -93,26 +92,35 @@ def update_debtor(
     )
 
 
-def replace_phones(conn: sqlite3.Connection, debtor_id: int, phones: list[dict[str, Any]]) -> None:
-    conn.execute("DELETE FROM phones WHERE debtor_id = ?", (debtor_id,))
-    conn.executemany(
-        "INSERT INTO phones (debtor_id, position, raw, e164, national, kind, valid, region, tz) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                debtor_id,
-                p["position"],
-                p["raw"],
-                p["e164"],
-                p["national"],
-                p["kind"],
-                p["valid"],
-                p["region"],
-                p["tz"],
+def replace_phones(
+    conn: sqlite3.Connection, debtor_id: int, phones: dict[int, tuple[Any, ...]], *, new: bool = False
+) -> None:
+    """Replace a debtor's numbers by `{position: (raw, e164, national, kind, valid, region, tz)}`.
+
+    A number flagged "à vérifier" (a wrong-number call) stays flagged while the debtor
+    keeps it, whatever its position: the flag follows the E.164 number.
+    """
+    flagged: set[str] = set()
+    if not new:
+        flagged = {
+            e164
+            for (e164,) in conn.execute(
+                "SELECT e164 FROM phones WHERE debtor_id = ? AND to_verify = 1 AND e164 IS NOT NULL",
+                (debtor_id,),
             )
-            for p in phones
-        ],
-    )
+        }
+        conn.execute("DELETE FROM phones WHERE debtor_id = ?", (debtor_id,))
+    if phones:
+        conn.executemany(
+            f"INSERT INTO phones (debtor_id, position, {', '.join(PHONE_FIELDS)}, to_verify) "
+            f"VALUES ({_in(3 + len(PHONE_FIELDS))})",
+            [(debtor_id, position, *fields, int(fields[1] in flagged)) for position, fields in sorted(phones.items())],
+        )
+
+
+def set_payment_delays(conn: sqlite3.Connection, rows: list[tuple[float | None, int]]) -> None:
+    """rows: (avg_payment_delay_days, debtor_id)."""
+    conn.executemany("UPDATE debtors SET avg_payment_delay_days = ? WHERE id = ?", rows)
 
 
 def existing_by_debtor(
@@ -134,27 +142,19 @@ def existing_by_debtor(
     return out
 
 
-def insert_many(
-    conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
+def insert_many(conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     if rows:
-        conn.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_in(len(columns))})", rows
-        )
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_in(len(columns))})", rows)
 
 
-def update_many(
-    conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
+def update_many(conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Each row is (*values, id)."""
     if rows:
         sets = ", ".join(f"{c} = ?" for c in columns)
         conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", rows)
 
 
-def existing_event_keys(
-    conn: sqlite3.Connection, keys: Sequence[str]
-) -> dict[str, tuple[int, str | None]]:
+def existing_event_keys(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, tuple[int, str | None]]:
     out: dict[str, tuple[int, str | None]] = {}
     for chunk in _chunks(sorted(set(keys))):
         for key, id_, note in conn.execute(
@@ -165,9 +165,7 @@ def existing_event_keys(
     return out
 
 
-def instalments_of(
-    conn: sqlite3.Connection, promise_ids: Iterable[int]
-) -> dict[int, list[tuple[int, str, int]]]:
+def instalments_of(conn: sqlite3.Connection, promise_ids: Iterable[int]) -> dict[int, list[tuple[int, str, int]]]:
     out: dict[int, list[tuple[int, str, int]]] = {}
     for chunk in _chunks(sorted(set(promise_ids))):
         for pid, seq, due, amount in conn.execute(
@@ -179,9 +177,7 @@ def instalments_of(
     return out
 
 
-def replace_instalments(
-    conn: sqlite3.Connection, promise_id: int, instalments: list[tuple[str, int]]
-) -> None:
+def replace_instalments(conn: sqlite3.Connection, promise_id: int, instalments: list[tuple[str, int]]) -> None:
     conn.execute("DELETE FROM instalments WHERE promise_id = ?", (promise_id,))
     conn.executemany(
         "INSERT INTO instalments (promise_id, seq, due_date, amount_cents) VALUES (?, ?, ?, ?)",

@@ -14,9 +14,7 @@ from collections.abc import Iterable
 _TEMP = "temp_dirty_debtors"
 
 
-def _prepare_filter(
-    conn: sqlite3.Connection, debtor_ids: Iterable[int] | range | None
-) -> tuple[str, str]:
+def _prepare_filter(conn: sqlite3.Connection, debtor_ids: Iterable[int] | range | None) -> tuple[str, str]:
     """SQL fragments restricting to `debtor_ids` (None = everyone; a range = an id range)."""
     if debtor_ids is None:
         return "", ""
@@ -28,18 +26,14 @@ def _prepare_filter(
         )
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP} (debtor_id INTEGER PRIMARY KEY)")
     conn.execute(f"DELETE FROM {_TEMP}")
-    conn.executemany(
-        f"INSERT OR IGNORE INTO {_TEMP} (debtor_id) VALUES (?)", ((i,) for i in debtor_ids)
-    )
+    conn.executemany(f"INSERT OR IGNORE INTO {_TEMP} (debtor_id) VALUES (?)", ((i,) for i in debtor_ids))
     return (
         f" AND {{a}}.debtor_id IN (SELECT debtor_id FROM {_TEMP})",
         f" WHERE debtors.id IN (SELECT debtor_id FROM {_TEMP})",
     )
 
 
-def recompute_balances(
-    conn: sqlite3.Connection, debtor_ids: Iterable[int] | range | None = None
-) -> int:
+def recompute_balances(conn: sqlite3.Connection, debtor_ids: Iterable[int] | range | None = None) -> int:
     """Recompute invoices.open_cents and debtors.balance_cents/oldest_due; returns debtors touched."""
     flt, dflt = _prepare_filter(conn, debtor_ids)
     f_p, f_i, f_c = (flt.format(a=a) for a in ("p", "i", "c"))
@@ -125,3 +119,43 @@ def recompute_balances(
         """
     )
     return cur.rowcount
+
+
+def balance_mismatches(conn: sqlite3.Connection, lo: int, hi: int) -> list[int]:
+    """Debtors of the id range whose stored balance, oldest due date or open amounts disagree
+    with their invoices and payments (the invariants `recompute_balances` establishes):
+
+    - balance = unlettered invoices and credit notes − unlettered payments;
+    - the open amounts of the unlettered invoices add up to the balance (0 when in credit),
+      each between 0 and the invoice's amount; lettered invoices and credit notes are not open;
+    - the oldest due date is the earliest due date of an open invoice.
+    """
+    rows = conn.execute(
+        """
+        SELECT d.id FROM debtors d
+        LEFT JOIN (
+            SELECT debtor_id,
+                   SUM(CASE WHEN lettered = 0 THEN amount_cents ELSE 0 END) AS total,
+                   SUM(CASE WHEN lettered = 0 AND amount_cents > 0 THEN open_cents ELSE 0 END)
+                       AS open_sum,
+                   SUM(CASE WHEN open_cents < 0
+                             OR (open_cents > 0 AND (lettered = 1 OR open_cents > amount_cents))
+                            THEN 1 ELSE 0 END) AS bad,
+                   MIN(CASE WHEN open_cents > 0 THEN due_date END) AS oldest
+            FROM invoices WHERE debtor_id BETWEEN ?1 AND ?2 GROUP BY debtor_id
+        ) i ON i.debtor_id = d.id
+        LEFT JOIN (
+            SELECT debtor_id, SUM(amount_cents) AS total
+            FROM payments WHERE lettered = 0 AND debtor_id BETWEEN ?1 AND ?2 GROUP BY debtor_id
+        ) p ON p.debtor_id = d.id
+        WHERE d.id BETWEEN ?1 AND ?2
+          AND (d.balance_cents <> COALESCE(i.total, 0) - COALESCE(p.total, 0)
+               OR COALESCE(d.oldest_due, '') <> COALESCE(i.oldest, '')
+               OR COALESCE(i.bad, 0) > 0
+               OR COALESCE(i.open_sum, 0) <> CASE
+                   WHEN COALESCE(i.total, 0) - COALESCE(p.total, 0) > 0
+                   THEN COALESCE(i.total, 0) - COALESCE(p.total, 0) ELSE 0 END)
+        """,
+        (lo, hi),
+    )
+    return [r[0] for r in rows]

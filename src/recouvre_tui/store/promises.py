@@ -89,7 +89,14 @@ def save_promise_status(
 
 def refresh_priority_class(conn: sqlite3.Connection, debtor_ids: Iterable[int] | range | None) -> None:
     """Class 1 = a broken promise not yet followed up; else 2 (callbacks are live, class 0)."""
-    sub = "SELECT 1 FROM promises p WHERE p.debtor_id = debtors.id AND p.status = 'broken' AND p.followed_up_at IS NULL"
+    # Followed up = an outcome recorded in the app, or any call made since it broke
+    # (so imported history counts too).
+    sub = (
+        "SELECT 1 FROM promises p WHERE p.debtor_id = debtors.id "
+        "AND p.status = 'broken' AND p.followed_up_at IS NULL AND NOT EXISTS ("
+        "SELECT 1 FROM events e WHERE e.debtor_id = p.debtor_id AND e.channel = 'call' "
+        "AND e.direction = 'out' AND e.at >= p.broken_on)"
+    )
     sql = (
         f"UPDATE debtors SET priority_class = CASE WHEN EXISTS ({sub}) THEN 1 ELSE 2 END "
         f"WHERE priority_class <> CASE WHEN EXISTS ({sub}) THEN 1 ELSE 2 END"
@@ -140,6 +147,10 @@ def insert_promise(
         [(pid, i, due, amount) for i, (due, amount) in enumerate(sorted(instalments), start=1)],
     )
     return pid
+
+
+def promise_ref(conn: sqlite3.Connection, promise_id: int) -> str:
+    return str(conn.execute("SELECT ref FROM promises WHERE id = ?", (promise_id,)).fetchone()[0])
 
 
 def mark_followed_up(conn: sqlite3.Connection, debtor_id: int, at: str) -> None:
@@ -212,3 +223,7 @@ def find(conn: sqlite3.Connection, ref: str) -> tuple[int, int, str, str | None]
         (ref,),
     ).fetchone()
     return (row[0], row[1], row[2], row[3]) if row else None
+
+
+def debtor_ref_of(conn: sqlite3.Connection, debtor_id: int) -> str:
+    return str(conn.execute("SELECT ref FROM debtors WHERE id = ?", (debtor_id,)).fetchone()[0])

@@ -96,11 +96,18 @@ def page(
     limit: int,
     include_blocked: bool,
     flt: QueueFilter | None = None,
+    attempted_after: str | None = None,
+    now: str | None = None,
+    today: str | None = None,
 ) -> list[Candidate]:
     """One page of a portfolio (agent=login) or of the pool (agent None), after `after`.
 
     Without `include_blocked`, the static blocks (hold, do-not-call, dispute) are filtered
-    in SQL; the time-dependent ones are decided by the domain rules afterwards.
+    in SQL, and so are, when given, two blocks that would otherwise fill the top of the queue
+    all day (every case called is blocked for hours, every promise for weeks): a call attempt
+    after `attempted_after` (the minimum gap) without a callback due at `now`, and a pending
+    promise whose unpaid instalments all fall due after `today`. The domain rules decide the
+    rest (and check these again) afterwards.
     """
     where = "d.balance_cents > 0"
     params: list[Any] = []
@@ -111,6 +118,21 @@ def page(
         params.append(agent)
     if not include_blocked:
         where += " AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0"
+        if attempted_after is not None and now is not None:
+            where += (
+                " AND (NOT EXISTS (SELECT 1 FROM events e WHERE e.debtor_id = d.id AND e.at > ?"
+                " AND e.channel = 'call' AND e.direction = 'out')"
+                " OR EXISTS (SELECT 1 FROM callbacks c WHERE c.debtor_id = d.id"
+                " AND c.done_at IS NULL AND c.due_at <= ?))"
+            )
+            params += [attempted_after, now]
+        if today is not None:
+            unpaid = (
+                "SELECT 1 FROM promises p JOIN instalments i ON i.promise_id = p.id "
+                "WHERE p.debtor_id = d.id AND p.status = 'pending' AND i.status <> 'paid'"
+            )
+            where += f" AND (NOT EXISTS ({unpaid}) OR EXISTS ({unpaid} AND i.due_date <= ?))"
+            params.append(today)
     fsql, fparams = _filter_sql(flt)
     where += fsql
     params += fparams
@@ -170,9 +192,7 @@ def due_callbacks(conn: sqlite3.Connection, *, agent: str, now: str) -> list[tup
     )
 
 
-def load_context(
-    conn: sqlite3.Connection, cands: list[Candidate], *, now: str, since_7d: str
-) -> None:
+def load_context(conn: sqlite3.Connection, cands: list[Candidate], *, now: str, since_7d: str) -> None:
     """Fill claims, phones, unpaid instalments, recent attempts and callbacks for a page."""
     if not cands:
         return
@@ -223,42 +243,40 @@ def release_expired(conn: sqlite3.Connection, now: str) -> int:
 
 def held_by(conn: sqlite3.Connection, agent: str) -> tuple[int, str] | None:
     """(debtor_id, expires_at) of the agent's live claim."""
-    row = conn.execute(
-        "SELECT debtor_id, expires_at FROM claims WHERE agent = ?", (agent,)
-    ).fetchone()
+    row = conn.execute("SELECT debtor_id, expires_at FROM claims WHERE agent = ?", (agent,)).fetchone()
     return (row[0], row[1]) if row else None
 
 
 def claim_of(conn: sqlite3.Connection, debtor_id: int) -> tuple[str, str] | None:
-    row = conn.execute(
-        "SELECT agent, expires_at FROM claims WHERE debtor_id = ?", (debtor_id,)
-    ).fetchone()
+    row = conn.execute("SELECT agent, expires_at FROM claims WHERE debtor_id = ?", (debtor_id,)).fetchone()
     return (row[0], row[1]) if row else None
 
 
-def insert_claim(
-    conn: sqlite3.Connection, debtor_id: int, agent: str, now: str, expires: str
-) -> None:
+def insert_claim(conn: sqlite3.Connection, debtor_id: int, agent: str, now: str, expires: str) -> None:
     conn.execute(
         "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
         (debtor_id, agent, now, expires),
     )
 
 
-def renew_claim(conn: sqlite3.Connection, agent: str, expires: str) -> int:
+def renew_claim(conn: sqlite3.Connection, agent: str, expires: str, now: str) -> int:
+    """Extend the agent's live claim; an expired one is not revived (it was free to take)."""
     return conn.execute(
-        "UPDATE claims SET expires_at = ? WHERE agent = ?", (expires, agent)
+        "UPDATE claims SET expires_at = ? WHERE agent = ? AND expires_at > ?", (expires, agent, now)
     ).rowcount
 
 
 def release_claim(conn: sqlite3.Connection, agent: str, debtor_id: int | None = None) -> int:
     if debtor_id is None:
         return conn.execute("DELETE FROM claims WHERE agent = ?", (agent,)).rowcount
-    return conn.execute(
-        "DELETE FROM claims WHERE agent = ? AND debtor_id = ?", (agent, debtor_id)
-    ).rowcount
+    return conn.execute("DELETE FROM claims WHERE agent = ? AND debtor_id = ?", (agent, debtor_id)).rowcount
 
 
 def debtor_id_by_ref(conn: sqlite3.Connection, ref: str) -> int | None:
     row = conn.execute("SELECT id FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    return row[0] if row else None
+
+
+def debtor_ref(conn: sqlite3.Connection, debtor_id: int) -> str | None:
+    row = conn.execute("SELECT ref FROM debtors WHERE id = ?", (debtor_id,)).fetchone()
     return row[0] if row else None

@@ -8,6 +8,8 @@ follow.
 
 from __future__ import annotations
 
+import sqlite3
+
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
@@ -267,7 +269,25 @@ CREATE TABLE meta (
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db.executescript(SCHEMA_V1)
+    # Statement by statement: `executescript` would COMMIT the caller's BEGIN IMMEDIATE
+    # first, and a second process could then see (and race on) a half-made schema.
+    for statement in split_statements(SCHEMA_V1):
+        db.conn.execute(statement)
+
+
+def split_statements(script: str) -> list[str]:
+    """The complete SQL statements of a script (trigger bodies keep their inner `;`)."""
+    out: list[str] = []
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip(" \n;"):
+        raise ValueError(f"incomplete SQL statement: {buf.strip()[:80]}")
+    return out
 
 
 def schema_version(store: Store) -> str | None:
@@ -281,3 +301,61 @@ def migrate(store: Store) -> None:
         return
     with store.write():
         migrations.apply(store.db)
+
+
+# --- m002: debtor search (FTS5) ----------------------------------------------------------------
+# SQLite-specific by nature: FTS5 and its triggers live here, the queries in store/search.py
+# (which also has a portable LIKE fallback for another engine, or a SQLite built without FTS5).
+# One row per debtor, rowid = debtors.id. `phones` holds, for each phone, the digits of the
+# E.164 form, of the national form and of the raw input ("33612345678 0612345678 0612345678"),
+# so "06 12 34 56 78", "0612345678" and "+33612345678" all find it. The triggers fire only on
+# the columns indexed (never on the balance/score updates of the nightly refresh).
+
+
+def _digits_sql(expr: str) -> str:
+    out = f"COALESCE({expr}, '')"
+    for ch in (" ", ".", "-", "+", "(", ")", "/"):
+        out = f"replace({out}, '{ch}', '')"
+    return out
+
+
+def _phones_sql(debtor_id: str) -> str:
+    one = f"{_digits_sql('p.e164')} || ' ' || {_digits_sql('p.national')} || ' ' || {_digits_sql('p.raw')}"
+    return f"COALESCE((SELECT group_concat({one}, ' ') FROM phones p WHERE p.debtor_id = {debtor_id}), '')"
+
+
+def _search_ddl() -> list[str]:
+    siren_new = _digits_sql("new.siren")
+    return [
+        "CREATE VIRTUAL TABLE debtor_search USING fts5("
+        "ref, name, siren, phones, tokenize = 'unicode61 remove_diacritics 2')",
+        "INSERT INTO debtor_search (rowid, ref, name, siren, phones) "
+        f"SELECT d.id, d.ref, d.name, {_digits_sql('d.siren')}, {_phones_sql('d.id')} FROM debtors d",
+        "CREATE TRIGGER debtor_search_ai AFTER INSERT ON debtors BEGIN "
+        "INSERT INTO debtor_search (rowid, ref, name, siren, phones) "
+        f"VALUES (new.id, new.ref, new.name, {siren_new}, {_phones_sql('new.id')}); END",
+        "CREATE TRIGGER debtor_search_au AFTER UPDATE OF ref, name, siren ON debtors BEGIN "
+        f"UPDATE debtor_search SET ref = new.ref, name = new.name, siren = {siren_new} WHERE rowid = new.id; END",
+        "CREATE TRIGGER debtor_search_ad AFTER DELETE ON debtors BEGIN "
+        "DELETE FROM debtor_search WHERE rowid = old.id; END",
+        "CREATE TRIGGER debtor_search_phone_ai AFTER INSERT ON phones BEGIN "
+        f"UPDATE debtor_search SET phones = {_phones_sql('new.debtor_id')} WHERE rowid = new.debtor_id; END",
+        "CREATE TRIGGER debtor_search_phone_ad AFTER DELETE ON phones BEGIN "
+        f"UPDATE debtor_search SET phones = {_phones_sql('old.debtor_id')} WHERE rowid = old.debtor_id; END",
+        "CREATE TRIGGER debtor_search_phone_au AFTER UPDATE OF debtor_id, raw, e164, national ON phones BEGIN "
+        f"UPDATE debtor_search SET phones = {_phones_sql('old.debtor_id')} WHERE rowid = old.debtor_id; "
+        f"UPDATE debtor_search SET phones = {_phones_sql('new.debtor_id')} WHERE rowid = new.debtor_id; END",
+    ]
+
+
+@migrations()
+def m002_search(db: sqlite_utils.Database) -> None:
+    """Debtor search index; skipped (LIKE fallback) when this SQLite has no FTS5."""
+    conn = db.conn
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+        conn.execute("DROP TABLE temp.fts5_probe")
+    except sqlite3.OperationalError:
+        return
+    for statement in _search_ddl():
+        conn.execute(statement)

@@ -6,10 +6,10 @@ The score formula itself lives in `domain.priority`; this module only gathers it
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .imports import _chunks, _in
 
@@ -34,20 +34,58 @@ def _where(ids: Iterable[int] | range | None, col: str) -> tuple[str, list[int]]
     return f" AND {col} IN ({_in(len(lst))})", lst
 
 
-def score_inputs(
-    conn: sqlite3.Connection, ids: Iterable[int] | range | None
-) -> Iterator[ScoreInputs]:
+def score_inputs(conn: sqlite3.Connection, ids: Iterable[int] | range | None) -> Iterator[ScoreInputs]:
     """Inputs for the given debtors (a list of at most a few thousand, a range, or all)."""
     if ids is not None and not isinstance(ids, range):
-        for chunk in _chunks(sorted(set(ids))):
+        wanted = sorted(set(ids))
+        if len(wanted) <= SMALL:
+            yield from _score_inputs_one_by_one(conn, wanted)
+            return
+        for chunk in _chunks(wanted):
             yield from _score_inputs(conn, chunk)
         return
     yield from _score_inputs(conn, ids)
 
 
-def _score_inputs(
-    conn: sqlite3.Connection, ids: Iterable[int] | range | None
-) -> Iterator[ScoreInputs]:
+# Below this many debtors (an outcome, a small import), a few indexed lookups per debtor beat
+# the set-based query, whose temporary indexes cost more than the work itself.
+SMALL = 16
+
+
+def _score_inputs_one_by_one(conn: sqlite3.Connection, ids: list[int]) -> Iterator[ScoreInputs]:
+    """Same result as `_score_inputs`, one debtor at a time."""
+    for did in ids:
+        row = conn.execute(
+            "SELECT balance_cents, oldest_due, avg_payment_delay_days FROM debtors WHERE id = ?", (did,)
+        ).fetchone()
+        if row is None:
+            continue
+        resp_at, resp_n = conn.execute(
+            "SELECT MAX(at), COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'response'", (did,)
+        ).fetchone()
+        pay_on, pay_n = conn.execute(
+            "SELECT MAX(paid_on), COUNT(*) FROM payments WHERE debtor_id = ?", (did,)
+        ).fetchone()
+        prom_at, prom_n, broken = conn.execute(
+            "SELECT MAX(created_at), COUNT(*), SUM(CASE WHEN status = 'broken' THEN 1 ELSE 0 END) "
+            "FROM promises WHERE debtor_id = ?",
+            (did,),
+        ).fetchone()
+        # The last response: a response event, a payment (its day) or a recorded promise.
+        candidates = [x for x in (resp_at, f"{pay_on} 00:00:00" if pay_on else None, prom_at) if x]
+        last = max(candidates) if candidates else None
+        if last is None:
+            (streak,) = conn.execute(
+                "SELECT COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'reminder'", (did,)
+            ).fetchone()
+        else:
+            (streak,) = conn.execute(
+                "SELECT COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'reminder' AND at > ?", (did, last)
+            ).fetchone()
+        yield ScoreInputs(did, row[0], row[1], row[2], broken or 0, resp_n + pay_n + prom_n, streak)
+
+
+def _score_inputs(conn: sqlite3.Connection, ids: Iterable[int] | range | None) -> Iterator[ScoreInputs]:
     w_d, p_d = _where(ids, "d.id")
     w_e, p_e = _where(ids, "e.debtor_id")
     w_p, p_p = _where(ids, "p.debtor_id")
@@ -104,15 +142,31 @@ def _score_inputs(
         yield ScoreInputs(*row)
 
 
-def save_scores(
-    conn: sqlite3.Connection,
-    rows: list[tuple[int, float, int, int, int, int, list[dict[str, object]], str]],
-) -> None:
-    """rows: (debtor_id, score, days_past_due, broken, never_contacted, streak, components, now)."""
+class ScoreRow(NamedTuple):
+    debtor_id: int
+    score: float
+    days_past_due: int
+    broken_promises: int
+    never_contacted: int
+    wear_streak: int
+    components: str  # JSON
+    refreshed_at: str
+
+
+def save_scores(conn: sqlite3.Connection, rows: list[ScoreRow]) -> None:
+    update_scores(conn, [(r.score, r.debtor_id) for r in rows])
+    upsert_score_rows(conn, rows)
+
+
+def update_scores(conn: sqlite3.Connection, rows: list[tuple[float, int]]) -> None:
+    """rows: (score, debtor_id); only rows whose score changed are written."""
     conn.executemany(
-        "UPDATE debtors SET score = ? WHERE id = ? AND score <> ?",
-        [(r[1], r[0], r[1]) for r in rows],
+        "UPDATE debtors SET score = ?1 WHERE id = ?2 AND score <> ?1",
+        rows,
     )
+
+
+def upsert_score_rows(conn: sqlite3.Connection, rows: list[ScoreRow]) -> None:
     conn.executemany(
         "INSERT INTO debtor_scores (debtor_id, days_past_due, broken_promises, never_contacted, "
         "wear_streak, components, refreshed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -120,5 +174,64 @@ def save_scores(
         "broken_promises = excluded.broken_promises, never_contacted = excluded.never_contacted, "
         "wear_streak = excluded.wear_streak, components = excluded.components, "
         "refreshed_at = excluded.refreshed_at",
-        [(r[0], r[2], r[3], r[4], r[5], json.dumps(r[6], ensure_ascii=False), r[7]) for r in rows],
+        [
+            (
+                r.debtor_id,
+                r.days_past_due,
+                r.broken_promises,
+                r.never_contacted,
+                r.wear_streak,
+                r.components,
+                r.refreshed_at,
+            )
+            for r in rows
+        ],
     )
+
+
+def update_score_rows(conn: sqlite3.Connection, rows: list[ScoreRow]) -> None:
+    """Like `upsert_score_rows`, for debtors known to have a row already (a plain UPDATE)."""
+    conn.executemany(
+        "UPDATE debtor_scores SET days_past_due = ?, broken_promises = ?, never_contacted = ?, "
+        "wear_streak = ?, components = ?, refreshed_at = ? WHERE debtor_id = ?",
+        [
+            (
+                r.days_past_due,
+                r.broken_promises,
+                r.never_contacted,
+                r.wear_streak,
+                r.components,
+                r.refreshed_at,
+                r.debtor_id,
+            )
+            for r in rows
+        ],
+    )
+
+
+class StoredScore(NamedTuple):
+    """What the nightly needs to rescore a debtor without reading its history again."""
+
+    debtor_id: int
+    balance_cents: int
+    oldest_due: str | None
+    avg_payment_delay_days: float | None
+    score: float
+    has_inputs: bool  # a debtor_scores row exists (its history was summed before)
+    days_past_due: int | None
+    broken_promises: int | None
+    never_contacted: int | None
+    wear_streak: int | None
+
+
+def stored_scores(conn: sqlite3.Connection, lo: int, hi: int) -> list[StoredScore]:
+    return [
+        StoredScore(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
+        for r in conn.execute(
+            "SELECT d.id, d.balance_cents, d.oldest_due, d.avg_payment_delay_days, d.score, "
+            "s.debtor_id IS NOT NULL, s.days_past_due, s.broken_promises, s.never_contacted, "
+            "s.wear_streak FROM debtors d LEFT JOIN debtor_scores s ON s.debtor_id = d.id "
+            "WHERE d.id BETWEEN ? AND ? ORDER BY d.id",
+            (lo, hi),
+        )
+    ]

@@ -188,6 +188,29 @@ class RecouvreApp(App[None]):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, WelcomeScreen):
             self.pop_screen()
 
+    def action_lead(self, name: str) -> None:
+        """Open a team-lead screen (`lead.LEAD_SCREENS`) over the welcome screen; leads only."""
+        from .lead import LEAD_SCREENS, make_screen
+        from .welcome.screen import WelcomeScreen
+
+        if not self.agent.is_lead:
+            self.notify("Écran réservé au responsable d'équipe.", severity="warning")
+            return
+        if name not in LEAD_SCREENS:
+            return
+        if self._case_screen() is not None:
+            self.notify(
+                "Un dossier est ouvert : enregistrez l'issue (Entrée) ou libérez-le (l).",
+                severity="warning",
+            )
+            return
+        screen = make_screen(name)
+        if type(self.screen) is type(screen):
+            return
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, WelcomeScreen):
+            self.pop_screen()
+        self.push_screen(screen)
+
     def action_next_case(self) -> None:
         """Claim the next case (or get back the one already held) and open it."""
         if self._taking:

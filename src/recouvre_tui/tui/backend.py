@@ -7,25 +7,53 @@ clock takes it from `clock()`, so tests run on a frozen instant.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from ..domain.call_scripts import CallScript, ScriptError
 from ..domain.config import Settings
+from ..domain.dates import iso_week_label, last_complete_week, parse_iso_week
+from ..domain.wear import WearReport
 from ..services import case_file as case_service
+from ..services import lead as lead_service
 from ..services import outcome as outcome_service
 from ..services import script_guide, work_queue
+from ..services.agents import list_agents
 from ..services.case_file import CaseFile
+from ..services.lead import (
+    UNCHANGED,
+    AssignResult,
+    AuditEntry,
+    BoardRow,
+    KpiRow,
+    QueueLoad,
+    ReviewPage,
+    _Unchanged,
+)
 from ..services.outcome import Outcome, OutcomeResult
+from ..services.roles import require_lead
+from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
+from ..store import wear as wear_store
 from ..store.agents import Agent
-from ..store.db import Store
+from ..store.db import Store, open_db
+from ..store.lead import DebtorFilter
 from ..store.queue import QueueFilter
 
 PAGE_SIZE = 50
 MAX_PAGES = 20  # the queue screen shows a page, never the whole portfolio
+REVIEW_PAGE_SIZE = 50  # the lead's queue review: one keyset page at a time
+AUDIT_PAGE_SIZE = 100
+SEARCH_LIMIT = 50
+TREND_WEEKS = 12  # the wear rate's sparkline
+
+# Stage/tone overrides and reassignment previews: a value, None (clear it / the pool) or UNCHANGED.
+Override = str | _Unchanged | None
 
 
 @dataclass
@@ -36,12 +64,22 @@ class QueuePage:
 
 
 @dataclass
+class BoardData:
+    """The lead's team board: one row per account, the queue loads, and when it was read."""
+
+    rows: list[BoardRow]
+    loads: list[QueueLoad]
+    at: datetime
+
+
+@dataclass
 class Backend:
     store: Store
     agent: Agent
     settings: Settings
     clock: Callable[[], datetime]
     _scripts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    export_dir: Path | None = None  # where CSV exports go (default: the current directory)
 
     def now(self) -> datetime:
         return self.clock()
@@ -107,3 +145,150 @@ class Backend:
         return outcome_service.record_outcome(
             self.store, self.agent, outcome, now=self.now(), settings=self.settings, source="tui"
         )
+
+    # --- team lead (the services check the role; so do the reads below) ---------------
+
+    def team_board(self) -> BoardData:
+        now = self.now()
+        rows = lead_service.team_board(self.store, self.agent, now=now)
+        loads = lead_service.queue_loads(self.store, self.agent)
+        return BoardData(rows, loads, now)
+
+    def queue_loads(self) -> list[QueueLoad]:
+        return lead_service.queue_loads(self.store, self.agent)
+
+    def team_agents(self) -> list[Agent]:
+        """Active accounts with the agent role (targets of a reassignment)."""
+        require_lead(self.agent, "consulter l'équipe")
+        return [a for a in list_agents(self.store) if a.active and a.role == "agent"]
+
+    def review(
+        self,
+        flt: DebtorFilter,
+        *,
+        after: tuple[int, float, str] | None = None,
+        limit: int = REVIEW_PAGE_SIZE,
+    ) -> ReviewPage:
+        return lead_service.review_queue(
+            self.store, self.agent, flt, now=self.now(), settings=self.settings, limit=limit, after=after
+        )
+
+    def count_filter(self, flt: DebtorFilter, *, to: Override = UNCHANGED) -> int:
+        """How many debtors match `flt`; with `to` (None = the pool), how many would move."""
+        return lead_service.count_by_filter(self.store, self.agent, flt, now=self.now(), to=to)
+
+    def reassign_filter(self, flt: DebtorFilter, *, to: str | None) -> int:
+        return lead_service.reassign_by_filter(self.store, self.agent, flt, to=to, now=self.now())
+
+    def assign(self, refs: list[str], *, to: str | None) -> AssignResult:
+        return lead_service.assign(self.store, self.agent, refs, to=to, now=self.now())
+
+    def hold(self, ref: str, *, reason: str) -> None:
+        lead_service.set_hold(self.store, self.agent, ref, reason=reason, now=self.now())
+
+    def release_hold(self, ref: str, *, reason: str | None = None) -> None:
+        lead_service.release_hold(self.store, self.agent, ref, reason=reason, now=self.now())
+
+    def do_not_call(self, ref: str, *, on: bool, reason: str | None = None) -> None:
+        lead_service.set_do_not_call(self.store, self.agent, ref, on=on, reason=reason, now=self.now())
+
+    def close_dispute(self, ref: str, *, note: str | None = None) -> None:
+        lead_service.close_dispute(self.store, self.agent, ref, note=note, now=self.now())
+
+    def set_overrides(
+        self, ref: str, *, stage: Override = UNCHANGED, tone: Override = UNCHANGED
+    ) -> tuple[str | None, str | None]:
+        return lead_service.set_overrides(self.store, self.agent, ref, stage=stage, tone=tone, now=self.now())
+
+    def formal_notice(self, ref: str, *, sent_on: date | None = None, note: str | None = None) -> int:
+        return lead_service.record_formal_notice(
+            self.store, self.agent, ref, sent_on=sent_on, note=note, now=self.now(), settings=self.settings
+        )
+
+    def default_week(self) -> str:
+        """The last complete ISO week (Paris) before today."""
+        return last_complete_week(self.now())
+
+    @staticmethod
+    def shift_week(week: str, weeks: int) -> str:
+        monday, _ = parse_iso_week(week)
+        return iso_week_label(monday + timedelta(weeks=weeks))
+
+    @contextmanager
+    def _own_connection(self) -> Iterator[Store]:
+        """A connection of its own for a long read (the wear report), so the session's
+        connection stays free for the watcher and the other screens."""
+        if self.store.path == ":memory:":
+            yield self.store
+            return
+        store = open_db(self.store.path, migrate=False, create=False)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def wear_report(self, week: str) -> WearReport:
+        require_lead(self.agent, "consulter l'usure des relances")
+        parse_iso_week(week)
+        with self._own_connection() as store:
+            return wear_store.compute_wear(store, week, self.settings.wear)
+
+    def wear_trend(self, week: str, weeks: int = TREND_WEEKS) -> list[tuple[str, float | None]]:
+        """The wear rate of the `weeks` weeks ending with `week` (oldest first)."""
+        require_lead(self.agent, "consulter l'usure des relances")
+        labels = [self.shift_week(week, -i) for i in range(weeks - 1, -1, -1)]
+        with self._own_connection() as store:
+            return wear_store.wear_trend(store, labels, self.settings.wear)
+
+    def kpis(self, week: str) -> list[KpiRow]:
+        return lead_service.kpis(self.store, self.agent, week=week, now=self.now(), settings=self.settings)
+
+    def export_kpis(self, week: str) -> Path:
+        """The week's KPIs as CSV in the export folder; returns the file written."""
+        text = lead_service.kpis_csv(self.kpis(week))
+        return self._export(f"indicateurs-{week}", text)
+
+    def export_wear(self, report: WearReport) -> Path:
+        from ..reports.wear_output import to_csv
+
+        require_lead(self.agent, "exporter l'usure des relances")
+        return self._export(f"usure-des-relances-{report.week}", to_csv(report))
+
+    def export_folder(self) -> Path:
+        """The current directory when writable, else the user's data folder."""
+        if self.export_dir is not None:
+            return self.export_dir
+        cwd = Path.cwd()
+        if os.access(cwd, os.W_OK):
+            return cwd
+        from platformdirs import user_data_dir
+
+        from ..settings import APP
+
+        return Path(user_data_dir(APP, appauthor=False))
+
+    def _export(self, stem: str, text: str) -> Path:
+        folder = self.export_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{stem}.csv"
+        n = 1
+        while path.exists():  # never overwrite an earlier export
+            n += 1
+            path = folder / f"{stem}-{n}.csv"
+        path.write_text(text, encoding="utf-8")
+        return path.resolve()
+
+    def audit(
+        self,
+        *,
+        before_id: int | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int = AUDIT_PAGE_SIZE,
+    ) -> list[AuditEntry]:
+        return lead_service.audit_page(
+            self.store, self.agent, before_id=before_id, actor_filter=actor, action=action, limit=limit
+        )
+
+    def search(self, text: str, *, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+        return search_debtors(self.store, self.agent, text, limit=limit)

@@ -19,6 +19,13 @@ class RecouvreCommands(Provider):
         screen_commands = getattr(self.screen, "palette_commands", None)
         if callable(screen_commands):
             commands.extend(screen_commands())
+        if app.agent.is_lead:
+            from .lead import LEAD_SCREENS
+
+            for name, (title, key) in LEAD_SCREENS.items():
+                commands.append(
+                    (f"Responsable : {title}", f"touche {key} à l'accueil", lambda n=name: app.action_lead(n))
+                )
         commands += [
             ("Dossier suivant", "Prendre et ouvrir le prochain dossier", app.action_next_case),
             ("File d'attente", "Les prochains dossiers et pourquoi", app.action_show_queue),

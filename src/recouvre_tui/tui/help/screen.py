@@ -43,6 +43,17 @@ CASE_RIGHT = [
     ("a", "changer de numéro appelé"),
     ("l", "libérer le dossier sans issue"),
 ]
+LEAD = [
+    ("b", "tableau d'équipe (en direct) ; Entrée : revue de la file choisie"),
+    ("v", "revue des files : f filtres, espace sélection, t tous ceux du filtre, a réaffecter"),
+    ("", "h attente · d ne pas appeler · l clore un litige · n / p pages · Entrée fiche"),
+    ("u", "usure des relances : ← → semaine, a réaffecter, t nouvelle approche / ton"),
+    ("", "m mise en demeure envoyée · h attente · g graphiques / répartitions · x export"),
+    ("k", "indicateurs de la semaine : ← → semaine, x export CSV"),
+    ("j", "journal d'audit : f filtrer, n / p pages"),
+    ("/", "recherche d'un débiteur ; Entrée : sa fiche (lecture seule)"),
+    ("Échap", "retour"),
+]
 FORMS = [
     ("Tab / maj+Tab", "champ suivant / précédent"),
     ("Entrée", "enregistrer (rien n'est enregistré tant qu'il reste une erreur)"),
@@ -75,6 +86,7 @@ class HelpScreen(ModalScreen[None]):
                 _section("File d'attente", QUEUE),
                 _section("Dossier — issue d'appel (chiffre puis Entrée)", digits),
                 _section("Dossier — actions", CASE_RIGHT),
+                *([_section("Responsable d'équipe (depuis l'accueil)", LEAD)] if self._lead() else []),
                 _section("Formulaires", FORMS),
                 "[dim]« 1 » puis « Entrée » : pas de réponse enregistré, dossier suivant ouvert.\n"
                 "La souris fonctionne aussi : cliquez sur les touches affichées.[/]",
@@ -86,6 +98,10 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-scroll"):
                 yield Static(text)
         yield Footer(compact=True)
+
+    def _lead(self) -> bool:
+        agent = getattr(self.app, "agent", None)
+        return bool(agent is not None and agent.is_lead)
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()

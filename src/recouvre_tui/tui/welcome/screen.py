@@ -31,6 +31,16 @@ def banner() -> str:
         return "RECOUVRE"
 
 
+def lead_menu() -> str:
+    """The team lead's screens, clickable, with their keys."""
+    from ..lead import LEAD_SCREENS
+
+    items = [
+        f"[@click=screen.lead('{name}')][b $accent]{key}[/] {title:<20}[/]" for name, (title, key) in LEAD_SCREENS.items()
+    ]
+    return "[b]Responsable d'équipe[/]\n  " + "".join(items[:3]) + "\n  " + "".join(items[3:])
+
+
 class WelcomeScreen(Screen[None]):
     """The first screen of every session."""
 
@@ -44,6 +54,13 @@ class WelcomeScreen(Screen[None]):
             id="welcome.next_case",
         ),
         Binding("f", "app.show_queue", "file d'attente", id="welcome.queue"),
+        # The team lead's screens: hidden (and refused) for an agent, see `check_action`.
+        Binding("b", "lead('board')", "équipe", id="welcome.lead.board"),
+        Binding("v", "lead('review')", "revue des files", id="welcome.lead.review"),
+        Binding("u", "lead('wear')", "usure", id="welcome.lead.wear"),
+        Binding("k", "lead('kpis')", "indicateurs", id="welcome.lead.kpis"),
+        Binding("j", "lead('audit')", "audit", id="welcome.lead.audit"),
+        Binding("slash", "lead('search')", "recherche", key_display="/", id="welcome.lead.search"),
     ]
 
     def __init__(self) -> None:
@@ -62,6 +79,8 @@ class WelcomeScreen(Screen[None]):
             yield Static(id="today", classes="panel")
             yield Static(id="portfolio", classes="panel")
             yield Static(id="held")
+            if self.rapp.agent.is_lead:
+                yield Static(lead_menu(), id="lead-menu", classes="panel")
             yield Static(
                 "[b]Entrée[/] : dossier suivant · [b]f[/] : file d'attente · [b]F1[/] : aide · [b]ctrl+q[/] : quitter",
                 id="welcome-hint",
@@ -70,6 +89,14 @@ class WelcomeScreen(Screen[None]):
                 yield ActionButton("Dossier suivant (Entrée)", "app.next_case", variant="primary")
                 yield ActionButton("File d'attente (f)", "app.show_queue")
         yield Footer(compact=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lead":
+            return self.rapp.agent.is_lead  # False: not shown in the footer, key inactive
+        return True
+
+    def action_lead(self, name: str) -> None:
+        self.rapp.action_lead(name)
 
     def on_mount(self) -> None:
         agent = self.rapp.agent

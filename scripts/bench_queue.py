@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Benchmark: the nightly refresh and taking the next case, each beside a bare-SQL baseline.
+
+DESIGN.md "Performance": with 1 000 000 debtors, 3 000 000 invoices and 5 000 000 events,
+nightly refresh ≤ 60 s and taking the next case ≤ 10 ms p99 with 20 concurrent agents.
+Results are printed with their ratio to a bare-SQL baseline measured in the same run, so
+figures compare across noisy machines.
+
+(a) refresh: `recouvre refresh` (a new process, as cron runs it, the day after the data)
+    against the baseline `SELECT debtor_id, SUM(amount_cents) FROM invoices GROUP BY
+    debtor_id` plus a full `UPDATE debtors SET score = score` (one transaction).
+    The longest write transaction of the refresh is printed too (≤ 100 ms: agents never wait).
+(b) next case: N processes (default 20), each its own connection and agent, loop for a few
+    seconds: `take_next` → record a `no_answer` outcome (even processes) or release (odd
+    ones); then the same processes run the baseline: `BEGIN IMMEDIATE` + one indexed
+    `SELECT` of the first unclaimed debtor + `INSERT` of the claim + `COMMIT`, then a
+    `DELETE` of the claim. p50/p99 of the claiming call, in ms. `--think-ms` adds a pause
+    between cases, ±50 % at random (0 = every process hammers the database: a saturation
+    test, far above what 20 people do; 20 agents at one case a minute is 0.3 claims/s).
+
+    python scripts/bench_queue.py --debtors 100000             # generates /tmp/recouvre-bench-100000.db
+    python scripts/bench_queue.py --db /tmp/big.db             # an existing database (gen_bigdb.py)
+    python scripts/bench_queue.py --debtors 100000 --think-ms 100 --procs 20 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_bigdb import AGENTS, NOW, generate
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+# --- (a) refresh ----------------------------------------------------------------------------
+
+
+def bench_refresh(db: Path, day: int = 1) -> dict[str, float]:
+    conn = sqlite3.connect(str(db), isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    t0 = time.perf_counter()
+    rows = conn.execute("SELECT debtor_id, SUM(amount_cents) FROM invoices GROUP BY debtor_id").fetchall()
+    t1 = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE debtors SET score = score")
+    conn.execute("COMMIT")
+    t2 = time.perf_counter()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    baseline = t2 - t0
+    print(
+        f"  baseline: GROUP BY over invoices {t1 - t0:.2f} s ({len(rows)} rows) "
+        f"+ UPDATE of every debtor {t2 - t1:.2f} s = {baseline:.2f} s"
+    )
+    # A day after the data: every overdue debtor's score moves, promises fall due. (Run
+    # again for the same day, the refresh finds little to write: use a new --day each time.)
+    now = (NOW + timedelta(days=day)).strftime("%Y-%m-%dT%H:%MZ")
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        ["recouvre", "--db", str(db), "refresh", "--now", now],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    refresh_s = time.perf_counter() - t0
+    longest = float(m[1]) if (m := re.search(r"écriture la plus longue\s+(\d+)", out)) else float("nan")
+    print("  " + out.replace("\n", "\n  ").rstrip())
+    print(
+        f"  recouvre refresh: {refresh_s:.2f} s (target ≤ 60 s at 1 000 000 debtors), "
+        f"ratio to baseline {refresh_s / baseline:.1f}×, longest write {longest:.0f} ms"
+    )
+    return {"refresh_s": refresh_s, "baseline_s": baseline, "longest_write_ms": longest}
+
+
+# --- (b) take_next --------------------------------------------------------------------------
+
+
+def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: Any, out: Any) -> None:
+    from recouvre_tui.domain.config import Settings
+    from recouvre_tui.services.agents import require_agent
+    from recouvre_tui.services.outcome import Outcome, record_outcome
+    from recouvre_tui.services.work_queue import release, take_next
+    from recouvre_tui.store.db import BUSY_TIMEOUT_MS, open_db
+
+    settings = Settings()
+    store = open_db(db, create=False)
+    agent = require_agent(store, login)
+    ours: list[float] = []
+    after: list[float] = []
+    errors: list[str] = []
+    # Warm up (imports, holiday calendars, page cache), not timed.
+    e = take_next(store, agent, now=NOW, settings=settings)
+    release(store, agent, now=NOW)
+    rng = random.Random(idx)
+    start.wait()
+    if think:
+        time.sleep(rng.uniform(0, think))  # agents do not all start at the same instant
+    end = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < end:
+        n += 1
+        t0 = time.perf_counter()
+        try:
+            e = take_next(store, agent, now=NOW, settings=settings)
+        except Exception as exc:  # reported, never hidden
+            errors.append(repr(exc))
+            continue
+        ours.append(time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        if e is not None:
+            if idx % 2 == 0:
+                record_outcome(
+                    store, agent, Outcome(e.debtor_ref, "no_answer"), now=NOW, settings=settings, source="bench"
+                )
+            else:
+                release(store, agent, now=NOW)
+        after.append(time.perf_counter() - t1)
+        if think:
+            time.sleep(rng.uniform(0.5, 1.5) * think)
+    store.close()
+    out.put(("ours", login, ours, after, errors))
+
+    # Bare SQL, same process, same kind of connection.
+    conn = sqlite3.connect(db, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    base: list[float] = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute(
+                "SELECT d.id FROM debtors d WHERE d.agent IS NULL AND d.balance_cents > 0 "
+                "AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 "
+                "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.debtor_id = d.id) "
+                "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT 1"
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
+                (row[0], login, "2026-11-17 10:00:00", "2026-11-17 10:15:00"),
+            )
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            errors.append(repr(exc))
+            continue
+        base.append(time.perf_counter() - t0)
+        conn.execute("DELETE FROM claims WHERE agent = ?", (login,))
+        if think:
+            time.sleep(rng.uniform(0.5, 1.5) * think)
+    conn.close()
+    out.put(("base", login, base, [], errors))
+
+
+def bench_next(db: Path, procs: int, seconds: float, think_ms: float) -> dict[str, float]:
+    ctx = mp.get_context("spawn")
+    start = ctx.Event()
+    out = ctx.Queue()
+    logins = [f"ag{i:02d}" for i in range(1, procs + 1)]
+    workers = [
+        ctx.Process(target=_worker, args=(str(db), login, i, seconds, think_ms / 1000, start, out))
+        for i, login in enumerate(logins)
+    ]
+    for w in workers:
+        w.start()
+    time.sleep(2.0 + procs * 0.2)  # let every process import and warm up
+    start.set()
+    results = [out.get(timeout=seconds * 4 + 300) for _ in range(2 * procs)]
+    for w in workers:
+        w.join(timeout=60)
+    ours = [x for kind, _, lat, _, _ in results if kind == "ours" for x in lat]
+    then = [x for kind, _, _, lat, _ in results if kind == "ours" for x in lat]
+    base = [x for kind, _, lat, _, _ in results if kind == "base" for x in lat]
+    errors = [e for *_, errs in results for e in errs]
+    ms = 1000
+    r = {
+        "next_p50_ms": _pct(ours, 0.5) * ms,
+        "next_p99_ms": _pct(ours, 0.99) * ms,
+        "base_p50_ms": _pct(base, 0.5) * ms,
+        "base_p99_ms": _pct(base, 0.99) * ms,
+    }
+    print(
+        f"  take_next: {len(ours)} calls, p50 {r['next_p50_ms']:.1f} ms, p99 {r['next_p99_ms']:.1f} ms, "
+        f"mean {statistics.fmean(ours) * ms:.1f} ms (target p99 ≤ 10 ms)"
+    )
+    print(f"  outcome/release after it: p50 {_pct(then, 0.5) * ms:.1f} ms, p99 {_pct(then, 0.99) * ms:.1f} ms")
+    print(f"  baseline claim: {len(base)} calls, p50 {r['base_p50_ms']:.1f} ms, p99 {r['base_p99_ms']:.1f} ms")
+    print(f"  ratios: p50 {r['next_p50_ms'] / r['base_p50_ms']:.1f}×, p99 {r['next_p99_ms'] / r['base_p99_ms']:.1f}×")
+    if errors:
+        print(f"  ERRORS ({len(errors)}): {sorted(set(errors))[:5]}")
+    r["errors"] = len(errors)
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--debtors", type=int, default=1_000_000)
+    ap.add_argument("--db", type=Path, default=None, help="existing database (else generated)")
+    ap.add_argument("--procs", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--think-ms", type=float, default=0.0)
+    ap.add_argument("--day", type=int, default=1, help="refresh as of NOW + DAY days (default 1)")
+    ap.add_argument("--skip-refresh", action="store_true")
+    ap.add_argument("--skip-next", action="store_true")
+    args = ap.parse_args()
+    if args.procs > AGENTS:
+        ap.error(f"at most {AGENTS} processes (one agent each)")
+    db = args.db or Path(f"/tmp/recouvre-bench-{args.debtors}.db")
+    if not db.exists():
+        print(f"generating {db} ({args.debtors} debtors)…", flush=True)
+        t0 = time.perf_counter()
+        generate(db, debtors=args.debtors)
+        print(f"  generated in {time.perf_counter() - t0:.0f} s", flush=True)
+    print(f"database {db}: {db.stat().st_size / 1e6:.0f} MB, {os.cpu_count()} CPU(s)", flush=True)
+    if not args.skip_refresh:
+        print("(a) nightly refresh", flush=True)
+        bench_refresh(db, args.day)
+    if not args.skip_next:
+        print(
+            f"(b) take_next, {args.procs} processes, {args.seconds:g} s each phase, think {args.think_ms:g} ms",
+            flush=True,
+        )
+        bench_next(db, args.procs, args.seconds, args.think_ms)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""The nightly job: import the day's files from a drop folder, then refresh.
+
+    python scripts/nightly.py --drop /srv/recouvre/drop [--db PATH] [--log FILE] [--now ISO]
+
+Files are taken from the drop folder (not its subfolders) in this order, each kind sorted
+by name (so dated names go oldest first):
+
+    debtors*.csv, *.fec / FEC*.txt, invoices*.csv, payments*.csv, promises*.csv, events*.csv
+
+(debtors before anything that refers to them; a FEC brings its own debtors, invoices and
+payments; promises before events so that payments and promises are known when the
+history is scored). Each file is imported whole or not at all: an imported file moves to
+`done/`, a rejected one to `rejected/` beside `NAME.errors.txt` (every `file:line: column:
+problem`). Then `refresh` runs (balances, promises kept/broken, scores, expired claims).
+
+Everything is logged with timestamps to `--log` (default `DROP/nightly.log`) and to stderr.
+Exit status: 0 when every file was imported and the refresh ran; 1 when a file was
+rejected or the refresh could not run; 2 on bad usage; 3 when another nightly run holds the
+lock. Safe to rerun: imported files have left the folder, imports are idempotent anyway,
+and the refresh recomputes from facts. `--min-age SECONDS` leaves alone files modified
+more recently (still being copied).
+
+Cron example (Europe/Paris): `30 2 * * * recouvre-nightly …` or
+`python /opt/recouvre/scripts/nightly.py --drop /srv/recouvre/drop --db /srv/recouvre/recouvre.db`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import logging
+import shutil
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from recouvre_tui.domain.dates import DateError, parse_now
+from recouvre_tui.importers.reader import ImportRejected
+from recouvre_tui.services.importing import import_file
+from recouvre_tui.services.refresh import JobBusy, exclusive, refresh
+from recouvre_tui.settings import ConfigError, default_db_path, load_settings
+from recouvre_tui.store.db import StoreError, open_db
+
+# (import kind, name patterns), in import order; patterns are matched case-insensitively.
+ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("debtors", ("debtors*.csv",)),
+    ("fec", ("*.fec", "fec*.txt")),
+    ("invoices", ("invoices*.csv",)),
+    ("payments", ("payments*.csv",)),
+    ("promises", ("promises*.csv",)),
+    ("events", ("events*.csv",)),
+)
+
+log = logging.getLogger("recouvre.nightly")
+
+
+def plan(drop: Path, *, min_age: float = 0.0, now: float | None = None) -> list[tuple[str, Path]]:
+    """(kind, file) to import, in order; files matching no pattern are left alone."""
+    now = time.time() if now is None else now
+    files = sorted(p for p in drop.iterdir() if p.is_file())
+    out: list[tuple[str, Path]] = []
+    taken: set[Path] = set()
+    for kind, patterns in ORDER:
+        for p in files:
+            if p in taken or not any(fnmatch.fnmatch(p.name.lower(), pat) for pat in patterns):
+                continue
+            if min_age and now - p.stat().st_mtime < min_age:
+                log.info("%s : trop récent (en cours de copie ?), laissé pour la prochaine fois", p.name)
+                continue
+            taken.add(p)
+            out.append((kind, p))
+    return out
+
+
+def _move(src: Path, folder: Path) -> Path:
+    """Move `src` into `folder`, never overwriting an older file of the same name."""
+    folder.mkdir(exist_ok=True)
+    dest = folder / src.name
+    n = 1
+    while dest.exists():
+        dest = folder / f"{src.stem}.{n}{src.suffix}"
+        n += 1
+    shutil.move(str(src), dest)
+    return dest
+
+
+def run(drop: Path, db: Path, *, now: datetime, config: Path | None = None, min_age: float = 0.0) -> int:
+    settings = load_settings(config)
+    store = open_db(db)
+    rejected = 0
+    try:
+        with exclusive(store, "nightly", now=now):
+            todo = plan(drop, min_age=min_age)
+            log.info("début : %d fichier(s) dans %s, base %s", len(todo), drop, db)
+            for kind, path in todo:
+                try:
+                    res = import_file(store, kind, path, now=now, actor="nightly", settings=settings)
+                except ImportRejected as exc:
+                    rejected += 1
+                    dest = _move(path, drop / "rejected")
+                    report = [str(i) for i in exc.issues] + [f"avertissement : {w}" for w in exc.warnings]
+                    dest.with_name(dest.name + ".errors.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
+                    log.error(
+                        "%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, len(exc.issues), dest
+                    )
+                    for line in report[:20]:
+                        log.error("  %s", line)
+                    continue
+                dest = _move(path, drop / "done")
+                for w in res.warnings:
+                    log.warning("  %s", w)
+                log.info(
+                    "%s (%s) importé : %d lignes, %d ajout(s), %d mise(s) à jour, %d inchangée(s) → %s",
+                    path.name,
+                    kind,
+                    res.rows,
+                    res.inserted,
+                    res.updated,
+                    res.unchanged,
+                    dest,
+                )
+            summary = refresh(store, now=now, settings=settings, actor="nightly")
+            for line in summary.lines():
+                log.info("rafraîchissement : %s", line.strip())
+    finally:
+        store.close()
+    if rejected:
+        log.error("fin : %d fichier(s) rejeté(s) (voir %s)", rejected, drop / "rejected")
+        return 1
+    log.info("fin : tout est importé, rafraîchissement fait")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--drop", type=Path, required=True, help="dossier de dépôt des fichiers du jour")
+    ap.add_argument("--db", type=Path, default=None, help="base (défaut : RECOUVRE_DB, sinon le dossier utilisateur)")
+    ap.add_argument("--config", type=Path, default=None)
+    ap.add_argument("--log", type=Path, default=None, help="journal (défaut : DROP/nightly.log)")
+    ap.add_argument("--now", default=None, metavar="ISO-DATETIME", help="horloge figée (heure de Paris sans décalage)")
+    ap.add_argument("--min-age", type=float, default=0.0, metavar="SECONDS")
+    args = ap.parse_args(argv)
+    if not args.drop.is_dir():
+        print(f"erreur : dossier de dépôt introuvable : {args.drop}", file=sys.stderr)
+        return 2
+    handlers: list[logging.Handler] = [
+        logging.FileHandler(args.log or args.drop / "nightly.log", encoding="utf-8"),
+        logging.StreamHandler(sys.stderr),
+    ]
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S%z")
+    for h in handlers:
+        h.setFormatter(fmt)
+        log.addHandler(h)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    try:
+        now = parse_now(args.now)
+        return run(args.drop, args.db or default_db_path(), now=now, config=args.config, min_age=args.min_age)
+    except JobBusy as exc:
+        log.error("%s", exc)
+        return 3
+    except (StoreError, ConfigError, DateError) as exc:
+        log.error("erreur : %s", exc)
+        return 1
+    finally:
+        for h in handlers:
+            log.removeHandler(h)
+            h.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

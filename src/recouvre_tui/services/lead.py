@@ -1,0 +1,738 @@
+"""The team lead's console: assign and rebalance portfolios, hold / do-not-call / close
+disputes, overrides of the call-script stage and tone, mise en demeure, team board, queue
+review across agents, weekly KPIs, audit trail.
+
+Roles are enforced here (not in the interfaces): every lead action starts with
+`require_lead(actor, …)` and raises `PermissionDenied` for an agent. Every write runs in
+one `BEGIN IMMEDIATE` transaction (`store.write()`) and is recorded in the audit trail with
+the actor and `now`. KPI definitions: docs/kpis.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final
+
+from ..domain.codes import FORMAL_NOTICE_OUTCOME, RPC_DISPOSITIONS, Channel, Direction, Segment, Stage, Tone, label
+from ..domain.config import Settings
+from ..domain.dates import PARIS, from_db, paris_date, parse_iso_week, to_db
+from ..domain.events import classify
+from ..store import audit
+from ..store import lead as sql
+from ..store import queue as queue_sql
+from ..store.agents import Agent, list_agents
+from ..store.db import Store
+from ..store.lead import BLOCKED_CHOICES, DebtorFilter, DebtorState
+from .promise_tracking import promise_figures
+from .roles import PermissionDenied, require_lead
+from .scoring import rescore
+from .work_queue import QueueEntry, _entry
+
+__all__ = [
+    "BLOCKED_CHOICES",
+    "UNCHANGED",
+    "AssignResult",
+    "AuditEntry",
+    "BoardRow",
+    "DebtorFilter",
+    "KpiRow",
+    "LeadError",
+    "PermissionDenied",
+    "QueueLoad",
+    "ReviewPage",
+    "assign",
+    "audit_page",
+    "close_dispute",
+    "count_by_filter",
+    "kpis",
+    "kpis_csv",
+    "queue_loads",
+    "reassign_by_filter",
+    "record_formal_notice",
+    "release_hold",
+    "review_queue",
+    "set_do_not_call",
+    "set_hold",
+    "set_overrides",
+    "team_board",
+]
+
+REASON_MAX = 500
+# Team board: « disponible » when the session was seen this recently.
+AVAILABLE_WITHIN = timedelta(minutes=2)
+STATE_LABELS_FR: Final = {"on_call": "en appel", "available": "disponible", "away": "absent"}
+REVIEW_MAX_LIMIT = 500
+AUDIT_MAX_LIMIT = 1_000
+
+
+class LeadError(Exception):
+    """A lead action refused for bad input: unknown debtor or agent, bad code… (French)."""
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Final = _Unchanged()
+
+
+def _reason(text: str | None, *, required: bool, what: str) -> str | None:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        if required:
+            raise LeadError(f"le motif est obligatoire pour {what}")
+        return None
+    if len(cleaned) > REASON_MAX:
+        raise LeadError(f"motif trop long ({len(cleaned)} caractères, {REASON_MAX} au plus)")
+    return cleaned
+
+
+def _debtor(conn: sqlite3.Connection, ref: str) -> DebtorState:
+    d = sql.debtor_state(conn, ref)
+    if d is None:
+        raise LeadError(f"débiteur inconnu « {ref} »")
+    return d
+
+
+def _target_agent(conn: sqlite3.Connection, login: str | None) -> None:
+    if login is None:
+        return
+    exists, active = sql.agent_exists(conn, login)
+    if not exists:
+        raise LeadError(f"agent inconnu « {login} »")
+    if not active:
+        raise LeadError(f"l'agent « {login} » est désactivé : impossible de lui confier des débiteurs")
+
+
+def validate_filter(flt: DebtorFilter) -> None:
+    """Refuse incoherent filters with a French message."""
+    errors = []
+    if flt.pool and flt.agent is not None:
+        errors.append("choisir un agent ou l'équipe (pool), pas les deux")
+    if flt.segment is not None and flt.segment not in {s.value for s in Segment}:
+        errors.append(f"segment inconnu « {flt.segment} » (B2B ou B2C)")
+    if flt.blocked is not None and flt.blocked not in BLOCKED_CHOICES:
+        errors.append(f"blocage inconnu « {flt.blocked} » ({', '.join(BLOCKED_CHOICES)})")
+    for lo, hi, what in (
+        (flt.min_balance_cents, flt.max_balance_cents, "montant"),
+        (flt.min_days_past_due, flt.max_days_past_due, "jours de retard"),
+    ):
+        if (lo is not None and lo < 0) or (hi is not None and hi < 0):
+            errors.append(f"{what} : bornes négatives")
+        elif lo is not None and hi is not None and lo > hi:
+            errors.append(f"{what} : le minimum dépasse le maximum")
+    if errors:
+        raise LeadError(" ; ".join(errors))
+
+
+# --- assignment ------------------------------------------------------------------------------
+
+
+@dataclass
+class AssignResult:
+    changed: list[str] = field(default_factory=list)  # refs moved
+    unchanged: list[str] = field(default_factory=list)  # already there
+    in_call: dict[str, str] = field(default_factory=dict)  # ref → agent holding a live claim (not moved)
+
+    @property
+    def count(self) -> int:
+        return len(self.changed)
+
+
+def assign(store: Store, actor: Agent, refs: Sequence[str], *, to: str | None, now: datetime) -> AssignResult:
+    """Assign debtors to agent `to` (None = the team pool); one audit line per debtor moved.
+
+    All or nothing on unknown references. A debtor in a call with another agent (live claim)
+    is left where it is and reported in `in_call`: the call's outcome must not be lost.
+    Open callbacks follow the debtor.
+    """
+    require_lead(actor, "réaffecter des débiteurs")
+    wanted = list(dict.fromkeys(r.strip() for r in refs if r.strip()))
+    if not wanted:
+        raise LeadError("aucun débiteur indiqué")
+    now_s = to_db(now)
+    result = AssignResult()
+    with store.write() as conn:
+        _target_agent(conn, to)
+        states = sql.debtor_states(conn, wanted)
+        unknown = [r for r in wanted if r not in states]
+        if unknown:
+            raise LeadError(f"débiteur(s) inconnu(s) : {', '.join(unknown)} ; rien n'a été réaffecté")
+        busy = sql.claimed_by_other(conn, [states[r].id for r in wanted], to, now_s)
+        moving: list[DebtorState] = []
+        for ref in wanted:
+            d = states[ref]
+            if d.agent == to:
+                result.unchanged.append(ref)
+            elif d.id in busy:
+                result.in_call[ref] = busy[d.id]
+            else:
+                moving.append(d)
+        sql.assign_ids(conn, [d.id for d in moving], to, now_s)
+        for d in moving:
+            result.changed.append(d.ref)
+            audit.record(
+                conn,
+                now=now,
+                actor=actor.login,
+                action="assign",
+                entity="debtor",
+                entity_ref=d.ref,
+                details={"from": d.agent, "to": to},
+            )
+    return result
+
+
+def count_by_filter(
+    store: Store, actor: Agent, flt: DebtorFilter, *, now: datetime, to: str | _Unchanged | None = UNCHANGED
+) -> int:
+    """How many debtors match (preview before a bulk reassignment: with `to`, how many would move)."""
+    require_lead(actor, "consulter les portefeuilles")
+    validate_filter(flt)
+    today = paris_date(now)
+    with store.read() as conn:
+        if isinstance(to, _Unchanged):
+            return sql.count_matching(conn, flt, today)
+        return sql.count_movable(conn, flt, today, to, to_db(now))
+
+
+def reassign_by_filter(store: Store, actor: Agent, flt: DebtorFilter, *, to: str | None, now: datetime) -> int:
+    """Move every matching debtor (open balance) to `to` (None = the pool) in one transaction;
+    returns how many moved. Debtors already there, or in a call with another agent, stay.
+    One audit line with the filter and the count. An empty filter is refused (use the pool
+    filter or an agent to move a whole portfolio)."""
+    require_lead(actor, "réaffecter des débiteurs")
+    validate_filter(flt)
+    if flt.is_empty():
+        raise LeadError("réaffectation en masse sans aucun filtre refusée : précisez au moins un critère")
+    today = paris_date(now)
+    now_s = to_db(now)
+    with store.write() as conn:
+        _target_agent(conn, to)
+        matching = sql.count_matching(conn, flt, today)
+        moved = sql.reassign_matching(conn, flt, today, to, now_s)
+        audit.record(
+            conn,
+            now=now,
+            actor=actor.login,
+            action="reassign_bulk",
+            entity="debtors",
+            entity_ref=None,
+            details={"filter": flt.to_json(), "to": to, "count": moved, "matching": matching},
+        )
+    return moved
+
+
+# --- flags and overrides ---------------------------------------------------------------------
+
+
+def set_hold(store: Store, actor: Agent, ref: str, *, reason: str, now: datetime) -> None:
+    """Put a debtor on hold (out of every queue) with a reason."""
+    require_lead(actor, "mettre un débiteur en attente")
+    why = _reason(reason, required=True, what="une mise en attente")
+    with store.write() as conn:
+        d = _debtor(conn, ref)
+        sql.set_hold(conn, d.id, True, why, to_db(now))
+        audit.record(
+            conn,
+            now=now,
+            actor=actor.login,
+            action="hold",
+            entity="debtor",
+            entity_ref=ref,
+            details={"reason": why, "previous_reason": d.hold_reason if d.on_hold else None},
+        )
+
+
+def release_hold(store: Store, actor: Agent, ref: str, *, reason: str | None = None, now: datetime) -> None:
+    """Take a debtor off hold (reason optional, audited)."""
+    require_lead(actor, "lever une mise en attente")
+    why = _reason(reason, required=False, what="une levée d'attente")
+    with store.write() as conn:
+        d = _debtor(conn, ref)
+        if not d.on_hold:
+            raise LeadError(f"le débiteur {ref} n'est pas en attente")
+        sql.set_hold(conn, d.id, False, None, to_db(now))
+        audit.record(
+            conn,
+            now=now,
+            actor=actor.login,
+            action="hold_release",
+            entity="debtor",
+            entity_ref=ref,
+            details={"reason": why, "previous_reason": d.hold_reason},
+        )
+
+
+def set_do_not_call(
+    store: Store, actor: Agent, ref: str, *, on: bool = True, reason: str | None = None, now: datetime
+) -> None:
+    """Mark (or unmark) a debtor « ne pas appeler »."""
+    require_lead(actor, "marquer « ne pas appeler »")
+    why = _reason(reason, required=False, what="« ne pas appeler »")
+    with store.write() as conn:
+        d = _debtor(conn, ref)
+        if d.do_not_call == on:
+            raise LeadError(f"le débiteur {ref} est déjà {'en' if on else 'hors'} « ne pas appeler »")
+        sql.set_do_not_call(conn, d.id, on, to_db(now))
+        audit.record(
+            conn,
+            now=now,
+            actor=actor.login,
+            action="do_not_call" if on else "do_not_call_off",
+            entity="debtor",
+            entity_ref=ref,
+            details={"reason": why},
+        )
+
+
+def close_dispute(store: Store, actor: Agent, ref: str, *, note: str | None = None, now: datetime) -> None:
+    """Close the debtor's open dispute (it comes back into the queues)."""
+    require_lead(actor, "clore un litige")
+    why = _reason(note, required=False, what="la clôture d'un litige")
+    with store.write() as conn:
+        d = _debtor(conn, ref)
+        if not d.dispute_open:
+            raise LeadError(f"aucun litige ouvert pour le débiteur {ref}")
+        sql.close_dispute(conn, d.id, to_db(now))
+        audit.record(
+            conn,
+            now=now,
+            actor=actor.login,
+            action="dispute_close",
+            entity="debtor",
+            entity_ref=ref,
+            details={"note": why},
+        )
+
+
+def set_overrides(
+    store: Store,
+    actor: Agent,
+    ref: str,
+    *,
+    stage: str | _Unchanged | None = UNCHANGED,
+    tone: str | _Unchanged | None = UNCHANGED,
+    now: datetime,
+) -> tuple[str | None, str | None]:
+    """Force the call-script stage and/or tone (codes of `Stage`, `Tone`, e.g. `worn` for the
+    new-approach script); None clears one, UNCHANGED keeps it. Returns the new (stage, tone)."""
+    require_lead(actor, "changer le scénario ou le ton")
+    errors = []
+    if isinstance(stage, str) and stage not in {s.value for s in Stage}:
+        errors.append(f"étape inconnue « {stage} » ({', '.join(s.value for s in Stage)})")
+    if isinstance(tone, str) and tone not in {t.value for t in Tone}:
+        errors.append(f"ton inconnu « {tone} » ({', '.join(t.value for t in Tone)})")
+    if errors:
+        raise LeadError(" ; ".join(errors))
+    with store.write() as conn:
+        d = _debtor(conn, ref)
+        new_stage = d.stage_override if isinstance(stage, _Unchanged) else stage
+        new_tone = d.tone_override if isinstance(tone, _Unchanged) else tone
+        sql.set_overrides(conn, d.id, new_stage, new_tone, to_db(now))
+        audit.record(
+            conn,
+            now=now,
+            actor=actor.login,
+            action="override",
+            entity="debtor",
+            entity_ref=ref,
+            details={
+                "stage": new_stage,
+                "tone": new_tone,
+                "previous_stage": d.stage_override,
+                "previous_tone": d.tone_override,
+            },
+        )
+    return new_stage, new_tone
+
+
+def record_formal_notice(
+    store: Store,
+    actor: Agent,
+    ref: str,
+    *,
+    sent_on: date | None = None,
+    note: str | None = None,
+    now: datetime,
+    settings: Settings | None = None,
+) -> int:
+    """Record that a mise en demeure was sent: an outbound letter event with outcome
+    `formal_notice` (kind from `domain.events.classify`: a reminder), dated `sent_on` (a date,
+    no time of day) or `now`. Rescored at once; returns the event id."""
+    require_lead(actor, "enregistrer une mise en demeure")
+    today = paris_date(now)
+    if sent_on is not None and sent_on > today:
+        raise LeadError(f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur")
+    why = _reason(note, required=False, what="la mise en demeure")
+    if sent_on is None:
+        at, has_time = now, True
+    else:
+        at, has_time = datetime.combine(sent_on, time(0), PARIS).astimezone(UTC), False
+    with store.write() as conn:
+        d = _debtor(conn, ref)
+        event_id = sql.insert_lead_event(
+            conn,
+            debtor_id=d.id,
+            at=to_db(at),
+            has_time=has_time,
+            channel=Channel.LETTER,
+            direction=Direction.OUT,
+            outcome=FORMAL_NOTICE_OUTCOME,
+            kind=classify(Channel.LETTER, Direction.OUT, FORMAL_NOTICE_OUTCOME).value,
+            agent=actor.login,
+            note=why or "mise en demeure envoyée",
+            source="lead",
+            created_at=to_db(now),
+        )
+        rescore(conn, [d.id], now=now, settings=settings or Settings())
+        audit.record(
+            conn,
+            now=now,
+            actor=actor.login,
+            action="formal_notice",
+            entity="debtor",
+            entity_ref=ref,
+            details={"sent_on": (sent_on or today).isoformat(), "event_id": event_id, "note": why},
+        )
+    return event_id
+
+
+# --- team board -------------------------------------------------------------------------------
+
+
+def _day_bounds(now: datetime) -> tuple[str, str]:
+    start = datetime.combine(paris_date(now), time(0), PARIS)
+    return to_db(start), to_db(start + timedelta(days=1))
+
+
+@dataclass
+class BoardRow:
+    login: str
+    name: str
+    role: str
+    state: str  # on_call / available / away
+    case_ref: str | None  # dossier en cours
+    case_name: str | None
+    last_outcome: str | None  # dernière issue today (disposition code)
+    last_outcome_at: datetime | None
+    last_outcome_ref: str | None
+    calls: int
+    rpc: int
+    promises: int
+    promised_cents: int
+    last_seen: datetime | None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS_FR[self.state]
+
+    @property
+    def last_outcome_label(self) -> str:
+        return label(self.last_outcome) if self.last_outcome else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "login": self.login,
+            "name": self.name,
+            "role": self.role,
+            "state": self.state,
+            "state_label": self.state_label,
+            "case_ref": self.case_ref,
+            "case_name": self.case_name,
+            "last_outcome": self.last_outcome,
+            "last_outcome_at": self.last_outcome_at.isoformat() if self.last_outcome_at else None,
+            "last_outcome_ref": self.last_outcome_ref,
+            "calls": self.calls,
+            "rpc": self.rpc,
+            "promises": self.promises,
+            "promised": round(self.promised_cents / 100, 2),
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+        }
+
+
+def team_board(store: Store, actor: Agent, *, now: datetime) -> list[BoardRow]:
+    """One row per active account, today (Paris day of `now`).
+
+    État: « en appel » when the agent holds a live claim (the dossier en cours is that debtor);
+    else « disponible » when their session was seen less than 2 minutes ago and is not ended
+    or paused (its open debtor, if any, is shown); else « absent ». Figures: outbound calls,
+    right-party contacts (RPC dispositions), promises recorded (not cancelled): count, amount.
+    """
+    require_lead(actor, "consulter le tableau de l'équipe")
+    now_s = to_db(now)
+    start, end = _day_bounds(now)
+    rpc_codes = sorted(d.value for d in RPC_DISPOSITIONS)
+    with store.read() as conn:
+        agents = [a for a in list_agents(conn) if a.active]
+        sessions = sql.sessions(conn)
+        claims = sql.live_claims(conn, now_s)
+        calls = sql.call_counts(conn, start, end, rpc_codes)
+        last = sql.last_calls(conn, start, end)
+        promised = sql.promises_recorded(conn, start, end)
+    rows = []
+    for a in agents:
+        sess = sessions.get(a.login)
+        seen = from_db(sess[1]) if sess else None
+        case_ref = case_name = None
+        if a.login in claims:
+            state = "on_call"
+            case_ref, case_name, _ = claims[a.login]
+        elif sess and sess[0] not in ("ended", "paused") and seen is not None and now - seen < AVAILABLE_WITHIN:
+            state = "available"
+            case_ref, case_name = sess[2], sess[3]
+        else:
+            state = "away"
+        n_calls, n_rpc = calls.get(a.login, (0, 0))
+        n_prom, cents = promised.get(a.login, (0, 0))
+        lo = last.get(a.login)
+        rows.append(
+            BoardRow(
+                login=a.login,
+                name=a.name,
+                role=a.role,
+                state=state,
+                case_ref=case_ref,
+                case_name=case_name,
+                last_outcome=lo[0] if lo else None,
+                last_outcome_at=from_db(lo[1]) if lo else None,
+                last_outcome_ref=lo[2] if lo else None,
+                calls=n_calls,
+                rpc=n_rpc,
+                promises=n_prom,
+                promised_cents=cents,
+                last_seen=seen,
+            )
+        )
+    return rows
+
+
+@dataclass
+class QueueLoad:
+    agent: str | None  # None = the team pool
+    name: str
+    debtors: int
+    balance_cents: int
+    blocked: int  # on hold, do-not-call or in dispute
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent,
+            "name": self.name,
+            "debtors": self.debtors,
+            "balance": round(self.balance_cents / 100, 2),
+            "blocked": self.blocked,
+        }
+
+
+def queue_loads(store: Store, actor: Agent) -> list[QueueLoad]:
+    """Debtors with open balance per agent (every active agent, even at zero), then the pool."""
+    require_lead(actor, "consulter les portefeuilles")
+    with store.read() as conn:
+        agents = {a.login: a for a in list_agents(conn)}
+        loads = {agent: (n, cents, blocked) for agent, n, cents, blocked in sql.portfolio_loads(conn)}
+    out = []
+    for login in sorted({a for a, ag in agents.items() if ag.active and ag.role == "agent"} | set(loads) - {None}):
+        n, cents, blocked = loads.get(login, (0, 0, 0))
+        out.append(QueueLoad(login, agents[login].name if login in agents else login, n, cents, blocked))
+    n, cents, blocked = loads.get(None, (0, 0, 0))
+    out.append(QueueLoad(None, "équipe (non affectés)", n, cents, blocked))
+    return out
+
+
+# --- queue review --------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewPage:
+    rows: list[QueueEntry]
+    after: tuple[int, float, str] | None  # cursor for the next page; None when this was the last
+
+
+def review_queue(
+    store: Store,
+    actor: Agent,
+    flt: DebtorFilter | None = None,
+    *,
+    now: datetime,
+    settings: Settings,
+    limit: int = 50,
+    after: tuple[int, float, str] | None = None,
+) -> ReviewPage:
+    """Every matching debtor with open balance, across agents, in queue order (priority class,
+    score descending, reference), one page at a time (keyset on that order). Each row says
+    whether it is callable now and, if not, why (the work queue's rules; a claim by anyone
+    counts as « pris par un collègue »)."""
+    require_lead(actor, "revoir les files des agents")
+    flt = flt or DebtorFilter()
+    validate_filter(flt)
+    limit = max(1, min(limit, REVIEW_MAX_LIMIT))
+    today = paris_date(now)
+    with store.read() as conn:
+        cands = sql.review_page(conn, flt, today, after=after, limit=limit)
+        queue_sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
+    rows = [_entry(c, agent="", now=now, settings=settings) for c in cands]
+    nxt = (cands[-1].priority_class, cands[-1].score, cands[-1].ref) if len(cands) == limit else None
+    return ReviewPage(rows, nxt)
+
+
+# --- KPIs ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class KpiRow:
+    """One agent's figures for one ISO week (definitions: docs/kpis.md)."""
+
+    week: str
+    agent: str
+    name: str
+    calls: int = 0  # outbound call attempts
+    rpc: int = 0  # of which right-party contacts
+    promises: int = 0  # promises recorded in the week (not cancelled)
+    promised_cents: int = 0
+    kept: int = 0  # promises whose last due + grace falls in the week, kept
+    broken: int = 0  # … broken
+    collected_cents: int = 0  # payments dated in the week, debtors currently assigned to the agent
+
+    @property
+    def rpc_rate(self) -> float | None:
+        return self.rpc / self.calls if self.calls else None
+
+    @property
+    def promise_rate(self) -> float | None:
+        return self.promises / self.rpc if self.rpc else None
+
+    @property
+    def kept_rate(self) -> float | None:
+        n = self.kept + self.broken
+        return self.kept / n if n else None
+
+    @property
+    def attempts_per_rpc(self) -> float | None:
+        return self.calls / self.rpc if self.rpc else None
+
+    def to_json(self) -> dict[str, Any]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, 4)
+
+        return {
+            "week": self.week,
+            "agent": self.agent,
+            "name": self.name,
+            "calls": self.calls,
+            "rpc": self.rpc,
+            "rpc_rate": r(self.rpc_rate),
+            "promises": self.promises,
+            "promise_rate": r(self.promise_rate),
+            "promised": round(self.promised_cents / 100, 2),
+            "kept": self.kept,
+            "broken": self.broken,
+            "kept_rate": r(self.kept_rate),
+            "collected": round(self.collected_cents / 100, 2),
+            "attempts_per_rpc": r(self.attempts_per_rpc),
+        }
+
+
+KPI_COLUMNS = list(KpiRow("", "", "").to_json())
+
+
+def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Settings) -> list[KpiRow]:
+    """Per agent for the ISO week `week` (Paris, Monday 00:00 to Sunday 24:00): every active
+    agent, plus anyone with figures that week; promises are evaluated at `now`."""
+    require_lead(actor, "consulter les indicateurs de l'équipe")
+    monday, sunday = parse_iso_week(week)
+    start = to_db(datetime.combine(monday, time(0), PARIS))
+    end = to_db(datetime.combine(sunday + timedelta(days=1), time(0), PARIS))
+    rpc_codes = sorted(d.value for d in RPC_DISPOSITIONS)
+    with store.read() as conn:
+        agents = {a.login: a for a in list_agents(conn)}
+        calls = sql.call_counts(conn, start, end, rpc_codes)
+        collected = sql.collected_by_assigned_agent(conn, monday.isoformat(), sunday.isoformat())
+    figures = {f.agent: f for f in promise_figures(store, actor, week=week, now=now, settings=settings)}
+    logins = {a for a, ag in agents.items() if ag.active and ag.role == "agent"}
+    logins |= set(calls) | {a for a in collected if a is not None} | {a for a in figures if a in agents}
+    rows = []
+    for login in sorted(logins):
+        n_calls, n_rpc = calls.get(login, (0, 0))
+        f = figures.get(login)
+        rows.append(
+            KpiRow(
+                week=week,
+                agent=login,
+                name=agents[login].name if login in agents else login,
+                calls=n_calls,
+                rpc=n_rpc,
+                promises=f.recorded if f else 0,
+                promised_cents=f.promised_cents if f else 0,
+                kept=f.kept if f else 0,
+                broken=f.broken if f else 0,
+                collected_cents=collected.get(login, 0),
+            )
+        )
+    return rows
+
+
+def kpis_csv(rows: Sequence[KpiRow]) -> str:
+    """CSV (comma, point decimal, header = the JSON keys) for a spreadsheet."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(KPI_COLUMNS)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r.to_json().values()])
+    return buf.getvalue()
+
+
+# --- audit trail -----------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_ref: str | None
+    details: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "entity": self.entity,
+            "entity_ref": self.entity_ref,
+            "details": self.details,
+        }
+
+
+def audit_page(
+    store: Store,
+    actor: Agent,
+    *,
+    before_id: int | None = None,
+    actor_filter: str | None = None,
+    action: str | None = None,
+    limit: int = 50,
+) -> list[AuditEntry]:
+    """A page of the audit trail, newest first; the next page is `before_id=<last id>`."""
+    require_lead(actor, "consulter le journal d'audit")
+    limit = max(1, min(limit, AUDIT_MAX_LIMIT))
+    with store.read() as conn:
+        rows = sql.audit_page(conn, before_id=before_id, actor=actor_filter, action=action, limit=limit)
+    out = []
+    for id_, at, who, what, entity, ref, details in rows:
+        try:
+            parsed = json.loads(details or "{}")
+        except ValueError:
+            parsed = {"raw": details}
+        out.append(AuditEntry(id_, from_db(at) or datetime.min.replace(tzinfo=UTC), who, what, entity, ref, parsed))
+    return out

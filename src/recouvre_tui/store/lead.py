@@ -1,0 +1,437 @@
+"""SQL for the team lead's console: assignment, flags, overrides, mise en demeure, team board,
+queue review across agents, KPIs, audit trail pages, and the agents' live sessions.
+
+Portable SQL only (CASE, COALESCE, ROW_NUMBER() OVER, INSERT … ON CONFLICT): the PostgreSQL
+store can copy these queries. Days past due are turned into dates by the caller's `today`, so
+no date arithmetic happens in SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from .imports import _chunks, _in
+from .queue import CANDIDATE_COLS, Candidate, _candidate
+
+BLOCKED_CHOICES = ("hold", "do_not_call", "dispute", "any", "none")
+
+
+@dataclass(frozen=True)
+class DebtorFilter:
+    """Which debtors (with open balance) a review or a bulk reassignment is about.
+
+    Every bound is inclusive. `agent` and `pool` are exclusive of each other. Days past due =
+    today − the oldest open due date (0 when there is none), as in the work queue.
+    """
+
+    agent: str | None = None  # this agent's portfolio
+    pool: bool = False  # the team pool (debtors assigned to nobody)
+    segment: str | None = None  # "B2B" / "B2C"
+    overseas: bool | None = None  # True: area 97x (DROM); False: metropolitan France
+    blocked: str | None = None  # hold / do_not_call / dispute / any (one of them) / none
+    min_balance_cents: int | None = None
+    max_balance_cents: int | None = None
+    min_days_past_due: int | None = None
+    max_days_past_due: int | None = None
+
+    def is_empty(self) -> bool:
+        return self == DebtorFilter()
+
+    def to_json(self) -> dict[str, Any]:
+        """Only the criteria set (for the audit trail and JSON output)."""
+        return {k: v for k, v in asdict(self).items() if v is not None and v is not False}
+
+
+def filter_where(flt: DebtorFilter, today: date) -> tuple[str, list[Any]]:
+    """`WHERE` clause (alias `d`) for a filter; always restricted to debtors with open balance."""
+    sql, params = "d.balance_cents > 0", []
+    if flt.pool:
+        sql += " AND d.agent IS NULL"
+    elif flt.agent is not None:
+        sql += " AND d.agent = ?"
+        params.append(flt.agent)
+    if flt.segment:
+        sql += " AND d.segment = ?"
+        params.append(flt.segment)
+    if flt.overseas is True:
+        sql += " AND d.area LIKE '97%'"
+    elif flt.overseas is False:
+        sql += " AND d.area NOT LIKE '97%'"
+    if flt.blocked == "hold":
+        sql += " AND d.on_hold = 1"
+    elif flt.blocked == "do_not_call":
+        sql += " AND d.do_not_call = 1"
+    elif flt.blocked == "dispute":
+        sql += " AND d.dispute_open = 1"
+    elif flt.blocked == "any":
+        sql += " AND (d.on_hold = 1 OR d.do_not_call = 1 OR d.dispute_open = 1)"
+    elif flt.blocked == "none":
+        sql += " AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0"
+    if flt.min_balance_cents is not None:
+        sql += " AND d.balance_cents >= ?"
+        params.append(flt.min_balance_cents)
+    if flt.max_balance_cents is not None:
+        sql += " AND d.balance_cents <= ?"
+        params.append(flt.max_balance_cents)
+    if flt.min_days_past_due is not None and flt.min_days_past_due > 0:
+        sql += " AND d.oldest_due IS NOT NULL AND d.oldest_due <= ?"
+        params.append((today - timedelta(days=flt.min_days_past_due)).isoformat())
+    if flt.max_days_past_due is not None:
+        sql += " AND (d.oldest_due IS NULL OR d.oldest_due >= ?)"
+        params.append((today - timedelta(days=flt.max_days_past_due)).isoformat())
+    return sql, params
+
+
+# --- debtors: lookups and lead writes ------------------------------------------------------------
+
+
+@dataclass
+class DebtorState:
+    id: int
+    ref: str
+    agent: str | None
+    on_hold: bool
+    hold_reason: str | None
+    do_not_call: bool
+    dispute_open: bool
+    stage_override: str | None
+    tone_override: str | None
+    balance_cents: int
+
+
+_STATE_COLS = (
+    "id, ref, agent, on_hold, hold_reason, do_not_call, dispute_open, stage_override, tone_override, balance_cents"
+)
+
+
+def _state(r: Sequence[Any]) -> DebtorState:
+    return DebtorState(r[0], r[1], r[2], bool(r[3]), r[4], bool(r[5]), bool(r[6]), r[7], r[8], r[9])
+
+
+def debtor_state(conn: sqlite3.Connection, ref: str) -> DebtorState | None:
+    row = conn.execute(f"SELECT {_STATE_COLS} FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    return _state(row) if row else None
+
+
+def debtor_states(conn: sqlite3.Connection, refs: Sequence[str]) -> dict[str, DebtorState]:
+    out: dict[str, DebtorState] = {}
+    for chunk in _chunks(sorted(set(refs))):
+        for r in conn.execute(f"SELECT {_STATE_COLS} FROM debtors WHERE ref IN ({_in(len(chunk))})", list(chunk)):
+            out[r[1]] = _state(r)
+    return out
+
+
+def assign_ids(conn: sqlite3.Connection, ids: Sequence[int], agent: str | None, now: str) -> int:
+    """Assign those debtors to `agent` (None = the pool); their open callbacks follow."""
+    n = 0
+    for chunk in _chunks(sorted(set(ids))):
+        conn.execute(
+            f"UPDATE callbacks SET agent = ? WHERE done_at IS NULL AND debtor_id IN ({_in(len(chunk))})",
+            [agent, *chunk],
+        )
+        n += conn.execute(
+            f"UPDATE debtors SET agent = ?, updated_at = ? WHERE id IN ({_in(len(chunk))})",
+            [agent, now, *chunk],
+        ).rowcount
+    return n
+
+
+def _movable(agent: str | None, now: str) -> tuple[str, list[Any]]:
+    """Not already with `agent`, and not in a call with another agent (a live claim)."""
+    sql = " AND d.agent IS NOT NULL" if agent is None else " AND (d.agent IS NULL OR d.agent <> ?)"
+    params: list[Any] = [] if agent is None else [agent]
+    sql += " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.debtor_id = d.id AND c.expires_at > ?"
+    params.append(now)
+    if agent is not None:
+        sql += " AND c.agent <> ?"
+        params.append(agent)
+    return sql + ")", params
+
+
+def count_matching(conn: sqlite3.Connection, flt: DebtorFilter, today: date) -> int:
+    where, params = filter_where(flt, today)
+    return int(conn.execute(f"SELECT COUNT(*) FROM debtors d WHERE {where}", params).fetchone()[0])
+
+
+def count_movable(conn: sqlite3.Connection, flt: DebtorFilter, today: date, agent: str | None, now: str) -> int:
+    """Matching debtors a reassignment to `agent` would move."""
+    where, params = filter_where(flt, today)
+    extra, more = _movable(agent, now)
+    return int(conn.execute(f"SELECT COUNT(*) FROM debtors d WHERE {where}{extra}", [*params, *more]).fetchone()[0])
+
+
+def reassign_matching(conn: sqlite3.Connection, flt: DebtorFilter, today: date, agent: str | None, now: str) -> int:
+    """Move every movable matching debtor to `agent` (None = the pool), with its open callbacks.
+
+    Two statements on the same id set (callbacks first: the filter may select on the agent).
+    """
+    where, params = filter_where(flt, today)
+    extra, more = _movable(agent, now)
+    ids = f"SELECT d.id FROM debtors d WHERE {where}{extra}"
+    conn.execute(
+        f"UPDATE callbacks SET agent = ? WHERE done_at IS NULL AND debtor_id IN ({ids})", [agent, *params, *more]
+    )
+    return conn.execute(
+        f"UPDATE debtors SET agent = ?, updated_at = ? WHERE id IN ({ids})", [agent, now, *params, *more]
+    ).rowcount
+
+
+def claimed_by_other(
+    conn: sqlite3.Connection, debtor_ids: Sequence[int], agent: str | None, now: str
+) -> dict[int, str]:
+    """debtor id → login of a live claim held by someone other than `agent`."""
+    out: dict[int, str] = {}
+    for chunk in _chunks(sorted(set(debtor_ids))):
+        for did, holder in conn.execute(
+            f"SELECT debtor_id, agent FROM claims WHERE expires_at > ? AND debtor_id IN ({_in(len(chunk))})",
+            [now, *chunk],
+        ):
+            if holder != agent:
+                out[did] = holder
+    return out
+
+
+def set_hold(conn: sqlite3.Connection, debtor_id: int, on: bool, reason: str | None, now: str) -> None:
+    conn.execute(
+        "UPDATE debtors SET on_hold = ?, hold_reason = ?, updated_at = ? WHERE id = ?",
+        (int(on), reason if on else None, now, debtor_id),
+    )
+
+
+def set_do_not_call(conn: sqlite3.Connection, debtor_id: int, on: bool, now: str) -> None:
+    conn.execute("UPDATE debtors SET do_not_call = ?, updated_at = ? WHERE id = ?", (int(on), now, debtor_id))
+
+
+def close_dispute(conn: sqlite3.Connection, debtor_id: int, now: str) -> None:
+    conn.execute("UPDATE debtors SET dispute_open = 0, updated_at = ? WHERE id = ?", (now, debtor_id))
+
+
+def set_overrides(conn: sqlite3.Connection, debtor_id: int, stage: str | None, tone: str | None, now: str) -> None:
+    conn.execute(
+        "UPDATE debtors SET stage_override = ?, tone_override = ?, updated_at = ? WHERE id = ?",
+        (stage, tone, now, debtor_id),
+    )
+
+
+def insert_lead_event(
+    conn: sqlite3.Connection,
+    *,
+    debtor_id: int,
+    at: str,
+    has_time: bool,
+    channel: str,
+    direction: str,
+    outcome: str | None,
+    kind: str,
+    agent: str,
+    note: str | None,
+    source: str,
+    created_at: str,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO events (debtor_id, at, has_time, channel, direction, outcome, kind, agent, note, source, "
+        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (debtor_id, at, int(has_time), channel, direction, outcome, kind, agent, note, source, agent, created_at),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def agent_exists(conn: sqlite3.Connection, login: str) -> tuple[bool, bool]:
+    """(exists, active)."""
+    row = conn.execute("SELECT active FROM agents WHERE login = ?", (login,)).fetchone()
+    return (row is not None, bool(row[0]) if row else False)
+
+
+# --- queue review across agents --------------------------------------------------------------
+
+
+def review_page(
+    conn: sqlite3.Connection,
+    flt: DebtorFilter,
+    today: date,
+    *,
+    after: tuple[int, float, str] | None,
+    limit: int,
+) -> list[Candidate]:
+    """One page of every matching debtor in queue order (class, score desc, ref), after `after`."""
+    where, params = filter_where(flt, today)
+    if after is not None:
+        cls, score, ref = after
+        where += (
+            " AND (d.priority_class > ? OR (d.priority_class = ? AND d.score < ?)"
+            " OR (d.priority_class = ? AND d.score = ? AND d.ref > ?))"
+        )
+        params += [cls, cls, score, cls, score, ref]
+    sql = (
+        f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE {where} "
+        "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT ?"
+    )
+    return [_candidate(r) for r in conn.execute(sql, [*params, limit])]
+
+
+# --- team board ------------------------------------------------------------------------------
+
+
+def sessions(conn: sqlite3.Connection) -> dict[str, tuple[str, str, str | None, str | None]]:
+    """login → (state, last_seen, ref, name of the debtor open in the session)."""
+    return {
+        r[0]: (r[1], r[2], r[3], r[4])
+        for r in conn.execute(
+            "SELECT s.agent, s.state, s.last_seen, d.ref, d.name FROM agent_sessions s "
+            "LEFT JOIN debtors d ON d.id = s.debtor_id"
+        )
+    }
+
+
+def live_claims(conn: sqlite3.Connection, now: str) -> dict[str, tuple[str, str, str]]:
+    """login → (debtor ref, debtor name, claimed_at) of unexpired claims."""
+    return {
+        r[0]: (r[1], r[2], r[3])
+        for r in conn.execute(
+            "SELECT c.agent, d.ref, d.name, c.claimed_at FROM claims c JOIN debtors d ON d.id = c.debtor_id "
+            "WHERE c.expires_at > ?",
+            (now,),
+        )
+    }
+
+
+def call_counts(conn: sqlite3.Connection, start: str, end: str, rpc_codes: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """login → (outbound calls, right-party contacts) with `at` in [start, end)."""
+    marks = _in(len(rpc_codes))
+    return {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            f"SELECT agent, COUNT(*), COALESCE(SUM(CASE WHEN outcome IN ({marks}) THEN 1 ELSE 0 END), 0) "
+            "FROM events WHERE channel = 'call' AND direction = 'out' AND agent IS NOT NULL "
+            "AND at >= ? AND at < ? GROUP BY agent",
+            [*rpc_codes, start, end],
+        )
+    }
+
+
+def last_calls(conn: sqlite3.Connection, start: str, end: str) -> dict[str, tuple[str | None, str, str]]:
+    """login → (outcome, at, debtor ref) of each agent's latest outbound call in [start, end)."""
+    sql = (
+        "SELECT agent, outcome, at, ref FROM ("
+        " SELECT e.agent, e.outcome, e.at, d.ref,"
+        " ROW_NUMBER() OVER (PARTITION BY e.agent ORDER BY e.at DESC, e.id DESC) AS n"
+        " FROM events e JOIN debtors d ON d.id = e.debtor_id"
+        " WHERE e.channel = 'call' AND e.direction = 'out' AND e.agent IS NOT NULL AND e.at >= ? AND e.at < ?"
+        ") last WHERE n = 1"
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(sql, (start, end))}
+
+
+def promises_recorded(conn: sqlite3.Connection, start: str, end: str) -> dict[str, tuple[int, int]]:
+    """login → (count, cents) of promises created in [start, end), cancelled ones left out."""
+    return {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            "SELECT agent, COUNT(*), COALESCE(SUM(total_cents), 0) FROM promises WHERE agent IS NOT NULL "
+            "AND created_at >= ? AND created_at < ? AND status <> 'cancelled' GROUP BY agent",
+            (start, end),
+        )
+    }
+
+
+def portfolio_loads(conn: sqlite3.Connection) -> list[tuple[str | None, int, int, int]]:
+    """(agent or None for the pool, debtors, balance cents, blocked) over debtors with open balance."""
+    return [
+        (r[0], int(r[1]), int(r[2]), int(r[3]))
+        for r in conn.execute(
+            "SELECT agent, COUNT(*), COALESCE(SUM(balance_cents), 0), "
+            "COALESCE(SUM(CASE WHEN on_hold = 1 OR do_not_call = 1 OR dispute_open = 1 THEN 1 ELSE 0 END), 0) "
+            "FROM debtors WHERE balance_cents > 0 GROUP BY agent"
+        )
+    ]
+
+
+# --- KPIs ------------------------------------------------------------------------------------
+
+
+def collected_by_assigned_agent(conn: sqlite3.Connection, first: str, last: str) -> dict[str | None, int]:
+    """Payments dated in [first, last] (dates) by the debtor's *current* agent (None = pool)."""
+    return {
+        r[0]: int(r[1])
+        for r in conn.execute(
+            "SELECT d.agent, COALESCE(SUM(p.amount_cents), 0) FROM payments p JOIN debtors d ON d.id = p.debtor_id "
+            "WHERE p.paid_on >= ? AND p.paid_on <= ? GROUP BY d.agent",
+            (first, last),
+        )
+    }
+
+
+# --- audit trail -----------------------------------------------------------------------------
+
+
+def audit_page(
+    conn: sqlite3.Connection,
+    *,
+    before_id: int | None,
+    actor: str | None,
+    action: str | None,
+    limit: int,
+) -> list[tuple[int, str, str, str, str, str | None, str]]:
+    """Newest first, keyset on id: (id, at, actor, action, entity, entity_ref, details JSON)."""
+    sql = "SELECT id, at, actor, action, entity, entity_ref, details FROM audit WHERE 1 = 1"
+    params: list[Any] = []
+    if before_id is not None:
+        sql += " AND id < ?"
+        params.append(before_id)
+    if actor:
+        sql += " AND actor = ?"
+        params.append(actor)
+    if action:
+        sql += " AND action = ?"
+        params.append(action)
+    sql += " ORDER BY id DESC LIMIT ?"
+    return list(conn.execute(sql, [*params, limit]))
+
+
+# --- sessions (heartbeats from the TUI) ----------------------------------------------------------
+
+
+def session_of(conn: sqlite3.Connection, agent: str) -> tuple[str, str] | None:
+    """(state, last_seen) of the agent's session row."""
+    row = conn.execute("SELECT state, last_seen FROM agent_sessions WHERE agent = ?", (agent,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def upsert_session(
+    conn: sqlite3.Connection,
+    *,
+    agent: str,
+    pid: int | None,
+    state: str,
+    debtor_id: int | None,
+    now: str,
+    new_session: bool,
+) -> None:
+    if new_session:
+        conn.execute(
+            "INSERT INTO agent_sessions (agent, pid, state, debtor_id, started_at, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agent) DO UPDATE SET pid = excluded.pid, "
+            "state = excluded.state, debtor_id = excluded.debtor_id, started_at = excluded.started_at, "
+            "last_seen = excluded.last_seen",
+            (agent, pid, state, debtor_id, now, now),
+        )
+    else:
+        conn.execute(
+            "UPDATE agent_sessions SET pid = ?, state = ?, debtor_id = ?, last_seen = ? WHERE agent = ?",
+            (pid, state, debtor_id, now, agent),
+        )
+
+
+def end_session(conn: sqlite3.Connection, agent: str, now: str) -> bool:
+    return (
+        conn.execute(
+            "UPDATE agent_sessions SET state = 'ended', debtor_id = NULL, last_seen = ? "
+            "WHERE agent = ? AND state <> 'ended'",
+            (now, agent),
+        ).rowcount
+        > 0
+    )

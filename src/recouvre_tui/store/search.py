@@ -1,0 +1,130 @@
+"""SQL for the debtor search (name, reference, SIREN, phone number).
+
+SQLite: the FTS5 table `debtor_search` (migration m002_search in store/schema.py), kept in
+sync by triggers on `debtors` and `phones`. This module is the only place that queries it.
+
+Another engine (PostgreSQL) or a SQLite built without FTS5: `search_like` gives the same
+answers for whole references, SIRENs and phone numbers and for name fragments, with portable
+SQL only (LOWER + LIKE, no accent folding, no ranking, a scan of `debtors`). A PostgreSQL
+store would rather use `tsvector`/`pg_trgm`; `search_like` is the reference behaviour.
+
+Both take the query already analysed by the service (`SearchQuery`): the words, and the digit
+strings to look for in the phone/SIREN/reference columns.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+HIT_COLS = ("d.id", "d.ref", "d.name", "d.segment", "d.siren", "d.agent", "d.balance_cents", "d.area")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    words: tuple[str, ...]  # alphanumeric words of the text, as typed ("dupont", "d", "0001")
+    numbers: tuple[str, ...]  # digit strings (the whole text without separators, E.164 and national digits)
+
+
+@dataclass
+class SearchRow:
+    id: int
+    ref: str
+    name: str
+    segment: str
+    siren: str | None
+    agent: str | None
+    balance_cents: int
+    area: str
+    phones: list[str]
+
+
+def fts_available(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'debtor_search'").fetchone()
+    return row is not None
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def fts_expression(q: SearchQuery) -> str | None:
+    """The FTS5 MATCH expression: every word as a prefix (AND), or any of the numbers as a prefix."""
+    alternatives: list[str] = []
+    if q.words:
+        alternatives.append("(" + " AND ".join(f"{_quote(w)}*" for w in q.words) + ")")
+    alternatives += [f"{_quote(n)}*" for n in q.numbers]
+    return " OR ".join(alternatives) if alternatives else None
+
+
+def _visibility(visible_to: str | None) -> tuple[str, list[Any]]:
+    if visible_to is None:
+        return "", []
+    return " AND (d.agent = ? OR d.agent IS NULL)", [visible_to]
+
+
+def search_fts(
+    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: str | None, limit: int
+) -> list[SearchRow]:
+    """Best matches first (an exact reference, then FTS5 rank); `visible_to` = an agent's view."""
+    expr = fts_expression(q)
+    if expr is None:
+        return []
+    vis, vparams = _visibility(visible_to)
+    sql = (
+        f"SELECT {', '.join(HIT_COLS)} FROM debtor_search s JOIN debtors d ON d.id = s.rowid "
+        f"WHERE debtor_search MATCH ?{vis} "
+        "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, s.rank, d.ref LIMIT ?"
+    )
+    rows = [SearchRow(*r, phones=[]) for r in conn.execute(sql, [expr, *vparams, exact_ref, limit])]
+    _attach_phones(conn, rows)
+    return rows
+
+
+def search_like(
+    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: str | None, limit: int
+) -> list[SearchRow]:
+    """Portable fallback (no FTS): every word in the name, reference or SIREN (LIKE '%word%'),
+    or a number as a prefix of the SIREN or reference digits or equal to a phone's E.164 digits.
+
+    Slower (a scan) and without accent folding; documented as the behaviour a non-SQLite store
+    must at least offer.
+    """
+    conds: list[str] = []
+    params: list[Any] = []
+    if q.words:
+        per_word = []
+        for w in q.words:
+            per_word.append("(LOWER(d.name) LIKE ? OR LOWER(d.ref) LIKE ? OR d.siren LIKE ?)")
+            like = f"%{w.lower()}%"
+            params += [like, like, like]
+        conds.append("(" + " AND ".join(per_word) + ")")
+    for n in q.numbers:
+        conds.append(
+            "(d.siren LIKE ? OR d.ref LIKE ? OR d.id IN (SELECT p.debtor_id FROM phones p "
+            "WHERE p.e164 = ? OR p.e164 LIKE ?))"
+        )
+        params += [f"{n}%", f"%{n}%", f"+{n}", f"+{n}%"]
+    if not conds:
+        return []
+    vis, vparams = _visibility(visible_to)
+    sql = (
+        f"SELECT {', '.join(HIT_COLS)} FROM debtors d WHERE ({' OR '.join(conds)}){vis} "
+        "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, d.name, d.ref LIMIT ?"
+    )
+    rows = [SearchRow(*r, phones=[]) for r in conn.execute(sql, [*params, *vparams, exact_ref, limit])]
+    _attach_phones(conn, rows)
+    return rows
+
+
+def _attach_phones(conn: sqlite3.Connection, rows: list[SearchRow]) -> None:
+    if not rows:
+        return
+    by_id = {r.id: r for r in rows}
+    marks = ",".join("?" * len(by_id))
+    for did, e164, raw in conn.execute(
+        f"SELECT debtor_id, e164, raw FROM phones WHERE debtor_id IN ({marks}) ORDER BY debtor_id, position",
+        list(by_id),
+    ):
+        by_id[did].phones.append(e164 or raw)

@@ -1,0 +1,161 @@
+"""« Journal d'audit »: every attributed write, newest first, one keyset page at a time
+(`before_id`), filtered by author and action; the highlighted line's details below."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Static
+
+from ...domain.dates import PARIS
+from ...services.lead import AuditEntry
+from ..backend import AUDIT_PAGE_SIZE
+from ..fmt import esc
+from ..widgets.agent_bar import AgentBar
+from .base import LeadScreen
+from .dialogs import AuditFilter, AuditFilterForm
+from .labels import audit_action, audit_details
+from .messages import AuditLoaded
+
+
+class AuditScreen(LeadScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "filters", "filtrer", id="lead.audit.filters"),
+        Binding("x", "reset", "sans filtre", id="lead.audit.reset"),
+        Binding("n", "page(1)", "plus anciens", id="lead.audit.next_page"),
+        Binding("p", "page(-1)", "plus récents", id="lead.audit.prev_page"),
+        Binding("r", "refresh", "les plus récents", id="lead.audit.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="lead-audit")
+        self.flt = AuditFilter()
+        self.befores: list[int | None] = [None]
+        self.entries: list[AuditEntry] = []
+        self._request = 0
+
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        yield Static(id="audit-head", classes="lead-title")
+        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="audit-detail", classes="lead-detail")
+        yield Static(id="audit-status", classes="lead-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#audit-table", DataTable)
+        table.add_column(Text("n°", justify="right"), width=7, key="id")
+        table.add_column("Quand (Paris)", width=19, key="at")
+        table.add_column("Auteur", width=14, key="actor")
+        table.add_column("Action", width=24, key="action")
+        table.add_column("Objet", width=18, key="entity")
+        table.add_column("Détails", width=60, key="details")
+        table.focus()
+        self.reload()
+
+    def data_changed(self) -> None:
+        if len(self.befores) == 1:  # on the newest page: show what was just written
+            self.reload()
+
+    def reload(self) -> None:
+        self._request += 1
+        self.query_one("#audit-head", Static).update(
+            f"[b]Journal d'audit[/] — le plus récent d'abord · {esc(self.flt.summary())}"
+            f" · page {len(self.befores)}  [dim]f filtrer · x sans filtre · n plus anciens · p plus récents[/]"
+        )
+        self.load(self._request, self.befores[-1], self.flt)
+
+    @work(thread=True, exclusive=True, group="audit")
+    def load(self, request: int, before_id: int | None, flt: AuditFilter) -> None:
+        try:
+            entries = self.rapp.backend.audit(before_id=before_id, actor=flt.actor, action=flt.action)
+        except Exception as exc:
+            self.fail("journal d'audit", exc)
+            return
+        self.post_message(AuditLoaded(entries, request))
+
+    @on(AuditLoaded)
+    def _loaded(self, message: AuditLoaded) -> None:
+        if message.request != self._request:
+            return
+        self.entries = message.entries
+        table = self.query_one("#audit-table", DataTable)
+        keep = table.cursor_row if table.row_count else 0
+        table.clear()
+        for e in self.entries:
+            table.add_row(
+                Text(str(e.id), justify="right", style="dim"),
+                e.at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S"),
+                Text(e.actor, style="bold"),
+                audit_action(e.action),
+                f"{e.entity} {e.entity_ref or ''}".strip(),
+                audit_details(e.details, 60),
+                key=str(e.id),
+            )
+        if self.entries:
+            table.move_cursor(row=min(keep, len(self.entries) - 1))
+        more = " · suite : n" if len(self.entries) == AUDIT_PAGE_SIZE else " · fin du journal"
+        count = f"{len(self.entries)} ligne(s)" if self.entries else "aucune ligne"
+        self.query_one("#audit-status", Static).update(f"{count}{more}")
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        table = self.query_one("#audit-table", DataTable)
+        box = self.query_one("#audit-detail", Static)
+        if not self.entries or not 0 <= table.cursor_row < len(self.entries):
+            box.update("")
+            return
+        e = self.entries[table.cursor_row]
+        details = json.dumps(e.details, ensure_ascii=False, sort_keys=True)
+        box.update(
+            f"[b]n° {e.id}[/] · {e.at.astimezone(PARIS):%d/%m/%Y %H:%M:%S} · {esc(e.actor)} · "
+            f"{esc(audit_action(e.action))} [dim]({esc(e.action)})[/] · {esc(e.entity)} {esc(e.entity_ref or '')}\n"
+            f"{esc(details)}"
+        )
+
+    def action_filters(self) -> None:
+        def done(flt: AuditFilter | None) -> None:
+            if flt is not None:
+                self.flt = flt
+                self.befores = [None]
+                self.reload()
+
+        self.app.push_screen(AuditFilterForm(self.flt, cursor_blink=self.rapp.cursor_blink), done)
+
+    def action_reset(self) -> None:
+        self.flt = AuditFilter()
+        self.befores = [None]
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self.befores = [None]
+        self.reload()
+
+    def action_page(self, delta: int) -> None:
+        if delta > 0:
+            if len(self.entries) < AUDIT_PAGE_SIZE:
+                self.notify("Début du journal atteint.", timeout=2)
+                return
+            self.befores.append(self.entries[-1].id)
+        else:
+            if len(self.befores) == 1:
+                return
+            self.befores.pop()
+        self.reload()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Filtrer le journal (auteur, action)", "f", self.action_filters),
+            ("Journal sans filtre", "x", self.action_reset),
+            ("Lignes plus anciennes", "n", lambda: self.action_page(1)),
+            ("Lignes plus récentes", "p", lambda: self.action_page(-1)),
+        ]

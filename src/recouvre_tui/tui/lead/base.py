@@ -1,0 +1,281 @@
+"""Common ground of the lead screens: the agent bar, Échap to go back, and the debtor actions
+(reassign, hold, do-not-call, close a dispute, stage/tone override, mise en demeure), each
+asked for in a small modal and carried out through the services in a thread worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from ...services.case_file import CaseError
+from ...services.lead import LeadError, PermissionDenied
+from ..fmt import plural
+from ..messages import ServiceFailed
+from .dialogs import AgentPicker, ConfirmDialog, FormalNoticeForm, OverridePicker, ReasonForm, Target
+from .messages import LeadActionDone, LeadFailed
+
+if TYPE_CHECKING:
+    from ..app import RecouvreApp
+
+# Refusals the services explain in French: shown as they are, never as a crash.
+EXPECTED = (PermissionDenied, LeadError, CaseError, ValueError)
+
+ActionCall = Callable[[], tuple[str, dict[str, Any]]]
+
+
+def _debtors(refs: list[str]) -> str:
+    return refs[0] if len(refs) == 1 else plural(len(refs), "débiteur")
+
+
+class LeadScreen(Screen[None]):
+    """A lead screen: `rapp.backend` for data, toasts for results, Échap back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "retour", key_display="Échap", id="lead.back"),
+    ]
+
+    @property
+    def rapp(self) -> RecouvreApp:
+        return self.app  # type: ignore[return-value]
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def fail(self, what: str, exc: BaseException) -> None:
+        """From a worker: post the error (French messages of the services kept as they are)."""
+        if isinstance(exc, EXPECTED):
+            self.post_message(LeadFailed(what, str(exc)))
+        else:
+            self.post_message(ServiceFailed(what, f"{type(exc).__name__}: {exc}"))
+
+    @on(LeadFailed)
+    def _lead_failed(self, message: LeadFailed) -> None:
+        self.notify(message.error, title=f"Refusé : {message.what}", severity="error", timeout=8)
+        self.load_failed(message)
+
+    def load_failed(self, message: LeadFailed) -> None:
+        """Hook: a load or action was refused (e.g. stop a loading indicator)."""
+
+    # --- actions on debtors -----------------------------------------------------------
+
+    @work(thread=True, group="lead-action")
+    def run_action(self, kind: str, refs: list[str], call: ActionCall) -> None:
+        try:
+            toast, details = call()
+        except EXPECTED as exc:
+            self.post_message(LeadActionDone(kind, refs, False, str(exc)))
+            return
+        except Exception as exc:
+            self.post_message(ServiceFailed(kind, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(LeadActionDone(kind, refs, True, toast, details))
+
+    @on(LeadActionDone)
+    def _action_done(self, message: LeadActionDone) -> None:
+        if message.ok:
+            warn = bool(message.details.get("warning"))
+            self.notify(message.toast, severity="warning" if warn else "information", timeout=6)
+        else:
+            self.notify(message.toast, title="Action refusée (rien n'a été modifié)", severity="error", timeout=8)
+        self.action_finished(message)
+
+    def action_finished(self, message: LeadActionDone) -> None:
+        """Hook: refresh what the action changed."""
+
+    def _each(self, refs: list[str], one: Callable[[str], None], done: str) -> ActionCall:
+        """Apply `one` to every debtor; stop at the first refusal, saying what was done."""
+
+        def call() -> tuple[str, dict[str, Any]]:
+            ok: list[str] = []
+            for ref in refs:
+                try:
+                    one(ref)
+                except EXPECTED as exc:
+                    if not ok:
+                        raise
+                    raise LeadError(f"{done} pour {', '.join(ok)} ; arrêt sur {ref} : {exc}") from exc
+                ok.append(ref)
+            return f"{done} : {_debtors(refs)}.", {"refs": ok}
+
+        return call
+
+    def ask_reassign(self, refs: list[str], *, current: str | None = None, confirm: bool = True) -> None:
+        """Pick an agent (or the pool), confirm the count, then `assign`."""
+        if not refs:
+            self.notify("Aucun débiteur sélectionné.", severity="warning")
+            return
+        backend = self.rapp.backend
+        title = f"Réaffecter {_debtors(refs)} à…"
+
+        def picked(target: Target | None) -> None:
+            if target is None:
+                return
+
+            def call() -> tuple[str, dict[str, Any]]:
+                result = backend.assign(refs, to=target.login)
+                parts = [f"{plural(result.count, 'débiteur réaffecté', 'débiteurs réaffectés')} à {target.label}"]
+                if result.unchanged:
+                    parts.append(f"déjà chez {target.label} : {', '.join(result.unchanged)}")
+                for ref, holder in result.in_call.items():
+                    parts.append(f"{ref} non réaffecté : en cours d'appel avec {holder}")
+                return " ; ".join(parts) + ".", {"to": target.login, "warning": bool(result.in_call)}
+
+            if not confirm or len(refs) == 1:
+                self.run_action("assign", refs, call)
+                return
+            text = f"Réaffecter [b]{_debtors(refs)}[/] à [b]{target.label}[/] ?"
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.run_action("assign", refs, call)
+
+            self.app.push_screen(ConfirmDialog("Réaffectation", text), confirmed)
+
+        self.app.push_screen(AgentPicker(title, current=current), picked)
+
+    def ask_hold(self, refs: list[str]) -> None:
+        if not refs:
+            return
+        backend = self.rapp.backend
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.run_action("hold", refs, self._each(refs, lambda r: backend.hold(r, reason=reason), "Mis en attente"))
+
+        self.app.push_screen(
+            ReasonForm(
+                f"Mettre en attente — {_debtors(refs)}",
+                "Motif",
+                required=True,
+                hint="Le débiteur sort de toutes les files jusqu'à la levée de l'attente.",
+                cursor_blink=self.rapp.cursor_blink,
+            ),
+            done,
+        )
+
+    def ask_release_hold(self, refs: list[str]) -> None:
+        if not refs:
+            return
+        backend = self.rapp.backend
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.run_action(
+                "hold_release",
+                refs,
+                self._each(refs, lambda r: backend.release_hold(r, reason=reason or None), "Attente levée"),
+            )
+
+        self.app.push_screen(
+            ReasonForm(
+                f"Lever l'attente — {_debtors(refs)}",
+                "Motif (facultatif)",
+                required=False,
+                cursor_blink=self.rapp.cursor_blink,
+            ),
+            done,
+        )
+
+    def ask_do_not_call(self, refs: list[str], *, on: bool) -> None:
+        if not refs:
+            return
+        backend = self.rapp.backend
+        verb = "Marqué « ne pas appeler »" if on else "« Ne pas appeler » retiré"
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.run_action(
+                "do_not_call" if on else "do_not_call_off",
+                refs,
+                self._each(refs, lambda r: backend.do_not_call(r, on=on, reason=reason or None), verb),
+            )
+
+        title = "Ne pas appeler" if on else "Retirer « ne pas appeler »"
+        self.app.push_screen(
+            ReasonForm(
+                f"{title} — {_debtors(refs)}",
+                "Motif (facultatif)",
+                required=False,
+                cursor_blink=self.rapp.cursor_blink,
+            ),
+            done,
+        )
+
+    def ask_close_dispute(self, refs: list[str]) -> None:
+        if not refs:
+            return
+        backend = self.rapp.backend
+
+        def done(note: str | None) -> None:
+            if note is None:
+                return
+            self.run_action(
+                "dispute_close",
+                refs,
+                self._each(refs, lambda r: backend.close_dispute(r, note=note or None), "Litige clos"),
+            )
+
+        self.app.push_screen(
+            ReasonForm(
+                f"Clore le litige — {_debtors(refs)}",
+                "Comment il a été réglé",
+                required=False,
+                hint="Le débiteur revient dans les files d'appel.",
+                cursor_blink=self.rapp.cursor_blink,
+            ),
+            done,
+        )
+
+    def ask_override(self, refs: list[str]) -> None:
+        if not refs:
+            return
+        backend = self.rapp.backend
+
+        def done(choice: tuple[str | None, Any] | None) -> None:
+            if choice is None:
+                return
+            stage, tone = choice
+
+            def one(ref: str) -> None:
+                backend.set_overrides(ref, stage=stage, tone=tone)
+
+            what = "Scénario et ton automatiques rétablis" if stage is None else "Nouvelle approche imposée"
+            if stage is not None and isinstance(tone, str):
+                what += f" (ton {tone})"
+            self.run_action("override", refs, self._each(refs, one, what))
+
+        self.app.push_screen(OverridePicker(_debtors(refs)), done)
+
+    def ask_formal_notice(self, refs: list[str]) -> None:
+        if not refs:
+            return
+        backend = self.rapp.backend
+        today = self.rapp.backend.now()
+
+        def done(result: tuple[date, str | None] | None) -> None:
+            if result is None:
+                return
+            sent_on, note = result
+
+            def one(ref: str) -> None:
+                backend.formal_notice(ref, sent_on=sent_on, note=note)
+
+            self.run_action(
+                "formal_notice",
+                refs,
+                self._each(refs, one, f"Mise en demeure du {sent_on:%d/%m/%Y} enregistrée"),
+            )
+
+        self.app.push_screen(
+            FormalNoticeForm(_debtors(refs), now=today, cursor_blink=self.rapp.cursor_blink),
+            done,
+        )

@@ -1,0 +1,172 @@
+"""« Indicateurs »: per-agent figures for one ISO week (docs/kpis.md), ← / → to change week,
+`x` to export the CSV (current directory, else the user's data folder; path in a toast)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Static
+
+from ...domain.dates import parse_iso_week
+from ...services.lead import KpiRow
+from ..fmt import d_fr, eur
+from ..widgets.agent_bar import AgentBar
+from .base import LeadScreen
+from .labels import pct
+from .messages import Exported, KpisLoaded
+
+COLUMNS: list[tuple[str, str, int]] = [
+    ("agent", "Agent", 26),
+    ("calls", "Appels", 6),
+    ("rpc", "Contacts", 8),
+    ("rpc_rate", "Taux contact", 12),
+    ("promises", "Promesses", 9),
+    ("promise_rate", "Taux promesse", 13),
+    ("promised", "Montant promis", 15),
+    ("kept", "Tenues", 6),
+    ("broken", "Rompues", 7),
+    ("kept_rate", "Taux tenu", 9),
+    ("collected", "Encaissé", 15),
+    ("attempts", "Appels/contact", 14),
+]
+
+
+def total_row(week: str, rows: list[KpiRow]) -> KpiRow:
+    return KpiRow(
+        week=week,
+        agent="",
+        name="Équipe",
+        calls=sum(r.calls for r in rows),
+        rpc=sum(r.rpc for r in rows),
+        promises=sum(r.promises for r in rows),
+        promised_cents=sum(r.promised_cents for r in rows),
+        kept=sum(r.kept for r in rows),
+        broken=sum(r.broken for r in rows),
+        collected_cents=sum(r.collected_cents for r in rows),
+    )
+
+
+def cells(r: KpiRow, *, bold: bool = False) -> list[Text]:
+    style = "bold" if bold else ""
+    ratio = "—" if r.attempts_per_rpc is None else f"{r.attempts_per_rpc:.1f}".replace(".", ",")
+    who = r.name if not r.agent or r.name == r.agent else f"{r.name} ({r.agent})"
+    values = [
+        str(r.calls),
+        str(r.rpc),
+        pct(r.rpc_rate),
+        str(r.promises),
+        pct(r.promise_rate),
+        eur(r.promised_cents),
+        str(r.kept),
+        str(r.broken),
+        pct(r.kept_rate),
+        eur(r.collected_cents),
+        ratio,
+    ]
+    return [Text(who, style=style), *[Text(v, justify="right", style=style) for v in values]]
+
+
+class KpiScreen(LeadScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "week(-1)", "semaine −", key_display="←", priority=True, id="lead.kpis.prev_week"),
+        Binding("right", "week(1)", "semaine +", key_display="→", priority=True, id="lead.kpis.next_week"),
+        Binding("x", "export", "export CSV", id="lead.kpis.export"),
+        Binding("r", "refresh", "actualiser", id="lead.kpis.refresh"),
+    ]
+
+    def __init__(self, week: str | None = None) -> None:
+        super().__init__(id="lead-kpis")
+        self.week = week or ""
+        self.rows: list[KpiRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        yield Static(id="kpis-head", classes="lead-title")
+        yield DataTable(id="kpis-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="kpis-status", classes="lead-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.week = self.week or self.rapp.backend.default_week()
+        table = self.query_one("#kpis-table", DataTable)
+        for key, title, width in COLUMNS:
+            table.add_column(title if key == "agent" else Text(title, justify="right"), width=width, key=key)
+        table.focus()
+        self.reload()
+
+    def data_changed(self) -> None:
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        monday, sunday = parse_iso_week(self.week)
+        self.query_one("#kpis-head", Static).update(
+            f"[b]Indicateurs[/] — semaine [b]{self.week}[/] (du {d_fr(monday)} au {d_fr(sunday)})"
+            "  [dim]← semaine précédente · → suivante · x export CSV[/]"
+        )
+        self.query_one("#kpis-status", Static).update("chargement…")
+        self.load(self.week)
+
+    @work(thread=True, exclusive=True, group="kpis")
+    def load(self, week: str) -> None:
+        try:
+            rows = self.rapp.backend.kpis(week)
+        except Exception as exc:
+            self.fail("indicateurs", exc)
+            return
+        self.post_message(KpisLoaded(week, rows))
+
+    @on(KpisLoaded)
+    def _loaded(self, message: KpisLoaded) -> None:
+        if message.week != self.week:
+            return
+        self.rows = message.rows
+        table = self.query_one("#kpis-table", DataTable)
+        table.clear()
+        for r in self.rows:
+            table.add_row(*cells(r), key=r.agent)
+        if self.rows:
+            table.add_row(*cells(total_row(self.week, self.rows), bold=True), key="__team__")
+        self.query_one("#kpis-status", Static).update(
+            "Taux contact = contacts argumentés / appels · taux promesse = promesses / contacts · "
+            "taux tenu = tenues / (tenues + rompues) à échéance dans la semaine · encaissé = paiements "
+            "de la semaine des débiteurs de l'agent (docs/kpis.md)"
+        )
+
+    def action_week(self, delta: int) -> None:
+        backend = self.rapp.backend
+        target = backend.shift_week(self.week, delta)
+        if delta > 0 and target > backend.shift_week(backend.default_week(), 1):
+            self.notify("Semaine à venir : pas encore d'indicateurs.", timeout=3)
+            return
+        self.week = target
+        self.reload()
+
+    def action_export(self) -> None:
+        self.export(self.week)
+
+    @work(thread=True, exclusive=True, group="kpis-export")
+    def export(self, week: str) -> None:
+        try:
+            path = self.rapp.backend.export_kpis(week)
+        except Exception as exc:
+            self.fail("export des indicateurs", exc)
+            return
+        self.post_message(Exported(f"indicateurs {week}", path))
+
+    @on(Exported)
+    def _exported(self, message: Exported) -> None:
+        self.notify(f"{message.path}", title=f"Export CSV : {message.what}", timeout=10)
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Semaine précédente", "←", lambda: self.action_week(-1)),
+            ("Semaine suivante", "→", lambda: self.action_week(1)),
+            ("Exporter les indicateurs (CSV)", "x", self.action_export),
+        ]

@@ -1,0 +1,274 @@
+"""« Recherche » (`/`): find a debtor by name, reference, SIREN or phone number, and its
+read-only case file (the agent's case panels), with the lead's actions on it."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Input, Static
+
+from ...domain.areas import area_by_code
+from ...domain.codes import STAGE_LABELS_FR
+from ...domain.dates import paris_date
+from ...services.case_file import CaseFile
+from ...services.search import SearchHit
+from ..backend import SEARCH_LIMIT
+from ..case import panels
+from ..fmt import esc, eur
+from ..widgets.agent_bar import AgentBar
+from .base import LeadScreen
+from .messages import DebtorLoaded, LeadActionDone, SearchDone
+
+
+class SearchInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "results", "résultats", key_display="↓", id="lead.search.results"),
+    ]
+
+    def action_results(self) -> None:
+        self.screen.query_one("#search-results", DataTable).focus()
+
+
+class SearchScreen(LeadScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_input", "nouvelle recherche", key_display="/", id="lead.search.focus"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="lead-search")
+        self.hits: list[SearchHit] = []
+        self._request = 0
+        self.text = ""
+
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        yield Static(
+            "[b]Recherche de débiteur[/] — nom, référence, SIREN ou téléphone (toutes les files)",
+            classes="lead-title",
+        )
+        yield SearchInput(placeholder="ex. dupont · CLI00042 · 552 100 554 · 06 12 34 56 78", id="search-input")
+        yield DataTable(id="search-results", cursor_type="row", zebra_stripes=True)
+        yield Static(id="search-status", classes="lead-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#search-results", DataTable)
+        table.add_column("Réf.", width=12, key="ref")
+        table.add_column("Nom", width=34, key="name")
+        table.add_column("Seg.", width=4, key="segment")
+        table.add_column("Agent", width=16, key="agent")
+        table.add_column(Text("Solde", justify="right"), width=15, key="balance")
+        table.add_column("Zone", width=14, key="area")
+        table.add_column("Téléphones", width=34, key="phones")
+        inp = self.query_one("#search-input", Input)
+        inp.cursor_blink = self.rapp.cursor_blink
+        inp.focus()
+        self.query_one("#search-status", Static).update("Tapez au moins un mot ou un numéro.")
+
+    def action_focus_input(self) -> None:
+        self.query_one("#search-input", Input).focus()
+
+    @on(Input.Changed, "#search-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self.start(event.value)
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.hits and self.text == event.value.strip():
+            if len(self.hits) == 1:
+                self.open(self.hits[0].debtor_ref)
+            else:
+                self.query_one("#search-results", DataTable).focus()
+        else:
+            self.start(event.value)
+
+    def start(self, text: str) -> None:
+        self._request += 1
+        if not text.strip():
+            self.text = ""
+            self.hits = []
+            self.query_one("#search-results", DataTable).clear()
+            self.query_one("#search-status", Static).update("Tapez au moins un mot ou un numéro.")
+            return
+        self.query_one("#search-status", Static).update("recherche…")
+        self.search(self._request, text)
+
+    @work(thread=True, exclusive=True, group="search")
+    def search(self, request: int, text: str) -> None:
+        try:
+            hits = self.rapp.backend.search(text, limit=SEARCH_LIMIT)
+        except Exception as exc:
+            self.fail("recherche", exc)
+            return
+        self.post_message(SearchDone(text, hits, request))
+
+    @on(SearchDone)
+    def _found(self, message: SearchDone) -> None:
+        if message.request != self._request:
+            return
+        self.text = message.text.strip()
+        self.hits = message.hits
+        table = self.query_one("#search-results", DataTable)
+        table.clear()
+        for h in self.hits:
+            table.add_row(
+                Text(h.debtor_ref, style="bold"),
+                h.name,
+                h.segment,
+                Text(h.agent or "(équipe)", style="italic" if h.agent is None else ""),
+                Text(eur(h.balance_cents), justify="right"),
+                area_by_code(h.area).label,
+                ", ".join(h.phones[:2]),
+                key=h.debtor_ref,
+            )
+        n = len(self.hits)
+        if n == 0:
+            status = f"Aucun débiteur pour « {esc(self.text)} »."
+        else:
+            more = f" (les {SEARCH_LIMIT} premiers)" if n >= SEARCH_LIMIT else ""
+            status = (
+                f"{n} résultat(s){more} · [b]↓[/] puis [b]Entrée[/] : fiche du débiteur · [b]/[/] nouvelle recherche"
+            )
+        self.query_one("#search-status", Static).update(status)
+
+    @on(DataTable.RowSelected, "#search-results")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.open(str(event.row_key.value))
+
+    def open(self, ref: str) -> None:
+        self.app.push_screen(DebtorScreen(ref))
+
+
+class DebtorScreen(LeadScreen):
+    """A debtor's case file, read-only (no claim, no outcome), with the lead's actions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "reassign", "réaffecter", id="lead.debtor.reassign"),
+        Binding("h", "hold", "attente", id="lead.debtor.hold"),
+        Binding("d", "do_not_call", "ne pas appeler", id="lead.debtor.dnc"),
+        Binding("l", "close_dispute", "clore litige", id="lead.debtor.dispute"),
+        Binding("t", "override", "scénario / ton", id="lead.debtor.override"),
+        Binding("m", "formal_notice", "mise en demeure", id="lead.debtor.formal_notice"),
+    ]
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(id="lead-debtor")
+        self.ref = ref
+        self.case: CaseFile | None = None
+
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        yield Static(f"chargement du dossier {esc(self.ref)}…", id="debtor-header")
+        yield Static(id="debtor-lead", classes="lead-status")
+        with Horizontal(id="debtor-body"):
+            with VerticalScroll(id="debtor-left"):
+                yield Static(id="debtor-invoices")
+                yield Static(id="debtor-phones")
+            with VerticalScroll(id="debtor-right"):
+                yield Static(id="debtor-timeline")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#debtor-left").focus()
+        self.reload()
+
+    def data_changed(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.load(self.ref)
+
+    @work(thread=True, exclusive=True, group="debtor")
+    def load(self, ref: str) -> None:
+        try:
+            case = self.rapp.backend.load_case(ref)
+        except Exception as exc:
+            self.fail(f"dossier {ref}", exc)
+            return
+        self.post_message(DebtorLoaded(ref, case))
+
+    @on(DebtorLoaded)
+    def _loaded(self, message: DebtorLoaded) -> None:
+        if message.ref != self.ref:
+            return
+        self.case = case = message.case
+        today = paris_date(self.rapp.clock())
+        self.query_one("#debtor-header", Static).update(panels.header(case, self.rapp.settings, today))
+        narrow = self.app.size.width < 130
+        self.query_one("#debtor-invoices", Static).update(panels.invoices(case, today, compact=narrow))
+        phones = panels.phones(case, None).replace(" [dim](a : changer de numéro)[/]", "")
+        self.query_one("#debtor-phones", Static).update(phones)
+        self.query_one("#debtor-timeline", Static).update(panels.timeline(case))
+        d = case.debtor
+        stage = d.get("stage_override")
+        tone = d.get("tone_override")
+        imposed = []
+        if stage:
+            imposed.append(f"scénario imposé : {STAGE_LABELS_FR.get(stage, stage)}")
+        if tone:
+            imposed.append(f"ton imposé : {tone}")
+        agent = d.get("agent") or "équipe (non affecté)"
+        self.query_one("#debtor-lead", Static).update(
+            f"[b]Fiche en lecture seule[/] · agent : [b]{esc(agent)}[/]"
+            + (" · " + esc(" · ".join(imposed)) if imposed else "")
+            + " — a réaffecter · h attente · d ne pas appeler · l clore le litige · t scénario / ton"
+            + " · m mise en demeure"
+        )
+
+    def _refs(self) -> list[str]:
+        if self.case is None:
+            self.notify("Dossier en cours de chargement…", timeout=2)
+            return []
+        return [self.ref]
+
+    def action_reassign(self) -> None:
+        if refs := self._refs():
+            self.ask_reassign(refs, current=self.case.debtor.get("agent") if self.case else None)
+
+    def action_hold(self) -> None:
+        if refs := self._refs():
+            if self.case and self.case.debtor.get("on_hold"):
+                self.ask_release_hold(refs)
+            else:
+                self.ask_hold(refs)
+
+    def action_do_not_call(self) -> None:
+        if refs := self._refs():
+            on = not (self.case and self.case.debtor.get("do_not_call"))
+            self.ask_do_not_call(refs, on=on)
+
+    def action_close_dispute(self) -> None:
+        if refs := self._refs():
+            if self.case and not self.case.debtor.get("dispute_open"):
+                self.notify("Aucun litige ouvert pour ce débiteur.", severity="warning")
+                return
+            self.ask_close_dispute(refs)
+
+    def action_override(self) -> None:
+        if refs := self._refs():
+            self.ask_override(refs)
+
+    def action_formal_notice(self) -> None:
+        if refs := self._refs():
+            self.ask_formal_notice(refs)
+
+    def action_finished(self, message: LeadActionDone) -> None:
+        self.reload()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Réaffecter le débiteur", "a", self.action_reassign),
+            ("Mettre en attente / lever l'attente", "h", self.action_hold),
+            ("Ne pas appeler (oui / non)", "d", self.action_do_not_call),
+            ("Clore le litige", "l", self.action_close_dispute),
+            ("Scénario d'appel et ton", "t", self.action_override),
+            ("Mise en demeure envoyée", "m", self.action_formal_notice),
+        ]

@@ -1,0 +1,187 @@
+"""Debtor search (FTS5 over reference, name, SIREN, phones; LIKE fallback), respecting roles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lead_helpers import PORTFOLIO, LeadEnv, make_lead_env
+from recouvre_tui.services.search import analyse, search_debtors
+from recouvre_tui.store import search as search_sql
+from recouvre_tui.store.db import open_db
+from recouvre_tui.store.schema import migrations
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> LeadEnv:
+    return make_lead_env(tmp_path)
+
+
+def refs(env: LeadEnv, text: str, *, who: str = "lea", limit: int = 20) -> list[str]:
+    actor = {"lea": env.lea, "alice": env.alice, "bob": env.bob}[who]
+    return [h.debtor_ref for h in search_debtors(env.store, actor, text, limit=limit)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["06 12 34 56 78", "0612345678", "+33612345678", "06.12.34.56.78", "+33 6 12 34 56 78", "0033612345678"],
+)
+def test_a_phone_number_matches_whatever_its_spelling(env: LeadEnv, text: str) -> None:
+    assert refs(env, text) == ["A1"]
+
+
+@pytest.mark.parametrize("text", ["0692 12 34 56", "0692123456", "+262 692 12 34 56", "+262692123456"])
+def test_an_overseas_phone_number(env: LeadEnv, text: str) -> None:
+    assert refs(env, text) == ["A2"]
+
+
+def test_a_partial_phone_number_is_a_prefix(env: LeadEnv) -> None:
+    assert refs(env, "06 12 34") == ["A1"]
+    assert refs(env, "+33 6 98") == ["B1"]
+    assert sorted(refs(env, "01 40 00 00")) == ["P1", "P2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("soc gen", ["A1"]),  # word prefixes, accents ignored
+        ("SOCIETE GENERALE", ["A1"]),
+        ("générale nantes", ["A1"]),
+        ("dupont", ["A2"]),
+        ("batiments", ["P2"]),
+        ("Lefèvre", ["P1"]),
+        ("lefevre paul", ["P1"]),
+        ("martin dupont", []),  # every word must match
+    ],
+)
+def test_names(env: LeadEnv, text: str, expected: list[str]) -> None:
+    assert refs(env, text) == expected
+
+
+def test_reference_and_siren(env: LeadEnv) -> None:
+    assert refs(env, "B2") == ["B2"]
+    assert refs(env, "552100554") == ["A2"]
+    assert refs(env, "552 100 554") == ["A2"]
+    assert refs(env, "552 100") == ["A2"]
+    assert refs(env, "732829320") == ["B2"]
+
+
+def test_an_exact_reference_comes_first(env: LeadEnv) -> None:
+    env.add_debtors(
+        [
+            ("A1-BIS", "A1 Conseil", "B2B", "", "75011", "01 40 00 00 09", "alice", "2026-11-01", "10,00"),
+        ]
+    )
+    assert refs(env, "A1")[0] == "A1"
+    assert set(refs(env, "A1")) == {"A1", "A1-BIS"}
+
+
+def test_empty_or_punctuation_only_finds_nothing(env: LeadEnv) -> None:
+    assert refs(env, "") == []
+    assert refs(env, "   ") == []
+    assert refs(env, "--") == []
+    assert refs(env, '"*') == []
+
+
+def test_limit(env: LeadEnv) -> None:
+    assert len(refs(env, "0", limit=2)) == 2
+
+
+def test_roles(env: LeadEnv) -> None:
+    assert refs(env, "Martin", who="alice") == []
+    assert refs(env, "Martin", who="bob") == ["B1"]
+    assert sorted(refs(env, "01 40 00 00", who="alice")) == ["P1", "P2"]  # the pool
+    assert refs(env, "0590 11 22 33", who="alice") == []
+    hit = search_debtors(env.store, env.bob, "0590112233")[0]
+    assert hit.to_json() == {
+        "debtor_ref": "B2",
+        "name": "Antilles Négoce",
+        "segment": "B2B",
+        "siren": "732829320",
+        "agent": "bob",
+        "balance": 150.0,
+        "area": "971",
+        "phones": ["+590590112233"],
+    }
+
+
+def test_the_index_follows_imports(env: LeadEnv) -> None:
+    changed = next(list(r) for r in PORTFOLIO if r[0] == "A1")
+    changed[1] = "Nouvelle Raison Sociale"
+    changed[5] = "07 11 22 33 44"
+    env.add_debtors([tuple(changed)])
+    assert refs(env, "generale nantes") == []
+    assert refs(env, "06 12 34 56 78") == []
+    assert refs(env, "raison sociale") == ["A1"]
+    assert refs(env, "0711223344") == ["A1"]
+    assert refs(env, "+33711223344") == ["A1"]
+
+
+def test_marking_a_number_to_verify_does_not_touch_the_index(env: LeadEnv) -> None:
+    before = env.rows("SELECT rowid, * FROM debtor_search ORDER BY rowid")
+    env.outcome(env.alice, "A1", "wrong_number", phone="+33612345678")
+    assert env.one("SELECT to_verify FROM phones WHERE e164 = '+33612345678'") == 1
+    assert env.rows("SELECT rowid, * FROM debtor_search ORDER BY rowid") == before
+    assert refs(env, "0612345678") == ["A1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0612345678", ["A1"]),
+        ("06 12 34 56 78", ["A1"]),
+        ("+33612345678", ["A1"]),
+        ("06 12 34", ["A1"]),
+        ("+262 692 12 34 56", ["A2"]),
+        ("552 100 554", ["A2"]),
+        ("dupont", ["A2"]),
+        ("lefèvre", ["P1"]),
+        ("B2", ["B2"]),
+    ],
+)
+def test_like_fallback_gives_the_same_answers(
+    env: LeadEnv, monkeypatch: pytest.MonkeyPatch, text: str, expected: list[str]
+) -> None:
+    monkeypatch.setattr(search_sql, "fts_available", lambda conn: False)
+    assert refs(env, text) == expected
+    assert refs(env, "Martin", who="alice") == []  # roles hold in the fallback too
+
+
+def test_like_fallback_directly(env: LeadEnv) -> None:
+    with env.store.read() as conn:
+        rows = search_sql.search_like(conn, analyse("soci"), exact_ref="soci", visible_to="alice", limit=5)
+    assert [r.ref for r in rows] == ["A1"]
+    assert rows[0].phones == ["+33612345678"]
+
+
+def test_migration_indexes_existing_debtors(tmp_path: Path) -> None:
+    """A database created before m002_search gets its debtors indexed by the migration."""
+    path = tmp_path / "old.db"
+    store = open_db(path, migrate=False)
+    with store.write():
+        migrations.apply(store.db, stop_before="m002_search")
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO debtors (ref, name, segment, siren, created_at, updated_at) "
+            "VALUES ('OLD-1', 'Ancienne Société', 'B2B', '552 100 554', '2026-01-01', '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO phones (debtor_id, position, raw, e164, national, kind, valid) "
+            "VALUES (1, 1, '06-12-34-56-78', '+33612345678', '06 12 34 56 78', 'mobile', 1)"
+        )
+    store.close()
+    store = open_db(path)
+    from recouvre_tui.store.agents import Agent
+
+    boss = Agent("boss", "Boss", "lead", None, True)
+    for text in ("ancienne", "552100554", "+33 6 12 34 56 78", "OLD-1"):
+        assert [h.debtor_ref for h in search_debtors(store, boss, text)] == ["OLD-1"], text
+
+
+def test_analyse() -> None:
+    assert analyse("Soc. Gén.") == search_sql.SearchQuery(("soc", "gén"), ())
+    q = analyse("06 12 34 56 78")
+    assert q.words == () and q.numbers == ("0612345678", "33612345678")
+    assert analyse("+33612345678").numbers == ("33612345678", "0612345678")
+    assert analyse("  ").numbers == () and analyse("  ").words == ()
