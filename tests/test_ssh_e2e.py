@@ -19,7 +19,6 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import refresh
 from recouvre_tui.services.ssh_access import authorized_keys_lines, install_authorized_keys
 from recouvre_tui.store.db import open_db
-
 from ssh_harness import SSHD, SshServer, TmuxPane, keygen
 
 pytestmark = pytest.mark.slow

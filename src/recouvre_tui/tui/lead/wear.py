@@ -275,7 +275,8 @@ class WearScreen(LeadScreen):
     def _show_head(self) -> None:
         span = week_span(self.report) if self.report else "…"
         last = self.week >= self.rapp.backend.default_week()
-        nav = "[dim]← semaine précédente" + ("" if last else " · → suivante") + " · g graphiques · r recalculer · x export[/]"
+        nav = "← semaine précédente" + ("" if last else " · → suivante") + " · g graphiques · r recalculer · x export"
+        nav = f"[dim]{nav}[/]"
         stale = " · [b $warning]données modifiées depuis le calcul : r pour recalculer[/]" if self.stale else ""
         self.query_one("#wear-head", Static).update(
             f"[b]Usure des relances[/] — semaine [b]{self.week}[/] ({span})  {nav}{stale}"
