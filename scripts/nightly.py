@@ -12,7 +12,9 @@ by name (so dated names go oldest first):
 payments; promises before events so that payments and promises are known when the
 history is scored). Each file is imported whole or not at all: an imported file moves to
 `done/`, a rejected one to `rejected/` beside `NAME.errors.txt` (every `file:line: column:
-problem`). Then `refresh` runs (balances, promises kept/broken, scores, expired claims).
+problem`). Then `refresh` runs (balances, promises kept/broken, scores, expired claims),
+and the first run after a week ends writes that week's wear report (text and CSV) to
+`--reports` (default `DROP/reports`).
 
 Everything is logged with timestamps to `--log` (default `DROP/nightly.log`) and to stderr.
 Exit status: 0 when every file was imported and the refresh ran; 1 when a file was
@@ -36,10 +38,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from recouvre_tui.domain.dates import DateError, parse_now
+from recouvre_tui.domain.dates import DateError, last_complete_week, parse_now
 from recouvre_tui.importers.reader import ImportRejected
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import JobBusy, exclusive, refresh
+from recouvre_tui.services.wear_report import write_weekly_files
 from recouvre_tui.settings import ConfigError, default_db_path, load_settings
 from recouvre_tui.store.db import StoreError, open_db
 
@@ -86,7 +89,15 @@ def _move(src: Path, folder: Path) -> Path:
     return dest
 
 
-def run(drop: Path, db: Path, *, now: datetime, config: Path | None = None, min_age: float = 0.0) -> int:
+def run(
+    drop: Path,
+    db: Path,
+    *,
+    now: datetime,
+    config: Path | None = None,
+    min_age: float = 0.0,
+    reports: Path | None = None,
+) -> int:
     settings = load_settings(config)
     store = open_db(db)
     rejected = 0
@@ -124,6 +135,7 @@ def run(drop: Path, db: Path, *, now: datetime, config: Path | None = None, min_
             summary = refresh(store, now=now, settings=settings, actor="nightly")
             for line in summary.lines():
                 log.info("rafraîchissement : %s", line.strip())
+            weekly_reports(store, reports or drop / "reports", now=now, settings=settings)
     finally:
         store.close()
     if rejected:
@@ -131,6 +143,15 @@ def run(drop: Path, db: Path, *, now: datetime, config: Path | None = None, min_
         return 1
     log.info("fin : tout est importé, rafraîchissement fait")
     return 0
+
+
+def weekly_reports(store, folder: Path, *, now: datetime, settings) -> None:
+    """On the first run after a week ends (normally Monday's), write its wear report (text, CSV)."""
+    week = last_complete_week(now)
+    if (folder / f"usure-des-relances-{week}.txt").exists():
+        return
+    for path in write_weekly_files(store, folder, now=now, settings=settings):
+        log.info("rapport hebdomadaire écrit : %s", path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--log", type=Path, default=None, help="journal (défaut : DROP/nightly.log)")
     ap.add_argument("--now", default=None, metavar="ISO-DATETIME", help="horloge figée (heure de Paris sans décalage)")
     ap.add_argument("--min-age", type=float, default=0.0, metavar="SECONDS")
+    ap.add_argument(
+        "--reports", type=Path, default=None, help="dossier des rapports hebdomadaires (défaut : DROP/reports)"
+    )
     args = ap.parse_args(argv)
     if not args.drop.is_dir():
         print(f"erreur : dossier de dépôt introuvable : {args.drop}", file=sys.stderr)
@@ -157,7 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     log.propagate = False
     try:
         now = parse_now(args.now)
-        return run(args.drop, args.db or default_db_path(), now=now, config=args.config, min_age=args.min_age)
+        return run(
+            args.drop,
+            args.db or default_db_path(),
+            now=now,
+            config=args.config,
+            min_age=args.min_age,
+            reports=args.reports,
+        )
     except JobBusy as exc:
         log.error("%s", exc)
         return 3

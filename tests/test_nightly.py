@@ -128,3 +128,17 @@ def test_missing_drop_folder(env: Env, tmp_path: Path) -> None:
     r = nightly(env, tmp_path / "nope")
     assert r.returncode == 2
     assert "dossier de dépôt introuvable" in r.stderr
+
+
+def test_first_run_after_the_week_writes_its_wear_report_once(env: Env, drop: Path) -> None:
+    # Tuesday 17 Nov 2026: the last complete week is 2026-W46 (9–15 Nov).
+    nightly(env, drop)
+    reports = drop / "reports"
+    text = reports / "usure-des-relances-2026-W46.txt"
+    csv_file = reports / "usure-des-relances-2026-W46.csv"
+    assert text.exists() and csv_file.exists()
+    assert "Semaine 2026-W46 (du 09/11/2026 au 15/11/2026)" in text.read_text(encoding="utf-8")
+    assert csv_file.read_text(encoding="utf-8").splitlines()[0].startswith("debtor_ref,")
+    before = text.stat().st_mtime_ns
+    nightly(env, drop)
+    assert text.stat().st_mtime_ns == before  # already written: not rewritten

@@ -569,7 +569,7 @@ def test_csv_one_row_per_flagged_debtor(rendered: tuple[WearReport, WearReport])
 def test_text_report(rendered: tuple[WearReport, WearReport]) -> None:
     rep, prev = rendered
     trend = [("2026-W08", 0.25), ("2026-W09", prev.wear_rate), (WEEK, rep.wear_rate)]
-    text = to_text(rep, prev, trend)
+    text = to_text(rep, prev.wear_rate, trend)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 120
     assert not re.search(r"taux d'usure(?! des relances)", text)  # never the usury rate
@@ -580,7 +580,7 @@ def test_text_report(rendered: tuple[WearReport, WearReport]) -> None:
     for title in ("Par segment", "Par agent", "Par dernier canal", "Courbe de fatigue"):
         assert title in text
     assert "1re relance" in text and "10e relance" in text
-    narrow = to_text(rep, prev, trend, width=80)
+    narrow = to_text(rep, prev.wear_rate, trend, width=80)
     assert max(len(line) for line in narrow.splitlines()) <= 80
 
 

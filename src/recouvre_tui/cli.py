@@ -740,6 +740,30 @@ def report() -> None:
     """Rapports (usure des relances, promesses, scripts)."""
 
 
+@report.command("wear")
+@click.option("--week", default=None, metavar="YYYY-Www", help="Semaine ISO (défaut : la dernière semaine complète).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.option("--width", type=click.IntRange(60, 400), default=120, show_default=True, help="Largeur du texte.")
+@click.option(
+    "--limit", type=click.IntRange(1, 1_000_000), default=None, help="Nombre maximal de débiteurs listés (texte)."
+)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def report_wear(obj: Ctx, week: str | None, fmt: str, width: int, limit: int | None, now_text: str | None) -> None:
+    """Taux d'usure des relances de la semaine : débiteurs usés, recommandations, courbe de fatigue."""
+    from .reports.wear_output import to_csv, to_json, to_text
+    from .services.wear_report import build
+
+    bundle = build(obj.store(), week, now=_now(now_text), settings=obj.settings, with_trend=fmt == "text")
+    if fmt == "json":
+        _json(to_json(bundle.report))
+    elif fmt == "csv":
+        click.echo(to_csv(bundle.report), nl=False)
+    else:
+        click.echo(to_text(bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit), nl=False)
+
+
 @report.command("promises")
 @click.option(
     "--week",

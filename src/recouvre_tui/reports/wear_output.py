@@ -185,7 +185,7 @@ def _week_span(report: WearReport) -> str:
 
 def to_text(
     report: WearReport,
-    previous: WearReport | None = None,
+    previous_rate: float | None = None,
     trend: Sequence[tuple[str, float | None]] = (),
     width: int = 120,
     *,
@@ -202,7 +202,7 @@ def to_text(
     lines.append("")
 
     head = f"{RATE_LABEL} {percent_fr(report.wear_rate)}"
-    delta = delta_fr(report.wear_rate, previous.wear_rate if previous else None)
+    delta = delta_fr(report.wear_rate, previous_rate)
     if delta:
         head += f" ({delta})"
     if report.wear_rate is None:

@@ -18,9 +18,19 @@ from ..backend import AUDIT_PAGE_SIZE
 from ..fmt import esc
 from ..widgets.agent_bar import AgentBar
 from .base import LeadScreen
+from .columns import Col, row_cells, set_columns
 from .dialogs import AuditFilter, AuditFilterForm
-from .labels import audit_action, audit_details
+from .labels import audit_action, audit_details, audit_entity
 from .messages import AuditLoaded
+
+COLUMNS = [
+    Col("id", "n°", 7, 5, right=True),
+    Col("at", "Quand (Paris)", 19, 14),
+    Col("actor", "Auteur", 14, 12),
+    Col("action", "Action", 24, 20),
+    Col("entity", "Objet", 18),
+    Col("details", "Détails", 60, 16),
+]
 
 
 class AuditScreen(LeadScreen):
@@ -48,14 +58,14 @@ class AuditScreen(LeadScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.set_class(self.narrow, "-narrow")
         table = self.query_one("#audit-table", DataTable)
-        table.add_column(Text("n°", justify="right"), width=7, key="id")
-        table.add_column("Quand (Paris)", width=19, key="at")
-        table.add_column("Auteur", width=14, key="actor")
-        table.add_column("Action", width=24, key="action")
-        table.add_column("Objet", width=18, key="entity")
-        table.add_column("Détails", width=60, key="details")
+        set_columns(table, COLUMNS, narrow=self.narrow)
         table.focus()
+        self.reload()
+
+    def relayout(self) -> None:
+        set_columns(self.query_one("#audit-table", DataTable), COLUMNS, narrow=self.narrow)
         self.reload()
 
     def data_changed(self) -> None:
@@ -66,7 +76,8 @@ class AuditScreen(LeadScreen):
         self._request += 1
         self.query_one("#audit-head", Static).update(
             f"[b]Journal d'audit[/] — le plus récent d'abord · {esc(self.flt.summary())}"
-            f" · page {len(self.befores)}  [dim]f filtrer · x sans filtre · n plus anciens · p plus récents[/]"
+            f" · page {len(self.befores)}"
+            + ("" if self.narrow else "  [dim]f filtrer · x sans filtre · n plus anciens · p plus récents[/]")
         )
         self.load(self._request, self.befores[-1], self.flt)
 
@@ -88,15 +99,15 @@ class AuditScreen(LeadScreen):
         keep = table.cursor_row if table.row_count else 0
         table.clear()
         for e in self.entries:
-            table.add_row(
-                Text(str(e.id), justify="right", style="dim"),
-                e.at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S"),
-                Text(e.actor, style="bold"),
-                audit_action(e.action),
-                f"{e.entity} {e.entity_ref or ''}".strip(),
-                audit_details(e.details, 60),
-                key=str(e.id),
-            )
+            cells = {
+                "id": Text(str(e.id), justify="right", style="dim"),
+                "at": e.at.astimezone(PARIS).strftime("%d/%m %H:%M:%S" if self.narrow else "%d/%m/%Y %H:%M:%S"),
+                "actor": Text(e.actor, style="bold"),
+                "action": audit_action(e.action),
+                "entity": audit_entity(e.entity, e.entity_ref),
+                "details": audit_details(e.details, 60),
+            }
+            table.add_row(*row_cells(table, cells), key=str(e.id))
         if self.entries:
             table.move_cursor(row=min(keep, len(self.entries) - 1))
         more = " · suite : n" if len(self.entries) == AUDIT_PAGE_SIZE else " · fin du journal"
@@ -118,7 +129,7 @@ class AuditScreen(LeadScreen):
         details = json.dumps(e.details, ensure_ascii=False, sort_keys=True)
         box.update(
             f"[b]n° {e.id}[/] · {e.at.astimezone(PARIS):%d/%m/%Y %H:%M:%S} · {esc(e.actor)} · "
-            f"{esc(audit_action(e.action))} [dim]({esc(e.action)})[/] · {esc(e.entity)} {esc(e.entity_ref or '')}\n"
+            f"{esc(audit_action(e.action))} [dim]({esc(e.action)})[/] · {esc(audit_entity(e.entity, e.entity_ref))}\n"
             f"{esc(details)}"
         )
 

@@ -16,6 +16,7 @@ from ...services.case_file import CaseError
 from ...services.lead import LeadError, PermissionDenied
 from ..fmt import plural
 from ..messages import ServiceFailed
+from .columns import NARROW
 from .dialogs import AgentPicker, ConfirmDialog, FormalNoticeForm, OverridePicker, ReasonForm, Target
 from .messages import LeadActionDone, LeadFailed
 
@@ -42,6 +43,18 @@ class LeadScreen(Screen[None]):
     @property
     def rapp(self) -> RecouvreApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def narrow(self) -> bool:
+        return self.app.size.width < NARROW
+
+    def on_resize(self) -> None:
+        if self.narrow != self.has_class("-narrow"):
+            self.set_class(self.narrow, "-narrow")
+            self.relayout()
+
+    def relayout(self) -> None:
+        """Hook: the terminal crossed the narrow/wide width (rebuild columns…)."""
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
@@ -251,7 +264,13 @@ class LeadScreen(Screen[None]):
             what = "Scénario et ton automatiques rétablis" if stage is None else "Nouvelle approche imposée"
             if stage is not None and isinstance(tone, str):
                 what += f" (ton {tone})"
-            self.run_action("override", refs, self._each(refs, one, what))
+            call = self._each(refs, one, what)
+
+            def with_tone() -> tuple[str, dict[str, Any]]:
+                toast, details = call()
+                return toast, {**details, "stage": stage, "tone": tone}
+
+            self.run_action("override", refs, with_tone)
 
         self.app.push_screen(OverridePicker(_debtors(refs)), done)
 

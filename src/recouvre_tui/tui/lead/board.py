@@ -18,9 +18,27 @@ from ...store.lead import DebtorFilter
 from ..fmt import esc, eur, eur_short, plural
 from ..widgets.agent_bar import AgentBar
 from .base import LeadScreen
+from .columns import Col, row_cells, set_columns
 from .labels import POOL_LABEL, STATE_STYLES
 from .messages import BoardLoaded
 
+BOARD_COLUMNS = [
+    Col("agent", "Agent", 22, 15),
+    Col("state", "État", 11, 10),
+    Col("case", "Dossier en cours", 30, 9, short="Dossier"),
+    Col("last", "Dernière issue", 34, 20),
+    Col("calls", "Appels", 6, right=True),
+    Col("rpc", "Contacts arg.", 13, 8, short="Contacts", right=True),
+    Col("promises", "Promesses", 9, 5, short="Prom.", right=True),
+    Col("promised", "Montant promis", 14, 9, short="Promis", right=True),
+]
+LOAD_COLUMNS = [
+    Col("queue", "File", 34, 30),
+    Col("debtors", "Débiteurs", 9, right=True),
+    Col("balance", "Solde", 16, right=True),
+    Col("blocked", "Bloqués", 7, right=True),
+    Col("share", "Part des débiteurs", 26, 20),
+]
 REFRESH_SECONDS = 15.0  # states age out (a lease expires, a session goes quiet) without a commit
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -52,25 +70,23 @@ class BoardScreen(LeadScreen):
 
     def on_mount(self) -> None:
         board = self.query_one("#board-table", DataTable)
-        board.add_column("Agent", width=22, key="agent")
-        board.add_column("État", width=11, key="state")
-        board.add_column("Dossier en cours", width=30, key="case")
-        board.add_column("Dernière issue", width=34, key="last")
-        board.add_column(Text("Appels", justify="right"), width=6, key="calls")
-        board.add_column(Text("Contacts arg.", justify="right"), width=13, key="rpc")
-        board.add_column(Text("Promesses", justify="right"), width=9, key="promises")
-        board.add_column(Text("Montant promis", justify="right"), width=14, key="promised")
-        loads = self.query_one("#loads-table", DataTable)
-        loads.add_column("File", width=34, key="queue")
-        loads.add_column(Text("Débiteurs", justify="right"), width=9, key="debtors")
-        loads.add_column(Text("Solde", justify="right"), width=16, key="balance")
-        loads.add_column(Text("Bloqués", justify="right"), width=7, key="blocked")
-        loads.add_column("Part des débiteurs", width=26, key="share")
+        self.set_class(self.narrow, "-narrow")
+        self._columns()
         board.focus()
         self.query_one("#board-title", Static).update(self._title(None))
         self.query_one("#board-status", Static).update("chargement…")
         self.reload()
         self.set_interval(REFRESH_SECONDS, self.reload)
+
+    def _columns(self) -> None:
+        """Wide: the UI sketch's columns; narrow (100 columns): shorter, figures still visible."""
+        set_columns(self.query_one("#board-table", DataTable), BOARD_COLUMNS, narrow=self.narrow)
+        set_columns(self.query_one("#loads-table", DataTable), LOAD_COLUMNS, narrow=self.narrow)
+
+    def relayout(self) -> None:
+        self._columns()
+        self._fill_board()
+        self._fill_loads()
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -116,27 +132,28 @@ class BoardScreen(LeadScreen):
             name = Text(r.name)
             if r.role == "lead":
                 name.append(" (resp.)", style="dim")
+            narrow = self.narrow
             case = Text("—", style="dim")
             if r.case_ref:
-                case = Text(f"{r.case_ref} · {r.case_name or ''}".rstrip(" ·"))
+                case = Text(r.case_ref if narrow else f"{r.case_ref} · {r.case_name or ''}".rstrip(" ·"))
             last = Text("—", style="dim")
             if r.last_outcome:
                 at = r.last_outcome_at.astimezone(PARIS).strftime("%H:%M") if r.last_outcome_at else ""
                 last = Text(f"{at} ", style="dim")
                 last.append(r.last_outcome_label)
-                if r.last_outcome_ref:
+                if r.last_outcome_ref and not narrow:
                     last.append(f" · {r.last_outcome_ref}", style="dim")
-            table.add_row(
-                name,
-                Text(r.state_label, style=style),
-                case,
-                last,
-                Text(str(r.calls), justify="right"),
-                Text(str(r.rpc), justify="right"),
-                Text(str(r.promises), justify="right"),
-                Text(eur(r.promised_cents), justify="right"),
-                key=r.login,
-            )
+            cells = {
+                "agent": name,
+                "state": Text(r.state_label, style=style),
+                "case": case,
+                "last": last,
+                "calls": Text(str(r.calls), justify="right"),
+                "rpc": Text(str(r.rpc), justify="right"),
+                "promises": Text(str(r.promises), justify="right"),
+                "promised": Text((eur_short if narrow else eur)(r.promised_cents), justify="right"),
+            }
+            table.add_row(*row_cells(table, cells), key=r.login)
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
 
@@ -148,14 +165,14 @@ class BoardScreen(LeadScreen):
         for q in self.loads:
             label = POOL_LABEL if q.agent is None else f"{q.name} ({q.agent})"
             blocked = Text(str(q.blocked), justify="right", style="yellow" if q.blocked else "dim")
-            table.add_row(
-                Text(label, style="italic" if q.agent is None else ""),
-                Text(str(q.debtors), justify="right"),
-                Text(eur(q.balance_cents), justify="right"),
-                blocked,
-                Text(_bar(q.debtors / most, 24), style="cyan"),
-                key=q.agent or "__pool__",
-            )
+            cells = {
+                "queue": Text(label, style="italic" if q.agent is None else ""),
+                "debtors": Text(str(q.debtors), justify="right"),
+                "balance": Text(eur(q.balance_cents), justify="right"),
+                "blocked": blocked,
+                "share": Text(_bar(q.debtors / most, 18 if self.narrow else 24), style="cyan"),
+            }
+            table.add_row(*row_cells(table, cells), key=q.agent or "__pool__")
         if self.loads:
             table.move_cursor(row=min(keep, len(self.loads) - 1))
 
@@ -172,8 +189,8 @@ class BoardScreen(LeadScreen):
         )
         debtors = sum(q.debtors for q in self.loads)
         self.query_one("#board-status", Static).update(
-            f"{plural(debtors, 'débiteur')} à recouvrer · [b]Entrée[/] revue de la file choisie (filtres, "
-            "réaffectation) · [b]Tab[/] agents / files · actualisé à chaque enregistrement d'une session"
+            f"{plural(debtors, 'débiteur')} à recouvrer · [b]Entrée[/] : revue de la file choisie"
+            " · [b]Tab[/] : agents / files"
         )
 
     # --- navigation ------------------------------------------------------------------

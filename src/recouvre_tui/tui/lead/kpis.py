@@ -13,25 +13,26 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...domain.dates import parse_iso_week
 from ...services.lead import KpiRow
-from ..fmt import d_fr, eur
+from ..fmt import d_fr, eur, eur_short
 from ..widgets.agent_bar import AgentBar
 from .base import LeadScreen
+from .columns import Col, row_cells, set_columns
 from .labels import pct
 from .messages import Exported, KpisLoaded
 
-COLUMNS: list[tuple[str, str, int]] = [
-    ("agent", "Agent", 26),
-    ("calls", "Appels", 6),
-    ("rpc", "Contacts", 8),
-    ("rpc_rate", "Taux contact", 12),
-    ("promises", "Promesses", 9),
-    ("promise_rate", "Taux promesse", 13),
-    ("promised", "Montant promis", 15),
-    ("kept", "Tenues", 6),
-    ("broken", "Rompues", 7),
-    ("kept_rate", "Taux tenu", 9),
-    ("collected", "Encaissé", 15),
-    ("attempts", "Appels/contact", 14),
+COLUMNS = [
+    Col("agent", "Agent", 20, 14),
+    Col("calls", "Appels", 6, right=True),
+    Col("rpc", "Contacts", 8, right=True),
+    Col("rpc_rate", "Taux contact", 12, 7, short="% cont.", right=True),
+    Col("promises", "Promesses", 9, 5, short="Prom.", right=True),
+    Col("promise_rate", "Taux promesse", 13, None, right=True),
+    Col("promised", "Montant promis", 14, 9, short="Promis", right=True),
+    Col("kept", "Tenues", 6, right=True),
+    Col("broken", "Rompues", 7, 5, short="Romp.", right=True),
+    Col("kept_rate", "Taux tenu", 9, 6, short="% tenu", right=True),
+    Col("collected", "Encaissé", 14, 9, right=True),
+    Col("attempts", "Appels/contact", 14, None, right=True),
 ]
 
 
@@ -50,24 +51,26 @@ def total_row(week: str, rows: list[KpiRow]) -> KpiRow:
     )
 
 
-def cells(r: KpiRow, *, bold: bool = False) -> list[Text]:
+def cells(r: KpiRow, *, bold: bool = False, narrow: bool = False) -> dict[str, Text]:
     style = "bold" if bold else ""
+    money = eur_short if narrow else eur
     ratio = "—" if r.attempts_per_rpc is None else f"{r.attempts_per_rpc:.1f}".replace(".", ",")
-    who = r.name if not r.agent or r.name == r.agent else f"{r.name} ({r.agent})"
-    values = [
-        str(r.calls),
-        str(r.rpc),
-        pct(r.rpc_rate),
-        str(r.promises),
-        pct(r.promise_rate),
-        eur(r.promised_cents),
-        str(r.kept),
-        str(r.broken),
-        pct(r.kept_rate),
-        eur(r.collected_cents),
-        ratio,
-    ]
-    return [Text(who, style=style), *[Text(v, justify="right", style=style) for v in values]]
+    values = {
+        "calls": str(r.calls),
+        "rpc": str(r.rpc),
+        "rpc_rate": pct(r.rpc_rate),
+        "promises": str(r.promises),
+        "promise_rate": pct(r.promise_rate),
+        "promised": money(r.promised_cents),
+        "kept": str(r.kept),
+        "broken": str(r.broken),
+        "kept_rate": pct(r.kept_rate),
+        "collected": money(r.collected_cents),
+        "attempts": ratio,
+    }
+    out = {key: Text(v, justify="right", style=style) for key, v in values.items()}
+    out["agent"] = Text(r.name or r.agent, style=style)
+    return out
 
 
 class KpiScreen(LeadScreen):
@@ -92,13 +95,17 @@ class KpiScreen(LeadScreen):
 
     def on_mount(self) -> None:
         self.week = self.week or self.rapp.backend.default_week()
+        self.set_class(self.narrow, "-narrow")
         table = self.query_one("#kpis-table", DataTable)
-        for key, title, width in COLUMNS:
-            table.add_column(title if key == "agent" else Text(title, justify="right"), width=width, key=key)
+        set_columns(table, COLUMNS, narrow=self.narrow)
         table.focus()
         self.reload()
 
     def data_changed(self) -> None:
+        self.reload()
+
+    def relayout(self) -> None:
+        set_columns(self.query_one("#kpis-table", DataTable), COLUMNS, narrow=self.narrow)
         self.reload()
 
     def action_refresh(self) -> None:
@@ -108,7 +115,7 @@ class KpiScreen(LeadScreen):
         monday, sunday = parse_iso_week(self.week)
         self.query_one("#kpis-head", Static).update(
             f"[b]Indicateurs[/] — semaine [b]{self.week}[/] (du {d_fr(monday)} au {d_fr(sunday)})"
-            "  [dim]← semaine précédente · → suivante · x export CSV[/]"
+            + ("" if self.narrow else "  [dim]← semaine précédente · → suivante · x export CSV[/]")
         )
         self.query_one("#kpis-status", Static).update("chargement…")
         self.load(self.week)
@@ -129,10 +136,12 @@ class KpiScreen(LeadScreen):
         self.rows = message.rows
         table = self.query_one("#kpis-table", DataTable)
         table.clear()
+        narrow = self.narrow
         for r in self.rows:
-            table.add_row(*cells(r), key=r.agent)
+            table.add_row(*row_cells(table, cells(r, narrow=narrow)), key=r.agent)
         if self.rows:
-            table.add_row(*cells(total_row(self.week, self.rows), bold=True), key="__team__")
+            team = cells(total_row(self.week, self.rows), bold=True, narrow=narrow)
+            table.add_row(*row_cells(table, team), key="__team__")
         self.query_one("#kpis-status", Static).update(
             "Taux contact = contacts argumentés / appels · taux promesse = promesses / contacts · "
             "taux tenu = tenues / (tenues + rompues) à échéance dans la semaine · encaissé = paiements "

@@ -43,6 +43,23 @@ AUDIT_ACTIONS: dict[str, str] = {
     "agent_add": "compte ajouté",
 }
 
+AUDIT_ENTITIES: dict[str, str] = {
+    "debtor": "débiteur",
+    "debtors": "débiteurs",
+    "agent": "agent",
+    "promise": "promesse",
+    "job": "traitement",
+    "invoices": "factures",
+    "payments": "paiements",
+    "events": "événements",
+    "promises": "promesses",
+    "fec": "FEC",
+}
+
+
+def audit_entity(entity: str, ref: str | None) -> str:
+    return f"{AUDIT_ENTITIES.get(entity, entity)} {ref or ''}".strip()
+
 
 def who(login: str | None, names: dict[str, str] | None = None) -> str:
     """« Bruno Leroy (bruno) », or the pool."""

@@ -18,12 +18,23 @@ from ..backend import REVIEW_PAGE_SIZE
 from ..fmt import esc, eur, plural
 from ..widgets.agent_bar import AgentBar
 from .base import LeadScreen
+from .columns import Col, row_cells, set_columns
 from .dialogs import AgentPicker, ConfirmDialog, ReviewFilterForm, Target
 from .labels import filter_summary
 from .messages import FilterCounted, LeadActionDone, ReviewLoaded, TargetsLoaded
 
 Cursor = tuple[int, float, str]
 MARK = "✓"
+COLUMNS = [
+    Col("sel", MARK, 1),
+    Col("debtor", "Débiteur", 38, 26),
+    Col("agent", "Agent", 14, 12),
+    Col("segment", "Seg.", 4, None),
+    Col("balance", "Solde", 14, 13, right=True),
+    Col("days", "Retard", 7, 6, right=True),
+    Col("score", "Score", 6, None, right=True),
+    Col("status", "Statut", 56, 28),
+]
 
 
 class ReviewScreen(LeadScreen):
@@ -63,15 +74,9 @@ class ReviewScreen(LeadScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.set_class(self.narrow, "-narrow")
         table = self.query_one("#review-table", DataTable)
-        table.add_column(MARK, width=1, key="sel")
-        table.add_column("Débiteur", width=38, key="debtor")
-        table.add_column("Agent", width=14, key="agent")
-        table.add_column("Seg.", width=4, key="segment")
-        table.add_column(Text("Solde", justify="right"), width=14, key="balance")
-        table.add_column(Text("Retard", justify="right"), width=7, key="days")
-        table.add_column(Text("Score", justify="right"), width=6, key="score")
-        table.add_column("Statut", width=56, key="status")
+        set_columns(table, COLUMNS, narrow=self.narrow)
         table.focus()
         self._show_filters()
         self.load_agents()
@@ -82,6 +87,10 @@ class ReviewScreen(LeadScreen):
 
     def data_changed(self) -> None:
         self.reload(recount=True)
+
+    def relayout(self) -> None:
+        set_columns(self.query_one("#review-table", DataTable), COLUMNS, narrow=self.narrow)
+        self.reload()
 
     # --- loading ---------------------------------------------------------------------
 
@@ -141,18 +150,17 @@ class ReviewScreen(LeadScreen):
         table.clear()
         for e in self.entries:
             style = "" if e.callable else "dim"
-            status = Text(e.status, style="" if e.callable else "red")
-            table.add_row(
-                self._mark(e.debtor_ref),
-                Text(f"{e.debtor_ref} · {e.name}", style=style),
-                Text(e.agent or "(équipe)", style="italic" if e.agent is None else style),
-                Text(e.segment, style=style),
-                Text(eur(e.balance_cents), justify="right", style=style),
-                Text(f"{e.days_past_due} j", justify="right", style=style),
-                Text(f"{e.score:.1f}".replace(".", ","), justify="right", style=style),
-                status,
-                key=e.debtor_ref,
-            )
+            cells = {
+                "sel": self._mark(e.debtor_ref),
+                "debtor": Text(f"{e.debtor_ref} · {e.name}", style=style),
+                "agent": Text(e.agent or "(équipe)", style="italic" if e.agent is None else style),
+                "segment": Text(e.segment, style=style),
+                "balance": Text(eur(e.balance_cents), justify="right", style=style),
+                "days": Text(f"{e.days_past_due} j", justify="right", style=style),
+                "score": Text(f"{e.score:.1f}".replace(".", ","), justify="right", style=style),
+                "status": Text(e.status, style="" if e.callable else "red"),
+            }
+            table.add_row(*row_cells(table, cells), key=e.debtor_ref)
         if self.entries:
             table.move_cursor(row=min(keep, len(self.entries) - 1))
         self._show_status()
@@ -178,7 +186,7 @@ class ReviewScreen(LeadScreen):
         count = "…" if self.matching is None else plural(self.matching, "débiteur")
         self.query_one("#review-filters", Static).update(
             f"[b]Revue des files[/] — filtre : {esc(filter_summary(self.flt, self.names))} → [b]{count}[/]"
-            "   [dim]f filtres · x sans filtre[/]"
+            + ("" if self.narrow else "   [dim]f filtres · x sans filtre[/]")
         )
 
     def _show_status(self) -> None:

@@ -22,6 +22,7 @@ from ..case import panels
 from ..fmt import esc, eur
 from ..widgets.agent_bar import AgentBar
 from .base import LeadScreen
+from .columns import Col, row_cells, set_columns
 from .messages import DebtorLoaded, LeadActionDone, SearchDone
 
 
@@ -32,6 +33,17 @@ class SearchInput(Input):
 
     def action_results(self) -> None:
         self.screen.query_one("#search-results", DataTable).focus()
+
+
+COLUMNS = [
+    Col("ref", "Réf.", 12, 10),
+    Col("name", "Nom", 32, 26),
+    Col("segment", "Seg.", 4),
+    Col("agent", "Agent", 16, 13),
+    Col("balance", "Solde", 15, 13, right=True),
+    Col("area", "Zone", 20, None),
+    Col("phones", "Téléphones", 30, 16),
+]
 
 
 class SearchScreen(LeadScreen):
@@ -57,18 +69,21 @@ class SearchScreen(LeadScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#search-results", DataTable)
-        table.add_column("Réf.", width=12, key="ref")
-        table.add_column("Nom", width=34, key="name")
-        table.add_column("Seg.", width=4, key="segment")
-        table.add_column("Agent", width=16, key="agent")
-        table.add_column(Text("Solde", justify="right"), width=15, key="balance")
-        table.add_column("Zone", width=14, key="area")
-        table.add_column("Téléphones", width=34, key="phones")
+        self.set_class(self.narrow, "-narrow")
+        set_columns(self.query_one("#search-results", DataTable), COLUMNS, narrow=self.narrow)
         inp = self.query_one("#search-input", Input)
         inp.cursor_blink = self.rapp.cursor_blink
         inp.focus()
         self.query_one("#search-status", Static).update("Tapez au moins un mot ou un numéro.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_input":  # in the field, « / » is a character
+            return not self.query_one("#search-input", Input).has_focus
+        return True
+
+    def relayout(self) -> None:
+        set_columns(self.query_one("#search-results", DataTable), COLUMNS, narrow=self.narrow)
+        self.start(self.query_one("#search-input", Input).value)
 
     def action_focus_input(self) -> None:
         self.query_one("#search-input", Input).focus()
@@ -117,16 +132,16 @@ class SearchScreen(LeadScreen):
         table = self.query_one("#search-results", DataTable)
         table.clear()
         for h in self.hits:
-            table.add_row(
-                Text(h.debtor_ref, style="bold"),
-                h.name,
-                h.segment,
-                Text(h.agent or "(équipe)", style="italic" if h.agent is None else ""),
-                Text(eur(h.balance_cents), justify="right"),
-                area_by_code(h.area).label,
-                ", ".join(h.phones[:2]),
-                key=h.debtor_ref,
-            )
+            cells = {
+                "ref": Text(h.debtor_ref, style="bold"),
+                "name": h.name,
+                "segment": h.segment,
+                "agent": Text(h.agent or "(équipe)", style="italic" if h.agent is None else ""),
+                "balance": Text(eur(h.balance_cents), justify="right"),
+                "area": area_by_code(h.area).label,
+                "phones": ", ".join(h.phones[:2]),
+            }
+            table.add_row(*row_cells(table, cells), key=h.debtor_ref)
         n = len(self.hits)
         if n == 0:
             status = f"Aucun débiteur pour « {esc(self.text)} »."
@@ -202,8 +217,7 @@ class DebtorScreen(LeadScreen):
         self.case = case = message.case
         today = paris_date(self.rapp.clock())
         self.query_one("#debtor-header", Static).update(panels.header(case, self.rapp.settings, today))
-        narrow = self.app.size.width < 130
-        self.query_one("#debtor-invoices", Static).update(panels.invoices(case, today, compact=narrow))
+        self.query_one("#debtor-invoices", Static).update(panels.invoices(case, today, compact=self.narrow))
         phones = panels.phones(case, None).replace(" [dim](a : changer de numéro)[/]", "")
         self.query_one("#debtor-phones", Static).update(phones)
         self.query_one("#debtor-timeline", Static).update(panels.timeline(case))

@@ -28,10 +28,24 @@ from ...reports.wear_output import RATE_LABEL, _bar, delta_fr, percent_fr
 from ..fmt import d_fr, esc, eur
 from ..widgets.agent_bar import AgentBar
 from .base import LeadScreen
+from .columns import Col, has_column, row_cells, set_columns
 from .messages import Exported, LeadActionDone, WearLoaded, WearTrendLoaded
 
 PAGE = 200  # flagged debtors per page of the table
-NARROW = 130  # below: charts and breakdowns share the band (g switches)
+
+COLUMNS = [
+    Col("new", "•", 1),
+    Col("ref", "Réf.", 10),
+    Col("name", "Nom", 20),
+    Col("agent", "Agent", 13),
+    Col("segment", "Seg.", 4, None),
+    Col("streak", "Série", 5, right=True),
+    Col("silent", "Silence", 7, right=True),
+    Col("balance", "Solde", 14, right=True),
+    Col("channel", "Canal", 8, None),
+    Col("recs", "Recommandations", 40),
+    Col("follow", "Suivi", 14, None),
+]
 
 
 def n_fr(n: int) -> str:
@@ -67,7 +81,7 @@ def headline(report: WearReport, previous: float | None, trend_known: bool) -> s
         f"[b]{_plural(report.worn, 'débiteur usé', 'débiteurs usés')}[/] dont "
         f"[b]{_plural(report.newly_worn, 'nouveau', 'nouveaux')}[/]"
         f" · {_plural(report.active, 'débiteur actif', 'débiteurs actifs')}"
-        f" · [b]{n_fr(report.unreminded)}[/] sans relance (personne ne les relance)"
+        f" · [b]{n_fr(report.unreminded)}[/] sans relance"
     )
     return f"{head}\n{counts}"
 
@@ -178,40 +192,36 @@ class WearScreen(LeadScreen):
         }
         for selector, title in titles.items():
             self.query_one(selector).border_title = title
-        table = self.query_one("#wear-table", DataTable)
-        table.add_column("•", width=1, key="new")
-        table.add_column("Réf.", width=10, key="ref")
-        table.add_column("Nom", width=20, key="name")
-        table.add_column("Agent", width=13, key="agent")
-        table.add_column("Seg.", width=4, key="segment")
-        table.add_column(Text("Série", justify="right"), width=5, key="streak")
-        table.add_column(Text("Silence", justify="right"), width=7, key="silent")
-        table.add_column(Text("Solde", justify="right"), width=14, key="balance")
-        table.add_column("Canal", width=8, key="channel")
-        table.add_column("Recommandations", width=40, key="recs")
-        table.add_column("Suivi", width=14, key="follow")
-        table.focus()
+        self._columns()
+        self.query_one("#wear-table", DataTable).focus()
         self.compute()
 
     # --- layout ----------------------------------------------------------------------
 
-    @property
-    def narrow(self) -> bool:
-        return self.app.size.width < NARROW
-
-    def on_resize(self) -> None:
-        self._layout()
+    def relayout(self) -> None:
+        self._columns()
+        self._fill_table()
+        self._show_head()
+        self._show_list_title()
         self._render_band()
 
     def _layout(self) -> None:
         self.set_class(self.narrow, "-narrow")
 
+    def _columns(self) -> None:
+        set_columns(self.query_one("#wear-table", DataTable), COLUMNS, narrow=self.narrow)
+
     def action_band(self) -> None:
-        """Narrow: charts ↔ breakdowns; wide: show / hide the band (more rows for the list)."""
-        if self.narrow:
-            self.toggle_class("-breakdowns")
-        else:
+        """Wide: show / hide the band (more rows for the list). Narrow: the charts, then the
+        breakdowns, then nothing."""
+        if not self.narrow:
             self.toggle_class("-no-band")
+        elif self.has_class("-no-band"):
+            self.remove_class("-no-band", "-breakdowns")
+        elif self.has_class("-breakdowns"):
+            self.add_class("-no-band")
+        else:
+            self.add_class("-breakdowns")
 
     # --- computing -------------------------------------------------------------------
 
@@ -276,7 +286,7 @@ class WearScreen(LeadScreen):
         span = week_span(self.report) if self.report else "…"
         last = self.week >= self.rapp.backend.default_week()
         nav = "← semaine précédente" + ("" if last else " · → suivante") + " · g graphiques · r recalculer · x export"
-        nav = f"[dim]{nav}[/]"
+        nav = "" if self.narrow else f"[dim]{nav}[/]"
         stale = " · [b $warning]données modifiées depuis le calcul : r pour recalculer[/]" if self.stale else ""
         self.query_one("#wear-head", Static).update(
             f"[b]Usure des relances[/] — semaine [b]{self.week}[/] ({span})  {nav}{stale}"
@@ -299,9 +309,8 @@ class WearScreen(LeadScreen):
         report = self.report
         if report is None:
             return
-        narrow = self.narrow
-        bar_width = 14 if narrow else 18
-        self.query_one("#wear-fatigue", Static).update(fatigue_panel(report, bar_width, counts=not narrow))
+        bar_width = 24 if self.narrow else 18
+        self.query_one("#wear-fatigue", Static).update(fatigue_panel(report, bar_width, counts=True))
         seg = breakdown_table(report, "segment", "segment", segment_label)
         chan = breakdown_table(report, "last_channel", "dernier canal", channel_label)
         self.query_one("#wear-by-segment", Static).update(Group(seg, Text(""), chan))
@@ -335,20 +344,20 @@ class WearScreen(LeadScreen):
         table.clear()
         rows = self._page_rows()
         for f in rows:
-            table.add_row(
-                Text("•" if f.newly_worn else " ", style="bold yellow"),
-                Text(f.debtor_ref),
-                Text(f.name),
-                Text(f.agent or "(équipe)", style="italic" if f.agent is None else ""),
-                Text(f.segment),
-                Text(str(f.streak), justify="right", style="bold" if f.streak >= 6 else ""),
-                Text(f"{f.days_silent} j", justify="right"),
-                Text(eur(f.balance_cents), justify="right"),
-                Text(label(f.last_channel) or "—"),
-                Text(recommendations_fr(f)),
-                Text(self.follow_up.get(f.debtor_ref, ""), style="green"),
-                key=f.debtor_ref,
-            )
+            cells = {
+                "new": Text("•" if f.newly_worn else " ", style="bold yellow"),
+                "ref": Text(f.debtor_ref),
+                "name": Text(f.name),
+                "agent": Text(f.agent or "(équipe)", style="italic" if f.agent is None else ""),
+                "segment": Text(f.segment),
+                "streak": Text(str(f.streak), justify="right", style="bold" if f.streak >= 6 else ""),
+                "silent": Text(f"{f.days_silent} j", justify="right"),
+                "balance": Text(eur(f.balance_cents), justify="right"),
+                "channel": Text(label(f.last_channel) or "—"),
+                "recs": Text(recommendations_fr(f)),
+                "follow": Text(self.follow_up.get(f.debtor_ref, ""), style="green"),
+            }
+            table.add_row(*row_cells(table, cells), key=f.debtor_ref)
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self._show_list_title()
@@ -361,9 +370,9 @@ class WearScreen(LeadScreen):
         total = len(report.debtors)
         pages = max(1, -(-total // PAGE))
         paging = f" · page {self.page + 1}/{pages} (n / p)" if pages > 1 else ""
+        keys = "" if self.narrow else " — a réaffecter · t nouvelle approche / ton · m mise en demeure · h attente"
         self.query_one("#wear-list-title", Static).update(
-            f"[b]Débiteurs usés[/] ({n_fr(total)}, [b yellow]•[/] = nouveau cette semaine){paging}"
-            " — [b]a[/] réaffecter · [b]t[/] nouvelle approche / ton · [b]m[/] mise en demeure · [b]h[/] attente"
+            f"[b]Débiteurs usés[/] ({n_fr(total)}, [b yellow]•[/] = nouveau cette semaine){paging}{keys}"
         )
 
     def _cursor_row(self) -> FlaggedDebtor | None:
@@ -384,10 +393,11 @@ class WearScreen(LeadScreen):
             box.update("[dim]Aucun débiteur usé cette semaine.[/]" if self.report else "")
             return
         last = f"dernière réponse le {d_fr(f.last_response_on)}" if f.last_response_on else "jamais de réponse"
+        done = self.follow_up.get(f.debtor_ref)
         box.update(
             f"[b]{esc(f.debtor_ref)}[/] · {esc(f.name)} — {f.streak} relances sans réponse depuis le "
             f"{d_fr(f.first_reminder_on)} · {last} · {f.days_silent} j de silence · "
-            f"[b]{esc(recommendations_fr(f))}[/]"
+            f"[b]{esc(recommendations_fr(f))}[/]" + (f" · [green]suivi : {esc(done)}[/]" if done else "")
         )
 
     # --- navigation ------------------------------------------------------------------
@@ -468,18 +478,21 @@ class WearScreen(LeadScreen):
         note = {
             "assign": f"→ {message.details.get('to') or 'équipe'}",
             "hold": "en attente",
-            "override": "nouvelle approche",
-            "formal_notice": "mise en demeure",
+            "override": f"approche {message.details.get('tone') or 'auto'}",
+            "formal_notice": "MED envoyée",
         }.get(message.kind, message.kind)
         table = self.query_one("#wear-table", DataTable)
         shown = {f.debtor_ref: f for f in self._page_rows()}
         for ref in message.refs:
             self.follow_up[ref] = note
-            if ref in shown:
+            if ref not in shown:
+                continue
+            if has_column(table, "follow"):
                 table.update_cell(ref, "follow", Text(note, style="green"))
-                if message.kind == "assign":
-                    to = message.details.get("to")
-                    table.update_cell(ref, "agent", Text(str(to) if to else "(équipe)"))
+            if message.kind == "assign":
+                to = message.details.get("to")
+                table.update_cell(ref, "agent", Text(str(to) if to else "(équipe)"))
+        self._show_detail()
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [

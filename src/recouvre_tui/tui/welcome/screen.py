@@ -36,7 +36,8 @@ def lead_menu() -> str:
     from ..lead import LEAD_SCREENS
 
     items = [
-        f"[@click=screen.lead('{name}')][b $accent]{key}[/] {title:<20}[/]" for name, (title, key) in LEAD_SCREENS.items()
+        f"[@click=screen.lead('{name}')][b $accent]{key}[/] {title:<20}[/]"
+        for name, (title, key) in LEAD_SCREENS.items()
     ]
     return "[b]Responsable d'équipe[/]\n  " + "".join(items[:3]) + "\n  " + "".join(items[3:])
 
@@ -76,11 +77,11 @@ class WelcomeScreen(Screen[None]):
         with Vertical(id="welcome-body"):
             yield Static(banner(), id="banner", markup=False)
             yield Static(id="who")
+            if self.rapp.agent.is_lead:
+                yield Static(lead_menu(), id="lead-menu", classes="panel")
             yield Static(id="today", classes="panel")
             yield Static(id="portfolio", classes="panel")
             yield Static(id="held")
-            if self.rapp.agent.is_lead:
-                yield Static(lead_menu(), id="lead-menu", classes="panel")
             yield Static(
                 "[b]Entrée[/] : dossier suivant · [b]f[/] : file d'attente · [b]F1[/] : aide · [b]ctrl+q[/] : quitter",
                 id="welcome-hint",

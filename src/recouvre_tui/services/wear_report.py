@@ -1,0 +1,62 @@
+"""The weekly wear-rate report: the week's figures, the 12-week trend, files for the lead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from ..domain.config import Settings
+from ..domain.dates import iso_week_label, last_complete_week, parse_iso_week
+from ..domain.wear import WearReport
+from ..reports.wear_output import to_csv, to_text
+from ..store.db import Store
+from ..store.wear import compute_wear, wear_trend
+
+TREND_WEEKS = 12
+
+
+@dataclass
+class WearBundle:
+    report: WearReport
+    previous_rate: float | None
+    trend: list[tuple[str, float | None]]  # oldest first, ending with the report's week
+
+
+def trend_weeks(week: str, n: int = TREND_WEEKS) -> list[str]:
+    monday, _ = parse_iso_week(week)
+    return [iso_week_label(monday - timedelta(weeks=i)) for i in range(n - 1, -1, -1)]
+
+
+def build(store: Store, week: str | None, *, now: datetime, settings: Settings, with_trend: bool = True) -> WearBundle:
+    """The report for `week` (default: the last complete week before `now`)."""
+    week = week or last_complete_week(now)
+    parse_iso_week(week)
+    report = compute_wear(store, week, settings.wear)
+    trend: list[tuple[str, float | None]] = []
+    previous = None
+    if with_trend:
+        trend = wear_trend(store, trend_weeks(week), settings.wear)
+        previous = trend[-2][1] if len(trend) >= 2 else None
+    return WearBundle(report, previous, trend)
+
+
+def write_weekly_files(store: Store, folder: Path, *, now: datetime, settings: Settings) -> list[Path]:
+    """The nightly job's Monday task: text and CSV of the week just ended, written atomically."""
+    bundle = build(store, None, now=now, settings=settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for suffix, content in (
+        ("txt", to_text(bundle.report, bundle.previous_rate, bundle.trend)),
+        ("csv", to_csv(bundle.report)),
+    ):
+        path = folder / f"usure-des-relances-{bundle.report.week}.{suffix}"
+        tmp = path.with_name(path.name + ".partial")
+        tmp.write_text(content, encoding="utf-8")
+        tmp.replace(path)
+        out.append(path)
+    return out
+
+
+def is_monday(day: date) -> bool:
+    return day.weekday() == 0
