@@ -144,6 +144,10 @@ def test_holidays_per_area() -> None:
         ("06.12.34.56.78", None, "+33612345678", True, "Europe/Paris"),
         ("+33 2 40 11 22 33", None, "+33240112233", True, "Europe/Paris"),
         ("12", None, "+3312", False, None),
+        # One national plan: a metropolitan mobile of a debtor living at La Réunion stays +33…
+        ("06 12 34 56 78", "97400", "+33612345678", True, "Europe/Paris"),
+        # … and a Réunion mobile of a debtor with a Paris postcode stays +262…
+        ("0692 12 34 56", "75001", "+262692123456", True, "Indian/Reunion"),
     ],
 )
 def test_normalise_phone(raw: str, postcode: str | None, e164: str, valid: bool, tz: str | None) -> None:

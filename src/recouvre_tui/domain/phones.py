@@ -44,17 +44,21 @@ def _parse(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
 def normalise_phone(raw: str, area: Area | None = None) -> PhoneInfo:
     """Parse `raw` in the area's region (postcode known), else France.
 
-    A national number that is invalid in metropolitan France but valid in exactly one
-    overseas department (e.g. 0692 … without a postcode) is read in that department.
+    A national number invalid in that region but valid in exactly one other region of the
+    French plan (e.g. 0692 … without a postcode, or a metropolitan mobile for a debtor living
+    at La Réunion) is read in that region.
     """
     text = (raw or "").strip()
     region = area.phone_region if area else "FR"
     num = _parse(text, region)
-    if num is not None and not phonenumbers.is_valid_number(num) and area is None and text.startswith("0"):
+    if num is not None and not phonenumbers.is_valid_number(num) and text.startswith("0"):
+        # France and its overseas departments share one national numbering plan: a national
+        # number invalid in the debtor's region (a Paris mobile for a Réunion debtor, a 0692
+        # number without a postcode) is read in the one region where it is valid, if any.
         candidates = {
             phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164): n
-            for r in _OVERSEAS_REGIONS
-            if (n := _parse(text, r)) is not None and phonenumbers.is_valid_number(n)
+            for r in ("FR", *_OVERSEAS_REGIONS)
+            if r != region and (n := _parse(text, r)) is not None and phonenumbers.is_valid_number(n)
         }
         if len(candidates) == 1:
             num = next(iter(candidates.values()))

@@ -346,6 +346,8 @@ class RecouvreApp(App[None]):
 
     @on(DataChanged)
     def _data_changed(self, message: DataChanged) -> None:
+        if not self.screen_stack:  # the app is shutting down
+            return
         self.load_figures()
         screen = self.screen
         if hasattr(screen, "data_changed"):
