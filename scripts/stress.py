@@ -464,10 +464,10 @@ def run_stress(cfg: StressConfig) -> StressReport:
             p.join()
         elif p.exitcode != 0:
             hung.append(f"{login}: exit code {p.exitcode}")
+    elapsed = time.time() - t0.value  # the agents' run: the throughput is over this
     stop.set()
     for t in threads:
         t.join(timeout=600)
-    elapsed = time.time() - t0.value
     report = check(cfg, mark, jobs, elapsed)
     report.errors[:0] = hung
     first, last = clock.at(t0.value), clock.at(t0.value + cfg.seconds)
@@ -520,7 +520,8 @@ def check(cfg: StressConfig, mark: int, jobs: list[JobRun], elapsed: float) -> S
         rep.missing = sorted(acked - written)
         rep.unacknowledged = sorted(written - acked)
         rep.audit_outcomes = conn.execute(
-            "SELECT COUNT(*) FROM audit WHERE id > ? AND action = 'outcome' AND actor IN (SELECT value FROM json_each(?))",
+            "SELECT COUNT(*) FROM audit WHERE id > ? AND action = 'outcome' "
+            "AND actor IN (SELECT value FROM json_each(?))",
             (mark, json.dumps(cfg.agents)),
         ).fetchone()[0]
         rep.promises_written = conn.execute(

@@ -118,22 +118,6 @@ async def test_agent_session_cannot_open_lead_screens(make_app: MakeApp, settle:
             raise AssertionError("an agent read the wear report")
 
 
-async def test_lead_welcome_offers_the_lead_screens(make_app: MakeApp, settle: Settle) -> None:
-    app = make_app("lea")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        menu = text_of(app, "#lead-menu")
-        for words in ("tableau d'équipe", "revue des files", "usure des relances", "indicateurs", "journal d'audit"):
-            assert words in menu
-        for key, screen_type in (("b", BoardScreen), ("k", KpiScreen), ("slash", SearchScreen)):
-            await pilot.press(key)
-            await settle(pilot)
-            assert isinstance(app.screen, screen_type)
-            await pilot.press("escape")
-            await settle(pilot)
-            assert isinstance(app.screen, WelcomeScreen)
-
-
 # --- queue review: bulk reassignment of a filtered set -------------------------------------------
 
 
@@ -306,27 +290,18 @@ async def test_wear_screen_headline_and_actions(
         assert [a for (a,) in actions] == ["override", "formal_notice", "hold"]
         assert str(table.get_cell("D006", "follow")) == "en attente"
 
-        await pilot.press("left")  # the previous week
-        assert await until(pilot, lambda: screen.week == "2026-W46" and screen.report is not None)
-        assert "33,3\u00a0%" in text_of(app, "#wear-headline")
-        await pilot.press("right", "right")  # back to W47; W48 is not over
-        assert await until(pilot, lambda: screen.week == "2026-W47" and screen.report is not None)
-
-
-async def test_wear_override_picker_can_clear(make_app: MakeApp, query: Query, settle: Settle) -> None:
-    app = make_app("lea")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("u")
-        screen = app.screen
-        assert await until(pilot, lambda: isinstance(screen, WearScreen) and screen.report is not None)
-        await pilot.press("t")
+        await pilot.press("t")  # and back to the automatic script and tone
         await settle(pilot)
         assert isinstance(app.screen, OverridePicker)
         await pilot.press("0")
         await settle(pilot)
         assert query("SELECT stage_override, tone_override FROM debtors WHERE ref = 'D006'") == [(None, None)]
-        assert len(query("SELECT 1 FROM audit WHERE action = 'override'")) == 1
+
+        await pilot.press("left")  # the previous week
+        assert await until(pilot, lambda: screen.week == "2026-W46" and screen.report is not None)
+        assert "33,3\u00a0%" in text_of(app, "#wear-headline")
+        await pilot.press("right", "right")  # back to W47; W48 is not over
+        assert await until(pilot, lambda: screen.week == "2026-W47" and screen.report is not None)
 
 
 # --- search, KPIs, audit -----------------------------------------------------------------------
@@ -364,11 +339,21 @@ async def test_search_opens_the_read_only_case(make_app: MakeApp, query: Query, 
         assert app.screen is screen
 
 
-async def test_kpis_export_and_audit_trail(make_app: MakeApp, tmp_path: Path, settle: Settle) -> None:
+async def test_lead_welcome_kpis_export_and_audit_trail(make_app: MakeApp, tmp_path: Path, settle: Settle) -> None:
     app = make_app("lea")
     app.backend.export_dir = tmp_path
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        menu = text_of(app, "#lead-menu")
+        for words in ("tableau d'équipe", "revue des files", "usure des relances", "indicateurs", "journal d'audit"):
+            assert words in menu
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+
         await pilot.press("k")
         await settle(pilot)
         kpis = app.screen

@@ -142,11 +142,31 @@ def parse_fec(path: Path | str, *, terms_days: int = 30, data: bytes | None = No
         issues.append(table.error)
     for line, row in pending:
         _read_line(ledger, line, row, terms_days, debit_refs, issues)
+    _check_duplicates(ledger, issues)
     if issues:
         raise ImportRejected(by_line(issues), ledger.warnings)
     if not ledger.debtors:
         raise ImportRejected([Issue(file, 0, "", "aucune écriture sur un compte client 411")], ledger.warnings)
     return ledger
+
+
+def _check_duplicates(ledger: FecLedger, issues: list[Issue]) -> None:
+    """Two customer lines that would make the same invoice or payment (same account, piece and
+    entry number, e.g. a line copied twice): one row per reference, so the file is rejected."""
+    for what, records in (("pièce", ledger.invoices), ("règlement", ledger.payments)):
+        first: dict[tuple[str, str], int] = {}
+        for r in records:
+            seen = first.setdefault((r.debtor_ref, r.ref), r.line)
+            if seen != r.line:
+                issues.append(
+                    Issue(
+                        ledger.file,
+                        r.line,
+                        "PieceRef",
+                        f"{what} « {r.ref} » du compte {r.debtor_ref} en double dans le fichier "
+                        f"(déjà à la ligne {seen})",
+                    )
+                )
 
 
 def _amount(file: str, line: int, column: str, text: str, issues: list[Issue]) -> int | None:

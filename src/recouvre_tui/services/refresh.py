@@ -113,11 +113,26 @@ _BUSY = {
 }
 
 
+def _holder_is_dead(holder: str) -> bool:
+    """True when the lock's holder ("host:pid") was a process of this machine that no longer
+    exists (killed, crashed): its lock is taken over at once instead of after LOCK_HOURS."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
+
+
 def _acquire(store: Store, now: datetime, name: str = LOCK) -> str:
     holder = f"{socket.gethostname()}:{os.getpid()}"
     with store.write() as conn:
         row = jobs.lock_holder(conn, name)
-        if row is not None and row[2] > to_db(now):
+        if row is not None and row[2] > to_db(now) and not _holder_is_dead(row[0]):
             what = _BUSY.get(name, f"la tâche « {name} » est déjà en cours")
             raise JobBusy(f"{what} (lancé le {row[1]} UTC par {row[0]}) ; rien n'a été fait")
         jobs.take_lock(conn, name, holder, to_db(now), to_db(now + timedelta(hours=LOCK_HOURS)))

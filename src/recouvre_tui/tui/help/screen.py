@@ -44,13 +44,15 @@ CASE_RIGHT = [
     ("l", "libérer le dossier sans issue"),
 ]
 LEAD = [
-    ("b", "tableau d'équipe (en direct) ; Entrée : revue de la file choisie"),
-    ("v", "revue des files : f filtres, espace sélection, t tous ceux du filtre, a réaffecter"),
-    ("", "h attente · d ne pas appeler · l clore un litige · n / p pages · Entrée fiche"),
-    ("u", "usure des relances : ← → semaine, a réaffecter, t nouvelle approche / ton"),
-    ("", "m mise en demeure envoyée · h attente · g graphiques / répartitions · x export"),
-    ("k", "indicateurs de la semaine : ← → semaine, x export CSV"),
-    ("j", "journal d'audit : f filtrer, n / p pages"),
+    ("b", "tableau d'équipe en direct ; Entrée : revue de la file choisie"),
+    ("v", "revue des files : f filtres · x sans filtre · n / p pages"),
+    ("", "espace sélection · t tous ceux du filtre · a réaffecter"),
+    ("", "h attente · d ne pas appeler · l clore un litige · Entrée fiche"),
+    ("u", "usure des relances : ← → semaine · Entrée fiche · a réaffecter"),
+    ("", "t nouvelle approche / ton · m mise en demeure envoyée · h attente"),
+    ("", "g graphiques / répartitions · r recalculer · x export CSV"),
+    ("k", "indicateurs de la semaine : ← → semaine · x export CSV"),
+    ("j", "journal d'audit : f filtrer · x sans filtre · n / p pages"),
     ("/", "recherche d'un débiteur ; Entrée : sa fiche (lecture seule)"),
     ("Échap", "retour"),
 ]

@@ -72,8 +72,13 @@ class LeadScreen(Screen[None]):
         self.notify(message.error, title=f"Refusé : {message.what}", severity="error", timeout=8)
         self.load_failed(message)
 
+    @on(ServiceFailed)
+    def _service_failed(self, message: ServiceFailed) -> None:
+        # The app shows the error (the message bubbles up); the screen stops waiting.
+        self.load_failed(LeadFailed(message.what, message.error))
+
     def load_failed(self, message: LeadFailed) -> None:
-        """Hook: a load or action was refused (e.g. stop a loading indicator)."""
+        """Hook: a load or action was refused or failed (e.g. stop a loading indicator)."""
 
     # --- actions on debtors -----------------------------------------------------------
 
@@ -95,7 +100,8 @@ class LeadScreen(Screen[None]):
             warn = bool(message.details.get("warning"))
             self.notify(message.toast, severity="warning" if warn else "information", timeout=6)
         else:
-            self.notify(message.toast, title="Action refusée (rien n'a été modifié)", severity="error", timeout=8)
+            title = "Action refusée" if len(message.refs) > 1 else "Action refusée (rien n'a été modifié)"
+            self.notify(message.toast, title=title, severity="error", timeout=8)
         self.action_finished(message)
 
     def action_finished(self, message: LeadActionDone) -> None:

@@ -32,7 +32,8 @@ class SearchInput(Input):
     ]
 
     def action_results(self) -> None:
-        self.screen.query_one("#search-results", DataTable).focus()
+        # At once (not `focus()`, which waits a turn): a fast « ↓ Entrée » opens the first result.
+        self.screen.set_focus(self.screen.query_one("#search-results", DataTable))
 
 
 COLUMNS = [
@@ -198,6 +199,9 @@ class DebtorScreen(LeadScreen):
     def data_changed(self) -> None:
         self.reload()
 
+    def relayout(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
         self.load(self.ref)
 
@@ -233,8 +237,12 @@ class DebtorScreen(LeadScreen):
         self.query_one("#debtor-lead", Static).update(
             f"[b]Fiche en lecture seule[/] · agent : [b]{esc(agent)}[/]"
             + (" · " + esc(" · ".join(imposed)) if imposed else "")
-            + " — a réaffecter · h attente · d ne pas appeler · l clore le litige · t scénario / ton"
-            + " · m mise en demeure"
+            + (
+                ""
+                if self.narrow
+                else " — a réaffecter · h attente · d ne pas appeler · l clore le litige · t scénario / ton"
+                " · m mise en demeure"
+            )
         )
 
     def _refs(self) -> list[str]:
