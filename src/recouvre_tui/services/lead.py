@@ -65,7 +65,7 @@ __all__ = [
 
 REASON_MAX = 500
 # Team board: « disponible » when the session was seen this recently.
-AVAILABLE_WITHIN = timedelta(minutes=2)
+AVAILABLE_WITHIN = timedelta(minutes=5)  # sessions send a heartbeat every 2 minutes
 STATE_LABELS_FR: Final = {"on_call": "en appel", "available": "disponible", "away": "absent"}
 REVIEW_MAX_LIMIT = 500
 AUDIT_MAX_LIMIT = 1_000
@@ -462,7 +462,7 @@ def team_board(store: Store, actor: Agent, *, now: datetime) -> list[BoardRow]:
     """One row per active account, today (Paris day of `now`).
 
     État: « en appel » when the agent holds a live claim (the dossier en cours is that debtor);
-    else « disponible » when their session was seen less than 2 minutes ago and is not ended
+    else « disponible » when their session was seen less than 5 minutes ago and is not ended
     or paused (its open debtor, if any, is shown); else « absent ». Figures: outbound calls,
     right-party contacts (RPC dispositions), promises recorded (not cancelled): count, amount.
     """

@@ -43,6 +43,11 @@ WATCH_SECONDS = 1.0
 RENEW_SECONDS = 60.0
 
 
+# A session says it is alive this often (plus on every case taken or closed); the board
+# shows « disponible » for sessions seen within `services.lead.AVAILABLE_WITHIN`.
+HEARTBEAT_SECONDS = 120
+
+
 class RecouvreApp(App[None]):
     """One agent's session on the shared database."""
 
@@ -96,6 +101,7 @@ class RecouvreApp(App[None]):
         self._taking = False
         self._released = False
         self._watching = False
+        self._session_ended = False
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -107,6 +113,8 @@ class RecouvreApp(App[None]):
         self.preload_scripts()
         self.set_interval(self._watch_seconds, self._watch_tick)
         self.set_interval(self._renew_seconds, self._renew_tick)
+        self.set_interval(HEARTBEAT_SECONDS, self.send_heartbeat)
+        self.send_heartbeat()
         self._install_signal_handlers()
 
     def on_unmount(self) -> None:
@@ -129,13 +137,23 @@ class RecouvreApp(App[None]):
         self.exit()
 
     def release_now(self) -> None:
-        """Give the held case back, synchronously (shutdown paths only)."""
+        """Give the held case back and close the session on the board (shutdown paths only)."""
+        if not self._session_ended:
+            self._session_ended = True
+            with contextlib.suppress(Exception):
+                self.backend.end_session()
         if self._released:
             return
         self._released = True
         with contextlib.suppress(Exception):
             self.backend.release()
         self.held_ref = None
+
+    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
+    def send_heartbeat(self) -> None:
+        """The team board's « disponible / en appel » (best effort: never disturbs the agent)."""
+        with contextlib.suppress(Exception):
+            self.backend.heartbeat(on_case=self.held_ref is not None)
 
     def action_suspend_process(self) -> None:
         """Agents' sessions offer no way out to a shell."""
@@ -145,6 +163,11 @@ class RecouvreApp(App[None]):
         self.notify("Pour quitter : ctrl+q (le dossier en cours est rendu à la file).")
 
     async def action_quit(self) -> None:
+        if not self._session_ended:
+            self._session_ended = True
+            worker = self.run_worker(self.backend.end_session, thread=True, group="session", exit_on_error=False)
+            with contextlib.suppress(Exception):
+                await worker.wait()
         if self.held_ref is not None and not self._released:
             worker = self.run_worker(self.backend.release, thread=True, group="release", exit_on_error=False)
             with contextlib.suppress(Exception):
@@ -264,6 +287,7 @@ class RecouvreApp(App[None]):
             return
         self.held_ref = entry.debtor_ref
         self._released = False
+        self.send_heartbeat()
         case = self._case_screen()
         if case is not None:
             case.show_entry(entry)
@@ -274,6 +298,7 @@ class RecouvreApp(App[None]):
         """The case screen recorded or released its case."""
         self.held_ref = None
         self.load_figures()
+        self.send_heartbeat()
 
     def release_case(self) -> None:
         """Give the held case back to the queue (the agent leaves it without an outcome)."""

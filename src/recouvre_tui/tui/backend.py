@@ -22,7 +22,7 @@ from ..domain.wear import WearReport
 from ..services import case_file as case_service
 from ..services import lead as lead_service
 from ..services import outcome as outcome_service
-from ..services import script_guide, work_queue
+from ..services import script_guide, sessions, work_queue
 from ..services.agents import list_agents
 from ..services.case_file import CaseFile
 from ..services.lead import (
@@ -136,6 +136,15 @@ class Backend:
 
     def release(self) -> str | None:
         return work_queue.release(self.store, self.agent, now=self.now())
+
+    def heartbeat(self, *, on_case: bool) -> None:
+        """Tell the team board this session is alive (and whether a case is open)."""
+        sessions.heartbeat(
+            self.store, self.agent, now=self.now(), state="on_case" if on_case else "idle", pid=os.getpid()
+        )
+
+    def end_session(self) -> None:
+        sessions.end_session(self.store, self.agent, now=self.now())
 
     def validate(self, outcome: Outcome, balance_cents: int | None) -> list[tuple[str, str]]:
         """The service's own checks, without writing (pure)."""
