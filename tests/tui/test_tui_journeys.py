@@ -474,3 +474,29 @@ async def test_mouse_buttons_and_outcome_keys(make_app: MakeApp, query: Query, s
         await pilot.press("enter")
         await next_case(pilot, "D001")
         assert [e[1] for e in tui_events(query)] == ["no_answer"]
+
+
+async def test_idle_lock_gives_the_case_back(make_app: MakeApp, query: Query, settle: Settle, settings) -> None:
+    from dataclasses import replace
+
+    from recouvre_tui.tui.lock.screen import LockScreen
+
+    app = make_app("alice")
+    app.settings = replace(settings, idle_lock_minutes=10)
+    ticks = [0.0]
+    app.idle_clock = lambda: ticks[0]
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_case(pilot, settle)
+        assert claims(query) == [("D001", "alice")]
+        ticks[0] = 9 * 60.0  # 9 minutes without a key: nothing happens
+        app.check_idle_lock()
+        await settle(pilot)
+        assert not isinstance(app.screen, LockScreen) and claims(query) == [("D001", "alice")]
+        ticks[0] = 10 * 60.0 + 1
+        app.check_idle_lock()
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        assert claims(query) == []
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, LockScreen)

@@ -12,11 +12,12 @@ import asyncio
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -102,6 +103,10 @@ class RecouvreApp(App[None]):
         self._released = False
         self._watching = False
         self._session_ended = False
+        self.idle_clock: Callable[[], float] = time.monotonic
+        self._last_activity = self.idle_clock()
+        self._locked = False
+        self._lock_after_release = False
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -115,6 +120,8 @@ class RecouvreApp(App[None]):
         self.set_interval(self._renew_seconds, self._renew_tick)
         self.set_interval(HEARTBEAT_SECONDS, self.send_heartbeat)
         self.send_heartbeat()
+        if self.settings.idle_lock_minutes > 0:
+            self.set_interval(15, self.check_idle_lock)
         self._install_signal_handlers()
 
     def on_unmount(self) -> None:
@@ -148,6 +155,35 @@ class RecouvreApp(App[None]):
         with contextlib.suppress(Exception):
             self.backend.release()
         self.held_ref = None
+
+    # --- idle lock (optional: `idle_lock_minutes` in the configuration) -------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_activity = self.idle_clock()
+        await super().on_event(event)
+
+    def check_idle_lock(self) -> None:
+        """Lock the session and give the held case back after too long without a key."""
+        minutes = self.settings.idle_lock_minutes
+        if self._locked or minutes <= 0 or self.idle_clock() - self._last_activity < minutes * 60:
+            return
+        self._locked = True
+        if self.held_ref is not None:
+            # The lock screen goes up once the case is back in the queue (see _case_released).
+            self._lock_after_release = True
+            self.release_worker()
+        else:
+            self._show_lock(None)
+
+    def _show_lock(self, released: str | None) -> None:
+        from .lock.screen import LockScreen
+
+        def unlocked(_: None) -> None:
+            self._locked = False
+            self._last_activity = self.idle_clock()
+
+        self.push_screen(LockScreen(self.settings.idle_lock_minutes, released), unlocked)
 
     @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
     def send_heartbeat(self) -> None:
@@ -320,6 +356,9 @@ class RecouvreApp(App[None]):
             self.notify(f"Dossier {message.ref} rendu à la file.")
         self._close_case_screen()
         self.load_figures()
+        if self._lock_after_release:
+            self._lock_after_release = False
+            self._show_lock(message.ref)
 
     # --- background: figures, scripts, data_version watcher, lease ------------------
 
