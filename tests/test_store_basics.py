@@ -89,8 +89,8 @@ def test_audit_is_append_only(tmp_path: Path) -> None:
     for sql in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.write() as conn:
             conn.execute(sql)
-    rows = audit.recent(store.conn)
-    assert [(r["actor"], r["action"], r["at"]) for r in rows] == [("lea", "hold", "2026-11-23 09:00:00")]
+    rows = audit.page(store.conn)
+    assert [(r[2], r[3], r[1]) for r in rows] == [("lea", "hold", "2026-11-23 09:00:00")]
 
 
 def test_backup_is_complete_and_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -727,7 +727,7 @@ def audit_page(
     require_lead(actor, "consulter le journal d'audit")
     limit = max(1, min(limit, AUDIT_MAX_LIMIT))
     with store.read() as conn:
-        rows = sql.audit_page(conn, before_id=before_id, actor=actor_filter, action=action, limit=limit)
+        rows = audit.page(conn, before_id=before_id, actor=actor_filter, action=action, limit=limit)
     out = []
     for id_, at, who, what, entity, ref, details in rows:
         try:

@@ -33,14 +33,15 @@ def record(
     )
 
 
-def recent(
+def page(
     conn: sqlite3.Connection,
     *,
-    limit: int = 100,
     before_id: int | None = None,
     actor: str | None = None,
-) -> list[dict[str, Any]]:
-    """A page of the trail, newest first (keyset pagination on id)."""
+    action: str | None = None,
+    limit: int = 100,
+) -> list[tuple[int, str, str, str, str, str | None, str]]:
+    """Newest first, keyset on id: (id, at, actor, action, entity, entity_ref, details JSON)."""
     sql = "SELECT id, at, actor, action, entity, entity_ref, details FROM audit WHERE 1 = 1"
     params: list[Any] = []
     if before_id is not None:
@@ -49,7 +50,8 @@ def recent(
     if actor:
         sql += " AND actor = ?"
         params.append(actor)
+    if action:
+        sql += " AND action = ?"
+        params.append(action)
     sql += " ORDER BY id DESC LIMIT ?"
-    params.append(limit)
-    cols = ("id", "at", "actor", "action", "entity", "entity_ref", "details")
-    return [dict(zip(cols, r, strict=True)) for r in conn.execute(sql, params)]
+    return list(conn.execute(sql, [*params, limit]))

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .imports import _chunks, _in
-from .queue import CANDIDATE_COLS, Candidate, _candidate
+from .queue import Candidate, ordered_page
 
 BLOCKED_CHOICES = ("hold", "do_not_call", "dispute", "any", "none")
 
@@ -259,18 +259,7 @@ def review_page(
 ) -> list[Candidate]:
     """One page of every matching debtor in queue order (class, score desc, ref), after `after`."""
     where, params = filter_where(flt, today)
-    if after is not None:
-        cls, score, ref = after
-        where += (
-            " AND (d.priority_class > ? OR (d.priority_class = ? AND d.score < ?)"
-            " OR (d.priority_class = ? AND d.score = ? AND d.ref > ?))"
-        )
-        params += [cls, cls, score, cls, score, ref]
-    sql = (
-        f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE {where} "
-        "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT ?"
-    )
-    return [_candidate(r) for r in conn.execute(sql, [*params, limit])]
+    return ordered_page(conn, where, params, after=after, limit=limit)
 
 
 # --- team board ------------------------------------------------------------------------------
@@ -366,30 +355,6 @@ def collected_by_assigned_agent(conn: sqlite3.Connection, first: str, last: str)
 
 
 # --- audit trail -----------------------------------------------------------------------------
-
-
-def audit_page(
-    conn: sqlite3.Connection,
-    *,
-    before_id: int | None,
-    actor: str | None,
-    action: str | None,
-    limit: int,
-) -> list[tuple[int, str, str, str, str, str | None, str]]:
-    """Newest first, keyset on id: (id, at, actor, action, entity, entity_ref, details JSON)."""
-    sql = "SELECT id, at, actor, action, entity, entity_ref, details FROM audit WHERE 1 = 1"
-    params: list[Any] = []
-    if before_id is not None:
-        sql += " AND id < ?"
-        params.append(before_id)
-    if actor:
-        sql += " AND actor = ?"
-        params.append(actor)
-    if action:
-        sql += " AND action = ?"
-        params.append(action)
-    sql += " ORDER BY id DESC LIMIT ?"
-    return list(conn.execute(sql, [*params, limit]))
 
 
 # --- sessions (heartbeats from the TUI) ----------------------------------------------------------

@@ -136,13 +136,20 @@ def page(
     fsql, fparams = _filter_sql(flt)
     where += fsql
     params += fparams
+    return ordered_page(conn, where, params, after=after, limit=limit)
+
+
+def ordered_page(
+    conn: sqlite3.Connection, where: str, params: list[Any], *, after: tuple[int, float, str] | None, limit: int
+) -> list[Candidate]:
+    """Debtors matching `where`, in queue order (class, score desc, ref), keyset after `after`."""
     if after is not None:
         cls, score, ref = after
         where += (
             " AND (d.priority_class > ? OR (d.priority_class = ? AND d.score < ?)"
             " OR (d.priority_class = ? AND d.score = ? AND d.ref > ?))"
         )
-        params += [cls, cls, score, cls, score, ref]
+        params = [*params, cls, cls, score, cls, score, ref]
     sql = (
         f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE {where} "
         "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT ?"
