@@ -20,11 +20,19 @@ class DateError(ValueError):
     """A date or time that cannot be read; the message says why, in French."""
 
 
+# Dates read from files and forms stay in these years: a year 0001 or 9999 is a typo, and
+# date arithmetic on it (due date + grace days, local time → UTC) would overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
 def _make_date(y: int, m: int, d: int, text: str) -> date:
     try:
-        return date(y, m, d)
+        day = date(y, m, d)
     except ValueError:
         raise DateError(f"date impossible « {text} »") from None
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise DateError(f"date hors limites « {text} » (années {MIN_YEAR} à {MAX_YEAR})")
+    return day
 
 
 def parse_date(text: str, *, allow_compact: bool = False) -> date:

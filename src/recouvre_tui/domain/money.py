@@ -9,6 +9,10 @@ _CURRENCY = re.compile(r"(€|eur(os?)?)", re.IGNORECASE)
 _GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d{1,3}(,\d{3})+$")
 
 
+# Larger amounts are typos (and sums of them would overflow SQLite's 64-bit integers).
+MAX_CENTS = 100_000_000_000 * 100  # 100 milliards d'euros
+
+
 class AmountError(ValueError):
     """An amount that cannot be read; the message says why, in French."""
 
@@ -56,6 +60,8 @@ def parse_amount(text: str) -> int:
     if len(dec_part) > 2:
         raise AmountError(f"plus de deux décimales dans « {text.strip()} »")
     cents = int(int_part) * 100 + int((dec_part + "00")[:2])
+    if cents > MAX_CENTS:
+        raise AmountError(f"montant démesuré « {text.strip()} » (100 milliards d'euros au plus)")
     return sign * cents
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..domain.dates import DateError, parse_date
+from ..domain.dates import MAX_YEAR, MIN_YEAR, DateError, parse_date
 from ..domain.money import AmountError, parse_amount
 from .reader import ImportRejected, Issue, by_line, read_table
 from .values import fast_amount, fast_date
@@ -191,7 +191,7 @@ def _date(file: str, line: int, column: str, text: str, issues: list[Issue], *, 
         if required:
             issues.append(Issue(file, line, column, "date obligatoire manquante"))
         return None
-    if len(text) == 8 and text.isascii() and text.isdigit():
+    if len(text) == 8 and text.isascii() and text.isdigit() and MIN_YEAR <= int(text[:4]) <= MAX_YEAR:
         try:
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:

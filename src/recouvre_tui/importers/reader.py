@@ -21,6 +21,14 @@ class Issue:
     column: str  # column name, or "" for the whole line/file
     message: str  # French
 
+    def __post_init__(self) -> None:
+        # A cell quoted in the message (or a header name) may hold a line break: one issue
+        # stays one line, `file:line: column: problem`.
+        for name in ("column", "message"):
+            value = getattr(self, name)
+            if "\n" in value or "\r" in value:
+                object.__setattr__(self, name, value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎"))
+
     def __str__(self) -> str:
         col = f" {self.column}:" if self.column else ""
         return f"{self.file}:{self.line}:{col} {self.message}"

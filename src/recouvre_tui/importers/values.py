@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from ..domain.dates import PARIS
+from ..domain.dates import MAX_YEAR, MIN_YEAR, PARIS
+from ..domain.money import MAX_CENTS
 
 _PLAIN_AMOUNT = re.compile(r"(-?)(\d{1,15})(?:[.,](\d{1,2}))?", re.ASCII)
 
@@ -23,12 +24,13 @@ def fast_date(text: str) -> date | None:
     if text[4] == "-" and text[7] == "-":
         try:
             # Exactly yyyy-mm-dd here (ASCII digits only, real dates only).
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             return None  # the reference parser words the error
+        return day if MIN_YEAR <= day.year <= MAX_YEAR else None
     if text[2] == "/" and text[5] == "/" and text.isascii():
         dd, mm, yyyy = text[:2], text[3:5], text[6:]
-        if dd.isdigit() and mm.isdigit() and yyyy.isdigit():
+        if dd.isdigit() and mm.isdigit() and yyyy.isdigit() and MIN_YEAR <= int(yyyy) <= MAX_YEAR:
             try:
                 return date(int(yyyy), int(mm), int(dd))
             except ValueError:
@@ -61,6 +63,8 @@ def fast_amount(text: str) -> int | None:
     cents = int(units) * 100
     if decimals:
         cents += int(decimals) * (10 if len(decimals) == 1 else 1)
+    if cents > MAX_CENTS:
+        return None  # the reference parser words the error
     return -cents if sign else cents
 
 
