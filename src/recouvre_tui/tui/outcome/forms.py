@@ -82,7 +82,8 @@ class FormScreen(ModalScreen[Any]):
         yield Footer(compact=True)
 
     def form(self) -> ComposeResult:
-        raise NotImplementedError
+        """The fields of this form: every concrete form defines it."""
+        raise TypeError(f"{type(self).__name__} must define form()")
 
     def show_errors(self, errors: dict[str, list[str]]) -> None:
         for name in self.ERROR_FIELDS:
@@ -95,7 +96,8 @@ class FormScreen(ModalScreen[Any]):
         self.dismiss(None)
 
     def action_submit(self) -> None:
-        raise NotImplementedError
+        """Validate and save: every concrete form defines it."""
+        raise TypeError(f"{type(self).__name__} must define action_submit()")
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
