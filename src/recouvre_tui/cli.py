@@ -620,7 +620,7 @@ def _viewer(store: Store, login: str | None):
 
     if login:
         return _agent(store, login)
-    return Agent("cli", "ligne de commande", "lead", None, True)
+    return Agent("cli", "[votre nom]", "lead", None, True)
 
 
 @main.group(invoke_without_command=True)

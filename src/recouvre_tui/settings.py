@@ -7,6 +7,7 @@ and the problem; nothing is guessed.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import fields, is_dataclass, replace
@@ -17,6 +18,7 @@ from typing import Any
 from platformdirs import user_config_dir, user_data_dir
 
 from .domain.config import CallingRules, PromiseRules, ScoreWeights, Settings, WearRules
+from .domain.money import MAX_CENTS
 
 APP = "recouvre"
 
@@ -47,6 +49,12 @@ _SECTIONS: dict[str, type] = {
 }
 
 
+# Counts, durations and weights stay below this (days, minutes, months, points): beyond, the
+# date arithmetic of the queue, promises and wear report would overflow. Amounts in cents
+# (`*_cents`) may go up to MAX_CENTS.
+LIMIT = 10_000
+
+
 def _parse_time(value: Any, where: str) -> time:
     if not isinstance(value, str):
         raise ConfigError(f"{where}: heure attendue au format « HH:MM »")
@@ -68,10 +76,15 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             raise ConfigError(f"{where}: nombre entier attendu")
         if value < 0:
             raise ConfigError(f"{where}: valeur négative")
+        limit = MAX_CENTS if where.endswith("_cents") else LIMIT
+        if value > limit:
+            raise ConfigError(f"{where}: valeur trop grande ({limit} au plus)")
         return value
     if isinstance(default, float):
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise ConfigError(f"{where}: nombre attendu")
+        if not math.isfinite(value) or abs(value) > LIMIT:
+            raise ConfigError(f"{where}: nombre entre -{LIMIT} et {LIMIT} attendu")
         return float(value)
     if isinstance(default, tuple):
         if not isinstance(value, list):
@@ -96,7 +109,14 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         if where.endswith("max_instalments_by_amount"):
             bands = []
             for i, item in enumerate(value):
-                if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], int)):
+                if not (
+                    isinstance(item, list)
+                    and len(item) == 2
+                    and isinstance(item[1], int)
+                    and not isinstance(item[1], bool)
+                    and 1 <= item[1] <= LIMIT
+                    and (item[0] is None or _euros(item[0]))
+                ):
                     raise ConfigError(f"{where}[{i}]: [plafond en euros ou 0 pour illimité, nombre max]")
                 bound = None if item[0] in (0, None) else round(float(item[0]) * 100)
                 bands.append((bound, item[1]))
@@ -107,6 +127,16 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             raise ConfigError(f"{where}: texte attendu")
         return value
     raise ConfigError(f"{where}: valeur non prise en charge")
+
+
+def _euros(value: Any) -> bool:
+    """A ceiling in euros: a number, finite, from 0 to MAX_CENTS / 100."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= MAX_CENTS / 100
+    )
 
 
 def _apply(obj: Any, table: dict[str, Any], prefix: str, file: str) -> Any:

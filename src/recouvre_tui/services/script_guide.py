@@ -119,9 +119,12 @@ def variables(case: CaseFile, agent: Agent, settings: Settings, today: date) -> 
     last_promise = None
     if case.promises:
         p = case.promises[0]
-        dues = [i["due_date"] for i in p.get("instalments", [])]
-        when = format_date_fr(date.fromisoformat(dues[0])) if dues else ""
-        last_promise = f"{format_eur(p['total_cents'])} au {when}".strip()
+        inst = p.get("instalments", [])
+        when = format_date_fr(date.fromisoformat(inst[0]["due_date"])) if inst else ""
+        if len(inst) > 1:
+            last_promise = f"{len(inst)} × {format_eur(inst[0]['amount_cents'])} à partir du {when}"
+        else:
+            last_promise = f"{format_eur(p['total_cents'])} au {when}".strip()
     letters = [e for e in _events(case) if e.get("channel") == "letter" and e.get("direction") == "out"]
     notices = [e for e in letters if e.get("outcome") == FORMAL_NOTICE_OUTCOME] or letters
     return {
