@@ -350,3 +350,54 @@ def test_mutated_samples(base: Base, kind: str) -> None:
 def test_the_unmutated_samples_import(base: Base, kind: str) -> None:
     for data in SOURCES[kind]:
         assert attempt(base, kind, data) == "ok"
+
+
+# --- what the fuzzing found (kept as plain regression tests) ----------------------------------------------
+
+
+def rejection(base: Base, kind: str, data: bytes) -> list[str]:
+    store = base.fresh()
+    try:
+        with pytest.raises(ImportRejected) as info:
+            import_file(store, kind, Path(file_name(kind)), now=NOW, actor="fuzz", settings=SETTINGS, data=data)
+        assert digest(store) == base.digest
+    finally:
+        store.close()
+    assert attempt(base, kind, data) == "rejected"
+    return [str(i) for i in info.value.issues]
+
+
+def test_a_fec_customer_line_copied_twice_is_rejected_not_a_crash(base: Base) -> None:
+    lines = SOURCES["fec"][0].split(b"\r\n")
+    data = b"\r\n".join([*lines[:2], lines[1], *lines[2:]])  # the first customer line, twice
+    assert rejection(base, "fec", data) == [
+        "fuzz_fec.txt:3: PieceRef: pièce « FA-2026-0078/VT000001 » du compte DUPONT en double dans le fichier "
+        "(déjà à la ligne 2)"
+    ]
+
+
+def test_dates_out_of_range_are_rejected_not_a_crash(base: Base) -> None:
+    data = b"debtor_ref;promise_ref;created_at;due_date;amount\nCLI00002;PR-9;2026-11-01;9999-12-31;10\n"
+    assert rejection(base, "promises", data) == [
+        "fuzz_promises.csv:2: due_date: date hors limites « 9999-12-31 » (années 1900 à 2199)"
+    ]
+    data = b"debtor_ref;at;channel;direction\nCLI00002;01/01/0001;letter;out\n"
+    assert rejection(base, "events", data) == [
+        "fuzz_events.csv:2: at: date hors limites « 01/01/0001 » (années 1900 à 2199)"
+    ]
+
+
+def test_huge_amounts_are_rejected_not_a_crash(base: Base) -> None:
+    data = (
+        b"debtor_ref;invoice_ref;issue_date;due_date;amount\nCLI00002;F-X;2026-01-01;2026-02-01;99999999999999999999\n"
+    )
+    assert rejection(base, "invoices", data) == [
+        "fuzz_invoices.csv:2: amount: montant démesuré « 99999999999999999999 » (100 milliards d'euros au plus)"
+    ]
+
+
+def test_a_line_break_quoted_in_a_cell_stays_on_the_issue_line(base: Base) -> None:
+    data = b'debtor_ref;at;channel;direction\nCLI00002;"2026-11-01\n10:00";letter;out\n'
+    assert rejection(base, "events", data) == [
+        "fuzz_events.csv:2: at: date illisible « 2026-11-01⏎10:00 » (attendu jj/mm/aaaa ou aaaa-mm-jj)"
+    ]

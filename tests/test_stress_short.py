@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-import stress  # noqa: E402
+import stress
 
 pytestmark = pytest.mark.slow
 

@@ -503,7 +503,9 @@ def _plan_events(conn, pl: _Plan, records: list[EventRow], now, actor, settings)
             inserts,
         )
         sql.update_many(conn, "events", ("note",), updates)
-        return {i[0] for i in inserts}
+        touched = {i[0] for i in inserts}
+        sql.attribute_promises(conn, touched)
+        return touched
 
     pl.apply = apply
 
@@ -567,33 +569,11 @@ def _plan_promises(conn, pl: _Plan, records: list[PromiseInstalmentRow], now, ac
     def apply(conn: sqlite3.Connection) -> set[int]:
         touched = set()
         for did, pref, created, plan in inserts:
-            cur = conn.execute(
-                "INSERT INTO promises (debtor_id, ref, created_at, recorded_on, total_cents, last_due, source) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'import')",
-                (
-                    did,
-                    pref,
-                    to_db(created),
-                    paris_date(created).isoformat(),
-                    sum(a for _, a in plan),
-                    plan[-1][0],
-                ),
-            )
-            sql.replace_instalments(conn, int(cur.lastrowid or 0), plan)
+            sql.insert_imported_promise(conn, did, pref, to_db(created), paris_date(created).isoformat(), plan)
             touched.add(did)
         for pid, created, plan in updates:
-            conn.execute(
-                "UPDATE promises SET created_at = ?, recorded_on = ?, total_cents = ?, last_due = ? WHERE id = ?",
-                (
-                    to_db(created),
-                    paris_date(created).isoformat(),
-                    sum(a for _, a in plan),
-                    plan[-1][0],
-                    pid,
-                ),
-            )
-            sql.replace_instalments(conn, pid, plan)
-            touched.add(conn.execute("SELECT debtor_id FROM promises WHERE id = ?", (pid,)).fetchone()[0])
+            touched.add(sql.update_imported_promise(conn, pid, to_db(created), paris_date(created).isoformat(), plan))
+        sql.attribute_promises(conn, touched)
         return touched
 
     pl.apply = apply

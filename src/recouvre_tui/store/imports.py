@@ -201,3 +201,44 @@ def record_import(conn: sqlite3.Connection, **fields: Any) -> None:
         f"INSERT INTO imports ({', '.join(cols)}) VALUES ({_in(len(cols))})",
         tuple(fields[c] for c in cols),
     )
+
+
+def insert_imported_promise(
+    conn: sqlite3.Connection, debtor_id: int, ref: str, created_at: str, recorded_on: str, plan: list[tuple[str, int]]
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO promises (debtor_id, ref, created_at, recorded_on, total_cents, last_due, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'import')",
+        (debtor_id, ref, created_at, recorded_on, sum(a for _, a in plan), plan[-1][0]),
+    )
+    promise_id = int(cur.lastrowid or 0)
+    replace_instalments(conn, promise_id, plan)
+    return promise_id
+
+
+def update_imported_promise(
+    conn: sqlite3.Connection, promise_id: int, created_at: str, recorded_on: str, plan: list[tuple[str, int]]
+) -> int:
+    """Returns the promise's debtor id."""
+    conn.execute(
+        "UPDATE promises SET created_at = ?, recorded_on = ?, total_cents = ?, last_due = ? WHERE id = ?",
+        (created_at, recorded_on, sum(a for _, a in plan), plan[-1][0], promise_id),
+    )
+    replace_instalments(conn, promise_id, plan)
+    return int(conn.execute("SELECT debtor_id FROM promises WHERE id = ?", (promise_id,)).fetchone()[0])
+
+
+def attribute_promises(conn: sqlite3.Connection, debtor_ids: Iterable[int]) -> None:
+    """Imported promises take the agent and event of the `promise`/`plan` call made at the
+    same instant (the two files arrive in either order), so figures per agent include them."""
+    match = (
+        "FROM events e WHERE e.debtor_id = promises.debtor_id AND e.at = promises.created_at "
+        "AND e.channel = 'call' AND e.outcome IN ('promise', 'plan') AND e.agent IS NOT NULL"
+    )
+    for chunk in _chunks(sorted(set(debtor_ids))):
+        conn.execute(
+            f"UPDATE promises SET agent = (SELECT e.agent {match} ORDER BY e.id LIMIT 1), "
+            f"event_id = COALESCE(event_id, (SELECT e.id {match} ORDER BY e.id LIMIT 1)) "
+            f"WHERE agent IS NULL AND debtor_id IN ({_in(len(chunk))}) AND EXISTS (SELECT 1 {match})",
+            chunk,
+        )

@@ -247,6 +247,23 @@ class RecouvreApp(App[None]):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, WelcomeScreen):
             self.pop_screen()
 
+    def action_promises(self) -> None:
+        """« Promesses » over the welcome screen (everyone: the service limits what an agent sees)."""
+        from .promises.screen import PromisesScreen
+        from .welcome.screen import WelcomeScreen
+
+        if isinstance(self.screen, PromisesScreen):
+            return
+        if self._case_screen() is not None:
+            self.notify(
+                "Un dossier est ouvert : enregistrez l'issue (Entrée) ou libérez-le (l).",
+                severity="warning",
+            )
+            return
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, WelcomeScreen):
+            self.pop_screen()
+        self.push_screen(PromisesScreen())
+
     def action_lead(self, name: str) -> None:
         """Open a team-lead screen (`lead.LEAD_SCREENS`) over the welcome screen; leads only."""
         from .lead import LEAD_SCREENS, make_screen

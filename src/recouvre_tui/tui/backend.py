@@ -17,12 +17,12 @@ from pathlib import Path
 
 from ..domain.call_scripts import CallScript, ScriptError
 from ..domain.config import Settings
-from ..domain.dates import iso_week_label, last_complete_week, parse_iso_week
+from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse_iso_week
 from ..domain.wear import WearReport
 from ..services import case_file as case_service
 from ..services import lead as lead_service
 from ..services import outcome as outcome_service
-from ..services import script_guide, sessions, work_queue
+from ..services import promise_tracking, script_guide, sessions, work_queue
 from ..services.agents import list_agents
 from ..services.case_file import CaseFile
 from ..services.lead import (
@@ -36,6 +36,7 @@ from ..services.lead import (
     _Unchanged,
 )
 from ..services.outcome import Outcome, OutcomeResult
+from ..services.promise_tracking import PromiseView
 from ..services.roles import require_lead
 from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
@@ -70,6 +71,17 @@ class BoardData:
     rows: list[BoardRow]
     loads: list[QueueLoad]
     at: datetime
+
+
+@dataclass
+class PromiseDetail:
+    """One promise evaluated now, with the debtor's payments (oldest first) to explain it."""
+
+    view: PromiseView
+    recorded_on: date
+    payments: list[tuple[date, int]]
+    today: date
+    grace_days: int
 
 
 @dataclass
@@ -126,6 +138,30 @@ class Backend:
         with self._scripts_lock:
             return script_guide.library(self.settings)
 
+    def promises(self, *, agent: str | None = None) -> list[PromiseView]:
+        """Promises evaluated now: the agent's portfolio and the pool; a lead sees everyone's."""
+        return promise_tracking.list_promises(
+            self.store, self.agent, now=self.now(), settings=self.settings, agent=agent
+        )
+
+    def promise_detail(self, ref: str) -> PromiseDetail | None:
+        """The promise `ref` and its debtor's payments; None when it is not (or no longer) visible."""
+        view = next((v for v in self.promises() if v.ref == ref), None)
+        if view is None:
+            return None
+        case = self.load_case(view.debtor_ref)
+        recorded = next((p["recorded_on"] for p in case.promises if p["ref"] == ref), None)
+        recorded_on = date.fromisoformat(str(recorded)[:10]) if recorded else date.fromisoformat(view.created_at[:10])
+        payments = sorted(
+            (
+                (date.fromisoformat(str(item.raw["paid_on"])[:10]), int(item.raw["amount_cents"]))
+                for item in case.timeline
+                if item.kind == "payment"
+            ),
+            key=lambda p: p[0],
+        )
+        return PromiseDetail(view, recorded_on, payments, paris_date(self.now()), self.settings.promises.grace_days)
+
     # --- writes ----------------------------------------------------------------------
 
     def take_next(self) -> QueueEntry | None:
@@ -136,6 +172,12 @@ class Backend:
 
     def release(self) -> str | None:
         return work_queue.release(self.store, self.agent, now=self.now())
+
+    def cancel_promise(self, ref: str, *, reason: str) -> None:
+        """Cancel a promise (reason required; audited; refused outside the portfolio)."""
+        promise_tracking.cancel_promise(
+            self.store, self.agent, ref, reason=reason, now=self.now(), settings=self.settings
+        )
 
     def heartbeat(self, *, on_case: bool) -> None:
         """Tell the team board this session is alive (and whether a case is open)."""

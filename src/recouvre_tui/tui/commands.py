@@ -29,6 +29,7 @@ class RecouvreCommands(Provider):
         commands += [
             ("Dossier suivant", "Prendre et ouvrir le prochain dossier", app.action_next_case),
             ("File d'attente", "Les prochains dossiers et pourquoi", app.action_show_queue),
+            ("Promesses", "À échéance, manquées, à venir, tenues ; annuler (o à l'accueil)", app.action_promises),
             ("Accueil", "Chiffres du jour et portefeuille", app.action_home),
             ("Aide : touches du clavier", "F1", app.action_help),
             ("Changer de thème", "Couleurs de l'interface", app.action_change_theme),

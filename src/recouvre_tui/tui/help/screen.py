@@ -17,7 +17,14 @@ GLOBAL = [
     ("ctrl+p", "palette de commandes (actions, thème)"),
     ("ctrl+q", "quitter (le dossier en cours est rendu à la file)"),
 ]
-WELCOME = [("Entrée", "dossier suivant"), ("f", "file d'attente")]
+WELCOME = [("Entrée", "dossier suivant"), ("f", "file d'attente"), ("o", "promesses")]
+PROMISES = [
+    ("1 … 5 / s", "à échéance aujourd'hui · manquées · à venir · tenues cette semaine · annulées"),
+    ("a", "agent qui a enregistré la promesse : tous / chacun"),
+    ("Entrée", "détail : échéances, paiements pris en compte et leur répartition"),
+    ("c", "annuler la promesse (motif obligatoire, inscrit au journal d'audit)"),
+    ("Échap", "retour"),
+]
 QUEUE = [
     ("Entrée", "prendre le dossier suivant"),
     ("↑ ↓", "parcourir ; « Pourquoi ? » à droite"),
@@ -86,6 +93,7 @@ class HelpScreen(ModalScreen[None]):
                 _section("Partout", GLOBAL),
                 _section("Accueil", WELCOME),
                 _section("File d'attente", QUEUE),
+                _section("Promesses (o depuis l'accueil)", PROMISES),
                 _section("Dossier — issue d'appel (chiffre puis Entrée)", digits),
                 _section("Dossier — actions", CASE_RIGHT),
                 *([_section("Responsable d'équipe (depuis l'accueil)", LEAD)] if self._lead() else []),

@@ -55,6 +55,7 @@ class WelcomeScreen(Screen[None]):
             id="welcome.next_case",
         ),
         Binding("f", "app.show_queue", "file d'attente", id="welcome.queue"),
+        Binding("o", "app.promises", "promesses", id="welcome.promises"),
         # The team lead's screens: hidden (and refused) for an agent, see `check_action`.
         Binding("b", "lead('board')", "équipe", id="welcome.lead.board"),
         Binding("v", "lead('review')", "revue des files", id="welcome.lead.review"),
@@ -83,7 +84,8 @@ class WelcomeScreen(Screen[None]):
             yield Static(id="portfolio", classes="panel")
             yield Static(id="held")
             yield Static(
-                "[b]Entrée[/] : dossier suivant · [b]f[/] : file d'attente · [b]F1[/] : aide · [b]ctrl+q[/] : quitter",
+                "[b]Entrée[/] : dossier suivant · [b]f[/] : file d'attente · [b]o[/] : promesses · [b]F1[/] : aide · "
+                "[b]ctrl+q[/] : quitter",
                 id="welcome-hint",
             )
             with Center(), Horizontal(id="welcome-buttons"):
