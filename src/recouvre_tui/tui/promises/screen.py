@@ -77,10 +77,10 @@ class PromisesScreen(CancelsPromises, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#promises-table", DataTable)
-        name_width = max(12, min(36, self.app.size.width - 89))
+        name_width = max(12, min(32, self.app.size.width - 93))
         table.add_column("Débiteur", width=9, key="debtor")
         table.add_column("Nom", width=name_width, key="name")
-        table.add_column("Agent", width=10, key="agent")
+        table.add_column("Agent", width=14, key="agent")
         table.add_column(Text("Montant", justify="right"), width=12, key="total")
         table.add_column(Text("Payé", justify="right"), width=12, key="paid")
         table.add_column("Prochaine échéance", width=22, key="next")
