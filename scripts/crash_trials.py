@@ -405,7 +405,7 @@ def _lease_check(db: Path, claim: tuple[str, str] | None, problems: list[str]) -
         if not should_hold and holder is not None and holder[0] == DRIVER_AGENT:
             problems.append(f"{ref}: the killed session's claim was not freed after its lease")
             return "FAILED (not freed)"
-    return "freed after lease"
+    return "freed"
 
 
 # --- all trials -----------------------------------------------------------------------------------------

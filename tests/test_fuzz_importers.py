@@ -315,7 +315,7 @@ def header_then_rows(draw: st.DrawFn, kind: str) -> bytes:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_random_bytes_are_rejected_cleanly(base: Base, kind: str) -> None:
-    @FUZZ
+    @settings(FUZZ, max_examples=50)
     @given(data=st.one_of(st.binary(max_size=600), st.text(max_size=200).map(str.encode)))
     def run(data: bytes) -> None:
         attempt(base, kind, data)
@@ -337,7 +337,7 @@ def test_header_then_random_rows(base: Base, kind: str) -> None:
 def test_mutated_samples(base: Base, kind: str) -> None:
     seen: set[str] = set()
 
-    @settings(FUZZ, max_examples=150)
+    @settings(FUZZ, max_examples=120)
     @given(data=mutated(kind))
     def run(data: bytes) -> None:
         seen.add(attempt(base, kind, data))
