@@ -77,6 +77,26 @@ class FormScreen(ModalScreen[Any]):
             yield Button("Annuler (Échap)", id="cancel", compact=True)
             yield Button("Enregistrer (Entrée)", id="save", variant="primary", compact=True)
 
+    def reason_note_and_buttons(self) -> ComposeResult:
+        """The common end of the outcome forms: reason, factual note, errors, buttons."""
+        with Horizontal(classes="form-row"):
+            yield Label("Motif du retard", classes="form-label")
+            yield _reason_select(self.draft)
+        yield self.error_box("reason")
+        with Horizontal(classes="form-row"):
+            yield Label("Note", classes="form-label")
+            yield FormInput(
+                self.draft.note or "",
+                placeholder=NOTE_REMINDER,
+                id="note",
+                max_length=NOTE_MAX,
+                compact=True,
+            )
+        yield Static(f"[dim]Note : {NOTE_REMINDER}.[/]", classes="form-hint")
+        yield self.error_box("note")
+        yield self.error_box("general")
+        yield from self.buttons()
+
     def compose(self) -> ComposeResult:
         yield from self.form()
         yield Footer(compact=True)
@@ -210,23 +230,7 @@ class PromiseForm(FormScreen):
             yield self.error_box("first_due")
             yield Static(id="schedule-preview")
             yield self.error_box("schedule")
-            with Horizontal(classes="form-row"):
-                yield Label("Motif du retard", classes="form-label")
-                yield _reason_select(self.draft)
-            yield self.error_box("reason")
-            with Horizontal(classes="form-row"):
-                yield Label("Note", classes="form-label")
-                yield FormInput(
-                    self.draft.note or "",
-                    placeholder=NOTE_REMINDER,
-                    id="note",
-                    max_length=NOTE_MAX,
-                    compact=True,
-                )
-            yield Static(f"[dim]Note : {NOTE_REMINDER}.[/]", classes="form-hint")
-            yield self.error_box("note")
-            yield self.error_box("general")
-            yield from self.buttons()
+            yield from self.reason_note_and_buttons()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -393,23 +397,7 @@ class CallbackForm(FormScreen):
                 yield FormInput(placeholder="HH:MM", id="cb-time", classes="time", compact=True)
             yield Static(id="cb-preview")
             yield self.error_box("callback")
-            with Horizontal(classes="form-row"):
-                yield Label("Motif du retard", classes="form-label")
-                yield _reason_select(self.draft)
-            yield self.error_box("reason")
-            with Horizontal(classes="form-row"):
-                yield Label("Note", classes="form-label")
-                yield FormInput(
-                    self.draft.note or "",
-                    placeholder=NOTE_REMINDER,
-                    id="note",
-                    max_length=NOTE_MAX,
-                    compact=True,
-                )
-            yield Static(f"[dim]Note : {NOTE_REMINDER}.[/]", classes="form-hint")
-            yield self.error_box("note")
-            yield self.error_box("general")
-            yield from self.buttons()
+            yield from self.reason_note_and_buttons()
 
     def on_mount(self) -> None:
         super().on_mount()
