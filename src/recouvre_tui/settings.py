@@ -17,7 +17,7 @@ from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 
-from .domain.config import CallingRules, PromiseRules, ScoreWeights, Settings, WearRules
+from .domain.config import Settings
 from .domain.money import MAX_CENTS
 
 APP = "recouvre"
@@ -39,14 +39,6 @@ def default_config_path() -> Path:
     if env:
         return Path(env)
     return Path(user_config_dir(APP, appauthor=False)) / "config.toml"
-
-
-_SECTIONS: dict[str, type] = {
-    "calling": CallingRules,
-    "promises": PromiseRules,
-    "wear": WearRules,
-    "score": ScoreWeights,
-}
 
 
 # Counts, durations and weights stay below this (days, minutes, months, points): beyond, the
@@ -177,4 +169,3 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 __all__ = ["ConfigError", "Settings", "default_config_path", "default_db_path", "load_settings"]
-_ = _SECTIONS

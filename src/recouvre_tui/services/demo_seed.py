@@ -80,15 +80,14 @@ def seed_demo(
 def ensure_demo(path: Path, *, now: datetime, settings: Settings) -> None:
     """Rebuild the demo when missing or built on an earlier day (its dates follow today)."""
     if path.exists():
+        store = open_db(path, create=False)
         try:
-            store = open_db(path, create=False)
             with store.read() as conn:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'demo_built_on'").fetchone()
+        finally:
             store.close()
-            if row and row[0] == paris_date(now).isoformat():
-                return
-            if not row:
-                raise StoreError(f"{path} n'est pas une base de démonstration : elle n'a pas été modifiée")
-        except StoreError:
-            raise
+        if row and row[0] == paris_date(now).isoformat():
+            return
+        if not row:
+            raise StoreError(f"{path} n'est pas une base de démonstration : elle n'a pas été modifiée")
     seed_demo(path, now=now, settings=settings, force=True)
