@@ -136,6 +136,7 @@ class RecouvreApp(App[None]):
             signal.signal(signal.SIGTSTP, signal.SIG_IGN)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):
+            # Event loops without signal support (Windows) raise here: the release on exit still runs.
             with contextlib.suppress(ValueError, OSError, NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self._hang_up)
 

@@ -158,100 +158,84 @@ class LeadScreen(Screen[None]):
 
         self.app.push_screen(AgentPicker(title, current=current), picked)
 
-    def ask_hold(self, refs: list[str]) -> None:
+    def _ask_then_each(
+        self,
+        refs: list[str],
+        *,
+        kind: str,
+        title: str,
+        label: str,
+        required: bool,
+        one: Callable[[str, str | None], None],
+        done_text: str,
+        hint: str = "",
+    ) -> None:
+        """Ask for a reason (or note) once, then apply `one(ref, text)` to every debtor."""
         if not refs:
             return
-        backend = self.rapp.backend
 
-        def done(reason: str | None) -> None:
-            if reason is None:
+        def done(text: str | None) -> None:
+            if text is None:
                 return
-            self.run_action("hold", refs, self._each(refs, lambda r: backend.hold(r, reason=reason), "Mis en attente"))
+            self.run_action(kind, refs, self._each(refs, lambda r: one(r, text or None), done_text))
 
-        self.app.push_screen(
-            ReasonForm(
-                f"Mettre en attente — {_debtors(refs)}",
-                "Motif",
-                required=True,
-                hint="Le débiteur sort de toutes les files jusqu'à la levée de l'attente.",
-                cursor_blink=self.rapp.cursor_blink,
-            ),
-            done,
+        form = ReasonForm(
+            f"{title} — {_debtors(refs)}",
+            label,
+            required=required,
+            hint=hint,
+            cursor_blink=self.rapp.cursor_blink,
+        )
+        self.app.push_screen(form, done)
+
+    def ask_hold(self, refs: list[str]) -> None:
+        backend = self.rapp.backend
+        self._ask_then_each(
+            refs,
+            kind="hold",
+            title="Mettre en attente",
+            label="Motif",
+            required=True,
+            one=lambda r, reason: backend.hold(r, reason=reason or ""),
+            done_text="Mis en attente",
+            hint="Le débiteur sort de toutes les files jusqu'à la levée de l'attente.",
         )
 
     def ask_release_hold(self, refs: list[str]) -> None:
-        if not refs:
-            return
         backend = self.rapp.backend
-
-        def done(reason: str | None) -> None:
-            if reason is None:
-                return
-            self.run_action(
-                "hold_release",
-                refs,
-                self._each(refs, lambda r: backend.release_hold(r, reason=reason or None), "Attente levée"),
-            )
-
-        self.app.push_screen(
-            ReasonForm(
-                f"Lever l'attente — {_debtors(refs)}",
-                "Motif (facultatif)",
-                required=False,
-                cursor_blink=self.rapp.cursor_blink,
-            ),
-            done,
+        self._ask_then_each(
+            refs,
+            kind="hold_release",
+            title="Lever l'attente",
+            label="Motif (facultatif)",
+            required=False,
+            one=lambda r, reason: backend.release_hold(r, reason=reason),
+            done_text="Attente levée",
         )
 
     def ask_do_not_call(self, refs: list[str], *, on: bool) -> None:
-        if not refs:
-            return
         backend = self.rapp.backend
-        verb = "Marqué « ne pas appeler »" if on else "« Ne pas appeler » retiré"
-
-        def done(reason: str | None) -> None:
-            if reason is None:
-                return
-            self.run_action(
-                "do_not_call" if on else "do_not_call_off",
-                refs,
-                self._each(refs, lambda r: backend.do_not_call(r, on=on, reason=reason or None), verb),
-            )
-
-        title = "Ne pas appeler" if on else "Retirer « ne pas appeler »"
-        self.app.push_screen(
-            ReasonForm(
-                f"{title} — {_debtors(refs)}",
-                "Motif (facultatif)",
-                required=False,
-                cursor_blink=self.rapp.cursor_blink,
-            ),
-            done,
+        self._ask_then_each(
+            refs,
+            kind="do_not_call" if on else "do_not_call_off",
+            title="Ne pas appeler" if on else "Retirer « ne pas appeler »",
+            label="Motif (facultatif)",
+            required=False,
+            one=lambda r, reason: backend.do_not_call(r, on=on, reason=reason),
+            done_text="Marqué « ne pas appeler »" if on else "« Ne pas appeler » retiré",
         )
 
     def ask_close_dispute(self, refs: list[str]) -> None:
-        if not refs:
-            return
         backend = self.rapp.backend
-
-        def done(note: str | None) -> None:
-            if note is None:
-                return
-            self.run_action(
-                "dispute_close",
-                refs,
-                self._each(refs, lambda r: backend.close_dispute(r, note=note or None), "Litige clos"),
-            )
-
-        self.app.push_screen(
-            ReasonForm(
-                f"Clore le litige — {_debtors(refs)}",
-                "Comment il a été réglé",
-                required=False,
-                hint="Le débiteur revient dans les files d'appel.",
-                cursor_blink=self.rapp.cursor_blink,
-            ),
-            done,
+        self._ask_then_each(
+            refs,
+            kind="dispute_close",
+            title="Clore le litige",
+            label="Comment il a été réglé",
+            required=False,
+            one=lambda r, note: backend.close_dispute(r, note=note),
+            done_text="Litige clos",
+            hint="Le débiteur revient dans les files d'appel.",
         )
 
     def ask_override(self, refs: list[str]) -> None:
