@@ -84,9 +84,7 @@ def deployment(tmp_path: Path):
 def _claims(db: Path) -> dict[str, str]:
     conn = sqlite3.connect(db)
     try:
-        return dict(
-            conn.execute("SELECT c.agent, d.ref FROM claims c JOIN debtors d ON d.id = c.debtor_id").fetchall()
-        )
+        return dict(conn.execute("SELECT c.agent, d.ref FROM claims c JOIN debtors d ON d.id = c.debtor_id").fetchall())
     finally:
         conn.close()
 

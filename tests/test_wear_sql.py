@@ -39,7 +39,7 @@ from recouvre_tui.domain.wear import (
 )
 from recouvre_tui.reports.wear_output import delta_fr, to_csv, to_json, to_text
 from recouvre_tui.store.db import Store, open_db
-from recouvre_tui.store.wear import compute_wear, load_wear_debtors, wear_trend
+from recouvre_tui.store.wear import compute_wear, compute_wear_and_trend, load_wear_debtors, wear_trend
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEK = "2026-W10"
@@ -159,14 +159,21 @@ def as_pure(d: Deb, sunday: date) -> WearDebtor:
     )
 
 
-def both(store: Store, debtors: Sequence[Deb], week: str = WEEK, rules: WearRules | None = None) -> WearReport:
-    """Write, compute both ways, check they agree; the SQL report."""
+def both(
+    store: Store,
+    debtors: Sequence[Deb],
+    week: str = WEEK,
+    rules: WearRules | None = None,
+    workers: Sequence[int] = (1,),
+) -> WearReport:
+    """Write, compute both ways, check they agree; the SQL report. `workers` (2: in two
+    child processes, each on half of the debtors) is spared where the history is small."""
     rules = rules or WearRules()
     write(store, debtors)
     _, sunday = parse_iso_week(week)
     pure = compute_report(week, [as_pure(d, sunday) for d in debtors], rules)
-    for workers in (1, 2):
-        sql = compute_wear(store, week, rules, workers=workers)
+    for n in workers:
+        sql = compute_wear(store, week, rules, workers=n)
         assert_same(sql, pure)
     return sql
 
@@ -338,6 +345,7 @@ def test_recommendations(store: Store) -> None:
             Deb("SLOT-GP", [call(20, "9:00"), call(10, "11:00"), letter(8), call(3, "10:30")], tz="America/Guadeloupe"),
             Deb("NOAGENT", [call(20, agent=None), call(10, agent=None), call(3, agent=None)]),
         ],
+        workers=(1, 2),
     )
     got = {f.debtor_ref: f.recommendations for f in rep.debtors}
     assert got["CHANNEL"] == (R.CHANGE_CHANNEL,)
@@ -365,6 +373,7 @@ def test_fatigue_curve_and_newly_worn(store: Store) -> None:
             Deb("D", [call(30), call(25), call(10), call(2)]),  # worn at S − 7 already
             Deb("E", [call(30), call(20), call(3)]),  # newly worn
         ],
+        workers=(1, 2, 3),
     )
     assert {f.debtor_ref: f.newly_worn for f in rep.debtors} == {"A": False, "D": False, "E": True}
     assert rep.fatigue_curve[0].reminders > 0
@@ -376,7 +385,7 @@ def test_dst_week_and_wear_trend(store: Store) -> None:
         Deb("B", [call(50), call(40), inbound(35), call(30), call(-10), call(-25)]),
         Deb("C", [call(d) for d in (70, 60, 50, 40, 30, 20, 10, 0, -10, -20, -30)]),
     ]
-    rep = both(store, debtors, week="2026-W16")
+    rep = both(store, debtors, week="2026-W16", workers=(1, 2))
     weeks = ["2026-W07", "2026-W10", "2026-W12", "2026-W14", "2026-W16"]
     for workers in (1, 2):
         trend = wear_trend(store, weeks, workers=workers)
@@ -385,6 +394,12 @@ def test_dst_week_and_wear_trend(store: Store) -> None:
             _, sunday = parse_iso_week(week)
             pure = compute_report(week, [as_pure(d, sunday) for d in debtors], WearRules())
             assert rate == pure.wear_rate, week
+    # The report and its trend in one computation: the same as each alone.
+    for workers in (1, 2):
+        both_at_once = compute_wear_and_trend(store, "2026-W16", weeks, workers=workers)
+        assert both_at_once == (rep, wear_trend(store, weeks, workers=1))
+    with pytest.raises(ValueError):
+        compute_wear_and_trend(store, "2026-W14", weeks)
     assert rep.week == "2026-W16"
 
 

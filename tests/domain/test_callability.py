@@ -586,9 +586,7 @@ def test_only_an_undue_promise_blocks_at_a_good_time() -> None:
         ({"has_valid_phone": False}, (R.NO_VALID_PHONE,), "aucun numéro valide"),
     ],
 )
-def test_single_block_reasons(
-    changes: dict[str, object], blocked_by: tuple[R, ...], explanation: str | None
-) -> None:
+def test_single_block_reasons(changes: dict[str, object], blocked_by: tuple[R, ...], explanation: str | None) -> None:
     # NOW = Tue 17 Nov 10:00 UTC = 11:00 Paris: every time rule passes.
     result = check(make(**changes), NOW)
     assert result.blocked_by == blocked_by

@@ -265,9 +265,7 @@ def test_evaluate_sorts_instalments_and_reports_seq_and_last_due() -> None:
     ],
 )
 def test_grace_days_is_configurable(grace: int, paid_on: str, status: PromiseStatus) -> None:
-    result = evaluate_promise(
-        d("01/03/2027"), ONE, pays((paid_on, 10_000)), d("31/03/2027"), grace_days=grace
-    )
+    result = evaluate_promise(d("01/03/2027"), ONE, pays((paid_on, 10_000)), d("31/03/2027"), grace_days=grace)
     assert result.status == status
 
 
@@ -324,9 +322,7 @@ def test_evaluate_rejects_impossible_input(instalments: list[InstalmentIn], grac
         (12_345, 1, "05/03/2027", "monthly", [("05/03/2027", 12_345)]),
     ],
 )  # fmt: skip
-def test_build_schedule(
-    total: int, count: int, first: str, rhythm: str, expected: list[tuple[str, int]]
-) -> None:
+def test_build_schedule(total: int, count: int, first: str, rhythm: str, expected: list[tuple[str, int]]) -> None:
     assert build_schedule(total, count, d(first), rhythm=rhythm) == insts(*expected)
 
 
@@ -390,9 +386,7 @@ VALID_3 = insts(("15/03/2027", 10_000), ("15/04/2027", 10_000), ("15/05/2027", 1
         (600_000, monthly("15/03/2027", 12, 50_000), None),  # 6 000 € > 5 000 € → up to 12
     ],
 )  # fmt: skip
-def test_validate_plan_accepts(
-    total: int, instalments: list[InstalmentIn], balance: int | None
-) -> None:
+def test_validate_plan_accepts(total: int, instalments: list[InstalmentIn], balance: int | None) -> None:
     assert validate_plan(total, instalments, TODAY, RULES, balance_cents=balance) == []
 
 
@@ -592,9 +586,7 @@ def test_property_paid_never_exceeds_total(
     recorded = BASE + timedelta(days=recorded_offset)
     result = evaluate_promise(recorded, instalments, payments, today, grace_days=grace)
     total = sum(i.amount_cents for i in instalments)
-    eligible = sum(
-        p.amount_cents for p in payments if recorded <= p.on <= today and p.amount_cents > 0
-    )
+    eligible = sum(p.amount_cents for p in payments if recorded <= p.on <= today and p.amount_cents > 0)
     assert result.total_cents == total
     assert 0 <= result.paid_cents <= total
     assert result.paid_cents == min(eligible, total)  # capped, nothing else lost
@@ -622,10 +614,7 @@ def test_property_broken_stays_broken(
     before = evaluate_promise(BASE, instalments, payments, today)
     # Later days bring more payments, all dated after the first evaluation day.
     later_day = today + timedelta(days=days_later)
-    arrived = [
-        PaymentIn(today + timedelta(days=1 + i % days_later), p.amount_cents)
-        for i, p in enumerate(extra)
-    ]
+    arrived = [PaymentIn(today + timedelta(days=1 + i % days_later), p.amount_cents) for i, p in enumerate(extra)]
     after = evaluate_promise(BASE, instalments, payments + arrived, later_day)
     if before.status == BROKEN:
         assert after.status == BROKEN
@@ -648,9 +637,7 @@ def test_property_schedule_sums_to_total(
         with pytest.raises(ValueError):
             build_schedule(total, count, first, rhythm=rhythm)
         return
-    schedule = build_schedule(
-        total, count, first, rhythm=rhythm, area=area, move_to_working_day=move
-    )
+    schedule = build_schedule(total, count, first, rhythm=rhythm, area=area, move_to_working_day=move)
     amounts = [i.amount_cents for i in schedule]
     assert sum(amounts) == total
     assert len(schedule) == count

@@ -185,9 +185,7 @@ def evaluate(inp: CallabilityInput, now: datetime, rules: CallingRules) -> Calla
         when = f"{local:%H:%M}"
         if not _day_allowed(inp.segment, local, rules):
             when = f"{_WEEKDAYS_FR[local.weekday()]} {when}"
-        blocks.append(
-            (BlockReason.OUTSIDE_HOURS, f"hors plage horaire locale ({when} {_in_area(inp.area)})")
-        )
+        blocks.append((BlockReason.OUTSIDE_HOURS, f"hors plage horaire locale ({when} {_in_area(inp.area)})"))
     holiday = _holiday_label(inp.area, local.date())
     if holiday is not None:
         blocks.append((BlockReason.HOLIDAY, f"jour férié local ({holiday} {_in_area(inp.area)})"))

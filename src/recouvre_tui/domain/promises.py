@@ -130,9 +130,7 @@ def evaluate_promise(
             )
         )
 
-    missed_deadlines = [
-        d for r, d in zip(results, deadlines, strict=True) if r.status is InstalmentStatus.MISSED
-    ]
+    missed_deadlines = [d for r, d in zip(results, deadlines, strict=True) if r.status is InstalmentStatus.MISSED]
     broken_on: date | None = None
     if cancelled:
         promise_status = PromiseStatus.CANCELLED
@@ -220,11 +218,7 @@ def validate_plan(
     count = len(instalments)
 
     if total_cents <= 0:
-        errors.append(
-            PlanError(
-                "total", f"le montant promis doit être positif (saisi : {format_eur(total_cents)})"
-            )
-        )
+        errors.append(PlanError("total", f"le montant promis doit être positif (saisi : {format_eur(total_cents)})"))
     if balance_cents is not None and total_cents > balance_cents:
         errors.append(
             PlanError(
@@ -243,8 +237,7 @@ def validate_plan(
             errors.append(
                 PlanError(
                     "count",
-                    f"{count} échéances, c'est trop pour {format_eur(total_cents)} : "
-                    f"{limit} au plus",
+                    f"{count} échéances, c'est trop pour {format_eur(total_cents)} : {limit} au plus",
                 )
             )
 
@@ -253,8 +246,7 @@ def validate_plan(
             errors.append(
                 PlanError(
                     f"instalment:{n}",
-                    f"l'échéance {n} doit avoir un montant positif "
-                    f"(saisi : {format_eur(inst.amount_cents)})",
+                    f"l'échéance {n} doit avoir un montant positif (saisi : {format_eur(inst.amount_cents)})",
                 )
             )
     for n in range(2, count + 1):

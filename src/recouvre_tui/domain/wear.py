@@ -69,7 +69,7 @@ How the ambiguous points are read (the SQL store follows the same reading):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -293,18 +293,45 @@ def recommendations(
     """Every recommendation that applies to a worn debtor, from its streak's reminders and
     the dates of the mises en demeure sent up to S."""
     calls = [e for e in streak_reminders if e.channel == Channel.CALL]
+    callers = {e.agent for e in calls}
     notices = [d for d in notice_dates if d <= sunday]
     return Recommender(sunday, rules)(
+        StreakFacts(
+            length=len(streak_reminders),
+            channels=len({e.channel for e in streak_reminders}),
+            calls=len(calls),
+            one_known_caller=len(callers) == 1 and None not in callers,
+            slot_span=time_of_day_span([e.at for e in calls if e.has_time], tz),
+        ),
         segment,
         balance_cents,
-        tz,
-        len(streak_reminders),
-        {e.channel for e in streak_reminders},
-        [e.agent for e in calls],
-        [e.at for e in calls if e.has_time],
         min(notices, default=None),
         max(notices, default=None),
     )
+
+
+def time_of_day_span(instants: Sequence[datetime], tz: str | None) -> int | None:
+    """Seconds between the earliest and the latest local time of day (debtor's time zone,
+    on the clock face, no wrap at midnight) of the timed call attempts; None under three."""
+    if len(instants) < 3:
+        return None
+    tzinfo = zone(tz)
+    seconds = []
+    for at in instants:
+        local = at.astimezone(tzinfo)
+        seconds.append(local.hour * 3600 + local.minute * 60 + local.second)
+    return max(seconds) - min(seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class StreakFacts:
+    """What the recommendations need to know of a worn debtor's streak."""
+
+    length: int  # reminders
+    channels: int  # distinct channels among them
+    calls: int  # call attempts
+    one_known_caller: bool  # every call attempt by the same, known, agent
+    slot_span: int | None  # `time_of_day_span` of the timed call attempts
 
 
 class Recommender:
@@ -321,28 +348,21 @@ class Recommender:
 
     def __call__(
         self,
+        facts: StreakFacts,
         segment: str,
         balance_cents: int,
-        tz: str | None,
-        streak_length: int,
-        channels: Collection[str],
-        call_agents: Sequence[str | None],
-        timed_calls: Sequence[datetime],
         first_notice: date | None,
         last_notice: date | None,
     ) -> tuple[Recommendation, ...]:
-        """From the facts of the streak: its length, the distinct channels of its reminders,
-        the agent of each call attempt, the instants of its timed call attempts; and the
-        first and last mise en demeure dated up to S. In `Recommendation` order."""
+        """From the facts of the streak and the first and last mise en demeure dated up to
+        S. In `Recommendation` order."""
         out: list[Recommendation] = []
-        if len(channels) == 1:
+        if facts.channels == 1:
             out.append(Recommendation.CHANGE_CHANNEL)
-        if len(call_agents) >= 2:
-            first = call_agents[0]
-            if first is not None and all(a == first for a in call_agents):
-                out.append(Recommendation.CHANGE_INTERLOCUTOR)
+        if facts.calls >= 2 and facts.one_known_caller:
+            out.append(Recommendation.CHANGE_INTERLOCUTOR)
         recent = last_notice is not None and last_notice >= self.recent_from
-        if streak_length >= self.min_streak and not recent:
+        if facts.length >= self.min_streak and not recent:
             out.append(Recommendation.FORMAL_NOTICE)
         if first_notice is not None and first_notice <= self.after_notice:
             if segment == Segment.B2B:
@@ -351,14 +371,8 @@ class Recommender:
                 out.append(Recommendation.SMALL_CLAIMS_PROCEDURE)
             else:
                 out.append(Recommendation.ORDER_FOR_PAYMENT_CIVIL)
-        if len(timed_calls) >= 3:
-            tzinfo = zone(tz)
-            seconds = []
-            for at in timed_calls:
-                local = at.astimezone(tzinfo)
-                seconds.append(local.hour * 3600 + local.minute * 60 + local.second)
-            if max(seconds) - min(seconds) <= self.slot_seconds:
-                out.append(Recommendation.CHANGE_TIME_SLOT)
+        if facts.slot_span is not None and facts.slot_span <= self.slot_seconds:
+            out.append(Recommendation.CHANGE_TIME_SLOT)
         return tuple(out)
 
 

@@ -230,9 +230,7 @@ def library(settings: Settings) -> tuple[list[CallScript], list[ScriptError]]:
     return list(scripts), list(errors)
 
 
-def guide_for(
-    case: CaseFile, agent: Agent, *, today: date, settings: Settings, tone: Tone | None = None
-) -> GuideView:
+def guide_for(case: CaseFile, agent: Agent, *, today: date, settings: Settings, tone: Tone | None = None) -> GuideView:
     """The guide for a debtor in the requested tone, else the lead's override, else the default."""
     scripts, _errors = library(settings)
     ctx = context(case, agent, settings, today)

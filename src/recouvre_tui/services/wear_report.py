@@ -11,7 +11,7 @@ from ..domain.dates import iso_week_label, last_complete_week, parse_iso_week
 from ..domain.wear import WearReport
 from ..reports.wear_output import to_csv, to_text
 from ..store.db import Store
-from ..store.wear import compute_wear, wear_trend
+from ..store.wear import compute_wear, compute_wear_and_trend
 
 TREND_WEEKS = 12
 
@@ -32,12 +32,10 @@ def build(store: Store, week: str | None, *, now: datetime, settings: Settings, 
     """The report for `week` (default: the last complete week before `now`)."""
     week = week or last_complete_week(now)
     parse_iso_week(week)
-    report = compute_wear(store, week, settings.wear)
-    trend: list[tuple[str, float | None]] = []
-    previous = None
-    if with_trend:
-        trend = wear_trend(store, trend_weeks(week), settings.wear)
-        previous = trend[-2][1] if len(trend) >= 2 else None
+    if not with_trend:
+        return WearBundle(compute_wear(store, week, settings.wear), None, [])
+    report, trend = compute_wear_and_trend(store, week, trend_weeks(week), settings.wear)
+    previous = trend[-2][1] if len(trend) >= 2 else None
     return WearBundle(report, previous, trend)
 
 

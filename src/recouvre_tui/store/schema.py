@@ -359,3 +359,18 @@ def m002_search(db: sqlite_utils.Database) -> None:
         return
     for statement in _search_ddl():
         conn.execute(statement)
+
+
+# --- m003: each debtor's history, index-only ---------------------------------------------------
+# The wear report walks every debtor's events run by run (store/wear.py): with the kind,
+# channel, agent and timing in the index, those walks never touch the table. It replaces the
+# plain (debtor_id, at) index, which it covers for every other query.
+
+
+@migrations()
+def m003_events_history_index(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS events_debtor_history ON events (debtor_id, at, kind, channel, agent, has_time)"
+    )
+    conn.execute("DROP INDEX IF EXISTS events_debtor_at")

@@ -233,24 +233,16 @@ class WearScreen(LeadScreen):
         self._show_head()
         self.query_one("#wear-main").loading = True
         self.load_report(self.week)
-        self.load_trend(self.week)
 
     @work(thread=True, exclusive=True, group="wear")
     def load_report(self, week: str) -> None:
+        # One computation for both: the trend's weeks only add a few sums to the report's.
         try:
-            report = self.rapp.backend.wear_report(week)
+            report, trend = self.rapp.backend.wear_report_and_trend(week)
         except Exception as exc:
             self.fail("usure des relances", exc)
             return
         self.post_message(WearLoaded(week, report))
-
-    @work(thread=True, exclusive=True, group="wear-trend")
-    def load_trend(self, week: str) -> None:
-        try:
-            trend = self.rapp.backend.wear_trend(week)
-        except Exception as exc:
-            self.fail("tendance de l'usure", exc)
-            return
         self.post_message(WearTrendLoaded(week, trend))
 
     def load_failed(self, message: Any) -> None:
