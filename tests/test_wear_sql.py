@@ -608,3 +608,19 @@ def test_text_delta_and_empty_report(store: Store) -> None:
     assert "taux d'usure des relances — (aucun débiteur actif)" in text
     assert "Débiteurs usés : aucun" in text
     assert not re.search(r"taux d'usure(?! des relances)", text)
+
+
+def test_history_index_covers_the_walks(store: Store) -> None:
+    """The report reads each debtor's history from the index alone (migration m003)."""
+    conn = store.conn
+    cols = [r[2] for r in conn.execute("PRAGMA index_info(events_debtor_history)")]
+    assert cols == ["debtor_id", "at", "kind", "channel", "agent", "has_time"]
+    assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events_debtor_at'").fetchone() is None
+    plan = " ".join(
+        r[3]
+        for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT channel, agent, has_time FROM events"
+            " WHERE debtor_id = 1 AND at > '2026' AND kind = 'reminder'"
+        )
+    )
+    assert "COVERING INDEX events_debtor_history" in plan

@@ -284,15 +284,12 @@ class Backend:
         with self._own_connection() as store:
             return wear_store.compute_wear(store, week, self.settings.wear)
 
-    def wear_report_and_trend(
-        self, week: str, weeks: int = TREND_WEEKS
-    ) -> tuple[WearReport, list[tuple[str, float | None]]]:
-        """The report and the wear rate of the `weeks` weeks ending with `week` (oldest
-        first), in one computation."""
+    def wear_trend(self, week: str, weeks: int = TREND_WEEKS) -> list[tuple[str, float | None]]:
+        """The wear rate of the `weeks` weeks ending with `week` (oldest first)."""
         require_lead(self.agent, "consulter l'usure des relances")
         labels = [self.shift_week(week, -i) for i in range(weeks - 1, -1, -1)]
         with self._own_connection() as store:
-            return wear_store.compute_wear_and_trend(store, week, labels, self.settings.wear)
+            return wear_store.wear_trend(store, labels, self.settings.wear)
 
     def kpis(self, week: str) -> list[KpiRow]:
         return lead_service.kpis(self.store, self.agent, week=week, now=self.now(), settings=self.settings)

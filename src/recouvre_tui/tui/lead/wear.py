@@ -236,13 +236,19 @@ class WearScreen(LeadScreen):
 
     @work(thread=True, exclusive=True, group="wear")
     def load_report(self, week: str) -> None:
-        # One computation for both: the trend's weeks only add a few sums to the report's.
+        # The report first, then its trend: one after the other, each gets both cores
+        # (its worker processes), and the lead reads the headline meanwhile.
         try:
-            report, trend = self.rapp.backend.wear_report_and_trend(week)
+            report = self.rapp.backend.wear_report(week)
         except Exception as exc:
             self.fail("usure des relances", exc)
             return
         self.post_message(WearLoaded(week, report))
+        try:
+            trend = self.rapp.backend.wear_trend(week)
+        except Exception as exc:
+            self.fail("tendance de l'usure", exc)
+            return
         self.post_message(WearTrendLoaded(week, trend))
 
     def load_failed(self, message: Any) -> None:
