@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -134,11 +135,11 @@ class RecouvreApp(App[None]):
             return
         with contextlib.suppress(ValueError, OSError, AttributeError):
             signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+        if os.name != "posix":
+            return  # no SIGHUP, no loop signal handlers: the release on exit still runs
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):
-            # Event loops without signal support (Windows) raise here: the release on exit still runs.
-            with contextlib.suppress(ValueError, OSError, NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, self._hang_up)
+            loop.add_signal_handler(sig, self._hang_up)
 
     def _hang_up(self) -> None:
         self.release_now()
