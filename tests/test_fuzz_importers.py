@@ -367,13 +367,22 @@ def rejection(base: Base, kind: str, data: bytes) -> list[str]:
     return [str(i) for i in info.value.issues]
 
 
-def test_a_fec_customer_line_copied_twice_is_rejected_not_a_crash(base: Base) -> None:
+def test_a_fec_customer_line_copied_twice_is_told_apart_with_a_warning(base: Base) -> None:
     lines = SOURCES["fec"][0].split(b"\r\n")
     data = b"\r\n".join([*lines[:2], lines[1], *lines[2:]])  # the first customer line, twice
-    assert rejection(base, "fec", data) == [
-        "fuzz_fec.txt:3: PieceRef: pièce « FA-2026-0078/VT000001 » du compte DUPONT en double dans le fichier "
-        "(déjà à la ligne 2)"
+    store = base.fresh()
+    try:
+        res = import_file(store, "fec", Path(file_name("fec")), now=NOW, actor="fuzz", settings=SETTINGS, data=data)
+    finally:
+        store.close()
+    assert [str(w) for w in res.warnings] == [
+        "fuzz_fec.txt:2: PieceRef: pièce « FA-2026-0078/VT000001 » du compte DUPONT en double : "
+        "enregistrée sous « FA-2026-0078/VT000001/L2 »",
+        "fuzz_fec.txt:3: PieceRef: pièce « FA-2026-0078/VT000001 » du compte DUPONT en double (aussi à la ligne 2) : "
+        "enregistrée sous « FA-2026-0078/VT000001/L3 »",
     ]
+    # The copy unbalances its entry: said in the summary.
+    assert any("1 écriture(s) déséquilibrée(s)" in n for n in res.notes)
 
 
 def test_dates_out_of_range_are_rejected_not_a_crash(base: Base) -> None:

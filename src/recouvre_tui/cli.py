@@ -266,6 +266,8 @@ def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, n
         f"{result.updated} mise(s) à jour, {result.unchanged} inchangée(s)"
         + (" [simulation : rien n'a été écrit]" if dry_run else "")
     )
+    for note in result.notes:
+        click.echo(f"  {note}")
     if dry_run and result.examples:
         click.echo(f"ce qui {verb} :")
         for e in result.examples:

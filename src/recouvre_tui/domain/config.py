@@ -77,6 +77,28 @@ class Settings:
     claim_lease_minutes: int = 15
     fec_payment_terms_days: int = 30
     fec_segment: str = "B2B"
+    # Accounts read as the customer ledger (prefixes of CompteNum): 411 customers, 416 doubtful
+    # customers (clients douteux), 4191 advances received. Odoo's generic chart: ["121"].
+    fec_receivable_prefixes: tuple[str, ...] = field(
+        default=("411", "416", "4191"),
+        metadata={
+            "min_len": 1,
+            "item_min": 1,
+            "item_max": 20,
+            "help": "FEC account prefixes read as the customer ledger",
+        },
+    )
+    # A credit on a customer account whose entry has no bank/cash (5…), revenue (7…) or
+    # output VAT (4457…) line is a credit note when its journal code starts with one of these.
+    fec_credit_note_journals: tuple[str, ...] = field(
+        default=("V",),
+        metadata={
+            "min_len": 0,
+            "item_min": 1,
+            "item_max": 20,
+            "help": "FEC journal code prefixes whose otherwise unclassified credits are credit notes",
+        },
+    )
     creditor_name: str = "Recouvre Démo SAS"
     collection_agency: bool = False  # True when the creditor is a collection agency
     scripts_dir: str | None = None  # folder of team scripts overriding the library

@@ -57,6 +57,7 @@ class ImportResult:
     dry_run: bool = False
     warnings: list[Issue] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # a few changes, for --dry-run
+    notes: list[str] = field(default_factory=list)  # what a FEC import did with the ledger
 
     @property
     def changed(self) -> bool:
@@ -105,7 +106,13 @@ def import_file(
     parsed: Any
     parse_issues: list[Issue] = []
     if kind == "fec":
-        parsed = parse_fec(p, terms_days=settings.fec_payment_terms_days, data=data)
+        parsed = parse_fec(
+            p,
+            terms_days=settings.fec_payment_terms_days,
+            data=data,
+            prefixes=settings.fec_receivable_prefixes,
+            credit_note_journals=settings.fec_credit_note_journals,
+        )
         records: Any = parsed
         rows, warnings = parsed.row_count, parsed.warnings
     else:
@@ -161,6 +168,7 @@ def import_file(
                     "inserted": res.inserted,
                     "updated": res.updated,
                     "sha256": digest,
+                    **({"ledger": res.notes} if res.notes else {}),
                 },
             )
     except _DryRunDone as done:
@@ -279,7 +287,7 @@ def _resolve_debtors(conn, pl: _Plan, records: list[Any]) -> dict[str, int]:
     return ids
 
 
-_INVOICE_COLS = ("issue_date", "due_date", "amount_cents", "lettered", "settled_on")
+_INVOICE_COLS = ("issue_date", "due_date", "amount_cents", "lettered", "settled_on", "lettered_cents")
 
 
 def _plan_invoices(
@@ -300,9 +308,10 @@ def _plan_invoices(
         issue = r.issue_date
         if fec:
             lettered, settled = int(r.lettered), (iso[r.settled_on] if r.settled_on else None)
+            part = r.lettered_cents
         else:
-            lettered, settled = 0, None
-        values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled)
+            lettered, settled, part = 0, None, 0
+        values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled, part)
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts, ts))
@@ -351,7 +360,7 @@ def _ids_of(conn: sqlite3.Connection, table: str, row_ids: list[int]) -> set[int
     return out
 
 
-_PAYMENT_COLS = ("paid_on", "amount_cents", "invoice_ref", "lettered")
+_PAYMENT_COLS = ("paid_on", "amount_cents", "invoice_ref", "lettered", "lettered_cents")
 
 
 def _plan_payments(
@@ -378,7 +387,7 @@ def _plan_payments(
                 )
             )
             continue
-        values = (iso[r.paid_on], r.amount_cents, inv, int(r.lettered) if fec else 0)
+        values = (iso[r.paid_on], r.amount_cents, inv, int(r.lettered) if fec else 0, r.lettered_cents if fec else 0)
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts))
@@ -591,11 +600,14 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
     lettered pairs for a debtor keeps the delay known from earlier files.
     """
     ts = to_db(now)
+    pl.result.notes = ledger.summary()
     existing = sql.existing_debtors(conn, ledger.debtors)
     touched: set[int] = set()
     delays: list[tuple[float | None, int]] = []
+    doubtful: list[tuple[int, int]] = []
     for ref, name in ledger.debtors.items():
         delay = ledger.average_delay(ref)
+        doubt = max(ledger.doubtful.get(ref, 0), 0)
         old = existing.get(ref)
         if old is None:
             fields = dict.fromkeys(sql.DEBTOR_FIELDS)
@@ -604,12 +616,17 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
             touched.add(debtor_id)
             if delay is not None:
                 delays.append((delay, debtor_id))
+            if doubt:
+                doubtful.append((doubt, debtor_id))
             pl.result.inserted += 1
             pl.example(f"+ débiteur {ref} {name}")
             continue
         renamed = old["name"] != name
         new_delay = delay is not None and delay != old["avg_payment_delay_days"]
-        if not (renamed or new_delay):
+        new_doubt = doubt != old["doubtful_cents"]
+        if new_doubt:
+            doubtful.append((doubt, old["id"]))
+        if not (renamed or new_delay or new_doubt):
             pl.result.unchanged += 1
             continue
         if renamed:
@@ -618,9 +635,14 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
             delays.append((delay, old["id"]))
         touched.add(old["id"])
         pl.result.updated += 1
-        what = (["nom"] if renamed else []) + (["délai de paiement"] if new_delay else [])
+        what = (
+            (["nom"] if renamed else [])
+            + (["délai de paiement"] if new_delay else [])
+            + (["client douteux"] if new_doubt else [])
+        )
         pl.example(f"~ débiteur {ref} : {', '.join(what)}")
     sql.set_payment_delays(conn, delays)
+    sql.set_doubtful(conn, doubtful)
     sub = [_Plan(ImportResult(k, pl.result.file, 0)) for k in ("invoices", "payments")]
     _plan_invoices(conn, sub[0], ledger.invoices, now, actor, settings, source="fec")
     _plan_payments(conn, sub[1], ledger.payments, now, actor, settings, source="fec")

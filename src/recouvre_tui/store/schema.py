@@ -374,3 +374,18 @@ def m003_events_history_index(db: sqlite_utils.Database) -> None:
         "CREATE INDEX IF NOT EXISTS events_debtor_history ON events (debtor_id, at, kind, channel, agent, has_time)"
     )
     conn.execute("DROP INDEX IF EXISTS events_debtor_at")
+
+
+# --- m005: ledger truth (partial lettering, doubtful customers) ---------------------------------
+# `lettered_cents`: the part of an invoice (credit note: negative) or payment settled by a
+# partial lettering in the ledger, or reported paid by the source; what counts in the balance
+# is `amount_cents - lettered_cents` of the lines not wholly lettered. `doubtful_cents`: the
+# debtor's balance on doubtful-customer accounts (416) in the last FEC imported.
+
+
+@migrations()
+def m005_ledger_truth(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    conn.execute("ALTER TABLE invoices ADD COLUMN lettered_cents INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE payments ADD COLUMN lettered_cents INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE debtors ADD COLUMN doubtful_cents INTEGER NOT NULL DEFAULT 0")
