@@ -61,7 +61,10 @@ FEC_NAMES = (
 )
 AMOUNT_NAMES = ("Montant", "Sens")
 DUE_NAMES = ("DateLimitReglmt", "DateEcheance", "DateEch", "Echeance")
-FEC_COLUMNS = tuple(c.lower() for c in (*FEC_NAMES, *AMOUNT_NAMES, *DUE_NAMES))
+# Extra columns some producers write (Dolibarr, ERPNext) are known and not read.
+FEC_COLUMNS = tuple(
+    c.lower() for c in (*FEC_NAMES, *AMOUNT_NAMES, *DUE_NAMES, "NumFacture", "FichierFacture", "ExportDate", "GlName")
+)
 _NAME = {c.lower(): c for c in (*FEC_NAMES, *AMOUNT_NAMES, *DUE_NAMES)}
 FEC_REQUIRED = (
     "journalcode",
@@ -78,7 +81,9 @@ FEC_REQUIRED = (
 )
 # What exporters write when an entry has no piece reference (Odoo "-", ERPNext "No Reference",
 # its opening entries "Opening Entry Journal"); compared case-insensitively.
-PLACEHOLDER_REFS = frozenset({"", "-", "--", "/", "n/a", "na", "no reference", "opening entry journal"})
+PLACEHOLDER_REFS = frozenset(
+    {"", "-", "--", "/", "n/a", "na", "no reference", "sans reference", "sans référence", "opening entry journal"}
+)
 # Opening entries (à-nouveaux): journal codes, or ERPNext's opening piece reference.
 OPENING_JOURNALS = frozenset({"AN", "RAN", "ANO", "ANX", "OUV"})
 _SENS = {"d": 1, "+1": 1, "1": 1, "+": 1, "c": -1, "-1": -1, "-": -1}
@@ -557,7 +562,7 @@ def _records(
             journal, num, _ = ln.entry
             parts = [journal, num] + ([ln.ref] if ln.ref_is_piece else [])
             payments.append((ln, "-".join(p for p in parts if p)))
-    for ln, ref in _distinct(ledger, invoices, "pièce"):
+    for ln, ref in _distinct(ledger, invoices, "pièce", "enregistrée"):
         whole, part = outcome.get(ln.line, (False, 0))
         settled = ln.date_let if whole else None
         if ln.cents > 0:
@@ -573,12 +578,12 @@ def _records(
                     ln.line, ln.debtor, ref, ln.issue, ln.issue, ln.cents, whole, ln.date_let if whole else None, part
                 )
             )
-    for ln, ref in _distinct(ledger, payments, "règlement"):
+    for ln, ref in _distinct(ledger, payments, "règlement", "enregistré"):
         whole, part = outcome.get(ln.line, (False, 0))
         ledger.payments.append(FecPayment(ln.line, ln.debtor, ref, ln.entry_date, -ln.cents, whole, -part))
 
 
-def _distinct(ledger: FecLedger, records: list[tuple[_Line, str]], what: str) -> list[tuple[_Line, str]]:
+def _distinct(ledger: FecLedger, records: list[tuple[_Line, str]], what: str, kept: str) -> list[tuple[_Line, str]]:
     """One key per record: lines sharing (debtor, reference) take their entry number, then
     their line (with a warning: the ledger reuses a number, e.g. ERPNext's voucher series)."""
     count: dict[tuple[str, str], int] = defaultdict(int)
@@ -606,7 +611,7 @@ def _distinct(ledger: FecLedger, records: list[tuple[_Line, str]], what: str) ->
                     "PieceRef",
                     f"{what} « {ref} » du compte {ln.debtor} en double"
                     + (f" (aussi à la ligne {seen})" if seen != ln.line else "")
-                    + f" : enregistrée sous « {new} »",
+                    + f" : {kept} sous « {new} »",
                 )
             )
             ref = new
