@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.dates import from_db, to_db
+from ..domain.money import format_eur
 from ..store import health
 from ..store.db import Store
 from ..store.schema import migrations
@@ -57,6 +58,20 @@ def run_checks(store: Store, *, now: datetime) -> list[Check]:
         checks.append(Check("numéros à vérifier", OK if verify == 0 else WARN, str(verify)))
         orphans = health.unreminded(conn, to_db(now - timedelta(days=28)))
         checks.append(Check("comptes sans relance depuis 28 jours", OK if orphans == 0 else WARN, str(orphans)))
+        count, total, top = health.credit_balances(conn)
+        shown = ", ".join(f"{ref} {name} ({format_eur(balance)})" for ref, name, balance in top)
+        checks.append(
+            Check(
+                "soldes créditeurs (jamais proposés à l'appel)",
+                OK if count == 0 else WARN,
+                "0"
+                if count == 0
+                else f"{count} débiteur(s), {format_eur(-total)} à rembourser ou à imputer : {shown}"
+                + (" …" if count > len(top) else ""),
+            )
+        )
+        n_doubtful, doubtful_total = health.doubtful(conn)
+        checks.append(Check("clients douteux (416)", OK, f"{n_doubtful} débiteur(s), {format_eur(doubtful_total)}"))
         last = health.last_refresh(conn)
         age = None if last is None else now - (from_db(last) or now)
         checks.append(

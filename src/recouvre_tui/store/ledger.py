@@ -161,3 +161,14 @@ def balance_mismatches(conn: sqlite3.Connection, lo: int, hi: int) -> list[int]:
         (lo, hi),
     )
     return [r[0] for r in rows]
+
+
+def credit_balance_rows(conn: sqlite3.Connection, limit: int) -> list[tuple[str, str, int, str | None, str | None]]:
+    """Debtors in credit (the ledger owes them: overpaid, advance not applied), largest first:
+    (ref, name, balance_cents, agent, last payment date)."""
+    return conn.execute(
+        "SELECT d.ref, d.name, d.balance_cents, d.agent, "
+        "(SELECT MAX(p.paid_on) FROM payments p WHERE p.debtor_id = d.id) "
+        "FROM debtors d WHERE d.balance_cents < 0 ORDER BY d.balance_cents, d.ref LIMIT ?",
+        (limit,),
+    ).fetchall()

@@ -25,6 +25,8 @@ from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
 from ..services.agents import list_agents
 from ..services.case_file import CaseFile
+from ..services import credit_balances as credit_balance_service
+from ..services.credit_balances import CreditBalance
 from ..services.lead import (
     UNCHANGED,
     AssignResult,
@@ -328,6 +330,9 @@ class Backend:
             path = folder / f"{stem}-{n}.csv"
         path.write_text(text, encoding="utf-8")
         return path.resolve()
+
+    def credit_balances(self) -> list[CreditBalance]:
+        return credit_balance_service.credit_balances(self.store, self.agent)
 
     def audit(
         self,
