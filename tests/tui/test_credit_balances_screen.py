@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from test_lead_screens import SIZE, column, text_of, until
 from textual.widgets import DataTable
 
 from recouvre_tui.services.credit_balances import credit_balances
@@ -15,7 +16,6 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.roles import PermissionDenied
 from recouvre_tui.store.agents import get_agent
 from recouvre_tui.tui.lead.credits import CreditsScreen
-from test_lead_screens import SIZE, column, text_of, until
 
 HEADER = (
     "JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|CompAuxLib|PieceRef|"
@@ -55,7 +55,9 @@ def test_only_a_lead_sees_credit_balances(open_store: Any, settings: Any, frozen
     assert not queued & {"NOEL", "MAR"}
 
 
-async def test_credit_balances_screen(make_app: Any, open_store: Any, settings: Any, frozen_now: Any, settle: Any) -> None:
+async def test_credit_balances_screen(
+    make_app: Any, open_store: Any, settings: Any, frozen_now: Any, settle: Any
+) -> None:
     add_fec(open_store, settings, frozen_now)
     app = make_app("lea")
     async with app.run_test(size=SIZE) as pilot:

@@ -20,12 +20,12 @@ from ..domain.config import Settings
 from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse_iso_week
 from ..domain.wear import WearReport
 from ..services import case_file as case_service
+from ..services import credit_balances as credit_balance_service
 from ..services import lead as lead_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
 from ..services.agents import list_agents
 from ..services.case_file import CaseFile
-from ..services import credit_balances as credit_balance_service
 from ..services.credit_balances import CreditBalance
 from ..services.lead import (
     UNCHANGED,
