@@ -234,6 +234,19 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Dire ce qui changerait, sans rien écrire.")
 @click.option(
+    "--columns",
+    "columns_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier TOML de correspondance des colonnes (\"Numéro Facture\" = \"invoice_ref\").",
+)
+@click.option(
+    "--column",
+    "column_pairs",
+    multiple=True,
+    help="Correspondance d'une colonne : \"Numéro Facture=invoice_ref\" (répétable).",
+)
+@click.option(
     "--actor",
     default=None,
     help="Auteur inscrit au journal d'audit (défaut : l'utilisateur système).",
@@ -241,10 +254,22 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, now_text: str | None) -> None:
+def import_(
+    obj: Ctx,
+    kind: str,
+    file: Path,
+    dry_run: bool,
+    columns_file: Path | None,
+    column_pairs: tuple[str, ...],
+    actor: str | None,
+    now_text: str | None,
+) -> None:
     """Importer un fichier (CSV ou FEC) ; tout ou rien, idempotent."""
+    from .importers.column_map import load_column_map, parse_column_option
     from .services.importing import import_file
 
+    columns = load_column_map(columns_file) if columns_file else {}
+    columns.update(parse_column_option(pair) for pair in column_pairs)
     store = obj.store()
     now = _now(now_text)
     with _progress(file) as progress:
@@ -257,6 +282,7 @@ def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, n
             settings=obj.settings,
             dry_run=dry_run,
             progress=progress,
+            columns=columns or None,
         )
     for w in result.warnings:
         click.echo(f"avertissement : {w}", err=True)
@@ -268,6 +294,12 @@ def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, n
     )
     for note in result.notes:
         click.echo(f"  {note}")
+    if columns:
+        click.echo("colonnes : " + ", ".join(f"« {s} » → {t}" for s, t in columns.items()))
+        if dry_run:
+            click.echo("premières lignes lues :")
+            for line in result.preview:
+                click.echo(f"  {line}")
     if dry_run and result.examples:
         click.echo(f"ce qui {verb} :")
         for e in result.examples:

@@ -58,6 +58,7 @@ class ImportResult:
     warnings: list[Issue] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # a few changes, for --dry-run
     notes: list[str] = field(default_factory=list)  # what a FEC import did with the ledger
+    preview: list[str] = field(default_factory=list)  # the first rows as read through --columns
 
     @property
     def changed(self) -> bool:
@@ -93,8 +94,11 @@ def import_file(
     dry_run: bool = False,
     data: bytes | None = None,
     progress: Progress | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportResult:
-    """Import `path` as `kind`; raise `ImportRejected` (database unchanged) on any problem."""
+    """Import `path` as `kind`; raise `ImportRejected` (database unchanged) on any problem.
+
+    `columns` maps the file's headers to ours (`{"Numéro Facture": "invoice_ref"}`; CSV only)."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
     p = Path(path)
@@ -105,6 +109,11 @@ def import_file(
         progress("lecture", 0, 1)
     parsed: Any
     parse_issues: list[Issue] = []
+    if kind == "fec" and columns:
+        raise ImportRejected(
+            [Issue(p.name, 0, "", "--columns ne s'applique pas à un FEC (colonnes fixées par la norme)")]
+        )
+    preview: list[str] = []
     if kind == "fec":
         parsed = parse_fec(
             p,
@@ -116,15 +125,17 @@ def import_file(
         records: Any = parsed
         rows, warnings = parsed.row_count, parsed.warnings
     else:
-        parsed = parse_csv(kind, p, data=data)
+        parsed = parse_csv(kind, p, data=data, columns=columns)
         records, rows, warnings = parsed.records, parsed.row_count, parsed.warnings
+        if columns:
+            preview = [_preview(r) for r in records[:3]]
         parse_issues = parsed.issues
     if progress:
         progress("lecture", 1, 1)
     planner = _PLANNERS[kind]
 
     def plan(conn: sqlite3.Connection) -> _Plan:
-        result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings))
+        result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings), preview=preview)
         pl = _Plan(result)
         # The rows that parsed are checked against the database even when others did
         # not, so that the user gets every error of the file in one go.
@@ -176,6 +187,21 @@ def import_file(
     if progress:
         progress("écriture", 1, 1)
     return res
+
+
+def _preview(record: Any) -> str:
+    """One record as read (after the column mapping), for --dry-run."""
+    parts = []
+    for name in record.__slots__:
+        value = getattr(record, name)
+        if name == "line" or value is None:
+            continue
+        if name.endswith("_cents"):
+            value = format_eur(value)
+        elif isinstance(value, date):
+            value = f"{value:%d/%m/%Y}"
+        parts.append(f"{name}={value}")
+    return f"ligne {record.line} : " + " · ".join(parts)
 
 
 class _DryRunDone(Exception):
@@ -310,7 +336,10 @@ def _plan_invoices(
             lettered, settled = int(r.lettered), (iso[r.settled_on] if r.settled_on else None)
             part = r.lettered_cents
         else:
-            lettered, settled, part = 0, None, 0
+            # Paid according to the source (--columns « Montant payé »): settled in part or whole.
+            paid = r.paid_cents
+            whole = 0 < r.amount_cents <= paid
+            lettered, settled, part = int(whole), None, 0 if whole else paid
         values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled, part)
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
