@@ -238,13 +238,13 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
     "columns_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Fichier TOML de correspondance des colonnes (\"Numéro Facture\" = \"invoice_ref\").",
+    help='Fichier TOML de correspondance des colonnes ("Numéro Facture" = "invoice_ref").',
 )
 @click.option(
     "--column",
     "column_pairs",
     multiple=True,
-    help="Correspondance d'une colonne : \"Numéro Facture=invoice_ref\" (répétable).",
+    help='Correspondance d\'une colonne : "Numéro Facture=invoice_ref" (répétable).',
 )
 @click.option(
     "--actor",

@@ -196,7 +196,7 @@ class _Line:
     date_let: date | None
     entry_date: date
     issue: date
-    due: date | None
+    due: date
     ref: str
     ref_is_piece: bool
 

@@ -326,13 +326,12 @@ def _plan_invoices(
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     ts = to_db(now)
-    fec = source == "fec"
     result = pl.result
     iso = _IsoDates()
     for r in known:
         did = ids[r.debtor_ref]
         issue = r.issue_date
-        if fec:
+        if isinstance(r, FecInvoice):
             lettered, settled = int(r.lettered), (iso[r.settled_on] if r.settled_on else None)
             part = r.lettered_cents
         else:
@@ -408,7 +407,7 @@ def _plan_payments(
     iso = _IsoDates()
     for r in known:
         did = ids[r.debtor_ref]
-        inv = None if fec else r.invoice_ref
+        inv = None if isinstance(r, FecPayment) else r.invoice_ref
         if inv and (did, inv) not in invoice_refs:
             pl.issues.append(
                 Issue(
@@ -416,7 +415,14 @@ def _plan_payments(
                 )
             )
             continue
-        values = (iso[r.paid_on], r.amount_cents, inv, int(r.lettered) if fec else 0, r.lettered_cents if fec else 0)
+        fec_row = r if isinstance(r, FecPayment) else None
+        values = (
+            iso[r.paid_on],
+            r.amount_cents,
+            inv,
+            int(fec_row.lettered) if fec_row else 0,
+            fec_row.lettered_cents if fec_row else 0,
+        )
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts))
