@@ -134,3 +134,36 @@ def test_each_fixture_reimports_unchanged(tmp_path: Path, name: str) -> None:
     again = run(store, "fec", FIXTURES / name)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, first.inserted)
     store.close()
+
+
+def test_a_generic_chart_is_read_by_setting_the_prefix(tmp_path: Path) -> None:
+    """Odoo's generic chart puts customers on 121000: read with fec_receivable_prefixes = ["121"]."""
+    from dataclasses import replace
+
+    from import_helpers import NOW
+    from recouvre_tui.domain.config import Settings
+    from recouvre_tui.importers.reader import ImportRejected
+    from recouvre_tui.services.importing import import_file
+
+    data = (FIXTURES / "odoo_FEC20261231.txt").read_bytes().replace(b"|411100|", b"|121000|")
+    store = make_store(tmp_path)
+    with pytest.raises(ImportRejected) as refused:
+        import_file(store, "fec", "FEC.txt", now=NOW, actor="t", settings=Settings(), data=data)
+    assert "préfixes cherchés : 411, 416, 4191" in str(refused.value)
+    generic = replace(Settings(), fec_receivable_prefixes=("121",))
+    import_file(store, "fec", "FEC.txt", now=NOW, actor="t", settings=generic, data=data)
+    assert q(store, "SELECT ref, balance_cents FROM debtors ORDER BY ref") == [("DUP", 23000), ("MAR", -10000)]
+    store.close()
+
+
+def test_prefix_settings_are_checked(tmp_path: Path) -> None:
+    from recouvre_tui.settings import ConfigError, load_settings
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('fec_receivable_prefixes = ["411", 416]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(cfg)
+    assert "fec_receivable_prefixes: liste de textes non vides attendue" in str(exc.value)
+    cfg.write_text('fec_receivable_prefixes = ["121"]\nfec_credit_note_journals = ["VT", "AV"]\n', encoding="utf-8")
+    loaded = load_settings(cfg)
+    assert (loaded.fec_receivable_prefixes, loaded.fec_credit_note_journals) == (("121",), ("VT", "AV"))

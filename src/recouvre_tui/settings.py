@@ -165,6 +165,12 @@ def load_settings(path: Path | None = None) -> Settings:
     settings = _apply(Settings(), data, "", str(p))
     if settings.fec_segment not in ("B2B", "B2C"):
         raise ConfigError(f"{p}: fec_segment: B2B ou B2C attendu")
+    for key in ("fec_receivable_prefixes", "fec_credit_note_journals"):
+        items = getattr(settings, key)
+        if not all(isinstance(x, str) and x.strip() and len(x) <= 20 for x in items):
+            raise ConfigError(f"{p}: {key}: liste de textes non vides attendue (20 caractères au plus)")
+    if not settings.fec_receivable_prefixes:
+        raise ConfigError(f"{p}: fec_receivable_prefixes: au moins un préfixe de compte attendu")
     return settings
 
 
