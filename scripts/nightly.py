@@ -132,6 +132,8 @@ def run(
                     res.unchanged,
                     dest,
                 )
+                for note in res.notes:  # what a FEC import did with the ledger
+                    log.info("  %s", note)
             summary = refresh(store, now=now, settings=settings, actor="nightly")
             for line in summary.lines():
                 log.info("rafraîchissement : %s", line.strip())

@@ -130,6 +130,7 @@ def render(
     encoding: str = "utf-8",
     due_column: str | None = None,
     newline: str = "\r\n",
+    quote_all: bool = False,
 ) -> bytes:
     header = list(HEADER)
     if layout.startswith("sens"):
@@ -137,7 +138,13 @@ def render(
         header[at : at + 2] = ["Montant", "Sens"]
     if due_column:
         header.append(due_column)
-    rows = [sep.join(header)]
+
+    def join(cells: list[str]) -> str:
+        if quote_all:  # ERPNext's CSV export: every field quoted, inner quotes doubled
+            return sep.join('"' + c.replace('"', '""') + '"' for c in cells)
+        return sep.join(cells)
+
+    rows = [join(header)]
     for ln in ledger.lines():
         if layout == "debit_credit":
             amounts = [_money(max(ln.cents, 0), mark), _money(max(-ln.cents, 0), mark)]
@@ -169,5 +176,5 @@ def render(
         ]
         if due_column:
             cells.append(f"{ln.due:%Y%m%d}" if ln.due else "")
-        rows.append(sep.join(cells))
+        rows.append(join(cells))
     return (newline.join(rows) + newline).encode(encoding)

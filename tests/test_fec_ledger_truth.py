@@ -4,8 +4,8 @@ each debtor's balance equals the ledger's own customer balance (debit − credit
 411/416/4191, lettered or not), and its open invoices add up to that balance (0 when in
 credit). Ledgers mix invoices, credit notes, payments, full and partial lettering (upper and
 lower case), 416 transfers, 4191 advances received and applied, opening entries, placeholder
-piece references and labels with quotes, written with `|` or tab, in every amount layout, with
-a decimal comma or point, in UTF-8, ISO-8859-15 or Windows-1252.
+piece references and labels with quotes (fields quoted whole or not), written with `|` or tab,
+in every amount layout, with a decimal comma or point, in UTF-8, ISO-8859-15 or Windows-1252.
 """
 
 from __future__ import annotations
@@ -181,13 +181,22 @@ def ledgers(draw: st.DrawFn) -> tuple[Ledger, str, dict[str, str]]:
     layout=st.sampled_from(["debit_credit", "signed", "sens_dc", "sens_pm"]),
     mark=st.sampled_from([",", "."]),
     due_column=st.sampled_from([None, "DateLimitReglmt", "DateEcheance"]),
+    quote_all=st.booleans(),
 )
 def test_every_debtor_balance_is_the_ledger_balance(
-    tmp_path_factory, case: tuple[Ledger, str, dict[str, str]], sep: str, layout: str, mark: str, due_column: str | None
+    tmp_path_factory,
+    case: tuple[Ledger, str, dict[str, str]],
+    sep: str,
+    layout: str,
+    mark: str,
+    due_column: str | None,
+    quote_all: bool,
 ) -> None:
     ledger, encoding, names = case
     tmp = tmp_path_factory.mktemp("fec")
-    data = render(ledger, sep=sep, layout=layout, mark=mark, encoding=encoding, due_column=due_column)
+    data = render(
+        ledger, sep=sep, layout=layout, mark=mark, encoding=encoding, due_column=due_column, quote_all=quote_all
+    )
     store = make_store(Path(tmp))
     try:
         res = import_file(store, "fec", write_bytes(tmp, "FEC.txt", data), now=NOW, actor="t", settings=Settings())
