@@ -16,6 +16,7 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.roles import PermissionDenied
 from recouvre_tui.store.agents import get_agent
 from recouvre_tui.tui.lead.credits import CreditsScreen
+from recouvre_tui.tui.lead.search import DebtorScreen
 
 HEADER = (
     "JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|CompAuxLib|PieceRef|"
@@ -73,3 +74,6 @@ async def test_credit_balances_screen(
         assert column(table, "credit") == ["300,00 €", "100,00 €"]
         assert "2 débiteur(s) en crédit, total 400,00 €" in text_of(app, "#credits-status")
         assert "jamais proposés à l'appel" in text_of(app, "#credits-head")
+        await pilot.press("enter")  # the highlighted debtor's file, read-only
+        await settle(pilot)
+        assert isinstance(app.screen, DebtorScreen) and app.screen.ref == "NOEL"

@@ -96,5 +96,12 @@ class CreditsScreen(LeadScreen):
             f"{len(self.rows)} débiteur(s) en crédit, total {eur(total)}" if self.rows else "aucun solde créditeur"
         )
 
+    @on(DataTable.RowSelected, "#credits-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        from .search import DebtorScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(DebtorScreen(str(event.row_key.value)))
+
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [("Actualiser les soldes créditeurs", "r", self.action_refresh)]
