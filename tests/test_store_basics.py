@@ -126,7 +126,7 @@ def test_settings_defaults_and_overrides(tmp_path: Path) -> None:
         ("claim_lease_minutes = 'x'\n", "claim_lease_minutes: nombre entier attendu"),
         ('[calling]\nb2c_windows = [["20:00", "09:00"]]\n', "la fin doit suivre le début"),
         ('[calling]\nb2c_windows = [["9h", "20:00"]]\n', "heure invalide"),
-        ("[calling]\nb2b_days = [7]\n", "jours de 0 (lundi) à 6"),
+        ("[calling]\nb2b_days = [7]\n", "calling.b2b_days[0]: 7 hors limites (de 0 à 6)"),
         ("claim_lease_minutes = \n", "TOML invalide"),
         ('fec_segment = "B2X"\n', "fec_segment"),
     ],

@@ -980,6 +980,30 @@ def doctor(obj: Ctx, fmt: str, now_text: str | None) -> None:
         sys.exit(EXIT_ERROR)
 
 
+@main.group()
+def config() -> None:
+    """Réglages : valeurs par défaut et valeurs en vigueur (TOML commenté)."""
+
+
+@config.command("defaults")
+def config_defaults() -> None:
+    """Afficher le fichier de configuration par défaut, chaque clé avec son aide et ses bornes."""
+    from .domain.config import Settings
+    from .settings import render_toml
+
+    click.echo(render_toml(Settings()), nl=False)
+
+
+@config.command("show")
+@click.pass_obj
+@handle_errors
+def config_show(obj: Ctx) -> None:
+    """Afficher les réglages en vigueur (fichier de configuration vérifié, défauts sinon)."""
+    from .settings import render_toml
+
+    click.echo(render_toml(obj.settings), nl=False)
+
+
 # --- team lead console ---------------------------------------------------------------------
 
 
