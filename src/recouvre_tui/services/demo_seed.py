@@ -11,7 +11,7 @@ from platformdirs import user_data_dir
 from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store.agents import Agent, upsert_agent
-from ..store.db import StoreError, open_db
+from ..store.db import StoreError, init_db, open_db
 from .importing import import_file
 from .refresh import refresh
 
@@ -42,7 +42,7 @@ def seed_demo(
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     data = generate_demo(paris_date(now), seed=DEMO_SEED, debtors=debtors)
-    store = open_db(tmp)
+    store = init_db(tmp)  # the one way a database is created (mode 0600)
     stats: dict[str, int] = {}
     try:
         with store.write() as conn:
@@ -80,7 +80,7 @@ def seed_demo(
 def ensure_demo(path: Path, *, now: datetime, settings: Settings) -> None:
     """Rebuild the demo when missing or built on an earlier day (its dates follow today)."""
     if path.exists():
-        store = open_db(path, create=False)
+        store = open_db(path)
         try:
             with store.read() as conn:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'demo_built_on'").fetchone()
