@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..store.db import Store, StoreError
@@ -50,6 +50,7 @@ def migrate(store: Store, *, now: datetime) -> Migration:
     if not migrations.pending(store.db):
         return Migration(None, [])
     p = Path(store.path)
-    dest = p.with_name(f"{p.stem}.avant-migration-{now:%Y%m%d-%H%M%S}{p.suffix or '.db'}")
+    stamp = now.astimezone(UTC) if now.tzinfo else now
+    dest = p.with_name(f"{p.stem}.avant-migration-{stamp:%Y%m%d-%H%M%S}Z{p.suffix or '.db'}")
     backup(store, dest)
     return Migration(dest, apply_migrations(store))

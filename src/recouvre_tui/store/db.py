@@ -206,6 +206,7 @@ def init_db(path: str | Path) -> Store:
     p = Path(path)
     if _check_file(p, for_init=True):
         _create_private(p)
+        os.chmod(p, 0o600)  # also an empty file made beforehand (`touch`): it will hold debtors' data
     store = _open_checked(p, fresh_ok=True, allow_pending=False)
     try:
         run_migrations(store)
