@@ -12,6 +12,7 @@ from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store.agents import Agent, upsert_agent
 from ..store.db import StoreError, init_db, open_db
+from ..store.schema import migrations
 from .importing import import_file
 from .refresh import refresh
 
@@ -80,13 +81,14 @@ def seed_demo(
 def ensure_demo(path: Path, *, now: datetime, settings: Settings) -> None:
     """Rebuild the demo when missing or built on an earlier day (its dates follow today)."""
     if path.exists():
-        store = open_db(path)
+        store = open_db(path, allow_pending=True)  # a demo of an older schema is simply rebuilt
         try:
             with store.read() as conn:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'demo_built_on'").fetchone()
+            current = not migrations.pending(store.db)
         finally:
             store.close()
-        if row and row[0] == paris_date(now).isoformat():
+        if row and row[0] == paris_date(now).isoformat() and current:
             return
         if not row:
             raise StoreError(f"{path} n'est pas une base de démonstration : elle n'a pas été modifiée")
