@@ -14,6 +14,7 @@ import sys
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,8 @@ def test_a_new_field_with_metadata_needs_nothing_else() -> None:
         max_import_mb: int = field(default=1024, metadata={"min": 1, "max": 1_048_576, "help": "Largest import"})
         prefixes: tuple[str, ...] = field(default=("411",), metadata={"min_len": 1, "help": "Accounts"})
         ratio: float = field(default=0.5, metadata={"min": 0, "max": 1, "help": "A ratio"})
+        quiet_from: time = field(default=time(22, 0), metadata={"help": "A time of day"})
+        limit_mb: int | None = field(default=None, metadata={"min": 1, "max": 10, "help": "Unset by default"})
 
     assert _apply(Future(), {"max_import_mb": 2, "prefixes": ["411", "416"]}, "", "f.toml") == Future(2, ("411", "416"))
     with pytest.raises(ConfigError, match=r"^f\.toml: max_import_mb: 0 hors limites \(de 1 à 1048576\)$"):
@@ -235,6 +238,13 @@ def test_a_new_field_with_metadata_needs_nothing_else() -> None:
         _apply(Future(), {"prefixes": ["411", 416]}, "", "f.toml")
     with pytest.raises(ConfigError, match=r"^f\.toml: ratio: 1.5 hors limites \(de 0 à 1\)$"):
         _apply(Future(), {"ratio": 1.5}, "", "f.toml")
+    assert _apply(Future(), {"quiet_from": "21:30", "limit_mb": 3}, "", "f.toml") == Future(
+        quiet_from=time(21, 30), limit_mb=3
+    )
+    with pytest.raises(ConfigError, match=r"^f\.toml: limit_mb: 11 hors limites \(de 1 à 10\)$"):
+        _apply(Future(), {"limit_mb": 11}, "", "f.toml")
+    with pytest.raises(ConfigError, match=r"^f\.toml: quiet_from: heure invalide « 25:00 »"):
+        _apply(Future(), {"quiet_from": "25:00"}, "", "f.toml")
 
 
 def readme_block() -> str:
@@ -275,3 +285,24 @@ def test_config_defaults_and_show_commands(tmp_path: Path) -> None:
     bad = subprocess.run([*run, "show"], capture_output=True, text=True)
     assert bad.returncode == 1
     assert bad.stderr == f"erreur : {cfg}: claim_lease_minutes: 0 hors limites (de 2 à 1440)\n"
+
+
+TEXTS = [(s, k, t, m) for s, k, t, m in SCHEMA if str in (t, *typing.get_args(t))]
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    case=st.sampled_from(TEXTS),
+    text=st.text(alphabet="ABCabc /é2", max_size=260) | st.sampled_from(["B2B", "B2C", "", "b2b"]),
+)
+def test_any_text_inside_bounds_accepted_outside_refused(tmp_path: Path, case, text: str) -> None:
+    section, key, _tp, meta = case
+    doc = toml_doc(section, key, json.dumps(text, ensure_ascii=False))
+    if "choices" in meta:
+        inside = text in meta["choices"]
+    else:
+        inside = meta.get("min_len", 0) <= len(text) <= meta.get("max_len", math.inf)
+    if inside:
+        assert getattr(load_text(tmp_path, doc), key) == text
+    else:
+        assert f": {key}: " in refused(tmp_path, doc)

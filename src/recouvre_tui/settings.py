@@ -159,6 +159,8 @@ def _check(value: Any, tp: Any, meta: dict[str, Any], where: str) -> Any:
         return _check_number(value, tp, meta, where)
     if tp is str:
         return _check_text(value, meta, where)
+    if tp is time:
+        return _parse_time(value, where)
     args = typing.get_args(tp)
     if type(None) in args and len(args) == 2:  # X | None: TOML has no null, so a set value is an X
         return _check(value, next(a for a in args if a is not type(None)), meta, where)
