@@ -215,3 +215,11 @@ def test_nightly_never_creates_a_database(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert "base introuvable" in (drop / "nightly.log").read_text(encoding="utf-8")
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_init_demo_force_never_replaces_another_programs_file(tmp_path: Path) -> None:
+    path = other_program_db(tmp_path / "photos.db")
+    before = digest(path)
+    line = refused(path, ("init", "--demo", "--force", "--now", NOW))
+    assert "n'est pas une base recouvre" in line
+    assert digest(path) == before

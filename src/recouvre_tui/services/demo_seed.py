@@ -34,6 +34,8 @@ def seed_demo(
     if path.exists():
         if not force:
             raise StoreError(f"{path} existe déjà (ajoutez --force pour la remplacer par la démo)")
+        if path.stat().st_size:
+            open_db(path, allow_pending=True).close()  # --force replaces a recouvre database, nothing else
         for suffix in ("", "-wal", "-shm"):
             p = Path(str(path) + suffix)
             if p.exists():
