@@ -1,6 +1,6 @@
 """Helpers for the team-lead console tests: small databases built through the services.
 
-Everything goes through `open_db`, `services.agents.add_agent`, `services.importing.import_file`
+Everything goes through `init_db`, `services.agents.add_agent`, `services.importing.import_file`
 on small CSV files, and the agents' services (outcomes, claims).
 
 Reference instant: Tuesday 17 November 2026, 10:00 UTC = 11:00 in Paris (CET), a working day

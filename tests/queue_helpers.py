@@ -1,6 +1,6 @@
 """Shared fixtures for the work-queue tests: small databases built through the services.
 
-Everything goes through `open_db`, `services.agents.add_agent` and
+Everything goes through `init_db`, `services.agents.add_agent` and
 `services.importing.import_file` on small CSV files; the few states no service writes yet
 (hold, do-not-call, a stale claim, another job's lock) are set with a direct statement here.
 
