@@ -163,7 +163,7 @@ def test_prefix_settings_are_checked(tmp_path: Path) -> None:
     cfg.write_text('fec_receivable_prefixes = ["411", 416]\n', encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_settings(cfg)
-    assert "fec_receivable_prefixes: liste de textes non vides attendue" in str(exc.value)
+    assert "fec_receivable_prefixes[1]: texte attendu" in str(exc.value)
     cfg.write_text('fec_receivable_prefixes = ["121"]\nfec_credit_note_journals = ["VT", "AV"]\n', encoding="utf-8")
     loaded = load_settings(cfg)
     assert (loaded.fec_receivable_prefixes, loaded.fec_credit_note_journals) == (("121",), ("VT", "AV"))

@@ -37,7 +37,7 @@ def test_worked_example_with_a_toml_map(env: Env) -> None:  # noqa: F811
     ) in dry.stdout
     r = env(*args, *NOW_ARG)
     assert r.exit_code == 0, r.stderr
-    store = open_db(env.db, create=False)
+    store = open_db(env.db)
     try:
         rows = store.conn.execute(
             "SELECT d.ref, i.ref, i.amount_cents, i.open_cents, i.lettered FROM invoices i "
