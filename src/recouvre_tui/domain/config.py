@@ -81,3 +81,9 @@ class Settings:
     collection_agency: bool = False  # True when the creditor is a collection agency
     scripts_dir: str | None = None  # folder of team scripts overriding the library
     idle_lock_minutes: int = 0  # 0 = off
+    log_file: str | None = field(
+        default=None, metadata={"help": "Log file shared by every process (default: recouvre.log, user log folder)"}
+    )
+    log_max_mb: int = field(
+        default=10, metadata={"min": 0, "max": 10_000, "help": "Rotate the log past this size in MB (0: never)"}
+    )

@@ -8,7 +8,9 @@ are by external reference, so importing the same file twice changes nothing.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +39,8 @@ from ..store import audit
 from ..store import imports as sql
 from ..store.db import Store
 from .ledger_effects import after_ledger_change
+
+log = logging.getLogger(__name__)
 
 KINDS = ("debtors", "invoices", "payments", "events", "promises", "fec")
 
@@ -96,6 +100,7 @@ def import_file(
     """Import `path` as `kind`; raise `ImportRejected` (database unchanged) on any problem."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
+    started = time.perf_counter()
     p = Path(path)
     if data is None:
         data = read_bytes(p)
@@ -164,10 +169,38 @@ def import_file(
                 },
             )
     except _DryRunDone as done:
+        _log_import(done.result, actor, started)
         return done.result
+    except ImportRejected as rejected:
+        # The count only: the problems quote cell values (names, phone numbers).
+        log.warning(
+            "import %s %s by %s rejected: %d problem(s), database unchanged",
+            kind,
+            p.name,
+            actor,
+            len(rejected.issues),
+        )
+        raise
     if progress:
         progress("écriture", 1, 1)
+    _log_import(res, actor, started)
     return res
+
+
+def _log_import(res: ImportResult, actor: str, started: float) -> None:
+    log.info(
+        "import %s %s by %s%s: rows=%d inserted=%d updated=%d unchanged=%d warnings=%d seconds=%.2f",
+        res.kind,
+        res.file,
+        actor,
+        " (dry run)" if res.dry_run else "",
+        res.rows,
+        res.inserted,
+        res.updated,
+        res.unchanged,
+        len(res.warnings),
+        time.perf_counter() - started,
+    )
 
 
 class _DryRunDone(Exception):
@@ -248,11 +281,11 @@ def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, setting
         for row, fields, phones in inserts:
             debtor_id = sql.insert_debtor(conn, row.ref, fields, ts)
             sql.replace_phones(conn, debtor_id, phones, new=True)
-        for debtor_id, changed, phones in updates:
+        for debtor_id, changed, new_phones in updates:
             if changed:
                 sql.update_debtor(conn, debtor_id, changed, ts)
-            if phones is not None:
-                sql.replace_phones(conn, debtor_id, phones)
+            if new_phones is not None:
+                sql.replace_phones(conn, debtor_id, new_phones)
             touched.add(debtor_id)
         return touched
 
@@ -292,13 +325,12 @@ def _plan_invoices(
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     ts = to_db(now)
-    fec = source == "fec"
     result = pl.result
     iso = _IsoDates()
     for r in known:
         did = ids[r.debtor_ref]
         issue = r.issue_date
-        if fec:
+        if isinstance(r, FecInvoice):
             lettered, settled = int(r.lettered), (iso[r.settled_on] if r.settled_on else None)
         else:
             lettered, settled = 0, None
@@ -370,7 +402,7 @@ def _plan_payments(
     iso = _IsoDates()
     for r in known:
         did = ids[r.debtor_ref]
-        inv = None if fec else r.invoice_ref
+        inv = None if isinstance(r, FecPayment) else r.invoice_ref
         if inv and (did, inv) not in invoice_refs:
             pl.issues.append(
                 Issue(
@@ -378,7 +410,7 @@ def _plan_payments(
                 )
             )
             continue
-        values = (iso[r.paid_on], r.amount_cents, inv, int(r.lettered) if fec else 0)
+        values = (iso[r.paid_on], r.amount_cents, inv, int(r.lettered) if isinstance(r, FecPayment) else 0)
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts))
