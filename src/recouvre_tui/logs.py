@@ -69,7 +69,7 @@ class SharedFileHandler(logging.handlers.WatchedFileHandler):
     def _rotate(self) -> None:
         """Under the lock, and only if nobody rotated meanwhile: .4 → .5, …, file → .1."""
         base = self.baseFilename
-        with open(base + ".lock", "a") as lock:
+        with open(os.open(base + ".lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 if os.stat(base).st_size < self.max_bytes:

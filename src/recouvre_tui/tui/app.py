@@ -179,7 +179,7 @@ class RecouvreApp(App[None]):
         try:
             self.backend.release()
         except Exception:
-            log.exception("session %s: held case not released (its lease will expire)", self.agent.login)
+            log.exception("session %s: release failed (a held case frees itself when its lease ends)", self.agent.login)
 
     # --- idle lock (optional: `idle_lock_minutes` in the configuration) -------------------
 
