@@ -1,4 +1,4 @@
-"""Typed settings for the rules, with DESIGN.md's defaults.
+"""Typed settings for the rules, with their defaults (docs/rules.md quotes them).
 
 Pure data: `recouvre_tui.settings` reads them from TOML and environment variables.
 Amounts are integer cents; durations are plain numbers with their unit in the name.

@@ -1,4 +1,4 @@
-"""The weekly wear report in SQL, for a million debtors (DESIGN.md "Wear", "Performance").
+"""The weekly wear report in SQL, for a million debtors (docs/rules.md "Wear"; README "Performance").
 
 Computes exactly what `recouvre_tui.domain.wear.compute_report` computes (the reference,
 whose docstring says how each ambiguous point is read; the tests check both agree), in a

@@ -1,6 +1,6 @@
 """The promises screens' pure model: the sections and the allocation explained (no Textual, no SQL).
 
-Sections, evaluated at the date T of `now` in Paris (DESIGN.md "Promise status"):
+Sections, evaluated at the date T of `now` in Paris (docs/rules.md, "Promise status"):
 - « à échéance aujourd'hui »: a live promise with an unpaid instalment due on or before T and
   still within its grace days (after them it is missed, and the promise broken);
 - « manquées »: broken promises;
