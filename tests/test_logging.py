@@ -205,3 +205,20 @@ def test_nightly_steps_go_to_the_application_log(cli: Cli) -> None:
     assert "refresh by nightly: debtors=1 " in text
     for form in PHONE_FORMS:
         assert form not in text
+
+
+def test_an_uncaught_exception_reaches_the_log_then_stderr(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    code = (
+        "from recouvre_tui.logs import start_logging\n"
+        f"start_logging({str(log)!r})\n"
+        "def deep():\n"
+        "    raise RuntimeError('boom')\n"
+        "deep()\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 1
+    assert "RuntimeError: boom" in r.stderr  # the usual traceback is still printed
+    text = log.read_text(encoding="utf-8")
+    assert " CRITICAL recouvre_tui: uncaught exception, the process stops\nTraceback (most recent call last):" in text
+    assert 'File "<string>", line 4, in deep\nRuntimeError: boom\n' in text

@@ -21,7 +21,11 @@ import io
 import logging
 import logging.handlers
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from platformdirs import user_log_dir
 
@@ -107,9 +111,27 @@ def start_logging(log_file: str | None, *, level: str = "INFO", max_mb: int = 10
     """
     path = Path(log_file).expanduser() if log_file else default_log_path()
     try:
-        return setup_logging(path, level=level, max_mb=max_mb)
+        opened = setup_logging(path, level=level, max_mb=max_mb)
     except OSError as exc:
         return f"journal inutilisable ({path}) : {exc.strerror or exc}"
+    if not getattr(sys.excepthook, "_recouvre", False):
+        sys.excepthook = _logging_excepthook(sys.excepthook)
+    return opened
+
+
+ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], Any]
+
+
+def _logging_excepthook(previous: ExceptHook) -> ExceptHook:
+    """An exception nobody caught still reaches the log before the usual traceback on stderr."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if not issubclass(kind, KeyboardInterrupt):
+            logging.getLogger(ROOT).critical("uncaught exception, the process stops", exc_info=(kind, exc, tb))
+        previous(kind, exc, tb)
+
+    hook._recouvre = True  # type: ignore[attr-defined]
+    return hook
 
 
 def stop_logging() -> None:

@@ -14,6 +14,8 @@ from ..services.outcome import Outcome, OutcomeResult
 from ..services.work_queue import QueueEntry
 from .backend import QueuePage
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class DataChanged(Message):
@@ -88,4 +90,4 @@ class ServiceFailed(Message):
     def __post_init__(self) -> None:
         super().__post_init__()
         exc = sys.exc_info()[1]
-        logging.getLogger(__name__).error("worker failed: %s", self.what, exc_info=exc)
+        log.error("worker failed: %s", self.what, exc_info=exc)
