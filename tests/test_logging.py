@@ -222,3 +222,14 @@ def test_an_uncaught_exception_reaches_the_log_then_stderr(tmp_path: Path) -> No
     text = log.read_text(encoding="utf-8")
     assert " CRITICAL recouvre_tui: uncaught exception, the process stops\nTraceback (most recent call last):" in text
     assert 'File "<string>", line 4, in deep\nRuntimeError: boom\n' in text
+
+
+def test_an_unwritable_default_log_adds_nothing_to_the_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = tmp_path / "state"
+    state.write_text("a file where the folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    config = write(tmp_path / "config.toml", "")
+    r = CliRunner().invoke(main, ["--db", str(tmp_path / "x.db"), "--config", str(config), "init"])
+    assert r.exit_code == 0
+    assert r.stderr == ""
+    assert (tmp_path / "x.db").exists()

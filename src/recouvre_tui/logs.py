@@ -70,6 +70,11 @@ class SharedFileHandler(logging.handlers.WatchedFileHandler):
             except OSError:
                 self.handleError(record)
 
+    def handleError(self, record: logging.LogRecord) -> None:
+        # A line that cannot be written (disk full, file size limit) is dropped: the standard
+        # handler would print a traceback on stderr, over an agent's screen or a command's output.
+        return
+
     def _rotate(self) -> None:
         """Under the lock, and only if nobody rotated meanwhile: .4 → .5, …, file → .1."""
         base = self.baseFilename
@@ -104,16 +109,19 @@ def setup_logging(path: Path, *, level: str = "INFO", max_mb: int = 10) -> Path:
     return path
 
 
-def start_logging(log_file: str | None, *, level: str = "INFO", max_mb: int = 10) -> Path | str:
-    """The entry points' call: the log path, or why the log cannot be written (French).
+def start_logging(log_file: str | None, *, level: str = "INFO", max_mb: int = 10) -> Path | str | None:
+    """The entry points' call: the log path; or, for a configured `log_file` that cannot be
+    written, why (French, for a warning); None when the default one cannot be (no log then).
 
-    A log that cannot be opened never stops an agent's session or a command.
+    A log that cannot be opened never stops an agent's session or a command, and the default
+    location failing (another account running a command, a read-only home) is no reason to
+    add a line to a command's error output.
     """
     path = Path(log_file).expanduser() if log_file else default_log_path()
     try:
         opened = setup_logging(path, level=level, max_mb=max_mb)
     except OSError as exc:
-        return f"journal inutilisable ({path}) : {exc.strerror or exc}"
+        return f"journal inutilisable ({path}) : {exc.strerror or exc}" if log_file else None
     if not getattr(sys.excepthook, "_recouvre", False):
         sys.excepthook = _logging_excepthook(sys.excepthook)
     return opened
