@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: `recouvre import invoices` against `sqlite-utils insert --csv` on the same file.
 
-DESIGN.md "Performance": CSV import within 2x of `sqlite-utils insert --csv` on the same
+Target (README "Performance"): CSV import within 2x of `sqlite-utils insert --csv` on the same
 file. This script writes a debtors CSV and an invoices CSV in a temporary directory,
 imports the debtors into a new database (not timed), then times, in the same run:
 

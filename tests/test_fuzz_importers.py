@@ -1,4 +1,4 @@
-"""Fuzzing the importers (DESIGN.md "Bad input"): never a traceback, nothing half-imported.
+"""Fuzzing the importers (bad input): never a traceback, nothing half-imported.
 
 Every importer (debtors, invoices, payments, events, promises CSV, and FEC) is fed random
 bytes, a valid header followed by random rows, and the sample files of fixtures/sample

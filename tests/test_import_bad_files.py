@@ -1,4 +1,4 @@
-"""Bad input (DESIGN.md "Data in"): the whole file is rejected with every error as
+"""Bad input (docs/rules.md, "Data in"): the whole file is rejected with every error as
 `file:line: column: problem`, and the database is unchanged (`iterdump` equal before and
 after, checked by `rejected`). Line 1 is the header; line 0 means the whole file.
 """

@@ -26,6 +26,7 @@ from .domain.codes import label
 from .domain.dates import DateError, parse_date, parse_datetime, parse_now
 from .domain.money import AmountError, format_eur, parse_amount
 from .importers.reader import ImportRejected
+from .logs import LEVELS, start_logging
 from .settings import ConfigError, default_db_path, load_settings
 from .store.db import Store, StoreError, describe_sqlite_error, init_db, open_db
 
@@ -148,11 +149,27 @@ def _now(now_text: str | None) -> datetime:
     default=None,
     help="Fichier de configuration TOML (défaut : RECOUVRE_CONFIG, sinon ~/.config/recouvre/config.toml).",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="Niveau du journal (fichier `log_file` de la configuration).",
+)
 @click.version_option(package_name="recouvre-tui")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config: Path | None) -> None:
+def main(ctx: click.Context, db: Path | None, config: Path | None, log_level: str) -> None:
     """recouvre — poste de travail d'une équipe de recouvrement amiable."""
     ctx.obj = Ctx(db or default_db_path(), config)
+    try:
+        settings = ctx.obj.settings
+    except ConfigError:
+        settings = None  # the command reports the configuration error; log to the default file
+    opened = start_logging(
+        settings.log_file if settings else None, level=log_level, max_mb=settings.log_max_mb if settings else 10
+    )
+    if isinstance(opened, str):
+        click.echo(f"avertissement : {opened}", err=True)
 
 
 # --- init / demo / tui ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The five CSV formats of DESIGN.md "Data in": columns, and row → typed record.
+"""The five CSV formats (README, "Import formats"): columns, and row → typed record.
 
 Pure parsing: every problem becomes an `Issue`; references to the database (does this
 debtor exist?) are checked by the import service inside its transaction.

@@ -181,10 +181,10 @@ def read_table(
     del text
     delimiter = _choose_delimiter(first_line, delimiters, file)
     stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
-    quoting = csv.QUOTE_MINIMAL
     if whole_field_quotes and not quotes_whole_fields(first_line, delimiter):
-        quoting = csv.QUOTE_NONE
-    reader = csv.reader(stream, delimiter=delimiter, strict=True, quoting=quoting)
+        reader = csv.reader(stream, delimiter=delimiter, strict=True, quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.reader(stream, delimiter=delimiter, strict=True, quoting=csv.QUOTE_MINIMAL)
     end = 0  # last physical line read so far: the next record starts on end + 1
     try:
         for record in reader:

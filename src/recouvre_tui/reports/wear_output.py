@@ -1,6 +1,6 @@
 """The weekly wear report as JSON, CSV and text (`recouvre report wear --format …`).
 
-JSON and CSV speak codes (DESIGN.md "Codes"), amounts in euros with two decimals and ISO
+JSON and CSV speak codes (docs/codes.md), amounts in euros with two decimals and ISO
 dates; the text report speaks French. The French for the rate is always « taux d'usure
 des relances »: the bare « taux d'usure » is the legal usury-rate ceiling.
 """
@@ -64,7 +64,7 @@ def debtor_json(f: FlaggedDebtor) -> dict[str, Any]:
 
 
 def to_json(report: WearReport) -> dict[str, Any]:
-    """DESIGN.md's fields: week, active, worn, newly_worn, unreminded, wear_rate (0–1),
+    """The documented fields (README, `report wear`): week, active, worn, newly_worn, unreminded, wear_rate (0–1),
     debtors (the flagged ones), fatigue_curve."""
     return {
         "week": report.week,

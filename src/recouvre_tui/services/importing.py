@@ -8,7 +8,9 @@ are by external reference, so importing the same file twice changes nothing.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +39,8 @@ from ..store import audit
 from ..store import imports as sql
 from ..store.db import Store
 from .ledger_effects import after_ledger_change
+
+log = logging.getLogger(__name__)
 
 KINDS = ("debtors", "invoices", "payments", "events", "promises", "fec")
 
@@ -101,6 +105,7 @@ def import_file(
     `columns` maps the file's headers to ours (`{"Numéro Facture": "invoice_ref"}`; CSV only)."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
+    started = time.perf_counter()
     p = Path(path)
     if data is None:
         data = read_bytes(p)
@@ -183,9 +188,21 @@ def import_file(
                 },
             )
     except _DryRunDone as done:
+        _log_import(done.result, actor, started)
         return done.result
+    except ImportRejected as rejected:
+        # The count only: the problems quote cell values (names, phone numbers).
+        log.warning(
+            "import %s %s by %s rejected: %d problem(s), database unchanged",
+            kind,
+            p.name,
+            actor,
+            len(rejected.issues),
+        )
+        raise
     if progress:
         progress("écriture", 1, 1)
+    _log_import(res, actor, started)
     return res
 
 
@@ -202,6 +219,22 @@ def _preview(record: Any) -> str:
             value = f"{value:%d/%m/%Y}"
         parts.append(f"{name}={value}")
     return f"ligne {record.line} : " + " · ".join(parts)
+
+
+def _log_import(res: ImportResult, actor: str, started: float) -> None:
+    log.info(
+        "import %s %s by %s%s: rows=%d inserted=%d updated=%d unchanged=%d warnings=%d seconds=%.2f",
+        res.kind,
+        res.file,
+        actor,
+        " (dry run)" if res.dry_run else "",
+        res.rows,
+        res.inserted,
+        res.updated,
+        res.unchanged,
+        len(res.warnings),
+        time.perf_counter() - started,
+    )
 
 
 class _DryRunDone(Exception):
@@ -282,11 +315,11 @@ def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, setting
         for row, fields, phones in inserts:
             debtor_id = sql.insert_debtor(conn, row.ref, fields, ts)
             sql.replace_phones(conn, debtor_id, phones, new=True)
-        for debtor_id, changed, phones in updates:
+        for debtor_id, changed, new_phones in updates:
             if changed:
                 sql.update_debtor(conn, debtor_id, changed, ts)
-            if phones is not None:
-                sql.replace_phones(conn, debtor_id, phones)
+            if new_phones is not None:
+                sql.replace_phones(conn, debtor_id, new_phones)
             touched.add(debtor_id)
         return touched
 

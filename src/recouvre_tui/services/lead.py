@@ -539,7 +539,8 @@ def queue_loads(store: Store, actor: Agent) -> list[QueueLoad]:
         agents = {a.login: a for a in list_agents(conn)}
         loads = {agent: (n, cents, blocked) for agent, n, cents, blocked in sql.portfolio_loads(conn)}
     out = []
-    for login in sorted({a for a, ag in agents.items() if ag.active and ag.role == "agent"} | set(loads) - {None}):
+    assigned = {a for a in loads if a is not None}
+    for login in sorted({a for a, ag in agents.items() if ag.active and ag.role == "agent"} | assigned):
         n, cents, blocked = loads.get(login, (0, 0, 0))
         out.append(QueueLoad(login, agents[login].name if login in agents else login, n, cents, blocked))
     n, cents, blocked = loads.get(None, (0, 0, 0))

@@ -31,7 +31,7 @@ from .roles import PermissionDenied
 from .scoring import rescore
 
 NOTE_MAX = 2_000
-# Follow-up actions recorded as their own events (DESIGN: duplicate, hand to sales rep).
+# Follow-up actions recorded as their own events (invoice duplicate, hand to the sales rep).
 ACTIONS = {
     "duplicate": ("email", "invoice_duplicate", "envoi d'un duplicata de facture"),
     "sales_rep": ("email", "handed_to_sales_rep", "litige transmis au commercial"),

@@ -259,7 +259,7 @@ def promise_figures(
     """Per agent (who recorded the promises) for an ISO week (Paris): recorded, kept, broken.
 
     Kept rate = kept / (kept + broken) over the promises whose last due date + grace falls
-    in the week (DESIGN.md "Promise status"), evaluated at `now`. A lead sees every agent,
+    in the week (docs/rules.md, "Promise status"), evaluated at `now`. A lead sees every agent,
     an agent only their own figures.
     """
     monday, sunday = parse_iso_week(week)

@@ -1,6 +1,6 @@
 """Work queue use cases: list the queue, take the next case (claim), renew, release.
 
-Order (DESIGN.md "Priority"): callbacks due now, then the agent's own portfolio, then the
+Order (docs/rules.md, "Priority"): callbacks due now, then the agent's own portfolio, then the
 team pool (debtors assigned to nobody); within each, broken promises not yet followed up
 (class 1) before the rest (class 2), then score descending, then reference.
 """

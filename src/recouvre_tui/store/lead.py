@@ -48,7 +48,8 @@ class DebtorFilter:
 
 def filter_where(flt: DebtorFilter, today: date) -> tuple[str, list[Any]]:
     """`WHERE` clause (alias `d`) for a filter; always restricted to debtors with open balance."""
-    sql, params = "d.balance_cents > 0", []
+    sql = "d.balance_cents > 0"
+    params: list[Any] = []
     if flt.pool:
         sql += " AND d.agent IS NULL"
     elif flt.agent is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .imports import _chunks, _in
@@ -19,7 +19,8 @@ class PromiseRow:
     status: str
     paid_cents: int
     broken_on: str | None
-    instalments: list[tuple[int, str, int, str, int]]  # (id, due_date, amount, status, allocated)
+    # (id, due_date, amount, status, allocated), filled after the promise rows are read
+    instalments: list[tuple[int, str, int, str, int]] = field(default_factory=list)
 
 
 def load_promises(
@@ -47,7 +48,7 @@ def load_promises(
     else:
         for chunk in _chunks(sorted(set(debtor_ids))):
             rows.extend(conn.execute(f"{base} AND debtor_id IN ({_in(len(chunk))})", (*statuses, *chunk)))
-    promises = {r[0]: PromiseRow(*r, instalments=[]) for r in rows}
+    promises = {r[0]: PromiseRow(*r) for r in rows}
     for chunk in _chunks(sorted(promises)):
         for pid, iid, due, amount, status, allocated in conn.execute(
             "SELECT promise_id, id, due_date, amount_cents, status, allocated_cents FROM instalments "

@@ -70,7 +70,8 @@ class QueueFilter:
 def _filter_sql(f: QueueFilter | None) -> tuple[str, list[Any]]:
     if f is None:
         return "", []
-    sql, params = "", []
+    sql = ""
+    params: list[Any] = []
     if f.segment:
         sql += " AND d.segment = ?"
         params.append(f.segment)

@@ -15,7 +15,7 @@ strings to look for in the phone/SIREN/reference columns.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 HIT_COLS = ("d.id", "d.ref", "d.name", "d.segment", "d.siren", "d.agent", "d.balance_cents", "d.area")
@@ -37,7 +37,7 @@ class SearchRow:
     agent: str | None
     balance_cents: int
     area: str
-    phones: list[str]
+    phones: list[str] = field(default_factory=list)  # filled by `_attach_phones`
 
 
 def fts_available(conn: sqlite3.Connection) -> bool:
@@ -77,7 +77,7 @@ def search_fts(
         f"WHERE debtor_search MATCH ?{vis} "
         "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, s.rank, d.ref LIMIT ?"
     )
-    rows = [SearchRow(*r, phones=[]) for r in conn.execute(sql, [expr, *vparams, exact_ref, limit])]
+    rows = [SearchRow(*r) for r in conn.execute(sql, [expr, *vparams, exact_ref, limit])]
     _attach_phones(conn, rows)
     return rows
 
@@ -113,7 +113,7 @@ def search_like(
         f"SELECT {', '.join(HIT_COLS)} FROM debtors d WHERE ({' OR '.join(conds)}){vis} "
         "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, d.name, d.ref LIMIT ?"
     )
-    rows = [SearchRow(*r, phones=[]) for r in conn.execute(sql, [*params, *vparams, exact_ref, limit])]
+    rows = [SearchRow(*r) for r in conn.execute(sql, [*params, *vparams, exact_ref, limit])]
     _attach_phones(conn, rows)
     return rows
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import threading
@@ -40,6 +41,8 @@ from .messages import (
     NextCaseTaken,
     ServiceFailed,
 )
+
+log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 1.0
 RENEW_SECONDS = float(CLAIM_RENEW_SECONDS)  # the settings check the lease outlasts it
@@ -103,6 +106,7 @@ class RecouvreApp(App[None]):
         self._taking = False
         self._released = False
         self._watching = False
+        self._watch_failing = False
         self._session_ended = False
         self.idle_clock: Callable[[], float] = time.monotonic
         self._last_activity = self.idle_clock()
@@ -114,6 +118,7 @@ class RecouvreApp(App[None]):
     def on_mount(self) -> None:
         from .welcome.screen import WelcomeScreen
 
+        log.info("session start: login=%s role=%s pid=%d", self.agent.login, self.agent.role, os.getpid())
         self.push_screen(WelcomeScreen())
         self.load_figures()
         self.preload_scripts()
@@ -128,6 +133,12 @@ class RecouvreApp(App[None]):
     def on_unmount(self) -> None:
         # Last chance when the app stops for any reason (ctrl+q already released).
         self.release_now()
+        log.info("session end: login=%s pid=%d", self.agent.login, os.getpid())
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's hook for an unhandled exception (the app then exits): keep the traceback.
+        log.error("session %s: unexpected error, the session stops", self.agent.login, exc_info=error)
+        super()._handle_exception(error)
 
     def _install_signal_handlers(self) -> None:
         """No suspend to a shell (ctrl+z / SIGTSTP); hang-up and TERM quit cleanly."""
@@ -149,14 +160,26 @@ class RecouvreApp(App[None]):
         """Give the held case back and close the session on the board (shutdown paths only)."""
         if not self._session_ended:
             self._session_ended = True
-            with contextlib.suppress(Exception):
-                self.backend.end_session()
+            self._end_session_logged()
         if self._released:
             return
         self._released = True
-        with contextlib.suppress(Exception):
-            self.backend.release()
+        self._release_logged()
         self.held_ref = None
+
+    def _end_session_logged(self) -> None:
+        # Shutdown paths must not fail: a failure is only logged (the board's entry ages out).
+        try:
+            self.backend.end_session()
+        except Exception:
+            log.exception("session %s: end of session not recorded", self.agent.login)
+
+    def _release_logged(self) -> None:
+        # Shutdown paths must not fail: a failure is only logged (the lease frees the case later).
+        try:
+            self.backend.release()
+        except Exception:
+            log.exception("session %s: release failed (a held case frees itself when its lease ends)", self.agent.login)
 
     # --- idle lock (optional: `idle_lock_minutes` in the configuration) -------------------
 
@@ -190,8 +213,10 @@ class RecouvreApp(App[None]):
     @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
     def send_heartbeat(self) -> None:
         """The team board's « disponible / en appel » (best effort: never disturbs the agent)."""
-        with contextlib.suppress(Exception):
+        try:
             self.backend.heartbeat(on_case=self.held_ref is not None)
+        except Exception:
+            log.warning("session %s: heartbeat failed", self.agent.login, exc_info=True)
 
     def action_suspend_process(self) -> None:
         """Agents' sessions offer no way out to a shell."""
@@ -203,11 +228,11 @@ class RecouvreApp(App[None]):
     async def action_quit(self) -> None:
         if not self._session_ended:
             self._session_ended = True
-            worker = self.run_worker(self.backend.end_session, thread=True, group="session", exit_on_error=False)
+            worker = self.run_worker(self._end_session_logged, thread=True, group="session", exit_on_error=False)
             with contextlib.suppress(Exception):
                 await worker.wait()
         if self.held_ref is not None and not self._released:
-            worker = self.run_worker(self.backend.release, thread=True, group="release", exit_on_error=False)
+            worker = self.run_worker(self._release_logged, thread=True, group="release", exit_on_error=False)
             with contextlib.suppress(Exception):
                 await worker.wait()
             self.held_ref = None
@@ -420,9 +445,13 @@ class RecouvreApp(App[None]):
         try:
             version = self.backend.data_version()
         except Exception:
+            if not self._watch_failing:  # once per failing streak, not every second
+                log.warning("session %s: cannot read the data version", self.agent.login, exc_info=True)
+            self._watch_failing = True
             return  # the next tick tries again
         finally:
             self._watching = False
+        self._watch_failing = False
         previous, self._version = self._version, version
         if previous is not None and version != previous:
             self.post_message(DataChanged(version))
@@ -466,7 +495,7 @@ class RecouvreApp(App[None]):
     # --- command palette and themes ---------------------------------------------------
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(
                 CommandPalette(
                     placeholder="Rechercher une commande…",
