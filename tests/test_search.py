@@ -150,7 +150,7 @@ def test_like_fallback_gives_the_same_answers(
 
 def test_like_fallback_directly(env: LeadEnv) -> None:
     with env.store.read() as conn:
-        rows = search_sql.search_like(conn, analyse("soci"), exact_ref="soci", visible_to="alice", limit=5)
+        rows = search_sql.search_like(conn, analyse("soci"), exact_ref="soci", visible_to=("alice",), limit=5)
     assert [r.ref for r in rows] == ["A1"]
     assert rows[0].phones == ["+33612345678"]
 

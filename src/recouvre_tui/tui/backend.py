@@ -23,7 +23,6 @@ from ..services import case_file as case_service
 from ..services import lead as lead_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
-from ..services.agents import list_agents
 from ..services.case_file import CaseFile
 from ..services.lead import (
     UNCHANGED,
@@ -37,7 +36,6 @@ from ..services.lead import (
 )
 from ..services.outcome import Outcome, OutcomeResult
 from ..services.promise_tracking import PromiseView
-from ..services.roles import require_lead
 from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
 from ..store import wear as wear_store
@@ -210,8 +208,7 @@ class Backend:
 
     def team_agents(self) -> list[Agent]:
         """Active accounts with the agent role (targets of a reassignment)."""
-        require_lead(self.agent, "consulter l'équipe")
-        return [a for a in list_agents(self.store) if a.active and a.role == "agent"]
+        return lead_service.team_agents(self.store, self.agent)
 
     def review(
         self,
@@ -279,14 +276,14 @@ class Backend:
             store.close()
 
     def wear_report(self, week: str) -> WearReport:
-        require_lead(self.agent, "consulter l'usure des relances")
+        lead_service.check_lead(self.store, self.agent, "consulter l'usure des relances")
         parse_iso_week(week)
         with self._own_connection() as store:
             return wear_store.compute_wear(store, week, self.settings.wear)
 
     def wear_trend(self, week: str, weeks: int = TREND_WEEKS) -> list[tuple[str, float | None]]:
         """The wear rate of the `weeks` weeks ending with `week` (oldest first)."""
-        require_lead(self.agent, "consulter l'usure des relances")
+        lead_service.check_lead(self.store, self.agent, "consulter l'usure des relances")
         labels = [self.shift_week(week, -i) for i in range(weeks - 1, -1, -1)]
         with self._own_connection() as store:
             return wear_store.wear_trend(store, labels, self.settings.wear)
@@ -302,7 +299,7 @@ class Backend:
     def export_wear(self, report: WearReport) -> Path:
         from ..reports.wear_output import to_csv
 
-        require_lead(self.agent, "exporter l'usure des relances")
+        lead_service.check_lead(self.store, self.agent, "exporter l'usure des relances")
         return self._export(f"usure-des-relances-{report.week}", to_csv(report))
 
     def export_folder(self) -> Path:
