@@ -274,3 +274,10 @@ def _rewrite_keys(conn: sqlite3.Connection) -> None:
         target = ssh_access.installed_target(conn)
         where = target[0] if target else "authorized_keys"
         raise AgentError(f"{where} : réécriture impossible ({exc.strerror or exc}) ; rien n'a été changé") from None
+
+
+def is_active(store: Store, login: str) -> bool:
+    """Does the account still exist and is it active (a running session's periodic check)?"""
+    with store.read() as conn:
+        agent = sql.get_agent(conn, login)
+    return agent is not None and agent.active

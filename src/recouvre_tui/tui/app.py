@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -27,12 +28,14 @@ from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
 from ..domain.config import Settings
+from ..services.roles import AccountDisabled
 from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
 from ..store.db import Store
 from .backend import Backend
 from .commands import RecouvreCommands
 from .messages import (
+    AccountClosed,
     CaseReleased,
     DataChanged,
     FiguresLoaded,
@@ -95,6 +98,8 @@ class RecouvreApp(App[None]):
         self.agent = agent
         self.settings = settings
         self.backend = Backend(store, agent, settings, clock)
+        self.backend.on_account_disabled = lambda text: self.post_message(AccountClosed(text))
+        self.exit_message: str | None = None  # why the session was ended for the agent, if it was
         self.cursor_blink = cursor_blink
         self.held_ref: str | None = None
         self._watch_seconds = watch_seconds
@@ -425,7 +430,22 @@ class RecouvreApp(App[None]):
             self._watching = False
         previous, self._version = self._version, version
         if previous is not None and version != previous:
+            # Another connection committed: perhaps the deactivation of this very account.
+            with contextlib.suppress(Exception):
+                if not self.backend.account_active():
+                    self.post_message(AccountClosed(str(AccountDisabled(self.agent.login))))
+                    return
             self.post_message(DataChanged(version))
+
+    @on(AccountClosed)
+    def _account_closed(self, message: AccountClosed) -> None:
+        """The account was deactivated: give the case back (already done by the deactivation),
+        close the session, and leave with the reason printed on the agent's terminal."""
+        if self.exit_message is not None:
+            return
+        self.exit_message = message.text
+        self.release_now()
+        self.exit(return_code=1, message=Text(message.text))
 
     @on(DataChanged)
     def _data_changed(self, message: DataChanged) -> None:

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
 from ..domain.call_scripts import CallScript, ScriptError
 from ..domain.config import Settings
@@ -23,6 +25,7 @@ from ..services import case_file as case_service
 from ..services import lead as lead_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
+from ..services.agents import is_active
 from ..services.case_file import CaseFile
 from ..services.lead import (
     UNCHANGED,
@@ -36,6 +39,7 @@ from ..services.lead import (
 )
 from ..services.outcome import Outcome, OutcomeResult
 from ..services.promise_tracking import PromiseView
+from ..services.roles import AccountDisabled
 from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
 from ..store import wear as wear_store
@@ -90,6 +94,9 @@ class Backend:
     clock: Callable[[], datetime]
     _scripts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     export_dir: Path | None = None  # where CSV exports go (default: the current directory)
+    # Called (from the worker's thread) when a service refuses the session's account as
+    # deactivated; the app ends the session. Every public method below reports it.
+    on_account_disabled: Callable[[str], None] | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -98,6 +105,10 @@ class Backend:
 
     def data_version(self) -> int:
         return self.store.data_version()
+
+    def account_active(self) -> bool:
+        """Is the session's account still active (checked whenever another session commits)?"""
+        return is_active(self.store, self.agent.login)
 
     def figures(self) -> dict[str, int]:
         return case_service.today_figures(self.store, self.agent, now=self.now())
@@ -340,3 +351,22 @@ class Backend:
 
     def search(self, text: str, *, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         return search_debtors(self.store, self.agent, text, limit=limit)
+
+
+def _reporting_account_disabled(method: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(method)
+    def wrapper(self: Backend, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except AccountDisabled as exc:
+            if self.on_account_disabled is not None:
+                self.on_account_disabled(str(exc))
+            raise
+
+    return wrapper
+
+
+# Whatever screen made the call, a refusal for a deactivated account ends the session.
+for _name, _member in list(vars(Backend).items()):
+    if not _name.startswith("_") and callable(_member) and not isinstance(_member, staticmethod | classmethod):
+        setattr(Backend, _name, _reporting_account_disabled(_member))

@@ -78,3 +78,10 @@ class ServiceFailed(Message):
 
     what: str
     error: str
+
+
+@dataclass
+class AccountClosed(Message):
+    """The session's account was deactivated (or removed): the session ends with `text`."""
+
+    text: str
