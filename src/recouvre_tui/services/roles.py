@@ -124,12 +124,11 @@ def require_team_member(conn: sqlite3.Connection, actor: Agent, login: str) -> N
 
 
 def may_cancel_promise(s: Scope, actor: Agent, recorded_by: str | None, assigned: str | None) -> bool:
-    """The agent who recorded the promise; or a lead, when the agent who recorded it or the
-    debtor it is on is in their scope. An imported promise (no recorder): whoever sees its
-    debtor."""
-    if not actor.is_lead:
-        return recorded_by == actor.login or (recorded_by is None and in_scope(s, assigned))
-    return (recorded_by is not None and agent_in_scope(s, recorded_by)) or in_scope(s, assigned)
+    """The agent who recorded the promise, or a lead of that agent's team (it counts in that
+    agent's kept rate). An imported promise (no recorder): whoever sees its debtor."""
+    if recorded_by is None:
+        return in_scope(s, assigned)
+    return recorded_by == actor.login or (actor.is_lead and agent_in_scope(s, recorded_by))
 
 
 def scope_sql(s: Scope, column: str) -> tuple[str, list[str]]:
