@@ -429,13 +429,19 @@ class RecouvreApp(App[None]):
         finally:
             self._watching = False
         previous, self._version = self._version, version
-        if previous is not None and version != previous:
-            # Another connection committed: perhaps the deactivation of this very account.
-            with contextlib.suppress(Exception):
-                if not self.backend.account_active():
-                    self.post_message(AccountClosed(str(AccountDisabled(self.agent.login))))
-                    return
-            self.post_message(DataChanged(version))
+        if previous is None or version != previous:
+            # Another connection committed (or this is the first look): perhaps the
+            # deactivation of this very account.
+            try:
+                active = self.backend.account_active()
+            except Exception:
+                self._version = previous  # not known: look again at the next tick
+                return
+            if not active:
+                self.post_message(AccountClosed(str(AccountDisabled(self.agent.login))))
+                return
+            if previous is not None:
+                self.post_message(DataChanged(version))
 
     @on(AccountClosed)
     def _account_closed(self, message: AccountClosed) -> None:
