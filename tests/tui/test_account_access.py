@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import pytest
 from test_tui_journeys import SIZE, MakeApp, Query, Settle, claims, open_first_case, tui_events, until
 
-from recouvre_tui.services.agents import deactivate
+from recouvre_tui.services.agents import deactivate, set_role
+from recouvre_tui.services.roles import PermissionDenied
 from recouvre_tui.store.db import Store
 
 DISABLED = "Votre compte a été désactivé (« alice ») : la session est terminée."
@@ -53,3 +55,21 @@ async def test_deactivated_mid_session_the_next_action_is_refused_and_ends_the_a
     assert app.exit_message is not None and app.exit_message.startswith(DISABLED)
     assert tui_events(query) == []  # the outcome was refused
     assert claims(query) == []
+
+
+async def test_demoted_lead_session_ends_and_its_lead_actions_are_refused(
+    make_app: MakeApp, open_store: Callable[[], Store], query: Query, settle: Settle, frozen_now: datetime
+) -> None:
+    app = make_app("lea", watch_seconds=3600)  # the watcher is run by hand below
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        set_role(open_store(), "lea", "agent", actor="ops", now=frozen_now)
+        # Her next lead action, before any check of the session: refused by the service.
+        with pytest.raises(PermissionDenied, match="action réservée au responsable"):
+            app.backend.hold("D005", reason="vérification")
+        assert query("SELECT on_hold FROM debtors WHERE ref = 'D005'") == [(0,)]
+        app.watch_data_version()
+        assert await until(pilot, lambda: app.exit_message is not None)
+    assert app.exit_message == (
+        "Votre rôle a changé (responsable d'équipe → agent) : la session est terminée, reconnectez-vous pour continuer."
+    )

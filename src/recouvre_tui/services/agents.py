@@ -276,8 +276,19 @@ def _rewrite_keys(conn: sqlite3.Connection) -> None:
         raise AgentError(f"{where} : réécriture impossible ({exc.strerror or exc}) ; rien n'a été changé") from None
 
 
-def is_active(store: Store, login: str) -> bool:
-    """Does the account still exist and is it active (a running session's periodic check)?"""
+def session_end_reason(store: Store, session: Agent) -> str | None:
+    """Why a running session must end, if it must (its periodic check): the account was
+    deactivated or removed, or its role changed (the menus it shows are no longer its own)."""
+    from ..domain.codes import label
+    from .roles import AccountDisabled
+
     with store.read() as conn:
-        agent = sql.get_agent(conn, login)
-    return agent is not None and agent.active
+        agent = sql.get_agent(conn, session.login)
+    if agent is None or not agent.active:
+        return str(AccountDisabled(session.login))
+    if agent.role != session.role:
+        return (
+            f"Votre rôle a changé ({label(session.role)} → {label(agent.role)}) : "
+            "la session est terminée, reconnectez-vous pour continuer."
+        )
+    return None

@@ -28,7 +28,6 @@ from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
 from ..domain.config import Settings
-from ..services.roles import AccountDisabled
 from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
 from ..store.db import Store
@@ -98,7 +97,7 @@ class RecouvreApp(App[None]):
         self.agent = agent
         self.settings = settings
         self.backend = Backend(store, agent, settings, clock)
-        self.backend.on_account_disabled = lambda text: self.post_message(AccountClosed(text))
+        self.backend.on_account_disabled = self._account_disabled
         self.exit_message: str | None = None  # why the session was ended for the agent, if it was
         self.cursor_blink = cursor_blink
         self.held_ref: str | None = None
@@ -431,22 +430,26 @@ class RecouvreApp(App[None]):
         previous, self._version = self._version, version
         if previous is None or version != previous:
             # Another connection committed (or this is the first look): perhaps the
-            # deactivation of this very account.
+            # deactivation, or a change of role, of this very account.
             try:
-                active = self.backend.account_active()
+                reason = self.backend.end_reason()
             except Exception:
                 self._version = previous  # not known: look again at the next tick
                 return
-            if not active:
-                self.post_message(AccountClosed(str(AccountDisabled(self.agent.login))))
+            if reason is not None:
+                self.post_message(AccountClosed(reason))
                 return
             if previous is not None:
                 self.post_message(DataChanged(version))
 
+    def _account_disabled(self, text: str) -> None:
+        """A service refused this session's account (any worker's thread): end the session."""
+        self.post_message(AccountClosed(text))
+
     @on(AccountClosed)
     def _account_closed(self, message: AccountClosed) -> None:
-        """The account was deactivated: give the case back (already done by the deactivation),
-        close the session, and leave with the reason printed on the agent's terminal."""
+        """The account was deactivated (or its role changed): give the case back (a deactivation
+        already did), close the session, and leave with the reason printed on the terminal."""
         if self.exit_message is not None:
             return
         self.exit_message = message.text

@@ -25,7 +25,7 @@ from ..services import case_file as case_service
 from ..services import lead as lead_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
-from ..services.agents import is_active
+from ..services.agents import session_end_reason
 from ..services.case_file import CaseFile
 from ..services.lead import (
     UNCHANGED,
@@ -106,9 +106,10 @@ class Backend:
     def data_version(self) -> int:
         return self.store.data_version()
 
-    def account_active(self) -> bool:
-        """Is the session's account still active (checked whenever another session commits)?"""
-        return is_active(self.store, self.agent.login)
+    def end_reason(self) -> str | None:
+        """Why this session must end (account deactivated, role changed), checked whenever
+        another session commits; None while it may go on."""
+        return session_end_reason(self.store, self.agent)
 
     def figures(self) -> dict[str, int]:
         return case_service.today_figures(self.store, self.agent, now=self.now())
