@@ -304,3 +304,18 @@ def test_a_file_that_cannot_be_rewritten_rolls_the_change_back(env: LeadEnv) -> 
     err = refused(env, "agents", "deactivate", "alice")
     assert f"{target} : réécriture impossible" in err and "rien n'a été changé" in err
     assert access_state(env) == before
+
+
+def test_a_demoted_lead_session_reads_only_an_agent_view(env: LeadEnv) -> None:
+    from recouvre_tui.services.case_file import load_case
+    from recouvre_tui.services.search import search_debtors
+
+    session = env.lea
+    assert load_case(env.store, session, "B1", now=NOW).ref == "B1"
+    set_role(env.store, "lea", "agent", actor="ops", now=NOW)
+    with pytest.raises(PermissionDenied):
+        load_case(env.store, session, "B1", now=NOW)
+    assert search_debtors(env.store, session, "Martin") == []  # B1 « Martin Jeanne » is bob's
+    deactivate(env.store, "lea", actor="ops", now=NOW)
+    with pytest.raises(AccountDisabled):
+        search_debtors(env.store, session, "Lefèvre")

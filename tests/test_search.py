@@ -172,9 +172,9 @@ def test_migration_indexes_existing_debtors(tmp_path: Path) -> None:
         )
     store.close()
     store = open_db(path)
-    from recouvre_tui.store.agents import Agent
+    from recouvre_tui.services.roles import OPERATOR
 
-    boss = Agent("boss", "Boss", "lead", None, True)
+    boss = OPERATOR  # the command line's view: every debtor
     for text in ("ancienne", "552100554", "+33 6 12 34 56 78", "OLD-1"):
         assert [h.debtor_ref for h in search_debtors(store, boss, text)] == ["OLD-1"], text
 

@@ -84,7 +84,11 @@ def sees_all_teams(actor: Agent) -> bool:
 
 
 def scope(conn: sqlite3.Connection, actor: Agent) -> Scope:
-    """Whose portfolios `actor` sees: an agent their own, a lead their team's, `*` everyone's."""
+    """Whose portfolios `actor` sees: an agent their own, a lead their team's, `*` everyone's.
+
+    From the account as it is now (`acting`): a session's stale copy never widens what it sees.
+    """
+    actor = acting(conn, actor)
     if not actor.is_lead:
         return (actor.login,)
     if sees_all_teams(actor):
