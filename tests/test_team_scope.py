@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lead_helpers import NOW, SETTINGS, WEEK, LeadEnv, make_lead_env
 from recouvre_tui.services import lead
@@ -201,3 +203,39 @@ def test_only_the_recorder_or_their_lead_cancels_a_promise(env: LeadEnv) -> None
         (by_bob_again, "bob"),
         (by_carl, "zoe"),
     ]
+
+
+# --- the rule, for any teams and assignments -----------------------------------------------------
+
+TEAMS = st.sampled_from(["A", "B", None])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    teams=st.fixed_dictionaries({login: TEAMS for login in ("alice", "bob", "carl", "lea", "ben")}),
+    owners=st.fixed_dictionaries({ref: st.sampled_from(["alice", "bob", "carl", None]) for ref in sorted(EVERYONE)}),
+    lead_login=st.sampled_from(["lea", "ben", "zoe"]),
+)
+def test_a_lead_sees_exactly_their_team_and_the_pool(
+    env: LeadEnv, teams: dict[str, str | None], owners: dict[str, str | None], lead_login: str
+) -> None:
+    with env.store.write() as conn:
+        for login, team in teams.items():
+            conn.execute("UPDATE agents SET team = ? WHERE login = ?", (team, login))
+        for ref, owner in owners.items():
+            conn.execute("UPDATE debtors SET agent = ? WHERE ref = ?", (owner, ref))
+    boss = who(env, lead_login)
+    every_team = boss.team == "*"
+    members = {a for a, t in teams.items() if every_team or t == boss.team} | ({"zoe"} if every_team else set())
+    expected = {ref for ref, owner in owners.items() if owner is None or owner in members}
+
+    page = lead.review_queue(env.store, boss, now=NOW, settings=SETTINGS, limit=100)
+    assert {e.debtor_ref for e in page.rows} == expected
+    assert lead.count_by_filter(env.store, boss, DebtorFilter(), now=NOW) == len(expected)
+    assert {r.login for r in lead.team_board(env.store, boss, now=NOW)} == members
+    for ref in owners:
+        if ref in expected:
+            assert load_case(env.store, boss, ref, now=NOW).ref == ref
+        else:
+            with pytest.raises(PermissionDenied):
+                load_case(env.store, boss, ref, now=NOW)

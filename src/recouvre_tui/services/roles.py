@@ -135,16 +135,6 @@ def may_cancel_promise(s: Scope, actor: Agent, recorded_by: str | None, assigned
     return recorded_by == actor.login or (actor.is_lead and agent_in_scope(s, recorded_by))
 
 
-def scope_sql(s: Scope, column: str) -> tuple[str, list[str]]:
-    """` AND (…)` restricting debtors to a scope (empty when it covers everyone)."""
-    if s is None:
-        return "", []
-    if not s:
-        return f" AND {column} IS NULL", []
-    marks = ", ".join("?" for _ in s)
-    return f" AND ({column} IS NULL OR {column} IN ({marks}))", list(s)
-
-
 __all__: Sequence[str] = [
     "ALL_TEAMS",
     "OPERATOR",
@@ -161,5 +151,4 @@ __all__: Sequence[str] = [
     "require_team_member",
     "require_visible",
     "scope",
-    "scope_sql",
 ]
