@@ -433,7 +433,7 @@ def agents_add(
     ssh_key: Path | None,
     now_text: str | None,
 ) -> None:
-    """Ajouter (ou mettre à jour) un agent, avec sa clé SSH."""
+    """Ajouter (ou mettre à jour) un agent, avec sa clé SSH (un agent désactivé : « agents activate »)."""
     from .services.agents import add_agent
 
     created, keys = add_agent(
@@ -454,10 +454,12 @@ def agents_add(
 @click.pass_obj
 @handle_errors
 def agents_list(obj: Ctx, fmt: str) -> None:
-    """Lister les agents."""
-    from .services.agents import list_agents
+    """Lister les agents, avec les empreintes de leurs clés SSH."""
+    from .services.agents import keys_by_agent, list_agents
 
-    rows = list_agents(obj.store())
+    store = obj.store()
+    rows = list_agents(store)
+    keys = keys_by_agent(store)
     if fmt == "json":
         _json(
             [
@@ -467,15 +469,96 @@ def agents_list(obj: Ctx, fmt: str) -> None:
                     "role": a.role,
                     "team": a.team,
                     "active": a.active,
+                    "keys": keys.get(a.login, []),
                 }
                 for a in rows
             ]
         )
         return
     _table(
-        ["identifiant", "nom", "rôle", "équipe", "actif"],
-        [[a.login, a.name, label(a.role), a.team or "", "oui" if a.active else "non"] for a in rows],
+        ["identifiant", "nom", "rôle", "équipe", "actif", "clés SSH (empreintes)"],
+        [
+            [
+                a.login,
+                a.name,
+                label(a.role),
+                a.team or "",
+                "oui" if a.active else "non",
+                " ".join(keys.get(a.login, [])),
+            ]
+            for a in rows
+        ],
     )
+
+
+@agents.command("keys")
+@click.argument("login")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@handle_errors
+def agents_keys(obj: Ctx, login: str, fmt: str) -> None:
+    """Les clés SSH d'un agent, avec leur empreinte (celle de « ssh-keygen -lf »)."""
+    from .services.agents import agent_keys
+
+    rows = agent_keys(obj.store(), login)
+    if fmt == "json":
+        _json([{"type": k.key_type, "fingerprint": k.fingerprint, "added_at": k.added_at} for k in rows])
+        return
+    _table(["type", "empreinte", "ajoutée le"], [[k.key_type, k.fingerprint, k.added_at] for k in rows])
+
+
+@agents.command("deactivate")
+@click.argument("login")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_deactivate(obj: Ctx, login: str, now_text: str | None) -> None:
+    """Désactiver un agent : plus d'accès SSH, son dossier rendu à la file, sa session fermée."""
+    from .services.agents import deactivate
+
+    released = deactivate(obj.store(), login, actor=_system_user(), now=_now(now_text))
+    click.echo(f"agent {login} désactivé" + (f", dossier {released} rendu à la file" if released else ""))
+
+
+@agents.command("activate")
+@click.argument("login")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_activate(obj: Ctx, login: str, now_text: str | None) -> None:
+    """Réactiver un agent désactivé (ses clés SSH sont de nouveau acceptées)."""
+    from .services.agents import activate
+
+    activate(obj.store(), login, actor=_system_user(), now=_now(now_text))
+    click.echo(f"agent {login} réactivé")
+
+
+@agents.command("remove-key")
+@click.argument("login")
+@click.argument("fingerprint")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_remove_key(obj: Ctx, login: str, fingerprint: str, now_text: str | None) -> None:
+    """Retirer une clé SSH d'un agent, désignée par son empreinte SHA256:… (voir « agents keys »)."""
+    from .services.agents import remove_key
+
+    info = remove_key(obj.store(), login, fingerprint, actor=_system_user(), now=_now(now_text))
+    click.echo(f"clé {info.fingerprint} ({info.key_type}) retirée de l'agent {login}")
+
+
+@agents.command("set-role")
+@click.argument("login")
+@click.argument("role", type=click.Choice(["agent", "lead"]))
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_set_role(obj: Ctx, login: str, role: str, now_text: str | None) -> None:
+    """Changer le rôle d'un agent (agent ou lead) ; une session ouverte suit dès sa prochaine action."""
+    from .services.agents import set_role
+
+    previous = set_role(obj.store(), login, role, actor=_system_user(), now=_now(now_text))
+    click.echo(f"agent {login} : rôle {label(previous)} → {label(role)}")
 
 
 @main.group()
@@ -506,11 +589,14 @@ def ssh() -> None:
 @handle_errors
 def ssh_authorized_keys(obj: Ctx, install: bool, target: Path | None, program: str | None) -> None:
     """Afficher les lignes authorized_keys (commande forcée, restrict, pty)."""
-    from .services.ssh_access import authorized_keys_lines, install_authorized_keys
+    from .services.ssh_access import authorized_keys_lines, install_authorized_keys, remember_install
 
-    lines = authorized_keys_lines(obj.store(), db_path=obj.db_path, program=program)
+    store = obj.store()
+    lines = authorized_keys_lines(store, db_path=obj.db_path, program=program)
     if install:
         path = install_authorized_keys(lines, target)
+        with store.write() as conn:  # later access changes rewrite this same file
+            remember_install(conn, path=path, db_path=obj.db_path, program=program)
         click.echo(f"{len(lines)} clé(s) écrite(s) dans {path}", err=True)
         return
     for line in lines:
@@ -715,12 +801,12 @@ def backup(obj: Ctx, dest: Path) -> None:
 
 
 def _viewer(store: Store, login: str | None):
-    """The agent whose view is shown; without --as, the CLI runs with a lead's view."""
-    from .store.agents import Agent
+    """The agent whose view is shown; without --as, the server operator's view (every team)."""
+    from .services.roles import OPERATOR
 
     if login:
         return _agent(store, login)
-    return Agent("cli", "[votre nom]", "lead", None, True)
+    return OPERATOR
 
 
 @main.group(invoke_without_command=True)

@@ -15,6 +15,7 @@ strings to look for in the phone/SIREN/reference columns.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,16 +59,20 @@ def fts_expression(q: SearchQuery) -> str | None:
     return " OR ".join(alternatives) if alternatives else None
 
 
-def _visibility(visible_to: str | None) -> tuple[str, list[Any]]:
+def _visibility(visible_to: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """Debtors assigned to those agents or to nobody (None: every debtor)."""
     if visible_to is None:
         return "", []
-    return " AND (d.agent = ? OR d.agent IS NULL)", [visible_to]
+    if not visible_to:
+        return " AND d.agent IS NULL", []
+    marks = ", ".join("?" for _ in visible_to)
+    return f" AND (d.agent IS NULL OR d.agent IN ({marks}))", list(visible_to)
 
 
 def search_fts(
-    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: str | None, limit: int
+    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: Sequence[str] | None, limit: int
 ) -> list[SearchRow]:
-    """Best matches first (an exact reference, then FTS5 rank); `visible_to` = an agent's view."""
+    """Best matches first (an exact reference, then FTS5 rank); `visible_to` = an agent's view or a lead's team."""
     expr = fts_expression(q)
     if expr is None:
         return []
@@ -83,7 +88,7 @@ def search_fts(
 
 
 def search_like(
-    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: str | None, limit: int
+    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: Sequence[str] | None, limit: int
 ) -> list[SearchRow]:
     """Portable fallback (no FTS): every word in the name, reference or SIREN (LIKE '%word%'),
     or a number as a prefix of the SIREN or reference digits or equal to a phone's E.164 digits.

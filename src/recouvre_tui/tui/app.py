@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -34,6 +35,7 @@ from ..store.db import Store
 from .backend import Backend
 from .commands import RecouvreCommands
 from .messages import (
+    AccountClosed,
     CaseReleased,
     DataChanged,
     FiguresLoaded,
@@ -98,6 +100,8 @@ class RecouvreApp(App[None]):
         self.agent = agent
         self.settings = settings
         self.backend = Backend(store, agent, settings, clock)
+        self.backend.on_account_disabled = self._account_disabled
+        self.exit_message: str | None = None  # why the session was ended for the agent, if it was
         self.cursor_blink = cursor_blink
         self.held_ref: str | None = None
         self._watch_seconds = watch_seconds
@@ -453,8 +457,33 @@ class RecouvreApp(App[None]):
             self._watching = False
         self._watch_failing = False
         previous, self._version = self._version, version
-        if previous is not None and version != previous:
-            self.post_message(DataChanged(version))
+        if previous is None or version != previous:
+            # Another connection committed (or this is the first look): perhaps the
+            # deactivation, or a change of role, of this very account.
+            try:
+                reason = self.backend.end_reason()
+            except Exception:
+                self._version = previous  # not known: look again at the next tick
+                return
+            if reason is not None:
+                self.post_message(AccountClosed(reason))
+                return
+            if previous is not None:
+                self.post_message(DataChanged(version))
+
+    def _account_disabled(self, text: str) -> None:
+        """A service refused this session's account (any worker's thread): end the session."""
+        self.post_message(AccountClosed(text))
+
+    @on(AccountClosed)
+    def _account_closed(self, message: AccountClosed) -> None:
+        """The account was deactivated (or its role changed): give the case back (a deactivation
+        already did), close the session, and leave with the reason printed on the terminal."""
+        if self.exit_message is not None:
+            return
+        self.exit_message = message.text
+        self.release_now()
+        self.exit(return_code=1, message=Text(message.text))
 
     @on(DataChanged)
     def _data_changed(self, message: DataChanged) -> None:

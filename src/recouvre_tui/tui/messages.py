@@ -91,3 +91,10 @@ class ServiceFailed(Message):
         super().__post_init__()
         exc = sys.exc_info()[1]
         log.error("worker failed: %s", self.what, exc_info=exc)
+
+
+@dataclass
+class AccountClosed(Message):
+    """The session's account was deactivated (or removed): the session ends with `text`."""
+
+    text: str
