@@ -6,7 +6,6 @@ depends on the clock takes `--now`.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -1494,8 +1493,10 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
 
 
 def _csv(headers: list[str], rows: list[list[Any]]) -> None:
+    from .reports import safe_csv
+
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = safe_csv.writer(buf)
     w.writerow(headers)
     w.writerows(rows)
     click.echo(buf.getvalue(), nl=False)
