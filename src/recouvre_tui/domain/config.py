@@ -81,3 +81,6 @@ class Settings:
     collection_agency: bool = False  # True when the creditor is a collection agency
     scripts_dir: str | None = None  # folder of team scripts overriding the library
     idle_lock_minutes: int = 0  # 0 = off
+    max_import_mb: int = field(
+        default=1024, metadata={"min": 1, "max": 1_048_576, "help": "Largest import file accepted, in MB"}
+    )

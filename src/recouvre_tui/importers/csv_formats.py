@@ -21,12 +21,14 @@ from typing import Any
 from ..domain.codes import Channel, Direction, Disposition, Segment
 from ..domain.dates import DateError, parse_date, parse_datetime
 from ..domain.money import AmountError, parse_amount
+from ..domain.refs import normalise_ref
 from .reader import ImportRejected, Issue, Table, by_line, read_table
 from .values import DateCache, fast_amount, fast_date, fast_paris_datetime
 
 CSV_DELIMITERS = (";", ",")
 CSV_ENCODINGS = ("utf-8", "cp1252")
 REF_MAX = 64
+REF_COLUMNS = frozenset({"debtor_ref", "invoice_ref", "payment_ref", "promise_ref"})
 
 
 # Records are plain slotted dataclasses (not frozen): a million of them are built per file.
@@ -492,6 +494,7 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
     # The column named in a duplicate: the reference itself (second of debtor + reference).
     key_column = fmt.unique_key[min(1, len(fmt.unique_key) - 1)] if fmt.unique_key else ""
     first_line_of_key: dict[str, int] = {}
+    refs = [i for c, i in index.items() if c in REF_COLUMNS]  # compared in NFKC form
     fast = fmt.fast_row(index) if fmt.fast_row else None
     parse_row = fmt.parse_row
     records: list[Any] = []
@@ -504,6 +507,9 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
                 message = f"ligne trop longue : {len(cells)} champs au lieu de {width}{hint}"
             issues.append(Issue(file, line, "", message))
             continue
+        for i in refs:
+            if not cells[i].isascii():
+                cells[i] = normalise_ref(cells[i])
         if key_of is not None and (key := key_of(cells)) is not None:
             first = first_line_of_key.setdefault(key, line)
             if first != line:

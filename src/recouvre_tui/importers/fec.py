@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..domain.dates import MAX_YEAR, MIN_YEAR, DateError, parse_date
 from ..domain.money import AmountError, parse_amount
+from ..domain.refs import normalise_ref
 from .reader import ImportRejected, Issue, by_line, read_table
 from .values import fast_amount, fast_date
 
@@ -134,6 +135,8 @@ def parse_fec(path: Path | str, *, terms_days: int = 30, data: bytes | None = No
             ledger.ignored_lines += 1
             continue
         row = {c: cells[i].strip() for c, i in cols.items()}
+        for c in ("compauxnum", "comptenum", "pieceref"):  # references compared in NFKC form
+            row[c] = normalise_ref(row[c])
         pending.append((line, row))
         if row["debit"] and row["debit"].strip("0,. ") != "":
             ref = row["compauxnum"] or row["comptenum"]

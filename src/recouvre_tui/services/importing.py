@@ -7,7 +7,6 @@ are by external reference, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from ..importers.csv_formats import (
     parse_csv,
 )
 from ..importers.fec import FecInvoice, FecLedger, FecPayment, parse_fec
-from ..importers.reader import ImportRejected, Issue, by_line, read_bytes
+from ..importers.reader import ImportRejected, Issue, by_line, check_size, file_digest
 from ..store import audit
 from ..store import imports as sql
 from ..store.db import Store
@@ -98,8 +97,8 @@ def import_file(
         raise ValueError(f"type d'import inconnu : {kind}")
     p = Path(path)
     if data is None:
-        data = read_bytes(p)
-    digest = hashlib.sha256(data).hexdigest()
+        check_size(p, settings.max_import_mb * 1024 * 1024)  # before reading anything
+    digest = file_digest(p, data)
     if progress:
         progress("lecture", 0, 1)
     parsed: Any

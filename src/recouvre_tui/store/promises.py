@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.refs import normalise_ref
 from .imports import _chunks, _in
 
 
@@ -220,7 +221,7 @@ def find(conn: sqlite3.Connection, ref: str) -> tuple[int, int, str, str | None]
     row = conn.execute(
         "SELECT p.id, p.debtor_id, p.status, d.agent FROM promises p JOIN debtors d ON d.id = p.debtor_id "
         "WHERE p.ref = ?",
-        (ref,),
+        (normalise_ref(ref),),
     ).fetchone()
     return (row[0], row[1], row[2], row[3]) if row else None
 
