@@ -71,7 +71,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(f"avertissement : {w}", err=True)
             for issue in exc.issues:
                 click.echo(str(issue), err=True)
-            fail(f"fichier rejeté ({len(exc.issues)} erreur(s)) ; la base n'a pas été modifiée")
+            fail(f"fichier rejeté ({exc.count} erreur(s)) ; la base n'a pas été modifiée")
         except OutcomeError as exc:
             for f, m in exc.errors:
                 click.echo(f"{f}: {m}" if f else m, err=True)

@@ -22,7 +22,7 @@ from ..domain.codes import Channel, Direction, Disposition, Segment
 from ..domain.dates import DateError, parse_date, parse_datetime
 from ..domain.money import AmountError, parse_amount
 from ..domain.refs import normalise_ref
-from .reader import ImportRejected, Issue, Table, by_line, read_table
+from .reader import BoundedIssues, ImportRejected, Issue, Table, by_line, read_table
 from .values import DateCache, fast_amount, fast_date, fast_paris_datetime
 
 CSV_DELIMITERS = (";", ",")
@@ -420,17 +420,25 @@ class ParsedFile:
     # Problems in the rows (in file order). The import service adds the problems it finds
     # against the database, so that the user gets every error of the file at once.
     issues: list[Issue]
+    omitted: int = 0  # problems found beyond the first MAX_ISSUES, counted only
 
 
-def parse_csv(kind: str, path: Path | str, *, data: bytes | None = None) -> ParsedFile:
+Sink = Callable[[list[Any]], None]
+SINK_BATCH = 2_000
+
+
+def parse_csv(kind: str, path: Path | str, *, data: bytes | None = None, sink: Sink | None = None) -> ParsedFile:
     """Parse a whole CSV file of `kind`.
 
     A file that cannot be read as a table of this kind (encoding, separator, header,
     no rows) raises `ImportRejected`; problems in rows are collected in `issues`.
+    With `sink`, records are handed over in batches as they are read instead of being
+    kept (`records` stays empty), and repeated keys are left to the caller (the import
+    service finds them in its staging table).
     """
     fmt = FORMATS[kind]
     table = read_table(path, delimiters=CSV_DELIMITERS, encodings=CSV_ENCODINGS, data=data)
-    return parse_table(fmt, table)
+    return parse_table(fmt, table, sink=sink)
 
 
 def _key_getter(positions: list[int]) -> Callable[[list[str]], str | None]:
@@ -459,9 +467,9 @@ def _key_getter(positions: list[int]) -> Callable[[list[str]], str | None]:
 _KEY_SEP = "\x1f"
 
 
-def parse_table(fmt: Format, table: Table) -> ParsedFile:
+def parse_table(fmt: Format, table: Table, *, sink: Sink | None = None) -> ParsedFile:
     file = table.file
-    issues: list[Issue] = []
+    issues = BoundedIssues()
     warnings: list[Issue] = []
     known = set(fmt.required) | set(fmt.optional)
     header = table.header
@@ -490,7 +498,7 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
     index = {c: i for c, i in index.items() if c in known}
     width = len(header)
     hint = " (virgule décimale sans guillemets ?)" if table.delimiter == "," else ""
-    key_of = _key_getter([index[c] for c in fmt.unique_key]) if fmt.unique_key else None
+    key_of = _key_getter([index[c] for c in fmt.unique_key]) if fmt.unique_key and sink is None else None
     # The column named in a duplicate: the reference itself (second of debtor + reference).
     key_column = fmt.unique_key[min(1, len(fmt.unique_key) - 1)] if fmt.unique_key else ""
     first_line_of_key: dict[str, int] = {}
@@ -528,8 +536,14 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
             record = parse_row(_Row(file, line, cells, index, issues))
         if record is not None:
             append(record)
+            if sink is not None and len(records) >= SINK_BATCH:
+                sink(records)
+                records.clear()
+    if sink is not None and records:
+        sink(records)
+        records.clear()
     if table.error is not None:
         issues.append(table.error)
     elif table.row_count == 0:
         raise ImportRejected([Issue(file, 0, "", "aucune ligne de données après l'en-tête")], warnings)
-    return ParsedFile(fmt.kind, file, records, warnings, table.row_count, by_line(issues))
+    return ParsedFile(fmt.kind, file, records, warnings, table.row_count, by_line(issues), issues.omitted)

@@ -38,13 +38,47 @@ class Issue:
         return f"{self.file}:{self.line}:{col} {self.message}"
 
 
-class ImportRejected(Exception):
-    """The file is rejected whole; `issues` holds every error found."""
+# Errors listed for one file: a file with a million bad lines must not fill the memory
+# (nor the screen); the rest are counted.
+MAX_ISSUES = 200
 
-    def __init__(self, issues: list[Issue], warnings: list[Issue] | None = None) -> None:
+
+class ImportRejected(Exception):
+    """The file is rejected whole; `issues` holds the errors found (the first `MAX_ISSUES`
+    in file order, then one line counting the others: `count` is the total)."""
+
+    def __init__(self, issues: list[Issue], warnings: list[Issue] | None = None, *, omitted: int = 0) -> None:
+        if len(issues) > MAX_ISSUES:
+            omitted += len(issues) - MAX_ISSUES
+            issues = issues[:MAX_ISSUES]
+        self.count = len(issues) + omitted
+        if omitted:
+            more = f"{omitted:,}".replace(",", "\u202f")
+            issues = [
+                *issues,
+                Issue(issues[-1].file if issues else "", 0, "", f"… et {more} autre(s) erreur(s) non listée(s)"),
+            ]
         self.issues = issues
         self.warnings = warnings or []
         super().__init__("\n".join(str(i) for i in issues))
+
+
+class BoundedIssues(list[Issue]):
+    """Issues as found, keeping the first `limit` and counting the others: `len()` is the
+    number found (parsers compare it before and after a row), iteration gives those kept."""
+
+    def __init__(self, limit: int = MAX_ISSUES) -> None:
+        super().__init__()
+        self.limit, self.omitted = limit, 0
+
+    def append(self, issue: Issue) -> None:
+        if super().__len__() < self.limit:
+            super().append(issue)
+        else:
+            self.omitted += 1
+
+    def __len__(self) -> int:
+        return super().__len__() + self.omitted
 
 
 def by_line(issues: list[Issue]) -> list[Issue]:
