@@ -197,8 +197,12 @@ def file_digest(path: Path | str, data: bytes | None = None) -> str:
     """SHA-256 of the file, read in blocks."""
     if data is not None:
         return hashlib.sha256(data).hexdigest()
-    with open_binary(path) as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError as exc:
+        raise _unreadable(p, exc) from None
 
 
 def _looks_utf16(data: bytes) -> bool:
