@@ -22,6 +22,7 @@ the import streams the file through a staging table, so its memory stays flat.
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import os
 import pstats
@@ -93,17 +94,31 @@ class Measure:
 
 
 def _measure(cmd: list[str], *, show_output: bool = False) -> Measure:
-    """Run `cmd`; its wall time, CPU time and peak resident memory (its own, from wait4)."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=None if show_output else subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd[0]} failed")
-    return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    """Run `cmd` (one of this script's child modes); its wall and CPU time, and its peak
+    resident memory as the child itself reads it (VmHWM: `ru_maxrss` of a child starts at
+    its parent's size when it was forked, so it would show this script's memory)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".peak") as peak_file:
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, __file__, *cmd[:1], peak_file.name, *cmd[1:]],
+            stdout=None if show_output else subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{cmd[0]} failed")
+        peak_kb = int(peak_file.read() or 0)
+    return Measure(wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024)
 
 
-def _child(db: str, invoices_csv: str, profile: bool) -> int:
+def _write_peak(path: str) -> None:
+    """This process's peak resident memory in kB (Linux), into `path`."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            Path(path).write_text(line.split()[1])
+
+
+def _child(peak_file: str, db: str, invoices_csv: str, profile: bool) -> int:
     """The timed import, alone in its process."""
     store = open_db(db)
     profiler = cProfile.Profile() if profile else None
@@ -116,13 +131,25 @@ def _child(db: str, invoices_csv: str, profile: bool) -> int:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     store.close()
     print(f"inserted {res.inserted:,} invoices")
+    _write_peak(peak_file)
+    return 0
+
+
+def _baseline(peak_file: str, args: list[str]) -> int:
+    """`sqlite-utils insert …` run in this process (its CLI entry point), then its peak."""
+    from sqlite_utils.cli import cli
+
+    atexit.register(_write_peak, peak_file)
+    cli(args)  # exits
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        return _child(argv[1], argv[2], "--profile" in argv)
+        return _child(argv[1], argv[2], argv[3], "--profile" in argv)
+    if argv[:1] == ["--baseline"]:
+        return _baseline(argv[1], argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="invoice rows (1 000 000)")
     ap.add_argument("--debtors", type=int, default=None, help="debtors (default: 30 %% of --rows)")
@@ -131,9 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args(argv)
     n_debtors = args.debtors or max(1, args.rows * 3 // 10)
-    sqlite_utils_bin = shutil.which("sqlite-utils")
-    if sqlite_utils_bin is None:
-        print("sqlite-utils CLI introuvable dans le PATH", file=sys.stderr)
+    try:
+        import sqlite_utils.cli  # noqa: F401  (the baseline runs its CLI in a child process)
+    except ImportError:
+        print("sqlite-utils introuvable (pip install sqlite-utils)", file=sys.stderr)
         return 1
     tmp = Path(tempfile.mkdtemp(prefix="bench_import_"))
     try:
@@ -156,9 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"debtors imported (not timed): {time.perf_counter() - t:.1f} s")
 
         # Each side runs in its own process: its peak resident memory is its own.
-        child = [sys.executable, __file__, "--child", str(tmp / "recouvre.db"), str(invoices_csv)]
+        child = ["--child", str(tmp / "recouvre.db"), str(invoices_csv)]
         ours = _measure(child + (["--profile"] if args.profile else []), show_output=True)
-        cmd = [sqlite_utils_bin, "insert", str(tmp / "baseline.db"), "invoices", str(invoices_csv), "--csv"]
+        cmd = ["--baseline", "insert", str(tmp / "baseline.db"), "invoices", str(invoices_csv), "--csv"]
         if args.french:
             cmd += ["--delimiter", ";"]
         base = _measure(cmd)
