@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from import_helpers import (
     INVOICES_HEADER,
@@ -21,6 +23,7 @@ from import_helpers import (
     write_bytes,
 )
 from recouvre_tui.cli import main
+from recouvre_tui.importers.reader import ImportRejected, read_table
 from recouvre_tui.store.db import Store
 
 DEBTORS_HEADER = "debtor_ref;name;segment;postcode"
@@ -116,3 +119,60 @@ def test_sep_line_naming_a_separator_we_do_not_read(store: Store, tmp_path: Path
         "d.csv:1: séparateur « | » annoncé par « sep= » non accepté (attendu « ; » ou « , »)"
     ]
     assert full_dump(store) == before
+
+
+# Text Windows-1252 can encode (printable, no separator, quote or line break).
+_cp1252_chars = st.characters(codec="cp1252", exclude_characters=';"\r\n\ufeff', exclude_categories=("Cc", "Zl", "Zp"))
+_cells = st.text(_cp1252_chars, min_size=1, max_size=12).filter(lambda t: t.strip() == t and t.strip())
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(_cells, min_size=1, max_size=8), encoding=st.sampled_from(["utf-8", "cp1252"]), bom=st.booleans())
+def test_a_file_in_one_encoding_reads_back_as_written(
+    tmp_path_factory, rows: list[str], encoding: str, bom: bool
+) -> None:
+    data = ("name;n\n" + "".join(f"{r};{i}\n" for i, r in enumerate(rows))).encode(encoding)
+    # Windows-1252 text that happens to be valid UTF-8 ("Ã©") is read as UTF-8, by design.
+    assume(encoding == "utf-8" or data.isascii() or not _is_utf8(data))
+    if bom and encoding == "utf-8":
+        data = b"\xef\xbb\xbf" + data
+    path = tmp_path_factory.mktemp("enc") / "f.csv"
+    path.write_bytes(data)
+    table = read_table(path, delimiters=(";",), encodings=("utf-8", "cp1252"))
+    assert [cells[0] for _, cells in table.rows()] == rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    utf8=st.lists(_cells.filter(lambda t: not t.isascii()), min_size=1, max_size=4),
+    eight_bit=st.lists(_cells.filter(lambda t: not t.isascii()), min_size=1, max_size=4),
+    seed=st.randoms(use_true_random=False),
+)
+def test_utf8_and_cp1252_lines_together_are_always_refused(
+    tmp_path_factory, utf8: list[str], eight_bit: list[str], seed
+) -> None:
+    lines = [(t.encode("utf-8"), "u") for t in utf8] + [(t.encode("cp1252"), "c") for t in eight_bit]
+    # A CP1252 line may happen to be valid UTF-8 (e.g. "Ã©"): it then counts as UTF-8.
+    lines = [(b, "u" if k == "c" and _is_utf8(b) else k) for b, k in lines]
+    seed.shuffle(lines)
+    path = tmp_path_factory.mktemp("mix") / "f.csv"
+    path.write_bytes(b"name\n" + b"".join(b + b"\n" for b, _ in lines))
+    kinds = {k for _, k in lines}
+    if kinds != {"u", "c"}:
+        read_table(path, delimiters=(";", ","), encodings=("utf-8", "cp1252"))
+        return
+    with pytest.raises(ImportRejected) as info:
+        read_table(path, delimiters=(";", ","), encodings=("utf-8", "cp1252"))
+    [issue] = info.value.issues
+    u_lines = [str(n) for n, (_, k) in enumerate(lines, start=2) if k == "u"]
+    c_lines = [str(n) for n, (_, k) in enumerate(lines, start=2) if k == "c"]
+    assert f"lignes en UTF-8 ({', '.join(u_lines)})" in issue.message
+    assert f"encodage Windows/ISO ({', '.join(c_lines)})" in issue.message
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
