@@ -19,7 +19,7 @@ def test_a_file_above_max_import_mb_is_refused_before_reading(tmp_path: Path) ->
     with path.open("wb") as f:  # sparse: 3 MiB + 1 byte, nothing written but the header
         f.write(b"debtor_ref;name;segment\n")
         f.truncate(3 * 1024 * 1024 + 1)
-    path.chmod(0o000)  # unreadable: refused on its size alone, before any read
+    path.chmod(0o000)  # refused on its size alone, before any read (as non-root: unreadable)
     before = full_dump(store)
     try:
         with pytest.raises(ImportRejected) as info:
