@@ -118,9 +118,7 @@ def run(
                     dest = _move(path, drop / "rejected")
                     report = [str(i) for i in exc.issues] + [f"avertissement : {w}" for w in exc.warnings]
                     dest.with_name(dest.name + ".errors.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
-                    log.error(
-                        "%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, len(exc.issues), dest
-                    )
+                    log.error("%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, exc.count, dest)
                     for line in report[:20]:
                         log.error("  %s", line)
                     continue

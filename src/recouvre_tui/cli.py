@@ -6,7 +6,6 @@ depends on the clock takes `--now`.
 
 from __future__ import annotations
 
-import csv
 import errno
 import io
 import json
@@ -77,7 +76,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(f"avertissement : {w}", err=True)
             for issue in exc.issues:
                 click.echo(str(issue), err=True)
-            fail(f"fichier rejeté ({len(exc.issues)} erreur(s)) ; la base n'a pas été modifiée")
+            fail(f"fichier rejeté ({exc.count} erreur(s)) ; la base n'a pas été modifiée")
         except OutcomeError as exc:
             for f, m in exc.errors:
                 click.echo(f"{f}: {m}" if f else m, err=True)
@@ -1704,8 +1703,10 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
 
 
 def _csv(headers: list[str], rows: list[list[Any]]) -> None:
+    from .reports import safe_csv
+
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = safe_csv.writer(buf)
     w.writerow(headers)
     w.writerows(rows)
     click.echo(buf.getvalue(), nl=False)

@@ -242,6 +242,9 @@ class Settings:
         default=10,
         metadata={"min": 0, "max": 10_000, "help": "Rotate the log file past this size in MB; 0 = never (logrotate)"},
     )
+    max_import_mb: int = field(
+        default=1024, metadata={"min": 1, "max": 1_048_576, "help": "Largest import file accepted, in MB"}
+    )
 
 
 def cross_field_problems(settings: Settings) -> list[tuple[str, str]]:

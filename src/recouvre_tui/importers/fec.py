@@ -34,6 +34,7 @@ from pathlib import Path
 
 from ..domain.dates import MAX_YEAR, MIN_YEAR, DateError, parse_date
 from ..domain.money import AmountError, format_eur, parse_amount
+from ..domain.refs import normalise_ref
 from .reader import ImportRejected, Issue, by_line, read_table
 from .values import fast_amount, fast_date
 
@@ -308,9 +309,10 @@ def _parse_fec(
         if cents == 0:
             ledger.zero_lines += 1
             continue
-        read = _read_line(
-            file, line, {c: cells[i].strip() for c, i in cols.items()}, cents, key, due_col, terms_days, issues
-        )
+        row = {c: cells[i].strip() for c, i in cols.items()}
+        for c in ("compauxnum", "comptenum", "pieceref"):  # references compared in NFKC form
+            row[c] = normalise_ref(row[c])
+        read = _read_line(file, line, row, cents, key, due_col, terms_days, issues)
         if read is not None:
             lines.append(read)
             name = cells[cols["compauxlib"]].strip() or cells[cols["comptelib"]].strip() or read.debtor

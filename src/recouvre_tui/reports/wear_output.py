@@ -7,7 +7,6 @@ des relances »: the bare « taux d'usure » is the legal usury-rate ceiling.
 
 from __future__ import annotations
 
-import csv
 import io
 import textwrap
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ import pyfiglet
 from recouvre_tui.domain.codes import label
 from recouvre_tui.domain.money import cents_to_euros, format_eur
 from recouvre_tui.domain.wear import FlaggedDebtor, WearReport, breakdown
+from recouvre_tui.reports import safe_csv
 
 RATE_LABEL = "taux d'usure des relances"
 FLAGGED_COLUMNS = (
@@ -85,7 +85,7 @@ def to_csv(report: WearReport) -> str:
     """The flagged debtors, one row each (comma, point decimal, header = the JSON keys),
     recommendations joined by `|`."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = safe_csv.writer(buf, lineterminator="\n")
     w.writerow(FLAGGED_COLUMNS)
     for f in report.debtors:
         row = debtor_json(f)

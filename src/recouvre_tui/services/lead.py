@@ -13,7 +13,6 @@ the actor and `now`. KPI definitions: docs/kpis.md.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sqlite3
@@ -26,6 +25,7 @@ from ..domain.codes import FORMAL_NOTICE_OUTCOME, RPC_DISPOSITIONS, Channel, Dir
 from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, parse_iso_week, to_db
 from ..domain.events import classify
+from ..reports import safe_csv
 from ..store import audit
 from ..store import lead as sql
 from ..store import queue as queue_sql
@@ -736,7 +736,7 @@ def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Sett
 def kpis_csv(rows: Sequence[KpiRow]) -> str:
     """CSV (comma, point decimal, header = the JSON keys) for a spreadsheet."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = safe_csv.writer(buf, lineterminator="\n")
     w.writerow(KPI_COLUMNS)
     for r in rows:
         w.writerow(["" if v is None else v for v in r.to_json().values()])

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.phones import normalise_phone
+from ..domain.refs import normalise_ref
 from ..store import search as sql
 from ..store.agents import Agent
 from ..store.db import Store
@@ -81,6 +82,7 @@ def analyse(text: str) -> SearchQuery:
 def search_debtors(store: Store, actor: Agent, text: str, *, limit: int = 20) -> list[SearchHit]:
     """Best matches first (an exact reference first); an agent only sees their portfolio and
     the pool, a lead their team's portfolios and the pool. An empty text finds nothing."""
+    text = normalise_ref(text or "")  # NFKC: full-width `Ｂ1` finds `B1`
     q = analyse(text)
     if not q.words and not q.numbers:
         return []

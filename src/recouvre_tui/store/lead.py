@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from ..domain.refs import normalise_ref
 from .imports import _chunks, _in
 from .queue import Candidate, ordered_page
 
@@ -123,7 +124,7 @@ def _state(r: Sequence[Any]) -> DebtorState:
 
 
 def debtor_state(conn: sqlite3.Connection, ref: str) -> DebtorState | None:
-    row = conn.execute(f"SELECT {_STATE_COLS} FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    row = conn.execute(f"SELECT {_STATE_COLS} FROM debtors WHERE ref = ?", (normalise_ref(ref),)).fetchone()
     return _state(row) if row else None
 
 

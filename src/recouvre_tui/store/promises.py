@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.refs import normalise_ref
 from .imports import _chunks, _in
 
 
@@ -224,7 +225,7 @@ def find(conn: sqlite3.Connection, ref: str) -> tuple[int, int, str, str | None,
     row = conn.execute(
         "SELECT p.id, p.debtor_id, p.status, d.agent, p.agent FROM promises p JOIN debtors d ON d.id = p.debtor_id "
         "WHERE p.ref = ?",
-        (ref,),
+        (normalise_ref(ref),),
     ).fetchone()
     return (row[0], row[1], row[2], row[3], row[4]) if row else None
 
