@@ -1407,24 +1407,51 @@ def override(
 @main.command("formal-notice")
 @click.argument("debtor_ref")
 @click.option("--date", "sent_on", default=None, metavar="DATE", help="Date d'envoi (défaut : maintenant).")
+@click.option("--lrar", "registered_letter", default=None, metavar="NUMÉRO", help="Numéro du recommandé (LRAR).")
 @click.option("--note", default=None)
+@click.option("--force", is_flag=True, help="Enregistrer une seconde mise en demeure à moins de 30 jours.")
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
 def formal_notice(
-    obj: Ctx, debtor_ref: str, sent_on: str | None, note: str | None, as_login: str, now_text: str | None
+    obj: Ctx,
+    debtor_ref: str,
+    sent_on: str | None,
+    registered_letter: str | None,
+    note: str | None,
+    force: bool,
+    as_login: str,
+    now_text: str | None,
 ) -> None:
-    """Enregistrer l'envoi d'une mise en demeure (courrier sortant)."""
-    from .services.lead import record_formal_notice
+    """Enregistrer l'envoi d'une mise en demeure (courrier sortant).
+
+    Refusée sans montant échu ; une seconde à moins de 30 jours demande --force."""
+    from .services.lead import FormalNoticeRepeat, formal_notice_preview, record_formal_notice
 
     store = obj.store()
     day = parse_date(sent_on) if sent_on else None
-    record_formal_notice(
-        store, _agent(store, as_login), debtor_ref, sent_on=day, note=note, now=_now(now_text), settings=obj.settings
-    )
+    now = _now(now_text)
+    lead = _agent(store, as_login)
+    try:
+        record_formal_notice(
+            store,
+            lead,
+            debtor_ref,
+            sent_on=day,
+            note=note,
+            registered_letter=registered_letter,
+            force=force,
+            now=now,
+            settings=obj.settings,
+        )
+    except FormalNoticeRepeat as exc:
+        fail(f"{exc} ; relancez avec --force pour l'enregistrer quand même")
+    p = formal_notice_preview(store, lead, debtor_ref, now=now)
     when = day.strftime("%d/%m/%Y") if day else "ce jour"
-    click.echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
+    n = len(p.overdue)
+    invoices = f"{n} facture{'s' if n > 1 else ''} échue{'s' if n > 1 else ''}"
+    click.echo(f"{p.ref} : mise en demeure enregistrée ({when}) · {invoices}, {format_eur(p.overdue_cents)}")
 
 
 @main.command()

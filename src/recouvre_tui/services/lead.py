@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -53,6 +54,8 @@ __all__ = [
     "AuditEntry",
     "BoardRow",
     "DebtorFilter",
+    "FormalNoticePreview",
+    "FormalNoticeRepeat",
     "KpiRow",
     "LeadError",
     "PermissionDenied",
@@ -62,6 +65,7 @@ __all__ = [
     "audit_page",
     "close_dispute",
     "count_by_filter",
+    "formal_notice_preview",
     "kpis",
     "kpis_csv",
     "queue_loads",
@@ -392,6 +396,69 @@ def set_overrides(
     return new_stage, new_tone
 
 
+# A second mise en demeure this soon after the last one needs an explicit confirmation.
+FORMAL_NOTICE_REPEAT_DAYS: Final = 30
+REGISTERED_LETTER_MAX = 40
+_REGISTERED_LETTER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z \-]*$")
+
+
+class FormalNoticeRepeat(LeadError):
+    """A mise en demeure was already recorded within FORMAL_NOTICE_REPEAT_DAYS: confirm (force)."""
+
+
+@dataclass(frozen=True)
+class FormalNoticePreview:
+    """What a mise en demeure is about, shown before it is recorded."""
+
+    ref: str
+    name: str
+    segment: str
+    postcode: str | None
+    country: str | None
+    overdue: list[tuple[str, date, int]]  # (invoice ref, due date, open amount in cents)
+    last_notice_on: date | None
+    repeat: bool  # the last one is less than FORMAL_NOTICE_REPEAT_DAYS old
+
+    @property
+    def overdue_cents(self) -> int:
+        return sum(cents for _ref, _due, cents in self.overdue)
+
+    @property
+    def address(self) -> str | None:
+        """What is known of the address (the ledger gives a postcode and a country at most)."""
+        parts = [p for p in (self.postcode, self.country) if p]
+        return " ".join(parts) or None
+
+
+def validate_registered_letter(text: str | None) -> str | None:
+    """The registered-letter (LRAR) number, trimmed; None when empty; LeadError when malformed."""
+    s = (text or "").strip()
+    if not s:
+        return None
+    if len(s) > REGISTERED_LETTER_MAX:
+        raise LeadError(f"numéro de recommandé trop long ({len(s)} caractères, {REGISTERED_LETTER_MAX} au plus)")
+    if not _REGISTERED_LETTER.match(s):
+        raise LeadError(f"numéro de recommandé « {s} » : lettres, chiffres, espaces et tirets seulement")
+    return s
+
+
+def _notice_preview(conn: sqlite3.Connection, d: DebtorState, day: date) -> FormalNoticePreview:
+    name, segment, postcode, country = sql.debtor_identity(conn, d.id)
+    overdue = [(r, date.fromisoformat(due[:10]), c) for r, due, c in sql.overdue_invoices(conn, d.id, day.isoformat())]
+    last = from_db(sql.last_formal_notice(conn, d.id, FORMAL_NOTICE_OUTCOME))
+    last_on = paris_date(last) if last else None
+    repeat = last_on is not None and (day - last_on).days < FORMAL_NOTICE_REPEAT_DAYS
+    return FormalNoticePreview(d.ref, name, segment, postcode, country, overdue, last_on, repeat)
+
+
+def formal_notice_preview(store: Store, actor: Agent, ref: str, *, now: datetime) -> FormalNoticePreview:
+    """The debtor, overdue invoices and amount, known address and last notice, for the confirmation."""
+    require_lead(actor, "enregistrer une mise en demeure")
+    with store.read() as conn:
+        actor = acting_lead(conn, actor, "enregistrer une mise en demeure")
+        return _notice_preview(conn, _debtor(conn, ref, actor), paris_date(now))
+
+
 def record_formal_notice(
     store: Store,
     actor: Agent,
@@ -399,24 +466,41 @@ def record_formal_notice(
     *,
     sent_on: date | None = None,
     note: str | None = None,
+    registered_letter: str | None = None,
+    force: bool = False,
     now: datetime,
     settings: Settings | None = None,
 ) -> int:
     """Record that a mise en demeure was sent: an outbound letter event with outcome
     `formal_notice` (kind from `domain.events.classify`: a reminder), dated `sent_on` (a date,
-    no time of day) or `now`. Rescored at once; returns the event id."""
+    no time of day) or `now`. Rescored at once; returns the event id.
+
+    Refused on a debtor with nothing overdue on `sent_on`; a second one within
+    FORMAL_NOTICE_REPEAT_DAYS raises `FormalNoticeRepeat` unless `force`. The registered-letter
+    number is kept in the event's note (« LRAR n° … ») and in the audit details."""
     require_lead(actor, "enregistrer une mise en demeure")
     today = paris_date(now)
     if sent_on is not None and sent_on > today:
         raise LeadError(f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur")
     why = _reason(note, required=False, what="la mise en demeure")
+    letter = validate_registered_letter(registered_letter)
     if sent_on is None:
         at, has_time = now, True
     else:
         at, has_time = datetime.combine(sent_on, time(0), PARIS).astimezone(UTC), False
+    day = sent_on or today
     with store.write() as conn:
         actor = acting_lead(conn, actor, "enregistrer une mise en demeure")
         d = _debtor(conn, ref, actor)
+        preview = _notice_preview(conn, d, day)
+        if preview.overdue_cents <= 0:
+            raise LeadError(f"aucun montant échu pour le débiteur {d.ref} au {day:%d/%m/%Y} : pas de mise en demeure")
+        if preview.repeat and not force and preview.last_notice_on is not None:
+            raise FormalNoticeRepeat(
+                f"une mise en demeure a déjà été enregistrée le {preview.last_notice_on:%d/%m/%Y} pour {d.ref} "
+                f"(moins de {FORMAL_NOTICE_REPEAT_DAYS} jours)"
+            )
+        text = " · ".join(p for p in (f"LRAR n° {letter}" if letter else None, why) if p)
         event_id = sql.insert_lead_event(
             conn,
             debtor_id=d.id,
@@ -427,7 +511,7 @@ def record_formal_notice(
             outcome=FORMAL_NOTICE_OUTCOME,
             kind=classify(Channel.LETTER, Direction.OUT, FORMAL_NOTICE_OUTCOME).value,
             agent=actor.login,
-            note=why or "mise en demeure envoyée",
+            note=text or "mise en demeure envoyée",
             source="lead",
             created_at=to_db(now),
         )
@@ -439,7 +523,14 @@ def record_formal_notice(
             action="formal_notice",
             entity="debtor",
             entity_ref=ref,
-            details={"sent_on": (sent_on or today).isoformat(), "event_id": event_id, "note": why},
+            details={
+                "sent_on": day.isoformat(),
+                "event_id": event_id,
+                "note": why,
+                "registered_letter": letter,
+                "overdue_cents": preview.overdue_cents,
+                "repeat": preview.repeat,
+            },
         )
     return event_id
 

@@ -251,6 +251,31 @@ def insert_lead_event(
     return int(cur.lastrowid or 0)
 
 
+def overdue_invoices(conn: sqlite3.Connection, debtor_id: int, today: str) -> list[tuple[str, str, int]]:
+    """(ref, due_date, open_cents) of the debtor's invoices still open and due before `today`."""
+    rows = conn.execute(
+        "SELECT ref, due_date, open_cents FROM invoices WHERE debtor_id = ? AND open_cents > 0 AND due_date < ? "
+        "ORDER BY due_date, ref",
+        (debtor_id, today),
+    ).fetchall()
+    return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+def debtor_identity(conn: sqlite3.Connection, debtor_id: int) -> tuple[str, str, str | None, str | None]:
+    """(name, segment, postcode, country)."""
+    r = conn.execute("SELECT name, segment, postcode, country FROM debtors WHERE id = ?", (debtor_id,)).fetchone()
+    return (r[0], r[1], r[2], r[3])
+
+
+def last_formal_notice(conn: sqlite3.Connection, debtor_id: int, outcome: str) -> str | None:
+    """Instant (`at`) of the debtor's latest mise en demeure, or None."""
+    r = conn.execute(
+        "SELECT MAX(at) FROM events WHERE debtor_id = ? AND channel = 'letter' AND direction = 'out' AND outcome = ?",
+        (debtor_id, outcome),
+    ).fetchone()
+    return r[0] if r else None
+
+
 def agent_exists(conn: sqlite3.Connection, login: str) -> tuple[bool, bool]:
     """(exists, active)."""
     row = conn.execute("SELECT active FROM agents WHERE login = ?", (login,)).fetchone()

@@ -262,9 +262,28 @@ class Backend:
     ) -> tuple[str | None, str | None]:
         return lead_service.set_overrides(self.store, self.agent, ref, stage=stage, tone=tone, now=self.now())
 
-    def formal_notice(self, ref: str, *, sent_on: date | None = None, note: str | None = None) -> int:
+    def formal_notice_preview(self, ref: str) -> lead_service.FormalNoticePreview:
+        return lead_service.formal_notice_preview(self.store, self.agent, ref, now=self.now())
+
+    def formal_notice(
+        self,
+        ref: str,
+        *,
+        sent_on: date | None = None,
+        note: str | None = None,
+        registered_letter: str | None = None,
+        force: bool = False,
+    ) -> int:
         return lead_service.record_formal_notice(
-            self.store, self.agent, ref, sent_on=sent_on, note=note, now=self.now(), settings=self.settings
+            self.store,
+            self.agent,
+            ref,
+            sent_on=sent_on,
+            note=note,
+            registered_letter=registered_letter,
+            force=force,
+            now=self.now(),
+            settings=self.settings,
         )
 
     def default_week(self) -> str:

@@ -464,7 +464,7 @@ class WearScreen(LeadScreen):
 
     def action_formal_notice(self) -> None:
         if f := self._ref():
-            self.ask_formal_notice([f.debtor_ref])
+            self.ask_formal_notice(f.debtor_ref)
 
     def action_hold(self) -> None:
         if f := self._ref():
