@@ -461,6 +461,16 @@ async def test_lead_welcome_kpis_export_and_audit_trail(make_app: MakeApp, tmp_p
         assert kpis.week == "2026-W47"
         table = kpis.query_one("#kpis-table", DataTable)
         assert [str(k.value) for k in table.rows] == ["alice", "bruno", "camille", "denis", "__team__"]
+        await pilot.press("f1")  # each KPI defined in one line, first in this screen's help
+        await settle(pilot)
+        help_text = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert help_text.index("Indicateurs — définitions") < help_text.index("Partout")
+        assert "Taux promesse" in help_text and "entrants compris (≤ 100 %)" in help_text
+        for name in ("Appels/contact", "Taux tenu", "Encaissé", "Taux contact"):
+            assert name in help_text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is kpis
         await pilot.press("x")
         await settle(pilot)
         files = list(tmp_path.glob("indicateurs-2026-W47*.csv"))

@@ -742,6 +742,8 @@ class KpiRow:
     kept: int = 0  # promises whose last due + grace falls in the week, kept
     broken: int = 0  # … broken
     collected_cents: int = 0  # payments dated in the week, debtors currently assigned to the agent
+    contacts: int = 0  # right-party contacts by call, outbound and inbound
+    promise_contacts: int = 0  # of which ended in a promise or a plan
 
     @property
     def rpc_rate(self) -> float | None:
@@ -749,7 +751,9 @@ class KpiRow:
 
     @property
     def promise_rate(self) -> float | None:
-        return self.promises / self.rpc if self.rpc else None
+        """Contacts ending in a promise / right-party contacts (inbound included): at most 1,
+        whatever was imported or recorded outside a call."""
+        return self.promise_contacts / self.contacts if self.contacts else None
 
     @property
     def kept_rate(self) -> float | None:
@@ -772,6 +776,8 @@ class KpiRow:
             "rpc": self.rpc,
             "rpc_rate": r(self.rpc_rate),
             "promises": self.promises,
+            "contacts": self.contacts,
+            "promise_contacts": self.promise_contacts,
             "promise_rate": r(self.promise_rate),
             "promised": round(self.promised_cents / 100, 2),
             "kept": self.kept,
@@ -783,6 +789,7 @@ class KpiRow:
 
 
 KPI_COLUMNS = list(KpiRow("", "", "").to_json())
+PROMISE_CODES: Final = ("plan", "promise")  # dispositions that conclude a call with a promise
 
 
 def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Settings) -> list[KpiRow]:
@@ -798,10 +805,12 @@ def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Sett
         s = team_scope(conn, actor)
         agents = {a.login: a for a in list_agents(conn)}
         calls = sql.call_counts(conn, start, end, rpc_codes)
+        contacts = sql.contact_counts(conn, start, end, rpc_codes, PROMISE_CODES)
         collected = sql.collected_by_assigned_agent(conn, monday.isoformat(), sunday.isoformat())
     figures = {f.agent: f for f in promise_figures(store, actor, week=week, now=now, settings=settings)}
     logins = {a for a, ag in agents.items() if ag.active and ag.role == "agent"}
-    logins |= set(calls) | {a for a in collected if a is not None} | {a for a in figures if a in agents}
+    logins |= set(calls) | set(contacts) | {a for a in collected if a is not None}
+    logins |= {a for a in figures if a in agents}
     logins = {a for a in logins if agent_in_scope(s, a)}
     rows = []
     for login in sorted(logins):
@@ -819,6 +828,8 @@ def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Sett
                 kept=f.kept if f else 0,
                 broken=f.broken if f else 0,
                 collected_cents=collected.get(login, 0),
+                contacts=contacts.get(login, (0, 0))[0],
+                promise_contacts=contacts.get(login, (0, 0))[1],
             )
         )
     return rows

@@ -338,6 +338,24 @@ def call_counts(conn: sqlite3.Connection, start: str, end: str, rpc_codes: Seque
     }
 
 
+def contact_counts(
+    conn: sqlite3.Connection, start: str, end: str, rpc_codes: Sequence[str], promise_codes: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """login → (right-party contacts by call, outbound and inbound; of those, ending in a promise
+    or a plan) with `at` in [start, end). The second is a subset of the first, so their ratio
+    never exceeds 1."""
+    rpc, prom = _in(len(rpc_codes)), _in(len(promise_codes))
+    return {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            f"SELECT agent, COUNT(*), COALESCE(SUM(CASE WHEN outcome IN ({prom}) THEN 1 ELSE 0 END), 0) "
+            f"FROM events WHERE channel = 'call' AND agent IS NOT NULL AND outcome IN ({rpc}) "
+            "AND at >= ? AND at < ? GROUP BY agent",
+            [*promise_codes, *rpc_codes, start, end],
+        )
+    }
+
+
 def last_calls(conn: sqlite3.Connection, start: str, end: str) -> dict[str, tuple[str | None, str, str]]:
     """login → (outcome, at, debtor ref) of each agent's latest outbound call in [start, end)."""
     sql = (

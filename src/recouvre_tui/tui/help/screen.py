@@ -89,8 +89,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         digits = [(d, disposition_label(code)) for d, code in DIGIT_DISPOSITIONS.items()]
+        here = getattr(self.under, "HELP_SECTION", None)
         text = "\n\n".join(
             [
+                *([_section(here[0], here[1])] if here else []),
                 _section("Partout", GLOBAL),
                 _section("Accueil", WELCOME),
                 _section("File d'attente", QUEUE),

@@ -48,6 +48,8 @@ def total_row(week: str, rows: list[KpiRow]) -> KpiRow:
         kept=sum(r.kept for r in rows),
         broken=sum(r.broken for r in rows),
         collected_cents=sum(r.collected_cents for r in rows),
+        contacts=sum(r.contacts for r in rows),
+        promise_contacts=sum(r.promise_contacts for r in rows),
     )
 
 
@@ -73,7 +75,23 @@ def cells(r: KpiRow, *, bold: bool = False, narrow: bool = False) -> dict[str, T
     return out
 
 
+# One line per KPI, shown first by F1 on this screen (the same definitions as docs/kpis.md).
+KPI_DEFINITIONS: list[tuple[str, str]] = [
+    ("Appels", "appels sortants de l'agent dans la semaine, toutes issues (faux numéros compris)"),
+    ("Contacts", "appels sortants où le débiteur lui-même a été joint (contact argumenté)"),
+    ("Taux contact", "contacts / appels (≤ 100 %)"),
+    ("Promesses", "promesses enregistrées par l'agent dans la semaine, hors annulées"),
+    ("Taux promesse", "appels conclus par une promesse ou un échéancier / contacts, entrants compris (≤ 100 %)"),
+    ("Montant promis", "total des promesses enregistrées dans la semaine"),
+    ("Tenues / Rompues", "promesses dont la dernière échéance + délai de grâce tombe dans la semaine"),
+    ("Taux tenu", "tenues / (tenues + rompues)"),
+    ("Encaissé", "paiements datés de la semaine sur les débiteurs actuellement affectés à l'agent"),
+    ("Appels/contact", "appels / contacts : tentatives nécessaires pour joindre un débiteur"),
+]
+
+
 class KpiScreen(LeadScreen):
+    HELP_SECTION = ("Indicateurs — définitions", KPI_DEFINITIONS)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "week(-1)", "semaine −", key_display="←", priority=True, id="lead.kpis.prev_week"),
         Binding("right", "week(1)", "semaine +", key_display="→", priority=True, id="lead.kpis.next_week"),
