@@ -79,6 +79,19 @@ def test_order_callback_then_portfolio_then_pool_class_before_score(ordered: Env
     ]
 
 
+def test_each_entry_says_where_it_comes_from(ordered: Env) -> None:
+    origins = [(e.debtor_ref, e.origin, e.origin_label) for e in ordered.queue("alice")]
+    assert origins == [
+        ("C1", "callback", "rappel prévu (pool de l'équipe)"),  # C1 is nobody's; alice asked for the callback
+        ("A3", "portfolio", "votre portefeuille"),
+        ("A1", "portfolio", "votre portefeuille"),
+        ("A2", "portfolio", "votre portefeuille"),
+        ("P2", "pool", "pool de l'équipe"),
+        ("P1", "pool", "pool de l'équipe"),
+    ]
+    assert ordered.queue("alice")[1].to_json()["origin"] == "portfolio"
+
+
 def test_score_components_explain_the_rank(ordered: Env) -> None:
     a1 = next(e for e in ordered.queue("alice") if e.debtor_ref == "A1")
     points = {c["code"]: c["points"] for c in a1.components}

@@ -339,6 +339,13 @@ async def test_queue_filters_blocked_and_why(make_app: MakeApp, settle: Settle) 
         assert table.row_count == 5
         why = text_of(app, "#why")
         assert "promesse rompue à relancer" in why and "solde 4\u202f230 €" in why
+        assert "provenance : votre portefeuille" in why  # D001 is alice's
+        assert [e.origin for e in screen.entries] == ["portfolio", "portfolio", "portfolio", "pool", "pool"]
+        table.move_cursor(row=3)
+        await pilot.pause()
+        assert "provenance : pool de l'équipe" in text_of(app, "#why")  # D007, assigned to nobody
+        table.move_cursor(row=0)
+        assert "Filtres d'affichage seulement" not in text_of(app, "#queue-filters")
 
         await pilot.press("b")  # show blocked debtors with their reasons
         await settle(pilot)
@@ -358,8 +365,11 @@ async def test_queue_filters_blocked_and_why(make_app: MakeApp, settle: Settle) 
         await pilot.press("x", "m", "m", "m")  # 5 000 € and more
         await settle(pilot)
         assert [e.debtor_ref for e in screen.entries] == ["D006"]
+        # A filter narrows the list only, and the screen says so: Entrée takes the queue's head.
+        assert "Filtres d'affichage seulement" in text_of(app, "#queue-filters")
+        assert "toute la file (filtres non appliqués)" in text_of(app, "#queue-status")
 
-        await pilot.press("enter")  # takes the next case of the queue
+        await pilot.press("enter")  # takes the next case of the whole queue, not D006
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.entry.debtor_ref == "D001"

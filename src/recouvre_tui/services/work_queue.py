@@ -60,6 +60,28 @@ class QueueEntry:
     blocked_by: list[str] = field(default_factory=list)
     explanations: list[str] = field(default_factory=list)
     in_window: bool = True
+    viewer: str = ""  # login of the agent whose queue this is (empty: the lead's review)
+
+    @property
+    def origin(self) -> str:
+        """Where the case comes from: `callback` (a callback due now), `portfolio` (the viewer's
+        own), `pool` (the team's, assigned to nobody), `colleague` (another agent's portfolio)."""
+        if self.priority_class == 0:
+            return "callback"
+        if self.agent is None:
+            return "pool"
+        return "portfolio" if self.agent == self.viewer else "colleague"
+
+    @property
+    def origin_label(self) -> str:
+        """« rappel prévu (votre portefeuille) », « pool de l'équipe »… (French)."""
+        if self.agent is None:
+            where = "pool de l'équipe"
+        elif self.agent == self.viewer:
+            where = "votre portefeuille"
+        else:
+            where = f"portefeuille de {self.agent}"
+        return f"rappel prévu ({where})" if self.priority_class == 0 else where
 
     @property
     def reasons(self) -> str:
@@ -89,6 +111,7 @@ class QueueEntry:
             "days_past_due": self.days_past_due,
             "local_time": self.local_time.isoformat(timespec="minutes"),
             "priority_class": self.priority_class,
+            "origin": self.origin,
             "score": self.score,
             "components": self.components,
             "reasons": self.reasons,
@@ -134,6 +157,7 @@ def _entry(c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: 
         blocked_by=[b.value for b in verdict.blocked_by],
         explanations=list(verdict.explanations),
         in_window="outside_hours" not in verdict.blocked_by and "holiday" not in verdict.blocked_by,
+        viewer=agent,
     )
 
 

@@ -27,7 +27,8 @@ PROMISES = [
 ]
 QUEUE = [
     ("Entrée", "prendre le dossier suivant"),
-    ("↑ ↓", "parcourir ; « Pourquoi ? » à droite"),
+    ("↑ ↓", "parcourir ; « Pourquoi ? » à droite : provenance (rappel, portefeuille, pool), rang, score"),
+    ("", "s, o, m, b filtrent l'affichage seulement : Entrée prend toujours le suivant de toute la file"),
     ("s", "segment : tous / professionnels / particuliers"),
     ("o", "zone : toutes / outre-mer / métropole"),
     ("m", "tranche de montant"),

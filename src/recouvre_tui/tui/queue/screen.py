@@ -122,13 +122,25 @@ class QueueScreen(Screen[None]):
             return None
         return QueueFilter(segment=seg, overseas=zone, min_balance_cents=lo, max_balance_cents=hi)
 
+    @property
+    def filtered(self) -> bool:
+        return self.flt is not None or self.include_blocked
+
     def _show_filters(self) -> None:
         blocked = "affichés" if self.include_blocked else "masqués"
+        # The filters only narrow this list: the next case (Entrée) is always the head of the
+        # whole queue, so that nobody cherry-picks — said on screen whenever a filter is on.
+        scope = (
+            "\n[b $warning]Filtres d'affichage seulement[/] : "
+            "Entrée prend quand même le dossier suivant de toute la file."
+            if self.filtered
+            else ""
+        )
         self.query_one("#queue-filters", Static).update(
             f"[b]File d'attente[/] — [b]s[/] segment : {SEGMENTS[self.seg_i][1]} · "
             f"[b]o[/] zone : {ZONES[self.zone_i][1]} · [b]m[/] montant : {BANDS[self.band_i][2]}"
             f" · [b]b[/] bloqués : {blocked} · [b]x[/] sans filtre · page {self.page + 1}"
-            f" ([b]n[/]/[b]p[/])"
+            f" ([b]n[/]/[b]p[/]){scope}"
         )
 
     def _refilter(self) -> None:
@@ -221,7 +233,8 @@ class QueueScreen(Screen[None]):
         blocked = sum(1 for e in self.entries if not e.callable)
         extra = f" · {blocked} bloqué(s)" if self.include_blocked else ""
         self.query_one("#queue-status", Static).update(
-            f"{span}{extra}{more} · [b]Entrée[/] prend le dossier suivant de la file"
+            f"{span}{extra}{more} · [b]Entrée[/] prend le dossier suivant de "
+            + ("[b]toute[/] la file (filtres non appliqués)" if self.filtered else "la file")
         )
 
     @on(DataTable.RowHighlighted)
