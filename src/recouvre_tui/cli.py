@@ -708,6 +708,11 @@ def _parse_promise(text: str) -> tuple[date, int]:
 @click.option("--reason", default=None, help="Motif du retard (forgot, temporary_difficulty, …).")
 @click.option("--note", default=None)
 @click.option(
+    "--confirm-note",
+    is_flag=True,
+    help="Enregistrer la note malgré les mots sensibles trouvés (santé, religion, opinions, infractions, injures…).",
+)
+@click.option(
     "--promise",
     "promises",
     multiple=True,
@@ -731,14 +736,23 @@ def outcome(
     disposition: str,
     reason: str | None,
     note: str | None,
+    confirm_note: bool,
     promises: tuple[str, ...],
     callback: str | None,
     actions: tuple[str, ...],
     now_text: str | None,
 ) -> None:
     """Enregistrer l'issue d'un appel et libérer le dossier."""
+    from .domain.sensitive import find_sensitive
     from .services.outcome import Outcome, record_outcome
 
+    if note and not confirm_note and (words := find_sensitive(note, obj.settings.notes.sensitive_words)):
+        found = ", ".join(f"« {w} »" for w in words)
+        fail(
+            f"--note : mots sensibles trouvés ({found}) : une note reste factuelle, sans santé, religion, "
+            "opinions, vie sexuelle, infractions ni injures ; réécrivez-la ou ajoutez --confirm-note ; "
+            "rien n'a été enregistré"
+        )
     store = obj.store()
     agent = _agent(store, login)
     result = record_outcome(

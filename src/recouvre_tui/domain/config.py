@@ -178,11 +178,26 @@ class ScoreWeights:
 
 
 @dataclass(frozen=True)
+class NoteRules:
+    # Extends domain.sensitive.DEFAULT_SENSITIVE_WORDS (never replaces it).
+    sensitive_words: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "min_len": 0,
+            "max_len": 1000,
+            "help": "Words a note is checked for before saving, beside the shipped list (accents and case ignored; "
+            "a trailing * matches any ending)",
+        },
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     calling: CallingRules = field(default_factory=CallingRules)
     promises: PromiseRules = field(default_factory=PromiseRules)
     wear: WearRules = field(default_factory=WearRules)
     score: ScoreWeights = field(default_factory=ScoreWeights)
+    notes: NoteRules = field(default_factory=NoteRules)
     claim_lease_minutes: int = field(
         default=15,
         metadata={"min": 2, "max": 1440, "help": "How long a taken case stays reserved without renewal, in minutes"},
