@@ -22,6 +22,7 @@ from ...domain.call_scripts import PHASE_LABELS_FR, PHASES
 from ...domain.codes import Disposition, Tone, label
 from ...domain.dates import paris_date
 from ...domain.promises import max_instalments
+from ...domain.sensitive import find_sensitive
 from ...services import script_guide as guide_mod
 from ...services.case_file import CaseFile
 from ...services.outcome import Outcome, OutcomeError
@@ -30,7 +31,8 @@ from ...services.work_queue import QueueEntry
 from ..fmt import esc
 from ..messages import CaseLoaded, OutcomeRejected, OutcomeSaved, ServiceFailed
 from ..outcome.draft import DIGIT_DISPOSITIONS, OutcomeDraft, disposition_label
-from ..outcome.forms import CallbackForm, NoteForm, PromiseForm, ReasonPicker
+from ..outcome.forms import CallbackForm, PromiseForm, ReasonPicker
+from ..outcome.note import NoteForm, SensitiveNoteDialog
 from ..widgets.agent_bar import AgentBar
 from . import panels
 
@@ -81,6 +83,7 @@ class CaseScreen(Screen[None]):
         self.disposition: str | None = None
         self.reason: str | None = None
         self.note: str | None = None
+        self.note_checked: str | None = None  # the note as the agent kept it past the sensitive-data check
         self.actions: list[str] = []
         self.tone: Tone | None = None
         self.phone_index: int | None = None
@@ -292,7 +295,7 @@ class CaseScreen(Screen[None]):
         if errors:
             self.notify("\n".join(m for _, m in errors), title="Issue incomplète", severity="error")
             return
-        self.save(outcome)
+        self.checked_save(outcome)
 
     def action_cancel(self) -> None:
         if self.saving:
@@ -354,7 +357,27 @@ class CaseScreen(Screen[None]):
             return
         self.reason = outcome.reason
         self.note = outcome.note
-        self.save(outcome)
+        self.checked_save(outcome)
+
+    def checked_save(self, outcome: Outcome) -> None:
+        """Save, unless the note holds sensitive words the agent has not yet confirmed: then ask
+        (« Réécrire » opens the note, the outcome waits)."""
+        note = (outcome.note or "").strip()
+        words = find_sensitive(note, self.rapp.settings.notes.sensitive_words) if note else []
+        if not words or note == self.note_checked:
+            self.save(outcome)
+            return
+
+        def chosen(keep: bool | None) -> None:
+            if keep:
+                self.note_checked = note
+                self.save(outcome)
+            else:
+                self.disposition = None
+                self._show_bar()
+                self.action_note()
+
+        self.app.push_screen(SensitiveNoteDialog(words), chosen)
 
     def action_note(self) -> None:
         if not self._ready():
@@ -363,9 +386,15 @@ class CaseScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is not None:
                 self.note = text or None
+                self.note_checked = text or None  # the form has checked it
                 self._show_bar()
 
-        self.app.push_screen(NoteForm(self.note, cursor_blink=self.rapp.cursor_blink), done)
+        form = NoteForm(
+            self.note,
+            sensitive_words=self.rapp.settings.notes.sensitive_words,
+            cursor_blink=self.rapp.cursor_blink,
+        )
+        self.app.push_screen(form, done)
 
     def action_reason(self) -> None:
         if not self._ready():

@@ -26,7 +26,7 @@ from ...domain.config import Settings
 from ...domain.dates import PARIS, DateError, format_date_fr
 from ...domain.money import AmountError, format_eur, parse_amount
 from ...domain.promises import InstalmentIn, build_schedule, max_instalments, validate_plan
-from ...services.outcome import NOTE_MAX, Outcome
+from ...services.outcome import Outcome
 from ..fmt import esc
 from .draft import (
     NOTE_REMINDER,
@@ -90,7 +90,6 @@ class FormScreen(ModalScreen[Any]):
                 self.draft.note or "",
                 placeholder=NOTE_REMINDER,
                 id="note",
-                max_length=NOTE_MAX,
                 compact=True,
             )
         yield Static(f"[dim]Note : {NOTE_REMINDER}.[/]", classes="form-hint")
@@ -461,39 +460,6 @@ class CallbackForm(FormScreen):
             self.show_errors(routed)
             return
         self.dismiss(outcome)
-
-
-# --------------------------------------------------------------------------- note
-
-
-class NoteForm(FormScreen):
-    """A factual note for the outcome (returns the text; empty removes it)."""
-
-    ERROR_FIELDS = ("note",)
-
-    def __init__(self, note: str | None, *, cursor_blink: bool = True) -> None:
-        super().__init__(cursor_blink=cursor_blink, id="note-form")
-        self.note = note or ""
-
-    def form(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="note-dialog") as dialog:
-            dialog.border_title = "Note d'appel"
-            dialog.border_subtitle = "Échap annuler · Entrée garder"
-            yield Static(f"[b $warning]Rappel :[/] {NOTE_REMINDER}.", classes="form-hint")
-            yield FormInput(self.note, placeholder="ce qui a été dit, convenu…", id="note", max_length=NOTE_MAX)
-            yield self.error_box("note")
-            yield from self.buttons()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#note", Input).focus()
-
-    def action_submit(self) -> None:
-        text = self.query_one("#note", Input).value.strip()
-        if len(text) > NOTE_MAX:
-            self.show_errors({"note": [f"note trop longue ({NOTE_MAX} caractères au plus)"]})
-            return
-        self.dismiss(text)
 
 
 # --------------------------------------------------------------------------- reason
