@@ -536,6 +536,14 @@ def _parse_promise(text: str) -> tuple[date, int]:
     help="Rappel (heure de Paris sans décalage).",
 )
 @click.option("--action", "actions", multiple=True, type=click.Choice(["duplicate", "sales_rep"]))
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="REF",
+    help="Litige : facture contestée (répéter ; par défaut toutes les factures ouvertes).",
+)
+@click.option("--contested-amount", default=None, metavar="MONTANT", help="Litige : montant contesté.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -549,9 +557,12 @@ def outcome(
     promises: tuple[str, ...],
     callback: str | None,
     actions: tuple[str, ...],
+    invoices: tuple[str, ...],
+    contested_amount: str | None,
     now_text: str | None,
 ) -> None:
     """Enregistrer l'issue d'un appel et libérer le dossier."""
+    from .domain.money import AmountError, parse_amount
     from .services.outcome import Outcome, record_outcome
 
     store = obj.store()
@@ -567,6 +578,8 @@ def outcome(
             instalments=[_parse_promise(p) for p in promises],
             callback_at=parse_datetime(callback)[0] if callback else None,
             actions=list(actions),
+            dispute_invoices=list(invoices),
+            dispute_amount_cents=_contested(contested_amount, AmountError, parse_amount),
         ),
         now=_now(now_text),
         settings=obj.settings,
@@ -578,6 +591,15 @@ def outcome(
         + (", rappel programmé" if result.callback_id else "")
         + (", dossier libéré" if result.released else "")
     )
+
+
+def _contested(text: str | None, error: type[Exception], parse: Callable[[str], int]) -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except error as exc:
+        fail(f"--contested-amount : {exc}")
 
 
 @main.command()
@@ -1150,18 +1172,53 @@ def dispute() -> None:
 
 @dispute.command("close")
 @click.argument("debtor_ref")
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="REF",
+    help="Facture dont le litige est clos (répéter ; par défaut toutes).",
+)
+@click.option(
+    "--accepted",
+    "decision",
+    flag_value="accepted",
+    help="Litige fondé : un avoir est attendu, la facture reste hors du montant réclamé.",
+)
+@click.option(
+    "--rejected", "decision", flag_value="rejected", help="Litige rejeté : la facture revient dans le montant réclamé."
+)
 @click.option("--note", default=None, help="Comment le litige a été réglé (journal d'audit).")
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def dispute_close(obj: Ctx, debtor_ref: str, note: str | None, as_login: str, now_text: str | None) -> None:
-    """Clore le litige d'un débiteur (il revient dans les files)."""
+def dispute_close(
+    obj: Ctx,
+    debtor_ref: str,
+    invoices: tuple[str, ...],
+    decision: str | None,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
+) -> None:
+    """Clore le litige d'un débiteur, facture par facture (--accepted ou --rejected)."""
     from .services.lead import close_dispute
 
+    if decision is None:
+        fail("préciser --accepted (avoir attendu) ou --rejected (la facture redevient due)")
     store = obj.store()
-    close_dispute(store, _agent(store, as_login), debtor_ref, note=note, now=_now(now_text))
-    click.echo(f"{debtor_ref} : litige clos")
+    closed = close_dispute(
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        note=note,
+        now=_now(now_text),
+        invoices=list(invoices),
+        decision=decision,
+    )
+    word = "fondé, avoir attendu" if decision == "accepted" else "rejeté, de nouveau réclamé"
+    click.echo(f"{debtor_ref} : litige clos ({word}) pour {', '.join(closed) if closed else 'tout le compte'}")
 
 
 @main.command()

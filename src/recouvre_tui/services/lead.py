@@ -24,6 +24,7 @@ from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, parse_iso_week, to_db
 from ..domain.events import classify
 from ..store import audit
+from ..store import disputes as dispute_sql
 from ..store import lead as sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent, list_agents
@@ -293,15 +294,40 @@ def set_do_not_call(
         )
 
 
-def close_dispute(store: Store, actor: Agent, ref: str, *, note: str | None = None, now: datetime) -> None:
-    """Close the debtor's open dispute (it comes back into the queues)."""
+def close_dispute(
+    store: Store,
+    actor: Agent,
+    ref: str,
+    *,
+    note: str | None = None,
+    now: datetime,
+    invoices: list[str] | None = None,
+    decision: str = "rejected",
+) -> list[str]:
+    """Close the dispute on some invoices (default: all contested ones); returns their refs.
+
+    ``accepted``: the debtor is right, a credit note is expected and the invoice stays out of
+    the amount claimed; ``rejected``: the invoice is claimed again. The debtor comes back into
+    the queues as soon as an overdue invoice is claimable.
+    """
     require_lead(actor, "clore un litige")
+    if decision not in ("accepted", "rejected"):
+        raise LeadError(f"décision inconnue « {decision} » (accepted ou rejected)")
     why = _reason(note, required=False, what="la clôture d'un litige")
     with store.write() as conn:
         d = _debtor(conn, ref)
-        if not d.dispute_open:
+        contested = dispute_sql.open_refs(conn, d.id)
+        if not contested and not d.dispute_open:
             raise LeadError(f"aucun litige ouvert pour le débiteur {ref}")
-        sql.close_dispute(conn, d.id, to_db(now))
+        wanted = list(dict.fromkeys(invoices or [])) or contested
+        unknown = [r for r in wanted if r not in contested]
+        if unknown:
+            raise LeadError(f"pas de litige ouvert sur la facture « {unknown[0]} » du débiteur {ref}")
+        dispute_sql.close_invoices(conn, d.id, wanted, status=decision, now=to_db(now), by=actor.login, note=why)
+        if contested:
+            dispute_sql.sync_dispute_flag(conn, [d.id], today=paris_date(now).isoformat(), now=to_db(now))
+        else:  # a whole-account dispute with no invoice on file
+            sql.close_dispute(conn, d.id, to_db(now))
         audit.record(
             conn,
             now=now,
@@ -309,8 +335,9 @@ def close_dispute(store: Store, actor: Agent, ref: str, *, note: str | None = No
             action="dispute_close",
             entity="debtor",
             entity_ref=ref,
-            details={"note": why},
+            details={"note": why, "invoices": wanted, "decision": decision},
         )
+    return wanted
 
 
 def set_overrides(
