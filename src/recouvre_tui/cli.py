@@ -1205,8 +1205,6 @@ def dispute_close(
     """Clore le litige d'un débiteur, facture par facture (--accepted ou --rejected)."""
     from .services.lead import close_dispute
 
-    if decision is None:
-        fail("préciser --accepted (avoir attendu) ou --rejected (la facture redevient due)")
     store = obj.store()
     closed = close_dispute(
         store,

@@ -302,7 +302,7 @@ def close_dispute(
     note: str | None = None,
     now: datetime,
     invoices: list[str] | None = None,
-    decision: str = "rejected",
+    decision: str | None = "rejected",
 ) -> list[str]:
     """Close the dispute on some invoices (default: all contested ones); returns their refs.
 
@@ -311,6 +311,8 @@ def close_dispute(
     the queues as soon as an overdue invoice is claimable.
     """
     require_lead(actor, "clore un litige")
+    if decision is None:
+        raise LeadError("préciser --accepted (avoir attendu) ou --rejected (la facture redevient due)")
     if decision not in ("accepted", "rejected"):
         raise LeadError(f"décision inconnue « {decision} » (accepted ou rejected)")
     why = _reason(note, required=False, what="la clôture d'un litige")
