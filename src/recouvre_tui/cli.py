@@ -892,10 +892,13 @@ def scripts_check(obj: Ctx, folder: Path | None) -> None:
 @click.argument("debtor_ref")
 @click.option("--tone", type=click.Choice(["empathique", "neutre", "ferme"]), default=None)
 @click.option("--as", "as_login", default=None, help="Agent (son nom dans le script ; ses droits).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, now_text: str | None) -> None:
+def scripts_show(
+    obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, fmt: str, now_text: str | None
+) -> None:
     """Afficher le guide d'appel choisi pour un débiteur, dans son ton par défaut ou --tone."""
     from .domain.call_scripts import PHASE_LABELS_FR
     from .domain.codes import Tone
@@ -910,6 +913,21 @@ def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | No
     g = guide_for(case, viewer, today=paris_date(now), settings=obj.settings, tone=Tone(tone) if tone else None)
     if g.rendered is None or g.script is None:
         fail(g.error or "aucun script ne convient à ce débiteur")
+    if fmt == "json":
+        data = {
+            "debtor_ref": debtor_ref,
+            "script_id": g.script.id,
+            "title": g.rendered.title,
+            "stage": str(g.stage),
+            "stage_label": g.stage_label,
+            "tone": str(g.tone),
+            "reason": g.why,
+            "phases": {key: text.splitlines() for key, text in g.rendered.phases.items()},
+            "objections": [{"objection": o, "answer": a} for o, a in g.rendered.objections],
+            "fact_sheet": g.sheet.to_json() if g.sheet else None,
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
     click.echo(f"{g.rendered.title} — {g.stage_label} · ton : {g.tone} [{g.script.id}]")
     click.echo(g.why)
     for key, text in g.rendered.phases.items():

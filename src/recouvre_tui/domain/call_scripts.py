@@ -75,6 +75,7 @@ from decimal import Decimal, InvalidOperation
 from typing import cast
 
 from .codes import STAGE_LABELS_FR, Reason, Segment, Stage, Tone
+from .fact_sheet import FactSheet
 from .money import AmountError, format_eur, parse_amount
 
 # --------------------------------------------------------------------------- vocabulary
@@ -223,6 +224,7 @@ class ScriptContext:
     is_first_contact: bool = False
     variables: dict[str, str] = field(default_factory=dict)
     collection_agency: bool = False  # settings.collection_agency
+    fact_sheet: FactSheet | None = None  # where the variables come from (audit, `scripts show`)
 
 
 @dataclass(frozen=True)

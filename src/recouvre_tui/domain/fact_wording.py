@@ -99,8 +99,8 @@ def promise_outcome(p: PromiseFact) -> str:
 
 def chosen_letter(sheet: FactSheet) -> LetterFact | None:
     """The letter a script cites: the latest mise en demeure, else the latest letter."""
-    notices = [x for x in sheet.letters if x.formal_notice]
-    return (notices or list(sheet.letters) or [None])[0]
+    notices = [x for x in sheet.letters if x.formal_notice] or list(sheet.letters)
+    return notices[0] if notices else None
 
 
 def letter_ref(letter: LetterFact) -> str:

@@ -294,6 +294,21 @@ def set_do_not_call(
         )
 
 
+def contested_invoices(store: Store, actor: Agent, ref: str) -> list[dict[str, Any]]:
+    """The debtor's invoices under an open dispute (invoice_ref, amount_cents), for the lead."""
+    require_lead(actor, "clore un litige")
+    with store.read() as conn:
+        d = _debtor(conn, ref)
+        return [
+            {"invoice_ref": r, "amount_cents": c}
+            for r, c in conn.execute(
+                "SELECT invoice_ref, SUM(amount_cents) FROM dispute_invoices WHERE debtor_id = ? AND status = 'open' "
+                "GROUP BY invoice_ref ORDER BY invoice_ref",
+                (d.id,),
+            )
+        ]
+
+
 def close_dispute(
     store: Store,
     actor: Agent,

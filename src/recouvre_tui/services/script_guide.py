@@ -54,6 +54,7 @@ class GuideView:
     why: str
     rendered: RenderedScript | None
     error: str | None = None
+    sheet: FactSheet | None = None
 
     @property
     def script_id(self) -> str | None:
@@ -257,6 +258,7 @@ def context(
         is_first_contact=f["never_contacted"],
         variables={k: v for k, v in wording(sheet, proposed_plan=plan).items() if v},
         collection_agency=settings.collection_agency,
+        fact_sheet=sheet,
     )
 
 
@@ -276,8 +278,8 @@ def build(scripts: list[CallScript], ctx: ScriptContext, tone: Tone | None) -> G
     try:
         script, used, why = select_script(scripts, ctx, tone)
     except NoScriptError as exc:
-        return GuideView(ctx.stage, label, None, tone, "", None, str(exc))
-    return GuideView(ctx.stage, label, script, used, why, render_for(script, ctx))
+        return GuideView(ctx.stage, label, None, tone, "", None, str(exc), ctx.fact_sheet)
+    return GuideView(ctx.stage, label, script, used, why, render_for(script, ctx), None, ctx.fact_sheet)
 
 
 def next_tone(current: Tone | None) -> Tone:
