@@ -1,0 +1,81 @@
+"""The dispute outcome form (tick the contested invoices), the guide after a partial dispute,
+and the palette's « no match » line in French."""
+
+from __future__ import annotations
+
+from textual.command import CommandList, CommandPalette
+
+from recouvre_tui.tui.case.screen import CaseScreen
+from recouvre_tui.tui.commands import NO_MATCH_FR
+from recouvre_tui.tui.outcome.forms import DisputeForm, InvoiceTicks
+
+from test_tui_journeys import SIZE, MakeApp, Query, Settle, open_first_case, until  # same folder (rootdir on path)
+
+
+async def test_dispute_form_ticks_invoices_and_keeps_the_rest_claimed(
+    make_app: MakeApp, settle: Settle, query: Query
+) -> None:
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first_case(pilot, settle)
+        assert screen.case is not None and screen.case.ref == "D001"
+        await pilot.press("7", "enter")  # « litige », then validate: the form opens
+        assert await until(pilot, lambda: isinstance(app.screen, DisputeForm))
+        ticks = app.screen.query_one(InvoiceTicks)
+        assert list(ticks.selected) == ["FA-1001", "FA-1017"]  # all ticked by default
+        await pilot.press("down", "space")  # untick FA-1017
+        assert list(ticks.selected) == ["FA-1001"]
+        await pilot.press("enter")
+        assert await until(pilot, lambda: bool(query("SELECT 1 FROM events WHERE outcome = 'dispute'")))
+    rows = query(
+        "SELECT di.invoice_ref, di.amount_cents, di.status, d.handed_to FROM dispute_invoices di "
+        "JOIN disputes d ON d.id = di.dispute_id"
+    )
+    assert rows == [("FA-1001", 120_000, "open", "Paul Durand")]
+    # FA-1017 (3 030,00 €, overdue) is still claimed: the debtor stays callable.
+    assert query("SELECT dispute_open FROM debtors WHERE ref = 'D001'") == [(0,)]
+
+
+async def test_dispute_form_with_every_invoice_blocks_the_debtor(
+    make_app: MakeApp, settle: Settle, query: Query
+) -> None:
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_case(pilot, settle)
+        await pilot.press("7", "enter")
+        assert await until(pilot, lambda: isinstance(app.screen, DisputeForm))
+        await pilot.press("enter")
+        assert await until(pilot, lambda: bool(query("SELECT 1 FROM events WHERE outcome = 'dispute'")))
+    assert query("SELECT invoice_ref FROM dispute_invoices ORDER BY invoice_ref") == [("FA-1001",), ("FA-1017",)]
+    assert query("SELECT dispute_open FROM debtors WHERE ref = 'D001'") == [(1,)]
+
+
+async def test_dispute_form_refuses_no_invoice(make_app: MakeApp, settle: Settle, query: Query) -> None:
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_case(pilot, settle)
+        await pilot.press("7", "enter")
+        assert await until(pilot, lambda: isinstance(app.screen, DisputeForm))
+        await pilot.press("space", "down", "space", "enter")  # untick both
+        await pilot.pause()
+        assert isinstance(app.screen, DisputeForm)
+        assert "cochez au moins une facture" in str(app.screen.query_one("#err-invoices").render())
+        await pilot.press("escape")
+        assert await until(pilot, lambda: isinstance(app.screen, CaseScreen))
+    assert query("SELECT COUNT(*) FROM disputes") == [(0,)]
+
+
+async def test_palette_says_no_match_in_french(make_app: MakeApp, settle: Settle) -> None:
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"zzqqxx")
+
+        def shown() -> bool:
+            options = app.screen.query_one(CommandList)
+            return any(NO_MATCH_FR in str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+
+        assert await until(pilot, shown, timeout=5.0)
