@@ -3,13 +3,12 @@ and the palette's « no match » line in French."""
 
 from __future__ import annotations
 
+from test_tui_journeys import SIZE, MakeApp, Query, Settle, open_first_case, until  # same folder (rootdir on path)
 from textual.command import CommandList, CommandPalette
 
 from recouvre_tui.tui.case.screen import CaseScreen
 from recouvre_tui.tui.commands import NO_MATCH_FR
 from recouvre_tui.tui.outcome.forms import DisputeForm, InvoiceTicks
-
-from test_tui_journeys import SIZE, MakeApp, Query, Settle, open_first_case, until  # same folder (rootdir on path)
 
 
 async def test_dispute_form_ticks_invoices_and_keeps_the_rest_claimed(
