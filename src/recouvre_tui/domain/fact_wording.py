@@ -70,6 +70,15 @@ def not_yet_due(sheet: FactSheet) -> str | None:
     return f"{text} le {short_date(sheet.next_due_date)}"
 
 
+def oldest_late(sheet: FactSheet) -> str | None:
+    """« La plus ancienne a 60 jours de retard », « Elle a 1 jour de retard » (one invoice)."""
+    oldest = sheet.oldest_overdue
+    if oldest is None:
+        return None
+    who = "La plus ancienne" if len(sheet.overdue) > 1 else "Elle"
+    return f"{who} a {days_fr(oldest.days_late)} de retard"
+
+
 def invoice_count(sheet: FactSheet) -> str | None:
     n = len(sheet.overdue)
     return plural(n, "facture échue", "factures échues") if n else None
@@ -168,6 +177,7 @@ def wording(sheet: FactSheet, *, proposed_plan: str | None = None) -> dict[str, 
         "invoice_count": invoice_count(sheet),
         "oldest_due_date": format_date_fr(oldest.due_date) if oldest else None,
         "days_late": str(oldest.days_late) if oldest else None,
+        "oldest_late": oldest_late(sheet),
         "overdue_summary": overdue_summary(sheet),
         "not_yet_due": not_yet_due(sheet),
         "paid_since_contact": paid_since_contact(sheet),
