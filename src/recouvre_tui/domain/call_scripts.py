@@ -103,7 +103,7 @@ VARIABLE_DESCRIPTIONS: dict[str, str] = {
     "days_late": "jours de retard de la plus ancienne facture échue, nombre seul : « 83 »",
     "oldest_late": "retard de la plus ancienne facture échue :"
     " « La plus ancienne a 60 jours de retard », « Elle a 1 jour de retard »",
-    "overdue_summary": "« 2 factures échues pour 1 500,00 €, la plus ancienne depuis 60 jours ;"
+    "overdue_summary": "« 2 factures échues (FA-1, FA-2) pour 1 500,00 €, la plus ancienne depuis 60 jours ;"
     " 2 000,00 € à échoir le 22/12 »",
     "not_yet_due": "montant à échoir : « 2 000,00 € à échoir le 22/12 »",
     "paid_since_contact": "« vous avez réglé 300,00 € depuis notre dernier échange »",

@@ -47,12 +47,14 @@ def days_fr(days: int) -> str:
 
 
 def overdue_summary(sheet: FactSheet) -> str | None:
-    """« 2 factures échues pour 1 500,00 €, la plus ancienne depuis 60 jours ; 2 000,00 € à échoir le 22/12 »."""
+    """« 2 factures échues (FA-1, FA-2) pour 1 500,00 €, la plus ancienne depuis 60 jours ;
+    2 000,00 € à échoir le 22/12 »."""
     oldest = sheet.oldest_overdue
     if oldest is None:
         return None
     n = len(sheet.overdue)
-    text = f"{plural(n, 'facture échue', 'factures échues')} pour {format_eur(sheet.overdue_cents)}"
+    refs = refs_fr([i.ref for i in sheet.overdue])
+    text = f"{plural(n, 'facture échue', 'factures échues')} ({refs}) pour {format_eur(sheet.overdue_cents)}"
     text += (
         f", la plus ancienne depuis {days_fr(oldest.days_late)}" if n > 1 else f", depuis {days_fr(oldest.days_late)}"
     )
