@@ -102,8 +102,10 @@ def histories(draw: st.DrawFn) -> FactInputs:
 def check_sheet_is_true(h: FactInputs, sheet: FactSheet) -> None:
     """The sheet recomputed plainly from the history."""
     open_dispute = {d.invoice_ref for d in h.disputes if d.status == "open"}
-    overdue = [i for i in h.invoices if i.open_cents > 0 and i.due_date < TODAY and i.ref not in open_dispute]
-    later = [i for i in h.invoices if i.open_cents > 0 and i.due_date >= TODAY and i.ref not in open_dispute]
+    # An accepted dispute waits for its credit note: not claimed either; a rejected one is.
+    out = open_dispute | {d.invoice_ref for d in h.disputes if d.status == "accepted"}
+    overdue = [i for i in h.invoices if i.open_cents > 0 and i.due_date < TODAY and i.ref not in out]
+    later = [i for i in h.invoices if i.open_cents > 0 and i.due_date >= TODAY and i.ref not in out]
     assert sorted(i.ref for i in sheet.overdue) == sorted(i.ref for i in overdue)
     assert sheet.overdue_cents == sum(i.open_cents for i in overdue)
     assert sheet.not_yet_due_cents == sum(i.open_cents for i in later)
@@ -148,7 +150,7 @@ def allowed(sheet: FactSheet) -> tuple[set[str], set[str], set[str]]:
     dates |= {short_date(i.due_date) for i in sheet.not_yet_due}
     dates |= {format_date_fr(p.first_due) for p in sheet.promises}
     dates |= {format_date_fr(x.sent_on) for x in sheet.letters}
-    refs = {i.ref for i in (*sheet.overdue, *sheet.contested)}
+    refs = {i.ref for i in (*sheet.overdue, *sheet.contested, *sheet.awaiting_credit)}
     refs |= {r for x in sheet.letters for r in x.invoice_refs}
     return {format_eur(c) for c in cents}, dates, refs
 

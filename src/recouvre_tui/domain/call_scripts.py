@@ -739,13 +739,13 @@ def render(script: CallScript, variables: Mapping[str, object], *, collection_ag
 
     A line (or an objection) naming a fact without a value is left out rather than shown
     with a blank: a script never says something the fact sheet does not hold. When invoices
-    are contested and the script does not say so itself, ``DISPUTE_LINE`` is added to the
-    Identifier phase.
+    are contested (or await a credit note) and the script does not say so itself,
+    ``DISPUTE_LINE`` ends the Identifier phase.
     """
     phases = {key: _render_lines(script.phases.get(key, ""), variables) for key in PHASES}
     uses_note = any("{dispute_note}" in text or "{contested_invoices}" in text for text in script.phases.values())
     if not uses_note and _has_values(DISPUTE_LINE, variables):
-        phases["identifier"] = "\n".join(x for x in (render_text(DISPUTE_LINE, variables), phases["identifier"]) if x)
+        phases["identifier"] = "\n".join(x for x in (phases["identifier"], render_text(DISPUTE_LINE, variables)) if x)
     if collection_agency:
         opening = AGENCY_OPENING if _has_values(AGENCY_OPENING, variables) else AGENCY_OPENING_NO_LETTER
         phases["ecouter"] = render_text(opening, variables) + "\n" + phases["ecouter"]

@@ -21,7 +21,9 @@ Rules
   the oldest open invoice first), never below today's open amount.
 - **Channels of the current streak**: channels of our outbound reminders since the last
   response (a right-party contact, a payment or a promise).
-- **Disputes**: one entry per contested invoice, open or closed (accepted / rejected).
+- **Disputes**: one entry per contested invoice, open or closed (accepted / rejected). An
+  invoice whose dispute was accepted awaits its credit note: it is not claimed either; a
+  rejected one is claimed again.
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ class FactSheet:
     overdue: tuple[InvoiceFact, ...]  # claimed: not contested
     not_yet_due: tuple[InvoiceFact, ...]
     contested: tuple[InvoiceFact, ...]  # open invoices under an open dispute
+    awaiting_credit: tuple[InvoiceFact, ...]  # dispute accepted: a credit note is expected, not claimed
     last_contact_on: date | None
     paid_since_contact_cents: int
     promises: tuple[PromiseFact, ...]  # newest first
@@ -225,6 +228,7 @@ class FactSheet:
                 "amount": cents_to_euros(self.contested_cents),
                 "invoices": [inv(i) for i in self.contested],
             },
+            "awaiting_credit_note": [inv(i) for i in self.awaiting_credit],
             "last_contact_on": self.last_contact_on.isoformat() if self.last_contact_on else None,
             "paid_since_contact": cents_to_euros(self.paid_since_contact_cents),
             "promises": [
@@ -330,9 +334,11 @@ def _promise(p: PromiseIn, today: date) -> PromiseFact:
 def build_fact_sheet(inputs: FactInputs, today: date) -> FactSheet:
     """Every fact a script may state, at ``today`` (Paris date)."""
     open_disputes = {d.invoice_ref for d in inputs.disputes if d.status == "open"}
+    accepted = {d.invoice_ref for d in inputs.disputes if d.status == "accepted"} - open_disputes
     overdue: list[InvoiceFact] = []
     not_due: list[InvoiceFact] = []
     contested: list[InvoiceFact] = []
+    awaiting: list[InvoiceFact] = []
     for i in sorted(inputs.invoices, key=lambda i: (i.due_date, i.ref)):
         if i.open_cents <= 0:
             continue
@@ -340,6 +346,8 @@ def build_fact_sheet(inputs: FactInputs, today: date) -> FactSheet:
         fact = InvoiceFact(i.ref, i.due_date, i.open_cents, late)
         if i.ref in open_disputes:
             contested.append(fact)
+        elif i.ref in accepted:
+            awaiting.append(fact)
         elif i.due_date < today:
             overdue.append(fact)
         else:
@@ -390,6 +398,7 @@ def build_fact_sheet(inputs: FactInputs, today: date) -> FactSheet:
         overdue=tuple(overdue),
         not_yet_due=tuple(not_due),
         contested=tuple(contested),
+        awaiting_credit=tuple(awaiting),
         last_contact_on=last_contact,
         paid_since_contact_cents=paid_since,
         promises=promises,

@@ -148,14 +148,21 @@ def contested(sheet: FactSheet) -> str | None:
 
 
 def dispute_note(sheet: FactSheet) -> str | None:
-    """« hors la facture FA-3 que vous contestez, transmise à Paul Durand »."""
+    """« hors la facture FA-3 que vous contestez, transmise à Paul Durand », and the invoices
+    whose dispute was accepted: « hors la facture FA-4, pour laquelle un avoir vous sera adressé »."""
+    parts: list[str] = []
     what = contested(sheet)
-    if what is None:
-        return None
-    if not sheet.sales_rep:
-        return f"hors {what}"
-    handed = "transmise" if len(sheet.contested) == 1 else "transmises"
-    return f"hors {what}, {handed} à {sheet.sales_rep}"
+    if what is not None:
+        handed = "transmise" if len(sheet.contested) == 1 else "transmises"
+        parts.append(f"hors {what}, {handed} à {sheet.sales_rep}" if sheet.sales_rep else f"hors {what}")
+    refs = [i.ref for i in sheet.awaiting_credit]
+    if refs:
+        one = len(refs) == 1
+        which = "la facture" if one else "les factures"
+        parts.append(
+            f"hors {which} {refs_fr(refs)}, pour {'laquelle' if one else 'lesquelles'} un avoir vous sera adressé"
+        )
+    return " et ".join(parts) or None
 
 
 def paid_since_contact(sheet: FactSheet) -> str | None:
