@@ -445,3 +445,18 @@ def test_golden_objection_names_the_sales_rep_without_gender() -> None:
     ctx = ScriptContext("B2B", Stage.FOLLOW_UP, variables={k: v for k, v in wording(sheet).items() if v})
     answers = [a for _o, a in render_for(script, ctx).objections]
     assert "je préviens Paul Durand aujourd'hui ; le solde reste dû" in answers
+
+
+def test_every_template_variable_is_a_worded_fact_and_documented() -> None:
+    from pathlib import Path
+
+    from recouvre_tui.domain.call_scripts import VARIABLES, check_placeholders
+
+    sheet = build_fact_sheet(disputed("open"), TODAY)
+    assert set(wording(sheet)) == VARIABLES  # nothing a template may name is off the sheet
+    doc = (Path(__file__).parents[2] / "docs" / "scripts.md").read_text(encoding="utf-8")
+    assert {v for v in VARIABLES if f"`{{{v}}}`" not in doc} == set()
+    # A fact the sheet lacks is refused by `scripts check`.
+    assert check_placeholders("« Vous devez {total_balance}. »") == [
+        "variable inconnue « {total_balance} » (permises : " + ", ".join(sorted(VARIABLES)) + ")"
+    ]
