@@ -460,3 +460,12 @@ def test_every_template_variable_is_a_worded_fact_and_documented() -> None:
     assert check_placeholders("« Vous devez {total_balance}. »") == [
         "variable inconnue « {total_balance} » (permises : " + ", ".join(sorted(VARIABLES)) + ")"
     ]
+
+
+def test_proposed_plan_states_each_amount_truly() -> None:
+    from recouvre_tui.services.script_guide import plan_amounts
+
+    # 25 897,36 € in 3: the last instalment carries the cent — never « 3 × 8 632,45 € ».
+    assert plan_amounts([863_245, 863_245, 863_246]).replace("\u202f", " ") == "2 × 8 632,45 € puis 8 632,46 €"
+    assert plan_amounts([50_000, 50_000, 50_000]) == "3 × 500,00 €"
+    assert plan_amounts([30_001]) == "300,01 €"

@@ -229,7 +229,18 @@ def proposed_plan(balance: int, case: CaseFile, settings: Settings, today: date)
         move_to_working_day=settings.promises.move_to_working_day,
     )
     dates = ", ".join(i.due.strftime("%d/%m") for i in schedule)
-    return f"{count} × {format_eur(schedule[0].amount_cents)} ({dates})"
+    return f"{plan_amounts([i.amount_cents for i in schedule])} ({dates})"
+
+
+def plan_amounts(amounts: list[int]) -> str:
+    """« 3 × 500,00 € », or « 2 × 8 632,45 € puis 8 632,46 € » when the last one carries the cents."""
+    runs: list[tuple[int, int]] = []
+    for cents in amounts:
+        if runs and runs[-1][1] == cents:
+            runs[-1] = (runs[-1][0] + 1, cents)
+        else:
+            runs.append((1, cents))
+    return " puis ".join(f"{n} × {format_eur(c)}" if n > 1 else format_eur(c) for n, c in runs)
 
 
 def context(
