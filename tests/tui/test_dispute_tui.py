@@ -3,9 +3,14 @@ and the palette's « no match » line in French."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from test_tui_journeys import SIZE, MakeApp, Query, Settle, open_first_case, until  # same folder (rootdir on path)
 from textual.command import CommandList, CommandPalette
 
+from recouvre_tui.domain.config import Settings
+from recouvre_tui.store.db import Store
 from recouvre_tui.tui.case.screen import CaseScreen
 from recouvre_tui.tui.commands import NO_MATCH_FR
 from recouvre_tui.tui.outcome.forms import DisputeForm, InvoiceTicks
@@ -78,3 +83,51 @@ async def test_palette_says_no_match_in_french(make_app: MakeApp, settle: Settle
             return any(NO_MATCH_FR in str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
 
         assert await until(pilot, shown, timeout=5.0)
+
+
+async def test_lead_closes_a_dispute_invoice_by_invoice(
+    make_app: MakeApp,
+    settle: Settle,
+    query: Query,
+    open_store: Callable[[], Store],
+    settings: Settings,
+    frozen_now: datetime,
+) -> None:
+    from recouvre_tui.services.agents import require_agent
+    from recouvre_tui.services.outcome import Outcome, record_outcome
+    from recouvre_tui.tui.lead.dialogs import DisputeCloseForm
+    from recouvre_tui.tui.lead.search import DebtorScreen, SearchScreen
+
+    store = open_store()
+    record_outcome(
+        store,
+        require_agent(store, "alice"),
+        Outcome("D001", "dispute", dispute_invoices=["FA-1001", "FA-1017"]),
+        now=frozen_now,
+        settings=settings,
+    )
+    assert query("SELECT dispute_open FROM debtors WHERE ref = 'D001'") == [(1,)]
+    app = make_app("lea")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        search = app.screen
+        assert isinstance(search, SearchScreen)
+        await pilot.press(*"dupont")
+        assert await until(pilot, lambda: [h.debtor_ref for h in search.hits] == ["D001"])
+        await pilot.press("down", "enter")
+        assert await until(pilot, lambda: isinstance(app.screen, DebtorScreen) and app.screen.case is not None)
+        await pilot.press("l")
+        assert await until(pilot, lambda: isinstance(app.screen, DisputeCloseForm))
+        await pilot.press("down", "space")  # keep FA-1001 only; decision: rejected (default)
+        await pilot.press("enter")
+        assert await until(
+            pilot, lambda: query("SELECT status FROM dispute_invoices WHERE invoice_ref = 'FA-1001'") == [("rejected",)]
+        )
+    assert query("SELECT invoice_ref, status, closed_by FROM dispute_invoices ORDER BY invoice_ref") == [
+        ("FA-1001", "rejected", "lea"),
+        ("FA-1017", "open", None),
+    ]
+    # FA-1001 is claimed again: the debtor is back in the queue.
+    assert query("SELECT dispute_open FROM debtors WHERE ref = 'D001'") == [(0,)]
