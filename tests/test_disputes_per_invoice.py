@@ -176,3 +176,42 @@ def test_migration_keeps_whole_account_disputes(tmp_path: Path) -> None:
         ("2026-10-01 08:00:00", 150_000, "O-2", "open"),
     ]
     assert flag == 1
+
+
+def test_formal_notice_with_its_reference_and_amount_is_cited_as_such(env: LeadEnv) -> None:
+    r = run(
+        env,
+        "formal-notice",
+        "Z1",
+        "--date",
+        "2026-10-19",
+        "--ref",
+        "MED-2026-118",
+        "--amount",
+        "1 200,00",
+        "--as",
+        "lea",
+    )
+    assert r.exit_code == 0, r.stderr
+    data = sheet(env)
+    (letter,) = data["fact_sheet"]["letters"]
+    assert letter == {
+        "sent_on": "2026-10-19",
+        "ref": "MED-2026-118",
+        "formal_notice": True,
+        "invoices": ["Z-1", "Z-2"],  # overdue on 19/10 (Z-3 was not even issued)
+        "amount": 1200.0,
+        "amount_from_letter": True,
+    }
+    r = run(env, "scripts", "show", "Z1", "--as", "alice", "--tone", "neutre")
+    assert "« J'appelle suite à notre mise en demeure du 19/10/2026 (réf. MED-2026-118). »" in r.stdout
+    assert "« Elle portait sur 1\u202f200,00 €. Où en êtes-vous ? »" in r.stdout
+    r = run(env, "formal-notice", "Z1", "--amount", "-5", "--as", "lea")
+    assert r.exit_code == 1 and "--amount : montant positif attendu" in r.stderr
+
+
+def test_formal_notice_without_amount_covers_what_was_overdue_on_its_date(env: LeadEnv) -> None:
+    assert run(env, "formal-notice", "Z1", "--date", "2026-09-15", "--as", "lea").exit_code == 0
+    r = run(env, "scripts", "show", "Z1", "--as", "alice", "--tone", "neutre")
+    # On 15/09 only Z-1 (due 01/09) was overdue: Z-2 (due 01/10) is not said to be covered.
+    assert "« Elle portait sur la facture Z-1, pour 1\u202f000,00 €. Où en êtes-vous ? »" in r.stdout

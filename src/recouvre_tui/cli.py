@@ -593,13 +593,16 @@ def outcome(
     )
 
 
-def _contested(text: str | None, error: type[Exception], parse: Callable[[str], int]) -> int | None:
+def _contested(
+    text: str | None, error: type[Exception], parse: Callable[[str], int], option: str = "--contested-amount"
+) -> int | None:
+    """An amount option (`--contested-amount`, `--amount`) in cents; a French error if unreadable."""
     if text is None:
         return None
     try:
         return parse(text)
     except error as exc:
-        fail(f"--contested-amount : {exc}")
+        fail(f"{option} : {exc}")
 
 
 @main.command()
@@ -1271,21 +1274,42 @@ def override(
 @main.command("formal-notice")
 @click.argument("debtor_ref")
 @click.option("--date", "sent_on", default=None, metavar="DATE", help="Date d'envoi (défaut : maintenant).")
+@click.option("--ref", "letter_ref", default=None, help="Référence du courrier, citée par les scripts.")
+@click.option("--amount", default=None, metavar="MONTANT", help="Montant réclamé par le courrier (défaut : l'échu).")
 @click.option("--note", default=None)
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
 def formal_notice(
-    obj: Ctx, debtor_ref: str, sent_on: str | None, note: str | None, as_login: str, now_text: str | None
+    obj: Ctx,
+    debtor_ref: str,
+    sent_on: str | None,
+    letter_ref: str | None,
+    amount: str | None,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
 ) -> None:
     """Enregistrer l'envoi d'une mise en demeure (courrier sortant)."""
+    from .domain.money import AmountError, parse_amount
     from .services.lead import record_formal_notice
 
     store = obj.store()
     day = parse_date(sent_on) if sent_on else None
+    cents = _contested(amount, AmountError, parse_amount, "--amount") if amount else None
+    if cents is not None and cents <= 0:
+        fail("--amount : montant positif attendu")
     record_formal_notice(
-        store, _agent(store, as_login), debtor_ref, sent_on=day, note=note, now=_now(now_text), settings=obj.settings
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        sent_on=day,
+        note=note,
+        now=_now(now_text),
+        settings=obj.settings,
+        letter_ref=letter_ref,
+        amount_cents=cents,
     )
     when = day.strftime("%d/%m/%Y") if day else "ce jour"
     click.echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")

@@ -407,15 +407,22 @@ def record_formal_notice(
     note: str | None = None,
     now: datetime,
     settings: Settings | None = None,
+    letter_ref: str | None = None,
+    amount_cents: int | None = None,
 ) -> int:
     """Record that a mise en demeure was sent: an outbound letter event with outcome
     `formal_notice` (kind from `domain.events.classify`: a reminder), dated `sent_on` (a date,
-    no time of day) or `now`. Rescored at once; returns the event id."""
+    no time of day) or `now`. Rescored at once; returns the event id. The letter's reference
+    and the amount it claimed, when given, are what the call scripts cite (else its date and
+    what was overdue on that date)."""
     require_lead(actor, "enregistrer une mise en demeure")
     today = paris_date(now)
     if sent_on is not None and sent_on > today:
         raise LeadError(f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur")
     why = _reason(note, required=False, what="la mise en demeure")
+    reference = _reason(letter_ref, required=False, what="la référence du courrier") or None
+    if amount_cents is not None and amount_cents <= 0:
+        raise LeadError("le montant de la mise en demeure doit être positif")
     if sent_on is None:
         at, has_time = now, True
     else:
@@ -436,6 +443,8 @@ def record_formal_notice(
             source="lead",
             created_at=to_db(now),
         )
+        if reference or amount_cents is not None:
+            sql.set_letter_details(conn, event_id, letter_ref=reference, amount_cents=amount_cents)
         rescore(conn, [d.id], now=now, settings=settings or Settings())
         audit.record(
             conn,
@@ -444,7 +453,13 @@ def record_formal_notice(
             action="formal_notice",
             entity="debtor",
             entity_ref=ref,
-            details={"sent_on": (sent_on or today).isoformat(), "event_id": event_id, "note": why},
+            details={
+                "sent_on": (sent_on or today).isoformat(),
+                "event_id": event_id,
+                "note": why,
+                **({"letter_ref": reference} if reference else {}),
+                **({"amount_cents": amount_cents} if amount_cents is not None else {}),
+            },
         )
     return event_id
 
