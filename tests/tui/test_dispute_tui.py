@@ -131,3 +131,39 @@ async def test_lead_closes_a_dispute_invoice_by_invoice(
     ]
     # FA-1001 is claimed again: the debtor is back in the queue.
     assert query("SELECT dispute_open FROM debtors WHERE ref = 'D001'") == [(0,)]
+
+
+async def test_case_screen_marks_contested_invoices_and_the_guide_leaves_them_out(
+    make_app: MakeApp, settle: Settle, open_store: Callable[[], Store]
+) -> None:
+    from test_tui_journeys import script_text, text_of
+
+    from recouvre_tui.store import disputes as dispute_sql
+
+    # A dispute on FA-1001 only, written as the outcome would (without the call itself, so
+    # D001 keeps its place at the head of the queue).
+    store = open_store()
+    with store.write() as conn:
+        dispute_sql.insert_dispute(
+            conn,
+            debtor_id=1,
+            opened_at="2026-11-20 09:00:00",
+            agent="alice",
+            event_id=None,
+            invoices=[("FA-1001", 120_000)],
+            amount_cents=120_000,
+            handed_to="Paul Durand",
+            note=None,
+        )
+        dispute_sql.sync_dispute_flag(conn, [1], today="2026-11-23", now="2026-11-23 09:00:00")
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first_case(pilot, settle)
+        assert screen.case is not None and screen.case.ref == "D001"  # still in the queue
+        invoices = text_of(app, "#invoices")
+        assert "contestée" in next(line for line in invoices.splitlines() if "FA-1001" in line)
+        assert "litige sur 1 facture" in text_of(app, "#case-header")
+        guide = script_text(app).replace("\u202f", " ")
+        # 23/11/2026: FA-1017 (3 030,00 €, due 15/10) is claimed; FA-1001 is said to be apart.
+        assert "3 030,00 €" in guide and "4 230,00 €" not in guide
+        assert "hors la facture FA-1001 que vous contestez, transmise à Paul Durand" in guide
