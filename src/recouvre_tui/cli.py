@@ -7,9 +7,11 @@ depends on the clock takes `--now`.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ from .domain.dates import DateError, parse_date, parse_datetime, parse_now
 from .domain.money import AmountError, format_eur, parse_amount
 from .importers.reader import ImportRejected
 from .settings import ConfigError, default_db_path, load_settings
-from .store.db import Store, StoreError, open_db
+from .store.db import Store, StoreError, describe_sqlite_error, init_db, open_db
 
 EXIT_ERROR = 1
 
@@ -42,8 +44,10 @@ class Ctx:
             self._settings = load_settings(self.config_path)
         return self._settings
 
-    def store(self, *, create: bool = False) -> Store:
-        return open_db(self.db_path, create=create)
+    def store(self) -> Store:
+        """The database, which must exist at this program's schema (only `init` creates,
+        only `migrate` upgrades)."""
+        return open_db(self.db_path)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -77,6 +81,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             for f, m in exc.errors:
                 click.echo(f"{f}: {m}" if f else m, err=True)
             fail("issue non enregistrée ; rien n'a été modifié")
+        except sqlite3.DatabaseError as exc:  # read-only, disk full, corrupt…: rolled back
+            fail(describe_sqlite_error(exc, _db_path()))
+        except BrokenPipeError:  # output piped to a reader that left (`| head`)
+            raise
+        except OSError as exc:  # a file written beside the database (backup, report, export)
+            where = f"{exc.filename} : " if exc.filename else ""
+            fail(f"{where}{_os_problem(exc)} ; la base n'a pas été modifiée")
         except (
             StoreError,
             ConfigError,
@@ -94,6 +105,22 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(exc))
 
     return wrapper
+
+
+def _db_path() -> Path | str:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Ctx) if ctx is not None else None
+    return obj.db_path if obj is not None else "base"
+
+
+def _os_problem(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disque plein"
+    if exc.errno == errno.EFBIG:
+        return "fichier trop grand pour le système (limite de taille atteinte)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "écriture interdite (droits ou disque en lecture seule)"
+    return exc.strerror or str(exc)
 
 
 NOW_OPTION = click.option(
@@ -148,9 +175,31 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
         for k, v in stats.items():
             click.echo(f"  {k:<10} {v}")
         return
-    store = obj.store(create=True)
+    store = init_db(obj.db_path)
     store.close()
     click.echo(f"base prête : {obj.db_path}")
+
+
+@main.command()
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def migrate(obj: Ctx, now_text: str | None) -> None:
+    """Mettre à jour le schéma de la base (sauvegarde automatique à côté d'elle avant)."""
+    from .services.maintenance import migrate as run_migrate
+
+    store = open_db(obj.db_path, allow_pending=True)
+    try:
+        done = run_migrate(store, now=_now(now_text))
+    finally:
+        store.close()
+    if not done.applied:
+        click.echo(f"base déjà à jour : {obj.db_path}")
+        return
+    click.echo(f"sauvegarde avant migration : {done.backup}")
+    for name in done.applied:
+        click.echo(f"  appliquée : {name}")
+    click.echo(f"base à jour : {obj.db_path}")
 
 
 @main.command()
@@ -203,7 +252,7 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
 
     def release_now(reason: str) -> None:
         try:
-            store = open_db(obj.db_path, create=False)
+            store = open_db(obj.db_path)
             try:
                 release(store, agent, now=parse_now(None), reason=reason)
             finally:
@@ -234,6 +283,19 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Dire ce qui changerait, sans rien écrire.")
 @click.option(
+    "--columns",
+    "columns_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='Fichier TOML de correspondance des colonnes ("Numéro Facture" = "invoice_ref").',
+)
+@click.option(
+    "--column",
+    "column_pairs",
+    multiple=True,
+    help='Correspondance d\'une colonne : "Numéro Facture=invoice_ref" (répétable).',
+)
+@click.option(
     "--actor",
     default=None,
     help="Auteur inscrit au journal d'audit (défaut : l'utilisateur système).",
@@ -241,10 +303,22 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, now_text: str | None) -> None:
+def import_(
+    obj: Ctx,
+    kind: str,
+    file: Path,
+    dry_run: bool,
+    columns_file: Path | None,
+    column_pairs: tuple[str, ...],
+    actor: str | None,
+    now_text: str | None,
+) -> None:
     """Importer un fichier (CSV ou FEC) ; tout ou rien, idempotent."""
+    from .importers.column_map import load_column_map, parse_column_option
     from .services.importing import import_file
 
+    columns = load_column_map(columns_file) if columns_file else {}
+    columns.update(parse_column_option(pair) for pair in column_pairs)
     store = obj.store()
     now = _now(now_text)
     with _progress(file) as progress:
@@ -257,6 +331,7 @@ def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, n
             settings=obj.settings,
             dry_run=dry_run,
             progress=progress,
+            columns=columns or None,
         )
     for w in result.warnings:
         click.echo(f"avertissement : {w}", err=True)
@@ -266,6 +341,14 @@ def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, n
         f"{result.updated} mise(s) à jour, {result.unchanged} inchangée(s)"
         + (" [simulation : rien n'a été écrit]" if dry_run else "")
     )
+    for note in result.notes:
+        click.echo(f"  {note}")
+    if columns:
+        click.echo("colonnes : " + ", ".join(f"« {s} » → {t}" for s, t in columns.items()))
+        if dry_run:
+            click.echo("premières lignes lues :")
+            for line in result.preview:
+                click.echo(f"  {line}")
     if dry_run and result.examples:
         click.echo(f"ce qui {verb} :")
         for e in result.examples:
@@ -337,7 +420,7 @@ def agents_add(
     from .services.agents import add_agent
 
     created, keys = add_agent(
-        obj.store(create=True),
+        obj.store(),
         login=login,
         name=name,
         role=role,
@@ -1012,15 +1095,39 @@ def report_scripts(obj: Ctx, start: str, end: str, fmt: str, now_text: str | Non
 @handle_errors
 def doctor(obj: Ctx, fmt: str, now_text: str | None) -> None:
     """Vérifier la base : intégrité, schéma, WAL, dossiers expirés, qualité des données."""
-    from .services.doctor import FAIL, run_checks
+    from .services.doctor import FAIL, diagnose
 
-    checks = run_checks(obj.store(create=False), now=_now(now_text))
+    checks = diagnose(obj.db_path, now=_now(now_text))
     if fmt == "json":
         _json([c.__dict__ for c in checks])
     else:
         _table(["contrôle", "état", "détail"], [[c.name, c.status, c.detail] for c in checks])
     if any(c.status == FAIL for c in checks):
         sys.exit(EXIT_ERROR)
+
+
+@main.group()
+def config() -> None:
+    """Réglages : valeurs par défaut et valeurs en vigueur (TOML commenté)."""
+
+
+@config.command("defaults")
+def config_defaults() -> None:
+    """Afficher le fichier de configuration par défaut, chaque clé avec son aide et ses bornes."""
+    from .domain.config import Settings
+    from .settings import render_toml
+
+    click.echo(render_toml(Settings()), nl=False)
+
+
+@config.command("show")
+@click.pass_obj
+@handle_errors
+def config_show(obj: Ctx) -> None:
+    """Afficher les réglages en vigueur (fichier de configuration vérifié, défauts sinon)."""
+    from .settings import render_toml
+
+    click.echo(render_toml(obj.settings), nl=False)
 
 
 # --- team lead console ---------------------------------------------------------------------

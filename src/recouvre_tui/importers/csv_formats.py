@@ -20,7 +20,7 @@ from typing import Any
 
 from ..domain.codes import Channel, Direction, Disposition, Segment
 from ..domain.dates import DateError, parse_date, parse_datetime
-from ..domain.money import AmountError, parse_amount
+from ..domain.money import AmountError, format_eur, parse_amount
 from .reader import ImportRejected, Issue, Table, by_line, read_table
 from .values import DateCache, fast_amount, fast_date, fast_paris_datetime
 
@@ -56,6 +56,8 @@ class InvoiceRow:
     issue_date: date | None
     due_date: date
     amount_cents: int
+    # Already paid according to the source (`paid_amount`, or `amount - open_amount`).
+    paid_cents: int = 0
 
 
 @dataclass(slots=True)
@@ -254,13 +256,46 @@ def _parse_invoice(r: _Row) -> InvoiceRow | None:
     amount = r.amount("amount", allow_negative=True)
     if issue and due and due < issue:
         r.err("due_date", f"échéance {due:%d/%m/%Y} antérieure à l'émission {issue:%d/%m/%Y}")
+    paid = _paid_part(r, amount)
     if len(r.issues) != n:
         return None
-    assert debtor_ref and ref and due and amount is not None
-    return InvoiceRow(r.line, debtor_ref, ref, issue, due, amount)
+    assert debtor_ref and ref and due and amount is not None and paid is not None
+    return InvoiceRow(r.line, debtor_ref, ref, issue, due, amount, paid)
+
+
+def _paid_part(r: _Row, amount: int | None) -> int | None:
+    """What the source says is already paid, from `paid_amount` and/or `open_amount` (an
+    invoicing tool's « Montant payé » / « Reste à payer »): between 0 and the amount."""
+    has_paid, has_open = bool(r.raw("paid_amount")), bool(r.raw("open_amount"))  # an empty cell: not given
+    if not (has_paid or has_open) or amount is None:
+        return 0
+    paid = r.amount("paid_amount", allow_negative=False, allow_zero=True) if has_paid else None
+    open_ = r.amount("open_amount", allow_negative=False, allow_zero=True) if has_open else None
+    if (has_paid and paid is None) or (has_open and open_ is None):
+        return None
+    if amount < 0:
+        if paid or open_:
+            r.err("paid_amount" if paid else "open_amount", "un avoir (montant négatif) n'a ni payé ni reste dû")
+            return None
+        return 0
+    if paid is None:
+        assert open_ is not None
+        paid = amount - open_
+    if open_ is not None and paid + open_ != amount:
+        r.err(
+            "open_amount",
+            f"payé ({format_eur(paid)}) + reste dû ({format_eur(open_)}) différent du montant ({format_eur(amount)})",
+        )
+        return None
+    if not 0 <= paid <= amount:
+        r.err("paid_amount" if has_paid else "open_amount", "le payé doit être entre 0 et le montant de la facture")
+        return None
+    return paid
 
 
 def _fast_invoice(index: Mapping[str, int]) -> FastRow:
+    if "paid_amount" in index or "open_amount" in index:
+        return lambda line, cells: None  # the validating path reads them
     i_debtor, i_ref = index["debtor_ref"], index["invoice_ref"]
     i_issue, i_due, i_amount = index["issue_date"], index["due_date"], index["amount"]
     day = DateCache()
@@ -378,7 +413,7 @@ FORMATS: dict[str, Format] = {
     "invoices": Format(
         "invoices",
         ("debtor_ref", "invoice_ref", "issue_date", "due_date", "amount"),
-        (),
+        ("paid_amount", "open_amount"),
         _parse_invoice,
         ("debtor_ref", "invoice_ref"),
         _fast_invoice,
@@ -420,14 +455,21 @@ class ParsedFile:
     issues: list[Issue]
 
 
-def parse_csv(kind: str, path: Path | str, *, data: bytes | None = None) -> ParsedFile:
-    """Parse a whole CSV file of `kind`.
+def parse_csv(
+    kind: str, path: Path | str, *, data: bytes | None = None, columns: Mapping[str, str] | None = None
+) -> ParsedFile:
+    """Parse a whole CSV file of `kind`; `columns` renames the file's headers first
+    (`{"Numéro Facture": "invoice_ref"}`, see `importers.column_map`).
 
     A file that cannot be read as a table of this kind (encoding, separator, header,
     no rows) raises `ImportRejected`; problems in rows are collected in `issues`.
     """
     fmt = FORMATS[kind]
     table = read_table(path, delimiters=CSV_DELIMITERS, encodings=CSV_ENCODINGS, data=data)
+    if columns:
+        from .column_map import rename_header
+
+        rename_header(table, fmt, columns)
     return parse_table(fmt, table)
 
 

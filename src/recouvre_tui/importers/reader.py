@@ -129,7 +129,7 @@ def decode(data: bytes, file: str, encodings: tuple[str, ...]) -> tuple[str, str
     raise ImportRejected([Issue(file, 0, "", f"encodage non reconnu (attendu : {', '.join(encodings)})")])
 
 
-_ENCODING_NAMES = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "iso-8859-1": "ISO-8859-1"}
+_ENCODING_NAMES = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "iso-8859-1": "ISO-8859-1", "iso-8859-15": "ISO-8859-15"}
 _SEPARATOR_NAMES = {"\t": "tabulation", ";": "« ; »", ",": "« , »", "|": "« | »"}
 
 
@@ -165,10 +165,13 @@ def read_table(
     delimiters: tuple[str, ...],
     encodings: tuple[str, ...],
     data: bytes | None = None,
+    whole_field_quotes: bool = False,
 ) -> Table:
     """Open a delimited file and read its header; `Table.rows()` then streams the rows.
 
-    The separator is the candidate that splits the header most.
+    The separator is the candidate that splits the header most. With `whole_field_quotes`
+    (formats without a quoting convention, the FEC), quotes are honoured only when the
+    header quotes every field; otherwise a `"` is text (`Ecran 27"`, `"URGENT" facture`).
     """
     file = Path(path).name
     if data is None:
@@ -178,7 +181,10 @@ def read_table(
     del text
     delimiter = _choose_delimiter(first_line, delimiters, file)
     stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
-    reader = csv.reader(stream, delimiter=delimiter, strict=True)
+    quoting = csv.QUOTE_MINIMAL
+    if whole_field_quotes and not quotes_whole_fields(first_line, delimiter):
+        quoting = csv.QUOTE_NONE
+    reader = csv.reader(stream, delimiter=delimiter, strict=True, quoting=quoting)
     end = 0  # last physical line read so far: the next record starts on end + 1
     try:
         for record in reader:
@@ -188,6 +194,12 @@ def read_table(
     except csv.Error as exc:
         raise ImportRejected([_csv_error(file, end + 1, reader.line_num, str(exc))]) from None
     raise ImportRejected([Issue(file, 0, "", "fichier vide")])
+
+
+def quotes_whole_fields(line: str, delimiter: str) -> bool:
+    """True when every field of the line is enclosed in double quotes (ERPNext's FEC)."""
+    fields = line.removeprefix("\ufeff").split(delimiter)
+    return all(len(f.strip()) >= 2 and f.strip()[0] == '"' and f.strip()[-1] == '"' for f in fields)
 
 
 def _csv_error(file: str, start: int, line: int, error: str) -> Issue:

@@ -57,6 +57,8 @@ class ImportResult:
     dry_run: bool = False
     warnings: list[Issue] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # a few changes, for --dry-run
+    notes: list[str] = field(default_factory=list)  # what a FEC import did with the ledger
+    preview: list[str] = field(default_factory=list)  # the first rows as read through --columns
 
     @property
     def changed(self) -> bool:
@@ -92,8 +94,11 @@ def import_file(
     dry_run: bool = False,
     data: bytes | None = None,
     progress: Progress | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportResult:
-    """Import `path` as `kind`; raise `ImportRejected` (database unchanged) on any problem."""
+    """Import `path` as `kind`; raise `ImportRejected` (database unchanged) on any problem.
+
+    `columns` maps the file's headers to ours (`{"Numéro Facture": "invoice_ref"}`; CSV only)."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
     p = Path(path)
@@ -104,20 +109,33 @@ def import_file(
         progress("lecture", 0, 1)
     parsed: Any
     parse_issues: list[Issue] = []
+    if kind == "fec" and columns:
+        raise ImportRejected(
+            [Issue(p.name, 0, "", "--columns ne s'applique pas à un FEC (colonnes fixées par la norme)")]
+        )
+    preview: list[str] = []
     if kind == "fec":
-        parsed = parse_fec(p, terms_days=settings.fec_payment_terms_days, data=data)
+        parsed = parse_fec(
+            p,
+            terms_days=settings.fec_payment_terms_days,
+            data=data,
+            prefixes=settings.fec_receivable_prefixes,
+            credit_note_journals=settings.fec_credit_note_journals,
+        )
         records: Any = parsed
         rows, warnings = parsed.row_count, parsed.warnings
     else:
-        parsed = parse_csv(kind, p, data=data)
+        parsed = parse_csv(kind, p, data=data, columns=columns)
         records, rows, warnings = parsed.records, parsed.row_count, parsed.warnings
+        if columns:
+            preview = [_preview(r) for r in records[:3]]
         parse_issues = parsed.issues
     if progress:
         progress("lecture", 1, 1)
     planner = _PLANNERS[kind]
 
     def plan(conn: sqlite3.Connection) -> _Plan:
-        result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings))
+        result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings), preview=preview)
         pl = _Plan(result)
         # The rows that parsed are checked against the database even when others did
         # not, so that the user gets every error of the file in one go.
@@ -161,6 +179,7 @@ def import_file(
                     "inserted": res.inserted,
                     "updated": res.updated,
                     "sha256": digest,
+                    **({"ledger": res.notes} if res.notes else {}),
                 },
             )
     except _DryRunDone as done:
@@ -168,6 +187,21 @@ def import_file(
     if progress:
         progress("écriture", 1, 1)
     return res
+
+
+def _preview(record: Any) -> str:
+    """One record as read (after the column mapping), for --dry-run."""
+    parts = []
+    for name in record.__slots__:
+        value = getattr(record, name)
+        if name == "line" or value is None:
+            continue
+        if name.endswith("_cents"):
+            value = format_eur(value)
+        elif isinstance(value, date):
+            value = f"{value:%d/%m/%Y}"
+        parts.append(f"{name}={value}")
+    return f"ligne {record.line} : " + " · ".join(parts)
 
 
 class _DryRunDone(Exception):
@@ -279,7 +313,7 @@ def _resolve_debtors(conn, pl: _Plan, records: list[Any]) -> dict[str, int]:
     return ids
 
 
-_INVOICE_COLS = ("issue_date", "due_date", "amount_cents", "lettered", "settled_on")
+_INVOICE_COLS = ("issue_date", "due_date", "amount_cents", "lettered", "settled_on", "lettered_cents")
 
 
 def _plan_invoices(
@@ -292,17 +326,20 @@ def _plan_invoices(
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     ts = to_db(now)
-    fec = source == "fec"
     result = pl.result
     iso = _IsoDates()
     for r in known:
         did = ids[r.debtor_ref]
         issue = r.issue_date
-        if fec:
+        if isinstance(r, FecInvoice):
             lettered, settled = int(r.lettered), (iso[r.settled_on] if r.settled_on else None)
+            part = r.lettered_cents
         else:
-            lettered, settled = 0, None
-        values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled)
+            # Paid according to the source (--columns « Montant payé »): settled in part or whole.
+            paid = r.paid_cents
+            whole = 0 < r.amount_cents <= paid
+            lettered, settled, part = int(whole), None, 0 if whole else paid
+        values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled, part)
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts, ts))
@@ -351,7 +388,7 @@ def _ids_of(conn: sqlite3.Connection, table: str, row_ids: list[int]) -> set[int
     return out
 
 
-_PAYMENT_COLS = ("paid_on", "amount_cents", "invoice_ref", "lettered")
+_PAYMENT_COLS = ("paid_on", "amount_cents", "invoice_ref", "lettered", "lettered_cents")
 
 
 def _plan_payments(
@@ -370,7 +407,7 @@ def _plan_payments(
     iso = _IsoDates()
     for r in known:
         did = ids[r.debtor_ref]
-        inv = None if fec else r.invoice_ref
+        inv = None if isinstance(r, FecPayment) else r.invoice_ref
         if inv and (did, inv) not in invoice_refs:
             pl.issues.append(
                 Issue(
@@ -378,7 +415,14 @@ def _plan_payments(
                 )
             )
             continue
-        values = (iso[r.paid_on], r.amount_cents, inv, int(r.lettered) if fec else 0)
+        fec_row = r if isinstance(r, FecPayment) else None
+        values = (
+            iso[r.paid_on],
+            r.amount_cents,
+            inv,
+            int(fec_row.lettered) if fec_row else 0,
+            fec_row.lettered_cents if fec_row else 0,
+        )
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts))
@@ -591,11 +635,14 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
     lettered pairs for a debtor keeps the delay known from earlier files.
     """
     ts = to_db(now)
+    pl.result.notes = ledger.summary()
     existing = sql.existing_debtors(conn, ledger.debtors)
     touched: set[int] = set()
     delays: list[tuple[float | None, int]] = []
+    doubtful: list[tuple[int, int]] = []
     for ref, name in ledger.debtors.items():
         delay = ledger.average_delay(ref)
+        doubt = max(ledger.doubtful.get(ref, 0), 0)
         old = existing.get(ref)
         if old is None:
             fields = dict.fromkeys(sql.DEBTOR_FIELDS)
@@ -604,12 +651,17 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
             touched.add(debtor_id)
             if delay is not None:
                 delays.append((delay, debtor_id))
+            if doubt:
+                doubtful.append((doubt, debtor_id))
             pl.result.inserted += 1
             pl.example(f"+ débiteur {ref} {name}")
             continue
         renamed = old["name"] != name
         new_delay = delay is not None and delay != old["avg_payment_delay_days"]
-        if not (renamed or new_delay):
+        new_doubt = doubt != old["doubtful_cents"]
+        if new_doubt:
+            doubtful.append((doubt, old["id"]))
+        if not (renamed or new_delay or new_doubt):
             pl.result.unchanged += 1
             continue
         if renamed:
@@ -618,9 +670,14 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
             delays.append((delay, old["id"]))
         touched.add(old["id"])
         pl.result.updated += 1
-        what = (["nom"] if renamed else []) + (["délai de paiement"] if new_delay else [])
+        what = (
+            (["nom"] if renamed else [])
+            + (["délai de paiement"] if new_delay else [])
+            + (["client douteux"] if new_doubt else [])
+        )
         pl.example(f"~ débiteur {ref} : {', '.join(what)}")
     sql.set_payment_delays(conn, delays)
+    sql.set_doubtful(conn, doubtful)
     sub = [_Plan(ImportResult(k, pl.result.file, 0)) for k in ("invoices", "payments")]
     _plan_invoices(conn, sub[0], ledger.invoices, now, actor, settings, source="fec")
     _plan_payments(conn, sub[1], ledger.payments, now, actor, settings, source="fec")

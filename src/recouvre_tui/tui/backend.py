@@ -21,11 +21,13 @@ from ..domain.config import Settings
 from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse_iso_week
 from ..domain.wear import WearReport
 from ..services import case_file as case_service
+from ..services import credit_balances as credit_balance_service
 from ..services import lead as lead_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
 from ..services.agents import list_agents
 from ..services.case_file import CaseFile
+from ..services.credit_balances import CreditBalance
 from ..services.lead import (
     UNCHANGED,
     AssignResult,
@@ -280,7 +282,7 @@ class Backend:
         if self.store.path == ":memory:":
             yield self.store
             return
-        store = open_db(self.store.path, migrate=False, create=False)
+        store = open_db(self.store.path)
         try:
             yield store
         finally:
@@ -336,6 +338,9 @@ class Backend:
             path = folder / f"{stem}-{n}.csv"
         path.write_text(text, encoding="utf-8")
         return path.resolve()
+
+    def credit_balances(self) -> list[CreditBalance]:
+        return credit_balance_service.credit_balances(self.store, self.agent)
 
     def audit(
         self,

@@ -63,6 +63,7 @@ class WelcomeScreen(Screen[None]):
         Binding("k", "lead('kpis')", "indicateurs", id="welcome.lead.kpis"),
         Binding("j", "lead('audit')", "audit", id="welcome.lead.audit"),
         Binding("slash", "lead('search')", "recherche", key_display="/", id="welcome.lead.search"),
+        Binding("c", "lead('credits')", "soldes créditeurs", id="welcome.lead.credits"),
     ]
 
     def __init__(self) -> None:
