@@ -10,16 +10,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner, Result
 
 from lead_helpers import NOW, LeadEnv, make_lead_env
 from recouvre_tui.cli import main
 from recouvre_tui.services import lead
 from recouvre_tui.services.lead import LeadError
+from recouvre_tui.services.maintenance import migrate
 from recouvre_tui.services.outcome import OutcomeError
 from recouvre_tui.services.refresh import refresh
 from recouvre_tui.store import schema
-from recouvre_tui.store.db import open_db
+from recouvre_tui.store.db import Store, connect, open_db
 
 NOW_ARG = "2026-11-17T11:00"  # NOW in Paris
 
@@ -146,7 +148,7 @@ def test_bad_dispute_input_is_refused_in_french_and_changes_nothing(env: LeadEnv
 def test_migration_keeps_whole_account_disputes(tmp_path: Path) -> None:
     """A debtor in dispute before m006 gets every open invoice contested: still blocked."""
     path = tmp_path / "old.db"
-    store = open_db(path, migrate=False)
+    store = Store(sqlite_utils.Database(connect(path)), str(path))  # as the previous version left it
     with store.write():
         schema.migrations.apply(store.db, stop_before="m006_disputes_per_invoice")
     with store.write() as conn:
@@ -161,7 +163,8 @@ def test_migration_keeps_whole_account_disputes(tmp_path: Path) -> None:
                 (ref, open_cents),
             )
     store.close()
-    store = open_db(path)
+    store = open_db(path, allow_pending=True)
+    assert migrate(store, now=NOW).applied == ["m006_disputes_per_invoice"]
     try:
         with store.read() as conn:
             rows = conn.execute(
