@@ -721,6 +721,14 @@ def _parse_promise(text: str) -> tuple[date, int]:
     help="Rappel (heure de Paris sans décalage).",
 )
 @click.option("--action", "actions", multiple=True, type=click.Choice(["duplicate", "sales_rep"]))
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="REF",
+    help="Litige : facture contestée (répéter ; par défaut toutes les factures ouvertes).",
+)
+@click.option("--contested-amount", default=None, metavar="MONTANT", help="Litige : montant contesté.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -734,9 +742,12 @@ def outcome(
     promises: tuple[str, ...],
     callback: str | None,
     actions: tuple[str, ...],
+    invoices: tuple[str, ...],
+    contested_amount: str | None,
     now_text: str | None,
 ) -> None:
     """Enregistrer l'issue d'un appel et libérer le dossier."""
+    from .domain.money import AmountError, parse_amount
     from .services.outcome import Outcome, record_outcome
 
     store = obj.store()
@@ -752,6 +763,8 @@ def outcome(
             instalments=[_parse_promise(p) for p in promises],
             callback_at=parse_datetime(callback)[0] if callback else None,
             actions=list(actions),
+            dispute_invoices=list(invoices),
+            dispute_amount_cents=_contested(contested_amount, AmountError, parse_amount),
         ),
         now=_now(now_text),
         settings=obj.settings,
@@ -763,6 +776,18 @@ def outcome(
         + (", rappel programmé" if result.callback_id else "")
         + (", dossier libéré" if result.released else "")
     )
+
+
+def _contested(
+    text: str | None, error: type[Exception], parse: Callable[[str], int], option: str = "--contested-amount"
+) -> int | None:
+    """An amount option (`--contested-amount`, `--amount`) in cents; a French error if unreadable."""
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except error as exc:
+        fail(f"{option} : {exc}")
 
 
 @main.command()
@@ -1055,10 +1080,13 @@ def scripts_check(obj: Ctx, folder: Path | None) -> None:
 @click.argument("debtor_ref")
 @click.option("--tone", type=click.Choice(["empathique", "neutre", "ferme"]), default=None)
 @click.option("--as", "as_login", default=None, help="Agent (son nom dans le script ; ses droits).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, now_text: str | None) -> None:
+def scripts_show(
+    obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, fmt: str, now_text: str | None
+) -> None:
     """Afficher le guide d'appel choisi pour un débiteur, dans son ton par défaut ou --tone."""
     from .domain.call_scripts import PHASE_LABELS_FR
     from .domain.codes import Tone
@@ -1073,6 +1101,21 @@ def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | No
     g = guide_for(case, viewer, today=paris_date(now), settings=obj.settings, tone=Tone(tone) if tone else None)
     if g.rendered is None or g.script is None:
         fail(g.error or "aucun script ne convient à ce débiteur")
+    if fmt == "json":
+        data = {
+            "debtor_ref": debtor_ref,
+            "script_id": g.script.id,
+            "title": g.rendered.title,
+            "stage": str(g.stage),
+            "stage_label": g.stage_label,
+            "tone": str(g.tone),
+            "reason": g.why,
+            "phases": {key: text.splitlines() for key, text in g.rendered.phases.items()},
+            "objections": [{"objection": o, "answer": a} for o, a in g.rendered.objections],
+            "fact_sheet": g.sheet.to_json() if g.sheet else None,
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
     click.echo(f"{g.rendered.title} — {g.stage_label} · ton : {g.tone} [{g.script.id}]")
     click.echo(g.why)
     for key, text in g.rendered.phases.items():
@@ -1359,18 +1402,51 @@ def dispute() -> None:
 
 @dispute.command("close")
 @click.argument("debtor_ref")
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="REF",
+    help="Facture dont le litige est clos (répéter ; par défaut toutes).",
+)
+@click.option(
+    "--accepted",
+    "decision",
+    flag_value="accepted",
+    help="Litige fondé : un avoir est attendu, la facture reste hors du montant réclamé.",
+)
+@click.option(
+    "--rejected", "decision", flag_value="rejected", help="Litige rejeté : la facture revient dans le montant réclamé."
+)
 @click.option("--note", default=None, help="Comment le litige a été réglé (journal d'audit).")
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def dispute_close(obj: Ctx, debtor_ref: str, note: str | None, as_login: str, now_text: str | None) -> None:
-    """Clore le litige d'un débiteur (il revient dans les files)."""
+def dispute_close(
+    obj: Ctx,
+    debtor_ref: str,
+    invoices: tuple[str, ...],
+    decision: str | None,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
+) -> None:
+    """Clore le litige d'un débiteur, facture par facture (--accepted ou --rejected)."""
     from .services.lead import close_dispute
 
     store = obj.store()
-    close_dispute(store, _agent(store, as_login), debtor_ref, note=note, now=_now(now_text))
-    click.echo(f"{debtor_ref} : litige clos")
+    closed = close_dispute(
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        note=note,
+        now=_now(now_text),
+        invoices=list(invoices),
+        decision=decision,
+    )
+    word = "fondé, avoir attendu" if decision == "accepted" else "rejeté, de nouveau réclamé"
+    click.echo(f"{debtor_ref} : litige clos ({word}) pour {', '.join(closed) if closed else 'tout le compte'}")
 
 
 @main.command()
@@ -1407,21 +1483,42 @@ def override(
 @main.command("formal-notice")
 @click.argument("debtor_ref")
 @click.option("--date", "sent_on", default=None, metavar="DATE", help="Date d'envoi (défaut : maintenant).")
+@click.option("--ref", "letter_ref", default=None, help="Référence du courrier, citée par les scripts.")
+@click.option("--amount", default=None, metavar="MONTANT", help="Montant réclamé par le courrier (défaut : l'échu).")
 @click.option("--note", default=None)
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
 def formal_notice(
-    obj: Ctx, debtor_ref: str, sent_on: str | None, note: str | None, as_login: str, now_text: str | None
+    obj: Ctx,
+    debtor_ref: str,
+    sent_on: str | None,
+    letter_ref: str | None,
+    amount: str | None,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
 ) -> None:
     """Enregistrer l'envoi d'une mise en demeure (courrier sortant)."""
+    from .domain.money import AmountError, parse_amount
     from .services.lead import record_formal_notice
 
     store = obj.store()
     day = parse_date(sent_on) if sent_on else None
+    cents = _contested(amount, AmountError, parse_amount, "--amount") if amount else None
+    if cents is not None and cents <= 0:
+        fail("--amount : montant positif attendu")
     record_formal_notice(
-        store, _agent(store, as_login), debtor_ref, sent_on=day, note=note, now=_now(now_text), settings=obj.settings
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        sent_on=day,
+        note=note,
+        now=_now(now_text),
+        settings=obj.settings,
+        letter_ref=letter_ref,
+        amount_cents=cents,
     )
     when = day.strftime("%d/%m/%Y") if day else "ce jour"
     click.echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")

@@ -33,7 +33,7 @@ from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
 from ..store.db import Store
 from .backend import Backend
-from .commands import RecouvreCommands
+from .commands import FrenchCommandPalette, RecouvreCommands
 from .messages import (
     AccountClosed,
     CaseReleased,
@@ -526,14 +526,14 @@ class RecouvreApp(App[None]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(
-                CommandPalette(
+                FrenchCommandPalette(
                     placeholder="Rechercher une commande…",
                     id="--command-palette",
                 )
             )
 
     def search_themes(self) -> None:
-        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…"))
+        self.push_screen(FrenchCommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…"))
 
 
 def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:

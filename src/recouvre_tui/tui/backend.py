@@ -254,8 +254,15 @@ class Backend:
     def do_not_call(self, ref: str, *, on: bool, reason: str | None = None) -> None:
         lead_service.set_do_not_call(self.store, self.agent, ref, on=on, reason=reason, now=self.now())
 
-    def close_dispute(self, ref: str, *, note: str | None = None) -> None:
-        lead_service.close_dispute(self.store, self.agent, ref, note=note, now=self.now())
+    def close_dispute(
+        self, ref: str, *, note: str | None = None, invoices: list[str] | None = None, decision: str = "rejected"
+    ) -> None:
+        lead_service.close_dispute(
+            self.store, self.agent, ref, note=note, now=self.now(), invoices=invoices, decision=decision
+        )
+
+    def contested_invoices(self, ref: str) -> list[dict[str, Any]]:
+        return lead_service.contested_invoices(self.store, self.agent, ref)
 
     def set_overrides(
         self, ref: str, *, stage: Override = UNCHANGED, tone: Override = UNCHANGED

@@ -76,6 +76,10 @@ def header(case: CaseFile, settings: Settings, today: date) -> str:
         line3.append(f"rappel prévu {local:%d/%m %H:%M} (heure locale)")
     if d.get("dispute_open"):
         line3.append("[b $error]litige ouvert[/]")
+    elif contested := _dispute_status(case):
+        n = sum(1 for status in contested.values() if status == "open")
+        if n:
+            line3.append(f"[b $warning]litige sur {plural(n, 'facture')}[/]")
     if d.get("on_hold"):
         line3.append(f"[b $warning]en attente[/] {esc(d.get('hold_reason') or '')}".rstrip())
     if d.get("do_not_call"):
@@ -90,8 +94,17 @@ def _grid(*columns: tuple[str, str], pad: int = 2) -> Table:
     return table
 
 
+def _dispute_status(case: CaseFile) -> dict[str, str]:
+    """Each invoice's latest dispute status (open, accepted, rejected)."""
+    return {str(x["invoice_ref"]): str(x["status"]) for x in case.disputes}
+
+
+DISPUTE_CELLS = {"open": "contestée", "accepted": "avoir attendu"}
+
+
 def invoices(case: CaseFile, today: date, *, compact: bool = False) -> Group:
     rows = case.invoices
+    disputed = _dispute_status(case)
     title = Text.from_markup(f"[b]Factures[/] ({plural(len(rows), 'ouverte')})")
     if not rows:
         return Group(title, Text("  aucune facture ouverte", style="dim"))
@@ -104,7 +117,9 @@ def invoices(case: CaseFile, today: date, *, compact: bool = False) -> Group:
         due = date.fromisoformat(inv["due_date"]) if inv.get("due_date") else None
         if due is None:
             late = ""
-        elif due > today:
+        elif disputed.get(str(inv["ref"])) in DISPUTE_CELLS:
+            late = DISPUTE_CELLS[disputed[str(inv["ref"])]]  # out of the amount claimed
+        elif due >= today:  # due today is not overdue yet (as in the call's fact sheet)
             late = "à échoir"
         else:
             late = f"{(today - due).days} j"

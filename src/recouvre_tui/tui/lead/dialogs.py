@@ -203,6 +203,75 @@ class ReasonForm(FormScreen):
         self.dismiss(text)
 
 
+# --------------------------------------------------------------------------- disputes
+
+
+@dataclass(frozen=True)
+class DisputeDecision:
+    invoices: list[str]
+    decision: str  # accepted | rejected
+    note: str | None
+
+
+class DisputeCloseForm(FormScreen):
+    """Close a dispute invoice by invoice: tick them, then « fondé » (credit note expected,
+    the invoice stays out of the claim) or « rejeté » (claimed again)."""
+
+    ERROR_FIELDS = ("invoices", "note")
+    DECISIONS: ClassVar[list[tuple[str, str]]] = [
+        ("rejeté : la facture redevient due", "rejected"),
+        ("fondé : un avoir est attendu, la facture reste hors réclamation", "accepted"),
+    ]
+
+    def __init__(self, debtor_ref: str, invoices: list[dict[str, object]], *, cursor_blink: bool = True) -> None:
+        super().__init__(cursor_blink=cursor_blink, id="dispute-close-form")
+        self.debtor_ref = debtor_ref
+        self.invoices = invoices
+
+    def form(self) -> ComposeResult:
+        from ..outcome.forms import InvoiceTicks
+
+        with Vertical(classes="dialog", id="dispute-close-dialog") as dialog:
+            dialog.border_title = esc(f"Clore le litige — {self.debtor_ref}")
+            dialog.border_subtitle = "Espace cocher · Entrée enregistrer · Échap"
+            choices = [
+                (
+                    Text(f"{i['invoice_ref']}  contesté {format_eur(int(str(i['amount_cents'])))}"),
+                    str(i["invoice_ref"]),
+                    True,
+                )
+                for i in self.invoices
+            ]
+            yield InvoiceTicks(*choices, id="close-invoices")
+            yield self.error_box("invoices")
+            with Horizontal(classes="form-row"):
+                yield Label("Décision ", classes="form-label")
+                yield Select(self.DECISIONS, value="rejected", allow_blank=False, id="decision", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Note ", classes="form-label")
+                yield FormInput("", id="note", max_length=NOTE_MAX, compact=True)
+            yield self.error_box("note")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#close-invoices").focus()
+
+    def action_submit(self) -> None:
+        from ..outcome.forms import InvoiceTicks
+
+        refs = list(self.query_one(InvoiceTicks).selected)
+        if not refs:
+            self.show_errors({"invoices": ["cochez au moins une facture"]})
+            return
+        note = self.query_one("#note", Input).value.strip()
+        if len(note) > NOTE_MAX:
+            self.show_errors({"note": [f"note trop longue ({NOTE_MAX} caractères au plus)"]})
+            return
+        decision = str(self.query_one("#decision", Select).value)
+        self.dismiss(DisputeDecision(refs, decision, note or None))
+
+
 # --------------------------------------------------------------------------- overrides
 
 OVERRIDE_CHOICES: list[tuple[str, str | None, str | None]] = [

@@ -269,7 +269,8 @@ class DebtorScreen(LeadScreen):
 
     def action_close_dispute(self) -> None:
         if refs := self._refs():
-            if self.case and not self.case.debtor.get("dispute_open"):
+            contested = any(x.get("status") == "open" for x in (self.case.disputes if self.case else []))
+            if self.case and not self.case.debtor.get("dispute_open") and not contested:
                 self.notify("Aucun litige ouvert pour ce débiteur.", severity="warning")
                 return
             self.ask_close_dispute(refs)
