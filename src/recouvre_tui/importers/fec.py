@@ -22,7 +22,7 @@ from pathlib import Path
 from ..domain.dates import MAX_YEAR, MIN_YEAR, DateError, parse_date
 from ..domain.money import AmountError, parse_amount
 from .reader import ImportRejected, Issue, by_line, read_table
-from .values import fast_amount, fast_date
+from .values import control_chars_in_row, fast_amount, fast_date
 
 # The 18 columns of the FEC (article A47 A-1 of the Livre des procédures fiscales), as
 # the norm spells them; files are matched case-insensitively.
@@ -124,6 +124,7 @@ def parse_fec(path: Path | str, *, terms_days: int = 30, data: bytes | None = No
     debit_refs: dict[tuple[str, str], int] = defaultdict(int)
     pending: list[tuple[int, dict[str, str]]] = []
     i_account = cols["comptenum"]
+    known_cols = {c: i for c, i in cols.items() if c in _NAME}
     for line, cells in table.rows():
         ledger.row_count += 1
         if len(cells) != width:
@@ -132,6 +133,10 @@ def parse_fec(path: Path | str, *, terms_days: int = 30, data: bytes | None = No
             continue
         if not cells[i_account].strip().startswith("411"):
             ledger.ignored_lines += 1
+            continue
+        bad = control_chars_in_row(cells, known_cols, frozenset())
+        if bad is not None:
+            issues.append(Issue(file, line, _NAME[bad[0]], bad[1]))
             continue
         row = {c: cells[i].strip() for c, i in cols.items()}
         pending.append((line, row))

@@ -23,10 +23,11 @@ from textual.widgets.option_list import Option
 from ...domain.codes import Stage, Tone
 from ...domain.dates import DateError, paris_date, parse_date
 from ...domain.money import AmountError, format_eur, parse_amount
+from ...domain.text import printable
 from ...services.lead import REASON_MAX, LeadError, validate_filter
 from ...store.agents import Agent
 from ...store.lead import DebtorFilter
-from ..fmt import esc
+from ..fmt import esc, lit
 from ..outcome.forms import FormInput, FormScreen
 from ..widgets.buttons import ActionButton
 from .labels import AUDIT_ACTIONS, BLOCKED_LABELS, POOL_LABEL
@@ -61,7 +62,7 @@ class AgentPicker(ModalScreen[Target | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = esc(self.title_text)
             dialog.border_subtitle = "↑↓ Entrée choisir · Échap annuler"
             yield Static("chargement de l'équipe…", id="picker-hint")
             yield OptionList(id="targets")
@@ -94,8 +95,8 @@ class AgentPicker(ModalScreen[Target | None]):
         self.targets = []
         for a in message.agents:
             q = loads.get(a.login)
-            line = Text(f"{a.login:<16}", style="bold")
-            line.append(f"{a.name[:22]:<23}")
+            line = lit(f"{a.login:<16}", style="bold")
+            line.append(printable(f"{a.name[:22]:<23}"))
             if q is not None:
                 line.append(f"{q.debtors:>6} débiteurs  {format_eur(q.balance_cents):>16}", style="dim")
             if a.login == self.current:

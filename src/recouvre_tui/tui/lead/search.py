@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from ...domain.areas import area_by_code
 from ...domain.codes import STAGE_LABELS_FR
@@ -21,6 +21,7 @@ from ..backend import SEARCH_LIMIT
 from ..case import panels
 from ..fmt import esc, eur
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .messages import DebtorLoaded, LeadActionDone, SearchDone

@@ -20,13 +20,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import Footer, Sparkline, Static
 
 from ...domain.codes import label
 from ...domain.wear import FlaggedDebtor, WearReport, breakdown
 from ...reports.wear_output import RATE_LABEL, _bar, delta_fr, percent_fr
 from ..fmt import d_fr, esc, eur
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, has_column, row_cells, set_columns
 from .messages import Exported, LeadActionDone, WearLoaded, WearTrendLoaded
