@@ -72,7 +72,7 @@ def points(p: float) -> str:
     return text.replace(".", ",").replace("-", "−")
 
 
-def esc(text: object, *, keep_newlines: bool = False) -> str:
+def esc(text: object, *, keep_newlines: bool = True) -> str:
     """A data value to put inside our (Textual) markup: every `[` escaped, controls visible.
 
     Textual opens a tag at any `[` not preceded by a backslash, so `\\[` is enough; a value
@@ -83,7 +83,7 @@ def esc(text: object, *, keep_newlines: bool = False) -> str:
     return value + "\u200b" if value.endswith("\\") else value
 
 
-def lit(text: object, style: str = "", *, keep_newlines: bool = False) -> Text:
+def lit(text: object, style: str = "", *, keep_newlines: bool = True) -> Text:
     """A data value as literal text (never parsed as markup), controls made visible."""
     return Text(printable(text, keep_newlines=keep_newlines), style=style)
 
