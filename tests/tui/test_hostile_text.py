@@ -143,7 +143,6 @@ def check_screen(app: RecouvreApp, where: str, *, literal: bool = True) -> str:
     """The whole screen as the terminal gets it: literal markup, no action, no control."""
     strips = app.screen._compositor.render_strips(Size(*SIZE))
     text = "\n".join("".join(seg.text for seg in strip) for strip in strips)
-    open(f"/tmp/ht_screen_{where}.txt", "w").write(text)  # DEBUG
     for strip in strips:
         for seg in strip:
             style = seg.style

@@ -80,5 +80,22 @@ def strip_control_chars(text: str, *, keep_newlines: bool = False) -> str:
 
 def printable(value: object, *, keep_newlines: bool = False) -> str:
     """`str(value)` with each forbidden character replaced by « � » (every output). Idempotent."""
-    text = "" if value is None else str(value)
-    return _pattern(keep_newlines).sub(PLACEHOLDER, text)
+    return _pattern(keep_newlines).sub(PLACEHOLDER, str(value))
+
+
+_OUTPUT_FORBIDDEN = re.compile(f"[\\x00-\\x08\\x0b-\\x0c\\x0e-\\x1f\\x7f-\\x9f{_BIDI_CLASS}]|\\r(?!\\n)")
+
+
+def terminal_safe(text: str) -> str:
+    """Whole output text (tables, reports, CSV, messages): line ends (LF, CRLF) and TAB kept,
+    every other forbidden character replaced by « � ». Idempotent."""
+    return _OUTPUT_FORBIDDEN.sub(PLACEHOLDER, text)
+
+
+_JSON_UNESCAPED = re.compile(f"[\\x7f-\\x9f{_BIDI_CLASS}]")
+
+
+def json_safe(dumped: str) -> str:
+    """JSON text from `json.dumps(…, ensure_ascii=False)` with DEL, C1 and bidi controls
+    written as `\\uXXXX` escapes (json.dumps already escapes C0): the same JSON value."""
+    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
