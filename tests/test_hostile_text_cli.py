@@ -24,12 +24,19 @@ RAW = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-
 @pytest.fixture
 def env(tmp_path: Path) -> LeadEnv:
     e = make_lead_env(tmp_path)
-    e.add_events([("A1", "2026-11-10 10:00", "call", "out", "no_answer", "alice")])
+    e.add_events(
+        [
+            ("A1", f"2026-{day} 10:00", "call", "out", "no_answer", "alice")
+            for day in ("10-20", "10-27", "11-03", "11-10")  # worn: in the wear report
+        ]
+    )
     e.add_promises([("B1", "PR-1", "2026-11-02 10:00", "2026-11-10", "100,00")])
     with e.store.write() as conn:  # as old data would be
         conn.execute("UPDATE debtors SET name = ?, sales_rep = ?, email = ? WHERE ref IN ('A1', 'B1')", (EVIL,) * 3)
         conn.execute("UPDATE agents SET name = ? WHERE login IN ('alice', 'bob')", (EVIL,))
         conn.execute("UPDATE events SET note = ?", (EVIL,))
+        # click strips ESC sequences when stdout is not a terminal (as here), not these.
+        conn.execute("UPDATE promises SET ref = ?", ("PR\x07\x9b2J\u202e-1",))
         conn.execute(
             "INSERT INTO audit (at, actor, action, entity, entity_ref, details) VALUES (?, ?, ?, ?, ?, ?)",
             ("2026-11-17 09:00:00", "lea", "hold", "debtor", "A1", json.dumps({"reason": EVIL})),
@@ -66,9 +73,6 @@ def no_raw_controls(r: Result) -> None:
         ("promises", "--now", NOW_ARG),
         ("promises", "--format", "csv", "--now", NOW_ARG),
         ("review", "--as", "lea", "--now", NOW_ARG),
-        ("board", "--as", "lea", "--now", NOW_ARG),
-        ("kpis", "--week", "2026-W47", "--as", "lea", "--now", NOW_ARG),
-        ("kpis", "--week", "2026-W47", "--as", "lea", "--format", "csv", "--now", NOW_ARG),
         ("audit", "--as", "lea"),
         ("report", "wear", "--week", "2026-W46", "--now", NOW_ARG),
         ("report", "wear", "--week", "2026-W46", "--format", "csv", "--now", NOW_ARG),
