@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import AGENTS, DEBTORS, EVENTS, INVOICES, NOW, PROMISES
 from textual.geometry import Size
 
 from recouvre_tui.domain.config import Settings
@@ -47,8 +48,6 @@ from recouvre_tui.tui.lock.screen import LockScreen
 from recouvre_tui.tui.promises.detail import PromiseDetailScreen
 from recouvre_tui.tui.promises.screen import PromisesScreen
 from recouvre_tui.tui.queue.screen import QueueScreen
-
-from conftest import AGENTS, DEBTORS, EVENTS, INVOICES, NOW, PROMISES
 
 SIZE = (160, 48)
 LITERAL = "[@click=app.screenshot"
@@ -86,7 +85,8 @@ def build_hostile_db(path: Path, settings: Settings) -> None:
     store = open_db(path)
     try:
         for login, _name, role in AGENTS:
-            add_agent(store, login=login, name=f"{login} {NAME}", role=role, team=NAME, ssh_key_file=None, actor="test", now=NOW)
+            name = f"{login} {NAME}"
+            add_agent(store, login=login, name=name, role=role, team=NAME, ssh_key_file=None, actor="test", now=NOW)
         for kind, text, name in (
             ("debtors", DEBTORS, FILE),
             ("invoices", INVOICES, "invoices.csv"),
@@ -132,7 +132,8 @@ def hostile_app(tmp_path: Path, hostile_template: Path) -> Iterator[Callable[[st
     def make(login: str) -> RecouvreApp:
         store = open_db(path)
         stores.append(store)
-        return RecouvreApp(store, require_agent(store, login), settings=Settings(), clock=lambda: NOW, cursor_blink=False)
+        agent = require_agent(store, login)
+        return RecouvreApp(store, agent, settings=Settings(), clock=lambda: NOW, cursor_blink=False)
 
     yield make
     for s in stores:

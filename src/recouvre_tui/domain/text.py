@@ -70,12 +70,13 @@ def control_chars_problem(text: str, *, keep_newlines: bool = False) -> str | No
 def strip_control_chars(text: str, *, keep_newlines: bool = False) -> str:
     """`text` without forbidden characters (typed text: forms and CLI options).
 
-    CR LF and a lone CR become LF when newlines are kept; TAB becomes a space (an agent who
-    pasted a tab meant a gap). Idempotent.
+    CR LF and a lone CR become LF when newlines are kept, else a space, as TAB does (who
+    pasted a tab or a line break meant a gap). Idempotent.
     """
-    if keep_newlines:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _pattern(keep_newlines).sub("", text.replace("\t", " "))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if not keep_newlines:
+        text = text.replace("\n", " ")
+    return _pattern(keep_newlines).sub("", text)
 
 
 def printable(value: object, *, keep_newlines: bool = False) -> str:

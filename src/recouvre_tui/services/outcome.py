@@ -4,7 +4,7 @@ callback, the debtor flags, follows up broken promises, rescores, and releases t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ..domain.areas import area_by_code
@@ -21,6 +21,7 @@ from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..domain.events import classify
 from ..domain.promises import InstalmentIn, validate_plan
+from ..domain.text import strip_control_chars
 from ..store import audit
 from ..store import outcomes as outcome_sql
 from ..store import promises as promise_sql
@@ -120,6 +121,8 @@ def record_outcome(
     source: str = "tui",
 ) -> OutcomeResult:
     """Validate, then write everything in one `BEGIN IMMEDIATE` transaction."""
+    if outcome.note:  # typed text (TUI form, `--note`): no terminal controls, lines kept
+        outcome = replace(outcome, note=strip_control_chars(outcome.note, keep_newlines=True))
     now_s = to_db(now)
     with store.write() as conn:
         target = outcome_sql.debtor_for_outcome(conn, outcome.debtor_ref)
