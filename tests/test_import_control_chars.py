@@ -96,7 +96,7 @@ def test_a_note_may_span_lines_but_not_hold_controls(store: Store, tmp_path: Pat
     note = 'D1;2026-06-01;letter;out;;;"relance\nsuite"'
     path = write(tmp_path, "ev.csv", [EVENTS_HEADER, note, "D2;2026-06-01;letter;out;;;\u200fvu"])
     assert rejected(store, "events", path) == [
-        "ev.csv:3: note: caractère de contrôle interdit U+200F (contrôle de sens d'écriture) en position 1"
+        "ev.csv:4: note: caractère de contrôle interdit U+200F (contrôle de sens d'écriture) en position 1"  # physical line
     ]
     run(store, "events", write(tmp_path, "ev.csv", [EVENTS_HEADER, note]))
     assert one(store, "SELECT note FROM events") == "relance\nsuite"
