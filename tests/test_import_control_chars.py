@@ -95,8 +95,8 @@ def test_fec_refuses_control_characters_in_a_customer_line(store: Store, tmp_pat
 def test_a_note_may_span_lines_but_not_hold_controls(store: Store, tmp_path: Path) -> None:
     note = 'D1;2026-06-01;letter;out;;;"relance\nsuite"'
     path = write(tmp_path, "ev.csv", [EVENTS_HEADER, note, "D2;2026-06-01;letter;out;;;\u200fvu"])
-    assert rejected(store, "events", path) == [
-        "ev.csv:4: note: caractère de contrôle interdit U+200F (contrôle de sens d'écriture) en position 1"  # physical line
+    assert rejected(store, "events", path) == [  # line 4: the note above spans lines 2-3
+        "ev.csv:4: note: caractère de contrôle interdit U+200F (contrôle de sens d'écriture) en position 1"
     ]
     run(store, "events", write(tmp_path, "ev.csv", [EVENTS_HEADER, note]))
     assert one(store, "SELECT note FROM events") == "relance\nsuite"
