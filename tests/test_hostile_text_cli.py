@@ -129,3 +129,18 @@ def test_import_errors_quoting_a_column_name_are_safe(env: LeadEnv, tmp_path: Pa
     no_raw_controls(r)
     assert "debtors.csv:2: name: caractère de contrôle interdit U+001B (échappement) en position 3" in r.stderr
     assert env.snapshot() == before
+
+
+def test_typed_options_are_stored_without_control_characters(env: LeadEnv) -> None:
+    r = run(env, "outcome", "--agent", "alice", "A2", "--disposition", "no_answer", "--note",
+            "rappeler\x1b[2J\r\nle\tmatin\u202e", "--now", NOW_ARG)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert env.one("SELECT note FROM events WHERE outcome = 'no_answer' AND note != ?", (EVIL,)) == (
+        "rappeler[2J\nle matin"
+    )
+    r = run(env, "hold", "P2", "--reason", "adresse\x07 à\nvérifier\x9b", "--as", "lea", "--now", NOW_ARG)
+    assert r.exit_code == 0, r.stderr
+    assert env.debtor("P2")["hold_reason"] == "adresse à vérifier"
+    r = run(env, "agents", "add", "zoe", "--name", "Zoé\x1b]0;x\x07 Roux", "--role", "agent", "--team", "E\u2066st")
+    assert r.exit_code == 0, r.stderr
+    assert env.one("SELECT name, team FROM agents WHERE login = 'zoe'") == ("Zoé]0;x Roux", "Est")
