@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from conftest import AGENTS, DEBTORS, EVENTS, INVOICES, NOW, PROMISES
 from textual.geometry import Size
+from textual.widgets import Select
 
 from recouvre_tui.domain.config import Settings
 from recouvre_tui.domain.text import find_control_chars
@@ -39,7 +40,7 @@ from recouvre_tui.tui.app import RecouvreApp
 from recouvre_tui.tui.case.screen import CaseScreen
 from recouvre_tui.tui.lead.audit import AuditScreen
 from recouvre_tui.tui.lead.board import BoardScreen
-from recouvre_tui.tui.lead.dialogs import AgentPicker, FormalNoticeForm, OverridePicker, ReasonForm
+from recouvre_tui.tui.lead.dialogs import AgentPicker, FormalNoticeForm, OverridePicker, ReasonForm, ReviewFilterForm
 from recouvre_tui.tui.lead.kpis import KpiScreen
 from recouvre_tui.tui.lead.review import ReviewScreen
 from recouvre_tui.tui.lead.search import DebtorScreen, SearchScreen
@@ -245,6 +246,13 @@ async def test_lead_screens_show_hostile_data_literally(
         check_screen(app, "motif de mise en attente")
         await pilot.press("escape")
         await settle(pilot)
+        await pilot.press("f")  # the filters: agents by name
+        await until(pilot, settle, lambda: isinstance(app.screen, ReviewFilterForm))
+        app.screen.query_one("#f-agent", Select).expanded = True
+        await settle(pilot)
+        check_screen(app, "filtres de la revue (liste des agents)")
+        await pilot.press("escape", "escape")
+        await until(pilot, settle, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.press("a")
         await until(pilot, settle, lambda: isinstance(app.screen, AgentPicker) and bool(app.screen.targets))
         check_screen(app, "choix de l'agent")

@@ -363,11 +363,11 @@ class ReviewFilterForm(FormScreen):
 
     def form(self) -> ComposeResult:
         f = self.flt
-        agent_options = [("tous les agents", _ALL), (POOL_LABEL, _POOL)]
-        agent_options += [(f"{a.name} ({a.login})", a.login) for a in self.agents]
+        agent_options: list[tuple[str | Text, str]] = [("tous les agents", _ALL), (POOL_LABEL, _POOL)]
+        agent_options += [(lit(f"{a.name} ({a.login})"), a.login) for a in self.agents]  # names: literal
         known = {v for _, v in agent_options}
         if f.agent is not None and f.agent not in known:
-            agent_options.append((f.agent, f.agent))
+            agent_options.append((lit(f.agent), f.agent))
         agent_value = _POOL if f.pool else (f.agent or _ALL)
         with Vertical(classes="dialog", id="review-filter-dialog") as dialog:
             dialog.border_title = "Filtres de la revue des files"
@@ -522,9 +522,10 @@ class AuditFilterForm(FormScreen):
         self.flt = flt
 
     def form(self) -> ComposeResult:
-        actions = [("toutes", _ALL), *[(f"{text} ({code})", code) for code, text in AUDIT_ACTIONS.items()]]
+        actions: list[tuple[str | Text, str]] = [("toutes", _ALL)]
+        actions += [(f"{text} ({code})", code) for code, text in AUDIT_ACTIONS.items()]
         if self.flt.action and self.flt.action not in AUDIT_ACTIONS:
-            actions.append((self.flt.action, self.flt.action))
+            actions.append((lit(self.flt.action), self.flt.action))
         with Vertical(classes="dialog", id="audit-filter-dialog") as dialog:
             dialog.border_title = "Filtrer le journal d'audit"
             dialog.border_subtitle = "Entrée appliquer · Échap annuler"
