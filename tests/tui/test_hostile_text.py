@@ -53,6 +53,9 @@ from recouvre_tui.tui.queue.screen import QueueScreen
 SIZE = (160, 48)
 LITERAL = "[@click=app.screenshot"
 NAME = "[@click=app.screenshot('n.svg')]Dupont[/]"  # every free text (names, notes, reasons…)
+# A backslash before the bracket (Rich reads `\\[` as a backslash, then a tag) and one at the
+# end (it would escape the closing tag that follows the name in our markup).
+BACKSLASHED = "\\" + NAME + "\\"
 REF = "[@click=app.screenshot('r.svg')]D1"  # a debtor reference (64 characters at most)
 INVOICE = "[@click=app.screenshot('i.svg')]F1"
 PROMISE = "[@click=app.screenshot('p.svg')]P1"
@@ -68,7 +71,7 @@ def _hostile(text: str) -> str:
         ("P-D001-1", PROMISE),
         ("D001", REF),
         ("SARL Dupont Frères", NAME),
-        ("Paul Blanc", NAME),  # the worn debtor (wear report)
+        ("Paul Blanc", BACKSLASHED),  # the worn debtor (wear report), first in alice's queue
         ("Claire Martin", NAME),
         ("Paul Durand", NAME),  # sales rep
         ("compta@dupont.example", NAME),  # passes the e-mail check: something@something.something
