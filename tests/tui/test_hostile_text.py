@@ -331,3 +331,27 @@ async def test_click_on_hostile_markup_cannot_write_a_file(
         assert ("screen", "lead") in MARKUP_ACTIONS
     assert list(session_dir.iterdir()) == []
     assert not any(name.endswith(".svg") for name in os.listdir(session_dir))
+
+
+async def test_pasted_controls_never_enter_a_form_nor_the_note(
+    hostile_app: Callable[[str], RecouvreApp], session_dir: Path, settle: Settle
+) -> None:
+    from textual import events
+    from textual.widgets import Input
+
+    app = hostile_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, settle, lambda: isinstance(app.screen, CaseScreen) and app.screen.case is not None)
+        case = app.screen
+        await pilot.press("n")
+        await settle(pilot)
+        field = app.screen.query_one("#note", Input)
+        field.post_message(events.Paste("a rappeler\x1b]0;pwned\x07\x1b[2J\u202e demain"))
+        await settle(pilot)
+        assert field.value == "a rappeler]0;pwned[2J demain"
+        check_screen(app, "note collée", literal=False)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert case.note == "a rappeler]0;pwned[2J demain"

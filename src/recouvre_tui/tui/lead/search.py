@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Static
 from ...domain.areas import area_by_code
 from ...domain.codes import STAGE_LABELS_FR
 from ...domain.dates import paris_date
+from ...domain.text import strip_control_chars
 from ...services.case_file import CaseFile
 from ...services.search import SearchHit
 from ..backend import SEARCH_LIMIT
@@ -31,6 +32,9 @@ class SearchInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "results", "résultats", key_display="↓", id="lead.search.results"),
     ]
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        super().replace(strip_control_chars(text), start, end)  # typed or pasted: no controls
 
     def action_results(self) -> None:
         # At once (not `focus()`, which waits a turn): a fast « ↓ Entrée » opens the first result.
