@@ -33,7 +33,7 @@ from pathlib import Path
 
 from recouvre_tui.domain.config import Settings
 from recouvre_tui.services.importing import import_file
-from recouvre_tui.store.db import open_db
+from recouvre_tui.store.db import init_db
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         settings = Settings()
-        store = open_db(tmp / "recouvre.db")
+        store = init_db(tmp / "recouvre.db")
         t = time.perf_counter()
         import_file(store, "debtors", debtors_csv, now=NOW, actor="bench", settings=settings)
         print(f"debtors imported (not timed): {time.perf_counter() - t:.1f} s")

@@ -102,7 +102,7 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: 
     from recouvre_tui.store.db import BUSY_TIMEOUT_MS, open_db
 
     settings = Settings()
-    store = open_db(db, create=False)
+    store = open_db(db)
     agent = require_agent(store, login)
     ours: list[float] = []
     after: list[float] = []

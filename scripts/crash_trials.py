@@ -63,7 +63,7 @@ from recouvre_tui.services.work_queue import take_next
 from recouvre_tui.store.db import open_db
 
 db, login, start, count = sys.argv[1], sys.argv[2], parse_now(sys.argv[3]), int(sys.argv[4])
-store = open_db(db, create=False)
+store = open_db(db)
 agent = require_agent(store, login)
 settings = Settings()
 print("ready", flush=True)

@@ -33,6 +33,7 @@ import argparse
 import fnmatch
 import logging
 import shutil
+import sqlite3
 import sys
 import time
 from datetime import datetime
@@ -45,7 +46,7 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import JobBusy, exclusive, refresh
 from recouvre_tui.services.wear_report import write_weekly_files
 from recouvre_tui.settings import ConfigError, default_db_path, load_settings
-from recouvre_tui.store.db import StoreError, open_db
+from recouvre_tui.store.db import StoreError, describe_sqlite_error, open_db
 
 # (import kind, name patterns), in import order; patterns are matched case-insensitively.
 ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -107,7 +108,7 @@ def run(
     reports: Path | None = None,
 ) -> int:
     settings = load_settings(config)
-    store = open_db(db)
+    store = open_db(db)  # created by `recouvre init`, never here
     rejected = 0
     try:
         with exclusive(store, "nightly", now=now):
@@ -203,6 +204,14 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except (StoreError, ConfigError, DateError) as exc:
         log.error("erreur : %s", exc)
+        return 1
+    except sqlite3.DatabaseError as exc:  # disk full, read-only, damaged: the transaction was rolled back
+        log.error("erreur : %s", describe_sqlite_error(exc, args.db or default_db_path()))
+        return 1
+    except OSError as exc:  # a file moved or written beside the base (done/, reports)
+        log.error(
+            "erreur : %s : %s ; les fichiers non traités restent dans le dossier de dépôt", exc.filename, exc.strerror
+        )
         return 1
     finally:
         for h in handlers:

@@ -32,7 +32,7 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.importers.reader import ImportRejected, Issue
 from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import ImportResult, import_file
-from recouvre_tui.store.db import Store, open_db
+from recouvre_tui.store.db import Store, init_db, open_db
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "sample"
@@ -69,7 +69,7 @@ class Base:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.work}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.path, self.work)
-        return open_db(self.work, create=False)
+        return open_db(self.work)
 
 
 def digest(store: Store) -> str:
@@ -81,7 +81,7 @@ def digest(store: Store) -> str:
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     d = tmp_path_factory.mktemp("fuzz_import")
     path = d / "base.db"
-    store = open_db(path)
+    store = init_db(path)
     for login in AGENTS:
         add_agent(store, login=login, name=login, role="agent", team=None, ssh_key_file=None, actor="t", now=NOW)
     for kind in CSV_KINDS:

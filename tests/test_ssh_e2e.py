@@ -18,7 +18,7 @@ from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import refresh
 from recouvre_tui.services.ssh_access import authorized_keys_lines, install_authorized_keys
-from recouvre_tui.store.db import open_db
+from recouvre_tui.store.db import init_db
 from ssh_harness import SSHD, SshServer, TmuxPane, keygen
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ def deployment(tmp_path: Path):
     _require_tools()
     keys = {name: keygen(tmp_path / f"{name}_key") for name in ("alice", "bob", "stranger")}
     db = tmp_path / "recouvre.db"
-    store = open_db(db)
+    store = init_db(db)
     for login, name in (("alice", "Alice Martin"), ("bob", "Bruno Petit")):
         add_agent(
             store,

@@ -7,9 +7,11 @@ depends on the clock takes `--now`.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,7 +28,7 @@ from .domain.money import AmountError, format_eur, parse_amount
 from .domain.text import json_safe, printable, terminal_safe
 from .importers.reader import ImportRejected
 from .settings import ConfigError, default_db_path, load_settings
-from .store.db import Store, StoreError, open_db
+from .store.db import Store, StoreError, describe_sqlite_error, init_db, open_db
 
 EXIT_ERROR = 1
 
@@ -43,8 +45,10 @@ class Ctx:
             self._settings = load_settings(self.config_path)
         return self._settings
 
-    def store(self, *, create: bool = False) -> Store:
-        return open_db(self.db_path, create=create)
+    def store(self) -> Store:
+        """The database, which must exist at this program's schema (only `init` creates,
+        only `migrate` upgrades)."""
+        return open_db(self.db_path)
 
 
 def echo(message: Any = None, **kwargs: Any) -> None:
@@ -84,6 +88,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             for f, m in exc.errors:
                 echo(f"{f}: {m}" if f else m, err=True)
             fail("issue non enregistrée ; rien n'a été modifié")
+        except sqlite3.DatabaseError as exc:  # read-only, disk full, corrupt…: rolled back
+            fail(describe_sqlite_error(exc, _db_path()))
+        except BrokenPipeError:  # output piped to a reader that left (`| head`)
+            raise
+        except OSError as exc:  # a file written beside the database (backup, report, export)
+            where = f"{exc.filename} : " if exc.filename else ""
+            fail(f"{where}{_os_problem(exc)} ; la base n'a pas été modifiée")
         except (
             StoreError,
             ConfigError,
@@ -101,6 +112,22 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(exc))
 
     return wrapper
+
+
+def _db_path() -> Path | str:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Ctx) if ctx is not None else None
+    return obj.db_path if obj is not None else "base"
+
+
+def _os_problem(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disque plein"
+    if exc.errno == errno.EFBIG:
+        return "fichier trop grand pour le système (limite de taille atteinte)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "écriture interdite (droits ou disque en lecture seule)"
+    return exc.strerror or str(exc)
 
 
 NOW_OPTION = click.option(
@@ -155,9 +182,31 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
         for k, v in stats.items():
             echo(f"  {k:<10} {v}")
         return
-    store = obj.store(create=True)
+    store = init_db(obj.db_path)
     store.close()
     echo(f"base prête : {obj.db_path}")
+
+
+@main.command()
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def migrate(obj: Ctx, now_text: str | None) -> None:
+    """Mettre à jour le schéma de la base (sauvegarde automatique à côté d'elle avant)."""
+    from .services.maintenance import migrate as run_migrate
+
+    store = open_db(obj.db_path, allow_pending=True)
+    try:
+        done = run_migrate(store, now=_now(now_text))
+    finally:
+        store.close()
+    if not done.applied:
+        click.echo(f"base déjà à jour : {obj.db_path}")
+        return
+    click.echo(f"sauvegarde avant migration : {done.backup}")
+    for name in done.applied:
+        click.echo(f"  appliquée : {name}")
+    click.echo(f"base à jour : {obj.db_path}")
 
 
 @main.command()
@@ -210,7 +259,7 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
 
     def release_now(reason: str) -> None:
         try:
-            store = open_db(obj.db_path, create=False)
+            store = open_db(obj.db_path)
             try:
                 release(store, agent, now=parse_now(None), reason=reason)
             finally:
@@ -344,7 +393,7 @@ def agents_add(
     from .services.agents import add_agent
 
     created, keys = add_agent(
-        obj.store(create=True),
+        obj.store(),
         login=login,
         name=name,
         role=role,
@@ -976,15 +1025,39 @@ def report_scripts(obj: Ctx, start: str, end: str, fmt: str, now_text: str | Non
 @handle_errors
 def doctor(obj: Ctx, fmt: str, now_text: str | None) -> None:
     """Vérifier la base : intégrité, schéma, WAL, dossiers expirés, qualité des données."""
-    from .services.doctor import FAIL, run_checks
+    from .services.doctor import FAIL, diagnose
 
-    checks = run_checks(obj.store(create=False), now=_now(now_text))
+    checks = diagnose(obj.db_path, now=_now(now_text))
     if fmt == "json":
         _json([c.__dict__ for c in checks])
     else:
         _table(["contrôle", "état", "détail"], [[c.name, c.status, c.detail] for c in checks])
     if any(c.status == FAIL for c in checks):
         sys.exit(EXIT_ERROR)
+
+
+@main.group()
+def config() -> None:
+    """Réglages : valeurs par défaut et valeurs en vigueur (TOML commenté)."""
+
+
+@config.command("defaults")
+def config_defaults() -> None:
+    """Afficher le fichier de configuration par défaut, chaque clé avec son aide et ses bornes."""
+    from .domain.config import Settings
+    from .settings import render_toml
+
+    click.echo(render_toml(Settings()), nl=False)
+
+
+@config.command("show")
+@click.pass_obj
+@handle_errors
+def config_show(obj: Ctx) -> None:
+    """Afficher les réglages en vigueur (fichier de configuration vérifié, défauts sinon)."""
+    from .settings import render_toml
+
+    click.echo(render_toml(obj.settings), nl=False)
 
 
 # --- team lead console ---------------------------------------------------------------------

@@ -34,7 +34,7 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.lead import set_hold
 from recouvre_tui.services.promise_tracking import cancel_promise
 from recouvre_tui.services.refresh import refresh
-from recouvre_tui.store.db import Store, open_db
+from recouvre_tui.store.db import Store, init_db, open_db
 from recouvre_tui.tui.action_guard import MARKUP_ACTIONS, markup_action_allowed
 from recouvre_tui.tui.app import RecouvreApp
 from recouvre_tui.tui.case.screen import CaseScreen
@@ -86,7 +86,7 @@ def _hostile(text: str) -> str:
 
 
 def build_hostile_db(path: Path, settings: Settings) -> None:
-    store = open_db(path)
+    store = init_db(path)
     try:
         for login, _name, role in AGENTS:
             name = f"{login} {NAME}"

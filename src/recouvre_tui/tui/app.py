@@ -26,7 +26,7 @@ from textual.reactive import var
 from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
-from ..domain.config import Settings
+from ..domain.config import CLAIM_RENEW_SECONDS, Settings
 from ..domain.text import printable
 from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
@@ -44,7 +44,7 @@ from .messages import (
 )
 
 WATCH_SECONDS = 1.0
-RENEW_SECONDS = 60.0
+RENEW_SECONDS = float(CLAIM_RENEW_SECONDS)  # the settings check the lease outlasts it
 
 
 # A session says it is alive this often (plus on every case taken or closed); the board

@@ -272,7 +272,7 @@ class Backend:
         if self.store.path == ":memory:":
             yield self.store
             return
-        store = open_db(self.store.path, migrate=False, create=False)
+        store = open_db(self.store.path)
         try:
             yield store
         finally:
