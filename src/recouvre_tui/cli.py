@@ -201,12 +201,12 @@ def migrate(obj: Ctx, now_text: str | None) -> None:
     finally:
         store.close()
     if not done.applied:
-        click.echo(f"base déjà à jour : {obj.db_path}")
+        echo(f"base déjà à jour : {obj.db_path}")
         return
-    click.echo(f"sauvegarde avant migration : {done.backup}")
+    echo(f"sauvegarde avant migration : {done.backup}")
     for name in done.applied:
-        click.echo(f"  appliquée : {name}")
-    click.echo(f"base à jour : {obj.db_path}")
+        echo(f"  appliquée : {name}")
+    echo(f"base à jour : {obj.db_path}")
 
 
 @main.command()
@@ -1047,7 +1047,7 @@ def config_defaults() -> None:
     from .domain.config import Settings
     from .settings import render_toml
 
-    click.echo(render_toml(Settings()), nl=False)
+    echo(render_toml(Settings()), nl=False)
 
 
 @config.command("show")
@@ -1057,7 +1057,7 @@ def config_show(obj: Ctx) -> None:
     """Afficher les réglages en vigueur (fichier de configuration vérifié, défauts sinon)."""
     from .settings import render_toml
 
-    click.echo(render_toml(obj.settings), nl=False)
+    echo(render_toml(obj.settings), nl=False)
 
 
 # --- team lead console ---------------------------------------------------------------------
