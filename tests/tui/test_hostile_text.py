@@ -214,6 +214,9 @@ async def test_agent_screens_show_hostile_data_literally(
         await until(pilot, settle, lambda: isinstance(app.screen, PromiseDetailScreen))
         text = check_screen(app, "détail de promesse")
         assert "motif d'annulation" in text
+        await pilot.press("c")  # « La promesse … est déjà annulée. »: a toast quoting the reference
+        await settle(pilot)
+        check_screen(app, "toast promesse déjà annulée")
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("escape")
