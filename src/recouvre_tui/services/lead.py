@@ -25,6 +25,7 @@ from ..domain.codes import FORMAL_NOTICE_OUTCOME, RPC_DISPOSITIONS, Channel, Dir
 from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, parse_iso_week, to_db
 from ..domain.events import classify
+from ..domain.text import strip_control_chars
 from ..reports import safe_csv
 from ..store import audit
 from ..store import disputes as dispute_sql
@@ -97,7 +98,7 @@ UNCHANGED: Final = _Unchanged()
 
 
 def _reason(text: str | None, *, required: bool, what: str) -> str | None:
-    cleaned = (text or "").strip()
+    cleaned = strip_control_chars(text or "").strip()  # typed text: no terminal controls
     if not cleaned:
         if required:
             raise LeadError(f"le motif est obligatoire pour {what}")

@@ -5,7 +5,7 @@ callback, the debtor flags, follows up broken promises, rescores, and releases t
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ..domain.areas import area_by_code
@@ -23,6 +23,7 @@ from ..domain.dates import paris_date, to_db
 from ..domain.events import classify
 from ..domain.money import format_eur
 from ..domain.promises import InstalmentIn, validate_plan
+from ..domain.text import strip_control_chars
 from ..store import audit
 from ..store import disputes as dispute_sql
 from ..store import outcomes as outcome_sql
@@ -175,6 +176,8 @@ def record_outcome(
     source: str = "tui",
 ) -> OutcomeResult:
     """Validate, then write everything in one `BEGIN IMMEDIATE` transaction."""
+    if outcome.note:  # typed text (TUI form, `--note`): no terminal controls, lines kept
+        outcome = replace(outcome, note=strip_control_chars(outcome.note, keep_newlines=True))
     now_s = to_db(now)
     with store.write() as conn:
         agent = acting(conn, agent)  # deactivated since the session started: refused

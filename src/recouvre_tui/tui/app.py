@@ -29,9 +29,11 @@ from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
 from ..domain.config import CLAIM_RENEW_SECONDS, Settings
+from ..domain.text import printable
 from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
 from ..store.db import Store
+from .action_guard import REFUSED_APP_ACTIONS, markup_action_allowed
 from .backend import Backend
 from .commands import FrenchCommandPalette, RecouvreCommands
 from .messages import (
@@ -221,6 +223,43 @@ class RecouvreApp(App[None]):
             self.backend.heartbeat(on_case=self.held_ref is not None)
         except Exception:
             log.warning("session %s: heartbeat failed", self.agent.login, exc_info=True)
+
+    # --- what data can never do (see `action_guard`) ---------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in REFUSED_APP_ACTIONS:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """No screenshots: the session must never write a file."""
+
+    async def _broker_event(self, event_name: str, event: events.Event, default_namespace: Any) -> bool:
+        # A click on markup runs its `@click` action: only our own screen actions may run.
+        meta = getattr(getattr(event, "style", None), "meta", None) or {}
+        for key, action in meta.items():
+            if key.startswith("@") and not markup_action_allowed(action):
+                event.stop()
+                return True
+        return await super()._broker_event(event_name, event, default_namespace)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts are literal text: their messages quote names, references, file names."""
+        super().notify(
+            printable(message, keep_newlines=True),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def action_suspend_process(self) -> None:
         """Agents' sessions offer no way out to a shell."""

@@ -13,9 +13,10 @@ from ...domain.callability import in_calling_window
 from ...domain.codes import REASON_LABELS_FR
 from ...domain.config import Settings
 from ...domain.dates import PARIS, from_db
+from ...domain.text import printable
 from ...services.case_file import CaseFile
 from ...services.script_guide import GuideView
-from ..fmt import d_fr, dm_fr, esc, eur, plural, siren
+from ..fmt import d_fr, dm_fr, esc, eur, lit, plural, siren
 from ..outcome.draft import ACTION_LABELS, DIGIT_DISPOSITIONS, disposition_label
 
 TIMELINE_MAX = 40
@@ -126,7 +127,7 @@ def invoices(case: CaseFile, today: date, *, compact: bool = False) -> Group:
         amount = Text(eur(inv["open_cents"]))
         if inv.get("amount_cents") and inv["amount_cents"] != inv["open_cents"]:
             amount.append("*", style="dim")  # partly paid
-        cells: list[str | Text] = [f"  {inv['ref']}", dm_fr(inv.get("issue_date")), dm_fr(due)]
+        cells: list[str | Text] = [lit(f"  {inv['ref']}"), dm_fr(inv.get("issue_date")), dm_fr(due)]
         if compact:
             del cells[1]
         table.add_row(*cells, amount, late)
@@ -149,9 +150,9 @@ def timeline(case: CaseFile) -> Group:
         has_time = t.kind == "event" and bool(t.raw.get("has_time", 1))
         when = local.strftime("  %d/%m/%y %H:%M") if has_time else local.strftime("  %d/%m/%y")
         style = {"payment": "green", "promise": "yellow"}.get(t.kind, "")
-        text = Text(t.text, style=style)
+        text = lit(t.text, style)
         if t.agent:
-            text.append(f" ({t.agent})", style="dim")
+            text.append(printable(f" ({t.agent})"), style="dim")
         table.add_row(when, text)
     parts: list[Table | Text] = [title, table]
     if len(case.timeline) > TIMELINE_MAX:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from ...services.case_file import CaseError
 from ...services.lead import LeadError, PermissionDenied
-from ..fmt import plural
+from ..fmt import esc, plural
 from ..messages import ServiceFailed
 from .columns import NARROW
 from .dialogs import (
@@ -158,7 +158,7 @@ class LeadScreen(Screen[None]):
             if not confirm or len(refs) == 1:
                 self.apply_action("assign", refs, call)
                 return
-            text = f"Réaffecter [b]{_debtors(refs)}[/] à [b]{target.label}[/] ?"
+            text = f"Réaffecter [b]{esc(_debtors(refs))}[/] à [b]{esc(target.label)}[/] ?"
 
             def confirmed(yes: bool | None) -> None:
                 if yes:

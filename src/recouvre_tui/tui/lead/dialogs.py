@@ -23,10 +23,11 @@ from textual.widgets.option_list import Option
 from ...domain.codes import Stage, Tone
 from ...domain.dates import DateError, paris_date, parse_date
 from ...domain.money import AmountError, format_eur, parse_amount
+from ...domain.text import printable
 from ...services.lead import REASON_MAX, LeadError, validate_filter
 from ...store.agents import Agent
 from ...store.lead import DebtorFilter
-from ..fmt import esc
+from ..fmt import esc, lit
 from ..outcome.forms import FormInput, FormScreen
 from ..widgets.buttons import ActionButton
 from .labels import AUDIT_ACTIONS, BLOCKED_LABELS, POOL_LABEL
@@ -61,7 +62,7 @@ class AgentPicker(ModalScreen[Target | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = esc(self.title_text)
             dialog.border_subtitle = "↑↓ Entrée choisir · Échap annuler"
             yield Static("chargement de l'équipe…", id="picker-hint")
             yield OptionList(id="targets")
@@ -94,8 +95,8 @@ class AgentPicker(ModalScreen[Target | None]):
         self.targets = []
         for a in message.agents:
             q = loads.get(a.login)
-            line = Text(f"{a.login:<16}", style="bold")
-            line.append(f"{a.name[:22]:<23}")
+            line = lit(f"{a.login:<16}", style="bold")
+            line.append(printable(f"{a.name[:22]:<23}"))
             if q is not None:
                 line.append(f"{q.debtors:>6} débiteurs  {format_eur(q.balance_cents):>16}", style="dim")
             if a.login == self.current:
@@ -431,11 +432,11 @@ class ReviewFilterForm(FormScreen):
 
     def form(self) -> ComposeResult:
         f = self.flt
-        agent_options = [("tous les agents", _ALL), (POOL_LABEL, _POOL)]
-        agent_options += [(f"{a.name} ({a.login})", a.login) for a in self.agents]
+        agent_options: list[tuple[str | Text, str]] = [("tous les agents", _ALL), (POOL_LABEL, _POOL)]
+        agent_options += [(lit(f"{a.name} ({a.login})"), a.login) for a in self.agents]  # names: literal
         known = {v for _, v in agent_options}
         if f.agent is not None and f.agent not in known:
-            agent_options.append((f.agent, f.agent))
+            agent_options.append((lit(f.agent), f.agent))
         agent_value = _POOL if f.pool else (f.agent or _ALL)
         with Vertical(classes="dialog", id="review-filter-dialog") as dialog:
             dialog.border_title = "Filtres de la revue des files"
@@ -590,9 +591,10 @@ class AuditFilterForm(FormScreen):
         self.flt = flt
 
     def form(self) -> ComposeResult:
-        actions = [("toutes", _ALL), *[(f"{text} ({code})", code) for code, text in AUDIT_ACTIONS.items()]]
+        actions: list[tuple[str | Text, str]] = [("toutes", _ALL)]
+        actions += [(f"{text} ({code})", code) for code, text in AUDIT_ACTIONS.items()]
         if self.flt.action and self.flt.action not in AUDIT_ACTIONS:
-            actions.append((self.flt.action, self.flt.action))
+            actions.append((lit(self.flt.action), self.flt.action))
         with Vertical(classes="dialog", id="audit-filter-dialog") as dialog:
             dialog.border_title = "Filtrer le journal d'audit"
             dialog.border_subtitle = "Entrée appliquer · Échap annuler"

@@ -27,6 +27,7 @@ from ...domain.config import Settings
 from ...domain.dates import PARIS, DateError, format_date_fr
 from ...domain.money import AmountError, format_eur, parse_amount
 from ...domain.promises import InstalmentIn, build_schedule, max_instalments, validate_plan
+from ...domain.text import strip_control_chars
 from ...services.outcome import NOTE_MAX, Outcome
 from ..fmt import esc
 from .draft import (
@@ -49,6 +50,10 @@ class FormInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "enregistrer", key_display="Entrée", id="form.input.submit"),
     ]
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        # Typed or pasted: no terminal control ever enters a field (nor reaches the screen).
+        super().replace(strip_control_chars(text), start, end)
 
 
 class FormScreen(ModalScreen[Any]):
