@@ -497,6 +497,10 @@ async def test_idle_lock_gives_the_case_back(make_app: MakeApp, query: Query, se
         await settle(pilot)
         assert isinstance(app.screen, LockScreen)
         assert claims(query) == []
+        assert query("SELECT action, entity_ref FROM audit WHERE action = 'idle_lock'") == [("idle_lock", "D001")]
+        lock_text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "Le dossier D001 a été rendu à la file." in lock_text
+        assert "aucune activité depuis 10 min." in lock_text
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, LockScreen)

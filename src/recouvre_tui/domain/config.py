@@ -80,4 +80,13 @@ class Settings:
     creditor_name: str = "Recouvre Démo SAS"
     collection_agency: bool = False  # True when the creditor is a collection agency
     scripts_dir: str | None = None  # folder of team scripts overriding the library
-    idle_lock_minutes: int = 0  # 0 = off
+    # Without a key for that long, the session gives its case back and locks (0 = off: a
+    # frozen client would then keep renewing its case until sshd drops it).
+    idle_lock_minutes: float = field(
+        default=10.0,
+        metadata={
+            "min": 0,
+            "max": 480,
+            "help": "Minutes without a key before the case goes back and the screen locks (0 = off)",
+        },
+    )

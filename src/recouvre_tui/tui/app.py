@@ -8,9 +8,7 @@ open; quitting (ctrl+q, hang-up, crash) gives the held case back.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 import signal
 import threading
 import time
@@ -32,6 +30,7 @@ from ..store.agents import Agent
 from ..store.db import Store
 from .backend import Backend
 from .commands import RecouvreCommands
+from .end_of_input import watch_end_of_input
 from .messages import (
     CaseReleased,
     DataChanged,
@@ -122,7 +121,8 @@ class RecouvreApp(App[None]):
         self.set_interval(HEARTBEAT_SECONDS, self.send_heartbeat)
         self.send_heartbeat()
         if self.settings.idle_lock_minutes > 0:
-            self.set_interval(15, self.check_idle_lock)
+            # A check writes nothing; often enough that a short lock is not late by much.
+            self.set_interval(min(15.0, max(1.0, self.settings.idle_lock_minutes * 6)), self.check_idle_lock)
         self._install_signal_handlers()
 
     def on_unmount(self) -> None:
@@ -130,16 +130,19 @@ class RecouvreApp(App[None]):
         self.release_now()
 
     def _install_signal_handlers(self) -> None:
-        """No suspend to a shell (ctrl+z / SIGTSTP); hang-up and TERM quit cleanly."""
+        """No suspend to a shell (ctrl+z / SIGTSTP). Hang-up and TERM are handled by the CLI
+        (`cli._claim_released_on_exit`) with plain handlers, which run even when the loop is
+        stuck writing to a frozen client; the end of input is watched here."""
         if self.is_headless or threading.current_thread() is not threading.main_thread():
             return
         with contextlib.suppress(ValueError, OSError, AttributeError):
             signal.signal(signal.SIGTSTP, signal.SIG_IGN)
-        if os.name != "posix":
-            return  # no SIGHUP, no loop signal handlers: the release on exit still runs
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            loop.add_signal_handler(sig, self._hang_up)
+        watch_end_of_input(self._end_of_input)
+
+    def _end_of_input(self) -> None:
+        """The terminal hung up or stdin closed: give the case back and stop."""
+        with contextlib.suppress(RuntimeError):  # the app already stopped
+            self.call_from_thread(self._hang_up)
 
     def _hang_up(self) -> None:
         self.release_now()
@@ -158,7 +161,7 @@ class RecouvreApp(App[None]):
             self.backend.release()
         self.held_ref = None
 
-    # --- idle lock (optional: `idle_lock_minutes` in the configuration) -------------------
+    # --- idle lock (`idle_lock_minutes` in the configuration, 10 by default; 0 = off) -----
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
@@ -174,7 +177,7 @@ class RecouvreApp(App[None]):
         if self.held_ref is not None:
             # The lock screen goes up once the case is back in the queue (see _case_released).
             self._lock_after_release = True
-            self.release_worker()
+            self.release_worker("idle_lock")
         else:
             self._show_lock(None)
 
@@ -360,9 +363,9 @@ class RecouvreApp(App[None]):
         self.release_worker()
 
     @work(thread=True, exclusive=True, group="release")
-    def release_worker(self) -> None:
+    def release_worker(self, reason: str = "release") -> None:
         try:
-            ref = self.backend.release()
+            ref = self.backend.release(reason)
         except Exception as exc:
             self.post_message(ServiceFailed("libération du dossier", str(exc)))
             return
