@@ -13,6 +13,10 @@ Builds the demo database in a temporary folder, runs `recouvre tui` in a real ps
 shown, then nothing written for 5 s), then counts every byte written during the window.
 Runs with the real clock (the agent bar's clock ticks) for the welcome screen, and with the
 demo's frozen clock for the screens that need callable debtors.
+
+`--team N` adds what N other sessions commit (each a heartbeat every 120 s and a lease renewal
+every 60 s: 3·N/120 commits a second, here as heartbeats of the demo's other agents): every
+commit makes every open screen reload, so this is the realistic idle case.
 """
 
 from __future__ import annotations
@@ -27,12 +31,16 @@ import subprocess
 import sys
 import tempfile
 import termios
+import threading
 import time
 from pathlib import Path
 
 from recouvre_tui.domain.config import Settings
 from recouvre_tui.domain.dates import parse_now
+from recouvre_tui.services.agents import require_agent
 from recouvre_tui.services.demo_seed import seed_demo
+from recouvre_tui.services.sessions import heartbeat
+from recouvre_tui.store.db import open_db
 
 NOW_TEXT = "2026-11-23T10:00"
 QUIET_SECONDS = 5.0  # the screen counts as painted once nothing was written for this long
@@ -107,20 +115,41 @@ def _drain(fd: int, seconds: float) -> int:
     return total
 
 
+TEAM = ("julien.roux", "karim.benali", "sophie.martin", "thomas.girard", "nadia.hoarau")
+
+
+def simulate_team(db: Path, sessions: int, stop: threading.Event) -> None:
+    """Commit like `sessions` other sessions would (see the module's docstring)."""
+    store = open_db(db)
+    agents = [require_agent(store, login) for login in TEAM]
+    period = 120 / (3 * sessions)
+    i = 0
+    while not stop.wait(period):
+        heartbeat(store, agents[i % len(agents)], now=parse_now(NOW_TEXT), state="idle")
+        i += 1
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60.0, help="measured window per screen")
     parser.add_argument("--screens", default=",".join(SCREENS), help="comma-separated, among " + ", ".join(SCREENS))
+    parser.add_argument("--team", type=int, default=0, help="other sessions committing meanwhile (0: none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.db"
         seed_demo(db, now=parse_now(NOW_TEXT), settings=Settings(), force=True)
+        stop = threading.Event()
+        if args.team:
+            threading.Thread(target=simulate_team, args=(db, args.team, stop), daemon=True).start()
+        print(f"team of {args.team} other sessions" if args.team else "no other session")
         print(f"{'screen':<16} {'bytes settling':>15} {'bytes idle':>11} {'per minute':>11}")
         for name in args.screens.split(","):
             login, keys, frozen, marker = SCREENS[name]
             settle, window = run_screen(db, login, keys, frozen, marker, args.seconds)
             per_minute = window * 60 / args.seconds
             print(f"{name:<16} {settle:>15} {window:>11} {per_minute:>11.0f}", flush=True)
+        stop.set()
 
 
 if __name__ == "__main__":

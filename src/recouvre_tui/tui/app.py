@@ -163,6 +163,12 @@ class RecouvreApp(App[None]):
 
     # --- idle lock (`idle_lock_minutes` in the configuration, 10 by default; 0 = off) -----
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """No blinking cursor in any input (the command palette's too): a blink is a write
+        twice a second, and an idle session must write nothing (see widgets.quiet)."""
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self._last_activity = self.idle_clock()
@@ -396,7 +402,8 @@ class RecouvreApp(App[None]):
 
     @on(FiguresLoaded)
     def _figures_loaded(self, message: FiguresLoaded) -> None:
-        self.figures = message.figures
+        if message.figures != self.figures:  # unchanged figures: no repaint (see widgets.quiet)
+            self.figures = message.figures
 
     @work(thread=True, exclusive=True, group="scripts")
     def preload_scripts(self) -> None:
@@ -498,7 +505,7 @@ def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
 
 def run_app(store: Store, agent: Agent, *, settings: Settings, frozen_now: datetime | None = None) -> None:
     """Run the agent's session until ctrl+q or hang-up; the held case is always released."""
-    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now)
+    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now, cursor_blink=False)
     try:
         app.run()
     finally:
