@@ -150,3 +150,48 @@ def test_a_signal_ends_the_session_and_releases_its_case(db: Path, signum: int) 
         assert _rows(db, "SELECT action, entity_ref FROM audit WHERE action = 'hangup'") == [("hangup", "E1")]
     finally:
         session.stop()
+
+
+def _quiet_for(session: PtySession, seconds: float, timeout: float = 90.0) -> None:
+    """Wait (polling) until the session has written nothing for `seconds`: the screen is painted."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    size, since = len(session.output), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if len(session.output) != size:
+            size, since = len(session.output), time.monotonic()
+        elif time.monotonic() - since >= seconds:
+            return
+    raise AssertionError("the session never stopped writing")
+
+
+def test_an_idle_session_writes_nothing_while_others_commit(db: Path) -> None:
+    """Other sessions' heartbeats reload the open queue, which repaints nothing; a change that
+    shows (a colleague takes a case from this queue) is painted: the session was watching."""
+    import time
+
+    from recouvre_tui.services.agents import require_agent
+    from recouvre_tui.services.sessions import heartbeat
+    from recouvre_tui.services.work_queue import take_next
+
+    store = open_db(db)
+    add_agent(store, login="bob", name="Bruno Petit", role="agent", team="e1", ssh_key_file=None, actor="t", now=NOW)
+    bob = require_agent(store, "bob")
+    session = PtySession(_argv(db))
+    try:
+        assert wait_until(lambda: b"Alice Martin" in session.output, timeout=60), "no welcome screen"
+        os.write(session.master, b"f")  # the queue: reloads on every commit by another session
+        assert wait_until(lambda: b"Camille Lef" in session.output[-20000:], timeout=60), "no queue"
+        _quiet_for(session, 3.0)
+        before = len(session.output)
+        for minute in range(4):
+            heartbeat(store, bob, now=NOW.replace(minute=minute + 1), state="idle")
+            time.sleep(2.5)  # the session checks for commits every second: let it see each one
+        assert len(session.output) == before, bytes(session.output[before:])[:400]
+        take_next(store, bob, now=NOW, settings=Settings())  # E1 leaves alice's queue
+        assert wait_until(lambda: len(session.output) > before, timeout=30), "the queue did not follow"
+    finally:
+        session.stop()
+        store.close()
