@@ -253,6 +253,26 @@ def test_a_session_without_terminal_whose_client_stays_is_refused_too(deployment
     assert _sessions(db) == []
 
 
+@pytest.mark.parametrize("tool", ["sftp", "scp"])
+def test_sftp_and_scp_are_refused_and_leave_nothing(deployment, tool: str, tmp_path: Path) -> None:
+    server, keys, db, _ = deployment
+    ssh_argv = server.ssh_argv(keys["alice"])
+    options = ssh_argv[ssh_argv.index("-i") : -1]  # the key and -o options, port as -P below
+    port_at = options.index("-p")
+    options[port_at] = "-P"
+    target = ssh_argv[-1]
+    if tool == "sftp":
+        argv = ["sftp", "-b", "/dev/null", *options, target]
+    else:
+        argv = ["scp", "-O", *options, f"{target}:/etc/hostname", str(tmp_path / "copy")]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0
+    assert not (tmp_path / "copy").exists()
+    assert tui_pids(db.resolve()) == []
+    assert _sessions(db) == []
+    assert _audited(db, "session_start") == 0
+
+
 def _open_case(server: SshServer, key: Path, panes: list[TmuxPane], name: str) -> str:
     pane = TmuxPane(f"{name[0]}{uuid.uuid4().hex[:8]}", server.ssh_argv(key))
     panes.append(pane)
@@ -332,6 +352,8 @@ def test_a_frozen_client_is_dropped_by_sshd_and_its_case_released(tmp_path: Path
         assert wait_until(lambda: "bob" not in _claims(db), timeout=40), "the frozen client kept its case"
         assert wait_until(lambda: tui_pids(db.resolve()) == [], timeout=20), "the session outlived its client"
         assert _sessions(db) == [("bob", "ended")]
+        assert "Timeout, client not responding" in (tmp_path / "sshd.log").read_text(errors="replace")
+        assert (_audited(db, "hangup"), _audited(db, "idle_lock")) == (1, 0)  # sshd's hang-up, not the lock
     finally:
         _thaw(server, db, client)
 
