@@ -1,4 +1,4 @@
-"""Benchmark of the weekly wear report (DESIGN.md "Performance": ≤ 15 s for 1 000 000
+"""Benchmark of the weekly wear report (README "Performance": ≤ 15 s for 1 000 000
 debtors and 5 000 000 events on the 2-core reference machine).
 
     python scripts/bench_wear.py                    # 1 000 000 debtors, ~5 events each
@@ -41,7 +41,7 @@ from typing import TypeVar
 from recouvre_tui.domain.config import WearRules
 from recouvre_tui.domain.dates import iso_week_label, parse_iso_week, to_db
 from recouvre_tui.domain.wear import WearWindow, paris_start
-from recouvre_tui.store.db import open_db
+from recouvre_tui.store.db import init_db
 from recouvre_tui.store.wear import compute_wear, compute_wear_and_trend, wear_trend
 
 WEEK = "2026-W10"  # Sunday 8 March 2026: the whole history is in winter time (UTC+1)
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     rules = WearRules()
     try:
         fresh = not path.exists()
-        store = open_db(path)
+        store = init_db(path)
         if fresh:
             t0 = time.perf_counter()
             conn = store.conn

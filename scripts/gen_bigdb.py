@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a big, realistic recouvre database fast (for the benchmarks in scripts/).
 
-Defaults: 1 000 000 debtors, 3 000 000 invoices, 5 000 000 events (DESIGN.md
+Defaults: 1 000 000 debtors, 3 000 000 invoices, 5 000 000 events (README
 "Performance"), plus payments, promises, 20 agents and a lead. Rows are made by plain
 `INSERT … SELECT` from recursive CTEs, deterministic (pseudo-random from the row number,
 no `random()`), with the journal off during the load; the database is then switched back to
@@ -27,7 +27,7 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.domain.dates import paris_date, to_db
 from recouvre_tui.services.ledger_effects import after_ledger_change
 from recouvre_tui.services.refresh import RefreshSummary, refresh
-from recouvre_tui.store.db import open_db
+from recouvre_tui.store.db import init_db, open_db
 
 # Tue 17 Nov 2026 10:00 UTC = 11:00 Paris: inside both calling windows, not a holiday.
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
@@ -60,7 +60,7 @@ def generate(
     t0 = time.perf_counter()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    store = open_db(path)  # schema and migrations, as in production
+    store = init_db(path)  # schema and migrations, as in production
     store.close()
 
     today = paris_date(now)
@@ -190,7 +190,7 @@ def generate(
     _log("ANALYZE, back to WAL", t0)
     if not run_refresh:
         return None
-    store = open_db(path, create=False)
+    store = open_db(path)
     try:
         # Offline, nobody waits: derive balances, promise status and score inputs of every
         # debtor in one set-based transaction (what the imports would have done), then run

@@ -33,6 +33,7 @@ import argparse
 import fnmatch
 import logging
 import shutil
+import sqlite3
 import sys
 import time
 from datetime import datetime
@@ -40,11 +41,12 @@ from pathlib import Path
 
 from recouvre_tui.domain.dates import DateError, last_complete_week, parse_now
 from recouvre_tui.importers.reader import ImportRejected
+from recouvre_tui.logs import start_logging
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import JobBusy, exclusive, refresh
 from recouvre_tui.services.wear_report import write_weekly_files
 from recouvre_tui.settings import ConfigError, default_db_path, load_settings
-from recouvre_tui.store.db import StoreError, open_db
+from recouvre_tui.store.db import StoreError, describe_sqlite_error, open_db
 
 # (import kind, name patterns), in import order; patterns are matched case-insensitively.
 ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -57,6 +59,9 @@ ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 log = logging.getLogger("recouvre.nightly")
+# The application log (`log_file`), shared with the sessions: the services log each import and
+# the refresh there with their figures; this job adds its start, end and unexpected failures.
+app_log = logging.getLogger("recouvre_tui.nightly")
 
 
 def plan(drop: Path, *, min_age: float = 0.0, now: float | None = None) -> list[tuple[str, Path]]:
@@ -99,7 +104,7 @@ def run(
     reports: Path | None = None,
 ) -> int:
     settings = load_settings(config)
-    store = open_db(db)
+    store = open_db(db)  # created by `recouvre init`, never here
     rejected = 0
     try:
         with exclusive(store, "nightly", now=now):
@@ -113,9 +118,7 @@ def run(
                     dest = _move(path, drop / "rejected")
                     report = [str(i) for i in exc.issues] + [f"avertissement : {w}" for w in exc.warnings]
                     dest.with_name(dest.name + ".errors.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
-                    log.error(
-                        "%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, len(exc.issues), dest
-                    )
+                    log.error("%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, exc.count, dest)
                     for line in report[:20]:
                         log.error("  %s", line)
                     continue
@@ -132,6 +135,8 @@ def run(
                     res.unchanged,
                     dest,
                 )
+                for note in res.notes:  # what a FEC import did with the ledger
+                    log.info("  %s", note)
             summary = refresh(store, now=now, settings=settings, actor="nightly")
             for line in summary.lines():
                 log.info("rafraîchissement : %s", line.strip())
@@ -152,6 +157,7 @@ def weekly_reports(store, folder: Path, *, now: datetime, settings) -> None:
         return
     for path in write_weekly_files(store, folder, now=now, settings=settings):
         log.info("rapport hebdomadaire écrit : %s", path)
+        app_log.info("nightly weekly report %s written: %s", week, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     log.setLevel(logging.INFO)
     log.propagate = False
     try:
+        settings = load_settings(args.config)
+    except ConfigError:
+        settings = None  # `run` reports it
+    opened = start_logging(settings.log_file if settings else None, max_mb=settings.log_max_mb if settings else 10)
+    if isinstance(opened, str):
+        log.warning("%s", opened)
+    app_log.info("nightly start: drop=%s", args.drop)
+    try:
         now = parse_now(args.now)
         return run(
             args.drop,
@@ -191,11 +205,28 @@ def main(argv: list[str] | None = None) -> int:
         )
     except JobBusy as exc:
         log.error("%s", exc)
+        app_log.warning("nightly refused: another run holds the lock")
         return 3
     except (StoreError, ConfigError, DateError) as exc:
         log.error("erreur : %s", exc)
+        app_log.error("nightly failed: %s", exc)
+        return 1
+    except sqlite3.DatabaseError as exc:  # disk full, read-only, damaged: the transaction was rolled back
+        log.error("erreur : %s", describe_sqlite_error(exc, args.db or default_db_path()))
+        app_log.error("nightly failed: database error", exc_info=True)
+        return 1
+    except OSError as exc:  # a file moved or written beside the base (done/, reports)
+        log.error(
+            "erreur : %s : %s ; les fichiers non traités restent dans le dossier de dépôt", exc.filename, exc.strerror
+        )
+        app_log.error("nightly failed: file error", exc_info=True)
+        return 1
+    except Exception:
+        log.exception("erreur inattendue")
+        app_log.exception("nightly failed: unexpected error")
         return 1
     finally:
+        app_log.info("nightly end")
         for h in handlers:
             log.removeHandler(h)
             h.close()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Stress test: many agent processes working one database while the nightly job and imports run.
 
-DESIGN.md "Quality bar": many processes claiming and recording at once lose nothing and never
+The concurrency promise (docs/rules.md, "Claims"): many processes claiming and recording at once lose nothing and never
 double-claim. `--agents` agent PROCESSES (multiprocessing "spawn", each its own connection, as
 sshd gives each agent its own process) loop for `--seconds`: `take_next` → `record_outcome`
 with a mix of no_answer, voicemail, promise (one instalment) and callback, as fast as they can
@@ -265,7 +265,7 @@ def agent_worker(cfg: StressConfig, login: str, seed: int, ready: Any, start: An
 
             settings = replace(Settings(), claim_lease_minutes=LEASE_MINUTES)
             rng = random.Random(seed)
-            store = open_db(cfg.db, create=False)
+            store = open_db(cfg.db)
             agent = require_agent(store, login)
         except BaseException:
             write(type="error", where="startup", error=traceback.format_exc())
@@ -401,7 +401,7 @@ def prepare_agents(db: str, wanted: int) -> list[str]:
     from recouvre_tui.services.agents import add_agent
     from recouvre_tui.store.db import open_db
 
-    store = open_db(db, create=False)
+    store = open_db(db)
     try:
         with store.read() as conn:
             logins = [r[0] for r in conn.execute("SELECT login FROM agents WHERE role = 'agent' AND active = 1")]

@@ -1,6 +1,6 @@
 """Helpers for the team-lead console tests: small databases built through the services.
 
-Everything goes through `open_db`, `services.agents.add_agent`, `services.importing.import_file`
+Everything goes through `init_db`, `services.agents.add_agent`, `services.importing.import_file`
 on small CSV files, and the agents' services (outcomes, claims).
 
 Reference instant: Tuesday 17 November 2026, 10:00 UTC = 11:00 in Paris (CET), a working day
@@ -32,7 +32,7 @@ from recouvre_tui.services.agents import add_agent, require_agent
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.outcome import Outcome, OutcomeResult, record_outcome
 from recouvre_tui.store.agents import Agent
-from recouvre_tui.store.db import Store, open_db
+from recouvre_tui.store.db import Store, init_db
 
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # Tue 11:00 Paris
 TODAY = date(2026, 11, 17)
@@ -166,7 +166,7 @@ def _minus_30(due: str) -> str:
 
 def make_lead_env(tmp_path: Path, *, seed: bool = True) -> LeadEnv:
     """Agents alice and bob, lead lea, and (by default) the standard portfolio."""
-    store = open_db(tmp_path / "lead.db")
+    store = init_db(tmp_path / "lead.db")
     for login, role in (("alice", "agent"), ("bob", "agent"), ("lea", "lead")):
         add_agent(
             store,

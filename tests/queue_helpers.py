@@ -1,6 +1,6 @@
 """Shared fixtures for the work-queue tests: small databases built through the services.
 
-Everything goes through `open_db`, `services.agents.add_agent` and
+Everything goes through `init_db`, `services.agents.add_agent` and
 `services.importing.import_file` on small CSV files; the few states no service writes yet
 (hold, do-not-call, a stale claim, another job's lock) are set with a direct statement here.
 
@@ -24,7 +24,7 @@ from recouvre_tui.services.importing import ImportResult, import_file
 from recouvre_tui.services.outcome import Outcome, OutcomeResult, record_outcome
 from recouvre_tui.services.work_queue import QueueEntry, list_queue, take_next
 from recouvre_tui.store.agents import Agent
-from recouvre_tui.store.db import Store, open_db
+from recouvre_tui.store.db import Store, init_db
 
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # Tue 11:00 Paris
 TODAY = date(2026, 11, 17)
@@ -211,7 +211,7 @@ def _minus_30(due: str) -> str:
 
 def make_env(tmp_path: Path, *, agents: Sequence[str] = AGENTS, lead: str | None = LEAD) -> Env:
     """A fresh database with agents `alice`, `bob` and the lead `lea`."""
-    store = open_db(tmp_path / "t.db")
+    store = init_db(tmp_path / "t.db")
     for login in agents:
         add_agent(
             store,

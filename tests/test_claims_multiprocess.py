@@ -1,4 +1,4 @@
-"""Many processes claiming at once (DESIGN.md "Claims", "Quality bar: concurrency").
+"""Many processes claiming at once (docs/rules.md, "Claims": whatever the timing).
 
 8 agent processes (multiprocessing 'spawn', each its own connection) start together on
 1 000 callable debtors and loop: take_next → record a no_answer outcome (half of them) or
@@ -41,7 +41,7 @@ def _worker(db: str, login: str, mode: str, start: Any, out: Any) -> None:
     log: list[tuple[str, str, int, int]] = []
     errors: list[str] = []
     try:
-        store = open_db(db, create=False)
+        store = open_db(db)
         agent = require_agent(store, login)
         start.wait(30)
         for _ in range(ROUNDS):
@@ -130,7 +130,7 @@ def test_many_processes_never_double_claim(tmp_path: Path) -> None:
 def _count(db: str, table: str) -> int:
     from recouvre_tui.store.db import open_db
 
-    store = open_db(db, create=False)
+    store = open_db(db)
     try:
         return int(store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
     finally:
@@ -139,10 +139,10 @@ def _count(db: str, table: str) -> int:
 
 def _open_fresh(db: str, start: Any, out: Any) -> None:
     try:
-        from recouvre_tui.store.db import open_db
+        from recouvre_tui.store.db import init_db
 
         start.wait(30)
-        store = open_db(db)
+        store = init_db(db)
         n = store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         store.close()
         out.put(("ok", n))

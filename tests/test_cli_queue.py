@@ -153,7 +153,7 @@ def test_outcome_validation_exit_1_and_nothing_changes(env: Env, args: list[str]
 def _open(env: Env):
     from recouvre_tui.store.db import open_db
 
-    return open_db(env.dir / "t.db", create=False)
+    return open_db(env.dir / "t.db")
 
 
 def test_bad_promise_syntax_is_a_usage_error(env: Env) -> None:

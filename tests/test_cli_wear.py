@@ -34,6 +34,7 @@ def _write(path: Path, text: str) -> Path:
 def _db(tmp_path: Path) -> tuple[CliRunner, list[str]]:
     runner = CliRunner()
     base = ["--db", str(tmp_path / "t.db")]
+    assert runner.invoke(main, [*base, "init"]).exit_code == 0
     for login in ("alice", "bob"):
         assert runner.invoke(main, [*base, "agents", "add", login, "--name", login.title()]).exit_code == 0
     files = {

@@ -110,7 +110,7 @@ def test_nightly_imports_in_order_and_refreshes(env: Env, drop: Path) -> None:
 def make_env_again(env: Env) -> Env:
     from recouvre_tui.store.db import open_db
 
-    return Env(open_db(env.dir / "t.db", create=False), env.dir)
+    return Env(open_db(env.dir / "t.db"), env.dir)
 
 
 def test_one_nightly_at_a_time(env: Env, drop: Path) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from lead_helpers import PORTFOLIO, LeadEnv, make_lead_env
+from recouvre_tui.services.maintenance import migrate
 from recouvre_tui.services.search import analyse, search_debtors
 from recouvre_tui.store import search as search_sql
-from recouvre_tui.store.db import open_db
+from recouvre_tui.store.db import Store, connect, open_db
 from recouvre_tui.store.schema import migrations
 
 
@@ -150,7 +153,7 @@ def test_like_fallback_gives_the_same_answers(
 
 def test_like_fallback_directly(env: LeadEnv) -> None:
     with env.store.read() as conn:
-        rows = search_sql.search_like(conn, analyse("soci"), exact_ref="soci", visible_to="alice", limit=5)
+        rows = search_sql.search_like(conn, analyse("soci"), exact_ref="soci", visible_to=("alice",), limit=5)
     assert [r.ref for r in rows] == ["A1"]
     assert rows[0].phones == ["+33612345678"]
 
@@ -158,7 +161,7 @@ def test_like_fallback_directly(env: LeadEnv) -> None:
 def test_migration_indexes_existing_debtors(tmp_path: Path) -> None:
     """A database created before m002_search gets its debtors indexed by the migration."""
     path = tmp_path / "old.db"
-    store = open_db(path, migrate=False)
+    store = Store(sqlite_utils.Database(connect(path)), str(path))  # as an older version left it
     with store.write():
         migrations.apply(store.db, stop_before="m002_search")
     with store.write() as conn:
@@ -171,10 +174,11 @@ def test_migration_indexes_existing_debtors(tmp_path: Path) -> None:
             "VALUES (1, 1, '06-12-34-56-78', '+33612345678', '06 12 34 56 78', 'mobile', 1)"
         )
     store.close()
-    store = open_db(path)
-    from recouvre_tui.store.agents import Agent
+    store = open_db(path, allow_pending=True)
+    assert migrate(store, now=datetime(2026, 12, 1, 9, 0)).applied[0] == "m002_search"
+    from recouvre_tui.services.roles import OPERATOR
 
-    boss = Agent("boss", "Boss", "lead", None, True)
+    boss = OPERATOR  # the command line's view: every debtor
     for text in ("ancienne", "552100554", "+33 6 12 34 56 78", "OLD-1"):
         assert [h.debtor_ref for h in search_debtors(store, boss, text)] == ["OLD-1"], text
 

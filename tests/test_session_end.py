@@ -23,7 +23,7 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import refresh
-from recouvre_tui.store.db import open_db
+from recouvre_tui.store.db import init_db, open_db
 from ssh_harness import wait_until
 
 pytestmark = pytest.mark.slow
@@ -35,7 +35,7 @@ REFUSAL = "erreur : pas de terminal : l'interface s'ouvre dans une session inter
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "recouvre.db"
-    store = open_db(path)
+    store = init_db(path)
     add_agent(
         store, login="alice", name="Alice Martin", role="agent", team="e1", ssh_key_file=None, actor="test", now=NOW
     )

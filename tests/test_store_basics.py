@@ -12,14 +12,14 @@ import pytest
 from recouvre_tui.services.maintenance import backup
 from recouvre_tui.settings import ConfigError, load_settings
 from recouvre_tui.store import audit
-from recouvre_tui.store.db import StoreError, open_db
+from recouvre_tui.store.db import StoreError, init_db, open_db
 from recouvre_tui.store.schema import migrations, schema_version
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def test_open_db_sets_pragmas_and_migrates(tmp_path: Path) -> None:
-    store = open_db(tmp_path / "t.db")
+    store = init_db(tmp_path / "t.db")
     conn = store.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -33,7 +33,7 @@ def test_open_db_sets_pragmas_and_migrates(tmp_path: Path) -> None:
 
 def test_missing_db_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="base introuvable"):
-        open_db(tmp_path / "absent.db", create=False)
+        open_db(tmp_path / "absent.db")
 
 
 def test_not_a_database(tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ def test_not_a_database(tmp_path: Path) -> None:
 
 
 def test_write_rolls_back_on_error(tmp_path: Path) -> None:
-    store = open_db(tmp_path / "t.db")
+    store = init_db(tmp_path / "t.db")
     with pytest.raises(RuntimeError), store.write() as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
         raise RuntimeError("boom")
@@ -54,7 +54,7 @@ def test_write_rolls_back_on_error(tmp_path: Path) -> None:
 
 def test_write_is_immediate_so_a_second_writer_waits(tmp_path: Path) -> None:
     """BEGIN IMMEDIATE takes the write lock at once: the other connection cannot write until commit."""
-    a = open_db(tmp_path / "t.db")
+    a = init_db(tmp_path / "t.db")
     b = open_db(tmp_path / "t.db")
     order: list[str] = []
     entered = threading.Event()
@@ -77,13 +77,13 @@ def test_write_is_immediate_so_a_second_writer_waits(tmp_path: Path) -> None:
 
 
 def test_foreign_keys_enforced(tmp_path: Path) -> None:
-    store = open_db(tmp_path / "t.db")
+    store = init_db(tmp_path / "t.db")
     with pytest.raises(sqlite3.IntegrityError), store.write() as conn:
         conn.execute("INSERT INTO phones (debtor_id, position, raw, kind, valid) VALUES (999, 1, 'x', 'fixe', 0)")
 
 
 def test_audit_is_append_only(tmp_path: Path) -> None:
-    store = open_db(tmp_path / "t.db")
+    store = init_db(tmp_path / "t.db")
     with store.write() as conn:
         audit.record(conn, now=NOW, actor="lea", action="hold", entity="debtor", entity_ref="D1")
     for sql in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
@@ -94,7 +94,7 @@ def test_audit_is_append_only(tmp_path: Path) -> None:
 
 
 def test_backup_is_complete_and_refuses_to_overwrite(tmp_path: Path) -> None:
-    store = open_db(tmp_path / "t.db")
+    store = init_db(tmp_path / "t.db")
     with store.write() as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
     dest = tmp_path / "copy.db"
@@ -126,7 +126,7 @@ def test_settings_defaults_and_overrides(tmp_path: Path) -> None:
         ("claim_lease_minutes = 'x'\n", "claim_lease_minutes: nombre entier attendu"),
         ('[calling]\nb2c_windows = [["20:00", "09:00"]]\n', "la fin doit suivre le début"),
         ('[calling]\nb2c_windows = [["9h", "20:00"]]\n', "heure invalide"),
-        ("[calling]\nb2b_days = [7]\n", "jours de 0 (lundi) à 6"),
+        ("[calling]\nb2b_days = [7]\n", "calling.b2b_days[0]: 7 hors limites (de 0 à 6)"),
         ("claim_lease_minutes = \n", "TOML invalide"),
         ('fec_segment = "B2X"\n', "fec_segment"),
     ],

@@ -38,7 +38,7 @@ from recouvre_tui.domain.wear import (
     promise_event,
 )
 from recouvre_tui.reports.wear_output import delta_fr, to_csv, to_json, to_text
-from recouvre_tui.store.db import Store, open_db
+from recouvre_tui.store.db import Store, init_db
 from recouvre_tui.store.wear import compute_wear, compute_wear_and_trend, load_wear_debtors, wear_trend
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -196,7 +196,7 @@ def assert_same(sql: WearReport, pure: WearReport) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_db(tmp_path / "t.db")
+    s = init_db(tmp_path / "t.db")
     yield s
     s.close()
 
@@ -513,7 +513,7 @@ def histories(draw: st.DrawFn) -> tuple[str, list[Deb], WearRules]:
 
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    s = open_db(tmp_path_factory.mktemp("wear") / "t.db")
+    s = init_db(tmp_path_factory.mktemp("wear") / "t.db")
     yield s
     s.close()
 

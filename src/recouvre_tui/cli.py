@@ -6,10 +6,11 @@ depends on the clock takes `--now`.
 
 from __future__ import annotations
 
-import csv
+import errno
 import io
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,8 +25,9 @@ from .domain.codes import label
 from .domain.dates import DateError, parse_date, parse_datetime, parse_now
 from .domain.money import AmountError, format_eur, parse_amount
 from .importers.reader import ImportRejected
+from .logs import LEVELS, start_logging
 from .settings import ConfigError, default_db_path, load_settings
-from .store.db import Store, StoreError, open_db
+from .store.db import Store, StoreError, describe_sqlite_error, init_db, open_db
 
 EXIT_ERROR = 1
 
@@ -42,8 +44,10 @@ class Ctx:
             self._settings = load_settings(self.config_path)
         return self._settings
 
-    def store(self, *, create: bool = False) -> Store:
-        return open_db(self.db_path, create=create)
+    def store(self) -> Store:
+        """The database, which must exist at this program's schema (only `init` creates,
+        only `migrate` upgrades)."""
+        return open_db(self.db_path)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -72,11 +76,18 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(f"avertissement : {w}", err=True)
             for issue in exc.issues:
                 click.echo(str(issue), err=True)
-            fail(f"fichier rejeté ({len(exc.issues)} erreur(s)) ; la base n'a pas été modifiée")
+            fail(f"fichier rejeté ({exc.count} erreur(s)) ; la base n'a pas été modifiée")
         except OutcomeError as exc:
             for f, m in exc.errors:
                 click.echo(f"{f}: {m}" if f else m, err=True)
             fail("issue non enregistrée ; rien n'a été modifié")
+        except sqlite3.DatabaseError as exc:  # read-only, disk full, corrupt…: rolled back
+            fail(describe_sqlite_error(exc, _db_path()))
+        except BrokenPipeError:  # output piped to a reader that left (`| head`)
+            raise
+        except OSError as exc:  # a file written beside the database (backup, report, export)
+            where = f"{exc.filename} : " if exc.filename else ""
+            fail(f"{where}{_os_problem(exc)} ; la base n'a pas été modifiée")
         except (
             StoreError,
             ConfigError,
@@ -94,6 +105,22 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(exc))
 
     return wrapper
+
+
+def _db_path() -> Path | str:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Ctx) if ctx is not None else None
+    return obj.db_path if obj is not None else "base"
+
+
+def _os_problem(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disque plein"
+    if exc.errno == errno.EFBIG:
+        return "fichier trop grand pour le système (limite de taille atteinte)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "écriture interdite (droits ou disque en lecture seule)"
+    return exc.strerror or str(exc)
 
 
 NOW_OPTION = click.option(
@@ -121,11 +148,27 @@ def _now(now_text: str | None) -> datetime:
     default=None,
     help="Fichier de configuration TOML (défaut : RECOUVRE_CONFIG, sinon ~/.config/recouvre/config.toml).",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="Niveau du journal (fichier `log_file` de la configuration).",
+)
 @click.version_option(package_name="recouvre-tui")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config: Path | None) -> None:
+def main(ctx: click.Context, db: Path | None, config: Path | None, log_level: str) -> None:
     """recouvre — poste de travail d'une équipe de recouvrement amiable."""
     ctx.obj = Ctx(db or default_db_path(), config)
+    try:
+        settings = ctx.obj.settings
+    except ConfigError:
+        settings = None  # the command reports the configuration error; log to the default file
+    opened = start_logging(
+        settings.log_file if settings else None, level=log_level, max_mb=settings.log_max_mb if settings else 10
+    )
+    if isinstance(opened, str):
+        click.echo(f"avertissement : {opened}", err=True)
 
 
 # --- init / demo / tui ------------------------------------------------------------------
@@ -148,9 +191,31 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
         for k, v in stats.items():
             click.echo(f"  {k:<10} {v}")
         return
-    store = obj.store(create=True)
+    store = init_db(obj.db_path)
     store.close()
     click.echo(f"base prête : {obj.db_path}")
+
+
+@main.command()
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def migrate(obj: Ctx, now_text: str | None) -> None:
+    """Mettre à jour le schéma de la base (sauvegarde automatique à côté d'elle avant)."""
+    from .services.maintenance import migrate as run_migrate
+
+    store = open_db(obj.db_path, allow_pending=True)
+    try:
+        done = run_migrate(store, now=_now(now_text))
+    finally:
+        store.close()
+    if not done.applied:
+        click.echo(f"base déjà à jour : {obj.db_path}")
+        return
+    click.echo(f"sauvegarde avant migration : {done.backup}")
+    for name in done.applied:
+        click.echo(f"  appliquée : {name}")
+    click.echo(f"base à jour : {obj.db_path}")
 
 
 @main.command()
@@ -216,7 +281,7 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
 
     def release_now(reason: str) -> None:
         try:
-            store = open_db(obj.db_path, create=False)
+            store = open_db(obj.db_path)
             try:
                 now = parse_now(None)
                 release(store, agent, now=now, reason=reason)
@@ -266,6 +331,19 @@ def _restore_terminal() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Dire ce qui changerait, sans rien écrire.")
 @click.option(
+    "--columns",
+    "columns_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='Fichier TOML de correspondance des colonnes ("Numéro Facture" = "invoice_ref").',
+)
+@click.option(
+    "--column",
+    "column_pairs",
+    multiple=True,
+    help='Correspondance d\'une colonne : "Numéro Facture=invoice_ref" (répétable).',
+)
+@click.option(
     "--actor",
     default=None,
     help="Auteur inscrit au journal d'audit (défaut : l'utilisateur système).",
@@ -273,10 +351,22 @@ def _restore_terminal() -> None:
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, now_text: str | None) -> None:
+def import_(
+    obj: Ctx,
+    kind: str,
+    file: Path,
+    dry_run: bool,
+    columns_file: Path | None,
+    column_pairs: tuple[str, ...],
+    actor: str | None,
+    now_text: str | None,
+) -> None:
     """Importer un fichier (CSV ou FEC) ; tout ou rien, idempotent."""
+    from .importers.column_map import load_column_map, parse_column_option
     from .services.importing import import_file
 
+    columns = load_column_map(columns_file) if columns_file else {}
+    columns.update(parse_column_option(pair) for pair in column_pairs)
     store = obj.store()
     now = _now(now_text)
     with _progress(file) as progress:
@@ -289,6 +379,7 @@ def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, n
             settings=obj.settings,
             dry_run=dry_run,
             progress=progress,
+            columns=columns or None,
         )
     for w in result.warnings:
         click.echo(f"avertissement : {w}", err=True)
@@ -298,6 +389,14 @@ def import_(obj: Ctx, kind: str, file: Path, dry_run: bool, actor: str | None, n
         f"{result.updated} mise(s) à jour, {result.unchanged} inchangée(s)"
         + (" [simulation : rien n'a été écrit]" if dry_run else "")
     )
+    for note in result.notes:
+        click.echo(f"  {note}")
+    if columns:
+        click.echo("colonnes : " + ", ".join(f"« {s} » → {t}" for s, t in columns.items()))
+        if dry_run:
+            click.echo("premières lignes lues :")
+            for line in result.preview:
+                click.echo(f"  {line}")
     if dry_run and result.examples:
         click.echo(f"ce qui {verb} :")
         for e in result.examples:
@@ -365,11 +464,11 @@ def agents_add(
     ssh_key: Path | None,
     now_text: str | None,
 ) -> None:
-    """Ajouter (ou mettre à jour) un agent, avec sa clé SSH."""
+    """Ajouter (ou mettre à jour) un agent, avec sa clé SSH (un agent désactivé : « agents activate »)."""
     from .services.agents import add_agent
 
     created, keys = add_agent(
-        obj.store(create=True),
+        obj.store(),
         login=login,
         name=name,
         role=role,
@@ -386,10 +485,12 @@ def agents_add(
 @click.pass_obj
 @handle_errors
 def agents_list(obj: Ctx, fmt: str) -> None:
-    """Lister les agents."""
-    from .services.agents import list_agents
+    """Lister les agents, avec les empreintes de leurs clés SSH."""
+    from .services.agents import keys_by_agent, list_agents
 
-    rows = list_agents(obj.store())
+    store = obj.store()
+    rows = list_agents(store)
+    keys = keys_by_agent(store)
     if fmt == "json":
         _json(
             [
@@ -399,15 +500,96 @@ def agents_list(obj: Ctx, fmt: str) -> None:
                     "role": a.role,
                     "team": a.team,
                     "active": a.active,
+                    "keys": keys.get(a.login, []),
                 }
                 for a in rows
             ]
         )
         return
     _table(
-        ["identifiant", "nom", "rôle", "équipe", "actif"],
-        [[a.login, a.name, label(a.role), a.team or "", "oui" if a.active else "non"] for a in rows],
+        ["identifiant", "nom", "rôle", "équipe", "actif", "clés SSH (empreintes)"],
+        [
+            [
+                a.login,
+                a.name,
+                label(a.role),
+                a.team or "",
+                "oui" if a.active else "non",
+                " ".join(keys.get(a.login, [])),
+            ]
+            for a in rows
+        ],
     )
+
+
+@agents.command("keys")
+@click.argument("login")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@handle_errors
+def agents_keys(obj: Ctx, login: str, fmt: str) -> None:
+    """Les clés SSH d'un agent, avec leur empreinte (celle de « ssh-keygen -lf »)."""
+    from .services.agents import agent_keys
+
+    rows = agent_keys(obj.store(), login)
+    if fmt == "json":
+        _json([{"type": k.key_type, "fingerprint": k.fingerprint, "added_at": k.added_at} for k in rows])
+        return
+    _table(["type", "empreinte", "ajoutée le"], [[k.key_type, k.fingerprint, k.added_at] for k in rows])
+
+
+@agents.command("deactivate")
+@click.argument("login")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_deactivate(obj: Ctx, login: str, now_text: str | None) -> None:
+    """Désactiver un agent : plus d'accès SSH, son dossier rendu à la file, sa session fermée."""
+    from .services.agents import deactivate
+
+    released = deactivate(obj.store(), login, actor=_system_user(), now=_now(now_text))
+    click.echo(f"agent {login} désactivé" + (f", dossier {released} rendu à la file" if released else ""))
+
+
+@agents.command("activate")
+@click.argument("login")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_activate(obj: Ctx, login: str, now_text: str | None) -> None:
+    """Réactiver un agent désactivé (ses clés SSH sont de nouveau acceptées)."""
+    from .services.agents import activate
+
+    activate(obj.store(), login, actor=_system_user(), now=_now(now_text))
+    click.echo(f"agent {login} réactivé")
+
+
+@agents.command("remove-key")
+@click.argument("login")
+@click.argument("fingerprint")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_remove_key(obj: Ctx, login: str, fingerprint: str, now_text: str | None) -> None:
+    """Retirer une clé SSH d'un agent, désignée par son empreinte SHA256:… (voir « agents keys »)."""
+    from .services.agents import remove_key
+
+    info = remove_key(obj.store(), login, fingerprint, actor=_system_user(), now=_now(now_text))
+    click.echo(f"clé {info.fingerprint} ({info.key_type}) retirée de l'agent {login}")
+
+
+@agents.command("set-role")
+@click.argument("login")
+@click.argument("role", type=click.Choice(["agent", "lead"]))
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_set_role(obj: Ctx, login: str, role: str, now_text: str | None) -> None:
+    """Changer le rôle d'un agent (agent ou lead) ; une session ouverte suit dès sa prochaine action."""
+    from .services.agents import set_role
+
+    previous = set_role(obj.store(), login, role, actor=_system_user(), now=_now(now_text))
+    click.echo(f"agent {login} : rôle {label(previous)} → {label(role)}")
 
 
 @main.group()
@@ -438,11 +620,14 @@ def ssh() -> None:
 @handle_errors
 def ssh_authorized_keys(obj: Ctx, install: bool, target: Path | None, program: str | None) -> None:
     """Afficher les lignes authorized_keys (commande forcée, restrict, pty)."""
-    from .services.ssh_access import authorized_keys_lines, install_authorized_keys
+    from .services.ssh_access import authorized_keys_lines, install_authorized_keys, remember_install
 
-    lines = authorized_keys_lines(obj.store(), db_path=obj.db_path, program=program)
+    store = obj.store()
+    lines = authorized_keys_lines(store, db_path=obj.db_path, program=program)
     if install:
         path = install_authorized_keys(lines, target)
+        with store.write() as conn:  # later access changes rewrite this same file
+            remember_install(conn, path=path, db_path=obj.db_path, program=program)
         click.echo(f"{len(lines)} clé(s) écrite(s) dans {path}", err=True)
         return
     for line in lines:
@@ -647,12 +832,12 @@ def backup(obj: Ctx, dest: Path) -> None:
 
 
 def _viewer(store: Store, login: str | None):
-    """The agent whose view is shown; without --as, the CLI runs with a lead's view."""
-    from .store.agents import Agent
+    """The agent whose view is shown; without --as, the server operator's view (every team)."""
+    from .services.roles import OPERATOR
 
     if login:
         return _agent(store, login)
-    return Agent("cli", "[votre nom]", "lead", None, True)
+    return OPERATOR
 
 
 @main.group(invoke_without_command=True)
@@ -1001,15 +1186,39 @@ def report_scripts(obj: Ctx, start: str, end: str, fmt: str, now_text: str | Non
 @handle_errors
 def doctor(obj: Ctx, fmt: str, now_text: str | None) -> None:
     """Vérifier la base : intégrité, schéma, WAL, dossiers expirés, qualité des données."""
-    from .services.doctor import FAIL, run_checks
+    from .services.doctor import FAIL, diagnose
 
-    checks = run_checks(obj.store(create=False), now=_now(now_text))
+    checks = diagnose(obj.db_path, now=_now(now_text))
     if fmt == "json":
         _json([c.__dict__ for c in checks])
     else:
         _table(["contrôle", "état", "détail"], [[c.name, c.status, c.detail] for c in checks])
     if any(c.status == FAIL for c in checks):
         sys.exit(EXIT_ERROR)
+
+
+@main.group()
+def config() -> None:
+    """Réglages : valeurs par défaut et valeurs en vigueur (TOML commenté)."""
+
+
+@config.command("defaults")
+def config_defaults() -> None:
+    """Afficher le fichier de configuration par défaut, chaque clé avec son aide et ses bornes."""
+    from .domain.config import Settings
+    from .settings import render_toml
+
+    click.echo(render_toml(Settings()), nl=False)
+
+
+@config.command("show")
+@click.pass_obj
+@handle_errors
+def config_show(obj: Ctx) -> None:
+    """Afficher les réglages en vigueur (fichier de configuration vérifié, défauts sinon)."""
+    from .settings import render_toml
+
+    click.echo(render_toml(obj.settings), nl=False)
 
 
 # --- team lead console ---------------------------------------------------------------------
@@ -1526,8 +1735,10 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
 
 
 def _csv(headers: list[str], rows: list[list[Any]]) -> None:
+    from .reports import safe_csv
+
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = safe_csv.writer(buf)
     w.writerow(headers)
     w.writerows(rows)
     click.echo(buf.getvalue(), nl=False)

@@ -1,15 +1,17 @@
 """Configuration: XDG paths (platformdirs), a TOML file, environment variables.
 
 Precedence: command-line options > environment (`RECOUVRE_DB`, `RECOUVRE_CONFIG`) >
-the TOML file > DESIGN.md's defaults. A bad value is an error naming the file, the key
+the TOML file > the defaults (`domain.config`). A bad value is an error naming the file, the key
 and the problem; nothing is guessed.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tomllib
+import typing
 from dataclasses import fields, is_dataclass, replace
 from datetime import time
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 
-from .domain.config import Settings
+from .domain.config import Settings, cross_field_problems
 from .domain.money import MAX_CENTS
 
 APP = "recouvre"
@@ -41,10 +43,57 @@ def default_config_path() -> Path:
     return Path(user_config_dir(APP, appauthor=False)) / "config.toml"
 
 
-# Counts, durations and weights stay below this (days, minutes, months, points): beyond, the
-# date arithmetic of the queue, promises and wear report would overflow. Amounts in cents
-# (`*_cents`) may go up to MAX_CENTS.
-LIMIT = 10_000
+# --- the schema: each field's type and `metadata` (domain/config.py) ---------------------------
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _bounds_text(meta: dict[str, Any], low: str = "min", high: str = "max") -> str:
+    lo, hi = meta.get(low), meta.get(high)
+    if lo is not None and hi is not None:
+        return f"de {_num(lo)} à {_num(hi)}"
+    if lo is not None:
+        return f"{_num(lo)} au moins"
+    if hi is not None:
+        return f"{_num(hi)} au plus"
+    return "sans limite"
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _check_number(value: Any, tp: type, meta: dict[str, Any], where: str, low: str = "min", high: str = "max") -> Any:
+    allowed = _bounds_text(meta, low, high)
+    if tp is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{where}: nombre entier attendu ({allowed})")
+    elif not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise ConfigError(f"{where}: nombre attendu ({allowed})")
+    lo, hi = meta.get(low), meta.get(high)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{where}: {value} hors limites ({allowed})")
+    return value if tp is int else float(value)
+
+
+def _check_length(value: Any, meta: dict[str, Any], where: str, what: str) -> None:
+    lo, hi = meta.get("min_len"), meta.get("max_len")
+    if (lo is not None and len(value) < lo) or (hi is not None and len(value) > hi):
+        raise ConfigError(f"{where}: {len(value)} {what} ({_bounds_text(meta, 'min_len', 'max_len')} attendu(s))")
+
+
+def _check_text(value: Any, meta: dict[str, Any], where: str) -> str:
+    choices = meta.get("choices")
+    if choices is not None:
+        if value not in choices:
+            raise ConfigError(f"{where}: valeur parmi {', '.join(choices)} attendue")
+        return str(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: texte attendu")
+    _check_length(value, meta, where, "caractère(s)")
+    return value
 
 
 def _parse_time(value: Any, where: str) -> time:
@@ -52,87 +101,85 @@ def _parse_time(value: Any, where: str) -> time:
         raise ConfigError(f"{where}: heure attendue au format « HH:MM »")
     try:
         hh, mm = value.split(":")
+        if not (len(hh) == 2 and len(mm) == 2):
+            raise ValueError
         return time(int(hh), int(mm))
     except ValueError:
-        raise ConfigError(f"{where}: heure invalide « {value} » (format HH:MM)") from None
+        raise ConfigError(f"{where}: heure invalide « {value} » (format HH:MM, de 00:00 à 23:59)") from None
 
 
-def _coerce(value: Any, default: Any, where: str) -> Any:
-    """Check a TOML value against the default's type; convert the few structured ones."""
-    if isinstance(default, bool):
+def _check_windows(value: list[Any], where: str) -> tuple[tuple[time, time], ...]:
+    """Time ranges, each ending after it starts, in order and not overlapping."""
+    out: list[tuple[time, time]] = []
+    for i, item in enumerate(value):
+        at = f"{where}[{i}]"
+        if not (isinstance(item, list) and len(item) == 2):
+            raise ConfigError(f'{at}: plage attendue ["HH:MM", "HH:MM"]')
+        start, end = _parse_time(item[0], at), _parse_time(item[1], at)
+        if end <= start:
+            raise ConfigError(f"{at}: la fin doit suivre le début")
+        if out and start < out[-1][1]:
+            raise ConfigError(
+                f"{at}: les plages doivent se suivre sans se chevaucher (celle-ci commence avant "
+                f"{out[-1][1]:%H:%M}, fin de la précédente)"
+            )
+        out.append((start, end))
+    return tuple(out)
+
+
+def _check_bands(value: list[Any], meta: dict[str, Any], where: str) -> tuple[tuple[int | None, int], ...]:
+    """[ceiling in euros, count] by ascending ceiling, 0 = no ceiling (last band only)."""
+    out: list[tuple[int | None, int]] = []
+    for i, item in enumerate(value):
+        at = f"{where}[{i}]"
+        if not (isinstance(item, list) and len(item) == 2):
+            raise ConfigError(f"{at}: [plafond en euros ou 0 pour illimité, nombre max] attendu")
+        euros = _check_number(item[0], float, {"min": 0, "max": MAX_CENTS // 100}, f"{at}[0]")
+        count = _check_number(item[1], int, meta, f"{at}[1]", "item_min", "item_max")
+        if out and out[-1][0] is None:
+            raise ConfigError(f"{at}: aucune tranche après la tranche sans plafond (0)")
+        bound = None if euros == 0 else round(euros * 100)
+        if bound is not None and out and bound <= (out[-1][0] or 0):
+            raise ConfigError(f"{at}: les plafonds doivent croître d'une tranche à la suivante")
+        out.append((bound, count))
+    return tuple(out)
+
+
+WINDOWS = tuple[tuple[time, time], ...]
+BANDS = tuple[tuple[int | None, int], ...]
+
+
+def _check(value: Any, tp: Any, meta: dict[str, Any], where: str) -> Any:
+    """A TOML value checked against a field's type and metadata, converted to the field's type."""
+    if tp is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: true ou false attendu")
         return value
-    if isinstance(default, int) and not isinstance(default, bool):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ConfigError(f"{where}: nombre entier attendu")
-        if value < 0:
-            raise ConfigError(f"{where}: valeur négative")
-        limit = MAX_CENTS if where.endswith("_cents") else LIMIT
-        if value > limit:
-            raise ConfigError(f"{where}: valeur trop grande ({limit} au plus)")
-        return value
-    if isinstance(default, float):
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise ConfigError(f"{where}: nombre attendu")
-        if not math.isfinite(value) or abs(value) > LIMIT:
-            raise ConfigError(f"{where}: nombre entre -{LIMIT} et {LIMIT} attendu")
-        return float(value)
-    if isinstance(default, tuple):
+    if tp in (int, float):
+        return _check_number(value, tp, meta, where)
+    if tp is str:
+        return _check_text(value, meta, where)
+    if tp is time:
+        return _parse_time(value, where)
+    args = typing.get_args(tp)
+    if type(None) in args and len(args) == 2:  # X | None: TOML has no null, so a set value is an X
+        return _check(value, next(a for a in args if a is not type(None)), meta, where)
+    if typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis:
         if not isinstance(value, list):
             raise ConfigError(f"{where}: liste attendue")
-        if where.endswith("_windows"):
-            out = []
-            for i, item in enumerate(value):
-                if not (isinstance(item, list) and len(item) == 2):
-                    raise ConfigError(f'{where}[{i}]: plage attendue ["HH:MM", "HH:MM"]')
-                start, end = (
-                    _parse_time(item[0], f"{where}[{i}]"),
-                    _parse_time(item[1], f"{where}[{i}]"),
-                )
-                if end <= start:
-                    raise ConfigError(f"{where}[{i}]: la fin doit suivre le début")
-                out.append((start, end))
-            return tuple(out)
-        if where.endswith("_days"):
-            if not all(isinstance(d, int) and 0 <= d <= 6 for d in value):
-                raise ConfigError(f"{where}: jours de 0 (lundi) à 6 (dimanche) attendus")
-            return tuple(value)
-        if where.endswith("max_instalments_by_amount"):
-            bands = []
-            for i, item in enumerate(value):
-                if not (
-                    isinstance(item, list)
-                    and len(item) == 2
-                    and isinstance(item[1], int)
-                    and not isinstance(item[1], bool)
-                    and 1 <= item[1] <= LIMIT
-                    and (item[0] is None or _euros(item[0]))
-                ):
-                    raise ConfigError(f"{where}[{i}]: [plafond en euros ou 0 pour illimité, nombre max]")
-                bound = None if item[0] in (0, None) else round(float(item[0]) * 100)
-                bands.append((bound, item[1]))
-            return tuple(bands)
-        return tuple(value)
-    if default is None or isinstance(default, str):
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: texte attendu")
-        return value
-    raise ConfigError(f"{where}: valeur non prise en charge")
-
-
-def _euros(value: Any) -> bool:
-    """A ceiling in euros: a number, finite, from 0 to MAX_CENTS / 100."""
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and 0 <= value <= MAX_CENTS / 100
-    )
+        _check_length(value, meta, where, "élément(s)")
+        if tp == WINDOWS:
+            return _check_windows(value, where)
+        if tp == BANDS:
+            return _check_bands(value, meta, where)
+        item_meta = {"min": meta.get("item_min"), "max": meta.get("item_max")}
+        return tuple(_check(v, args[0], item_meta, f"{where}[{i}]") for i, v in enumerate(value))
+    raise ConfigError(f"{where}: type de réglage non pris en charge ({tp})")
 
 
 def _apply(obj: Any, table: dict[str, Any], prefix: str, file: str) -> Any:
     known = {f.name: f for f in fields(obj)}
+    types = _field_types(type(obj))
     changes: dict[str, Any] = {}
     for key, value in table.items():
         where = f"{file}: {prefix}{key}"
@@ -144,8 +191,80 @@ def _apply(obj: Any, table: dict[str, Any], prefix: str, file: str) -> Any:
                 raise ConfigError(f"{where}: section attendue [{prefix}{key}]")
             changes[key] = _apply(current, value, f"{prefix}{key}.", file)
         else:
-            changes[key] = _coerce(value, current, where)
+            if isinstance(value, dict):
+                raise ConfigError(f"{where}: valeur attendue, pas une section")
+            changes[key] = _check(value, types[key], dict(known[key].metadata), where)
     return replace(obj, **changes)
+
+
+# --- the documented TOML (`recouvre config defaults` / `config show`, the README's block) --------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, time):
+        return f'"{value:%H:%M}"'
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def _toml_field(value: Any, tp: Any) -> str:
+    if tp == BANDS:  # cents → euros, no ceiling → 0
+        return _toml_value(tuple((0 if c is None else _euro_number(c), n) for c, n in value))
+    return _toml_value(value)
+
+
+def _euro_number(cents: int) -> int | float:
+    return cents // 100 if cents % 100 == 0 else cents / 100
+
+
+def _allowed(meta: dict[str, Any]) -> str:
+    """The allowed range in the README's words (English)."""
+
+    def span(lo: Any, hi: Any) -> str:
+        if lo is not None and hi is not None:
+            return f"{_num(lo)} to {_num(hi)}"
+        return f"at least {_num(lo)}" if lo is not None else f"at most {_num(hi)}" if hi is not None else ""
+
+    if "choices" in meta:
+        return " or ".join(meta["choices"])
+    if "min" in meta or "max" in meta:
+        return span(meta.get("min"), meta.get("max"))
+    if "item_min" in meta or "item_max" in meta:
+        return "each " + span(meta.get("item_min"), meta.get("item_max"))
+    return ""
+
+
+def render_toml(settings: Settings) -> str:
+    """The settings as a TOML file, each key with its help and allowed range as a comment."""
+    lines: list[str] = []
+
+    def table(obj: Any) -> None:
+        types = _field_types(type(obj))
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if is_dataclass(value):
+                continue
+            meta = dict(f.metadata)
+            allowed = _allowed(meta)
+            comment = meta.get("help", "") + (f" ({allowed})" if allowed else "")
+            if value is None:
+                example = _toml_value(meta.get("example", ""))
+                lines.append(f"# {f.name} = {example}".ljust(50) + f"  # {comment}; unset by default")
+            else:
+                lines.append(f"{f.name} = {_toml_field(value, types[f.name])}".ljust(50) + f"  # {comment}")
+
+    table(settings)
+    for f in fields(settings):
+        section = getattr(settings, f.name)
+        if is_dataclass(section):
+            lines.extend(["", f"[{f.name}]"])
+            table(section)
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -157,15 +276,21 @@ def load_settings(path: Path | None = None) -> Settings:
             raise ConfigError(f"{p}: fichier de configuration introuvable")
         return Settings()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: TOML invalide : {exc}") from None
+        text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{p}: le fichier doit être en UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: lecture impossible ({exc.strerror or exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: TOML invalide : {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: TOML invalide : tableaux ou sections imbriqués trop profondément") from None
     settings = _apply(Settings(), data, "", str(p))
-    if settings.fec_segment not in ("B2B", "B2C"):
-        raise ConfigError(f"{p}: fec_segment: B2B ou B2C attendu")
+    for key, problem in cross_field_problems(settings):
+        raise ConfigError(f"{p}: {key}: {problem}")
     return settings
 
 
-__all__ = ["ConfigError", "Settings", "default_config_path", "default_db_path", "load_settings"]
+__all__ = ["ConfigError", "Settings", "default_config_path", "default_db_path", "load_settings", "render_toml"]

@@ -18,7 +18,7 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.services.agents import add_agent, require_agent
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import refresh
-from recouvre_tui.store.db import Store, open_db
+from recouvre_tui.store.db import Store, init_db, open_db
 from recouvre_tui.tui.app import RecouvreApp
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 10:00 Paris, 13:00 La Réunion
@@ -68,7 +68,7 @@ AGENTS = [
 
 
 def build_db(path: Path, settings: Settings) -> None:
-    store = open_db(path)
+    store = init_db(path)
     try:
         for login, name, role in AGENTS:
             add_agent(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from ..domain.dates import PARIS, from_db, paris_date, to_db
 from ..store import case_file as sql
 from ..store.agents import Agent
 from ..store.db import Store
-from .roles import PermissionDenied
+from .roles import PermissionDenied, in_scope, scope
 
 
 class CaseError(Exception):
@@ -63,8 +64,9 @@ class CaseFile:
         return 0
 
 
-def _visible(agent: Agent, debtor: dict[str, Any]) -> bool:
-    return agent.is_lead or debtor["agent"] in (None, agent.login)
+def _visible(conn: sqlite3.Connection, agent: Agent, debtor: dict[str, Any]) -> bool:
+    """An agent's portfolio, a lead's team's (`roles.scope`), and the pool."""
+    return in_scope(scope(conn, agent), debtor["agent"])
 
 
 def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFile:
@@ -74,7 +76,7 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         d = sql.debtor(conn, ref)
         if d is None:
             raise CaseError(f"débiteur inconnu « {ref} »")
-        if not _visible(agent, d):
+        if not _visible(conn, agent, d):
             raise CaseAccessDenied(f"le débiteur {ref} n'est pas dans votre portefeuille")
         did = d["id"]
         invoices = sql.invoices(conn, did)

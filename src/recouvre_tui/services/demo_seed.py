@@ -11,7 +11,8 @@ from platformdirs import user_data_dir
 from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store.agents import Agent, upsert_agent
-from ..store.db import StoreError, open_db
+from ..store.db import StoreError, init_db, open_db
+from ..store.schema import migrations
 from .importing import import_file
 from .refresh import refresh
 
@@ -33,6 +34,8 @@ def seed_demo(
     if path.exists():
         if not force:
             raise StoreError(f"{path} existe déjà (ajoutez --force pour la remplacer par la démo)")
+        if path.stat().st_size:
+            open_db(path, allow_pending=True).close()  # --force replaces a recouvre database, nothing else
         for suffix in ("", "-wal", "-shm"):
             p = Path(str(path) + suffix)
             if p.exists():
@@ -42,7 +45,7 @@ def seed_demo(
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     data = generate_demo(paris_date(now), seed=DEMO_SEED, debtors=debtors)
-    store = open_db(tmp)
+    store = init_db(tmp)  # the one way a database is created (mode 0600)
     stats: dict[str, int] = {}
     try:
         with store.write() as conn:
@@ -80,13 +83,14 @@ def seed_demo(
 def ensure_demo(path: Path, *, now: datetime, settings: Settings) -> None:
     """Rebuild the demo when missing or built on an earlier day (its dates follow today)."""
     if path.exists():
-        store = open_db(path, create=False)
+        store = open_db(path, allow_pending=True)  # a demo of an older schema is simply rebuilt
         try:
             with store.read() as conn:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'demo_built_on'").fetchone()
+            current = not migrations.pending(store.db)
         finally:
             store.close()
-        if row and row[0] == paris_date(now).isoformat():
+        if row and row[0] == paris_date(now).isoformat() and current:
             return
         if not row:
             raise StoreError(f"{path} n'est pas une base de démonstration : elle n'a pas été modifiée")

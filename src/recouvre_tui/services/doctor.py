@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from ..domain.dates import from_db, to_db
+from ..domain.money import format_eur
 from ..store import health
-from ..store.db import Store
+from ..store.db import Store, StoreError, open_db
 from ..store.schema import migrations
 
 OK, WARN, FAIL = "ok", "attention", "erreur"
@@ -21,15 +24,47 @@ class Check:
     detail: str
 
 
+def diagnose(path: Path, *, now: datetime) -> list[Check]:
+    """`recouvre doctor` on a file: a database that cannot be opened (missing, another program's,
+    another schema, damaged) is a failed check saying why, never a crash."""
+    try:
+        store = open_db(path, allow_pending=True)
+    except StoreError as exc:
+        return [Check("ouverture de la base", FAIL, str(exc))]
+    try:
+        return run_checks(store, now=now)
+    finally:
+        store.close()
+
+
 def run_checks(store: Store, *, now: datetime) -> list[Check]:
     checks: list[Check] = []
-    with store.read() as conn:
-        problems = health.integrity(conn)
+    try:
+        with store.read() as conn:
+            problems = health.integrity(conn)
+    except sqlite3.DatabaseError as exc:
+        problems = [f"contrôle impossible : {exc}"]
+    intact = problems == ["ok"]
+    checks.append(Check("intégrité", OK if intact else FAIL, "ok" if intact else "; ".join(problems[:5])))
+    if not intact:
         checks.append(
             Check(
-                "intégrité", OK if problems == ["ok"] else FAIL, "ok" if problems == ["ok"] else "; ".join(problems[:5])
+                "contrôles des données",
+                FAIL,
+                "non faits : la base est endommagée ; restaurez la dernière sauvegarde (recouvre backup)",
             )
         )
+        return checks
+    try:
+        _data_checks(store, now, checks)
+    except sqlite3.DatabaseError as exc:
+        checks.append(Check("lecture des données", FAIL, f"impossible : {exc}"))
+    _wal_check(store, checks)
+    return checks
+
+
+def _data_checks(store: Store, now: datetime, checks: list[Check]) -> None:
+    with store.read() as conn:
         fk = health.foreign_key_problems(conn)
         checks.append(Check("clés étrangères", OK if fk == 0 else FAIL, f"{fk} ligne(s) orpheline(s)"))
         applied = [m.name for m in migrations.applied(store.db)]
@@ -40,7 +75,11 @@ def run_checks(store: Store, *, now: datetime) -> list[Check]:
                 "schéma",
                 OK if not pending else WARN,
                 f"version {applied[-1] if applied else 'aucune'}"
-                + (f", en attente : {', '.join(pending)}" if pending else f" (à jour : {latest})"),
+                + (
+                    f", en attente : {', '.join(pending)} (lancez « recouvre migrate »)"
+                    if pending
+                    else f" (à jour : {latest})"
+                ),
             )
         )
         stale = health.stale_claims(conn, to_db(now))
@@ -57,6 +96,20 @@ def run_checks(store: Store, *, now: datetime) -> list[Check]:
         checks.append(Check("numéros à vérifier", OK if verify == 0 else WARN, str(verify)))
         orphans = health.unreminded(conn, to_db(now - timedelta(days=28)))
         checks.append(Check("comptes sans relance depuis 28 jours", OK if orphans == 0 else WARN, str(orphans)))
+        count, total, top = health.credit_balances(conn)
+        shown = ", ".join(f"{ref} {name} ({format_eur(balance)})" for ref, name, balance in top)
+        checks.append(
+            Check(
+                "soldes créditeurs (jamais proposés à l'appel)",
+                OK if count == 0 else WARN,
+                "0"
+                if count == 0
+                else f"{count} débiteur(s), {format_eur(-total)} à rembourser ou à imputer : {shown}"
+                + (" …" if count > len(top) else ""),
+            )
+        )
+        n_doubtful, doubtful_total = health.doubtful(conn)
+        checks.append(Check("clients douteux (416)", OK, f"{n_doubtful} débiteur(s), {format_eur(doubtful_total)}"))
         last = health.last_refresh(conn)
         age = None if last is None else now - (from_db(last) or now)
         checks.append(
@@ -76,7 +129,9 @@ def run_checks(store: Store, *, now: datetime) -> list[Check]:
                     f"tenu par {lock[0]} depuis {lock[1]} UTC" + (" (expiré)" if stuck else ""),
                 )
             )
+
+
+def _wal_check(store: Store, checks: list[Check]) -> None:
     wal = store.path + "-wal"
     size = os.path.getsize(wal) if os.path.exists(wal) else 0
     checks.append(Check("journal WAL", OK if size < 256 * 1024 * 1024 else WARN, f"{size / 1024 / 1024:.1f} Mo"))
-    return checks

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..store.db import Store, StoreError
+from ..store.schema import migrate as apply_migrations
+from ..store.schema import migrations
 
 
 def backup(store: Store, dest: Path) -> int:
@@ -14,6 +19,8 @@ def backup(store: Store, dest: Path) -> int:
         raise StoreError(f"{dest} existe déjà : choisissez un nouveau fichier")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # a copy of debtors' data: owner only
     target = sqlite3.connect(str(tmp))
     try:
         with store.lock:
@@ -22,7 +29,28 @@ def backup(store: Store, dest: Path) -> int:
         ok = target.execute("PRAGMA integrity_check").fetchone()[0]
         if ok != "ok":
             raise StoreError(f"la copie ne passe pas le contrôle d'intégrité : {ok}")
-    finally:
+    except BaseException:
         target.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    target.close()
     tmp.replace(dest)  # only a complete, checked copy gets the final name
     return pages
+
+
+@dataclass(frozen=True)
+class Migration:
+    backup: Path | None  # None when nothing was pending
+    applied: list[str]
+
+
+def migrate(store: Store, *, now: datetime) -> Migration:
+    """`recouvre migrate`: back the database up next to itself, then apply the pending
+    migrations (sqlite-utils knows which are applied)."""
+    if not migrations.pending(store.db):
+        return Migration(None, [])
+    p = Path(store.path)
+    stamp = now.astimezone(UTC) if now.tzinfo else now
+    dest = p.with_name(f"{p.stem}.avant-migration-{stamp:%Y%m%d-%H%M%S}Z{p.suffix or '.db'}")
+    backup(store, dest)
+    return Migration(dest, apply_migrations(store))

@@ -27,11 +27,11 @@ from ..store import promises as promise_sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent
 from ..store.db import Store
-from .roles import PermissionDenied
+from .roles import PermissionDenied, acting, in_scope, scope
 from .scoring import rescore
 
 NOTE_MAX = 2_000
-# Follow-up actions recorded as their own events (DESIGN: duplicate, hand to sales rep).
+# Follow-up actions recorded as their own events (invoice duplicate, hand to the sales rep).
 ACTIONS = {
     "duplicate": ("email", "invoice_duplicate", "envoi d'un duplicata de facture"),
     "sales_rep": ("email", "handed_to_sales_rep", "litige transmis au commercial"),
@@ -122,11 +122,12 @@ def record_outcome(
     """Validate, then write everything in one `BEGIN IMMEDIATE` transaction."""
     now_s = to_db(now)
     with store.write() as conn:
+        agent = acting(conn, agent)  # deactivated since the session started: refused
         target = outcome_sql.debtor_for_outcome(conn, outcome.debtor_ref)
         if target is None:
             raise OutcomeError([("debtor", f"débiteur inconnu « {outcome.debtor_ref} »")])
         debtor_id = target.id
-        if not agent.is_lead and target.agent not in (None, agent.login):
+        if not in_scope(scope(conn, agent), target.agent):
             raise OutcomeAccessDenied(
                 [("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")]
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from ..domain.refs import normalise_ref
+
 
 def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     cur = conn.execute(sql, params)
@@ -17,8 +19,9 @@ def debtor(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
         conn,
         "SELECT id, ref, name, segment, siren, postcode, country, email, sales_rep, agent, area, tz, "
         "on_hold, hold_reason, do_not_call, dispute_open, stage_override, tone_override, "
-        "avg_payment_delay_days, balance_cents, oldest_due, priority_class, score FROM debtors WHERE ref = ?",
-        (ref,),
+        "avg_payment_delay_days, balance_cents, doubtful_cents, oldest_due, priority_class, score "
+        "FROM debtors WHERE ref = ?",
+        (normalise_ref(ref),),
     )
     return rows[0] if rows else None
 

@@ -9,6 +9,7 @@ sqlite-utils' `atomic()` is a deferred BEGIN and would fail under concurrency.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import threading
@@ -109,7 +110,22 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
+    """A configured connection (WAL, foreign keys…). Only for a file known to be ours:
+    switching to WAL writes to the file."""
+    conn = _raw_connect(path)
+    try:
+        _configure(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _raw_connect(path: str | Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         str(path),
         isolation_level=None,
@@ -117,30 +133,124 @@ def connect(path: str | Path) -> sqlite3.Connection:
         timeout=BUSY_TIMEOUT_MS / 1000,
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _configure(conn: sqlite3.Connection, path: str | Path) -> None:
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal" and str(path) != ":memory:":
         raise StoreError(f"impossible de passer la base {path} en mode WAL (mode {mode})")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
 
 
-def open_db(path: str | Path, *, migrate: bool = True, create: bool = True) -> Store:
-    """Open (and by default create and migrate) the database at `path`."""
-    p = Path(path)
-    if str(path) != ":memory:":
-        if not p.exists() and not create:
-            raise StoreError(
-                f"base introuvable : {p} (créez-la avec « recouvre init » ou indiquez-la avec --db / RECOUVRE_DB)"
-            )
-        p.parent.mkdir(parents=True, exist_ok=True)
+def _check_file(p: Path, *, for_init: bool) -> bool:
+    """Refuse what is plainly not a recouvre database before SQLite touches it.
+    Returns True when the file is new (missing, or empty and `for_init`)."""
+    if not p.exists():
+        if for_init:
+            return True
+        raise StoreError(
+            f"base introuvable : {p} (créez-la avec « recouvre init » ou indiquez-la avec --db / RECOUVRE_DB)"
+        )
+    if p.is_dir():
+        raise StoreError(f"{p} est un dossier, pas une base recouvre")
     try:
-        conn = connect(p)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{p} n'est pas une base recouvre lisible : {exc}") from exc
-    store = Store(sqlite_utils.Database(conn), str(p))
-    if migrate:
-        from .schema import migrate as run_migrations
+        with p.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"{p} : lecture impossible ({exc.strerror or exc})") from None
+    if not head:
+        if for_init:
+            return True
+        raise StoreError(f"{p} est un fichier vide, pas une base recouvre ; créez la base avec « recouvre init »")
+    if head != SQLITE_HEADER:
+        raise StoreError(
+            f"{p} n'est pas une base recouvre (ce n'est pas une base SQLite) ; elle n'a pas été modifiée. "
+            "Indiquez la bonne base avec --db, ou créez-en une avec « recouvre init --db NOUVEAU_FICHIER »"
+        )
+    return False
 
+
+def _create_private(p: Path) -> None:
+    """Create the file readable by its owner only (it holds debtors' data); fine if it now exists."""
+    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return  # another process is creating it: the schema lock sorts them out
+    os.fchmod(fd, 0o600)
+    os.close(fd)
+
+
+def open_db(path: str | Path, *, allow_pending: bool = False) -> Store:
+    """Open an existing recouvre database at this program's schema. Never creates nor migrates
+    (that is `init_db` and `recouvre migrate`); `allow_pending` lets `migrate` and `doctor`
+    open an older schema."""
+    if str(path) == ":memory:":
+        raise StoreError("base en mémoire : utilisez init_db")
+    p = Path(path)
+    _check_file(p, for_init=False)
+    return _open_checked(p, fresh_ok=False, allow_pending=allow_pending)
+
+
+def init_db(path: str | Path) -> Store:
+    """`recouvre init`: create the database (mode 0600) with the current schema, or open it when
+    it already is one. Refuses another program's file and an older schema (→ `recouvre migrate`)."""
+    from .schema import migrate as run_migrations
+
+    if str(path) == ":memory:":
+        store = Store(sqlite_utils.Database(connect(":memory:")), ":memory:")
         run_migrations(store)
+        return store
+    p = Path(path)
+    if _check_file(p, for_init=True):
+        _create_private(p)
+        os.chmod(p, 0o600)  # also an empty file made beforehand (`touch`): it will hold debtors' data
+    store = _open_checked(p, fresh_ok=True, allow_pending=False)
+    try:
+        run_migrations(store)
+    except BaseException:
+        store.close()
+        raise
     return store
+
+
+def _open_checked(p: Path, *, fresh_ok: bool, allow_pending: bool) -> Store:
+    from .schema import check_schema
+
+    try:
+        conn = _raw_connect(p)
+    except sqlite3.Error as exc:
+        raise StoreError(describe_sqlite_error(exc, p)) from None
+    try:
+        check_schema(conn, p, fresh_ok=fresh_ok, allow_pending=allow_pending)
+        _configure(conn, p)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(describe_sqlite_error(exc, p)) from None
+    except BaseException:
+        conn.close()
+        raise
+    return Store(sqlite_utils.Database(conn), str(p))
+
+
+def describe_sqlite_error(exc: BaseException, path: str | Path) -> str:
+    """A SQLite failure told in French, with what to do; the database is unchanged (the
+    transaction was rolled back)."""
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        what = "base en lecture seule (droits du fichier, de son dossier ou disque monté en lecture seule)"
+    elif "disk is full" in text or "database or disk is full" in text:
+        what = "disque plein : libérez de la place puis relancez"
+    elif "disk i/o" in text:
+        what = "erreur d'écriture ou de lecture sur le disque (plein, ou fichier trop grand ?)"
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        what = "base endommagée ; restaurez la dernière sauvegarde (« recouvre doctor » en donne le détail)"
+    elif "unable to open" in text:
+        what = "ouverture impossible (droits du fichier ou de son dossier ?)"
+    elif "locked" in text or "busy" in text:
+        what = "la base est occupée par une autre opération ; réessayez dans un instant"
+    else:
+        what = f"erreur SQLite : {exc}"
+    return f"{path} : {what} ; rien n'a été modifié"

@@ -9,11 +9,12 @@ follow.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from .db import Store
+from .db import Store, StoreError
 
 migrations = Migrations("recouvre")
 
@@ -295,12 +296,61 @@ def schema_version(store: Store) -> str | None:
     return applied[-1].name if applied else None
 
 
-def migrate(store: Store) -> None:
-    """Apply pending migrations under a write lock, so two processes never race."""
-    if not migrations.pending(store.db):
+def known_migrations() -> list[str]:
+    """Every migration this program knows, in order (sqlite-utils keeps them registered)."""
+    return [m.name for m in migrations._migrations]
+
+
+def check_schema(conn: sqlite3.Connection, path: Path, *, fresh_ok: bool, allow_pending: bool) -> None:
+    """Refuse, before anything is written, a file that is not a recouvre database at this
+    program's schema: another program's database, a newer schema, or (unless `allow_pending`)
+    an older one. `fresh_ok`: an SQLite file with no table at all is fine (`init`)."""
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    if not tables and fresh_ok:
         return
+    applied: list[str] = []
+    if Migrations.migrations_table in tables:
+        applied = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ? ORDER BY rowid",
+                (migrations.name,),
+            )
+        ]
+    if not applied:
+        what = (
+            "base SQLite vide"
+            if not tables
+            else f"base SQLite d'un autre programme, tables : {', '.join(tables[:6])}{'…' if len(tables) > 6 else ''}"
+        )
+        raise StoreError(
+            f"{path} n'est pas une base recouvre ({what}) ; elle n'a pas été modifiée. "
+            "Indiquez la bonne base avec --db, ou créez-en une avec « recouvre init --db NOUVEAU_FICHIER »"
+        )
+    known = known_migrations()
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise StoreError(
+            f"{path} : schéma plus récent que ce programme (migration(s) inconnue(s) : {', '.join(unknown)}) ; "
+            "mettez recouvre à jour"
+        )
+    pending = [name for name in known if name not in applied]
+    if pending and not allow_pending:
+        raise StoreError(
+            f"{path} : schéma d'une version précédente (migration(s) en attente : {', '.join(pending)}) ; "
+            "lancez « recouvre migrate » (une sauvegarde est faite avant)"
+        )
+
+
+def migrate(store: Store) -> list[str]:
+    """Apply pending migrations under a write lock, so two processes never race; returns the
+    names applied (none when another process did it first)."""
+    if not migrations.pending(store.db):
+        return []
     with store.write():
+        before = {m.name for m in migrations.applied(store.db)}
         migrations.apply(store.db)
+        return [m.name for m in migrations.applied(store.db) if m.name not in before]
 
 
 # --- m002: debtor search (FTS5) ----------------------------------------------------------------
@@ -374,3 +424,18 @@ def m003_events_history_index(db: sqlite_utils.Database) -> None:
         "CREATE INDEX IF NOT EXISTS events_debtor_history ON events (debtor_id, at, kind, channel, agent, has_time)"
     )
     conn.execute("DROP INDEX IF EXISTS events_debtor_at")
+
+
+# --- m005: ledger truth (partial lettering, doubtful customers) ---------------------------------
+# `lettered_cents`: the part of an invoice (credit note: negative) or payment settled by a
+# partial lettering in the ledger, or reported paid by the source; what counts in the balance
+# is `amount_cents - lettered_cents` of the lines not wholly lettered. `doubtful_cents`: the
+# debtor's balance on doubtful-customer accounts (416) in the last FEC imported.
+
+
+@migrations()
+def m005_ledger_truth(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    conn.execute("ALTER TABLE invoices ADD COLUMN lettered_cents INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE payments ADD COLUMN lettered_cents INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE debtors ADD COLUMN doubtful_cents INTEGER NOT NULL DEFAULT 0")

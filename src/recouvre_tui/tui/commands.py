@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -24,7 +25,7 @@ class RecouvreCommands(Provider):
 
             for name, (title, key) in LEAD_SCREENS.items():
                 commands.append(
-                    (f"Responsable : {title}", f"touche {key} à l'accueil", lambda n=name: app.action_lead(n))
+                    (f"Responsable : {title}", f"touche {key} à l'accueil", partial(app.action_lead, name))
                 )
         commands += [
             ("Dossier suivant", "Prendre et ouvrir le prochain dossier", app.action_next_case),

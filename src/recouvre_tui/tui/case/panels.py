@@ -46,6 +46,10 @@ def header(case: CaseFile, settings: Settings, today: date) -> str:
 
     balance = int(d.get("balance_cents") or 0)
     line2 = [f"Solde [b]{eur(balance)}[/]"]
+    doubtful = int(d.get("doubtful_cents") or 0)
+    if doubtful > 0:
+        # Moved to 416 by the accountant: the usual step before litigation, still to collect.
+        line2.append(f"[b $warning]client douteux[/] ({eur(doubtful)} en 416)")
     if d.get("oldest_due"):
         oldest = date.fromisoformat(d["oldest_due"])
         line2.append(f"plus ancienne échéance {d_fr(oldest)} ({max((today - oldest).days, 0)} j)")

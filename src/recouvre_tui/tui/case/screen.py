@@ -1,4 +1,4 @@
-"""The case screen: the agent's main screen during a call (UI.md sketch).
+"""The case screen: the agent's main screen during a call (docs/screens.md).
 
 Digits 1–9 select a disposition, Entrée records it (« 1 + Entrée » = no answer, two
 keystrokes): the outcome is written in one transaction by the service, the claim is

@@ -83,7 +83,8 @@ class LeadScreen(Screen[None]):
     # --- actions on debtors -----------------------------------------------------------
 
     @work(thread=True, group="lead-action")
-    def run_action(self, kind: str, refs: list[str], call: ActionCall) -> None:
+    def apply_action(self, kind: str, refs: list[str], call: ActionCall) -> None:
+        # Not `run_action`: that name is Textual's own (run an action string) and must not be shadowed.
         try:
             toast, details = call()
         except EXPECTED as exc:
@@ -146,13 +147,13 @@ class LeadScreen(Screen[None]):
                 return " ; ".join(parts) + ".", {"to": target.login, "warning": bool(result.in_call)}
 
             if not confirm or len(refs) == 1:
-                self.run_action("assign", refs, call)
+                self.apply_action("assign", refs, call)
                 return
             text = f"Réaffecter [b]{_debtors(refs)}[/] à [b]{target.label}[/] ?"
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self.run_action("assign", refs, call)
+                    self.apply_action("assign", refs, call)
 
             self.app.push_screen(ConfirmDialog("Réaffectation", text), confirmed)
 
@@ -177,7 +178,7 @@ class LeadScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is None:
                 return
-            self.run_action(kind, refs, self._each(refs, lambda r: one(r, text or None), done_text))
+            self.apply_action(kind, refs, self._each(refs, lambda r: one(r, text or None), done_text))
 
         form = ReasonForm(
             f"{title} — {_debtors(refs)}",
@@ -260,7 +261,7 @@ class LeadScreen(Screen[None]):
                 toast, details = call()
                 return toast, {**details, "stage": stage, "tone": tone}
 
-            self.run_action("override", refs, with_tone)
+            self.apply_action("override", refs, with_tone)
 
         self.app.push_screen(OverridePicker(_debtors(refs)), done)
 
@@ -278,7 +279,7 @@ class LeadScreen(Screen[None]):
             def one(ref: str) -> None:
                 backend.formal_notice(ref, sent_on=sent_on, note=note)
 
-            self.run_action(
+            self.apply_action(
                 "formal_notice",
                 refs,
                 self._each(refs, one, f"Mise en demeure du {sent_on:%d/%m/%Y} enregistrée"),

@@ -9,6 +9,7 @@ from textual.message import Message
 
 from ...domain.wear import WearReport
 from ...services.case_file import CaseFile
+from ...services.credit_balances import CreditBalance
 from ...services.lead import AuditEntry, KpiRow, QueueLoad, ReviewPage
 from ...services.search import SearchHit
 from ...store.agents import Agent
@@ -71,6 +72,11 @@ class Exported(Message):
 class AuditLoaded(Message):
     entries: list[AuditEntry]
     request: int
+
+
+@dataclass
+class CreditsLoaded(Message):
+    rows: list[CreditBalance]
 
 
 @dataclass

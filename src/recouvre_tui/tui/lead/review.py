@@ -370,7 +370,7 @@ class ReviewScreen(LeadScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.run_action("reassign_filter", [], call)
+                self.apply_action("reassign_filter", [], call)
 
         self.app.push_screen(ConfirmDialog("Réaffectation en masse", text), confirmed)
 

@@ -1,4 +1,4 @@
-"""« Usure des relances »: the weekly wear report for the lead (DESIGN.md "Wear").
+"""« Usure des relances »: the weekly wear report for the lead (docs/rules.md, "Wear").
 
 Headline (taux d'usure des relances, change from the previous week, worn / newly worn /
 unreminded), the 12-week trend of the rate (Sparkline), the fatigue curve, breakdowns by

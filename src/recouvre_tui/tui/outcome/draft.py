@@ -16,7 +16,7 @@ from ...domain.codes import REASON_LABELS_FR, Disposition, label
 from ...domain.dates import DateError, parse_date
 from ...services.outcome import Outcome
 
-# Digit hotkeys of the case screen (UI.md) — promise, plan and callback have their forms.
+# Digit hotkeys of the case screen (docs/screens.md) — promise, plan and callback have their forms.
 DIGIT_DISPOSITIONS: dict[str, str] = {
     "1": Disposition.NO_ANSWER,
     "2": Disposition.BUSY,

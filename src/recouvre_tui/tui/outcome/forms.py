@@ -59,6 +59,7 @@ class FormScreen(ModalScreen[Any]):
         Binding("ctrl+s", "submit", "enregistrer", show=False, id="form.save"),
     ]
     ERROR_FIELDS: ClassVar[tuple[str, ...]] = ("general",)
+    draft: OutcomeDraft  # set by the outcome forms, the ones that use `reason_note_and_buttons`
 
     def __init__(self, *, cursor_blink: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
