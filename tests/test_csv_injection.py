@@ -72,6 +72,7 @@ def test_kpis_csv_is_safe(agents: list[tuple[str, str, int]]) -> None:
 def _db(tmp_path: Path) -> tuple[CliRunner, list[str]]:
     runner = CliRunner()
     base = ["--db", str(tmp_path / "t.db")]
+    assert runner.invoke(main, [*base, "init"]).exit_code == 0
     result = runner.invoke(main, [*base, "agents", "add", "alice", "--name", HOSTILE_AGENT_NAME])
     assert result.exit_code == 0, result.output
     files = {
