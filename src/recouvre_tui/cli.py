@@ -233,6 +233,7 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
     """Préparer la base de démonstration et ouvrir l'interface en tant qu'agent « demo »."""
     from .services.demo_seed import DEMO_AGENT, demo_db_path, ensure_demo
 
+    _require_terminal()
     obj: Ctx = ctx.obj
     explicit_db = ctx.parent is not None and ctx.parent.params.get("db") is not None
     path = obj.db_path if explicit_db or os.environ.get("RECOUVRE_DB") else demo_db_path()
@@ -250,7 +251,15 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
 @handle_errors
 def tui(obj: Ctx, login: str, now_text: str | None) -> None:
     """Ouvrir l'interface plein écran de l'agent (commande forcée des sessions SSH)."""
+    _require_terminal()
     _run_tui(obj, login, now_text)
+
+
+def _require_terminal() -> None:
+    """Refuse sessions without a terminal (`ssh -T`, `ssh host cmd`, scp, sftp) before any
+    database access: without one the TUI would outlive its client and keep a case."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("pas de terminal : l'interface s'ouvre dans une session interactive (ssh sans commande, ou ssh -t)")
 
 
 def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
@@ -265,19 +274,25 @@ def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
 
 @contextmanager
 def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
-    """Whatever ends the session (quit, crash, SSH hang-up), the held case goes back to the queue.
+    """Whatever ends the session (quit, crash, SSH hang-up, SIGTERM), the held case goes back
+    to the queue and the board shows the session ended.
 
-    On SIGHUP the terminal is gone: release with a fresh connection and leave at once.
+    On SIGHUP or SIGTERM: release with a fresh connection and leave at once. A plain signal
+    handler runs even while the event loop is stuck (a frozen client's full terminal buffer
+    blocks the app's writes), which a handler on the loop would not.
     """
     import signal
 
+    from .services.sessions import end_session
     from .services.work_queue import release
 
     def release_now(reason: str) -> None:
         try:
             store = open_db(obj.db_path)
             try:
-                release(store, agent, now=parse_now(None), reason=reason)
+                now = parse_now(None)
+                release(store, agent, now=now, reason=reason)
+                end_session(store, agent, now=now)
             finally:
                 store.close()
         except Exception as exc:  # the lease expiry frees it anyway
@@ -285,17 +300,34 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
                 f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail", err=True
             )
 
-    def on_hangup(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: Any) -> None:
         release_now("hangup")
-        os._exit(0)
+        if signum == getattr(signal, "SIGTERM", None):
+            _restore_terminal()
+        os._exit(128 + signum)
 
-    previous = signal.signal(signal.SIGHUP, on_hangup) if hasattr(signal, "SIGHUP") else None
+    watched = [s for s in ("SIGHUP", "SIGTERM") if hasattr(signal, s)]
+    previous = {name: signal.signal(getattr(signal, name), on_signal) for name in watched}
     try:
         yield
     finally:
         release_now("session_end")
-        if previous is not None:
-            signal.signal(signal.SIGHUP, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _restore_terminal() -> None:
+    """Best effort, never blocking: leave the alternate screen, show the cursor, stop mouse
+    reporting (the app is killed without its own clean-up)."""
+    reset = b"\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?2004l\x1b[?1004l\x1b[?25h\x1b[?1049l"
+    try:
+        import fcntl
+
+        fd = sys.stdout.fileno()
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        os.write(fd, reset)
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 # --- import -------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ open; quitting (ctrl+q, hang-up, crash) gives the held case back.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -36,6 +35,7 @@ from ..store.db import Store
 from .action_guard import REFUSED_APP_ACTIONS, markup_action_allowed
 from .backend import Backend
 from .commands import FrenchCommandPalette, RecouvreCommands
+from .end_of_input import watch_end_of_input
 from .messages import (
     AccountClosed,
     CaseReleased,
@@ -133,7 +133,8 @@ class RecouvreApp(App[None]):
         self.set_interval(HEARTBEAT_SECONDS, self.send_heartbeat)
         self.send_heartbeat()
         if self.settings.idle_lock_minutes > 0:
-            self.set_interval(15, self.check_idle_lock)
+            # A check writes nothing; often enough that a short lock is not late by much.
+            self.set_interval(min(15.0, max(1.0, self.settings.idle_lock_minutes * 6)), self.check_idle_lock)
         self._install_signal_handlers()
 
     def on_unmount(self) -> None:
@@ -147,16 +148,19 @@ class RecouvreApp(App[None]):
         super()._handle_exception(error)
 
     def _install_signal_handlers(self) -> None:
-        """No suspend to a shell (ctrl+z / SIGTSTP); hang-up and TERM quit cleanly."""
+        """No suspend to a shell (ctrl+z / SIGTSTP). Hang-up and TERM are handled by the CLI
+        (`cli._claim_released_on_exit`) with plain handlers, which run even when the loop is
+        stuck writing to a frozen client; the end of input is watched here."""
         if self.is_headless or threading.current_thread() is not threading.main_thread():
             return
         with contextlib.suppress(ValueError, OSError, AttributeError):
             signal.signal(signal.SIGTSTP, signal.SIG_IGN)
-        if os.name != "posix":
-            return  # no SIGHUP, no loop signal handlers: the release on exit still runs
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            loop.add_signal_handler(sig, self._hang_up)
+        watch_end_of_input(self._end_of_input)
+
+    def _end_of_input(self) -> None:
+        """The terminal hung up or stdin closed: give the case back and stop."""
+        with contextlib.suppress(RuntimeError):  # the app already stopped
+            self.call_from_thread(self._hang_up)
 
     def _hang_up(self) -> None:
         self.release_now()
@@ -187,7 +191,13 @@ class RecouvreApp(App[None]):
         except Exception:
             log.exception("session %s: release failed (a held case frees itself when its lease ends)", self.agent.login)
 
-    # --- idle lock (optional: `idle_lock_minutes` in the configuration) -------------------
+    # --- idle lock (`idle_lock_minutes` in the configuration, 10 by default; 0 = off) -----
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """No blinking cursor in any input (the command palette's too): a blink is a write
+        twice a second, and an idle session must write nothing (see widgets.quiet)."""
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
@@ -203,7 +213,7 @@ class RecouvreApp(App[None]):
         if self.held_ref is not None:
             # The lock screen goes up once the case is back in the queue (see _case_released).
             self._lock_after_release = True
-            self.release_worker()
+            self.release_worker("idle_lock")
         else:
             self._show_lock(None)
 
@@ -428,9 +438,9 @@ class RecouvreApp(App[None]):
         self.release_worker()
 
     @work(thread=True, exclusive=True, group="release")
-    def release_worker(self) -> None:
+    def release_worker(self, reason: str = "release") -> None:
         try:
-            ref = self.backend.release()
+            ref = self.backend.release(reason)
         except Exception as exc:
             self.post_message(ServiceFailed("libération du dossier", str(exc)))
             return
@@ -461,7 +471,8 @@ class RecouvreApp(App[None]):
 
     @on(FiguresLoaded)
     def _figures_loaded(self, message: FiguresLoaded) -> None:
-        self.figures = message.figures
+        if message.figures != self.figures:  # unchanged figures: no repaint (see widgets.quiet)
+            self.figures = message.figures
 
     @work(thread=True, exclusive=True, group="scripts")
     def preload_scripts(self) -> None:
@@ -592,7 +603,7 @@ def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
 
 def run_app(store: Store, agent: Agent, *, settings: Settings, frozen_now: datetime | None = None) -> None:
     """Run the agent's session until ctrl+q or hang-up; the held case is always released."""
-    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now)
+    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now, cursor_blink=False)
     try:
         app.run()
     finally:

@@ -182,8 +182,8 @@ class Backend:
     def renew(self) -> bool:
         return work_queue.renew(self.store, self.agent, now=self.now(), settings=self.settings)
 
-    def release(self) -> str | None:
-        return work_queue.release(self.store, self.agent, now=self.now())
+    def release(self, reason: str = "release") -> str | None:
+        return work_queue.release(self.store, self.agent, now=self.now(), reason=reason)
 
     def cancel_promise(self, ref: str, *, reason: str) -> None:
         """Cancel a promise (reason required; audited; refused outside the portfolio)."""

@@ -48,6 +48,7 @@ class AuditScreen(LeadScreen):
         self.flt = AuditFilter()
         self.befores: list[int | None] = [None]
         self.entries: list[AuditEntry] = []
+        self._quiet_request = -1  # the request sent after another session's commit
         self._request = 0
 
     def compose(self) -> ComposeResult:
@@ -71,7 +72,9 @@ class AuditScreen(LeadScreen):
 
     def data_changed(self) -> None:
         if len(self.befores) == 1:  # on the newest page: show what was just written
-            self.reload()
+            self._request += 1  # quietly: a heartbeat is not audited, nothing to repaint
+            self._quiet_request = self._request
+            self.load(self._request, self.befores[-1], self.flt)
 
     def reload(self) -> None:
         self._request += 1
@@ -95,6 +98,8 @@ class AuditScreen(LeadScreen):
     def _loaded(self, message: AuditLoaded) -> None:
         if message.request != self._request:
             return
+        if message.request == self._quiet_request and message.entries == self.entries:
+            return  # nothing on screen would change
         self.entries = message.entries
         table = self.query_one("#audit-table", DataTable)
         keep = table.cursor_row if table.row_count else 0

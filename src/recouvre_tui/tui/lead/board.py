@@ -3,6 +3,7 @@ below it the queue loads per agent and of the pool; Entrée opens the review of 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from ...services.lead import BoardRow, QueueLoad
 from ...store.lead import DebtorFilter
 from ..fmt import eur, eur_short, plural
 from ..widgets.agent_bar import AgentBar
+from ..widgets.quiet import update_static
 from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
@@ -42,6 +44,11 @@ LOAD_COLUMNS = [
 ]
 REFRESH_SECONDS = 15.0  # states age out (a lease expires, a session goes quiet) without a commit
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def _shown(rows: list[BoardRow]) -> list[BoardRow]:
+    """The rows as displayed (a heartbeat's `last_seen` is not on screen)."""
+    return [replace(r, last_seen=None) for r in rows]
 
 
 class BoardScreen(LeadScreen):
@@ -113,13 +120,16 @@ class BoardScreen(LeadScreen):
     def _title(self, at: Any) -> str:
         now = (at or self.rapp.clock()).astimezone(PARIS)
         day = f"{WEEKDAYS_FR[now.weekday()]} {now:%d/%m/%Y}"
-        return f"[b]Tableau d'équipe[/] — aujourd'hui {day} · mis à jour à {now:%H:%M:%S} · en direct"
+        return f"[b]Tableau d'équipe[/] — aujourd'hui {day} · mis à jour à {now:%H:%M} · en direct"
 
     @on(BoardLoaded)
     def _loaded(self, message: BoardLoaded) -> None:
         data = message.data
+        update_static(self.query_one("#board-title", Static), self._title(data.at))
+        if self.loaded and (_shown(data.rows), data.loads) == (_shown(self.rows), self.loads):
+            self.rows, self.loads = data.rows, data.loads
+            return  # the 15-second refresh found nothing new to show: no repaint
         self.rows, self.loads, self.loaded = data.rows, data.loads, True
-        self.query_one("#board-title", Static).update(self._title(data.at))
         self._fill_board()
         self._fill_loads()
         self._show_totals()

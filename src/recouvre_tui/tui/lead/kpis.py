@@ -103,7 +103,7 @@ class KpiScreen(LeadScreen):
         self.reload()
 
     def data_changed(self) -> None:
-        self.reload()
+        self.load(self.week)  # quietly: repaint only if the figures change (see widgets.quiet)
 
     def relayout(self) -> None:
         set_columns(self.query_one("#kpis-table", DataTable), COLUMNS, narrow=self.narrow)
@@ -134,6 +134,8 @@ class KpiScreen(LeadScreen):
     def _loaded(self, message: KpisLoaded) -> None:
         if message.week != self.week:
             return
+        if message.rows == self.rows and self.query_one("#kpis-status", Static).content != "chargement…":
+            return  # nothing on screen would change
         self.rows = message.rows
         table = self.query_one("#kpis-table", DataTable)
         table.clear()

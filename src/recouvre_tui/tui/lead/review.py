@@ -87,7 +87,7 @@ class ReviewScreen(LeadScreen):
         self.reload(recount=True)
 
     def data_changed(self) -> None:
-        self.reload(recount=True)
+        self.reload(recount=True, quiet=True)
 
     def relayout(self) -> None:
         set_columns(self.query_one("#review-table", DataTable), COLUMNS, narrow=self.narrow)
@@ -99,9 +99,11 @@ class ReviewScreen(LeadScreen):
     def page(self) -> int:
         return len(self.cursors) - 1
 
-    def reload(self, *, recount: bool = False) -> None:
+    def reload(self, *, recount: bool = False, quiet: bool = False) -> None:
+        """`quiet` (another session's commit): no « chargement… », no repaint if nothing changed."""
         self._request += 1
-        self.query_one("#review-status", Static).update("chargement…")
+        if not quiet:
+            self.query_one("#review-status", Static).update("chargement…")
         self.load_page(self._request, self.flt, self.cursors[-1])
         if recount:
             self._count_request += 1
@@ -144,6 +146,9 @@ class ReviewScreen(LeadScreen):
     def _loaded(self, message: ReviewLoaded) -> None:
         if message.request != self._request:
             return
+        loading = self.query_one("#review-status", Static).content == "chargement…"
+        if (message.page.rows, message.page.after) == (self.entries, self.next_after) and not loading:
+            return  # nothing on screen would change
         self.entries = message.page.rows
         self.next_after = message.page.after
         table = self.query_one("#review-table", DataTable)

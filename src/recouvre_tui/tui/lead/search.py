@@ -184,6 +184,7 @@ class DebtorScreen(LeadScreen):
         super().__init__(id="lead-debtor")
         self.ref = ref
         self.case: CaseFile | None = None
+        self._quiet_reload = False
 
     def compose(self) -> ComposeResult:
         yield AgentBar(id="agent-bar")
@@ -202,6 +203,7 @@ class DebtorScreen(LeadScreen):
         self.reload()
 
     def data_changed(self) -> None:
+        self._quiet_reload = True  # repaint only if the case changed (see widgets.quiet)
         self.reload()
 
     def relayout(self) -> None:
@@ -223,6 +225,9 @@ class DebtorScreen(LeadScreen):
     def _loaded(self, message: DebtorLoaded) -> None:
         if message.ref != self.ref:
             return
+        quiet, self._quiet_reload = self._quiet_reload, False
+        if quiet and message.case == self.case:
+            return  # reloaded after another session's commit: nothing on screen would change
         self.case = case = message.case
         today = paris_date(self.rapp.clock())
         self.query_one("#debtor-header", Static).update(panels.header(case, self.rapp.settings, today))

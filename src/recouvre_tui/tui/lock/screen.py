@@ -14,6 +14,17 @@ from textual.widgets import Static
 from ..fmt import esc
 
 
+def idle_text(minutes: float) -> str:
+    """« 10 min », « 1 h 30 min », « 6 s » (a lock shorter than a minute, for tests and demos)."""
+    seconds = round(minutes * 60)
+    if seconds < 60:
+        return f"{seconds} s"
+    hours, mins = divmod(seconds // 60, 60)
+    if hours and mins:
+        return f"{hours} h {mins} min"
+    return f"{hours} h" if hours else f"{mins} min"
+
+
 class LockScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "resume", "reprendre", id="lock.resume"),
@@ -23,7 +34,7 @@ class LockScreen(ModalScreen[None]):
     LockScreen > Vertical { width: 70; height: auto; border: round $warning; padding: 1 2; background: $surface; }
     """
 
-    def __init__(self, minutes: int, released_ref: str | None) -> None:
+    def __init__(self, minutes: float, released_ref: str | None) -> None:
         super().__init__()
         self.minutes = minutes
         self.released_ref = released_ref
@@ -35,7 +46,8 @@ class LockScreen(ModalScreen[None]):
             else "Aucun dossier n'était ouvert."
         )
         with Vertical():
-            yield Static(f"[b]Session en pause[/b] — aucune activité depuis {self.minutes} min.", id="lock-title")
+            idle = idle_text(self.minutes)
+            yield Static(f"[b]Session en pause[/b] — aucune activité depuis {idle}.", id="lock-title")
             yield Static(released)
             yield Static("Entrée : reprendre · ctrl+q : quitter")
 
