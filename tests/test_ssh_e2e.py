@@ -183,7 +183,7 @@ def test_hangup_releases_the_claim(deployment) -> None:
     assert _wait(lambda: "bob" not in _claims(db)), "the claim survived the hang-up"
 
 
-def _wait(predicate, timeout: float = 15.0) -> bool:
+def _wait(predicate, timeout: float = 30.0) -> bool:
     import time
 
     deadline = time.monotonic() + timeout

@@ -9,11 +9,12 @@ from __future__ import annotations
 import errno
 import io
 import json
+import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
@@ -296,9 +297,12 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
             finally:
                 store.close()
         except Exception as exc:  # the lease expiry frees it anyway
-            echo(
-                f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail", err=True
-            )
+            logging.getLogger(__name__).exception("release on session end failed (%s)", reason)
+            with suppress(OSError):  # after a hang-up the terminal is gone: writing fails
+                echo(
+                    f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail",
+                    err=True,
+                )
 
     def on_signal(signum: int, frame: Any) -> None:
         release_now("hangup")
