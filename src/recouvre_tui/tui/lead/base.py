@@ -15,12 +15,14 @@ from textual.screen import Screen
 
 from ...services.case_file import CaseError
 from ...services.lead import FormalNoticePreview, LeadError, PermissionDenied
-from ..fmt import plural
+from ..fmt import esc, plural
 from ..messages import ServiceFailed
 from .columns import NARROW
 from .dialogs import (
     AgentPicker,
     ConfirmDialog,
+    DisputeCloseForm,
+    DisputeDecision,
     FormalNoticeForm,
     GuardDialog,
     OverridePicker,
@@ -159,7 +161,7 @@ class LeadScreen(Screen[None]):
             if not confirm or len(refs) == 1:
                 self.apply_action("assign", refs, call)
                 return
-            text = f"Réaffecter [b]{_debtors(refs)}[/] à [b]{target.label}[/] ?"
+            text = f"Réaffecter [b]{esc(_debtors(refs))}[/] à [b]{esc(target.label)}[/] ?"
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
@@ -252,6 +254,34 @@ class LeadScreen(Screen[None]):
 
     def ask_close_dispute(self, refs: list[str]) -> None:
         backend = self.rapp.backend
+        contested = backend.contested_invoices(refs[0]) if len(refs) == 1 else []
+        if contested:
+            # One debtor: decide invoice by invoice (fondé → avoir attendu, rejeté → de nouveau dû).
+            def decided(choice: DisputeDecision | None) -> None:
+                if choice is None:
+                    return
+                word = "fondé" if choice.decision == "accepted" else "rejeté"
+
+                def one(ref: str) -> None:
+                    backend.close_dispute(ref, note=choice.note, invoices=choice.invoices, decision=choice.decision)
+
+                def confirmed(yes: bool | None) -> None:
+                    if yes:
+                        done = f"Litige clos ({word}) : {', '.join(choice.invoices)}"
+                        self.apply_action("dispute_close", refs, self._each(refs, one, done))
+
+                effect = (
+                    "litige fondé : un avoir est attendu, ces factures restent hors réclamation"
+                    if choice.decision == "accepted"
+                    else "litige rejeté : ces factures redeviennent dues"
+                )
+                body = guard_summary(refs, effect, "Note", choice.note)
+                body.append("\nFactures : ", style="dim")
+                body.append(", ".join(choice.invoices))
+                self.app.push_screen(GuardDialog("Clore le litige — vérifier", body), confirmed)
+
+            self.app.push_screen(DisputeCloseForm(refs[0], contested, cursor_blink=self.rapp.cursor_blink), decided)
+            return
         self._ask_then_each(
             refs,
             kind="dispute_close",

@@ -18,8 +18,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static, TextArea
+from textual.widgets.text_area import Edit, EditResult
 
 from ...domain.sensitive import find_sensitive
+from ...domain.text import strip_control_chars
 from ...services.outcome import NOTE_MAX
 from .draft import NOTE_REMINDER
 from .forms import FormScreen
@@ -84,6 +86,14 @@ class SensitiveNoteDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class NoteArea(TextArea):
+    """The note's text: typed or pasted, no terminal control character gets in (line breaks do)."""
+
+    def edit(self, edit: Edit) -> EditResult:
+        edit.text = strip_control_chars(edit.text, keep_newlines=True)
+        return super().edit(edit)
+
+
 class NoteForm(FormScreen):
     """A factual note for the outcome (returns the text; empty removes it). Entrée is a new
     line in the text: ctrl+s keeps the note."""
@@ -100,7 +110,13 @@ class NoteForm(FormScreen):
             dialog.border_title = "Note d'appel"
             dialog.border_subtitle = "Échap annuler · ctrl+s garder · Entrée nouvelle ligne"
             yield Static(f"[b $warning]Rappel :[/] {NOTE_REMINDER}.", classes="form-hint")
-            area = TextArea(self.note, id="note", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+            area = NoteArea(
+                strip_control_chars(self.note, keep_newlines=True),
+                id="note",
+                soft_wrap=True,
+                show_line_numbers=False,
+                tab_behavior="focus",
+            )
             area.cursor_blink = self._blink
             yield area
             yield Static(counter_text(len(self.note)), id="note-counter")
