@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -92,6 +92,11 @@ class NoteArea(TextArea):
     def edit(self, edit: Edit) -> EditResult:
         edit.text = strip_control_chars(edit.text, keep_newlines=True)
         return super().edit(edit)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # TextArea's own handler (called after this one) inserts the text; the event must not
+        # bubble on to the screen, which would paste it a second time.
+        event.stop()
 
 
 class NoteForm(FormScreen):
