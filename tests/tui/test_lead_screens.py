@@ -465,7 +465,8 @@ async def test_lead_welcome_kpis_export_and_audit_trail(make_app: MakeApp, tmp_p
         await settle(pilot)
         help_text = "\n".join(str(w.render()) for w in app.screen.query(Static))
         assert help_text.index("Indicateurs — définitions") < help_text.index("Partout")
-        assert "Taux promesse" in help_text and "entrants compris (≤ 100 %)" in help_text
+        assert "Taux promesse" in help_text
+        assert "contacts finis par une promesse / contacts, entrants inclus" in help_text
         for name in ("Appels/contact", "Taux tenu", "Encaissé", "Taux contact"):
             assert name in help_text
         await pilot.press("escape")

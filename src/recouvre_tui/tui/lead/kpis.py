@@ -78,16 +78,16 @@ def cells(r: KpiRow, *, bold: bool = False, narrow: bool = False) -> dict[str, T
 
 # One line per KPI, shown first by F1 on this screen (the same definitions as docs/kpis.md).
 KPI_DEFINITIONS: list[tuple[str, str]] = [
-    ("Appels", "appels sortants de l'agent dans la semaine, toutes issues (faux numéros compris)"),
-    ("Contacts", "appels sortants où le débiteur lui-même a été joint (contact argumenté)"),
-    ("Taux contact", "contacts / appels (≤ 100 %)"),
-    ("Promesses", "promesses enregistrées par l'agent dans la semaine, hors annulées"),
-    ("Taux promesse", "appels conclus par une promesse ou un échéancier / contacts, entrants compris (≤ 100 %)"),
-    ("Montant promis", "total des promesses enregistrées dans la semaine"),
-    ("Tenues / Rompues", "promesses dont la dernière échéance + délai de grâce tombe dans la semaine"),
+    ("Appels", "appels sortants de la semaine, toutes issues"),
+    ("Contacts", "appels sortants où le débiteur a été joint"),
+    ("Taux contact", "contacts / appels (100 % au plus)"),
+    ("Promesses", "promesses enregistrées dans la semaine, hors annulées"),
+    ("Taux promesse", "contacts finis par une promesse / contacts, entrants inclus"),
+    ("Promis", "montant des promesses enregistrées dans la semaine"),
+    ("Tenues, romp.", "promesses dont la fin + grâce tombe dans la semaine"),
     ("Taux tenu", "tenues / (tenues + rompues)"),
-    ("Encaissé", "paiements datés de la semaine sur les débiteurs actuellement affectés à l'agent"),
-    ("Appels/contact", "appels / contacts : tentatives nécessaires pour joindre un débiteur"),
+    ("Encaissé", "paiements de la semaine, débiteurs affectés à l'agent"),
+    ("Appels/contact", "appels / contacts : tentatives pour joindre un débiteur"),
 ]
 
 
@@ -164,7 +164,8 @@ class KpiScreen(LeadScreen):
             team = cells(total_row(self.week, self.rows), bold=True, narrow=narrow)
             table.add_row(*row_cells(table, team), key="__team__")
         self.query_one("#kpis-status", Static).update(
-            "Taux contact = contacts argumentés / appels · taux promesse = promesses / contacts · "
+            "Taux contact = contacts argumentés / appels · "
+            "taux promesse = contacts finis par une promesse / contacts (entrants inclus) · "
             "taux tenu = tenues / (tenues + rompues) à échéance dans la semaine · encaissé = paiements "
             "de la semaine des débiteurs de l'agent (docs/kpis.md)"
         )
