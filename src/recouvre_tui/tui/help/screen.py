@@ -44,7 +44,7 @@ CASE_RIGHT = [
     ("e", "échéancier avec aperçu des dates"),
     ("r", "rappel demandé (heure locale du débiteur)"),
     ("m", "motif du retard"),
-    ("n", f"note ({NOTE_REMINDER})"),
+    ("n", f"note ({NOTE_REMINDER}) : Entrée nouvelle ligne, ctrl+s la garder"),
     ("d", "envoyer un duplicata de facture"),
     ("c", "transmettre le litige au commercial"),
     ("t", "changer de ton du guide d'appel"),
