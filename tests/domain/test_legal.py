@@ -182,6 +182,14 @@ def test_prescription_restarted_by_payment_or_acknowledgment_not_by_formal_notic
     assert (gone.total_principal_cents, gone.prescribed_cents) == (0, 100_000)
 
 
+def test_a_payment_after_prescription_does_not_revive_the_claim() -> None:
+    due = date(2024, 3, 15)
+    assert last_day_to_act(due, "B2C", [date(2026, 3, 15)]) == date(2028, 3, 15)  # on the last day
+    assert last_day_to_act(due, "B2C", [date(2026, 3, 16)]) == date(2026, 3, 15)  # a day too late
+    # Restarts chain: each one made before the period then running ended.
+    assert last_day_to_act(due, "B2C", [date(2025, 1, 10), date(2026, 12, 1)]) == date(2028, 12, 1)
+
+
 def test_leap_day_due_date_prescribes_on_28_february() -> None:
     assert last_day_to_act(date(2024, 2, 29), "B2C") == date(2026, 2, 28)
 

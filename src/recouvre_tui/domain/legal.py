@@ -14,8 +14,9 @@ The articles behind each rule are in docs/legal.md.
   demeure sent after the due date, at the legal rate for individuals in force each day.
 - **Prescription**: B2C 2 years (C. conso L218-2), B2B 5 years (C. com. L110-4) from the due
   date, or from the last payment or written acknowledgment of debt when later (C. civ. 2240);
-  a mise en demeure does not restart it. The last day to act is the same calendar day N
-  years later (29 February → 28 February); the invoice is prescribed from the next day.
+  a mise en demeure does not restart it, nor does a payment or acknowledgment made once the
+  invoice is prescribed (we never claim it again). The last day to act is the same calendar
+  day N years later (29 February → 28 February); the invoice is prescribed from the next day.
 
 Payments are replayed in date order to know each invoice's unpaid amount day by day: a
 payment naming an invoice settles it first, the rest (and unnamed payments, credit notes
@@ -213,9 +214,16 @@ def _unpaid_at_end_of(amount: int, steps: Sequence[tuple[date, int]], day: date)
 
 
 def last_day_to_act(due: date, segment: str, restarts: Iterable[date] = ()) -> date:
-    """The last day before the claim prescribes (same calendar day N years after the start)."""
-    start = max([due, *restarts])
-    return start + relativedelta(years=PRESCRIPTION_YEARS[segment])
+    """The last day to act: the same calendar day N years after the due date, or after the
+    latest payment or acknowledgment made while the claim was not yet prescribed (one made
+    later does not revive it: we never claim a prescribed invoice)."""
+    years = relativedelta(years=PRESCRIPTION_YEARS[segment])
+    last = due + years
+    for day in sorted(restarts):
+        if day > last:
+            break
+        last = max(last, day + years)
+    return last
 
 
 def restart_dates(facts: DebtorFacts, today: date) -> list[date]:
@@ -371,3 +379,28 @@ def prescribing_within(facts: DebtorFacts, today: date, days: int) -> list[tuple
         if unpaid > 0 and today <= last <= horizon:
             out.append((inv.ref, unpaid, last))
     return sorted(out, key=lambda r: (r[2], r[0]))
+
+
+def prescription_summary(facts: DebtorFacts, today: date) -> tuple[int, bool]:
+    """(unpaid cents of the prescribed invoices, every overdue unpaid invoice prescribed):
+    what the queue needs, without the penalties."""
+    history = unpaid_history(facts, today)
+    restarts = restart_dates(facts, today)
+    prescribed_cents, overdue_live = 0, False
+    for inv in facts.invoices:
+        if inv.amount_cents <= 0 or inv.due >= today:
+            continue
+        unpaid = _unpaid_at_end_of(inv.amount_cents, history[inv.ref], today)
+        if unpaid <= 0:
+            continue
+        if is_prescribed(inv.due, facts.segment, restarts, today):
+            prescribed_cents += unpaid
+        else:
+            overdue_live = True
+    return prescribed_cents, prescribed_cents > 0 and not overdue_live
+
+
+def may_be_prescribed(segment: str, oldest_due: date | None, today: date) -> bool:
+    """False when no invoice can be prescribed yet (the oldest open one is too recent): the
+    cheap test before loading a debtor's facts."""
+    return oldest_due is not None and today > oldest_due + relativedelta(years=PRESCRIPTION_YEARS[segment])

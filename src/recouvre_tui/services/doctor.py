@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..domain.dates import from_db, to_db
 from ..store import health
+from ..store import legal as legal_sql
 from ..store.db import Store, StoreError, open_db
 from ..store.schema import migrations
 
@@ -95,6 +96,16 @@ def _data_checks(store: Store, now: datetime, checks: list[Check]) -> None:
         checks.append(Check("numéros à vérifier", OK if verify == 0 else WARN, str(verify)))
         orphans = health.unreminded(conn, to_db(now - timedelta(days=28)))
         checks.append(Check("comptes sans relance depuis 28 jours", OK if orphans == 0 else WARN, str(orphans)))
+        if "m008_overindebtedness" in applied:
+            over = legal_sql.overindebted(conn)
+            shown = ", ".join(f"{ref} (depuis le {since[8:10]}/{since[5:7]}/{since[:4]})" for ref, _, since in over[:5])
+            checks.append(
+                Check(
+                    "débiteurs en surendettement (aucune relance)",
+                    OK,
+                    f"{len(over)}" + (f" : {shown}" if shown else "") + (" …" if len(over) > 5 else ""),
+                )
+            )
         last = health.last_refresh(conn)
         age = None if last is None else now - (from_db(last) or now)
         checks.append(

@@ -424,3 +424,12 @@ def m003_events_history_index(db: sqlite_utils.Database) -> None:
         "CREATE INDEX IF NOT EXISTS events_debtor_history ON events (debtor_id, at, kind, channel, agent, has_time)"
     )
     conn.execute("DROP INDEX IF EXISTS events_debtor_at")
+
+
+# --- m008: over-indebtedness (C. conso L722-2) --------------------------------------------------
+# The date a debtor's surendettement file was declared admissible: every chase stops from then.
+
+
+@migrations()
+def m008_overindebtedness(db: sqlite_utils.Database) -> None:
+    db.conn.execute("ALTER TABLE debtors ADD COLUMN overindebted_since TEXT")
