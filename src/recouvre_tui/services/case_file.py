@@ -9,10 +9,13 @@ from typing import Any
 
 from ..domain.areas import Area, area_by_code
 from ..domain.callability import local_now
+from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, to_db
 from ..store import case_file as sql
+from ..store import legal as legal_sql
 from ..store.agents import Agent
 from ..store.db import Store
+from .legal import DebtorClaim, claim_from_facts
 from .roles import PermissionDenied
 
 
@@ -44,6 +47,19 @@ class CaseFile:
     callbacks: list[dict[str, Any]]
     timeline: list[TimelineItem]
     components: list[dict[str, Any]]
+    # Penalties, indemnities and prescription (services/legal.py); None when not computed.
+    legal: DebtorClaim | None = None
+    viewer_is_lead: bool = False
+
+    @property
+    def claimed_balance_cents(self) -> int:
+        """The balance less its prescribed invoices (never claimed)."""
+        balance = int(self.debtor.get("balance_cents") or 0)
+        return balance - (self.legal.statement.prescribed_cents if self.legal else 0)
+
+    @property
+    def prescribed_refs(self) -> set[str]:
+        return {r.invoice_ref for r in self.legal.statement.prescribed} if self.legal else set()
 
     @property
     def ref(self) -> str:
@@ -67,7 +83,7 @@ def _visible(agent: Agent, debtor: dict[str, Any]) -> bool:
     return agent.is_lead or debtor["agent"] in (None, agent.login)
 
 
-def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFile:
+def load_case(store: Store, agent: Agent, ref: str, *, now: datetime, settings: Settings | None = None) -> CaseFile:
     from ..domain.codes import label
 
     with store.read() as conn:
@@ -84,6 +100,8 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         events = sql.events(conn, did)
         payments = sql.payments(conn, did)
         components = json.loads(sql.score_components(conn, did))
+        facts = legal_sql.facts_by_id(conn, [did])[did]
+    claim = claim_from_facts(ref, str(d["name"]), facts, paris_date(now), settings or Settings())
     timeline: list[TimelineItem] = []
     for e in events:
         parts = [label(e["channel"])]
@@ -117,7 +135,9 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         )
     timeline.sort(key=lambda t: t.at, reverse=True)
     area = area_by_code(d["area"])
-    return CaseFile(d, area, local_now(area, now), invoices, phones, promises, callbacks, timeline, components)
+    return CaseFile(
+        d, area, local_now(area, now), invoices, phones, promises, callbacks, timeline, components, claim, agent.is_lead
+    )
 
 
 def today_figures(store: Store, agent: Agent, *, now: datetime) -> dict[str, int]:

@@ -131,7 +131,7 @@ class Backend:
         return work_queue.held_case(self.store, self.agent, now=self.now(), settings=self.settings)
 
     def load_case(self, ref: str) -> CaseFile:
-        return case_service.load_case(self.store, self.agent, ref, now=self.now())
+        return case_service.load_case(self.store, self.agent, ref, now=self.now(), settings=self.settings)
 
     def scripts(self) -> tuple[list[CallScript], list[ScriptError]]:
         """The call-script library, loaded once per process (shared with the CLI)."""
