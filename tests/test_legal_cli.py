@@ -181,3 +181,43 @@ def test_overindebtedness_blocks_every_chase_and_is_reported(db: Path) -> None:
     assert any(a["action"] == "overindebted" and a["entity_ref"] == "C2" for a in audit)
     ok(db, "overindebted", "C2", "--off", "--as", "lea", "--now", NOW)
     assert "overindebtedness" not in queue(db)["C2"]["blocked_by"]
+
+
+def test_case_screen_line_and_claim_switched_off(db: Path) -> None:
+    from datetime import datetime
+
+    from recouvre_tui.domain.config import LegalRules, Settings
+    from recouvre_tui.domain.dates import parse_now
+    from recouvre_tui.services.agents import require_agent
+    from recouvre_tui.services.case_file import load_case
+    from recouvre_tui.store.db import open_db
+    from recouvre_tui.tui.case.panels import legal_line
+
+    store = open_db(db)
+    try:
+        now: datetime = parse_now("2025-07-10T10:00")
+        alice, lea = require_agent(store, "alice"), require_agent(store, "lea")
+        case = load_case(store, alice, "B1", now=now, settings=Settings())
+        line = legal_line(case)
+        assert line is not None
+        assert line.plain == "  pénalités de retard exigibles 180,00 €\n  indemnité forfaitaire 40 € × 2"
+        off = Settings(legal=LegalRules(claim_penalties=False))
+        assert legal_line(load_case(store, alice, "B1", now=now, settings=off)) is None  # never said
+        lead_view = legal_line(load_case(store, lea, "B1", now=now, settings=off))
+        assert lead_view is not None and lead_view.plain.startswith("  non réclamé (réglage du créancier) :")
+        # C5 on NOW: the prescribed invoice leaves the balance stated.
+        c5 = load_case(store, alice, "C5", now=parse_now(NOW), settings=Settings())
+        assert (c5.claimed_balance_cents, c5.prescribed_refs) == (20_000, {"OLD"})
+        assert c5.legal is not None and c5.legal.amounts_for_debtor() is None  # B2C: nothing to add
+    finally:
+        store.close()
+
+
+def test_weekly_wear_report_warns_of_prescription(db: Path) -> None:
+    text = ok(db, "report", "wear", "--now", "2026-01-01T10:00").stdout
+    assert (
+        "Prescription : 3 factures impayées (2\u202f300,00 €) seront prescrites dans les 90 jours sans action"
+        in text
+    )
+    text = ok(db, "report", "wear", "--now", NOW).stdout
+    assert "Prescription : aucune facture impayée ne se prescrit dans les 90 jours" in text

@@ -812,7 +812,10 @@ def report_wear(obj: Ctx, week: str | None, fmt: str, width: int, limit: int | N
     elif fmt == "csv":
         click.echo(to_csv(bundle.report), nl=False)
     else:
-        click.echo(to_text(bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit), nl=False)
+        text = to_text(
+            bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit, prescribing=bundle.prescribing
+        )
+        click.echo(text, nl=False)
 
 
 @report.command("promises")
