@@ -39,8 +39,9 @@ from .scoring import rescore
 NOTE_MAX = 500
 
 
-class LegalError(Exception):
-    """A legal action refused for bad input (French)."""
+class LegalError(ValueError):
+    """A legal action refused for bad input (French); a ValueError so the lead screens show it
+    as a refusal."""
 
 
 def _cents_json(cents: int) -> float:

@@ -21,6 +21,7 @@ from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse
 from ..domain.wear import WearReport
 from ..services import case_file as case_service
 from ..services import lead as lead_service
+from ..services import legal as legal_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
 from ..services.agents import list_agents
@@ -255,6 +256,15 @@ class Backend:
         return lead_service.record_formal_notice(
             self.store, self.agent, ref, sent_on=sent_on, note=note, now=self.now(), settings=self.settings
         )
+
+    def prescribing_soon(self) -> list[legal_service.PrescribingInvoice]:
+        """Unpaid invoices prescribing within `[legal] prescription_warning_days` (lead only)."""
+        require_lead(self.agent, "voir les factures bientôt prescrites")
+        days = self.settings.legal.prescription_warning_days
+        return legal_service.prescribing_soon(self.store, now=self.now(), within_days=days)
+
+    def overindebted(self, ref: str, *, since: date | None, note: str | None = None) -> None:
+        legal_service.set_overindebted(self.store, self.agent, ref, since=since, note=note, now=self.now())
 
     def default_week(self) -> str:
         """The last complete ISO week (Paris) before today."""

@@ -10,6 +10,7 @@ from textual.message import Message
 from ...domain.wear import WearReport
 from ...services.case_file import CaseFile
 from ...services.lead import AuditEntry, KpiRow, QueueLoad, ReviewPage
+from ...services.legal import PrescribingInvoice
 from ...services.search import SearchHit
 from ...store.agents import Agent
 from ..backend import BoardData
@@ -103,3 +104,8 @@ class LeadActionDone(Message):
     ok: bool
     toast: str
     details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class PrescriptionLoaded(Message):
+    rows: list[PrescribingInvoice]
