@@ -23,10 +23,10 @@ from .columns import Col, row_cells, set_columns
 from .messages import PrescriptionLoaded
 
 COLUMNS = [
-    Col("last_day", "Dernier jour", 12),
+    Col("last_day", "Dernier jour", 12, 10, short="Dernier j."),
     Col("left", "Reste", 8, 6, right=True),
-    Col("debtor", "Débiteur", 10),
-    Col("name", "Nom", 30, 18),
+    Col("debtor", "Débiteur", 10, 8, short="Réf."),
+    Col("name", "Nom", 30, 16),
     Col("segment", "Segment", 14, None),
     Col("invoice", "Facture", 16, 12),
     Col("unpaid", "Impayé", 14, 12, right=True),
@@ -106,10 +106,14 @@ class PrescriptionScreen(LeadScreen):
         for i, r in enumerate(self.rows):
             table.add_row(*row_cells(table, cells(r, today)), key=f"{i}")
         total = sum(r.unpaid_cents for r in self.rows)
+        rule = (
+            ""
+            if self.narrow
+            else " · B2C : 2 ans après l'échéance (C. conso L218-2), B2B : 5 ans (C. com. L110-4) ; un paiement "
+            "ou une reconnaissance de dette écrite relance le délai, une mise en demeure non"
+        )
         self.query_one("#prescription-status", Static).update(
-            f"{plural(len(self.rows), 'facture')} · {esc(eur(total))} · B2C : 2 ans après l'échéance "
-            "(C. conso L218-2), B2B : 5 ans (C. com. L110-4) ; un paiement ou une reconnaissance de dette "
-            "écrite relance le délai, une mise en demeure non"
+            f"{plural(len(self.rows), 'facture')} · {esc(eur(total))}{rule}"
         )
 
     def action_open(self) -> None:

@@ -244,7 +244,7 @@ class DebtorScreen(LeadScreen):
                 ""
                 if self.narrow
                 else " — a réaffecter · h attente · d ne pas appeler · l clore le litige · t scénario / ton"
-                " · m mise en demeure · s surendettement"
+                " · m mise en demeure"
             )
         )
 
