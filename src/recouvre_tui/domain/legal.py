@@ -106,7 +106,8 @@ class LegalRates:
         """Days in (first, last] from which the penalty rate may differ from the day before."""
         if self.contract_rate is not None:
             return []
-        out, d = [], semester_start(first)
+        out: list[date] = []
+        d = semester_start(first)
         while True:
             d = date(d.year, 7, 1) if d.month == 1 else date(d.year + 1, 1, 1)
             if d > last:
@@ -404,3 +405,8 @@ def may_be_prescribed(segment: str, oldest_due: date | None, today: date) -> boo
     """False when no invoice can be prescribed yet (the oldest open one is too recent): the
     cheap test before loading a debtor's facts."""
     return oldest_due is not None and today > oldest_due + relativedelta(years=PRESCRIPTION_YEARS[segment])
+
+
+def oldest_due_watched(segment: str, today: date, within_days: int) -> date:
+    """The latest due date of an invoice that may prescribe within `within_days` days."""
+    return today + timedelta(days=within_days) - relativedelta(years=PRESCRIPTION_YEARS[segment])

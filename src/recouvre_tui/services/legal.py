@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from ..domain.codes import ACKNOWLEDGMENT_OUTCOME, Channel, Direction, Segment
 from ..domain.config import Settings
 from ..domain.dates import PARIS, paris_date, to_db
@@ -24,6 +22,7 @@ from ..domain.legal import (
     ClaimStatement,
     InvoiceClaim,
     claim_statement,
+    oldest_due_watched,
     prescribing_within,
 )
 from ..domain.money import format_eur
@@ -164,10 +163,7 @@ def prescribing_soon(store: Store, *, now: datetime, within_days: int) -> list[P
     """Unpaid invoices whose last day to act falls within `within_days` days (act before it
     is too late), soonest first. Only debtors with an open invoice old enough are read."""
     today = paris_date(now)
-    horizon = {
-        seg: (today + timedelta(days=within_days) - relativedelta(years=years)).isoformat()
-        for seg, years in PRESCRIPTION_YEARS.items()
-    }
+    horizon = {seg: oldest_due_watched(seg, today, within_days).isoformat() for seg in PRESCRIPTION_YEARS}
     out: list[PrescribingInvoice] = []
     with store.read() as conn:
         ids = sql.possibly_prescribed(conn, horizon["B2C"], horizon["B2B"])
