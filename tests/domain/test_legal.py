@@ -25,6 +25,7 @@ from recouvre_tui.domain.legal import (
     is_prescribed,
     last_day_to_act,
     prescribing_within,
+    prescription_summary,
     unpaid_history,
 )
 from recouvre_tui.legal_data import legal_problems, rates_for
@@ -264,6 +265,15 @@ def test_penalties_add_up_over_invoices(a, b, offset: int) -> None:
         return sorted((r.invoice_ref, r.penalty_cents, r.indemnity_cents) for r in (*s.rows, *s.prescribed))
 
     assert amounts(both) == sorted(amounts(one_a) + amounts(one_b))
+
+
+@given(_invoice_and_payments("A"), _invoice_and_payments("B"), st.integers(0, 3_000), st.sampled_from(["B2B", "B2C"]))
+def test_queue_summary_agrees_with_the_statement(a, b, offset: int, segment: str) -> None:
+    (ia, pa), (ib, pb) = a, b
+    facts = DebtorFacts(segment, (ia, ib), (*pa, *pb))
+    today = _BASE + timedelta(days=offset)
+    statement = claim_statement(facts, today, RATES)
+    assert prescription_summary(facts, today) == (statement.prescribed_cents, statement.all_overdue_prescribed)
 
 
 def test_rate_table_before_its_first_date_is_an_error() -> None:

@@ -55,7 +55,8 @@ class CaseFile:
     def claimed_balance_cents(self) -> int:
         """The balance less its prescribed invoices (never claimed)."""
         balance = int(self.debtor.get("balance_cents") or 0)
-        return balance - (self.legal.statement.prescribed_cents if self.legal else 0)
+        prescribed = self.legal.statement.prescribed_cents if self.legal else 0
+        return balance - min(prescribed, max(balance, 0))
 
     @property
     def prescribed_refs(self) -> set[str]:

@@ -261,7 +261,9 @@ def _load_prescription(conn: sqlite3.Connection, cands: list[Candidate], now: st
         return
     facts = facts_by_id(conn, [c.id for c in old])
     for c in old:
-        c.prescribed_cents, c.all_overdue_prescribed = prescription_summary(facts[c.id], today)
+        prescribed, c.all_overdue_prescribed = prescription_summary(facts[c.id], today)
+        # Never more than the ledger's balance (its allocation ignores dates; ours follows them).
+        c.prescribed_cents = min(prescribed, max(c.balance_cents, 0))
 
 
 # --- claims -------------------------------------------------------------------------------
