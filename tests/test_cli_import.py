@@ -149,7 +149,10 @@ def test_fec_import(env: Env) -> None:
     path = write(env.dir, "FEC.txt", [FEC_HEADER, line], encoding="iso-8859-1", newline="\r\n")
     r = env("import", "fec", str(path), *NOW_ARG)
     assert (r.exit_code, r.stderr) == (0, "")
-    assert r.stdout == "FEC.txt (fec) : 1 lignes — 2 ajout(s), 0 mise(s) à jour, 0 inchangée(s)\n"
+    assert r.stdout == (
+        "FEC.txt (fec) : 1 lignes — 2 ajout(s), 0 mise(s) à jour, 0 inchangée(s)\n"
+        "  comptes clients lus : 411, 416, 4191\n"
+    )
 
 
 def test_missing_file_and_missing_database(env: Env, tmp_path: Path) -> None:

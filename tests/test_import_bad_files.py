@@ -1,4 +1,4 @@
-"""Bad input (DESIGN.md "Data in"): the whole file is rejected with every error as
+"""Bad input (docs/rules.md, "Data in"): the whole file is rejected with every error as
 `file:line: column: problem`, and the database is unchanged (`iterdump` equal before and
 after, checked by `rejected`). Line 1 is the header; line 0 means the whole file.
 """
@@ -291,7 +291,7 @@ BYTES_CASES: dict[str, tuple[bytes, list[str]]] = {
     ),
     "undecodable bytes": (
         b"debtor_ref;name;segment\nD5;\x81\x8d;B2C\n",
-        ["f.csv:0: encodage non reconnu (attendu : utf-8, cp1252)"],
+        ["f.csv:2: octets sans caractère en Windows-1252 (lignes 2) : fichier corrompu ou binaire ?"],
     ),
 }
 
@@ -409,15 +409,14 @@ def test_fec_bad_lines_all_reported(store: Store, tmp_path: Path) -> None:
         FEC_OK.replace("|FA1|", "||"),
         FEC_OK.replace("|1200,00|0,00|", "|-1200,00|0,00|"),
         FEC_OK + "|",
-        # Other accounts are not read, so their oddities do not matter.
+        # Other accounts are read only for their entry: their oddities do not matter.
         FEC_OK.replace("|411000|", "|706000|").replace("|1200,00|", "|n'importe quoi|"),
     ]
     assert rejected(store, "fec", _fec(tmp_path, lines)) == [
         "FEC.txt:3: Debit: montant illisible « 12,,00 »",
         "FEC.txt:4: EcritureDate: date impossible « 20260231 »",
         "FEC.txt:5: Debit: débit et crédit renseignés sur la même ligne",
-        "FEC.txt:6: PieceRef: référence de pièce manquante",
-        "FEC.txt:7: Debit: montant négatif non autorisé (-1200,00)",
+        # Line 6: an empty PieceRef gives way to EcritureNum; line 7: a negative debit is a credit.
         "FEC.txt:8: ligne trop longue : 19 champs au lieu de 18",
     ]
 
@@ -425,7 +424,7 @@ def test_fec_bad_lines_all_reported(store: Store, tmp_path: Path) -> None:
 def test_fec_utf16_is_rejected(store: Store, tmp_path: Path) -> None:
     data = (FEC_HEADER + "\r\n" + FEC_OK + "\r\n").encode("utf-16")
     assert rejected(store, "fec", write_bytes(tmp_path, "FEC.txt", data)) == [
-        "FEC.txt:0: fichier encodé en UTF-16 : enregistrez-le en UTF-8 ou en ISO-8859-1"
+        "FEC.txt:0: fichier encodé en UTF-16 : enregistrez-le en UTF-8 ou en ISO-8859-15"
     ]
 
 

@@ -1,4 +1,4 @@
-"""FEC imports (DESIGN.md "Data in"): customer accounts 411*, lettering, credit notes,
+"""FEC imports (README, "Import formats"): customer accounts 411*, lettering, credit notes,
 payment delays, separators, encodings, padded amounts, idempotence.
 
 The ledger below, by debtor (terms 30 days: due = PieceDate + 30):
@@ -200,4 +200,7 @@ def test_fec_name_change_is_an_update_and_existing_csv_debtor_is_reused(tmp_path
 def test_fec_without_customer_lines_is_rejected(tmp_path: Path) -> None:
     store = make_store(tmp_path)
     path = fec_file(tmp_path, [FEC_LINES[1], FEC_LINES[2]])
-    assert rejected(store, "fec", path) == ["FEC.txt:0: aucune écriture sur un compte client 411"]
+    assert rejected(store, "fec", path) == [
+        "FEC.txt:0: aucune écriture sur un compte client "
+        "(préfixes cherchés : 411, 416, 4191 ; réglage fec_receivable_prefixes)"
+    ]

@@ -216,8 +216,7 @@ def test_case_screen_line_and_claim_switched_off(db: Path) -> None:
 def test_weekly_wear_report_warns_of_prescription(db: Path) -> None:
     text = ok(db, "report", "wear", "--now", "2026-01-01T10:00").stdout
     assert (
-        "Prescription : 3 factures impayées (2\u202f300,00 €) seront prescrites dans les 90 jours sans action"
-        in text
+        "Prescription : 3 factures impayées (2\u202f300,00 €) seront prescrites dans les 90 jours sans action" in text
     )
     text = ok(db, "report", "wear", "--now", NOW).stdout
     assert "Prescription : aucune facture impayée ne se prescrit dans les 90 jours" in text

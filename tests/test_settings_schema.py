@@ -287,7 +287,8 @@ def test_config_defaults_and_show_commands(tmp_path: Path) -> None:
     assert bad.stderr == f"erreur : {cfg}: claim_lease_minutes: 0 hors limites (de 2 à 1440)\n"
 
 
-TEXTS = [(s, k, t, m) for s, k, t, m in SCHEMA if str in (t, *typing.get_args(t))]
+# Text settings (`str`, `str | None`); lists of texts (`tuple[str, ...]`) are lists, not texts.
+TEXTS = [(s, k, t, m) for s, k, t, m in SCHEMA if str in (t, *typing.get_args(t)) and typing.get_origin(t) is not tuple]
 
 
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

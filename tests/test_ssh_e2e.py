@@ -18,7 +18,7 @@ from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import refresh
 from recouvre_tui.services.ssh_access import authorized_keys_lines, install_authorized_keys
-from recouvre_tui.store.db import init_db
+from recouvre_tui.store.db import init_db, open_db
 from ssh_harness import SSHD, SshServer, TmuxPane, keygen
 
 pytestmark = pytest.mark.slow
@@ -166,3 +166,54 @@ def _wait(predicate, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def _tui_processes(db: Path, login: str) -> list[int]:
+    """Pids of the TUI sessions of `login` on this database (read from /proc)."""
+    wanted = [str(db.resolve()), "--agent", login]
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if all(w in argv for w in wanted) and "tui" in argv:
+            pids.append(int(proc.name))
+    return pids
+
+
+def test_deactivated_agent_open_session_is_stopped(deployment) -> None:
+    from click.testing import CliRunner
+
+    from recouvre_tui.cli import main
+    from recouvre_tui.services.ssh_access import _program, remember_install
+
+    server, keys, db, panes = deployment
+    store = open_db(db)
+    with store.write() as conn:  # as if installed with `recouvre ssh authorized-keys --install`
+        remember_install(conn, path=server.authorized_keys, db_path=db, program=_program())
+    store.close()
+    pane = TmuxPane(f"d{uuid.uuid4().hex[:8]}", server.ssh_argv(keys["alice"]))
+    panes.append(pane)
+    pane.wait_for(lambda s: "Alice Martin" in s)
+    pane.keys("Enter")
+    case = _case_on_screen(pane.wait_for(lambda s: _case_on_screen(s) is not None))
+    assert _claims(db) == {"alice": case}
+    assert len(_tui_processes(db, "alice")) == 1
+
+    r = CliRunner().invoke(main, ["--db", str(db), "agents", "deactivate", "alice"], catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == f"agent alice désactivé, dossier {case} rendu à la file\n"
+
+    screen = pane.wait_for(lambda s: "Votre compte a été désactivé" in s)
+    assert "Alice Martin" not in screen  # the TUI is gone, its message stays on the terminal
+    assert _wait(lambda: _tui_processes(db, "alice") == []), "the deactivated agent's TUI is still running"
+    assert _claims(db) == {}
+    # Her key no longer opens a session: the installed authorized_keys was rewritten.
+    assert "recouvre:alice" not in server.authorized_keys.read_text(encoding="utf-8")
+    argv = server.ssh_argv(keys["alice"], "true")
+    argv.remove("-tt")
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    assert result.returncode == 255 and "Permission denied" in result.stderr

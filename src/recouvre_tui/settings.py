@@ -1,7 +1,7 @@
 """Configuration: XDG paths (platformdirs), a TOML file, environment variables.
 
 Precedence: command-line options > environment (`RECOUVRE_DB`, `RECOUVRE_CONFIG`) >
-the TOML file > DESIGN.md's defaults. A bad value is an error naming the file, the key
+the TOML file > the defaults (`domain.config`). A bad value is an error naming the file, the key
 and the problem; nothing is guessed.
 """
 
@@ -159,7 +159,7 @@ def _check_rates(value: list[Any], meta: dict[str, Any], where: str, width: int)
     for i, item in enumerate(value):
         at = f"{where}[{i}]"
         if not isinstance(item, list) or len(item) != width + 1:
-            raise ConfigError(f"{at}: [\"AAAA-MM-JJ\", {', '.join(['taux'] * width)}] attendu")
+            raise ConfigError(f'{at}: ["AAAA-MM-JJ", {", ".join(["taux"] * width)}] attendu')
         try:
             day = date.fromisoformat(item[0]) if isinstance(item[0], str) else None
         except ValueError:

@@ -1,4 +1,5 @@
-"""Typed settings for the rules, with their defaults, bounds and help text.
+"""Typed settings for the rules, with their defaults, bounds and help text (docs/rules.md
+quotes the defaults).
 
 Pure data: `recouvre_tui.settings` reads them from TOML and checks every value against its
 type and the field's `metadata`, so a new setting needs nothing but its field:
@@ -239,6 +240,22 @@ class Settings:
     fec_segment: str = field(
         default="B2B", metadata={"choices": ("B2B", "B2C"), "help": "Segment of debtors created from a FEC"}
     )
+    # Accounts read as the customer ledger (prefixes of CompteNum): 411 customers, 416 doubtful
+    # customers (clients douteux), 4191 advances received. Odoo's generic chart: ["121"].
+    fec_receivable_prefixes: tuple[str, ...] = field(
+        default=("411", "416", "4191"),
+        metadata={"min_len": 1, "max_len": 20, "help": "FEC account prefixes read as the customer ledger"},
+    )
+    # A credit on a customer account whose entry has no bank/cash (5…), revenue (7…) or
+    # output VAT (4457…) line is a credit note when its journal code starts with one of these.
+    fec_credit_note_journals: tuple[str, ...] = field(
+        default=("V",),
+        metadata={
+            "min_len": 0,
+            "max_len": 20,
+            "help": "FEC journal code prefixes whose otherwise unclassified credits are credit notes",
+        },
+    )
     creditor_name: str = field(
         default="Recouvre Démo SAS",
         metadata={"min_len": 1, "max_len": 200, "help": "Creditor named in the call scripts"},
@@ -259,6 +276,21 @@ class Settings:
             "max": 1440,
             "help": "Minutes without a key before the case goes back and the screen locks; 0 = off",
         },
+    )
+    log_file: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "example": "/srv/recouvre/log/recouvre.log",
+            "help": "Log file shared by every process, else recouvre.log in the user log folder",
+        },
+    )
+    log_max_mb: int = field(
+        default=10,
+        metadata={"min": 0, "max": 10_000, "help": "Rotate the log file past this size in MB; 0 = never (logrotate)"},
+    )
+    max_import_mb: int = field(
+        default=1024, metadata={"min": 1, "max": 1_048_576, "help": "Largest import file accepted, in MB"}
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from ..store import legal as legal_sql
 from ..store.agents import Agent
 from ..store.db import Store
 from .legal import DebtorClaim, claim_from_facts
-from .roles import PermissionDenied
+from .roles import PermissionDenied, in_scope, scope
 
 
 class CaseError(Exception):
@@ -47,6 +48,11 @@ class CaseFile:
     callbacks: list[dict[str, Any]]
     timeline: list[TimelineItem]
     components: list[dict[str, Any]]
+    # For the call's fact sheet (domain.fact_sheet): the whole ledger and the disputes.
+    ledger_invoices: list[dict[str, Any]] = field(default_factory=list)
+    ledger_payments: list[dict[str, Any]] = field(default_factory=list)
+    letters: list[dict[str, Any]] = field(default_factory=list)
+    disputes: list[dict[str, Any]] = field(default_factory=list)
     # Penalties, indemnities and prescription (services/legal.py); None when not computed.
     legal: DebtorClaim | None = None
     viewer_is_lead: bool = False
@@ -80,8 +86,9 @@ class CaseFile:
         return 0
 
 
-def _visible(agent: Agent, debtor: dict[str, Any]) -> bool:
-    return agent.is_lead or debtor["agent"] in (None, agent.login)
+def _visible(conn: sqlite3.Connection, agent: Agent, debtor: dict[str, Any]) -> bool:
+    """An agent's portfolio, a lead's team's (`roles.scope`), and the pool."""
+    return in_scope(scope(conn, agent), debtor["agent"])
 
 
 def load_case(store: Store, agent: Agent, ref: str, *, now: datetime, settings: Settings | None = None) -> CaseFile:
@@ -91,7 +98,7 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime, settings: 
         d = sql.debtor(conn, ref)
         if d is None:
             raise CaseError(f"débiteur inconnu « {ref} »")
-        if not _visible(agent, d):
+        if not _visible(conn, agent, d):
             raise CaseAccessDenied(f"le débiteur {ref} n'est pas dans votre portefeuille")
         did = d["id"]
         invoices = sql.invoices(conn, did)
@@ -101,6 +108,10 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime, settings: 
         events = sql.events(conn, did)
         payments = sql.payments(conn, did)
         components = json.loads(sql.score_components(conn, did))
+        ledger_invoices = sql.invoices(conn, did, open_only=False)
+        ledger_payments = sql.all_payments(conn, did)
+        letters = sql.letter_events(conn, did)
+        disputes = sql.dispute_invoices(conn, did)
         facts = legal_sql.facts_by_id(conn, [did])[did]
     claim = claim_from_facts(ref, str(d["name"]), facts, paris_date(now), settings or Settings())
     timeline: list[TimelineItem] = []
@@ -137,7 +148,21 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime, settings: 
     timeline.sort(key=lambda t: t.at, reverse=True)
     area = area_by_code(d["area"])
     return CaseFile(
-        d, area, local_now(area, now), invoices, phones, promises, callbacks, timeline, components, claim, agent.is_lead
+        d,
+        area,
+        local_now(area, now),
+        invoices,
+        phones,
+        promises,
+        callbacks,
+        timeline,
+        components,
+        ledger_invoices,
+        ledger_payments,
+        letters,
+        disputes,
+        claim,
+        agent.is_lead,
     )
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..domain.dates import from_db, to_db
+from ..domain.money import format_eur
 from ..store import health
 from ..store import legal as legal_sql
 from ..store.db import Store, StoreError, open_db
@@ -96,6 +97,20 @@ def _data_checks(store: Store, now: datetime, checks: list[Check]) -> None:
         checks.append(Check("numéros à vérifier", OK if verify == 0 else WARN, str(verify)))
         orphans = health.unreminded(conn, to_db(now - timedelta(days=28)))
         checks.append(Check("comptes sans relance depuis 28 jours", OK if orphans == 0 else WARN, str(orphans)))
+        count, total, top = health.credit_balances(conn)
+        shown = ", ".join(f"{ref} {name} ({format_eur(balance)})" for ref, name, balance in top)
+        checks.append(
+            Check(
+                "soldes créditeurs (jamais proposés à l'appel)",
+                OK if count == 0 else WARN,
+                "0"
+                if count == 0
+                else f"{count} débiteur(s), {format_eur(-total)} à rembourser ou à imputer : {shown}"
+                + (" …" if count > len(top) else ""),
+            )
+        )
+        n_doubtful, doubtful_total = health.doubtful(conn)
+        checks.append(Check("clients douteux (416)", OK, f"{n_doubtful} débiteur(s), {format_eur(doubtful_total)}"))
         if "m008_overindebtedness" in applied:
             over = legal_sql.overindebted(conn)
             shown = ", ".join(f"{ref} (depuis le {since[8:10]}/{since[5:7]}/{since[:4]})" for ref, _, since in over[:5])

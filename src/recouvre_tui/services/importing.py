@@ -7,8 +7,9 @@ are by external reference, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,11 +33,14 @@ from ..importers.csv_formats import (
     parse_csv,
 )
 from ..importers.fec import FecInvoice, FecLedger, FecPayment, parse_fec
-from ..importers.reader import ImportRejected, Issue, by_line, read_bytes
+from ..importers.reader import MAX_ISSUES, ImportRejected, Issue, by_line, check_size, file_digest
 from ..store import audit
 from ..store import imports as sql
 from ..store.db import Store
+from ..store.staging import Stage
 from .ledger_effects import after_ledger_change
+
+log = logging.getLogger(__name__)
 
 KINDS = ("debtors", "invoices", "payments", "events", "promises", "fec")
 
@@ -57,6 +61,8 @@ class ImportResult:
     dry_run: bool = False
     warnings: list[Issue] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # a few changes, for --dry-run
+    notes: list[str] = field(default_factory=list)  # what a FEC import did with the ledger
+    preview: list[str] = field(default_factory=list)  # the first rows as read through --columns
 
     @property
     def changed(self) -> bool:
@@ -69,6 +75,7 @@ class _Plan:
 
     result: ImportResult
     issues: list[Issue] = field(default_factory=list)
+    omitted: int = 0  # problems counted but not listed (beyond MAX_ISSUES of a kind)
     apply: Callable[[sqlite3.Connection], set[int]] = lambda conn: set()
 
     @property
@@ -92,38 +99,91 @@ def import_file(
     dry_run: bool = False,
     data: bytes | None = None,
     progress: Progress | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportResult:
-    """Import `path` as `kind`; raise `ImportRejected` (database unchanged) on any problem."""
+    """Import `path` as `kind`; raise `ImportRejected` (database unchanged) on any problem.
+
+    `columns` maps the file's headers to ours (`{"Numéro Facture": "invoice_ref"}`; CSV only)."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
+    started = time.perf_counter()
     p = Path(path)
     if data is None:
-        data = read_bytes(p)
-    digest = hashlib.sha256(data).hexdigest()
+        check_size(p, settings.max_import_mb * 1024 * 1024)  # before reading anything
+    digest = file_digest(p, data)
+    if kind in STAGED_KINDS:
+        # Big files: rows go to a temporary table as they are read (flat memory); the
+        # connection is ours from the first staged row to the end of the transaction.
+        with store.lock:
+            stage = Stage(store.conn, kind)
+            try:
+                return _import(
+                    store, kind, p, digest, now, actor, settings, dry_run, data, progress, stage, columns, started
+                )
+            finally:
+                stage.drop()
+    return _import(store, kind, p, digest, now, actor, settings, dry_run, data, progress, None, columns, started)
+
+
+def _import(
+    store: Store,
+    kind: str,
+    p: Path,
+    digest: str,
+    now: datetime,
+    actor: str,
+    settings: Settings,
+    dry_run: bool,
+    data: bytes | None,
+    progress: Progress | None,
+    stage: Stage | None,
+    columns: dict[str, str] | None,
+    started: float,
+) -> ImportResult:
     if progress:
         progress("lecture", 0, 1)
     parsed: Any
     parse_issues: list[Issue] = []
+    if kind == "fec" and columns:
+        raise ImportRejected(
+            [Issue(p.name, 0, "", "--columns ne s'applique pas à un FEC (colonnes fixées par la norme)")]
+        )
+    preview: list[str] = []
+    omitted = 0
     if kind == "fec":
-        parsed = parse_fec(p, terms_days=settings.fec_payment_terms_days, data=data)
+        parsed = parse_fec(
+            p,
+            terms_days=settings.fec_payment_terms_days,
+            data=data,
+            prefixes=settings.fec_receivable_prefixes,
+            credit_note_journals=settings.fec_credit_note_journals,
+        )
         records: Any = parsed
         rows, warnings = parsed.row_count, parsed.warnings
     else:
-        parsed = parse_csv(kind, p, data=data)
+        sink = None if stage is None else _stager(stage)
+        if sink is not None and columns:
+            sink = _previewing(sink, preview)
+        parsed = parse_csv(kind, p, data=data, columns=columns, sink=sink)
         records, rows, warnings = parsed.records, parsed.row_count, parsed.warnings
-        parse_issues = parsed.issues
+        if columns and stage is None:
+            preview = [_preview(r) for r in records[:3]]
+        parse_issues, omitted = parsed.issues, parsed.omitted
+        if stage is not None:
+            stage.finish()
+            records = stage
     if progress:
         progress("lecture", 1, 1)
-    planner = _PLANNERS[kind]
+    planner = _plan_staged if stage is not None else _PLANNERS[kind]
 
     def plan(conn: sqlite3.Connection) -> _Plan:
-        result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings))
+        result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings), preview=preview)
         pl = _Plan(result)
         # The rows that parsed are checked against the database even when others did
         # not, so that the user gets every error of the file in one go.
         planner(conn, pl, records, now, actor, settings)
-        if pl.issues or parse_issues:
-            raise ImportRejected(by_line(parse_issues + pl.issues), pl.result.warnings)
+        if pl.issues or parse_issues or omitted or pl.omitted:
+            raise ImportRejected(by_line(parse_issues + pl.issues), pl.result.warnings, omitted=omitted + pl.omitted)
         return pl
 
     try:
@@ -161,13 +221,68 @@ def import_file(
                     "inserted": res.inserted,
                     "updated": res.updated,
                     "sha256": digest,
+                    **({"ledger": res.notes} if res.notes else {}),
                 },
             )
     except _DryRunDone as done:
+        _log_import(done.result, actor, started)
         return done.result
+    except ImportRejected as rejected:
+        # The count only: the problems quote cell values (names, phone numbers).
+        log.warning(
+            "import %s %s by %s rejected: %d problem(s), database unchanged",
+            kind,
+            p.name,
+            actor,
+            len(rejected.issues),
+        )
+        raise
     if progress:
         progress("écriture", 1, 1)
+    _log_import(res, actor, started)
     return res
+
+
+def _previewing(sink: Callable[[list[Any]], None], preview: list[str]) -> Callable[[list[Any]], None]:
+    """A staging sink that also keeps the first rows as read, for --dry-run --columns."""
+
+    def take(batch: list[Any]) -> None:
+        for record in batch[: 3 - len(preview)]:
+            preview.append(_preview(record))
+        sink(batch)
+
+    return take
+
+
+def _preview(record: Any) -> str:
+    """One record as read (after the column mapping), for --dry-run."""
+    parts = []
+    for name in record.__slots__:
+        value = getattr(record, name)
+        if name == "line" or value is None:
+            continue
+        if name.endswith("_cents"):
+            value = format_eur(value)
+        elif isinstance(value, date):
+            value = f"{value:%d/%m/%Y}"
+        parts.append(f"{name}={value}")
+    return f"ligne {record.line} : " + " · ".join(parts)
+
+
+def _log_import(res: ImportResult, actor: str, started: float) -> None:
+    log.info(
+        "import %s %s by %s%s: rows=%d inserted=%d updated=%d unchanged=%d warnings=%d seconds=%.2f",
+        res.kind,
+        res.file,
+        actor,
+        " (dry run)" if res.dry_run else "",
+        res.rows,
+        res.inserted,
+        res.updated,
+        res.unchanged,
+        len(res.warnings),
+        time.perf_counter() - started,
+    )
 
 
 class _DryRunDone(Exception):
@@ -248,11 +363,11 @@ def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, setting
         for row, fields, phones in inserts:
             debtor_id = sql.insert_debtor(conn, row.ref, fields, ts)
             sql.replace_phones(conn, debtor_id, phones, new=True)
-        for debtor_id, changed, phones in updates:
+        for debtor_id, changed, new_phones in updates:
             if changed:
                 sql.update_debtor(conn, debtor_id, changed, ts)
-            if phones is not None:
-                sql.replace_phones(conn, debtor_id, phones)
+            if new_phones is not None:
+                sql.replace_phones(conn, debtor_id, new_phones)
             touched.add(debtor_id)
         return touched
 
@@ -279,7 +394,7 @@ def _resolve_debtors(conn, pl: _Plan, records: list[Any]) -> dict[str, int]:
     return ids
 
 
-_INVOICE_COLS = ("issue_date", "due_date", "amount_cents", "lettered", "settled_on")
+_INVOICE_COLS = ("issue_date", "due_date", "amount_cents", "lettered", "settled_on", "lettered_cents")
 
 
 def _plan_invoices(
@@ -292,17 +407,18 @@ def _plan_invoices(
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     ts = to_db(now)
-    fec = source == "fec"
     result = pl.result
     iso = _IsoDates()
     for r in known:
         did = ids[r.debtor_ref]
         issue = r.issue_date
-        if fec:
+        if isinstance(r, FecInvoice):
             lettered, settled = int(r.lettered), (iso[r.settled_on] if r.settled_on else None)
+            part = r.lettered_cents
         else:
-            lettered, settled = 0, None
-        values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled)
+            lettered, part = _paid_in_source(r)
+            settled = None
+        values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled, part)
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts, ts))
@@ -351,7 +467,7 @@ def _ids_of(conn: sqlite3.Connection, table: str, row_ids: list[int]) -> set[int
     return out
 
 
-_PAYMENT_COLS = ("paid_on", "amount_cents", "invoice_ref", "lettered")
+_PAYMENT_COLS = ("paid_on", "amount_cents", "invoice_ref", "lettered", "lettered_cents")
 
 
 def _plan_payments(
@@ -370,7 +486,7 @@ def _plan_payments(
     iso = _IsoDates()
     for r in known:
         did = ids[r.debtor_ref]
-        inv = None if fec else r.invoice_ref
+        inv = None if isinstance(r, FecPayment) else r.invoice_ref
         if inv and (did, inv) not in invoice_refs:
             pl.issues.append(
                 Issue(
@@ -378,7 +494,14 @@ def _plan_payments(
                 )
             )
             continue
-        values = (iso[r.paid_on], r.amount_cents, inv, int(r.lettered) if fec else 0)
+        fec_row = r if isinstance(r, FecPayment) else None
+        values = (
+            iso[r.paid_on],
+            r.amount_cents,
+            inv,
+            int(fec_row.lettered) if fec_row else 0,
+            fec_row.lettered_cents if fec_row else 0,
+        )
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts))
@@ -591,11 +714,14 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
     lettered pairs for a debtor keeps the delay known from earlier files.
     """
     ts = to_db(now)
+    pl.result.notes = ledger.summary()
     existing = sql.existing_debtors(conn, ledger.debtors)
     touched: set[int] = set()
     delays: list[tuple[float | None, int]] = []
+    doubtful: list[tuple[int, int]] = []
     for ref, name in ledger.debtors.items():
         delay = ledger.average_delay(ref)
+        doubt = max(ledger.doubtful.get(ref, 0), 0)
         old = existing.get(ref)
         if old is None:
             fields = dict.fromkeys(sql.DEBTOR_FIELDS)
@@ -604,12 +730,17 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
             touched.add(debtor_id)
             if delay is not None:
                 delays.append((delay, debtor_id))
+            if doubt:
+                doubtful.append((doubt, debtor_id))
             pl.result.inserted += 1
             pl.example(f"+ débiteur {ref} {name}")
             continue
         renamed = old["name"] != name
         new_delay = delay is not None and delay != old["avg_payment_delay_days"]
-        if not (renamed or new_delay):
+        new_doubt = doubt != old["doubtful_cents"]
+        if new_doubt:
+            doubtful.append((doubt, old["id"]))
+        if not (renamed or new_delay or new_doubt):
             pl.result.unchanged += 1
             continue
         if renamed:
@@ -618,9 +749,14 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
             delays.append((delay, old["id"]))
         touched.add(old["id"])
         pl.result.updated += 1
-        what = (["nom"] if renamed else []) + (["délai de paiement"] if new_delay else [])
+        what = (
+            (["nom"] if renamed else [])
+            + (["délai de paiement"] if new_delay else [])
+            + (["client douteux"] if new_doubt else [])
+        )
         pl.example(f"~ débiteur {ref} : {', '.join(what)}")
     sql.set_payment_delays(conn, delays)
+    sql.set_doubtful(conn, doubtful)
     sub = [_Plan(ImportResult(k, pl.result.file, 0)) for k in ("invoices", "payments")]
     _plan_invoices(conn, sub[0], ledger.invoices, now, actor, settings, source="fec")
     _plan_payments(conn, sub[1], ledger.payments, now, actor, settings, source="fec")
@@ -632,6 +768,74 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
         for e in s.result.examples:
             pl.example(e)
     pl.apply = lambda conn: touched | sub[0].apply(conn) | sub[1].apply(conn)
+
+
+# --- staged files (invoices, payments) --------------------------------------------------------
+
+STAGED_KINDS = ("invoices", "payments")
+_LABEL = {"invoices": "facture", "payments": "paiement"}
+
+
+def _paid_in_source(r: InvoiceRow) -> tuple[int, int]:
+    """(lettered, lettered_cents) of a CSV invoice from what the source says is paid
+    (`paid_amount`/`open_amount`, e.g. through --columns « Montant payé »): settled whole,
+    or in part for that amount."""
+    paid = r.paid_cents
+    whole = 0 < r.amount_cents <= paid
+    return int(whole), 0 if whole else paid
+
+
+def _stager(stage: Stage) -> Callable[[list[Any]], None]:
+    """The parser's sink: records → staged rows (dates as ISO text, as stored)."""
+    iso = _IsoDates()
+    if stage.kind == "invoices":
+        return lambda records: stage.add(
+            [
+                (
+                    r.line,
+                    r.debtor_ref,
+                    r.ref,
+                    iso[r.issue_date] if r.issue_date else None,
+                    iso[r.due_date],
+                    r.amount_cents,
+                    *_paid_in_source(r),
+                )
+                for r in records
+            ]
+        )
+    return lambda records: stage.add(
+        [(r.line, r.debtor_ref, r.ref, iso[r.paid_on], r.amount_cents, r.invoice_ref) for r in records]
+    )
+
+
+def _plan_staged(conn, pl: _Plan, stage: Stage, now, actor, settings) -> None:
+    """Invoices or payments of a CSV file, checked and planned in SQL over the staged rows."""
+    file, issues = pl.result.file, pl.issues
+    count, dups = stage.duplicates(MAX_ISSUES)
+    column = "invoice_ref" if stage.kind == "invoices" else "payment_ref"
+    for line, dref, ref, first in dups:
+        message = f"référence en double dans le fichier « {dref} / {ref} » (déjà à la ligne {first})"
+        issues.append(Issue(file, line, column, message))
+    pl.omitted += count - len(dups)
+    count, unknown = stage.unknown_debtors(MAX_ISSUES)
+    for line, dref in unknown:
+        issues.append(Issue(file, line, "debtor_ref", f"débiteur inconnu « {dref} » (importez d'abord les débiteurs)"))
+    pl.omitted += count - len(unknown)
+    if stage.kind == "payments":
+        count, missing = stage.unknown_invoices(MAX_ISSUES)
+        for line, inv, dref in missing:
+            issues.append(Issue(file, line, "invoice_ref", f"facture inconnue « {inv} » pour le débiteur {dref}"))
+        pl.omitted += count - len(missing)
+    if issues or pl.omitted:
+        return
+    counts = stage.counts()
+    pl.result.inserted, pl.result.updated = counts.get("new", 0), counts.get("changed", 0)
+    pl.result.unchanged = counts.get("same", 0)
+    for state, dref, ref, *values in stage.first_changes(MAX_EXAMPLES):
+        amount = values[2] if stage.kind == "invoices" else values[1]
+        shown = f" {format_eur(amount)}" if state == "new" else ""
+        pl.example(f"{'+' if state == 'new' else '~'} {_LABEL[stage.kind]} {dref}/{ref}{shown}")
+    pl.apply = lambda conn: stage.apply(source="csv", now=to_db(now))
 
 
 _PLANNERS: dict[str, Callable[..., None]] = {

@@ -26,6 +26,7 @@ from ..domain.legal import (
     prescribing_within,
 )
 from ..domain.money import format_eur
+from ..domain.refs import normalise_ref
 from ..legal_data import rates_for
 from ..store import audit
 from ..store import lead as lead_sql
@@ -115,7 +116,7 @@ class DebtorClaim:
 
 
 def _debtor_id(conn: Any, ref: str) -> tuple[int, str, str | None]:
-    row = conn.execute("SELECT id, name, agent FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    row = conn.execute("SELECT id, name, agent FROM debtors WHERE ref = ?", (normalise_ref(ref),)).fetchone()
     if row is None:
         raise LegalError(f"débiteur inconnu « {ref} »")
     return row[0], row[1], row[2]
@@ -134,7 +135,7 @@ def penalties_for(
     with store.read() as conn:
         did, name, agent = _debtor_id(conn, ref)
         if actor is not None:
-            require_visible(actor, ref, agent)
+            require_visible(conn, actor, ref, agent)
         facts = sql.facts_by_id(conn, [did])[did]
     return claim_from_facts(ref, name, facts, paris_date(now), settings)
 
@@ -206,7 +207,7 @@ def record_acknowledgment(
     at = datetime.combine(on, time(0), PARIS).astimezone(UTC)
     with store.write() as conn:
         did, _, agent = _debtor_id(conn, ref)
-        require_visible(actor, ref, agent)
+        require_visible(conn, actor, ref, agent)
         event_id = lead_sql.insert_lead_event(
             conn,
             debtor_id=did,

@@ -1,6 +1,6 @@
 """Work queue use cases: list the queue, take the next case (claim), renew, release.
 
-Order (DESIGN.md "Priority"): callbacks due now, then the agent's own portfolio, then the
+Order (docs/rules.md, "Priority"): callbacks due now, then the agent's own portfolio, then the
 team pool (debtors assigned to nobody); within each, broken promises not yet followed up
 (class 1) before the rest (class 2), then score descending, then reference.
 """
@@ -25,7 +25,7 @@ from ..store import queue as sql
 from ..store.agents import Agent
 from ..store.db import Store
 from ..store.queue import Candidate, QueueFilter
-from .roles import PermissionDenied
+from .roles import PermissionDenied, Scope, acting, in_scope, scope
 
 PAGE = 64
 # `next` gives up after this many candidates that cannot be called right now (e.g. every
@@ -139,8 +139,9 @@ def _entry(c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: 
     )
 
 
-def _visible(agent: Agent, c: Candidate) -> bool:
-    return agent.is_lead or c.agent is None or c.agent == agent.login
+def _visible(s: Scope, c: Candidate) -> bool:
+    """In the actor's scope (`roles.scope`): an agent's portfolio, a lead's team, and the pool."""
+    return in_scope(s, c.agent)
 
 
 def iterate(
@@ -161,7 +162,8 @@ def iterate(
     scanned = 0
     due = sql.due_callbacks(conn, agent=agent.login, now=now_s)
     due_ids = [d for d, _ in due]
-    cb = [c for c in sql.by_ids(conn, due_ids) if _visible(agent, c) and c.balance_cents > 0]
+    s = scope(conn, agent)
+    cb = [c for c in sql.by_ids(conn, due_ids) if _visible(s, c) and c.balance_cents > 0]
     if flt is not None:
         cb = [c for c in cb if _matches(c, flt)]
     sql.load_context(conn, cb, now=now_s, since_7d=since)
@@ -256,6 +258,7 @@ def take_next(store: Store, agent: Agent, *, now: datetime, settings: Settings) 
                 if len(picked) >= CANDIDATES:
                     break
     with store.write() as conn:
+        agent = acting(conn, agent)  # deactivated or demoted since the session started: refused / followed
         sql.release_expired(conn, now_s)
         held = sql.held_by(conn, agent.login)
         if held is not None:
@@ -278,7 +281,7 @@ def _recheck(
     """The entry evaluated again from the database as it is now, if still callable."""
     cands = sql.by_ids(conn, [e.debtor_id])
     sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
-    if not cands or not _visible(agent, cands[0]):
+    if not cands or not _visible(scope(conn, agent), cands[0]):
         return None
     fresh = _entry(cands[0], agent=agent.login, now=now, settings=settings, cls=e.priority_class)
     return fresh if fresh.callable else None
@@ -298,7 +301,7 @@ def entry_for(
         raise QueueError("débiteur introuvable")
     sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
     c = cands[0]
-    if not _visible(agent, c) and c.claimed_by != agent.login:
+    if not _visible(scope(conn, agent), c) and c.claimed_by != agent.login:
         # Roles: outside the portfolio and the pool, unless it is the case this agent holds.
         raise QueueAccessDenied(f"le débiteur {c.ref} n'est pas dans votre portefeuille")
     due = c.callback_due_at is not None and c.callback_due_at <= to_db(now)
@@ -308,6 +311,7 @@ def entry_for(
 def renew(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> bool:
     """Extend the agent's lease while the case is open; False when it was lost (expired)."""
     with store.write() as conn:
+        acting(conn, agent)  # a deactivated agent's session is told so (its claim was released)
         return sql.renew_claim(conn, agent.login, _lease(now, settings), to_db(now)) > 0
 
 

@@ -49,3 +49,24 @@ def last_refresh(conn: sqlite3.Connection) -> str | None:
 def job_lock(conn: sqlite3.Connection, name: str) -> tuple[str, str, str] | None:
     row = conn.execute("SELECT holder, acquired_at, expires_at FROM job_locks WHERE name = ?", (name,)).fetchone()
     return (row[0], row[1], row[2]) if row else None
+
+
+def credit_balances(conn: sqlite3.Connection, limit: int = 5) -> tuple[int, int, list[tuple[str, str, int]]]:
+    """Debtors the ledger owes money to (overpaid, advance not yet applied): count, total
+    (negative cents), and the largest ones as (ref, name, balance)."""
+    count, total = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(balance_cents), 0) FROM debtors WHERE balance_cents < 0"
+    ).fetchone()
+    top = conn.execute(
+        "SELECT ref, name, balance_cents FROM debtors WHERE balance_cents < 0 ORDER BY balance_cents, ref LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return int(count), int(total), [(r[0], r[1], int(r[2])) for r in top]
+
+
+def doubtful(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Debtors with a balance on doubtful-customer accounts (416): count and total cents."""
+    count, total = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(doubtful_cents), 0) FROM debtors WHERE doubtful_cents > 0"
+    ).fetchone()
+    return int(count), int(total)

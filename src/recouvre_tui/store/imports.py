@@ -52,9 +52,9 @@ DEBTOR_FIELDS = (
 
 
 def existing_debtors(conn: sqlite3.Connection, refs: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """`{ref: {id, ref, *DEBTOR_FIELDS, avg_payment_delay_days}}` of the debtors that exist."""
+    """`{ref: {id, ref, *DEBTOR_FIELDS, avg_payment_delay_days, doubtful_cents}}` of the debtors that exist."""
     out: dict[str, dict[str, Any]] = {}
-    cols = ("id", "ref", *DEBTOR_FIELDS, "avg_payment_delay_days")
+    cols = ("id", "ref", *DEBTOR_FIELDS, "avg_payment_delay_days", "doubtful_cents")
     for chunk in _chunks(sorted(set(refs))):
         for row in conn.execute(f"SELECT {', '.join(cols)} FROM debtors WHERE ref IN ({_in(len(chunk))})", chunk):
             rec = dict(zip(cols, row, strict=True))
@@ -121,6 +121,11 @@ def replace_phones(
 def set_payment_delays(conn: sqlite3.Connection, rows: list[tuple[float | None, int]]) -> None:
     """rows: (avg_payment_delay_days, debtor_id)."""
     conn.executemany("UPDATE debtors SET avg_payment_delay_days = ? WHERE id = ?", rows)
+
+
+def set_doubtful(conn: sqlite3.Connection, rows: list[tuple[int, int]]) -> None:
+    """rows: (doubtful_cents, debtor_id): the debtor's balance on doubtful-customer accounts."""
+    conn.executemany("UPDATE debtors SET doubtful_cents = ? WHERE id = ?", rows)
 
 
 def existing_by_debtor(

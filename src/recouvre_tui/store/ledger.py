@@ -1,6 +1,7 @@
 """Open amounts and balances, set-based.
 
-Open balance = unlettered invoices (credit notes negative) − unlettered payments.
+Open balance = unlettered invoices (credit notes negative) − unlettered payments, each for
+its part not settled by a partial lettering (`amount_cents - lettered_cents`).
 Per invoice, payments naming it settle it first; the rest of the payments and the
 credit notes settle the oldest open invoices first (due date, then reference). The
 FIFO is computed with one window function, so it scales to millions of invoices.
@@ -40,12 +41,12 @@ def recompute_balances(conn: sqlite3.Connection, debtor_ids: Iterable[int] | ran
     conn.execute(
         f"""
         WITH pay AS (
-            SELECT p.debtor_id, p.invoice_ref, SUM(p.amount_cents) AS amt
+            SELECT p.debtor_id, p.invoice_ref, SUM(p.amount_cents - p.lettered_cents) AS amt
             FROM payments p WHERE p.lettered = 0{f_p}
             GROUP BY p.debtor_id, p.invoice_ref
         ),
         inv AS (
-            SELECT i.id, i.debtor_id, i.due_date, i.ref, i.amount_cents,
+            SELECT i.id, i.debtor_id, i.due_date, i.ref, i.amount_cents - i.lettered_cents AS amount_cents,
                    COALESCE(pay.amt, 0) AS direct
             FROM invoices i
             LEFT JOIN pay ON pay.debtor_id = i.debtor_id AND pay.invoice_ref = i.ref
@@ -65,7 +66,7 @@ def recompute_balances(conn: sqlite3.Connection, debtor_ids: Iterable[int] | ran
                     SELECT 1 FROM inv WHERE inv.debtor_id = pay.debtor_id AND inv.ref = pay.invoice_ref
                 )
                 UNION ALL SELECT debtor_id, excess FROM inv2 WHERE excess > 0
-                UNION ALL SELECT c.debtor_id, -c.amount_cents FROM invoices c
+                UNION ALL SELECT c.debtor_id, c.lettered_cents - c.amount_cents FROM invoices c
                     WHERE c.lettered = 0 AND c.amount_cents < 0{f_c}
             ) x GROUP BY debtor_id
         ),
@@ -103,12 +104,12 @@ def recompute_balances(conn: sqlite3.Connection, debtor_ids: Iterable[int] | ran
             FROM debtors d
             LEFT JOIN (
                 SELECT debtor_id,
-                       SUM(CASE WHEN lettered = 0 THEN amount_cents ELSE 0 END) AS total,
+                       SUM(CASE WHEN lettered = 0 THEN amount_cents - lettered_cents ELSE 0 END) AS total,
                        MIN(CASE WHEN open_cents > 0 THEN due_date END) AS oldest
                 FROM invoices WHERE 1 = 1{flt.format(a="invoices")} GROUP BY debtor_id
             ) i ON i.debtor_id = d.id
             LEFT JOIN (
-                SELECT debtor_id, SUM(amount_cents) AS total
+                SELECT debtor_id, SUM(amount_cents - lettered_cents) AS total
                 FROM payments WHERE lettered = 0{flt.format(a="payments")} GROUP BY debtor_id
             ) p ON p.debtor_id = d.id
             {dflt.replace("debtors.id", "d.id")}
@@ -125,7 +126,8 @@ def balance_mismatches(conn: sqlite3.Connection, lo: int, hi: int) -> list[int]:
     """Debtors of the id range whose stored balance, oldest due date or open amounts disagree
     with their invoices and payments (the invariants `recompute_balances` establishes):
 
-    - balance = unlettered invoices and credit notes − unlettered payments;
+    - balance = unlettered invoices and credit notes − unlettered payments (each less its
+      partially lettered part);
     - the open amounts of the unlettered invoices add up to the balance (0 when in credit),
       each between 0 and the invoice's amount; lettered invoices and credit notes are not open;
     - the oldest due date is the earliest due date of an open invoice.
@@ -135,17 +137,17 @@ def balance_mismatches(conn: sqlite3.Connection, lo: int, hi: int) -> list[int]:
         SELECT d.id FROM debtors d
         LEFT JOIN (
             SELECT debtor_id,
-                   SUM(CASE WHEN lettered = 0 THEN amount_cents ELSE 0 END) AS total,
+                   SUM(CASE WHEN lettered = 0 THEN amount_cents - lettered_cents ELSE 0 END) AS total,
                    SUM(CASE WHEN lettered = 0 AND amount_cents > 0 THEN open_cents ELSE 0 END)
                        AS open_sum,
                    SUM(CASE WHEN open_cents < 0
-                             OR (open_cents > 0 AND (lettered = 1 OR open_cents > amount_cents))
+                             OR (open_cents > 0 AND (lettered = 1 OR open_cents > amount_cents - lettered_cents))
                             THEN 1 ELSE 0 END) AS bad,
                    MIN(CASE WHEN open_cents > 0 THEN due_date END) AS oldest
             FROM invoices WHERE debtor_id BETWEEN ?1 AND ?2 GROUP BY debtor_id
         ) i ON i.debtor_id = d.id
         LEFT JOIN (
-            SELECT debtor_id, SUM(amount_cents) AS total
+            SELECT debtor_id, SUM(amount_cents - lettered_cents) AS total
             FROM payments WHERE lettered = 0 AND debtor_id BETWEEN ?1 AND ?2 GROUP BY debtor_id
         ) p ON p.debtor_id = d.id
         WHERE d.id BETWEEN ?1 AND ?2
@@ -159,3 +161,14 @@ def balance_mismatches(conn: sqlite3.Connection, lo: int, hi: int) -> list[int]:
         (lo, hi),
     )
     return [r[0] for r in rows]
+
+
+def credit_balance_rows(conn: sqlite3.Connection, limit: int) -> list[tuple[str, str, int, str | None, str | None]]:
+    """Debtors in credit (the ledger owes them: overpaid, advance not applied), largest first:
+    (ref, name, balance_cents, agent, last payment date)."""
+    return conn.execute(
+        "SELECT d.ref, d.name, d.balance_cents, d.agent, "
+        "(SELECT MAX(p.paid_on) FROM payments p WHERE p.debtor_id = d.id) "
+        "FROM debtors d WHERE d.balance_cents < 0 ORDER BY d.balance_cents, d.ref LIMIT ?",
+        (limit,),
+    ).fetchall()

@@ -32,18 +32,23 @@ def facts_by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, Debto
     ids = list(ids)
     segments = dict(conn.execute(f"SELECT id, segment FROM debtors WHERE id IN ({marks})", ids).fetchall())
     invoices: dict[int, list[Invoice]] = defaultdict(list)
-    for did, ref, issue, due, amount, lettered, settled in conn.execute(
-        "SELECT debtor_id, ref, issue_date, due_date, amount_cents, lettered, settled_on "
+    # A partly lettered line counts for its unlettered part (the ledger's rule); the lettered
+    # part has no date, so it is taken as settled on time (never a penalty on it).
+    for did, ref, issue, due, amount, lettered, lettered_part, settled in conn.execute(
+        "SELECT debtor_id, ref, issue_date, due_date, amount_cents, lettered, lettered_cents, settled_on "
         f"FROM invoices WHERE debtor_id IN ({marks})",
         ids,
     ):
-        invoices[did].append(Invoice(ref, date.fromisoformat(due), amount, _day(issue), bool(lettered), _day(settled)))
+        counted = amount if lettered else amount - lettered_part
+        invoices[did].append(Invoice(ref, date.fromisoformat(due), counted, _day(issue), bool(lettered), _day(settled)))
     payments: dict[int, list[Payment]] = defaultdict(list)
-    for did, paid_on, amount, invoice_ref, lettered in conn.execute(
-        f"SELECT debtor_id, paid_on, amount_cents, invoice_ref, lettered FROM payments WHERE debtor_id IN ({marks})",
+    for did, paid_on, amount, invoice_ref, lettered, lettered_part in conn.execute(
+        "SELECT debtor_id, paid_on, amount_cents, invoice_ref, lettered, lettered_cents "
+        f"FROM payments WHERE debtor_id IN ({marks})",
         ids,
     ):
-        payments[did].append(Payment(date.fromisoformat(paid_on), amount, invoice_ref, bool(lettered)))
+        counted = amount if lettered else amount - lettered_part
+        payments[did].append(Payment(date.fromisoformat(paid_on), counted, invoice_ref, bool(lettered)))
     notices: dict[int, list[date]] = defaultdict(list)
     acks: dict[int, list[date]] = defaultdict(list)
     for did, at, channel, direction, outcome in conn.execute(

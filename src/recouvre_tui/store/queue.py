@@ -15,6 +15,7 @@ from typing import Any
 
 from ..domain.dates import from_db, paris_date
 from ..domain.legal import may_be_prescribed, prescription_summary
+from ..domain.refs import normalise_ref
 from .imports import _in
 from .legal import facts_by_id
 
@@ -78,7 +79,8 @@ class QueueFilter:
 def _filter_sql(f: QueueFilter | None) -> tuple[str, list[Any]]:
     if f is None:
         return "", []
-    sql, params = "", []
+    sql = ""
+    params: list[Any] = []
     if f.segment:
         sql += " AND d.segment = ?"
         params.append(f.segment)
@@ -305,7 +307,7 @@ def release_claim(conn: sqlite3.Connection, agent: str, debtor_id: int | None = 
 
 
 def debtor_id_by_ref(conn: sqlite3.Connection, ref: str) -> int | None:
-    row = conn.execute("SELECT id FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    row = conn.execute("SELECT id FROM debtors WHERE ref = ?", (normalise_ref(ref),)).fetchone()
     return row[0] if row else None
 
 

@@ -61,6 +61,7 @@ LEAD = [
     ("k", "indicateurs de la semaine : ← → semaine · x export CSV"),
     ("j", "journal d'audit : f filtrer · x sans filtre · n / p pages"),
     ("/", "recherche d'un débiteur ; Entrée : sa fiche (lecture seule)"),
+    ("c", "soldes créditeurs (clients en crédit, jamais appelés) ; Entrée : sa fiche"),
     ("Échap", "retour"),
 ]
 FORMS = [

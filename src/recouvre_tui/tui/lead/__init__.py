@@ -1,5 +1,5 @@
 """The team lead's screens: team board, queue review, wear report, KPIs, audit trail, search,
-invoices about to prescribe.
+credit balances, invoices about to prescribe.
 
 Offered only to a lead (`agent.is_lead`): the welcome screen, the command palette and the app
 refuse them to an agent, and the services refuse anyway (`PermissionDenied`). Every database
@@ -19,6 +19,7 @@ LEAD_SCREENS: dict[str, tuple[str, str]] = {
     "kpis": ("indicateurs", "k"),
     "audit": ("journal d'audit", "j"),
     "search": ("recherche", "/"),
+    "credits": ("soldes créditeurs", "c"),
     "prescription": ("prescription", "p"),
 }
 
@@ -45,6 +46,10 @@ def make_screen(name: str) -> Any:
         from .audit import AuditScreen
 
         return AuditScreen()
+    if name == "credits":
+        from .credits import CreditsScreen
+
+        return CreditsScreen()
     if name == "search":
         from .search import SearchScreen
 

@@ -10,13 +10,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from ...domain.dates import PARIS
 from ...services.lead import AuditEntry
 from ..backend import AUDIT_PAGE_SIZE
 from ..fmt import esc
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .dialogs import AuditFilter, AuditFilterForm

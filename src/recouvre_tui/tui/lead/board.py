@@ -9,14 +9,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from ...domain.dates import PARIS
 from ...reports.wear_output import _bar
 from ...services.lead import BoardRow, QueueLoad
 from ...store.lead import DebtorFilter
-from ..fmt import esc, eur, eur_short, plural
+from ..fmt import eur, eur_short, plural
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .labels import POOL_LABEL, STATE_STYLES
@@ -214,13 +215,13 @@ class BoardScreen(LeadScreen):
         elif self.rows and 0 <= board.cursor_row < len(self.rows):
             r = self.rows[board.cursor_row]
             if r.role == "lead":
-                self.notify(f"{esc(r.name)} est responsable d'équipe : pas de file d'appels.", timeout=3)
+                self.notify(f"{r.name} est responsable d'équipe : pas de file d'appels.", timeout=3)
                 return
             flt, label = DebtorFilter(agent=r.login), r.name
         if flt is None:
             return
         self.app.push_screen(ReviewScreen(flt))
-        self.notify(f"Revue de la file : {esc(label)}", timeout=2)
+        self.notify(f"Revue de la file : {label}", timeout=2)
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [

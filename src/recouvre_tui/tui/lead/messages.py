@@ -9,6 +9,7 @@ from textual.message import Message
 
 from ...domain.wear import WearReport
 from ...services.case_file import CaseFile
+from ...services.credit_balances import CreditBalance
 from ...services.lead import AuditEntry, KpiRow, QueueLoad, ReviewPage
 from ...services.legal import PrescribingInvoice
 from ...services.search import SearchHit
@@ -72,6 +73,11 @@ class Exported(Message):
 class AuditLoaded(Message):
     entries: list[AuditEntry]
     request: int
+
+
+@dataclass
+class CreditsLoaded(Message):
+    rows: list[CreditBalance]
 
 
 @dataclass

@@ -10,13 +10,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from ...services.work_queue import QueueEntry
 from ...store.lead import DebtorFilter
 from ..backend import REVIEW_PAGE_SIZE
 from ..fmt import esc, eur, plural
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .dialogs import AgentPicker, ConfirmDialog, ReviewFilterForm, Target
@@ -365,7 +366,7 @@ class ReviewScreen(LeadScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.run_action("reassign_filter", [], call)
+                self.apply_action("reassign_filter", [], call)
 
         self.app.push_screen(ConfirmDialog("Réaffectation en masse", text), confirmed)
 

@@ -11,17 +11,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from ...domain.areas import area_by_code
 from ...domain.codes import STAGE_LABELS_FR
 from ...domain.dates import paris_date
+from ...domain.text import strip_control_chars
 from ...services.case_file import CaseFile
 from ...services.search import SearchHit
 from ..backend import SEARCH_LIMIT
 from ..case import panels
 from ..fmt import esc, eur
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .dialogs import FormalNoticeForm
@@ -32,6 +34,9 @@ class SearchInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "results", "résultats", key_display="↓", id="lead.search.results"),
     ]
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        super().replace(strip_control_chars(text), start, end)  # typed or pasted: no controls
 
     def action_results(self) -> None:
         # At once (not `focus()`, which waits a turn): a fast « ↓ Entrée » opens the first result.
@@ -272,7 +277,8 @@ class DebtorScreen(LeadScreen):
 
     def action_close_dispute(self) -> None:
         if refs := self._refs():
-            if self.case and not self.case.debtor.get("dispute_open"):
+            contested = any(x.get("status") == "open" for x in (self.case.disputes if self.case else []))
+            if self.case and not self.case.debtor.get("dispute_open") and not contested:
                 self.notify("Aucun litige ouvert pour ce débiteur.", severity="warning")
                 return
             self.ask_close_dispute(refs)
@@ -305,7 +311,7 @@ class DebtorScreen(LeadScreen):
             def one(ref: str) -> None:
                 backend.overindebted(ref, since=since, note=note)
 
-            self.run_action(
+            self.apply_action(
                 "overindebted",
                 refs,
                 self._each(refs, one, f"Surendettement depuis le {since:%d/%m/%Y} : plus aucune relance"),

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..fmt import esc
+
 
 class LockScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -28,7 +30,7 @@ class LockScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         released = (
-            f"Le dossier {self.released_ref} a été rendu à la file."
+            f"Le dossier {esc(self.released_ref)} a été rendu à la file."
             if self.released_ref
             else "Aucun dossier n'était ouvert."
         )

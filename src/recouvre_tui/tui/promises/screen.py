@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ...domain.codes import label
@@ -23,6 +23,7 @@ from ...services.promise_tracking import PromiseView
 from ..fmt import d_fr, dm_fr, esc, eur, plural
 from ..messages import ServiceFailed
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .detail import STATUS_STYLE, CancelsPromises, PromiseDetailScreen
 from .messages import PromisesLoaded
 from .model import ALL_AGENTS, NO_AGENT, SECTION_CAP, SECTIONS, PromiseBoard, build_board, next_due

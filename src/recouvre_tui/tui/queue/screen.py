@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ...services.work_queue import QueueEntry
@@ -19,6 +19,7 @@ from ..backend import PAGE_SIZE
 from ..fmt import esc, eur, hm
 from ..messages import QueueLoaded, ServiceFailed
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .why import status_label, why_renderable
 
 if TYPE_CHECKING:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,6 +29,7 @@ def banner() -> str:
 
         return str(pyfiglet.figlet_format("Recouvre", font="small")).rstrip()
     except Exception:  # a missing font must never stop an agent's session
+        logging.getLogger(__name__).warning("banner font unavailable", exc_info=True)
         return "RECOUVRE"
 
 
@@ -64,6 +66,7 @@ class WelcomeScreen(Screen[None]):
         Binding("k", "lead('kpis')", "indicateurs", id="welcome.lead.kpis"),
         Binding("j", "lead('audit')", "audit", id="welcome.lead.audit"),
         Binding("slash", "lead('search')", "recherche", key_display="/", id="welcome.lead.search"),
+        Binding("c", "lead('credits')", "soldes créditeurs", id="welcome.lead.credits"),
         Binding("p", "lead('prescription')", "prescription", id="welcome.lead.prescription"),
     ]
 
@@ -143,7 +146,8 @@ class WelcomeScreen(Screen[None]):
     def check_held(self) -> None:
         try:
             entry = self.rapp.backend.held_case()
-        except Exception:
+        except Exception:  # only a hint on the welcome screen: the next case still works
+            logging.getLogger(__name__).warning("cannot check the held case", exc_info=True)
             return
         self.post_message(HeldCaseChecked(entry))
 
