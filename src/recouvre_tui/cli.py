@@ -68,6 +68,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     from .services.agents import AgentError
     from .services.case_file import CaseError
     from .services.lead import LeadError
+    from .services.legal import LegalError
     from .services.outcome import OutcomeError
     from .services.promise_tracking import PromiseError
     from .services.refresh import JobBusy
@@ -109,6 +110,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             SessionError,
             CaseError,
             PromiseError,
+            LegalError,
         ) as exc:
             fail(str(exc))
 
@@ -1014,7 +1016,10 @@ def report_wear(obj: Ctx, week: str | None, fmt: str, width: int, limit: int | N
     elif fmt == "csv":
         echo(to_csv(bundle.report), nl=False)
     else:
-        echo(to_text(bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit), nl=False)
+        text = to_text(
+            bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit, prescribing=bundle.prescribing
+        )
+        echo(text, nl=False)
 
 
 @report.command("promises")
@@ -1565,6 +1570,135 @@ def formal_notice(
     )
     when = day.strftime("%d/%m/%Y") if day else "ce jour"
     echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
+
+
+# --- legal rules (docs/legal.md) -----------------------------------------------------------------
+
+
+def _eur_plain(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def penalties(obj: Ctx, debtor_ref: str, fmt: str, now_text: str | None) -> None:
+    """Pénalités de retard et indemnités forfaitaires exigibles, facture par facture."""
+    from .services.legal import penalties_for
+
+    claim = penalties_for(obj.store(), debtor_ref, now=_now(now_text), settings=obj.settings)
+    if fmt == "json":
+        _json(claim.to_json())
+        return
+    s = claim.statement
+    rows = [
+        [
+            r.invoice_ref,
+            _eur_plain(r.principal_cents),
+            str(r.days_late),
+            _eur_plain(r.penalty_cents),
+            _eur_plain(r.indemnity_cents),
+        ]
+        for r in s.rows
+    ]
+    _table(["invoice_ref", "principal", "days_late", "penalty", "indemnity"], rows, right={1, 2, 3, 4})
+    echo(f"total_penalty    {_eur_plain(s.total_penalty_cents)}")
+    echo(f"total_indemnity  {_eur_plain(s.total_indemnity_cents)}")
+    for r in s.prescribed:
+        echo(f"prescrite (jamais réclamée) : {r.invoice_ref} {_eur_plain(r.principal_cents)}")
+    if not claim.claim_penalties:
+        echo("réclamation désactivée ([legal] claim_penalties = false) : rien n'est annoncé au débiteur")
+
+
+@main.command()
+@click.option(
+    "--within", type=click.IntRange(1, 730), default=None, help="Jours (défaut : [legal] prescription_warning_days)."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def prescription(obj: Ctx, within: int | None, fmt: str, now_text: str | None) -> None:
+    """Factures impayées bientôt prescrites : agir avant le dernier jour."""
+    from .services.legal import prescribing_soon
+
+    days = within or obj.settings.legal.prescription_warning_days
+    rows = prescribing_soon(obj.store(), now=_now(now_text), within_days=days)
+    if fmt == "json":
+        _json([r.to_json() for r in rows])
+        return
+    _table(
+        ["débiteur", "nom", "segment", "facture", "impayé", "dernier jour"],
+        [
+            [
+                r.debtor_ref,
+                r.name,
+                r.segment,
+                r.invoice_ref,
+                _eur_plain(r.unpaid_cents),
+                r.last_day_to_act.strftime("%d/%m/%Y"),
+            ]
+            for r in rows
+        ],
+        right={4},
+    )
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--on", "on_text", required=True, metavar="DATE", help="Date de la reconnaissance écrite.")
+@click.option("--note", default=None)
+@click.option("--as", "as_login", required=True, help="Agent ou responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def acknowledgment(
+    obj: Ctx, debtor_ref: str, on_text: str, note: str | None, as_login: str, now_text: str | None
+) -> None:
+    """Enregistrer une reconnaissance de dette écrite (relance la prescription)."""
+    from .services.legal import record_acknowledgment
+
+    store = obj.store()
+    day = parse_date(on_text)
+    record_acknowledgment(
+        store, _agent(store, as_login), debtor_ref, on=day, note=note, now=_now(now_text), settings=obj.settings
+    )
+    echo(f"{debtor_ref} : reconnaissance de dette du {day:%d/%m/%Y} enregistrée")
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--since", "since_text", default=None, metavar="DATE", help="Date de recevabilité du dossier.")
+@click.option("--off", is_flag=True, help="Retirer la mention (erreur de saisie, dossier clos).")
+@click.option("--note", default=None)
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def overindebted(
+    obj: Ctx,
+    debtor_ref: str,
+    since_text: str | None,
+    off: bool,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
+) -> None:
+    """Surendettement : dossier déclaré recevable, toute relance cesse (C. conso L722-2)."""
+    from .services.legal import LegalError, set_overindebted
+
+    if off == (since_text is not None):
+        raise LegalError("indiquez soit --since DATE, soit --off")
+    store = obj.store()
+    day = parse_date(since_text) if since_text else None
+    set_overindebted(store, _agent(store, as_login), debtor_ref, since=day, note=note, now=_now(now_text))
+    if day:
+        echo(f"{debtor_ref} : surendettement depuis le {day:%d/%m/%Y} ; plus aucune relance")
+    else:
+        echo(f"{debtor_ref} : mention de surendettement retirée")
 
 
 @main.command()

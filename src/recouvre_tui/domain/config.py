@@ -27,7 +27,7 @@ lease outlasts its renewal; calling windows ordered and apart) are in `cross_fie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 
 from .money import MAX_CENTS
 
@@ -178,11 +178,58 @@ class ScoreWeights:
 
 
 @dataclass(frozen=True)
+class LegalRules:
+    """French legal rules (docs/legal.md): penalties, indemnity, interest, prescription."""
+
+    claim_penalties: bool = field(
+        default=True,
+        metadata={"help": "Claim late-payment penalties and the 40 euro indemnity from business debtors"},
+    )
+    contract_penalty_rate: float | None = field(
+        default=None,
+        metadata={
+            "min": 0,
+            "max": 100,
+            "example": 15.0,
+            "help": "Contractual penalty rate, % a year, at least 3 x the legal rate; unset = ECB rate + 10 points",
+        },
+    )
+    b2c_legal_interest: bool = field(
+        default=False, metadata={"help": "Claim legal interest from consumers after a formal notice"}
+    )
+    ecb_rates: tuple[tuple[date, float], ...] = field(
+        default=(),
+        metadata={
+            "min_len": 0,
+            "max_len": 500,
+            "item_min": -10,
+            "item_max": 100,
+            "help": 'ECB main refinancing rates after the shipped table: [["YYYY-MM-DD", % a year], ...]',
+        },
+    )
+    legal_rates: tuple[tuple[date, float, float], ...] = field(
+        default=(),
+        metadata={
+            "min_len": 0,
+            "max_len": 500,
+            "item_min": -10,
+            "item_max": 100,
+            "help": 'Legal interest rates after the shipped table: [["YYYY-MM-DD", individuals, others], ...]',
+        },
+    )
+    prescription_warning_days: int = field(
+        default=90,
+        metadata={"min": 1, "max": 730, "help": "Invoices prescribing within this many days are shown to the lead"},
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     calling: CallingRules = field(default_factory=CallingRules)
     promises: PromiseRules = field(default_factory=PromiseRules)
     wear: WearRules = field(default_factory=WearRules)
     score: ScoreWeights = field(default_factory=ScoreWeights)
+    legal: LegalRules = field(default_factory=LegalRules)
     claim_lease_minutes: int = field(
         default=15,
         metadata={"min": 2, "max": 1440, "help": "How long a taken case stays reserved without renewal, in minutes"},

@@ -24,6 +24,7 @@ from ..domain.wear import WearReport
 from ..services import case_file as case_service
 from ..services import credit_balances as credit_balance_service
 from ..services import lead as lead_service
+from ..services import legal as legal_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
 from ..services.agents import session_end_reason
@@ -41,7 +42,7 @@ from ..services.lead import (
 )
 from ..services.outcome import Outcome, OutcomeResult
 from ..services.promise_tracking import PromiseView
-from ..services.roles import AccountDisabled
+from ..services.roles import AccountDisabled, require_lead
 from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
 from ..store import wear as wear_store
@@ -143,7 +144,7 @@ class Backend:
         return work_queue.held_case(self.store, self.agent, now=self.now(), settings=self.settings)
 
     def load_case(self, ref: str) -> CaseFile:
-        return case_service.load_case(self.store, self.agent, ref, now=self.now())
+        return case_service.load_case(self.store, self.agent, ref, now=self.now(), settings=self.settings)
 
     def scripts(self) -> tuple[list[CallScript], list[ScriptError]]:
         """The call-script library, loaded once per process (shared with the CLI)."""
@@ -273,6 +274,15 @@ class Backend:
         return lead_service.record_formal_notice(
             self.store, self.agent, ref, sent_on=sent_on, note=note, now=self.now(), settings=self.settings
         )
+
+    def prescribing_soon(self) -> list[legal_service.PrescribingInvoice]:
+        """Unpaid invoices prescribing within `[legal] prescription_warning_days` (lead only)."""
+        require_lead(self.agent, "voir les factures bientôt prescrites")
+        days = self.settings.legal.prescription_warning_days
+        return legal_service.prescribing_soon(self.store, now=self.now(), within_days=days)
+
+    def overindebted(self, ref: str, *, since: date | None, note: str | None = None) -> None:
+        legal_service.set_overindebted(self.store, self.agent, ref, since=since, note=note, now=self.now())
 
     def default_week(self) -> str:
         """The last complete ISO week (Paris) before today."""
