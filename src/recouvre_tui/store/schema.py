@@ -439,3 +439,11 @@ def m005_ledger_truth(db: sqlite_utils.Database) -> None:
     conn.execute("ALTER TABLE invoices ADD COLUMN lettered_cents INTEGER NOT NULL DEFAULT 0")
     conn.execute("ALTER TABLE payments ADD COLUMN lettered_cents INTEGER NOT NULL DEFAULT 0")
     conn.execute("ALTER TABLE debtors ADD COLUMN doubtful_cents INTEGER NOT NULL DEFAULT 0")
+
+
+# --- m011: the agents' e-mail addresses (exports sent to a lead, docs/exports.md) ---------------
+
+
+@migrations()
+def m011_agent_email(db: sqlite_utils.Database) -> None:
+    db.conn.execute("ALTER TABLE agents ADD COLUMN email TEXT")
