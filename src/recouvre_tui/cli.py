@@ -846,7 +846,9 @@ def _write_export(table: Any, fmt: str, output: Path | None) -> None:
     if output is None:
         if fmt == "xlsx":
             fail("--format xlsx : indiquer le fichier à écrire avec --output FICHIER")
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
