@@ -130,7 +130,7 @@ def test_review_xlsx_lists_every_page(lead_env: LeadEnv, tmp_path: Path) -> None
         "xlsx",
         "--output",
         str(out),
-    )  # noqa: E501
+    )
     assert r.exit_code == 0, r.stderr
     ws = open_sheet(out.read_bytes())
     rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
@@ -178,7 +178,7 @@ def test_wear_xlsx_headers(lead_env: LeadEnv, tmp_path: Path) -> None:
         "xlsx",
         "--output",
         str(out),
-    )  # noqa: E501
+    )
     assert r.exit_code == 0, r.stderr
     ws = open_sheet(out.read_bytes())
     assert ws.title == "Usure 2026-W46"
