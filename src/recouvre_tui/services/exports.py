@@ -130,6 +130,8 @@ def read_password(smtp: SmtpSettings) -> str | None:
     password = text.rstrip("\r\n")
     if not password:
         raise ExportError(f"{path} : le fichier du mot de passe SMTP est vide")
+    if not password.isascii():  # smtplib sends AUTH in ASCII only
+        raise ExportError(f"{path} : le mot de passe SMTP ne peut contenir que des caractères ASCII (sans accents)")
     return password
 
 
