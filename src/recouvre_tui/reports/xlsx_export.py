@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]  # no type information shipped
 
 from .export_table import Cell, ExportTable
 
