@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from test_lead_screens import SIZE, until
 
 from recouvre_tui.services.agents import set_email
 from recouvre_tui.tui.lead.kpis import KpiScreen
 from test_export_mail import Server, cert, mail_settings, smtp_server  # noqa: F401  (fixtures)
-from test_lead_screens import SIZE, until
 
 
 async def test_kpis_sent_by_email(
