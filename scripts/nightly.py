@@ -40,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 from recouvre_tui.domain.dates import DateError, last_complete_week, parse_now
+from recouvre_tui.domain.text import terminal_safe
 from recouvre_tui.importers.reader import ImportRejected
 from recouvre_tui.logs import start_logging
 from recouvre_tui.services.importing import import_file
@@ -62,6 +63,13 @@ log = logging.getLogger("recouvre.nightly")
 # The application log (`log_file`), shared with the sessions: the services log each import and
 # the refresh there with their figures; this job adds its start, end and unexpected failures.
 app_log = logging.getLogger("recouvre_tui.nightly")
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines quote file and column names: no terminal control reaches the log or stderr."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
 
 
 def plan(drop: Path, *, min_age: float = 0.0, now: float | None = None) -> list[tuple[str, Path]]:
@@ -117,8 +125,11 @@ def run(
                     rejected += 1
                     dest = _move(path, drop / "rejected")
                     report = [str(i) for i in exc.issues] + [f"avertissement : {w}" for w in exc.warnings]
-                    dest.with_name(dest.name + ".errors.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
-                    log.error("%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, exc.count, dest)
+                    text = terminal_safe("\n".join(report) + "\n")  # file and column names come from data
+                    dest.with_name(dest.name + ".errors.txt").write_text(text, encoding="utf-8")
+                    log.error(
+                        "%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, exc.count, dest
+                    )
                     for line in report[:20]:
                         log.error("  %s", line)
                     continue
@@ -179,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.FileHandler(args.log or args.drop / "nightly.log", encoding="utf-8"),
         logging.StreamHandler(sys.stderr),
     ]
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S%z")
+    fmt = _SafeFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S%z")
     for h in handlers:
         h.setFormatter(fmt)
         log.addHandler(h)

@@ -24,6 +24,7 @@ import click
 from .domain.codes import label
 from .domain.dates import DateError, parse_date, parse_datetime, parse_now
 from .domain.money import AmountError, format_eur, parse_amount
+from .domain.text import json_safe, printable, terminal_safe
 from .importers.reader import ImportRejected
 from .logs import LEVELS, start_logging
 from .settings import ConfigError, default_db_path, load_settings
@@ -50,8 +51,14 @@ class Ctx:
         return open_db(self.db_path)
 
 
+def echo(message: Any = None, **kwargs: Any) -> None:
+    """`click.echo` for everything the CLI prints: data (names, notes, file names quoted in
+    errors) never sends a terminal control character (`domain.text.terminal_safe`)."""
+    click.echo(terminal_safe(message) if isinstance(message, str) else message, **kwargs)
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    click.echo(f"erreur : {message}", err=True)
+    echo(f"erreur : {message}", err=True)
     sys.exit(code)
 
 
@@ -74,13 +81,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except ImportRejected as exc:
             for w in exc.warnings:
-                click.echo(f"avertissement : {w}", err=True)
+                echo(f"avertissement : {w}", err=True)
             for issue in exc.issues:
-                click.echo(str(issue), err=True)
+                echo(str(issue), err=True)
             fail(f"fichier rejeté ({exc.count} erreur(s)) ; la base n'a pas été modifiée")
         except OutcomeError as exc:
             for f, m in exc.errors:
-                click.echo(f"{f}: {m}" if f else m, err=True)
+                echo(f"{f}: {m}" if f else m, err=True)
             fail("issue non enregistrée ; rien n'a été modifié")
         except sqlite3.DatabaseError as exc:  # read-only, disk full, corrupt…: rolled back
             fail(describe_sqlite_error(exc, _db_path()))
@@ -170,7 +177,7 @@ def main(ctx: click.Context, db: Path | None, config: Path | None, log_level: st
         settings.log_file if settings else None, level=log_level, max_mb=settings.log_max_mb if settings else 10
     )
     if isinstance(opened, str):
-        click.echo(f"avertissement : {opened}", err=True)
+        echo(f"avertissement : {opened}", err=True)
 
 
 # --- init / demo / tui ------------------------------------------------------------------
@@ -189,13 +196,13 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
         from .services.demo_seed import seed_demo
 
         stats = seed_demo(obj.db_path, now=now, settings=obj.settings, force=force)
-        click.echo(f"base de démonstration prête : {obj.db_path}")
+        echo(f"base de démonstration prête : {obj.db_path}")
         for k, v in stats.items():
-            click.echo(f"  {k:<10} {v}")
+            echo(f"  {k:<10} {v}")
         return
     store = init_db(obj.db_path)
     store.close()
-    click.echo(f"base prête : {obj.db_path}")
+    echo(f"base prête : {obj.db_path}")
 
 
 @main.command()
@@ -212,12 +219,12 @@ def migrate(obj: Ctx, now_text: str | None) -> None:
     finally:
         store.close()
     if not done.applied:
-        click.echo(f"base déjà à jour : {obj.db_path}")
+        echo(f"base déjà à jour : {obj.db_path}")
         return
-    click.echo(f"sauvegarde avant migration : {done.backup}")
+    echo(f"sauvegarde avant migration : {done.backup}")
     for name in done.applied:
-        click.echo(f"  appliquée : {name}")
-    click.echo(f"base à jour : {obj.db_path}")
+        echo(f"  appliquée : {name}")
+    echo(f"base à jour : {obj.db_path}")
 
 
 @main.command()
@@ -228,11 +235,12 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
     """Préparer la base de démonstration et ouvrir l'interface en tant qu'agent « demo »."""
     from .services.demo_seed import DEMO_AGENT, demo_db_path, ensure_demo
 
+    _require_terminal()
     obj: Ctx = ctx.obj
     explicit_db = ctx.parent is not None and ctx.parent.params.get("db") is not None
     path = obj.db_path if explicit_db or os.environ.get("RECOUVRE_DB") else demo_db_path()
     now = _now(now_text)
-    click.echo(f"préparation de la base de démonstration ({path})…", err=True)
+    echo(f"préparation de la base de démonstration ({path})…", err=True)
     ensure_demo(path, now=now, settings=obj.settings)
     obj.db_path = path
     _run_tui(obj, DEMO_AGENT, now_text)
@@ -245,7 +253,15 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
 @handle_errors
 def tui(obj: Ctx, login: str, now_text: str | None) -> None:
     """Ouvrir l'interface plein écran de l'agent (commande forcée des sessions SSH)."""
+    _require_terminal()
     _run_tui(obj, login, now_text)
+
+
+def _require_terminal() -> None:
+    """Refuse sessions without a terminal (`ssh -T`, `ssh host cmd`, scp, sftp) before any
+    database access: without one the TUI would outlive its client and keep a case."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("pas de terminal : l'interface s'ouvre dans une session interactive (ssh sans commande, ou ssh -t)")
 
 
 def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
@@ -260,37 +276,60 @@ def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
 
 @contextmanager
 def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
-    """Whatever ends the session (quit, crash, SSH hang-up), the held case goes back to the queue.
+    """Whatever ends the session (quit, crash, SSH hang-up, SIGTERM), the held case goes back
+    to the queue and the board shows the session ended.
 
-    On SIGHUP the terminal is gone: release with a fresh connection and leave at once.
+    On SIGHUP or SIGTERM: release with a fresh connection and leave at once. A plain signal
+    handler runs even while the event loop is stuck (a frozen client's full terminal buffer
+    blocks the app's writes), which a handler on the loop would not.
     """
     import signal
 
+    from .services.sessions import end_session
     from .services.work_queue import release
 
     def release_now(reason: str) -> None:
         try:
             store = open_db(obj.db_path)
             try:
-                release(store, agent, now=parse_now(None), reason=reason)
+                now = parse_now(None)
+                release(store, agent, now=now, reason=reason)
+                end_session(store, agent, now=now)
             finally:
                 store.close()
         except Exception as exc:  # the lease expiry frees it anyway
-            click.echo(
+            echo(
                 f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail", err=True
             )
 
-    def on_hangup(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: Any) -> None:
         release_now("hangup")
-        os._exit(0)
+        if signum == getattr(signal, "SIGTERM", None):
+            _restore_terminal()
+        os._exit(128 + signum)
 
-    previous = signal.signal(signal.SIGHUP, on_hangup) if hasattr(signal, "SIGHUP") else None
+    watched = [s for s in ("SIGHUP", "SIGTERM") if hasattr(signal, s)]
+    previous = {name: signal.signal(getattr(signal, name), on_signal) for name in watched}
     try:
         yield
     finally:
         release_now("session_end")
-        if previous is not None:
-            signal.signal(signal.SIGHUP, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _restore_terminal() -> None:
+    """Best effort, never blocking: leave the alternate screen, show the cursor, stop mouse
+    reporting (the app is killed without its own clean-up)."""
+    reset = b"\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?2004l\x1b[?1004l\x1b[?25h\x1b[?1049l"
+    try:
+        import fcntl
+
+        fd = sys.stdout.fileno()
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        os.write(fd, reset)
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 # --- import -------------------------------------------------------------------------------
@@ -352,25 +391,25 @@ def import_(
             columns=columns or None,
         )
     for w in result.warnings:
-        click.echo(f"avertissement : {w}", err=True)
+        echo(f"avertissement : {w}", err=True)
     verb = "changerait" if dry_run else "importé"
-    click.echo(
+    echo(
         f"{result.file} ({kind}) : {result.rows} lignes — {result.inserted} ajout(s), "
         f"{result.updated} mise(s) à jour, {result.unchanged} inchangée(s)"
         + (" [simulation : rien n'a été écrit]" if dry_run else "")
     )
     for note in result.notes:
-        click.echo(f"  {note}")
+        echo(f"  {note}")
     if columns:
-        click.echo("colonnes : " + ", ".join(f"« {s} » → {t}" for s, t in columns.items()))
+        echo("colonnes : " + ", ".join(f"« {s} » → {t}" for s, t in columns.items()))
         if dry_run:
-            click.echo("premières lignes lues :")
+            echo("premières lignes lues :")
             for line in result.preview:
-                click.echo(f"  {line}")
+                echo(f"  {line}")
     if dry_run and result.examples:
-        click.echo(f"ce qui {verb} :")
+        echo(f"ce qui {verb} :")
         for e in result.examples:
-            click.echo(f"  {e}")
+            echo(f"  {e}")
 
 
 @contextmanager
@@ -453,7 +492,7 @@ def agents_add(
     )
     if email is not None:
         set_email(obj.store(), login, email, actor=_system_user(), now=_now(now_text))
-    click.echo(f"agent {login} {'créé' if created else 'mis à jour'}" + (f", {keys} clé(s) ajoutée(s)" if keys else ""))
+    echo(f"agent {login} {'créé' if created else 'mis à jour'}" + (f", {keys} clé(s) ajoutée(s)" if keys else ""))
 
 
 @agents.command("set-email")
@@ -467,7 +506,7 @@ def agents_set_email(obj: Ctx, login: str, address: str, now_text: str | None) -
     from .services.agents import set_email
 
     set_email(obj.store(), login, None if address == "-" else address, actor=_system_user(), now=_now(now_text))
-    click.echo(f"agent {login} : adresse e-mail {'effacée' if address == '-' else address}")
+    echo(f"agent {login} : adresse e-mail {'effacée' if address == '-' else address}")
 
 
 @agents.command("list")
@@ -538,7 +577,7 @@ def agents_deactivate(obj: Ctx, login: str, now_text: str | None) -> None:
     from .services.agents import deactivate
 
     released = deactivate(obj.store(), login, actor=_system_user(), now=_now(now_text))
-    click.echo(f"agent {login} désactivé" + (f", dossier {released} rendu à la file" if released else ""))
+    echo(f"agent {login} désactivé" + (f", dossier {released} rendu à la file" if released else ""))
 
 
 @agents.command("activate")
@@ -551,7 +590,7 @@ def agents_activate(obj: Ctx, login: str, now_text: str | None) -> None:
     from .services.agents import activate
 
     activate(obj.store(), login, actor=_system_user(), now=_now(now_text))
-    click.echo(f"agent {login} réactivé")
+    echo(f"agent {login} réactivé")
 
 
 @agents.command("remove-key")
@@ -565,7 +604,7 @@ def agents_remove_key(obj: Ctx, login: str, fingerprint: str, now_text: str | No
     from .services.agents import remove_key
 
     info = remove_key(obj.store(), login, fingerprint, actor=_system_user(), now=_now(now_text))
-    click.echo(f"clé {info.fingerprint} ({info.key_type}) retirée de l'agent {login}")
+    echo(f"clé {info.fingerprint} ({info.key_type}) retirée de l'agent {login}")
 
 
 @agents.command("set-role")
@@ -579,7 +618,7 @@ def agents_set_role(obj: Ctx, login: str, role: str, now_text: str | None) -> No
     from .services.agents import set_role
 
     previous = set_role(obj.store(), login, role, actor=_system_user(), now=_now(now_text))
-    click.echo(f"agent {login} : rôle {label(previous)} → {label(role)}")
+    echo(f"agent {login} : rôle {label(previous)} → {label(role)}")
 
 
 @main.group()
@@ -618,10 +657,10 @@ def ssh_authorized_keys(obj: Ctx, install: bool, target: Path | None, program: s
         path = install_authorized_keys(lines, target)
         with store.write() as conn:  # later access changes rewrite this same file
             remember_install(conn, path=path, db_path=obj.db_path, program=program)
-        click.echo(f"{len(lines)} clé(s) écrite(s) dans {path}", err=True)
+        echo(f"{len(lines)} clé(s) écrite(s) dans {path}", err=True)
         return
     for line in lines:
-        click.echo(line)
+        echo(line)
 
 
 # --- queue / next / outcome / refresh -----------------------------------------------------------
@@ -703,14 +742,14 @@ def next_(obj: Ctx, login: str, fmt: str, now_text: str | None) -> None:
         if fmt == "json":
             _json(None)
         else:
-            click.echo("aucun dossier appelable pour le moment")
+            echo("aucun dossier appelable pour le moment")
         return
     if fmt == "json":
         _json(entry.to_json())
         return
-    click.echo(f"{entry.debtor_ref}  {entry.name}  ({entry.segment})  solde {format_eur(entry.balance_cents)}")
-    click.echo(f"heure locale {entry.local_time:%H:%M} ({entry.area_label}) · score {entry.score:.1f}")
-    click.echo(f"pourquoi : {entry.reasons}")
+    echo(f"{entry.debtor_ref}  {entry.name}  ({entry.segment})  solde {format_eur(entry.balance_cents)}")
+    echo(f"heure locale {entry.local_time:%H:%M} ({entry.area_label}) · score {entry.score:.1f}")
+    echo(f"pourquoi : {entry.reasons}")
 
 
 def _parse_promise(text: str) -> tuple[date, int]:
@@ -743,6 +782,14 @@ def _parse_promise(text: str) -> tuple[date, int]:
     help="Rappel (heure de Paris sans décalage).",
 )
 @click.option("--action", "actions", multiple=True, type=click.Choice(["duplicate", "sales_rep"]))
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="REF",
+    help="Litige : facture contestée (répéter ; par défaut toutes les factures ouvertes).",
+)
+@click.option("--contested-amount", default=None, metavar="MONTANT", help="Litige : montant contesté.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -756,9 +803,12 @@ def outcome(
     promises: tuple[str, ...],
     callback: str | None,
     actions: tuple[str, ...],
+    invoices: tuple[str, ...],
+    contested_amount: str | None,
     now_text: str | None,
 ) -> None:
     """Enregistrer l'issue d'un appel et libérer le dossier."""
+    from .domain.money import AmountError, parse_amount
     from .services.outcome import Outcome, record_outcome
 
     store = obj.store()
@@ -774,17 +824,31 @@ def outcome(
             instalments=[_parse_promise(p) for p in promises],
             callback_at=parse_datetime(callback)[0] if callback else None,
             actions=list(actions),
+            dispute_invoices=list(invoices),
+            dispute_amount_cents=_contested(contested_amount, AmountError, parse_amount),
         ),
         now=_now(now_text),
         settings=obj.settings,
         source="cli",
     )
-    click.echo(
+    echo(
         f"issue « {label(disposition)} » enregistrée pour {debtor_ref}"
         + (f", promesse {result.promise_ref}" if result.promise_ref else "")
         + (", rappel programmé" if result.callback_id else "")
         + (", dossier libéré" if result.released else "")
     )
+
+
+def _contested(
+    text: str | None, error: type[Exception], parse: Callable[[str], int], option: str = "--contested-amount"
+) -> int | None:
+    """An amount option (`--contested-amount`, `--amount`) in cents; a French error if unreadable."""
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except error as exc:
+        fail(f"{option} : {exc}")
 
 
 @main.command()
@@ -801,9 +865,9 @@ def refresh(obj: Ctx, full: bool, now_text: str | None) -> None:
     from .services.refresh import refresh as run_refresh
 
     summary = run_refresh(obj.store(), now=_now(now_text), settings=obj.settings, full=full)
-    click.echo("rafraîchissement terminé")
+    echo("rafraîchissement terminé")
     for line in summary.lines():
-        click.echo(f"  {line}")
+        echo(f"  {line}")
 
 
 @main.command()
@@ -815,7 +879,7 @@ def backup(obj: Ctx, dest: Path) -> None:
     from .services.maintenance import backup as run_backup
 
     pages = run_backup(obj.store(), dest)
-    click.echo(f"sauvegarde écrite : {dest} ({pages} pages)")
+    echo(f"sauvegarde écrite : {dest} ({pages} pages)")
 
 
 # --- promises / reports --------------------------------------------------------------------
@@ -856,7 +920,7 @@ def _write_export(table: Any, fmt: str, output: Path | None) -> None:
             out.write(data)
     except OSError as exc:
         fail(f"{output} : {_os_problem(exc)}")
-    click.echo(f"{output} : {len(table.rows)} ligne(s) exportée(s)", err=True)
+    echo(f"{output} : {len(table.rows)} ligne(s) exportée(s)", err=True)
 
 
 @main.group(invoke_without_command=True)
@@ -975,7 +1039,7 @@ def promises_cancel(obj: Ctx, promise_ref: str, reason: str, as_login: str, now_
         now=_now(now_text),
         settings=obj.settings,
     )
-    click.echo(f"promesse {promise_ref} annulée")
+    echo(f"promesse {promise_ref} annulée")
 
 
 @main.group()
@@ -1015,9 +1079,9 @@ def report_wear(
     elif fmt == "json":
         _json(to_json(bundle.report))
     elif fmt == "csv":
-        click.echo(to_csv(bundle.report), nl=False)
+        echo(to_csv(bundle.report), nl=False)
     else:
-        click.echo(to_text(bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit), nl=False)
+        echo(to_text(bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit), nl=False)
 
 
 @report.command("promises")
@@ -1070,7 +1134,7 @@ def report_promises(obj: Ctx, week: str | None, fmt: str, now_text: str | None) 
         def pct(x: float | None) -> str:
             return "—" if x is None else f"{x * 100:.1f} %".replace(".", ",")
 
-        click.echo(f"Promesses — semaine {week}")
+        echo(f"Promesses — semaine {week}")
         _table(
             [
                 "agent",
@@ -1116,20 +1180,23 @@ def scripts_check(obj: Ctx, folder: Path | None) -> None:
     target = folder or (Path(obj.settings.scripts_dir) if obj.settings.scripts_dir else None)
     loaded, errors = load_scripts(target)
     for e in errors:
-        click.echo(str(e), err=True)
+        echo(str(e), err=True)
     if errors:
         fail(f"{len(errors)} erreur(s) dans les scripts ; les fichiers en erreur sont ignorés")
-    click.echo(f"{len(loaded)} scripts valides" + (f" (dont le dossier {target})" if target else ""))
+    echo(f"{len(loaded)} scripts valides" + (f" (dont le dossier {target})" if target else ""))
 
 
 @scripts.command("show")
 @click.argument("debtor_ref")
 @click.option("--tone", type=click.Choice(["empathique", "neutre", "ferme"]), default=None)
 @click.option("--as", "as_login", default=None, help="Agent (son nom dans le script ; ses droits).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, now_text: str | None) -> None:
+def scripts_show(
+    obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, fmt: str, now_text: str | None
+) -> None:
     """Afficher le guide d'appel choisi pour un débiteur, dans son ton par défaut ou --tone."""
     from .domain.call_scripts import PHASE_LABELS_FR
     from .domain.codes import Tone
@@ -1144,16 +1211,31 @@ def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | No
     g = guide_for(case, viewer, today=paris_date(now), settings=obj.settings, tone=Tone(tone) if tone else None)
     if g.rendered is None or g.script is None:
         fail(g.error or "aucun script ne convient à ce débiteur")
-    click.echo(f"{g.rendered.title} — {g.stage_label} · ton : {g.tone} [{g.script.id}]")
-    click.echo(g.why)
+    if fmt == "json":
+        data = {
+            "debtor_ref": debtor_ref,
+            "script_id": g.script.id,
+            "title": g.rendered.title,
+            "stage": str(g.stage),
+            "stage_label": g.stage_label,
+            "tone": str(g.tone),
+            "reason": g.why,
+            "phases": {key: text.splitlines() for key, text in g.rendered.phases.items()},
+            "objections": [{"objection": o, "answer": a} for o, a in g.rendered.objections],
+            "fact_sheet": g.sheet.to_json() if g.sheet else None,
+        }
+        _json(data)
+        return
+    echo(f"{g.rendered.title} — {g.stage_label} · ton : {g.tone} [{g.script.id}]")
+    echo(g.why)
     for key, text in g.rendered.phases.items():
-        click.echo(f"\n▸ {PHASE_LABELS_FR.get(key, key)}")
+        echo(f"\n▸ {PHASE_LABELS_FR.get(key, key)}")
         for line in text.splitlines():
-            click.echo(f"  {line}")
+            echo(f"  {line}")
     if g.rendered.objections:
-        click.echo("\nObjections :")
+        echo("\nObjections :")
         for objection, answer in g.rendered.objections:
-            click.echo(f"  « {objection} » → {answer}")
+            echo(f"  « {objection} » → {answer}")
 
 
 @report.command("scripts")
@@ -1247,7 +1329,7 @@ def config_defaults() -> None:
     from .domain.config import Settings
     from .settings import render_toml
 
-    click.echo(render_toml(Settings()), nl=False)
+    echo(render_toml(Settings()), nl=False)
 
 
 @config.command("show")
@@ -1257,7 +1339,7 @@ def config_show(obj: Ctx) -> None:
     """Afficher les réglages en vigueur (fichier de configuration vérifié, défauts sinon)."""
     from .settings import render_toml
 
-    click.echo(render_toml(obj.settings), nl=False)
+    echo(render_toml(obj.settings), nl=False)
 
 
 # --- team lead console ---------------------------------------------------------------------
@@ -1364,24 +1446,24 @@ def assign(
         if fmt == "json":
             _json({"moved": result.changed, "unchanged": result.unchanged, "in_call": result.in_call})
             return
-        click.echo(f"{result.count} débiteur(s) affecté(s) à {where}")
+        echo(f"{result.count} débiteur(s) affecté(s) à {where}")
         if result.unchanged:
-            click.echo(f"déjà affecté(s) à {where} : {', '.join(result.unchanged)}")
+            echo(f"déjà affecté(s) à {where} : {', '.join(result.unchanged)}")
         for ref, holder in result.in_call.items():
-            click.echo(f"non réaffecté : {ref} est en cours d'appel avec {holder}", err=True)
+            echo(f"non réaffecté : {ref} est en cours d'appel avec {holder}", err=True)
         return
     if dry_run:
         n = count_by_filter(store, actor, flt, now=now, to=target)
         if fmt == "json":
             _json({"filter": flt.to_json(), "would_move": n})
         else:
-            click.echo(f"{n} débiteur(s) seraient réaffecté(s) à {where} [simulation : rien n'a été écrit]")
+            echo(f"{n} débiteur(s) seraient réaffecté(s) à {where} [simulation : rien n'a été écrit]")
         return
     moved = reassign_by_filter(store, actor, flt, to=target, now=now)
     if fmt == "json":
         _json({"filter": flt.to_json(), "moved": moved})
     else:
-        click.echo(f"{moved} débiteur(s) réaffecté(s) à {where}")
+        echo(f"{moved} débiteur(s) réaffecté(s) à {where}")
 
 
 @main.command()
@@ -1400,10 +1482,10 @@ def hold(obj: Ctx, debtor_ref: str, reason: str | None, release: bool, as_login:
     actor = _agent(store, as_login)
     if release:
         release_hold(store, actor, debtor_ref, reason=reason, now=_now(now_text))
-        click.echo(f"{debtor_ref} : attente levée")
+        echo(f"{debtor_ref} : attente levée")
     else:
         set_hold(store, actor, debtor_ref, reason=reason or "", now=_now(now_text))
-        click.echo(f"{debtor_ref} : en attente ({reason})")
+        echo(f"{debtor_ref} : en attente ({reason})")
 
 
 @main.command()
@@ -1420,7 +1502,7 @@ def dnc(obj: Ctx, debtor_ref: str, off: bool, reason: str | None, as_login: str,
 
     store = obj.store()
     set_do_not_call(store, _agent(store, as_login), debtor_ref, on=not off, reason=reason, now=_now(now_text))
-    click.echo(f"{debtor_ref} : {'de nouveau appelable' if off else 'ne pas appeler'}")
+    echo(f"{debtor_ref} : {'de nouveau appelable' if off else 'ne pas appeler'}")
 
 
 @main.group()
@@ -1430,18 +1512,51 @@ def dispute() -> None:
 
 @dispute.command("close")
 @click.argument("debtor_ref")
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="REF",
+    help="Facture dont le litige est clos (répéter ; par défaut toutes).",
+)
+@click.option(
+    "--accepted",
+    "decision",
+    flag_value="accepted",
+    help="Litige fondé : un avoir est attendu, la facture reste hors du montant réclamé.",
+)
+@click.option(
+    "--rejected", "decision", flag_value="rejected", help="Litige rejeté : la facture revient dans le montant réclamé."
+)
 @click.option("--note", default=None, help="Comment le litige a été réglé (journal d'audit).")
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def dispute_close(obj: Ctx, debtor_ref: str, note: str | None, as_login: str, now_text: str | None) -> None:
-    """Clore le litige d'un débiteur (il revient dans les files)."""
+def dispute_close(
+    obj: Ctx,
+    debtor_ref: str,
+    invoices: tuple[str, ...],
+    decision: str | None,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
+) -> None:
+    """Clore le litige d'un débiteur, facture par facture (--accepted ou --rejected)."""
     from .services.lead import close_dispute
 
     store = obj.store()
-    close_dispute(store, _agent(store, as_login), debtor_ref, note=note, now=_now(now_text))
-    click.echo(f"{debtor_ref} : litige clos")
+    closed = close_dispute(
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        note=note,
+        now=_now(now_text),
+        invoices=list(invoices),
+        decision=decision,
+    )
+    word = "fondé, avoir attendu" if decision == "accepted" else "rejeté, de nouveau réclamé"
+    echo(f"{debtor_ref} : litige clos ({word}) pour {', '.join(closed) if closed else 'tout le compte'}")
 
 
 @main.command()
@@ -1472,30 +1587,51 @@ def override(
         tone=None if clear else (tone or UNCHANGED),
         now=_now(now_text),
     )
-    click.echo(f"{debtor_ref} : étape {label(new_stage) or '(automatique)'} · ton {new_tone or '(automatique)'}")
+    echo(f"{debtor_ref} : étape {label(new_stage) or '(automatique)'} · ton {new_tone or '(automatique)'}")
 
 
 @main.command("formal-notice")
 @click.argument("debtor_ref")
 @click.option("--date", "sent_on", default=None, metavar="DATE", help="Date d'envoi (défaut : maintenant).")
+@click.option("--ref", "letter_ref", default=None, help="Référence du courrier, citée par les scripts.")
+@click.option("--amount", default=None, metavar="MONTANT", help="Montant réclamé par le courrier (défaut : l'échu).")
 @click.option("--note", default=None)
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
 def formal_notice(
-    obj: Ctx, debtor_ref: str, sent_on: str | None, note: str | None, as_login: str, now_text: str | None
+    obj: Ctx,
+    debtor_ref: str,
+    sent_on: str | None,
+    letter_ref: str | None,
+    amount: str | None,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
 ) -> None:
     """Enregistrer l'envoi d'une mise en demeure (courrier sortant)."""
+    from .domain.money import AmountError, parse_amount
     from .services.lead import record_formal_notice
 
     store = obj.store()
     day = parse_date(sent_on) if sent_on else None
+    cents = _contested(amount, AmountError, parse_amount, "--amount") if amount else None
+    if cents is not None and cents <= 0:
+        fail("--amount : montant positif attendu")
     record_formal_notice(
-        store, _agent(store, as_login), debtor_ref, sent_on=day, note=note, now=_now(now_text), settings=obj.settings
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        sent_on=day,
+        note=note,
+        now=_now(now_text),
+        settings=obj.settings,
+        letter_ref=letter_ref,
+        amount_cents=cents,
     )
     when = day.strftime("%d/%m/%Y") if day else "ce jour"
-    click.echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
+    echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
 
 
 @main.command()
@@ -1567,7 +1703,7 @@ def board(obj: Ctx, as_login: str | None, fmt: str, now_text: str | None) -> Non
         ],
         right={4, 5, 6, 7},
     )
-    click.echo()
+    echo()
     _table(
         ["file", "débiteurs", "solde", "bloqués"],
         [[q.agent or "(équipe)", str(q.debtors), format_eur(q.balance_cents), str(q.blocked)] for q in loads],
@@ -1660,7 +1796,7 @@ def review(
         right={4, 5, 6},
     )
     if cursor:
-        click.echo(f"page suivante : --after '{cursor}'", err=True)
+        echo(f"page suivante : --after '{cursor}'", err=True)
 
 
 @main.command()
@@ -1697,13 +1833,13 @@ def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, output: Pat
         _json([r.to_json() for r in rows])
         return
     if fmt == "csv":
-        click.echo(kpis_csv(rows), nl=False)
+        echo(kpis_csv(rows), nl=False)
         return
 
     def pct(x: float | None) -> str:
         return "—" if x is None else f"{x * 100:.1f} %".replace(".", ",")
 
-    click.echo(f"Indicateurs — semaine {week}")
+    echo(f"Indicateurs — semaine {week}")
     _table(
         [
             "agent",
@@ -1780,18 +1916,19 @@ def audit(
         right={0},
     )
     if len(entries) == limit:
-        click.echo(f"page suivante : --before-id {entries[-1].id}", err=True)
+        echo(f"page suivante : --before-id {entries[-1].id}", err=True)
 
 
 # --- output helpers ------------------------------------------------------------------------
 
 
 def _json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
     right = right or set()
+    rows = [[printable(c) for c in r] for r in rows]  # one line per row, controls visible
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
 
     def fmt(cells: list[str]) -> str:
@@ -1799,12 +1936,12 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
             str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i]) for i, c in enumerate(cells)
         ).rstrip()
 
-    click.echo(fmt(headers))
-    click.echo("  ".join("─" * w for w in widths))
+    echo(fmt(headers))
+    echo("  ".join("─" * w for w in widths))
     for r in rows:
-        click.echo(fmt(r))
+        echo(fmt(r))
     if not rows:
-        click.echo("(aucune ligne)")
+        echo("(aucune ligne)")
 
 
 def _csv(headers: list[str], rows: list[list[Any]]) -> None:
@@ -1814,7 +1951,7 @@ def _csv(headers: list[str], rows: list[list[Any]]) -> None:
     w = safe_csv.writer(buf)
     w.writerow(headers)
     w.writerows(rows)
-    click.echo(buf.getvalue(), nl=False)
+    echo(buf.getvalue(), nl=False)
 
 
 if __name__ == "__main__":

@@ -272,8 +272,10 @@ class Settings:
             "help": "Folder of team scripts overriding the library",
         },
     )
-    idle_lock_minutes: int = field(
-        default=0,
+    # Without a key for that long, the session gives its case back and locks (0 = off: a
+    # frozen client would then keep renewing its case until sshd drops it). 0.5 = 30 s.
+    idle_lock_minutes: float = field(
+        default=10.0,
         metadata={
             "min": 0,
             "max": 1440,

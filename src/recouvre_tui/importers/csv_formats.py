@@ -23,7 +23,7 @@ from ..domain.dates import DateError, parse_date, parse_datetime
 from ..domain.money import AmountError, format_eur, parse_amount
 from ..domain.refs import normalise_ref
 from .reader import BoundedIssues, ImportRejected, Issue, Table, by_line, read_table
-from .values import DateCache, fast_amount, fast_date, fast_paris_datetime
+from .values import DateCache, control_chars_in_row, fast_amount, fast_date, fast_paris_datetime
 
 CSV_DELIMITERS = (";", ",")
 CSV_ENCODINGS = ("utf-8", "cp1252")
@@ -578,6 +578,10 @@ def parse_table(fmt: Format, table: Table, *, sink: Sink | None = None) -> Parse
                     )
                 )
                 continue
+        bad = control_chars_in_row(cells, index)
+        if bad is not None:
+            issues.append(Issue(file, line, *bad))
+            continue
         record = fast(line, cells) if fast is not None else None
         if record is None:
             record = parse_row(_Row(file, line, cells, index, issues))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..domain.codes import Role
 from ..domain.dates import to_db
+from ..domain.text import strip_control_chars
 from ..store import agents as sql
 from ..store import audit
 from ..store import lead as lead_sql
@@ -70,6 +71,7 @@ def add_agent(
     now: datetime,
 ) -> tuple[bool, int]:
     """Add or update an agent; returns (created, keys added)."""
+    name, team = strip_control_chars(name), strip_control_chars(team) if team else team  # shown everywhere
     if not LOGIN.match(login):
         raise AgentError(
             f"identifiant invalide « {login} » "

@@ -45,6 +45,11 @@ class CaseFile:
     callbacks: list[dict[str, Any]]
     timeline: list[TimelineItem]
     components: list[dict[str, Any]]
+    # For the call's fact sheet (domain.fact_sheet): the whole ledger and the disputes.
+    ledger_invoices: list[dict[str, Any]] = field(default_factory=list)
+    ledger_payments: list[dict[str, Any]] = field(default_factory=list)
+    letters: list[dict[str, Any]] = field(default_factory=list)
+    disputes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ref(self) -> str:
@@ -86,6 +91,10 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         events = sql.events(conn, did)
         payments = sql.payments(conn, did)
         components = json.loads(sql.score_components(conn, did))
+        ledger_invoices = sql.invoices(conn, did, open_only=False)
+        ledger_payments = sql.all_payments(conn, did)
+        letters = sql.letter_events(conn, did)
+        disputes = sql.dispute_invoices(conn, did)
     timeline: list[TimelineItem] = []
     for e in events:
         parts = [label(e["channel"])]
@@ -119,7 +128,21 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         )
     timeline.sort(key=lambda t: t.at, reverse=True)
     area = area_by_code(d["area"])
-    return CaseFile(d, area, local_now(area, now), invoices, phones, promises, callbacks, timeline, components)
+    return CaseFile(
+        d,
+        area,
+        local_now(area, now),
+        invoices,
+        phones,
+        promises,
+        callbacks,
+        timeline,
+        components,
+        ledger_invoices,
+        ledger_payments,
+        letters,
+        disputes,
+    )
 
 
 def today_figures(store: Store, agent: Agent, *, now: datetime) -> dict[str, int]:

@@ -25,8 +25,10 @@ from ..domain.codes import FORMAL_NOTICE_OUTCOME, RPC_DISPOSITIONS, Channel, Dir
 from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, parse_iso_week, to_db
 from ..domain.events import classify
+from ..domain.text import strip_control_chars
 from ..reports import safe_csv
 from ..store import audit
+from ..store import disputes as dispute_sql
 from ..store import lead as sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent, list_agents
@@ -96,7 +98,7 @@ UNCHANGED: Final = _Unchanged()
 
 
 def _reason(text: str | None, *, required: bool, what: str) -> str | None:
-    cleaned = (text or "").strip()
+    cleaned = strip_control_chars(text or "").strip()  # typed text: no terminal controls
     if not cleaned:
         if required:
             raise LeadError(f"le motif est obligatoire pour {what}")
@@ -329,16 +331,52 @@ def set_do_not_call(
         )
 
 
-def close_dispute(store: Store, actor: Agent, ref: str, *, note: str | None = None, now: datetime) -> None:
-    """Close the debtor's open dispute (it comes back into the queues)."""
+def contested_invoices(store: Store, actor: Agent, ref: str) -> list[dict[str, Any]]:
+    """The debtor's invoices under an open dispute (invoice_ref, amount_cents), for the lead."""
     require_lead(actor, "clore un litige")
+    with store.read() as conn:
+        actor = acting_lead(conn, actor, "clore un litige")
+        d = _debtor(conn, ref, actor)
+        return [{"invoice_ref": r, "amount_cents": c} for r, c in dispute_sql.open_amounts(conn, d.id)]
+
+
+def close_dispute(
+    store: Store,
+    actor: Agent,
+    ref: str,
+    *,
+    note: str | None = None,
+    now: datetime,
+    invoices: list[str] | None = None,
+    decision: str | None = "rejected",
+) -> list[str]:
+    """Close the dispute on some invoices (default: all contested ones); returns their refs.
+
+    ``accepted``: the debtor is right, a credit note is expected and the invoice stays out of
+    the amount claimed; ``rejected``: the invoice is claimed again. The debtor comes back into
+    the queues as soon as an overdue invoice is claimable.
+    """
+    require_lead(actor, "clore un litige")
+    if decision is None:
+        raise LeadError("préciser --accepted (avoir attendu) ou --rejected (la facture redevient due)")
+    if decision not in ("accepted", "rejected"):
+        raise LeadError(f"décision inconnue « {decision} » (accepted ou rejected)")
     why = _reason(note, required=False, what="la clôture d'un litige")
     with store.write() as conn:
         actor = acting_lead(conn, actor, "clore un litige")
         d = _debtor(conn, ref, actor)
-        if not d.dispute_open:
+        contested = dispute_sql.open_refs(conn, d.id)
+        if not contested and not d.dispute_open:
             raise LeadError(f"aucun litige ouvert pour le débiteur {ref}")
-        sql.close_dispute(conn, d.id, to_db(now))
+        wanted = list(dict.fromkeys(invoices or [])) or contested
+        unknown = [r for r in wanted if r not in contested]
+        if unknown:
+            raise LeadError(f"pas de litige ouvert sur la facture « {unknown[0]} » du débiteur {ref}")
+        dispute_sql.close_invoices(conn, d.id, wanted, status=decision, now=to_db(now), by=actor.login, note=why)
+        if contested:
+            dispute_sql.sync_dispute_flag(conn, [d.id], today=paris_date(now).isoformat(), now=to_db(now))
+        else:  # a whole-account dispute with no invoice on file
+            sql.close_dispute(conn, d.id, to_db(now))
         audit.record(
             conn,
             now=now,
@@ -346,8 +384,9 @@ def close_dispute(store: Store, actor: Agent, ref: str, *, note: str | None = No
             action="dispute_close",
             entity="debtor",
             entity_ref=ref,
-            details={"note": why},
+            details={"note": why, "invoices": wanted, "decision": decision},
         )
+    return wanted
 
 
 def set_overrides(
@@ -401,15 +440,22 @@ def record_formal_notice(
     note: str | None = None,
     now: datetime,
     settings: Settings | None = None,
+    letter_ref: str | None = None,
+    amount_cents: int | None = None,
 ) -> int:
     """Record that a mise en demeure was sent: an outbound letter event with outcome
     `formal_notice` (kind from `domain.events.classify`: a reminder), dated `sent_on` (a date,
-    no time of day) or `now`. Rescored at once; returns the event id."""
+    no time of day) or `now`. Rescored at once; returns the event id. The letter's reference
+    and the amount it claimed, when given, are what the call scripts cite (else its date and
+    what was overdue on that date)."""
     require_lead(actor, "enregistrer une mise en demeure")
     today = paris_date(now)
     if sent_on is not None and sent_on > today:
         raise LeadError(f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur")
     why = _reason(note, required=False, what="la mise en demeure")
+    reference = _reason(letter_ref, required=False, what="la référence du courrier") or None
+    if amount_cents is not None and amount_cents <= 0:
+        raise LeadError("le montant de la mise en demeure doit être positif")
     if sent_on is None:
         at, has_time = now, True
     else:
@@ -431,6 +477,8 @@ def record_formal_notice(
             source="lead",
             created_at=to_db(now),
         )
+        if reference or amount_cents is not None:
+            sql.set_letter_details(conn, event_id, letter_ref=reference, amount_cents=amount_cents)
         rescore(conn, [d.id], now=now, settings=settings or Settings())
         audit.record(
             conn,
@@ -439,7 +487,13 @@ def record_formal_notice(
             action="formal_notice",
             entity="debtor",
             entity_ref=ref,
-            details={"sent_on": (sent_on or today).isoformat(), "event_id": event_id, "note": why},
+            details={
+                "sent_on": (sent_on or today).isoformat(),
+                "event_id": event_id,
+                "note": why,
+                **({"letter_ref": reference} if reference else {}),
+                **({"amount_cents": amount_cents} if amount_cents is not None else {}),
+            },
         )
     return event_id
 

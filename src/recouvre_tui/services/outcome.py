@@ -4,7 +4,8 @@ callback, the debtor flags, follows up broken promises, rescores, and releases t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sqlite3
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ..domain.areas import area_by_code
@@ -20,8 +21,11 @@ from ..domain.codes import (
 from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..domain.events import classify
+from ..domain.money import format_eur
 from ..domain.promises import InstalmentIn, validate_plan
+from ..domain.text import strip_control_chars
 from ..store import audit
+from ..store import disputes as dispute_sql
 from ..store import outcomes as outcome_sql
 from ..store import promises as promise_sql
 from ..store import queue as queue_sql
@@ -63,6 +67,8 @@ class Outcome:
     script_id: str | None = None
     phone: str | None = None  # E.164 of the number called
     actions: list[str] = field(default_factory=list)  # keys of ACTIONS
+    dispute_invoices: list[str] = field(default_factory=list)  # contested invoices (empty: all open)
+    dispute_amount_cents: int | None = None  # contested amount (default: their open amount)
 
 
 @dataclass
@@ -103,11 +109,61 @@ def validate(o: Outcome, *, now: datetime, settings: Settings, balance_cents: in
         plan = [InstalmentIn(d, a) for d, a in o.instalments]
         for e in validate_plan(total, plan, paris_date(now), settings.promises, balance_cents=balance_cents):
             errors.append((e.field, e.message))
+    if (o.dispute_invoices or o.dispute_amount_cents is not None) and o.disposition != Disposition.DISPUTE:
+        errors.append(("invoices", "des factures contestées ne se notent qu'avec l'issue « litige »"))
+    if o.dispute_amount_cents is not None and o.dispute_amount_cents <= 0:
+        errors.append(("invoices", "le montant contesté doit être positif"))
     if o.disposition == Disposition.CALLBACK and o.callback_at is None:
         errors.append(("callback", "« rappel demandé » demande une date et une heure de rappel"))
     if o.callback_at is not None and o.callback_at <= now:
         errors.append(("callback", "la date de rappel doit être dans le futur"))
     return errors
+
+
+def _open_dispute(
+    conn: sqlite3.Connection, debtor_id: int, outcome: Outcome, *, agent: str, event_id: int, now: datetime
+) -> None:
+    """The contested invoices (default: every open one) leave the claim; block only if nothing is left."""
+    open_now = {ref: cents for ref, cents, _due in dispute_sql.open_invoices(conn, debtor_id)}
+    wanted = list(dict.fromkeys(outcome.dispute_invoices)) or list(open_now)
+    unknown = [ref for ref in wanted if ref not in open_now]
+    if unknown:
+        raise OutcomeError(
+            [("invoices", f"facture inconnue ou soldée pour ce débiteur : « {ref} »") for ref in unknown]
+        )
+    total = sum(open_now[ref] for ref in wanted)
+    amount = total if outcome.dispute_amount_cents is None else outcome.dispute_amount_cents
+    if wanted and amount > total:
+        raise OutcomeError(
+            [
+                (
+                    "invoices",
+                    f"montant contesté {format_eur(amount)} supérieur au restant dû des factures ({format_eur(total)})",
+                )
+            ]
+        )
+    row = conn.execute("SELECT sales_rep FROM debtors WHERE id = ?", (debtor_id,)).fetchone()
+    # The contested amount is spread over the invoices in order (for the lead's review).
+    left, lines = amount, []
+    for ref in wanted:
+        take = min(left, open_now[ref])
+        lines.append((ref, take))
+        left -= take
+    dispute_sql.insert_dispute(
+        conn,
+        debtor_id=debtor_id,
+        opened_at=to_db(now),
+        agent=agent,
+        event_id=event_id,
+        invoices=lines,
+        amount_cents=amount,
+        handed_to=row[0] if row else None,
+        note=(outcome.note or "").strip() or None,
+    )
+    if wanted:
+        dispute_sql.sync_dispute_flag(conn, [debtor_id], today=paris_date(now).isoformat(), now=to_db(now))
+    else:  # no invoice on file: the whole account is contested, as before invoices were named
+        outcome_sql.open_dispute(conn, debtor_id, to_db(now))
 
 
 def record_outcome(
@@ -120,6 +176,8 @@ def record_outcome(
     source: str = "tui",
 ) -> OutcomeResult:
     """Validate, then write everything in one `BEGIN IMMEDIATE` transaction."""
+    if outcome.note:  # typed text (TUI form, `--note`): no terminal controls, lines kept
+        outcome = replace(outcome, note=strip_control_chars(outcome.note, keep_newlines=True))
     now_s = to_db(now)
     with store.write() as conn:
         agent = acting(conn, agent)  # deactivated since the session started: refused
@@ -189,7 +247,7 @@ def record_outcome(
                 now=now_s,
             )
         if disp == Disposition.DISPUTE:
-            outcome_sql.open_dispute(conn, debtor_id, now_s)
+            _open_dispute(conn, debtor_id, outcome, agent=agent.login, event_id=event_id, now=now)
         if disp in BAD_NUMBER_DISPOSITIONS:
             # The number goes to the "numéro à vérifier" list; the others stay callable.
             number = outcome.phone or outcome_sql.first_valid_phone(conn, debtor_id)
@@ -227,6 +285,7 @@ def record_outcome(
                 "instalments": [(d.isoformat(), a) for d, a in outcome.instalments],
                 "callback": to_db(outcome.callback_at) if outcome.callback_at else None,
                 "actions": outcome.actions,
+                "dispute_invoices": outcome.dispute_invoices or None,
                 "area": area_by_code(target.area).code,
             },
         )

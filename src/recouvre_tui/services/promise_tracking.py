@@ -12,6 +12,7 @@ from ..domain.codes import PromiseStatus
 from ..domain.config import Settings
 from ..domain.dates import paris_date, parse_iso_week, to_db
 from ..domain.promises import InstalmentIn, PaymentIn, evaluate_promise
+from ..domain.text import strip_control_chars
 from ..store import audit
 from ..store import promises as sql
 from ..store.agents import Agent
@@ -207,7 +208,7 @@ def list_promises(
 
 def cancel_promise(store: Store, actor: Agent, ref: str, *, reason: str, now: datetime, settings: Settings) -> None:
     """Cancel a promise (reason required, audited); the debtor's queue state follows."""
-    reason = (reason or "").strip()
+    reason = strip_control_chars(reason or "").strip()  # typed text: no terminal controls
     if not reason:
         raise PromiseError("le motif d'annulation est obligatoire")
     with store.write() as conn:

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store import audit, jobs
+from ..store import disputes as dispute_sql
 from ..store.db import Store
 from ..store.imports import debtor_ids as debtor_ids_by_ref
 from ..store.ledger import balance_mismatches
@@ -248,6 +249,8 @@ def refresh(
     try:
         with store.write() as conn:
             summary.claims_released = release_expired(conn, to_db(now))
+            # An invoice falling due outside a dispute brings a blocked debtor back into the queue.
+            dispute_sql.sync_dispute_flag(conn, None, today=paris_date(now).isoformat(), now=to_db(now))
             lo, hi = jobs.debtor_id_bounds(conn)
             run_id = jobs.start_run(conn, "refresh", to_db(now))
         scorer = Scorer(settings)

@@ -217,6 +217,15 @@ def set_do_not_call(conn: sqlite3.Connection, debtor_id: int, on: bool, now: str
     conn.execute("UPDATE debtors SET do_not_call = ?, updated_at = ? WHERE id = ?", (int(on), now, debtor_id))
 
 
+def set_letter_details(
+    conn: sqlite3.Connection, event_id: int, *, letter_ref: str | None, amount_cents: int | None
+) -> None:
+    """A letter's own reference and claimed amount (m006 columns), cited by the call scripts."""
+    conn.execute(
+        "UPDATE events SET letter_ref = ?, amount_cents = ? WHERE id = ?", (letter_ref, amount_cents, event_id)
+    )
+
+
 def close_dispute(conn: sqlite3.Connection, debtor_id: int, now: str) -> None:
     conn.execute("UPDATE debtors SET dispute_open = 0, updated_at = ? WHERE id = ?", (now, debtor_id))
 

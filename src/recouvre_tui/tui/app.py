@@ -8,7 +8,6 @@ open; quitting (ctrl+q, hang-up, crash) gives the held case back.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -29,11 +28,14 @@ from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
 from ..domain.config import CLAIM_RENEW_SECONDS, Settings
+from ..domain.text import printable
 from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
 from ..store.db import Store
+from .action_guard import REFUSED_APP_ACTIONS, markup_action_allowed
 from .backend import Backend
-from .commands import RecouvreCommands
+from .commands import FrenchCommandPalette, RecouvreCommands
+from .end_of_input import watch_end_of_input
 from .messages import (
     AccountClosed,
     CaseReleased,
@@ -131,7 +133,8 @@ class RecouvreApp(App[None]):
         self.set_interval(HEARTBEAT_SECONDS, self.send_heartbeat)
         self.send_heartbeat()
         if self.settings.idle_lock_minutes > 0:
-            self.set_interval(15, self.check_idle_lock)
+            # A check writes nothing; often enough that a short lock is not late by much.
+            self.set_interval(min(15.0, max(1.0, self.settings.idle_lock_minutes * 6)), self.check_idle_lock)
         self._install_signal_handlers()
 
     def on_unmount(self) -> None:
@@ -145,16 +148,19 @@ class RecouvreApp(App[None]):
         super()._handle_exception(error)
 
     def _install_signal_handlers(self) -> None:
-        """No suspend to a shell (ctrl+z / SIGTSTP); hang-up and TERM quit cleanly."""
+        """No suspend to a shell (ctrl+z / SIGTSTP). Hang-up and TERM are handled by the CLI
+        (`cli._claim_released_on_exit`) with plain handlers, which run even when the loop is
+        stuck writing to a frozen client; the end of input is watched here."""
         if self.is_headless or threading.current_thread() is not threading.main_thread():
             return
         with contextlib.suppress(ValueError, OSError, AttributeError):
             signal.signal(signal.SIGTSTP, signal.SIG_IGN)
-        if os.name != "posix":
-            return  # no SIGHUP, no loop signal handlers: the release on exit still runs
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            loop.add_signal_handler(sig, self._hang_up)
+        watch_end_of_input(self._end_of_input)
+
+    def _end_of_input(self) -> None:
+        """The terminal hung up or stdin closed: give the case back and stop."""
+        with contextlib.suppress(RuntimeError):  # the app already stopped
+            self.call_from_thread(self._hang_up)
 
     def _hang_up(self) -> None:
         self.release_now()
@@ -185,7 +191,13 @@ class RecouvreApp(App[None]):
         except Exception:
             log.exception("session %s: release failed (a held case frees itself when its lease ends)", self.agent.login)
 
-    # --- idle lock (optional: `idle_lock_minutes` in the configuration) -------------------
+    # --- idle lock (`idle_lock_minutes` in the configuration, 10 by default; 0 = off) -----
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """No blinking cursor in any input (the command palette's too): a blink is a write
+        twice a second, and an idle session must write nothing (see widgets.quiet)."""
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
@@ -201,7 +213,7 @@ class RecouvreApp(App[None]):
         if self.held_ref is not None:
             # The lock screen goes up once the case is back in the queue (see _case_released).
             self._lock_after_release = True
-            self.release_worker()
+            self.release_worker("idle_lock")
         else:
             self._show_lock(None)
 
@@ -221,6 +233,43 @@ class RecouvreApp(App[None]):
             self.backend.heartbeat(on_case=self.held_ref is not None)
         except Exception:
             log.warning("session %s: heartbeat failed", self.agent.login, exc_info=True)
+
+    # --- what data can never do (see `action_guard`) ---------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in REFUSED_APP_ACTIONS:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """No screenshots: the session must never write a file."""
+
+    async def _broker_event(self, event_name: str, event: events.Event, default_namespace: Any) -> bool:
+        # A click on markup runs its `@click` action: only our own screen actions may run.
+        meta = getattr(getattr(event, "style", None), "meta", None) or {}
+        for key, action in meta.items():
+            if key.startswith("@") and not markup_action_allowed(action):
+                event.stop()
+                return True
+        return await super()._broker_event(event_name, event, default_namespace)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts are literal text: their messages quote names, references, file names."""
+        super().notify(
+            printable(message, keep_newlines=True),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def action_suspend_process(self) -> None:
         """Agents' sessions offer no way out to a shell."""
@@ -389,9 +438,9 @@ class RecouvreApp(App[None]):
         self.release_worker()
 
     @work(thread=True, exclusive=True, group="release")
-    def release_worker(self) -> None:
+    def release_worker(self, reason: str = "release") -> None:
         try:
-            ref = self.backend.release()
+            ref = self.backend.release(reason)
         except Exception as exc:
             self.post_message(ServiceFailed("libération du dossier", str(exc)))
             return
@@ -422,7 +471,8 @@ class RecouvreApp(App[None]):
 
     @on(FiguresLoaded)
     def _figures_loaded(self, message: FiguresLoaded) -> None:
-        self.figures = message.figures
+        if message.figures != self.figures:  # unchanged figures: no repaint (see widgets.quiet)
+            self.figures = message.figures
 
     @work(thread=True, exclusive=True, group="scripts")
     def preload_scripts(self) -> None:
@@ -526,14 +576,14 @@ class RecouvreApp(App[None]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(
-                CommandPalette(
+                FrenchCommandPalette(
                     placeholder="Rechercher une commande…",
                     id="--command-palette",
                 )
             )
 
     def search_themes(self) -> None:
-        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…"))
+        self.push_screen(FrenchCommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…"))
 
 
 def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
@@ -553,7 +603,7 @@ def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
 
 def run_app(store: Store, agent: Agent, *, settings: Settings, frozen_now: datetime | None = None) -> None:
     """Run the agent's session until ctrl+q or hang-up; the held case is always released."""
-    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now)
+    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now, cursor_blink=False)
     try:
         app.run()
     finally:

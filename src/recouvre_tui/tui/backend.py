@@ -183,8 +183,8 @@ class Backend:
     def renew(self) -> bool:
         return work_queue.renew(self.store, self.agent, now=self.now(), settings=self.settings)
 
-    def release(self) -> str | None:
-        return work_queue.release(self.store, self.agent, now=self.now())
+    def release(self, reason: str = "release") -> str | None:
+        return work_queue.release(self.store, self.agent, now=self.now(), reason=reason)
 
     def cancel_promise(self, ref: str, *, reason: str) -> None:
         """Cancel a promise (reason required; audited; refused outside the portfolio)."""
@@ -255,8 +255,15 @@ class Backend:
     def do_not_call(self, ref: str, *, on: bool, reason: str | None = None) -> None:
         lead_service.set_do_not_call(self.store, self.agent, ref, on=on, reason=reason, now=self.now())
 
-    def close_dispute(self, ref: str, *, note: str | None = None) -> None:
-        lead_service.close_dispute(self.store, self.agent, ref, note=note, now=self.now())
+    def close_dispute(
+        self, ref: str, *, note: str | None = None, invoices: list[str] | None = None, decision: str = "rejected"
+    ) -> None:
+        lead_service.close_dispute(
+            self.store, self.agent, ref, note=note, now=self.now(), invoices=invoices, decision=decision
+        )
+
+    def contested_invoices(self, ref: str) -> list[dict[str, Any]]:
+        return lead_service.contested_invoices(self.store, self.agent, ref)
 
     def set_overrides(
         self, ref: str, *, stage: Override = UNCHANGED, tone: Override = UNCHANGED

@@ -30,7 +30,7 @@ from ...services.work_queue import QueueEntry
 from ..fmt import esc
 from ..messages import CaseLoaded, OutcomeRejected, OutcomeSaved, ServiceFailed
 from ..outcome.draft import DIGIT_DISPOSITIONS, OutcomeDraft, disposition_label
-from ..outcome.forms import CallbackForm, NoteForm, PromiseForm, ReasonPicker
+from ..outcome.forms import CallbackForm, DisputeForm, NoteForm, PromiseForm, ReasonPicker
 from ..widgets.agent_bar import AgentBar
 from . import panels
 
@@ -281,6 +281,18 @@ class CaseScreen(Screen[None]):
             self.notify(
                 "Choisissez d'abord une issue : 1 à 9, ou p (promesse), e (échéancier), r (rappel).",
                 severity="warning",
+            )
+            return
+        if self.disposition == Disposition.DISPUTE and self.case is not None and self.case.invoices:
+            # The agent ticks the contested invoices; the others stay claimed.
+            self.app.push_screen(
+                DisputeForm(
+                    self.draft(),
+                    self.case.invoices,
+                    validate=self._validator(),
+                    cursor_blink=self.rapp.cursor_blink,
+                ),
+                self._form_done,
             )
             return
         if self.disposition in (Disposition.PROMISE, Disposition.PLAN, Disposition.CALLBACK):

@@ -14,10 +14,19 @@ from textual.screen import Screen
 
 from ...services.case_file import CaseError
 from ...services.lead import LeadError, PermissionDenied
-from ..fmt import plural
+from ..fmt import esc, plural
 from ..messages import ServiceFailed
 from .columns import NARROW
-from .dialogs import AgentPicker, ConfirmDialog, FormalNoticeForm, OverridePicker, ReasonForm, Target
+from .dialogs import (
+    AgentPicker,
+    ConfirmDialog,
+    DisputeCloseForm,
+    DisputeDecision,
+    FormalNoticeForm,
+    OverridePicker,
+    ReasonForm,
+    Target,
+)
 from .messages import LeadActionDone, LeadFailed
 
 if TYPE_CHECKING:
@@ -149,7 +158,7 @@ class LeadScreen(Screen[None]):
             if not confirm or len(refs) == 1:
                 self.apply_action("assign", refs, call)
                 return
-            text = f"Réaffecter [b]{_debtors(refs)}[/] à [b]{target.label}[/] ?"
+            text = f"Réaffecter [b]{esc(_debtors(refs))}[/] à [b]{esc(target.label)}[/] ?"
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
@@ -228,6 +237,23 @@ class LeadScreen(Screen[None]):
 
     def ask_close_dispute(self, refs: list[str]) -> None:
         backend = self.rapp.backend
+        contested = backend.contested_invoices(refs[0]) if len(refs) == 1 else []
+        if contested:
+            # One debtor: decide invoice by invoice (fondé → avoir attendu, rejeté → de nouveau dû).
+            def decided(choice: DisputeDecision | None) -> None:
+                if choice is None:
+                    return
+                word = "fondé" if choice.decision == "accepted" else "rejeté"
+
+                def one(ref: str) -> None:
+                    backend.close_dispute(ref, note=choice.note, invoices=choice.invoices, decision=choice.decision)
+
+                self.apply_action(
+                    "dispute_close", refs, self._each(refs, one, f"Litige clos ({word}) : {', '.join(choice.invoices)}")
+                )
+
+            self.app.push_screen(DisputeCloseForm(refs[0], contested, cursor_blink=self.rapp.cursor_blink), decided)
+            return
         self._ask_then_each(
             refs,
             kind="dispute_close",

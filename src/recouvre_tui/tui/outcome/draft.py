@@ -64,6 +64,8 @@ class OutcomeDraft:
         *,
         instalments: list[tuple[date, int]] | None = None,
         callback_at: datetime | None = None,
+        dispute_invoices: list[str] | None = None,
+        dispute_amount_cents: int | None = None,
     ) -> Outcome:
         return Outcome(
             debtor_ref=self.debtor_ref,
@@ -76,6 +78,8 @@ class OutcomeDraft:
             script_id=self.script_id,
             phone=self.phone,
             actions=list(self.actions),
+            dispute_invoices=list(dispute_invoices or []),
+            dispute_amount_cents=dispute_amount_cents,
         )
 
     def with_fields(self, **changes: object) -> OutcomeDraft:

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ...domain.codes import label
@@ -24,6 +24,7 @@ from ..fmt import d_fr, dm_fr, esc, eur, plural
 from ..lead.export_dialog import ExportsReports
 from ..messages import ServiceFailed
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .detail import STATUS_STYLE, CancelsPromises, PromiseDetailScreen
 from .messages import PromisesLoaded
 from .model import (
@@ -112,7 +113,7 @@ class PromisesScreen(ExportsReports, CancelsPromises, Screen[None]):
         self.reload()
 
     def data_changed(self) -> None:
-        self.reload()
+        self.reload(quiet=True)
 
     def cancel_done(self) -> None:
         self.reload()
@@ -149,9 +150,11 @@ class PromisesScreen(ExportsReports, CancelsPromises, Screen[None]):
 
     # --- loading ---------------------------------------------------------------------
 
-    def reload(self) -> None:
+    def reload(self, *, quiet: bool = False) -> None:
+        """Load again; `quiet` (another session's commit): no « chargement… » (see widgets.quiet)."""
         self._request += 1
-        self.query_one("#promises-status", Static).update("chargement…")
+        if not quiet:
+            self.query_one("#promises-status", Static).update("chargement…")
         self.load_promises(self._request, self.agent_filter)
 
     @work(thread=True, exclusive=True, group="promises")
@@ -170,6 +173,9 @@ class PromisesScreen(ExportsReports, CancelsPromises, Screen[None]):
     @on(PromisesLoaded)
     def _loaded(self, message: PromisesLoaded) -> None:
         if message.request != self._request:
+            return
+        loading = self.query_one("#promises-status", Static).content == "chargement…"
+        if message.board == self.board and not loading:  # nothing on screen would change
             return
         self.board = message.board
         self._render_board(keep=True)

@@ -17,6 +17,7 @@ from ..fmt import esc, eur, paris_hm
 from ..messages import HeldCaseChecked
 from ..widgets.agent_bar import AgentBar
 from ..widgets.buttons import ActionButton
+from ..widgets.quiet import update_static
 
 if TYPE_CHECKING:
     from ..app import RecouvreApp
@@ -153,9 +154,9 @@ class WelcomeScreen(Screen[None]):
     def _held(self, message: HeldCaseChecked) -> None:
         held = self.query_one("#held", Static)
         if message.entry is None:
-            held.update("")
+            update_static(held, "")
             return
         e = message.entry
-        held.update(
-            f"[b $warning]Dossier en cours : {esc(e.debtor_ref)} · {esc(e.name)}[/] — Entrée pour le reprendre."
+        update_static(
+            held, f"[b $warning]Dossier en cours : {esc(e.debtor_ref)} · {esc(e.name)}[/] — Entrée pour le reprendre."
         )
