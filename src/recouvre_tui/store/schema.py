@@ -504,3 +504,11 @@ ALTER TABLE events ADD COLUMN amount_cents INTEGER;
 @migrations()
 def m008_overindebtedness(db: sqlite_utils.Database) -> None:
     db.conn.execute("ALTER TABLE debtors ADD COLUMN overindebted_since TEXT")
+
+
+# --- m011: the agents' e-mail addresses (exports sent to a lead, docs/exports.md) ---------------
+
+
+@migrations()
+def m011_agent_email(db: sqlite_utils.Database) -> None:
+    db.conn.execute("ALTER TABLE agents ADD COLUMN email TEXT")
