@@ -406,6 +406,64 @@ def parse_sent_on(text: str, today: date) -> date:
     return parse_date(s)
 
 
+class DatedNoteForm(FormScreen):
+    """« Mise en demeure envoyée » : the date it was sent and a note; returns (date, note)."""
+
+    ERROR_FIELDS = ("sent_on", "note")
+
+    def __init__(
+        self,
+        who: str,
+        *,
+        now: datetime,
+        cursor_blink: bool = True,
+        title: str = "Mise en demeure envoyée",
+        hint: str = "Enregistre un courrier sortant « mise en demeure » (journal d'audit, usure des relances).",
+        date_label: str = "Date d'envoi",
+        placeholder: str = "LRAR n°…",
+    ) -> None:
+        super().__init__(cursor_blink=cursor_blink, id="dated-note-form")
+        self.who = who
+        self.today = paris_date(now)
+        self.title, self.hint, self.date_label, self.placeholder = title, hint, date_label, placeholder
+
+    def form(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="dated-note-dialog") as dialog:
+            dialog.border_title = f"{self.title} — {esc(self.who)}"
+            dialog.border_subtitle = "Échap annuler · Entrée enregistrer"
+            yield Static(self.hint, classes="form-hint")
+            with Horizontal(classes="form-row"):
+                yield Label(self.date_label, classes="form-label")
+                yield FormInput(self.today.strftime("%d/%m/%Y"), id="sent_on", classes="date", compact=True)
+            yield self.error_box("sent_on")
+            with Horizontal(classes="form-row"):
+                yield Label("Note (facultative)", classes="form-label")
+                yield FormInput("", id="note", max_length=NOTE_MAX, compact=True, placeholder=self.placeholder)
+            yield self.error_box("note")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#sent_on", Input).focus()
+
+    def action_submit(self) -> None:
+        errors: dict[str, list[str]] = {}
+        sent_on = None
+        try:
+            sent_on = parse_sent_on(self.query_one("#sent_on", Input).value, self.today)
+        except DateError as exc:
+            errors["sent_on"] = [str(exc)]
+        if sent_on is not None and sent_on > self.today:
+            errors["sent_on"] = [f"la date ({sent_on:%d/%m/%Y}) est dans le futur"]
+        note = self.query_one("#note", Input).value.strip()
+        if len(note) > NOTE_MAX:
+            errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]
+        self.show_errors(errors)
+        if errors or sent_on is None:
+            return
+        self.dismiss((sent_on, note or None))
+
+
 def formal_notice_summary(p: FormalNoticePreview, *, limit: int = 6) -> Text:
     """The debtor, the overdue invoices and amount, the known address, the last notice."""
     t = Text()
