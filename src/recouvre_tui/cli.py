@@ -618,6 +618,10 @@ def _parse_promise(text: str) -> tuple[date, int]:
     metavar="ISO-DATETIME",
     help="Rappel (heure de Paris sans décalage).",
 )
+@click.option("--team", "callback_team", is_flag=True, help="Avec --callback : rappel pour l'équipe.")
+@click.option("--paid-on", default=None, metavar="DATE", help="paid / already_paid : date du paiement annoncé.")
+@click.option("--amount", default=None, metavar="EUROS", help="paid / already_paid : montant payé.")
+@click.option("--reference", default=None, help="paid / already_paid : moyen de paiement ou référence.")
 @click.option("--action", "actions", multiple=True, type=click.Choice(["duplicate", "sales_rep"]))
 @NOW_OPTION
 @click.pass_obj
@@ -631,11 +635,19 @@ def outcome(
     note: str | None,
     promises: tuple[str, ...],
     callback: str | None,
+    callback_team: bool,
+    paid_on: str | None,
+    amount: str | None,
+    reference: str | None,
     actions: tuple[str, ...],
     now_text: str | None,
 ) -> None:
     """Enregistrer l'issue d'un appel et libérer le dossier."""
-    from .services.outcome import Outcome, record_outcome
+    from .services.outcome import Outcome, OutcomeError, record_outcome
+
+    payment = _announced_payment(paid_on, amount, reference)
+    if callback_team and not callback:
+        raise OutcomeError([("callback", "--team demande --callback (la date du rappel)")])
 
     store = obj.store()
     agent = _agent(store, login)
@@ -650,17 +662,48 @@ def outcome(
             instalments=[_parse_promise(p) for p in promises],
             callback_at=parse_datetime(callback)[0] if callback else None,
             actions=list(actions),
+            payment=payment,
+            callback_for_team=callback_team,
         ),
         now=_now(now_text),
         settings=obj.settings,
         source="cli",
     )
+    callback_text = ", rappel programmé pour l'équipe" if callback_team else ", rappel programmé"
     click.echo(
         f"issue « {label(disposition)} » enregistrée pour {debtor_ref}"
         + (f", promesse {result.promise_ref}" if result.promise_ref else "")
-        + (", rappel programmé" if result.callback_id else "")
+        + (callback_text if result.callback_id else "")
+        + (", paiement à vérifier" if disposition in ("paid", "already_paid") else "")
         + (", dossier libéré" if result.released else "")
     )
+
+
+def _announced_payment(paid_on: str | None, amount: str | None, reference: str | None) -> Any:
+    """--paid-on / --amount / --reference as an `AnnouncedPayment` (None when none given)."""
+    from .domain.dates import DateError, parse_date
+    from .domain.money import AmountError, parse_amount
+    from .services.outcome import AnnouncedPayment, OutcomeError
+
+    if paid_on is None and amount is None and reference is None:
+        return None
+    errors: list[tuple[str, str]] = []
+    day = cents = None
+    if amount is None:
+        errors.append(("--amount", "montant payé obligatoire avec --paid-on ou --reference"))
+    else:
+        try:
+            cents = parse_amount(amount)
+        except AmountError as exc:
+            errors.append(("--amount", str(exc)))
+    if paid_on is not None:
+        try:
+            day = parse_date(paid_on)
+        except DateError as exc:
+            errors.append(("--paid-on", str(exc)))
+    if errors or cents is None:
+        raise OutcomeError(errors)
+    return AnnouncedPayment(day, cents, reference)
 
 
 @main.command()
