@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from queue_helpers import NOW, Debtor, Env, days_before, make_env, utc
+from queue_helpers import Debtor, Env, days_before, make_env, utc
 from recouvre_tui.cli import main
 from recouvre_tui.domain.areas import area_by_code
 from recouvre_tui.domain.events import EventKind, classify
