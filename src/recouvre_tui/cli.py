@@ -214,10 +214,32 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
     explicit_db = ctx.parent is not None and ctx.parent.params.get("db") is not None
     path = obj.db_path if explicit_db or os.environ.get("RECOUVRE_DB") else demo_db_path()
     now = _now(now_text)
+    clock, note = _demo_clock(now) if now_text is None else (None, None)
+    if clock is not None:
+        now = clock()
     click.echo(f"préparation de la base de démonstration ({path})…", err=True)
+    if note:
+        click.echo(note, err=True)
     ensure_demo(path, now=now, settings=obj.settings)
     obj.db_path = path
-    _run_tui(obj, DEMO_AGENT, now_text)
+    _run_tui(obj, DEMO_AGENT, now_text, clock=clock, clock_note=note)
+
+
+def _demo_clock(now: datetime) -> tuple[Any, str | None]:
+    """Outside calling hours, a clock from 10:30 Paris on the next working day, and its note."""
+    from .domain.dates import PARIS
+    from .domain.demo_clock import demo_start, offset_clock
+
+    start = demo_start(now)
+    if start is None:
+        return None, None
+    local = start.astimezone(PARIS)
+    days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    note = (
+        f"horloge de démonstration : {days[local.weekday()]} {local:%d/%m/%Y %H:%M} à Paris "
+        "(hors des heures d'appel, la démo s'ouvre au prochain jour ouvré)"
+    )
+    return offset_clock(start, lambda: parse_now(None)), note
 
 
 @main.command()
@@ -230,14 +252,23 @@ def tui(obj: Ctx, login: str, now_text: str | None) -> None:
     _run_tui(obj, login, now_text)
 
 
-def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
+def _run_tui(
+    obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, clock_note: str | None = None
+) -> None:
     from .services.agents import require_agent
     from .tui.app import run_app
 
     store = obj.store()
     agent = require_agent(store, login)
     with _claim_released_on_exit(obj, agent):
-        run_app(store, agent, settings=obj.settings, frozen_now=parse_now(now_text) if now_text else None)
+        run_app(
+            store,
+            agent,
+            settings=obj.settings,
+            frozen_now=parse_now(now_text) if now_text else None,
+            clock=clock,
+            clock_note=clock_note,
+        )
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from ...domain.dates import DateError, format_date_fr
 from ...domain.money import AmountError, parse_amount
 from ...services.outcome import REFERENCE_MAX, AnnouncedPayment, Outcome
 from ..fmt import esc
-from .draft import OutcomeDraft, amount_text, parse_day
+from .draft import _DM, OutcomeDraft, amount_text, parse_day
 from .forms import FormInput, FormScreen, Validator, _route, _select_value
 
 
@@ -91,9 +91,11 @@ class PaymentForm(FormScreen):
         self.submitted = True
         errors: dict[str, list[str]] = {}
         paid_on = amount = None
+        raw_day = self.query_one("#pay-date", Input).value
         try:
-            paid_on = parse_day(self.query_one("#pay-date", Input).value, self.today)
-            if paid_on > self.today:  # « 05/12 » means the last such date, not the next one
+            paid_on = parse_day(raw_day, self.today)
+            if _DM.match(raw_day.strip()) and paid_on > self.today:
+                # « 05/12 » without a year is the last such date, not the next one
                 paid_on = paid_on.replace(year=paid_on.year - 1)
         except (DateError, ValueError) as exc:
             errors["paid_on"] = [str(exc)]

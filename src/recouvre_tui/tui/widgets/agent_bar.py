@@ -39,6 +39,7 @@ class AgentBar(Static):
         app: RecouvreApp = self.app  # type: ignore[assignment]
         agent = app.agent
         role = "responsable" if agent.is_lead else "agent"
-        self.update(
-            f"[b]Recouvre[/] ─ {esc(agent.name)} ({role}) ─ {paris_hm(app.clock())} Paris ─ {figures_line(figures)}"
-        )
+        line = f"[b]Recouvre[/] ─ {esc(agent.name)} ({role}) ─ {paris_hm(app.clock())} Paris ─ {figures_line(figures)}"
+        if getattr(app, "clock_note", None):
+            line += " ─ [b $warning]horloge de démonstration[/]"
+        self.update(line)
