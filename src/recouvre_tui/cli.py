@@ -252,9 +252,7 @@ def tui(obj: Ctx, login: str, now_text: str | None) -> None:
     _run_tui(obj, login, now_text)
 
 
-def _run_tui(
-    obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, clock_note: str | None = None
-) -> None:
+def _run_tui(obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, clock_note: str | None = None) -> None:
     from .services.agents import require_agent
     from .tui.app import run_app
 

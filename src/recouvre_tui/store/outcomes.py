@@ -16,9 +16,7 @@ class OutcomeTarget:
 
 
 def debtor_for_outcome(conn: sqlite3.Connection, ref: str) -> OutcomeTarget | None:
-    row = conn.execute(
-        "SELECT id, agent, balance_cents, area, segment FROM debtors WHERE ref = ?", (ref,)
-    ).fetchone()
+    row = conn.execute("SELECT id, agent, balance_cents, area, segment FROM debtors WHERE ref = ?", (ref,)).fetchone()
     return OutcomeTarget(*row) if row else None
 
 
