@@ -142,3 +142,34 @@ async def test_the_demo_clock_note_is_on_the_welcome_screen(make_app: MakeApp, s
         await settle(pilot)
         assert note in text_of(app, "#who")
         assert "horloge de démonstration" in text_of(app, "#agent-bar")
+
+
+async def test_after_a_wrong_number_the_other_number_comes_first(
+    make_app: MakeApp, open_store: Any, query: Query, settle: Settle
+) -> None:
+    from recouvre_tui.services.case_file import load_case
+    from recouvre_tui.store.agents import get_agent
+    from recouvre_tui.tui.case import panels
+
+    from conftest import NOW
+
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_first_case(pilot, settle)
+        # D001: 02 40 11 22 33 (file's first), then 06 12 34 56 78
+        assert screen._phone_label() == "02 40 11 22 33"
+        await pilot.press("5", "enter")
+        await next_case(pilot, "D001")
+    assert query("SELECT e164, to_verify FROM phones p JOIN debtors d ON d.id = p.debtor_id WHERE d.ref = 'D001'") == [
+        ("+33240112233", 1),
+        ("+33612345678", 0),
+    ]
+    store = open_store()
+    with store.read() as conn:
+        alice = get_agent(conn, "alice")
+    assert alice is not None
+    case = load_case(store, alice, "D001", now=NOW)
+    assert [p["national"] for p in case.phones] == ["06 12 34 56 78", "02 40 11 22 33"]
+    lines = panels.phones(case, 0).splitlines()
+    assert lines[1].startswith("  ☎ 06 12 34 56 78")
+    assert "à vérifier" in lines[2] and lines[2].startswith("    02 40 11 22 33")
