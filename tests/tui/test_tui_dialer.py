@@ -147,11 +147,11 @@ async def test_the_demo_clock_note_is_on_the_welcome_screen(make_app: MakeApp, s
 async def test_after_a_wrong_number_the_other_number_comes_first(
     make_app: MakeApp, open_store: Any, query: Query, settle: Settle
 ) -> None:
+    from conftest import NOW
+
     from recouvre_tui.services.case_file import load_case
     from recouvre_tui.store.agents import get_agent
     from recouvre_tui.tui.case import panels
-
-    from conftest import NOW
 
     app = make_app("alice")
     async with app.run_test(size=SIZE) as pilot:
