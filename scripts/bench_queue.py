@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: the nightly refresh and taking the next case, each beside a bare-SQL baseline.
 
-DESIGN.md "Performance": with 1 000 000 debtors, 3 000 000 invoices and 5 000 000 events,
+Targets (README "Performance"): with 1 000 000 debtors, 3 000 000 invoices and 5 000 000 events,
 nightly refresh ≤ 60 s and taking the next case ≤ 10 ms p99 with 20 concurrent agents.
 Results are printed with their ratio to a bare-SQL baseline measured in the same run, so
 figures compare across noisy machines.

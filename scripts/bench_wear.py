@@ -1,4 +1,4 @@
-"""Benchmark of the weekly wear report (DESIGN.md "Performance": ≤ 15 s for 1 000 000
+"""Benchmark of the weekly wear report (README "Performance": ≤ 15 s for 1 000 000
 debtors and 5 000 000 events on the 2-core reference machine).
 
     python scripts/bench_wear.py                    # 1 000 000 debtors, ~5 events each

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Crash trials: `kill -9` the real processes at random moments, then check the database.
 
-DESIGN.md: "Nothing is ever half-imported", the nightly job is "idempotent", recording an
-outcome is one transaction, and "an expired lease frees" a claim. Each trial copies a base
+The promises (docs/rules.md): nothing is ever half-imported, the nightly job is idempotent, recording an
+outcome is one transaction, and an expired lease frees a claim. Each trial copies a base
 database (scripts/gen_bigdb.py), starts one of three processes, sends it SIGKILL after a random
 delay, and then checks:
 

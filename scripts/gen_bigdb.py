@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a big, realistic recouvre database fast (for the benchmarks in scripts/).
 
-Defaults: 1 000 000 debtors, 3 000 000 invoices, 5 000 000 events (DESIGN.md
+Defaults: 1 000 000 debtors, 3 000 000 invoices, 5 000 000 events (README
 "Performance"), plus payments, promises, 20 agents and a lead. Rows are made by plain
 `INSERT … SELECT` from recursive CTEs, deterministic (pseudo-random from the row number,
 no `random()`), with the journal off during the load; the database is then switched back to

@@ -40,7 +40,9 @@ from datetime import datetime
 from pathlib import Path
 
 from recouvre_tui.domain.dates import DateError, last_complete_week, parse_now
+from recouvre_tui.domain.text import terminal_safe
 from recouvre_tui.importers.reader import ImportRejected
+from recouvre_tui.logs import start_logging
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import JobBusy, exclusive, refresh
 from recouvre_tui.services.wear_report import write_weekly_files
@@ -58,6 +60,16 @@ ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 log = logging.getLogger("recouvre.nightly")
+# The application log (`log_file`), shared with the sessions: the services log each import and
+# the refresh there with their figures; this job adds its start, end and unexpected failures.
+app_log = logging.getLogger("recouvre_tui.nightly")
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines quote file and column names: no terminal control reaches the log or stderr."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
 
 
 def plan(drop: Path, *, min_age: float = 0.0, now: float | None = None) -> list[tuple[str, Path]]:
@@ -113,9 +125,10 @@ def run(
                     rejected += 1
                     dest = _move(path, drop / "rejected")
                     report = [str(i) for i in exc.issues] + [f"avertissement : {w}" for w in exc.warnings]
-                    dest.with_name(dest.name + ".errors.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
+                    text = terminal_safe("\n".join(report) + "\n")  # file and column names come from data
+                    dest.with_name(dest.name + ".errors.txt").write_text(text, encoding="utf-8")
                     log.error(
-                        "%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, len(exc.issues), dest
+                        "%s (%s) rejeté, %d erreur(s), base inchangée → %s", path.name, kind, exc.count, dest
                     )
                     for line in report[:20]:
                         log.error("  %s", line)
@@ -155,6 +168,7 @@ def weekly_reports(store, folder: Path, *, now: datetime, settings) -> None:
         return
     for path in write_weekly_files(store, folder, now=now, settings=settings):
         log.info("rapport hebdomadaire écrit : %s", path)
+        app_log.info("nightly weekly report %s written: %s", week, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,12 +190,20 @@ def main(argv: list[str] | None = None) -> int:
         logging.FileHandler(args.log or args.drop / "nightly.log", encoding="utf-8"),
         logging.StreamHandler(sys.stderr),
     ]
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S%z")
+    fmt = _SafeFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S%z")
     for h in handlers:
         h.setFormatter(fmt)
         log.addHandler(h)
     log.setLevel(logging.INFO)
     log.propagate = False
+    try:
+        settings = load_settings(args.config)
+    except ConfigError:
+        settings = None  # `run` reports it
+    opened = start_logging(settings.log_file if settings else None, max_mb=settings.log_max_mb if settings else 10)
+    if isinstance(opened, str):
+        log.warning("%s", opened)
+    app_log.info("nightly start: drop=%s", args.drop)
     try:
         now = parse_now(args.now)
         return run(
@@ -194,19 +216,28 @@ def main(argv: list[str] | None = None) -> int:
         )
     except JobBusy as exc:
         log.error("%s", exc)
+        app_log.warning("nightly refused: another run holds the lock")
         return 3
     except (StoreError, ConfigError, DateError) as exc:
         log.error("erreur : %s", exc)
+        app_log.error("nightly failed: %s", exc)
         return 1
     except sqlite3.DatabaseError as exc:  # disk full, read-only, damaged: the transaction was rolled back
         log.error("erreur : %s", describe_sqlite_error(exc, args.db or default_db_path()))
+        app_log.error("nightly failed: database error", exc_info=True)
         return 1
     except OSError as exc:  # a file moved or written beside the base (done/, reports)
         log.error(
             "erreur : %s : %s ; les fichiers non traités restent dans le dossier de dépôt", exc.filename, exc.strerror
         )
+        app_log.error("nightly failed: file error", exc_info=True)
+        return 1
+    except Exception:
+        log.exception("erreur inattendue")
+        app_log.exception("nightly failed: unexpected error")
         return 1
     finally:
+        app_log.info("nightly end")
         for h in handlers:
             log.removeHandler(h)
             h.close()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Stress test: many agent processes working one database while the nightly job and imports run.
 
-DESIGN.md "Quality bar": many processes claiming and recording at once lose nothing and never
+The concurrency promise (docs/rules.md, "Claims"): many processes claiming and recording at once lose nothing and never
 double-claim. `--agents` agent PROCESSES (multiprocessing "spawn", each its own connection, as
 sshd gives each agent its own process) loop for `--seconds`: `take_next` → `record_outcome`
 with a mix of no_answer, voicemail, promise (one instalment) and callback, as fast as they can

@@ -41,6 +41,9 @@ class SshServer:
     authorized_keys: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    # The README's values; tests of dead or frozen clients shorten them.
+    client_alive_interval: int = 30
+    client_alive_count_max: int = 3
 
     def start(self) -> None:
         host_key = keygen(self.root / "host_key")
@@ -64,8 +67,8 @@ class SshServer:
                     # The deployment settings the README recommends:
                     "DisableForwarding yes",
                     "PermitTTY yes",
-                    "ClientAliveInterval 30",
-                    "ClientAliveCountMax 3",
+                    f"ClientAliveInterval {self.client_alive_interval}",
+                    f"ClientAliveCountMax {self.client_alive_count_max}",
                     "PermitUserEnvironment no",
                     "PermitRootLogin forced-commands-only" if is_root else "",
                     "LogLevel VERBOSE",
@@ -146,6 +149,29 @@ class TmuxPane:
 
     def kill(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], check=False, capture_output=True)
+
+
+def tui_pids(db: Path) -> list[int]:
+    """The Python processes running `recouvre --db DB … tui` (not the shells around them)."""
+    out = subprocess.run(["pgrep", "-f", "--", f"--db {db} tui "], capture_output=True, text=True).stdout
+    pids = []
+    for p in out.split():
+        try:
+            if "python" in Path(f"/proc/{p}/exe").resolve().name:
+                pids.append(int(p))
+        except OSError:
+            continue
+    return pids
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return bool(predicate())
 
 
 def _quote(arg: str) -> str:

@@ -1,4 +1,4 @@
-"""Claims (DESIGN.md "Claims"): take the next case with a 15-minute lease, hold it, lose it
+"""Claims (docs/rules.md, "Claims"): take the next case with a 15-minute lease, hold it, lose it
 when the lease expires, release it with the outcome. Two agents never hold one debtor."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Many processes claiming at once (DESIGN.md "Claims", "Quality bar: concurrency").
+"""Many processes claiming at once (docs/rules.md, "Claims": whatever the timing).
 
 8 agent processes (multiprocessing 'spawn', each its own connection) start together on
 1 000 callable debtors and loop: take_next → record a no_answer outcome (half of them) or

@@ -141,7 +141,8 @@ def test_hold_dnc_dispute_override_formal_notice(env: LeadEnv) -> None:
     ok(env, "dnc", "B2", "--reason", "demande du client", "--as", "lea")
     assert env.debtor("B2")["do_not_call"] == 1
     assert "de nouveau appelable" in ok(env, "dnc", "B2", "--off", "--as", "lea").stdout
-    assert "litige clos" in ok(env, "dispute", "close", "A1", "--note", "avoir émis", "--as", "lea").stdout
+    closed = ok(env, "dispute", "close", "A1", "--rejected", "--note", "avoir émis", "--as", "lea")
+    assert "litige clos" in closed.stdout
     assert env.debtor("A1")["dispute_open"] == 0
     r = ok(env, "override", "A2", "--stage", "worn", "--tone", "neutre", "--as", "lea")
     assert "nouvelle approche" in r.stdout

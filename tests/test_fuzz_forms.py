@@ -1,4 +1,4 @@
-"""Fuzzing what people type (DESIGN.md "Bad input anywhere … gets a clear message").
+"""Fuzzing what people type (bad input anywhere gets a clear message).
 
 Forms, configuration and script templates are fed random and mutated text; each parser
 either returns a value or raises its own error with a message, never anything else:

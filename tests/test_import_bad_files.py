@@ -1,4 +1,4 @@
-"""Bad input (DESIGN.md "Data in"): the whole file is rejected with every error as
+"""Bad input (docs/rules.md, "Data in"): the whole file is rejected with every error as
 `file:line: column: problem`, and the database is unchanged (`iterdump` equal before and
 after, checked by `rejected`). Line 1 is the header; line 0 means the whole file.
 """
@@ -291,7 +291,7 @@ BYTES_CASES: dict[str, tuple[bytes, list[str]]] = {
     ),
     "undecodable bytes": (
         b"debtor_ref;name;segment\nD5;\x81\x8d;B2C\n",
-        ["f.csv:0: encodage non reconnu (attendu : utf-8, cp1252)"],
+        ["f.csv:2: octets sans caractère en Windows-1252 (lignes 2) : fichier corrompu ou binaire ?"],
     ),
 }
 

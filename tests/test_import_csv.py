@@ -1,4 +1,4 @@
-"""CSV imports (DESIGN.md "Data in"): the five formats, encodings, separators, numbers,
+"""CSV imports (README, "Import formats"): the five formats, encodings, separators, numbers,
 dates and times, phones and areas, idempotence, updates and --dry-run.
 
 Expectations are computed by hand in the comments; amounts are cents.

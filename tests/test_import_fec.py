@@ -1,4 +1,4 @@
-"""FEC imports (DESIGN.md "Data in"): customer accounts 411*, lettering, credit notes,
+"""FEC imports (README, "Import formats"): customer accounts 411*, lettering, credit notes,
 payment delays, separators, encodings, padded amounts, idempotence.
 
 The ledger below, by debtor (terms 30 days: due = PieceDate + 30):

@@ -255,7 +255,7 @@ def test_close_dispute(env: LeadEnv) -> None:
         "lea",
         "2026-11-17 12:00:00",
         "A1",
-        {"note": "avoir émis par le commercial"},
+        {"note": "avoir émis par le commercial", "invoices": ["F-A1"], "decision": "rejected"},
     )
     with pytest.raises(LeadError, match="aucun litige ouvert"):
         lead.close_dispute(env.store, env.lea, "A1", now=NOW)

@@ -1,4 +1,4 @@
-"""Open amounts and balances after imports (DESIGN.md "Data in": payments without
+"""Open amounts and balances after imports (docs/rules.md, "Data in": payments without
 `invoice_ref` settle the oldest open invoices first; credit notes too).
 
 Per invoice, the payments naming it settle it first (any excess joins the pool); the pool

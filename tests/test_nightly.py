@@ -142,3 +142,20 @@ def test_first_run_after_the_week_writes_its_wear_report_once(env: Env, drop: Pa
     before = text.stat().st_mtime_ns
     nightly(env, drop)
     assert text.stat().st_mtime_ns == before  # already written: not rewritten
+
+
+def test_control_characters_in_names_never_reach_the_log(env: Env, tmp_path: Path) -> None:
+    """A dropped file whose name and a column name hold terminal controls: rejected, and the
+    log, stderr and the `.errors.txt` show « � » instead."""
+    d = tmp_path / "drop2"
+    d.mkdir()
+    write(d / "debtors_\x1b]0;x\x07.csv", "debtor_ref;name;segment;col\x1b[2J\x9b", "N9;Neuf\x1b[2J;B2C;1")
+    r = nightly(env, d)
+    assert r.returncode != 0
+    texts = [r.stderr, (d / "nightly.log").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in (d / "rejected").glob("*.errors.txt")]
+    assert len(texts) == 3
+    for text in texts:
+        assert not re.search("[\x1b\x07\x9b]", text), text
+    assert "name: caractère de contrôle interdit U+001B (échappement) en position 5" in texts[2]
+    assert "col\ufffd[2j\ufffd: colonne inconnue" in texts[2]  # column names are read lowercased

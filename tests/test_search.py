@@ -153,7 +153,7 @@ def test_like_fallback_gives_the_same_answers(
 
 def test_like_fallback_directly(env: LeadEnv) -> None:
     with env.store.read() as conn:
-        rows = search_sql.search_like(conn, analyse("soci"), exact_ref="soci", visible_to="alice", limit=5)
+        rows = search_sql.search_like(conn, analyse("soci"), exact_ref="soci", visible_to=("alice",), limit=5)
     assert [r.ref for r in rows] == ["A1"]
     assert rows[0].phones == ["+33612345678"]
 
@@ -176,9 +176,9 @@ def test_migration_indexes_existing_debtors(tmp_path: Path) -> None:
     store.close()
     store = open_db(path, allow_pending=True)
     assert migrate(store, now=datetime(2026, 12, 1, 9, 0)).applied[0] == "m002_search"
-    from recouvre_tui.store.agents import Agent
+    from recouvre_tui.services.roles import OPERATOR
 
-    boss = Agent("boss", "Boss", "lead", None, True)
+    boss = OPERATOR  # the command line's view: every debtor
     for text in ("ancienne", "552100554", "+33 6 12 34 56 78", "OLD-1"):
         assert [h.debtor_ref for h in search_debtors(store, boss, text)] == ["OLD-1"], text
 

@@ -1,12 +1,18 @@
 """End to end over real OpenSSH: two agents connect with their keys, each lands in their own
 TUI (whatever command they ask for), takes a different case and quits; a stranger is refused.
+Sessions without a terminal are refused and leave nothing behind; SIGTERM, a hang-up, a frozen
+client and the idle lock each give the case back.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +24,8 @@ from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import refresh
 from recouvre_tui.services.ssh_access import authorized_keys_lines, install_authorized_keys
-from recouvre_tui.store.db import init_db
-from ssh_harness import SSHD, SshServer, TmuxPane, keygen
+from recouvre_tui.store.db import init_db, open_db
+from ssh_harness import SSHD, SshServer, TmuxPane, keygen, tui_pids, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +47,8 @@ def _require_tools() -> None:
         pytest.fail(f"missing tools for the SSH end-to-end test: {', '.join(missing)} (see .ci/run)")
 
 
-@pytest.fixture
-def deployment(tmp_path: Path):
+def _deploy(tmp_path: Path, *, config: str | None = None, **server_options: int):
+    """The README's deployment on loopback: agents alice and bob, four callable debtors."""
     _require_tools()
     keys = {name: keygen(tmp_path / f"{name}_key") for name in ("alice", "bob", "stranger")}
     db = tmp_path / "recouvre.db"
@@ -69,16 +75,36 @@ def deployment(tmp_path: Path):
     refresh(store, now=NOW, settings=Settings())
     lines = authorized_keys_lines(store, db_path=db)
     store.close()
-    # Freeze the sessions' clock so the case is callable whenever the suite runs.
-    lines = [line.replace(" tui --agent ", f" tui --now {NOW_TEXT} --agent ") for line in lines]
+    # Freeze the sessions' clock so the case is callable whenever the suite runs; name the
+    # configuration explicitly (sshd gives sessions a clean environment).
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(config or "", encoding="utf-8")
+    lines = [
+        line.replace(" tui --agent ", f" tui --now {NOW_TEXT} --agent ").replace(" --db ", f" --config {cfg} --db ")
+        for line in lines
+    ]
     authorized = install_authorized_keys(lines, tmp_path / "ssh" / "authorized_keys")
-    server = SshServer(tmp_path, authorized)
+    server = SshServer(tmp_path, authorized, **server_options)
     server.start()
+    return server, keys, db
+
+
+@pytest.fixture
+def deployment(tmp_path: Path):
+    server, keys, db = _deploy(tmp_path)
     panes: list[TmuxPane] = []
     yield server, keys, db, panes
     for p in panes:
         p.kill()
     server.stop()
+    _kill_leftovers(db)
+
+
+def _kill_leftovers(db: Path) -> None:
+    """A failing test must not leave sessions running on the machine."""
+    for pid in tui_pids(db.resolve()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _claims(db: Path) -> dict[str, str]:
@@ -157,7 +183,7 @@ def test_hangup_releases_the_claim(deployment) -> None:
     assert _wait(lambda: "bob" not in _claims(db)), "the claim survived the hang-up"
 
 
-def _wait(predicate, timeout: float = 15.0) -> bool:
+def _wait(predicate, timeout: float = 30.0) -> bool:
     import time
 
     deadline = time.monotonic() + timeout
@@ -166,3 +192,229 @@ def _wait(predicate, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def _sessions(db: Path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT agent, state FROM agent_sessions ORDER BY agent").fetchall()
+    finally:
+        conn.close()
+
+
+def _audited(db: Path, action: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM audit WHERE action = ?", (action,)).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _no_tty_argv(server: SshServer, key: Path, *command: str) -> list[str]:
+    argv = server.ssh_argv(key, *command)
+    argv.remove("-tt")
+    return argv if command else [argv[0], "-T", *argv[1:]]
+
+
+@pytest.mark.parametrize("command", [(), ("ls", "-la")], ids=["ssh -T", "ssh host command"])
+def test_a_session_without_terminal_is_refused_and_leaves_nothing(deployment, command) -> None:
+    server, keys, db, _ = deployment
+    argv = _no_tty_argv(server, keys["alice"], *command)
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == (
+        "erreur : pas de terminal : l'interface s'ouvre dans une session interactive (ssh sans commande, ou ssh -t)"
+    )
+    assert result.stdout == ""
+    assert tui_pids(db.resolve()) == []
+    assert _sessions(db) == []  # never on the board
+    assert _audited(db, "session_start") == 0
+    assert _claims(db) == {}
+
+
+def test_a_session_without_terminal_whose_client_stays_is_refused_too(deployment) -> None:
+    """The refusal does not wait for the client to leave: stdin kept open, the process still ends."""
+    server, keys, db, _ = deployment
+    proc = subprocess.Popen(
+        _no_tty_argv(server, keys["bob"]),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    assert "pas de terminal" in err
+    assert tui_pids(db.resolve()) == []
+    assert _sessions(db) == []
+
+
+@pytest.mark.parametrize("tool", ["sftp", "scp"])
+def test_sftp_and_scp_are_refused_and_leave_nothing(deployment, tool: str, tmp_path: Path) -> None:
+    server, keys, db, _ = deployment
+    ssh_argv = server.ssh_argv(keys["alice"])
+    options = ssh_argv[ssh_argv.index("-i") : -1]  # the key and -o options, port as -P below
+    port_at = options.index("-p")
+    options[port_at] = "-P"
+    target = ssh_argv[-1]
+    if tool == "sftp":
+        argv = ["sftp", "-b", "/dev/null", *options, target]
+    else:
+        argv = ["scp", "-O", *options, f"{target}:/etc/hostname", str(tmp_path / "copy")]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0
+    assert not (tmp_path / "copy").exists()
+    assert tui_pids(db.resolve()) == []
+    assert _sessions(db) == []
+    assert _audited(db, "session_start") == 0
+
+
+def _open_case(server: SshServer, key: Path, panes: list[TmuxPane], name: str) -> str:
+    pane = TmuxPane(f"{name[0]}{uuid.uuid4().hex[:8]}", server.ssh_argv(key))
+    panes.append(pane)
+    pane.wait_for(lambda s: name in s, timeout=60)
+    pane.keys("Enter")
+    return str(_case_on_screen(pane.wait_for(lambda s: _case_on_screen(s) is not None, timeout=60)))
+
+
+def test_sigterm_ends_the_session_and_releases_its_case(deployment) -> None:
+    server, keys, db, panes = deployment
+    ref = _open_case(server, keys["alice"], panes, "Alice Martin")
+    assert _claims(db) == {"alice": ref}
+    [pid] = tui_pids(db.resolve())
+    os.kill(pid, signal.SIGTERM)
+    assert wait_until(lambda: tui_pids(db.resolve()) == [], timeout=30), "the session survived SIGTERM"
+    assert _claims(db) == {}
+    assert _sessions(db) == [("alice", "ended")]
+    assert _audited(db, "hangup") == 1
+
+
+class PtyClient:
+    """A real `ssh -tt` on a pseudo-terminal this test owns (tmux would resume a stopped pane:
+    it sends SIGCONT to panes that stop). The screen's bytes are drained by a thread."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.master, slave = os.openpty()
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        self.output = bytearray()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := os.read(self.master, 65536):
+                self.output += chunk
+
+    def keys(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def close(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        os.close(self.master)
+
+
+def _frozen_client(tmp_path: Path, *, config: str = "", **server_options: int):
+    """Bob connects, takes a case, then his client is stopped (`kill -STOP`, a laptop lid
+    closed): it neither reads nor answers sshd's probes."""
+    server, keys, db = _deploy(tmp_path, config=config, **server_options)
+    client = PtyClient(server.ssh_argv(keys["bob"]))
+    try:
+        assert wait_until(lambda: b"Bruno Petit" in client.output, timeout=60), "no welcome screen"
+        client.keys(b"\r")
+        assert wait_until(lambda: "bob" in _claims(db), timeout=60), "no case taken"
+        client.proc.send_signal(signal.SIGSTOP)
+        return server, db, client
+    except BaseException:
+        client.close()
+        server.stop()
+        _kill_leftovers(db)
+        raise
+
+
+def _thaw(server: SshServer, db: Path, client: PtyClient) -> None:
+    client.close()
+    server.stop()
+    _kill_leftovers(db)
+
+
+def test_a_frozen_client_is_dropped_by_sshd_and_its_case_released(tmp_path: Path) -> None:
+    """ClientAliveInterval 2 × 2 unanswered probes: sshd hangs up, the session gives the case back.
+    The session writes nothing while idle, so sshd's probes are not held off by output."""
+    server, db, client = _frozen_client(tmp_path, client_alive_interval=2, client_alive_count_max=2)
+    try:
+        assert wait_until(lambda: "bob" not in _claims(db), timeout=40), "the frozen client kept its case"
+        assert wait_until(lambda: tui_pids(db.resolve()) == [], timeout=20), "the session outlived its client"
+        assert _sessions(db) == [("bob", "ended")]
+        assert "Timeout, client not responding" in (tmp_path / "sshd.log").read_text(errors="replace")
+        assert (_audited(db, "hangup"), _audited(db, "idle_lock")) == (1, 0)  # sshd's hang-up, not the lock
+    finally:
+        _thaw(server, db, client)
+
+
+def test_the_idle_lock_releases_a_frozen_clients_case(tmp_path: Path) -> None:
+    """sshd never drops the client here (probes every 30 s, 3 allowed): the idle lock (6 s) does."""
+    server, db, client = _frozen_client(tmp_path, config="idle_lock_minutes = 0.1\n")
+    try:
+        assert wait_until(lambda: "bob" not in _claims(db), timeout=40), "the idle lock did not release the case"
+        assert _audited(db, "idle_lock") == 1
+        assert tui_pids(db.resolve()) != []  # the session is still there, locked
+    finally:
+        _thaw(server, db, client)
+
+
+def _tui_processes(db: Path, login: str) -> list[int]:
+    """Pids of the TUI sessions of `login` on this database (read from /proc)."""
+    wanted = [str(db.resolve()), "--agent", login]
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if all(w in argv for w in wanted) and "tui" in argv:
+            pids.append(int(proc.name))
+    return pids
+
+
+def test_deactivated_agent_open_session_is_stopped(deployment) -> None:
+    from click.testing import CliRunner
+
+    from recouvre_tui.cli import main
+    from recouvre_tui.services.ssh_access import _program, remember_install
+
+    server, keys, db, panes = deployment
+    store = open_db(db)
+    with store.write() as conn:  # as if installed with `recouvre ssh authorized-keys --install`
+        remember_install(conn, path=server.authorized_keys, db_path=db, program=_program())
+    store.close()
+    pane = TmuxPane(f"d{uuid.uuid4().hex[:8]}", server.ssh_argv(keys["alice"]))
+    panes.append(pane)
+    pane.wait_for(lambda s: "Alice Martin" in s)
+    pane.keys("Enter")
+    case = _case_on_screen(pane.wait_for(lambda s: _case_on_screen(s) is not None))
+    assert _claims(db) == {"alice": case}
+    assert len(_tui_processes(db, "alice")) == 1
+
+    r = CliRunner().invoke(main, ["--db", str(db), "agents", "deactivate", "alice"], catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == f"agent alice désactivé, dossier {case} rendu à la file\n"
+
+    screen = pane.wait_for(lambda s: "Votre compte a été désactivé" in s)
+    assert "Alice Martin" not in screen  # the TUI is gone, its message stays on the terminal
+    assert _wait(lambda: _tui_processes(db, "alice") == []), "the deactivated agent's TUI is still running"
+    assert _claims(db) == {}
+    # Her key no longer opens a session: the installed authorized_keys was rewritten.
+    assert "recouvre:alice" not in server.authorized_keys.read_text(encoding="utf-8")
+    argv = server.ssh_argv(keys["alice"], "true")
+    argv.remove("-tt")
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    assert result.returncode == 255 and "Permission denied" in result.stderr

@@ -6,15 +6,15 @@ depends on the clock takes `--now`.
 
 from __future__ import annotations
 
-import csv
 import errno
 import io
 import json
+import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
@@ -25,7 +25,9 @@ import click
 from .domain.codes import label
 from .domain.dates import DateError, parse_date, parse_datetime, parse_now
 from .domain.money import AmountError, format_eur, parse_amount
+from .domain.text import json_safe, printable, terminal_safe
 from .importers.reader import ImportRejected
+from .logs import LEVELS, start_logging
 from .settings import ConfigError, default_db_path, load_settings
 from .store.db import Store, StoreError, describe_sqlite_error, init_db, open_db
 
@@ -50,8 +52,14 @@ class Ctx:
         return open_db(self.db_path)
 
 
+def echo(message: Any = None, **kwargs: Any) -> None:
+    """`click.echo` for everything the CLI prints: data (names, notes, file names quoted in
+    errors) never sends a terminal control character (`domain.text.terminal_safe`)."""
+    click.echo(terminal_safe(message) if isinstance(message, str) else message, **kwargs)
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    click.echo(f"erreur : {message}", err=True)
+    echo(f"erreur : {message}", err=True)
     sys.exit(code)
 
 
@@ -73,13 +81,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except ImportRejected as exc:
             for w in exc.warnings:
-                click.echo(f"avertissement : {w}", err=True)
+                echo(f"avertissement : {w}", err=True)
             for issue in exc.issues:
-                click.echo(str(issue), err=True)
-            fail(f"fichier rejeté ({len(exc.issues)} erreur(s)) ; la base n'a pas été modifiée")
+                echo(str(issue), err=True)
+            fail(f"fichier rejeté ({exc.count} erreur(s)) ; la base n'a pas été modifiée")
         except OutcomeError as exc:
             for f, m in exc.errors:
-                click.echo(f"{f}: {m}" if f else m, err=True)
+                echo(f"{f}: {m}" if f else m, err=True)
             fail("issue non enregistrée ; rien n'a été modifié")
         except sqlite3.DatabaseError as exc:  # read-only, disk full, corrupt…: rolled back
             fail(describe_sqlite_error(exc, _db_path()))
@@ -148,11 +156,27 @@ def _now(now_text: str | None) -> datetime:
     default=None,
     help="Fichier de configuration TOML (défaut : RECOUVRE_CONFIG, sinon ~/.config/recouvre/config.toml).",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="Niveau du journal (fichier `log_file` de la configuration).",
+)
 @click.version_option(package_name="recouvre-tui")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config: Path | None) -> None:
+def main(ctx: click.Context, db: Path | None, config: Path | None, log_level: str) -> None:
     """recouvre — poste de travail d'une équipe de recouvrement amiable."""
     ctx.obj = Ctx(db or default_db_path(), config)
+    try:
+        settings = ctx.obj.settings
+    except ConfigError:
+        settings = None  # the command reports the configuration error; log to the default file
+    opened = start_logging(
+        settings.log_file if settings else None, level=log_level, max_mb=settings.log_max_mb if settings else 10
+    )
+    if isinstance(opened, str):
+        echo(f"avertissement : {opened}", err=True)
 
 
 # --- init / demo / tui ------------------------------------------------------------------
@@ -171,13 +195,13 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
         from .services.demo_seed import seed_demo
 
         stats = seed_demo(obj.db_path, now=now, settings=obj.settings, force=force)
-        click.echo(f"base de démonstration prête : {obj.db_path}")
+        echo(f"base de démonstration prête : {obj.db_path}")
         for k, v in stats.items():
-            click.echo(f"  {k:<10} {v}")
+            echo(f"  {k:<10} {v}")
         return
     store = init_db(obj.db_path)
     store.close()
-    click.echo(f"base prête : {obj.db_path}")
+    echo(f"base prête : {obj.db_path}")
 
 
 @main.command()
@@ -194,12 +218,12 @@ def migrate(obj: Ctx, now_text: str | None) -> None:
     finally:
         store.close()
     if not done.applied:
-        click.echo(f"base déjà à jour : {obj.db_path}")
+        echo(f"base déjà à jour : {obj.db_path}")
         return
-    click.echo(f"sauvegarde avant migration : {done.backup}")
+    echo(f"sauvegarde avant migration : {done.backup}")
     for name in done.applied:
-        click.echo(f"  appliquée : {name}")
-    click.echo(f"base à jour : {obj.db_path}")
+        echo(f"  appliquée : {name}")
+    echo(f"base à jour : {obj.db_path}")
 
 
 @main.command()
@@ -210,6 +234,7 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
     """Préparer la base de démonstration et ouvrir l'interface en tant qu'agent « demo »."""
     from .services.demo_seed import DEMO_AGENT, demo_db_path, ensure_demo
 
+    _require_terminal()
     obj: Ctx = ctx.obj
     explicit_db = ctx.parent is not None and ctx.parent.params.get("db") is not None
     path = obj.db_path if explicit_db or os.environ.get("RECOUVRE_DB") else demo_db_path()
@@ -217,9 +242,9 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
     clock, note = _demo_clock(now) if now_text is None else (None, None)
     if clock is not None:
         now = clock()
-    click.echo(f"préparation de la base de démonstration ({path})…", err=True)
+    echo(f"préparation de la base de démonstration ({path})…", err=True)
     if note:
-        click.echo(note, err=True)
+        echo(note, err=True)
     ensure_demo(path, now=now, settings=obj.settings)
     obj.db_path = path
     _run_tui(obj, DEMO_AGENT, now_text, clock=clock, clock_note=note)
@@ -249,7 +274,15 @@ def _demo_clock(now: datetime) -> tuple[Any, str | None]:
 @handle_errors
 def tui(obj: Ctx, login: str, now_text: str | None) -> None:
     """Ouvrir l'interface plein écran de l'agent (commande forcée des sessions SSH)."""
+    _require_terminal()
     _run_tui(obj, login, now_text)
+
+
+def _require_terminal() -> None:
+    """Refuse sessions without a terminal (`ssh -T`, `ssh host cmd`, scp, sftp) before any
+    database access: without one the TUI would outlive its client and keep a case."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("pas de terminal : l'interface s'ouvre dans une session interactive (ssh sans commande, ou ssh -t)")
 
 
 def _run_tui(obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, clock_note: str | None = None) -> None:
@@ -271,37 +304,63 @@ def _run_tui(obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, c
 
 @contextmanager
 def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
-    """Whatever ends the session (quit, crash, SSH hang-up), the held case goes back to the queue.
+    """Whatever ends the session (quit, crash, SSH hang-up, SIGTERM), the held case goes back
+    to the queue and the board shows the session ended.
 
-    On SIGHUP the terminal is gone: release with a fresh connection and leave at once.
+    On SIGHUP or SIGTERM: release with a fresh connection and leave at once. A plain signal
+    handler runs even while the event loop is stuck (a frozen client's full terminal buffer
+    blocks the app's writes), which a handler on the loop would not.
     """
     import signal
 
+    from .services.sessions import end_session
     from .services.work_queue import release
 
     def release_now(reason: str) -> None:
         try:
             store = open_db(obj.db_path)
             try:
-                release(store, agent, now=parse_now(None), reason=reason)
+                now = parse_now(None)
+                release(store, agent, now=now, reason=reason)
+                end_session(store, agent, now=now)
             finally:
                 store.close()
         except Exception as exc:  # the lease expiry frees it anyway
-            click.echo(
-                f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail", err=True
-            )
+            logging.getLogger(__name__).exception("release on session end failed (%s)", reason)
+            with suppress(OSError):  # after a hang-up the terminal is gone: writing fails
+                echo(
+                    f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail",
+                    err=True,
+                )
 
-    def on_hangup(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: Any) -> None:
         release_now("hangup")
-        os._exit(0)
+        if signum == getattr(signal, "SIGTERM", None):
+            _restore_terminal()
+        os._exit(128 + signum)
 
-    previous = signal.signal(signal.SIGHUP, on_hangup) if hasattr(signal, "SIGHUP") else None
+    watched = [s for s in ("SIGHUP", "SIGTERM") if hasattr(signal, s)]
+    previous = {name: signal.signal(getattr(signal, name), on_signal) for name in watched}
     try:
         yield
     finally:
         release_now("session_end")
-        if previous is not None:
-            signal.signal(signal.SIGHUP, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _restore_terminal() -> None:
+    """Best effort, never blocking: leave the alternate screen, show the cursor, stop mouse
+    reporting (the app is killed without its own clean-up)."""
+    reset = b"\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?2004l\x1b[?1004l\x1b[?25h\x1b[?1049l"
+    try:
+        import fcntl
+
+        fd = sys.stdout.fileno()
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        os.write(fd, reset)
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 # --- import -------------------------------------------------------------------------------
@@ -363,25 +422,25 @@ def import_(
             columns=columns or None,
         )
     for w in result.warnings:
-        click.echo(f"avertissement : {w}", err=True)
+        echo(f"avertissement : {w}", err=True)
     verb = "changerait" if dry_run else "importé"
-    click.echo(
+    echo(
         f"{result.file} ({kind}) : {result.rows} lignes — {result.inserted} ajout(s), "
         f"{result.updated} mise(s) à jour, {result.unchanged} inchangée(s)"
         + (" [simulation : rien n'a été écrit]" if dry_run else "")
     )
     for note in result.notes:
-        click.echo(f"  {note}")
+        echo(f"  {note}")
     if columns:
-        click.echo("colonnes : " + ", ".join(f"« {s} » → {t}" for s, t in columns.items()))
+        echo("colonnes : " + ", ".join(f"« {s} » → {t}" for s, t in columns.items()))
         if dry_run:
-            click.echo("premières lignes lues :")
+            echo("premières lignes lues :")
             for line in result.preview:
-                click.echo(f"  {line}")
+                echo(f"  {line}")
     if dry_run and result.examples:
-        click.echo(f"ce qui {verb} :")
+        echo(f"ce qui {verb} :")
         for e in result.examples:
-            click.echo(f"  {e}")
+            echo(f"  {e}")
 
 
 @contextmanager
@@ -445,7 +504,7 @@ def agents_add(
     ssh_key: Path | None,
     now_text: str | None,
 ) -> None:
-    """Ajouter (ou mettre à jour) un agent, avec sa clé SSH."""
+    """Ajouter (ou mettre à jour) un agent, avec sa clé SSH (un agent désactivé : « agents activate »)."""
     from .services.agents import add_agent
 
     created, keys = add_agent(
@@ -458,7 +517,7 @@ def agents_add(
         actor=_system_user(),
         now=_now(now_text),
     )
-    click.echo(f"agent {login} {'créé' if created else 'mis à jour'}" + (f", {keys} clé(s) ajoutée(s)" if keys else ""))
+    echo(f"agent {login} {'créé' if created else 'mis à jour'}" + (f", {keys} clé(s) ajoutée(s)" if keys else ""))
 
 
 @agents.command("list")
@@ -466,10 +525,12 @@ def agents_add(
 @click.pass_obj
 @handle_errors
 def agents_list(obj: Ctx, fmt: str) -> None:
-    """Lister les agents."""
-    from .services.agents import list_agents
+    """Lister les agents, avec les empreintes de leurs clés SSH."""
+    from .services.agents import keys_by_agent, list_agents
 
-    rows = list_agents(obj.store())
+    store = obj.store()
+    rows = list_agents(store)
+    keys = keys_by_agent(store)
     if fmt == "json":
         _json(
             [
@@ -479,15 +540,96 @@ def agents_list(obj: Ctx, fmt: str) -> None:
                     "role": a.role,
                     "team": a.team,
                     "active": a.active,
+                    "keys": keys.get(a.login, []),
                 }
                 for a in rows
             ]
         )
         return
     _table(
-        ["identifiant", "nom", "rôle", "équipe", "actif"],
-        [[a.login, a.name, label(a.role), a.team or "", "oui" if a.active else "non"] for a in rows],
+        ["identifiant", "nom", "rôle", "équipe", "actif", "clés SSH (empreintes)"],
+        [
+            [
+                a.login,
+                a.name,
+                label(a.role),
+                a.team or "",
+                "oui" if a.active else "non",
+                " ".join(keys.get(a.login, [])),
+            ]
+            for a in rows
+        ],
     )
+
+
+@agents.command("keys")
+@click.argument("login")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@handle_errors
+def agents_keys(obj: Ctx, login: str, fmt: str) -> None:
+    """Les clés SSH d'un agent, avec leur empreinte (celle de « ssh-keygen -lf »)."""
+    from .services.agents import agent_keys
+
+    rows = agent_keys(obj.store(), login)
+    if fmt == "json":
+        _json([{"type": k.key_type, "fingerprint": k.fingerprint, "added_at": k.added_at} for k in rows])
+        return
+    _table(["type", "empreinte", "ajoutée le"], [[k.key_type, k.fingerprint, k.added_at] for k in rows])
+
+
+@agents.command("deactivate")
+@click.argument("login")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_deactivate(obj: Ctx, login: str, now_text: str | None) -> None:
+    """Désactiver un agent : plus d'accès SSH, son dossier rendu à la file, sa session fermée."""
+    from .services.agents import deactivate
+
+    released = deactivate(obj.store(), login, actor=_system_user(), now=_now(now_text))
+    echo(f"agent {login} désactivé" + (f", dossier {released} rendu à la file" if released else ""))
+
+
+@agents.command("activate")
+@click.argument("login")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_activate(obj: Ctx, login: str, now_text: str | None) -> None:
+    """Réactiver un agent désactivé (ses clés SSH sont de nouveau acceptées)."""
+    from .services.agents import activate
+
+    activate(obj.store(), login, actor=_system_user(), now=_now(now_text))
+    echo(f"agent {login} réactivé")
+
+
+@agents.command("remove-key")
+@click.argument("login")
+@click.argument("fingerprint")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_remove_key(obj: Ctx, login: str, fingerprint: str, now_text: str | None) -> None:
+    """Retirer une clé SSH d'un agent, désignée par son empreinte SHA256:… (voir « agents keys »)."""
+    from .services.agents import remove_key
+
+    info = remove_key(obj.store(), login, fingerprint, actor=_system_user(), now=_now(now_text))
+    echo(f"clé {info.fingerprint} ({info.key_type}) retirée de l'agent {login}")
+
+
+@agents.command("set-role")
+@click.argument("login")
+@click.argument("role", type=click.Choice(["agent", "lead"]))
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_set_role(obj: Ctx, login: str, role: str, now_text: str | None) -> None:
+    """Changer le rôle d'un agent (agent ou lead) ; une session ouverte suit dès sa prochaine action."""
+    from .services.agents import set_role
+
+    previous = set_role(obj.store(), login, role, actor=_system_user(), now=_now(now_text))
+    echo(f"agent {login} : rôle {label(previous)} → {label(role)}")
 
 
 @main.group()
@@ -518,15 +660,18 @@ def ssh() -> None:
 @handle_errors
 def ssh_authorized_keys(obj: Ctx, install: bool, target: Path | None, program: str | None) -> None:
     """Afficher les lignes authorized_keys (commande forcée, restrict, pty)."""
-    from .services.ssh_access import authorized_keys_lines, install_authorized_keys
+    from .services.ssh_access import authorized_keys_lines, install_authorized_keys, remember_install
 
-    lines = authorized_keys_lines(obj.store(), db_path=obj.db_path, program=program)
+    store = obj.store()
+    lines = authorized_keys_lines(store, db_path=obj.db_path, program=program)
     if install:
         path = install_authorized_keys(lines, target)
-        click.echo(f"{len(lines)} clé(s) écrite(s) dans {path}", err=True)
+        with store.write() as conn:  # later access changes rewrite this same file
+            remember_install(conn, path=path, db_path=obj.db_path, program=program)
+        echo(f"{len(lines)} clé(s) écrite(s) dans {path}", err=True)
         return
     for line in lines:
-        click.echo(line)
+        echo(line)
 
 
 # --- queue / next / outcome / refresh -----------------------------------------------------------
@@ -608,14 +753,14 @@ def next_(obj: Ctx, login: str, fmt: str, now_text: str | None) -> None:
         if fmt == "json":
             _json(None)
         else:
-            click.echo("aucun dossier appelable pour le moment")
+            echo("aucun dossier appelable pour le moment")
         return
     if fmt == "json":
         _json(entry.to_json())
         return
-    click.echo(f"{entry.debtor_ref}  {entry.name}  ({entry.segment})  solde {format_eur(entry.balance_cents)}")
-    click.echo(f"heure locale {entry.local_time:%H:%M} ({entry.area_label}) · score {entry.score:.1f}")
-    click.echo(f"pourquoi : {entry.reasons}")
+    echo(f"{entry.debtor_ref}  {entry.name}  ({entry.segment})  solde {format_eur(entry.balance_cents)}")
+    echo(f"heure locale {entry.local_time:%H:%M} ({entry.area_label}) · score {entry.score:.1f}")
+    echo(f"pourquoi : {entry.reasons}")
 
 
 def _parse_promise(text: str) -> tuple[date, int]:
@@ -652,6 +797,14 @@ def _parse_promise(text: str) -> tuple[date, int]:
 @click.option("--amount", default=None, metavar="EUROS", help="paid / already_paid : montant payé.")
 @click.option("--reference", default=None, help="paid / already_paid : moyen de paiement ou référence.")
 @click.option("--action", "actions", multiple=True, type=click.Choice(["duplicate", "sales_rep"]))
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="REF",
+    help="Litige : facture contestée (répéter ; par défaut toutes les factures ouvertes).",
+)
+@click.option("--contested-amount", default=None, metavar="MONTANT", help="Litige : montant contesté.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -669,9 +822,12 @@ def outcome(
     amount: str | None,
     reference: str | None,
     actions: tuple[str, ...],
+    invoices: tuple[str, ...],
+    contested_amount: str | None,
     now_text: str | None,
 ) -> None:
     """Enregistrer l'issue d'un appel et libérer le dossier."""
+    from .domain.money import AmountError, parse_amount
     from .services.outcome import Outcome, OutcomeError, record_outcome
 
     payment = _announced_payment(paid_on, amount, reference)
@@ -693,13 +849,15 @@ def outcome(
             actions=list(actions),
             payment=payment,
             callback_for_team=callback_team,
+            dispute_invoices=list(invoices),
+            dispute_amount_cents=_contested(contested_amount, AmountError, parse_amount),
         ),
         now=_now(now_text),
         settings=obj.settings,
         source="cli",
     )
     callback_text = ", rappel programmé pour l'équipe" if callback_team else ", rappel programmé"
-    click.echo(
+    echo(
         f"issue « {label(disposition)} » enregistrée pour {debtor_ref}"
         + (f", promesse {result.promise_ref}" if result.promise_ref else "")
         + (callback_text if result.callback_id else "")
@@ -735,6 +893,18 @@ def _announced_payment(paid_on: str | None, amount: str | None, reference: str |
     return AnnouncedPayment(day, cents, reference)
 
 
+def _contested(
+    text: str | None, error: type[Exception], parse: Callable[[str], int], option: str = "--contested-amount"
+) -> int | None:
+    """An amount option (`--contested-amount`, `--amount`) in cents; a French error if unreadable."""
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except error as exc:
+        fail(f"{option} : {exc}")
+
+
 @main.command()
 @click.option(
     "--full",
@@ -749,9 +919,9 @@ def refresh(obj: Ctx, full: bool, now_text: str | None) -> None:
     from .services.refresh import refresh as run_refresh
 
     summary = run_refresh(obj.store(), now=_now(now_text), settings=obj.settings, full=full)
-    click.echo("rafraîchissement terminé")
+    echo("rafraîchissement terminé")
     for line in summary.lines():
-        click.echo(f"  {line}")
+        echo(f"  {line}")
 
 
 @main.command()
@@ -763,19 +933,19 @@ def backup(obj: Ctx, dest: Path) -> None:
     from .services.maintenance import backup as run_backup
 
     pages = run_backup(obj.store(), dest)
-    click.echo(f"sauvegarde écrite : {dest} ({pages} pages)")
+    echo(f"sauvegarde écrite : {dest} ({pages} pages)")
 
 
 # --- promises / reports --------------------------------------------------------------------
 
 
 def _viewer(store: Store, login: str | None):
-    """The agent whose view is shown; without --as, the CLI runs with a lead's view."""
-    from .store.agents import Agent
+    """The agent whose view is shown; without --as, the server operator's view (every team)."""
+    from .services.roles import OPERATOR
 
     if login:
         return _agent(store, login)
-    return Agent("cli", "[votre nom]", "lead", None, True)
+    return OPERATOR
 
 
 @main.group(invoke_without_command=True)
@@ -887,7 +1057,7 @@ def promises_cancel(obj: Ctx, promise_ref: str, reason: str, as_login: str, now_
         now=_now(now_text),
         settings=obj.settings,
     )
-    click.echo(f"promesse {promise_ref} annulée")
+    echo(f"promesse {promise_ref} annulée")
 
 
 @main.group()
@@ -914,9 +1084,9 @@ def report_wear(obj: Ctx, week: str | None, fmt: str, width: int, limit: int | N
     if fmt == "json":
         _json(to_json(bundle.report))
     elif fmt == "csv":
-        click.echo(to_csv(bundle.report), nl=False)
+        echo(to_csv(bundle.report), nl=False)
     else:
-        click.echo(to_text(bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit), nl=False)
+        echo(to_text(bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit), nl=False)
 
 
 @report.command("promises")
@@ -969,7 +1139,7 @@ def report_promises(obj: Ctx, week: str | None, fmt: str, now_text: str | None) 
         def pct(x: float | None) -> str:
             return "—" if x is None else f"{x * 100:.1f} %".replace(".", ",")
 
-        click.echo(f"Promesses — semaine {week}")
+        echo(f"Promesses — semaine {week}")
         _table(
             [
                 "agent",
@@ -1015,20 +1185,23 @@ def scripts_check(obj: Ctx, folder: Path | None) -> None:
     target = folder or (Path(obj.settings.scripts_dir) if obj.settings.scripts_dir else None)
     loaded, errors = load_scripts(target)
     for e in errors:
-        click.echo(str(e), err=True)
+        echo(str(e), err=True)
     if errors:
         fail(f"{len(errors)} erreur(s) dans les scripts ; les fichiers en erreur sont ignorés")
-    click.echo(f"{len(loaded)} scripts valides" + (f" (dont le dossier {target})" if target else ""))
+    echo(f"{len(loaded)} scripts valides" + (f" (dont le dossier {target})" if target else ""))
 
 
 @scripts.command("show")
 @click.argument("debtor_ref")
 @click.option("--tone", type=click.Choice(["empathique", "neutre", "ferme"]), default=None)
 @click.option("--as", "as_login", default=None, help="Agent (son nom dans le script ; ses droits).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, now_text: str | None) -> None:
+def scripts_show(
+    obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | None, fmt: str, now_text: str | None
+) -> None:
     """Afficher le guide d'appel choisi pour un débiteur, dans son ton par défaut ou --tone."""
     from .domain.call_scripts import PHASE_LABELS_FR
     from .domain.codes import Tone
@@ -1043,16 +1216,31 @@ def scripts_show(obj: Ctx, debtor_ref: str, tone: str | None, as_login: str | No
     g = guide_for(case, viewer, today=paris_date(now), settings=obj.settings, tone=Tone(tone) if tone else None)
     if g.rendered is None or g.script is None:
         fail(g.error or "aucun script ne convient à ce débiteur")
-    click.echo(f"{g.rendered.title} — {g.stage_label} · ton : {g.tone} [{g.script.id}]")
-    click.echo(g.why)
+    if fmt == "json":
+        data = {
+            "debtor_ref": debtor_ref,
+            "script_id": g.script.id,
+            "title": g.rendered.title,
+            "stage": str(g.stage),
+            "stage_label": g.stage_label,
+            "tone": str(g.tone),
+            "reason": g.why,
+            "phases": {key: text.splitlines() for key, text in g.rendered.phases.items()},
+            "objections": [{"objection": o, "answer": a} for o, a in g.rendered.objections],
+            "fact_sheet": g.sheet.to_json() if g.sheet else None,
+        }
+        _json(data)
+        return
+    echo(f"{g.rendered.title} — {g.stage_label} · ton : {g.tone} [{g.script.id}]")
+    echo(g.why)
     for key, text in g.rendered.phases.items():
-        click.echo(f"\n▸ {PHASE_LABELS_FR.get(key, key)}")
+        echo(f"\n▸ {PHASE_LABELS_FR.get(key, key)}")
         for line in text.splitlines():
-            click.echo(f"  {line}")
+            echo(f"  {line}")
     if g.rendered.objections:
-        click.echo("\nObjections :")
+        echo("\nObjections :")
         for objection, answer in g.rendered.objections:
-            click.echo(f"  « {objection} » → {answer}")
+            echo(f"  « {objection} » → {answer}")
 
 
 @report.command("scripts")
@@ -1146,7 +1334,7 @@ def config_defaults() -> None:
     from .domain.config import Settings
     from .settings import render_toml
 
-    click.echo(render_toml(Settings()), nl=False)
+    echo(render_toml(Settings()), nl=False)
 
 
 @config.command("show")
@@ -1156,7 +1344,7 @@ def config_show(obj: Ctx) -> None:
     """Afficher les réglages en vigueur (fichier de configuration vérifié, défauts sinon)."""
     from .settings import render_toml
 
-    click.echo(render_toml(obj.settings), nl=False)
+    echo(render_toml(obj.settings), nl=False)
 
 
 # --- team lead console ---------------------------------------------------------------------
@@ -1263,24 +1451,24 @@ def assign(
         if fmt == "json":
             _json({"moved": result.changed, "unchanged": result.unchanged, "in_call": result.in_call})
             return
-        click.echo(f"{result.count} débiteur(s) affecté(s) à {where}")
+        echo(f"{result.count} débiteur(s) affecté(s) à {where}")
         if result.unchanged:
-            click.echo(f"déjà affecté(s) à {where} : {', '.join(result.unchanged)}")
+            echo(f"déjà affecté(s) à {where} : {', '.join(result.unchanged)}")
         for ref, holder in result.in_call.items():
-            click.echo(f"non réaffecté : {ref} est en cours d'appel avec {holder}", err=True)
+            echo(f"non réaffecté : {ref} est en cours d'appel avec {holder}", err=True)
         return
     if dry_run:
         n = count_by_filter(store, actor, flt, now=now, to=target)
         if fmt == "json":
             _json({"filter": flt.to_json(), "would_move": n})
         else:
-            click.echo(f"{n} débiteur(s) seraient réaffecté(s) à {where} [simulation : rien n'a été écrit]")
+            echo(f"{n} débiteur(s) seraient réaffecté(s) à {where} [simulation : rien n'a été écrit]")
         return
     moved = reassign_by_filter(store, actor, flt, to=target, now=now)
     if fmt == "json":
         _json({"filter": flt.to_json(), "moved": moved})
     else:
-        click.echo(f"{moved} débiteur(s) réaffecté(s) à {where}")
+        echo(f"{moved} débiteur(s) réaffecté(s) à {where}")
 
 
 @main.command()
@@ -1299,10 +1487,10 @@ def hold(obj: Ctx, debtor_ref: str, reason: str | None, release: bool, as_login:
     actor = _agent(store, as_login)
     if release:
         release_hold(store, actor, debtor_ref, reason=reason, now=_now(now_text))
-        click.echo(f"{debtor_ref} : attente levée")
+        echo(f"{debtor_ref} : attente levée")
     else:
         set_hold(store, actor, debtor_ref, reason=reason or "", now=_now(now_text))
-        click.echo(f"{debtor_ref} : en attente ({reason})")
+        echo(f"{debtor_ref} : en attente ({reason})")
 
 
 @main.command()
@@ -1319,7 +1507,7 @@ def dnc(obj: Ctx, debtor_ref: str, off: bool, reason: str | None, as_login: str,
 
     store = obj.store()
     set_do_not_call(store, _agent(store, as_login), debtor_ref, on=not off, reason=reason, now=_now(now_text))
-    click.echo(f"{debtor_ref} : {'de nouveau appelable' if off else 'ne pas appeler'}")
+    echo(f"{debtor_ref} : {'de nouveau appelable' if off else 'ne pas appeler'}")
 
 
 @main.group()
@@ -1329,18 +1517,51 @@ def dispute() -> None:
 
 @dispute.command("close")
 @click.argument("debtor_ref")
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="REF",
+    help="Facture dont le litige est clos (répéter ; par défaut toutes).",
+)
+@click.option(
+    "--accepted",
+    "decision",
+    flag_value="accepted",
+    help="Litige fondé : un avoir est attendu, la facture reste hors du montant réclamé.",
+)
+@click.option(
+    "--rejected", "decision", flag_value="rejected", help="Litige rejeté : la facture revient dans le montant réclamé."
+)
 @click.option("--note", default=None, help="Comment le litige a été réglé (journal d'audit).")
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def dispute_close(obj: Ctx, debtor_ref: str, note: str | None, as_login: str, now_text: str | None) -> None:
-    """Clore le litige d'un débiteur (il revient dans les files)."""
+def dispute_close(
+    obj: Ctx,
+    debtor_ref: str,
+    invoices: tuple[str, ...],
+    decision: str | None,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
+) -> None:
+    """Clore le litige d'un débiteur, facture par facture (--accepted ou --rejected)."""
     from .services.lead import close_dispute
 
     store = obj.store()
-    close_dispute(store, _agent(store, as_login), debtor_ref, note=note, now=_now(now_text))
-    click.echo(f"{debtor_ref} : litige clos")
+    closed = close_dispute(
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        note=note,
+        now=_now(now_text),
+        invoices=list(invoices),
+        decision=decision,
+    )
+    word = "fondé, avoir attendu" if decision == "accepted" else "rejeté, de nouveau réclamé"
+    echo(f"{debtor_ref} : litige clos ({word}) pour {', '.join(closed) if closed else 'tout le compte'}")
 
 
 @main.command()
@@ -1371,30 +1592,51 @@ def override(
         tone=None if clear else (tone or UNCHANGED),
         now=_now(now_text),
     )
-    click.echo(f"{debtor_ref} : étape {label(new_stage) or '(automatique)'} · ton {new_tone or '(automatique)'}")
+    echo(f"{debtor_ref} : étape {label(new_stage) or '(automatique)'} · ton {new_tone or '(automatique)'}")
 
 
 @main.command("formal-notice")
 @click.argument("debtor_ref")
 @click.option("--date", "sent_on", default=None, metavar="DATE", help="Date d'envoi (défaut : maintenant).")
+@click.option("--ref", "letter_ref", default=None, help="Référence du courrier, citée par les scripts.")
+@click.option("--amount", default=None, metavar="MONTANT", help="Montant réclamé par le courrier (défaut : l'échu).")
 @click.option("--note", default=None)
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
 def formal_notice(
-    obj: Ctx, debtor_ref: str, sent_on: str | None, note: str | None, as_login: str, now_text: str | None
+    obj: Ctx,
+    debtor_ref: str,
+    sent_on: str | None,
+    letter_ref: str | None,
+    amount: str | None,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
 ) -> None:
     """Enregistrer l'envoi d'une mise en demeure (courrier sortant)."""
+    from .domain.money import AmountError, parse_amount
     from .services.lead import record_formal_notice
 
     store = obj.store()
     day = parse_date(sent_on) if sent_on else None
+    cents = _contested(amount, AmountError, parse_amount, "--amount") if amount else None
+    if cents is not None and cents <= 0:
+        fail("--amount : montant positif attendu")
     record_formal_notice(
-        store, _agent(store, as_login), debtor_ref, sent_on=day, note=note, now=_now(now_text), settings=obj.settings
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        sent_on=day,
+        note=note,
+        now=_now(now_text),
+        settings=obj.settings,
+        letter_ref=letter_ref,
+        amount_cents=cents,
     )
     when = day.strftime("%d/%m/%Y") if day else "ce jour"
-    click.echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
+    echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
 
 
 @main.command()
@@ -1466,7 +1708,7 @@ def board(obj: Ctx, as_login: str | None, fmt: str, now_text: str | None) -> Non
         ],
         right={4, 5, 6, 7},
     )
-    click.echo()
+    echo()
     _table(
         ["file", "débiteurs", "solde", "bloqués"],
         [[q.agent or "(équipe)", str(q.debtors), format_eur(q.balance_cents), str(q.blocked)] for q in loads],
@@ -1537,7 +1779,7 @@ def review(
         right={4, 5, 6},
     )
     if cursor:
-        click.echo(f"page suivante : --after '{cursor}'", err=True)
+        echo(f"page suivante : --after '{cursor}'", err=True)
 
 
 @main.command()
@@ -1562,13 +1804,13 @@ def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, now_text: s
         _json([r.to_json() for r in rows])
         return
     if fmt == "csv":
-        click.echo(kpis_csv(rows), nl=False)
+        echo(kpis_csv(rows), nl=False)
         return
 
     def pct(x: float | None) -> str:
         return "—" if x is None else f"{x * 100:.1f} %".replace(".", ",")
 
-    click.echo(f"Indicateurs — semaine {week}")
+    echo(f"Indicateurs — semaine {week}")
     _table(
         [
             "agent",
@@ -1645,18 +1887,19 @@ def audit(
         right={0},
     )
     if len(entries) == limit:
-        click.echo(f"page suivante : --before-id {entries[-1].id}", err=True)
+        echo(f"page suivante : --before-id {entries[-1].id}", err=True)
 
 
 # --- output helpers ------------------------------------------------------------------------
 
 
 def _json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
     right = right or set()
+    rows = [[printable(c) for c in r] for r in rows]  # one line per row, controls visible
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
 
     def fmt(cells: list[str]) -> str:
@@ -1664,20 +1907,22 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int] | None = N
             str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i]) for i, c in enumerate(cells)
         ).rstrip()
 
-    click.echo(fmt(headers))
-    click.echo("  ".join("─" * w for w in widths))
+    echo(fmt(headers))
+    echo("  ".join("─" * w for w in widths))
     for r in rows:
-        click.echo(fmt(r))
+        echo(fmt(r))
     if not rows:
-        click.echo("(aucune ligne)")
+        echo("(aucune ligne)")
 
 
 def _csv(headers: list[str], rows: list[list[Any]]) -> None:
+    from .reports import safe_csv
+
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = safe_csv.writer(buf)
     w.writerow(headers)
     w.writerows(rows)
-    click.echo(buf.getvalue(), nl=False)
+    echo(buf.getvalue(), nl=False)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Deterministic demo portfolio: debtors, invoices, payments, contact history and promises.
 
 `generate_demo(today)` builds a realistic French collection portfolio, relative to `today`
-so the demo always looks current, as the rows of the five CSV import formats of DESIGN.md
-("Data in"): every value is a string as it would appear in a file (ISO dates, `at` as
+so the demo always looks current, as the rows of the five CSV import formats of the README
+("Import formats"): every value is a string as it would appear in a file (ISO dates, `at` as
 `YYYY-MM-DD HH:MM` Paris local time, amounts with a decimal point). Pure data: no database.
 
 Everything random comes from one `random.Random(seed)` and one `Faker("fr_FR")` seeded with
@@ -41,7 +41,7 @@ DEFAULT_SEED = 20261123
 DEMO_AGENT = "demo"
 LEAD_LOGIN = "lea.lead"
 
-# CSV column names, exactly as DESIGN.md "Data in" lists them.
+# CSV column names, exactly as the README's "Import formats" lists them.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "debtors": (
         "debtor_ref",
@@ -177,7 +177,7 @@ _ACTIVITIES = (
 )
 _LEGAL_FORMS = ("SARL", "SAS", "EURL", "SA", "SASU", "SNC")
 
-# Calling windows in the debtor's local time (minutes since midnight), DESIGN.md defaults.
+# Calling windows in the debtor's local time (minutes since midnight), the default calling windows (docs/rules.md).
 _WINDOWS: dict[str, tuple[tuple[int, int], ...]] = {
     "B2C": ((9 * 60, 20 * 60),),
     "B2B": ((9 * 60, 12 * 60 + 30), (14 * 60, 18 * 60)),

@@ -1,7 +1,7 @@
 """Configuration: XDG paths (platformdirs), a TOML file, environment variables.
 
 Precedence: command-line options > environment (`RECOUVRE_DB`, `RECOUVRE_CONFIG`) >
-the TOML file > DESIGN.md's defaults. A bad value is an error naming the file, the key
+the TOML file > the defaults (`domain.config`). A bad value is an error naming the file, the key
 and the problem; nothing is guessed.
 """
 

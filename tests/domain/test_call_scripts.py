@@ -283,10 +283,14 @@ def test_render_substitutes_variables() -> None:
     assert rendered.objections[1][1] == "je préviens Paul Durand"
 
 
-def test_render_missing_or_blank_value_gives_dash() -> None:
+def test_render_leaves_out_lines_whose_fact_is_missing_or_blank() -> None:
+    # A script never shows a blank where a fact should be: the line is left out.
     rendered = render(parse(), {"agent_name": "Alice Martin", "creditor": "  "})
-    assert rendered.phases["ecouter"].startswith(f"« Bonjour, Alice Martin, pour {MISSING_VALUE}. »")
-    assert rendered.phases["proposer"] == f"Échéancier : {MISSING_VALUE}."
+    assert "Alice Martin" not in rendered.phases["ecouter"]
+    assert MISSING_VALUE not in rendered.phases["ecouter"]
+    assert rendered.phases["proposer"] == ""
+    # render_text alone (one line) still marks a missing value with a dash.
+    assert render_text("Échéancier : {proposed_plan}.", {}) == f"Échéancier : {MISSING_VALUE}."
 
 
 @pytest.mark.parametrize(

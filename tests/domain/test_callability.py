@@ -1,4 +1,4 @@
-"""Callable now (DESIGN.md): table-driven, every local time computed by hand in a comment.
+"""Callable now (docs/rules.md): table-driven, every local time computed by hand in a comment.
 
 Offsets used: Paris UTC+1 in winter (CET) / UTC+2 in summer (CEST; 2026 changes on
 29 March and 25 October), La Réunion UTC+4, Mayotte UTC+3, Guadeloupe and Martinique

@@ -1,4 +1,4 @@
-"""Priority (DESIGN.md): classes, score components computed by hand, order, explanation."""
+"""Priority (docs/rules.md, docs/priority.md): classes, score components computed by hand, order, explanation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Promise rules (DESIGN.md "Promise status"): hand-computed, table-driven cases.
+"""Promise rules (docs/rules.md, "Promise status"): hand-computed, table-driven cases.
 
 Grace G = 3 days unless said otherwise, so an instalment due on the 10th may be paid up to
 the 13th (its deadline) and is missed from the 14th (its `broken_on`).

@@ -1,4 +1,4 @@
-"""Wear of reminders (DESIGN.md "Wear" and "Recommendations"): hand-built histories.
+"""Wear of reminders (docs/rules.md, "Wear" and "Recommendations"): hand-built histories.
 
 Week W = 2026-W10, Sunday S = 8 March 2026. Paris is UTC+1 all along (summer time starts on
 29 March), so "S − 14 days" is Sunday 22 February, "S − 13" Monday 23 February, "S − 27"

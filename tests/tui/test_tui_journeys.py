@@ -497,6 +497,23 @@ async def test_idle_lock_gives_the_case_back(make_app: MakeApp, query: Query, se
         await settle(pilot)
         assert isinstance(app.screen, LockScreen)
         assert claims(query) == []
+        assert query("SELECT action, entity_ref FROM audit WHERE action = 'idle_lock'") == [("idle_lock", "D001")]
+        lock_text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "Le dossier D001 a été rendu à la file." in lock_text
+        assert "aucune activité depuis 10 min." in lock_text
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, LockScreen)
+
+
+async def test_no_input_blinks_its_cursor(make_app: MakeApp, settle: Settle) -> None:
+    """A blinking cursor writes to the terminal twice a second: sessions run without it, in
+    their forms and in the command palette alike (an idle session must write nothing)."""
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        palette_input = app.screen.query_one(Input)
+        assert palette_input.has_focus
+        assert palette_input.cursor_blink is False

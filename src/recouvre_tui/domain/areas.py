@@ -1,6 +1,6 @@
 """Geographic areas: local time zone, public-holiday calendar and phone region.
 
-DESIGN.md: the local time zone comes from the postcode when known (971 Guadeloupe,
+docs/rules.md, "Callable now": the local time zone comes from the postcode when known (971 Guadeloupe,
 972 Martinique, 973 Guyane, 974 La Réunion, 976 Mayotte, else metropolitan France),
 else from the phone number. Alsace-Moselle (57, 67, 68) keeps Good Friday and
 26 December; each overseas department has its own abolition-of-slavery day.

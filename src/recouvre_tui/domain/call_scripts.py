@@ -75,6 +75,7 @@ from decimal import Decimal, InvalidOperation
 from typing import cast
 
 from .codes import STAGE_LABELS_FR, Reason, Segment, Stage, Tone
+from .fact_sheet import FactSheet
 from .money import AmountError, format_eur, parse_amount
 
 # --------------------------------------------------------------------------- vocabulary
@@ -92,16 +93,29 @@ _SECTION_NAMES = (*PHASES, _OBJECTIONS)
 # Allowed variables and the format the wiring must give them (docs/scripts.md).
 VARIABLE_DESCRIPTIONS: dict[str, str] = {
     "debtor_name": "nom du débiteur : « M. Dupont », « SARL Dupont Frères »",
-    "amount_due": "solde dû, format français : « 4 230,00 € »",
-    "invoices": "factures ouvertes : « FA-1001, FA-1017 »",
-    "oldest_due_date": "plus ancienne échéance : « 31/08/2026 »",
-    "days_late": "jours de retard de la plus ancienne échéance, nombre seul : « 83 »",
     "agent_name": "prénom et nom de l'agent : « Alice Martin »",
     "creditor": "créancier pour le compte duquel on appelle : « Recouvre Démo SAS »",
     "sales_rep": "commercial du compte : « Paul Durand »",
+    "amount_due": "montant échu réclamé (hors factures contestées et à échoir) : « 1 500,00 € »",
+    "invoices": "factures échues réclamées : « FA-1001, FA-1017 »",
+    "invoice_count": "nombre de factures échues réclamées : « 2 factures échues »",
+    "oldest_due_date": "échéance de la plus ancienne facture échue : « 31/08/2026 »",
+    "days_late": "jours de retard de la plus ancienne facture échue, nombre seul : « 83 »",
+    "oldest_late": "retard de la plus ancienne facture échue :"
+    " « La plus ancienne a 60 jours de retard », « Elle a 1 jour de retard »",
+    "overdue_summary": "« 2 factures échues (FA-1, FA-2) pour 1 500,00 €, la plus ancienne depuis 60 jours ;"
+    " 2 000,00 € à échoir le 22/12 »",
+    "not_yet_due": "montant à échoir : « 2 000,00 € à échoir le 22/12 »",
+    "paid_since_contact": "« vous avez réglé 300,00 € depuis notre dernier échange »",
     "last_promise": "dernière promesse : « 1 200,00 € au 10/11/2026 »",
-    "proposed_plan": "échéancier proposé : « 3 × 1 410,00 € (05/12, 05/01, 05/02) »",
-    "letter_ref": "le dernier courrier (mise en demeure d'abord), par sa date : « du 30/10/2026 »",
+    "promise_outcome": "ce qu'il en est : « vous avez réglé 287,07 € sur 775,88 € ; le solde de 488,81 € reste dû »",
+    "letter_ref": "le courrier cité (mise en demeure d'abord), par sa date : « du 30/10/2026 »",
+    "letter_scope": "ce que ce courrier réclamait : « les factures FA-1, FA-2, pour 1 500,00 € »",
+    "channels_used": "canaux de relance restés sans réponse : « nos SMS et e-mails »",
+    "contested_invoices": "« la facture FA-1003 que vous contestez »",
+    "contested_amount": "montant contesté : « 500,00 € »",
+    "dispute_note": "« hors la facture FA-1003 que vous contestez, transmise à Paul Durand »",
+    "proposed_plan": "échéancier proposé sur le montant échu : « 3 × 1 410,00 € (05/12, 05/01, 05/02) »",
 }
 VARIABLES: frozenset[str] = frozenset(VARIABLE_DESCRIPTIONS)
 MISSING_VALUE = "—"
@@ -118,6 +132,12 @@ AGENCY_OPENING = (
     "« Notre société de recouvrement intervient pour le compte de {creditor},"
     " au sujet de notre courrier {letter_ref}. »"
 )
+AGENCY_OPENING_NO_LETTER = (
+    "Société de recouvrement : dès l'interlocuteur confirmé, préciser :\n"
+    "« Notre société de recouvrement intervient pour le compte de {creditor}. »"
+)
+# Said whenever invoices are contested and the script does not word it itself.
+DISPUTE_LINE = "« Ce montant s'entend {dispute_note}. »"
 
 _FRONT_KEYS = (
     "id",
@@ -206,6 +226,7 @@ class ScriptContext:
     is_first_contact: bool = False
     variables: dict[str, str] = field(default_factory=dict)
     collection_agency: bool = False  # settings.collection_agency
+    fact_sheet: FactSheet | None = None  # where the variables come from (audit, `scripts show`)
 
 
 @dataclass(frozen=True)
@@ -603,7 +624,8 @@ def default_tone(ctx: ScriptContext, *, large_b2b_cents: int = LARGE_B2B_BALANCE
         return Tone.FERME, why + "mauvaise foi constatée"
     if ctx.broken_promises >= 2:
         return Tone.FERME, why + f"{ctx.broken_promises}e promesse rompue"
-    if ctx.stage == Stage.FIRST_CONTACT or ctx.is_first_contact:
+    # A first contact only while the stage says so (a worn or after-notice streak is not one).
+    if ctx.stage == Stage.FIRST_CONTACT or (ctx.is_first_contact and ctx.stage == Stage.FOLLOW_UP):
         if b2b:
             return Tone.NEUTRE, why + "premier contact avec un professionnel"
         return Tone.EMPATHIQUE, why + "premier contact avec un particulier"
@@ -698,12 +720,40 @@ def render_text(template: str, variables: Mapping[str, object]) -> str:
     return _RENDER_RE.sub(replace, template)
 
 
+def _has_values(template: str, variables: Mapping[str, object]) -> bool:
+    """Every variable named in ``template`` has a value (a fact that applies)."""
+    for name in _RENDER_RE.findall(template):
+        if name in VARIABLES and _clean_value(variables.get(name)) == MISSING_VALUE:
+            return False
+    return True
+
+
+def _render_lines(template: str, variables: Mapping[str, object]) -> str:
+    """Render line by line, leaving out a line that names a fact which does not apply."""
+    lines = [render_text(line, variables) for line in template.split("\n") if _has_values(line, variables)]
+    return "\n".join(lines)
+
+
 def render(script: CallScript, variables: Mapping[str, object], *, collection_agency: bool = False) -> RenderedScript:
-    """Phases and objections with the variables substituted (see ``render_text``)."""
-    phases = {key: render_text(script.phases.get(key, ""), variables) for key in PHASES}
+    """Phases and objections with the variables substituted (see ``render_text``).
+
+    A line (or an objection) naming a fact without a value is left out rather than shown
+    with a blank: a script never says something the fact sheet does not hold. When invoices
+    are contested (or await a credit note) and the script does not say so itself,
+    ``DISPUTE_LINE`` ends the Identifier phase.
+    """
+    phases = {key: _render_lines(script.phases.get(key, ""), variables) for key in PHASES}
+    uses_note = any("{dispute_note}" in text or "{contested_invoices}" in text for text in script.phases.values())
+    if not uses_note and _has_values(DISPUTE_LINE, variables):
+        phases["identifier"] = "\n".join(x for x in (phases["identifier"], render_text(DISPUTE_LINE, variables)) if x)
     if collection_agency:
-        phases["ecouter"] = render_text(AGENCY_OPENING, variables) + "\n" + phases["ecouter"]
-    objections = tuple((render_text(obj, variables), render_text(ans, variables)) for obj, ans in script.objections)
+        opening = AGENCY_OPENING if _has_values(AGENCY_OPENING, variables) else AGENCY_OPENING_NO_LETTER
+        phases["ecouter"] = render_text(opening, variables) + "\n" + phases["ecouter"]
+    objections = tuple(
+        (render_text(obj, variables), render_text(ans, variables))
+        for obj, ans in script.objections
+        if _has_values(obj, variables) and _has_values(ans, variables)
+    )
     return RenderedScript(
         script_id=script.id,
         title=script.title,

@@ -1,6 +1,6 @@
 """Callable now: may this debtor be offered to an agent at this instant, and if not, why?
 
-DESIGN.md "Callable now". A debtor is callable only when every rule below holds; `evaluate`
+docs/rules.md, "Callable now". A debtor is callable only when every rule below holds; `evaluate`
 lists *every* rule that fails, in `BlockReason` declaration order, each with a French
 explanation for the queue:
 

@@ -202,6 +202,9 @@ LABELS_FR: dict[str, str] = {
     "attempt_cap": "7 tentatives en 7 jours",
     "min_interval": "moins de 4 h depuis la dernière tentative",
     "no_valid_phone": "aucun numéro valide",
+    # follow-up actions recorded as events
+    "invoice_duplicate": "duplicata de facture envoyé",
+    "handed_to_sales_rep": "transmis au commercial",
     # roles
     "agent": "agent",
     "lead": "responsable d'équipe",

@@ -1,4 +1,5 @@
-"""Typed settings for the rules, with their defaults, bounds and help text.
+"""Typed settings for the rules, with their defaults, bounds and help text (docs/rules.md
+quotes the defaults).
 
 Pure data: `recouvre_tui.settings` reads them from TOML and checks every value against its
 type and the field's `metadata`, so a new setting needs nothing but its field:
@@ -240,13 +241,30 @@ class Settings:
     callback_max_days: int = field(
         default=60, metadata={"min": 1, "max": 366, "help": "Furthest a callback may be set, in days"}
     )
-    idle_lock_minutes: int = field(
-        default=0,
+    # Without a key for that long, the session gives its case back and locks (0 = off: a
+    # frozen client would then keep renewing its case until sshd drops it). 0.5 = 30 s.
+    idle_lock_minutes: float = field(
+        default=10.0,
         metadata={
             "min": 0,
             "max": 1440,
             "help": "Minutes without a key before the case goes back and the screen locks; 0 = off",
         },
+    )
+    log_file: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "example": "/srv/recouvre/log/recouvre.log",
+            "help": "Log file shared by every process, else recouvre.log in the user log folder",
+        },
+    )
+    log_max_mb: int = field(
+        default=10,
+        metadata={"min": 0, "max": 10_000, "help": "Rotate the log file past this size in MB; 0 = never (logrotate)"},
+    )
+    max_import_mb: int = field(
+        default=1024, metadata={"min": 1, "max": 1_048_576, "help": "Largest import file accepted, in MB"}
     )
 
 

@@ -1,4 +1,4 @@
-"""Classify contact events as reminders, responses or neither (DESIGN.md "Reminder / response")."""
+"""Classify contact events as reminders, responses or neither (docs/rules.md, "Reminder / response")."""
 
 from __future__ import annotations
 

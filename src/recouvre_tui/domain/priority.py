@@ -1,6 +1,6 @@
 """Priority of callable debtors: class first, then a documented, explainable score.
 
-DESIGN.md "Priority". Order = (`priority_class` ascending, score descending, debtor_ref
+docs/rules.md, "Priority". Order = (`priority_class` ascending, score descending, debtor_ref
 ascending), see `sort_key`:
 
 - class 0: a callback is due now;

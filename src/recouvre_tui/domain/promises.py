@@ -1,6 +1,6 @@
 """Payment promises: instalment schedules, plan validation and kept / broken status.
 
-DESIGN.md "Promise status": payments dated on or after the day the promise was recorded
+docs/rules.md, "Promise status": payments dated on or after the day the promise was recorded
 are allocated to its instalments in due-date order (fill the first, then the next). With
 grace G and evaluation date T, an instalment is *paid* when the payments allocated to it
 dated on or before due + G cover its amount, *missed* when T > due + G and it is not paid,

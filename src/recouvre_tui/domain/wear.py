@@ -1,6 +1,6 @@
 """Wear of reminders ("usure des relances"): the weekly report, pure reference implementation.
 
-DESIGN.md "Wear (usure)" and "Recommendations for a worn debtor", to the letter. This module
+docs/rules.md, "Wear" and "Recommendations for a worn debtor", to the letter. This module
 is the reference: `recouvre_tui.store.wear` computes the same figures in SQL for a million
 debtors, and the tests check both agree. No I/O here; every boundary is derived from the
 week passed in.

@@ -1,4 +1,4 @@
-"""The five CSV formats of DESIGN.md "Data in": columns, and row → typed record.
+"""The five CSV formats (README, "Import formats"): columns, and row → typed record.
 
 Pure parsing: every problem becomes an `Issue`; references to the database (does this
 debtor exist?) are checked by the import service inside its transaction.
@@ -21,12 +21,14 @@ from typing import Any
 from ..domain.codes import Channel, Direction, Disposition, Segment
 from ..domain.dates import DateError, parse_date, parse_datetime
 from ..domain.money import AmountError, format_eur, parse_amount
-from .reader import ImportRejected, Issue, Table, by_line, read_table
-from .values import DateCache, fast_amount, fast_date, fast_paris_datetime
+from ..domain.refs import normalise_ref
+from .reader import BoundedIssues, ImportRejected, Issue, Table, by_line, read_table
+from .values import DateCache, control_chars_in_row, fast_amount, fast_date, fast_paris_datetime
 
 CSV_DELIMITERS = (";", ",")
 CSV_ENCODINGS = ("utf-8", "cp1252")
 REF_MAX = 64
+REF_COLUMNS = frozenset({"debtor_ref", "invoice_ref", "payment_ref", "promise_ref"})
 
 
 # Records are plain slotted dataclasses (not frozen): a million of them are built per file.
@@ -453,16 +455,29 @@ class ParsedFile:
     # Problems in the rows (in file order). The import service adds the problems it finds
     # against the database, so that the user gets every error of the file at once.
     issues: list[Issue]
+    omitted: int = 0  # problems found beyond the first MAX_ISSUES, counted only
+
+
+Sink = Callable[[list[Any]], None]
+SINK_BATCH = 2_000
 
 
 def parse_csv(
-    kind: str, path: Path | str, *, data: bytes | None = None, columns: Mapping[str, str] | None = None
+    kind: str,
+    path: Path | str,
+    *,
+    data: bytes | None = None,
+    columns: Mapping[str, str] | None = None,
+    sink: Sink | None = None,
 ) -> ParsedFile:
     """Parse a whole CSV file of `kind`; `columns` renames the file's headers first
     (`{"Numéro Facture": "invoice_ref"}`, see `importers.column_map`).
 
     A file that cannot be read as a table of this kind (encoding, separator, header,
     no rows) raises `ImportRejected`; problems in rows are collected in `issues`.
+    With `sink`, records are handed over in batches as they are read instead of being
+    kept (`records` stays empty), and repeated keys are left to the caller (the import
+    service finds them in its staging table).
     """
     fmt = FORMATS[kind]
     table = read_table(path, delimiters=CSV_DELIMITERS, encodings=CSV_ENCODINGS, data=data)
@@ -470,7 +485,7 @@ def parse_csv(
         from .column_map import rename_header
 
         rename_header(table, fmt, columns)
-    return parse_table(fmt, table)
+    return parse_table(fmt, table, sink=sink)
 
 
 def _key_getter(positions: list[int]) -> Callable[[list[str]], str | None]:
@@ -499,9 +514,9 @@ def _key_getter(positions: list[int]) -> Callable[[list[str]], str | None]:
 _KEY_SEP = "\x1f"
 
 
-def parse_table(fmt: Format, table: Table) -> ParsedFile:
+def parse_table(fmt: Format, table: Table, *, sink: Sink | None = None) -> ParsedFile:
     file = table.file
-    issues: list[Issue] = []
+    issues = BoundedIssues()
     warnings: list[Issue] = []
     known = set(fmt.required) | set(fmt.optional)
     header = table.header
@@ -530,10 +545,11 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
     index = {c: i for c, i in index.items() if c in known}
     width = len(header)
     hint = " (virgule décimale sans guillemets ?)" if table.delimiter == "," else ""
-    key_of = _key_getter([index[c] for c in fmt.unique_key]) if fmt.unique_key else None
+    key_of = _key_getter([index[c] for c in fmt.unique_key]) if fmt.unique_key and sink is None else None
     # The column named in a duplicate: the reference itself (second of debtor + reference).
     key_column = fmt.unique_key[min(1, len(fmt.unique_key) - 1)] if fmt.unique_key else ""
     first_line_of_key: dict[str, int] = {}
+    refs = [i for c, i in index.items() if c in REF_COLUMNS]  # compared in NFKC form
     fast = fmt.fast_row(index) if fmt.fast_row else None
     parse_row = fmt.parse_row
     records: list[Any] = []
@@ -546,6 +562,9 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
                 message = f"ligne trop longue : {len(cells)} champs au lieu de {width}{hint}"
             issues.append(Issue(file, line, "", message))
             continue
+        for i in refs:
+            if not cells[i].isascii():
+                cells[i] = normalise_ref(cells[i])
         if key_of is not None and (key := key_of(cells)) is not None:
             first = first_line_of_key.setdefault(key, line)
             if first != line:
@@ -559,13 +578,23 @@ def parse_table(fmt: Format, table: Table) -> ParsedFile:
                     )
                 )
                 continue
+        bad = control_chars_in_row(cells, index)
+        if bad is not None:
+            issues.append(Issue(file, line, *bad))
+            continue
         record = fast(line, cells) if fast is not None else None
         if record is None:
             record = parse_row(_Row(file, line, cells, index, issues))
         if record is not None:
             append(record)
+            if sink is not None and len(records) >= SINK_BATCH:
+                sink(records)
+                records.clear()
+    if sink is not None and records:
+        sink(records)
+        records.clear()
     if table.error is not None:
         issues.append(table.error)
     elif table.row_count == 0:
         raise ImportRejected([Issue(file, 0, "", "aucune ligne de données après l'en-tête")], warnings)
-    return ParsedFile(fmt.kind, file, records, warnings, table.row_count, by_line(issues))
+    return ParsedFile(fmt.kind, file, records, warnings, table.row_count, by_line(issues), issues.omitted)

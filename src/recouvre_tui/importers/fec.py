@@ -34,8 +34,9 @@ from pathlib import Path
 
 from ..domain.dates import MAX_YEAR, MIN_YEAR, DateError, parse_date
 from ..domain.money import AmountError, format_eur, parse_amount
+from ..domain.refs import normalise_ref
 from .reader import ImportRejected, Issue, by_line, read_table
-from .values import fast_amount, fast_date
+from .values import control_chars_in_row, fast_amount, fast_date
 
 # The 18 columns of the FEC (article A47 A-1 of the Livre des procédures fiscales), as
 # the norm spells them; files are matched case-insensitively. `Montant` + `Sens` may
@@ -273,6 +274,7 @@ def _parse_fec(
     # Per entry: [debit − credit, counterpart flags, first line].
     entries: dict[tuple[str, str, str], list[int]] = {}
     lines: list[_Line] = []
+    known_cols = {c: i for c, i in cols.items() if c in _NAME}
     for line, cells in table.rows():
         ledger.row_count += 1
         if len(cells) != width:
@@ -308,9 +310,14 @@ def _parse_fec(
         if cents == 0:
             ledger.zero_lines += 1
             continue
-        read = _read_line(
-            file, line, {c: cells[i].strip() for c, i in cols.items()}, cents, key, due_col, terms_days, issues
-        )
+        bad = control_chars_in_row(cells, known_cols, frozenset())
+        if bad is not None:
+            issues.append(Issue(file, line, _NAME[bad[0]], bad[1]))
+            continue
+        row = {c: cells[i].strip() for c, i in cols.items()}
+        for c in ("compauxnum", "comptenum", "pieceref"):  # references compared in NFKC form
+            row[c] = normalise_ref(row[c])
+        read = _read_line(file, line, row, cents, key, due_col, terms_days, issues)
         if read is not None:
             lines.append(read)
             name = cells[cols["compauxlib"]].strip() or cells[cols["comptelib"]].strip() or read.debtor

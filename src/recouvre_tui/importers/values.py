@@ -9,10 +9,12 @@ to the same value, so validation is not weakened.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
 from ..domain.dates import MAX_YEAR, MIN_YEAR, PARIS
 from ..domain.money import MAX_CENTS
+from ..domain.text import control_chars_problem, has_control_chars
 
 _PLAIN_AMOUNT = re.compile(r"(-?)(\d{1,15})(?:[.,](\d{1,2}))?", re.ASCII)
 
@@ -89,3 +91,23 @@ def fast_paris_datetime(text: str) -> tuple[datetime, bool] | None:
         return None
     local = datetime(day.year, day.month, day.day, h, mi, s, tzinfo=PARIS)
     return local.astimezone(UTC), True
+
+
+# Columns whose text may span lines (a call note); every other cell is one line.
+MULTILINE_COLUMNS = frozenset({"note"})
+
+
+def control_chars_in_row(
+    cells: Sequence[str], index: Mapping[str, int], multiline: frozenset[str] = MULTILINE_COLUMNS
+) -> tuple[str, str] | None:
+    """(column, problem) for the first read cell holding a terminal control character or a
+    bidi override (`domain.text`), else None. Cells are compared stripped, as stored; one
+    search over the joined row first, so a clean row costs one regex scan."""
+    joined = "".join(cells)
+    if "\n" not in joined and not has_control_chars(joined, keep_newlines=True):
+        return None
+    for column, i in index.items():
+        problem = control_chars_problem(cells[i].strip(), keep_newlines=column in multiline)
+        if problem is not None:
+            return column, problem
+    return None

@@ -1,13 +1,12 @@
 """The weekly wear report as JSON, CSV and text (`recouvre report wear --format …`).
 
-JSON and CSV speak codes (DESIGN.md "Codes"), amounts in euros with two decimals and ISO
+JSON and CSV speak codes (docs/codes.md), amounts in euros with two decimals and ISO
 dates; the text report speaks French. The French for the rate is always « taux d'usure
 des relances »: the bare « taux d'usure » is the legal usury-rate ceiling.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import textwrap
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ import pyfiglet
 from recouvre_tui.domain.codes import label
 from recouvre_tui.domain.money import cents_to_euros, format_eur
 from recouvre_tui.domain.wear import FlaggedDebtor, WearReport, breakdown
+from recouvre_tui.reports import safe_csv
 
 RATE_LABEL = "taux d'usure des relances"
 FLAGGED_COLUMNS = (
@@ -64,7 +64,7 @@ def debtor_json(f: FlaggedDebtor) -> dict[str, Any]:
 
 
 def to_json(report: WearReport) -> dict[str, Any]:
-    """DESIGN.md's fields: week, active, worn, newly_worn, unreminded, wear_rate (0–1),
+    """The documented fields (README, `report wear`): week, active, worn, newly_worn, unreminded, wear_rate (0–1),
     debtors (the flagged ones), fatigue_curve."""
     return {
         "week": report.week,
@@ -85,7 +85,7 @@ def to_csv(report: WearReport) -> str:
     """The flagged debtors, one row each (comma, point decimal, header = the JSON keys),
     recommendations joined by `|`."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = safe_csv.writer(buf, lineterminator="\n")
     w.writerow(FLAGGED_COLUMNS)
     for f in report.debtors:
         row = debtor_json(f)

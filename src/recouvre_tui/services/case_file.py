@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from ..domain.dates import PARIS, from_db, paris_date, to_db
 from ..store import case_file as sql
 from ..store.agents import Agent
 from ..store.db import Store
-from .roles import PermissionDenied
+from .roles import PermissionDenied, in_scope, scope
 
 
 class CaseError(Exception):
@@ -44,6 +45,11 @@ class CaseFile:
     callbacks: list[dict[str, Any]]
     timeline: list[TimelineItem]
     components: list[dict[str, Any]]
+    # For the call's fact sheet (domain.fact_sheet): the whole ledger and the disputes.
+    ledger_invoices: list[dict[str, Any]] = field(default_factory=list)
+    ledger_payments: list[dict[str, Any]] = field(default_factory=list)
+    letters: list[dict[str, Any]] = field(default_factory=list)
+    disputes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ref(self) -> str:
@@ -63,8 +69,9 @@ class CaseFile:
         return 0
 
 
-def _visible(agent: Agent, debtor: dict[str, Any]) -> bool:
-    return agent.is_lead or debtor["agent"] in (None, agent.login)
+def _visible(conn: sqlite3.Connection, agent: Agent, debtor: dict[str, Any]) -> bool:
+    """An agent's portfolio, a lead's team's (`roles.scope`), and the pool."""
+    return in_scope(scope(conn, agent), debtor["agent"])
 
 
 def _holds(conn: Any, agent: Agent, debtor_id: int, now: datetime) -> bool:
@@ -83,7 +90,7 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         if d is None:
             raise CaseError(f"débiteur inconnu « {ref} »")
         # A colleague's debtor is open to the agent holding it (a callback handed to the team).
-        if not _visible(agent, d) and not _holds(conn, agent, d["id"], now):
+        if not _visible(conn, agent, d) and not _holds(conn, agent, d["id"], now):
             raise CaseAccessDenied(f"le débiteur {ref} n'est pas dans votre portefeuille")
         did = d["id"]
         invoices = sql.invoices(conn, did)
@@ -93,6 +100,10 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         events = sql.events(conn, did)
         payments = sql.payments(conn, did)
         components = json.loads(sql.score_components(conn, did))
+        ledger_invoices = sql.invoices(conn, did, open_only=False)
+        ledger_payments = sql.all_payments(conn, did)
+        letters = sql.letter_events(conn, did)
+        disputes = sql.dispute_invoices(conn, did)
     timeline: list[TimelineItem] = []
     for e in events:
         parts = [label(e["channel"])]
@@ -126,7 +137,21 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         )
     timeline.sort(key=lambda t: t.at, reverse=True)
     area = area_by_code(d["area"])
-    return CaseFile(d, area, local_now(area, now), invoices, phones, promises, callbacks, timeline, components)
+    return CaseFile(
+        d,
+        area,
+        local_now(area, now),
+        invoices,
+        phones,
+        promises,
+        callbacks,
+        timeline,
+        components,
+        ledger_invoices,
+        ledger_payments,
+        letters,
+        disputes,
+    )
 
 
 def today_figures(store: Store, agent: Agent, *, now: datetime) -> dict[str, int]:

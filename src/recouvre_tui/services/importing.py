@@ -7,8 +7,9 @@ are by external reference, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,11 +33,14 @@ from ..importers.csv_formats import (
     parse_csv,
 )
 from ..importers.fec import FecInvoice, FecLedger, FecPayment, parse_fec
-from ..importers.reader import ImportRejected, Issue, by_line, read_bytes
+from ..importers.reader import MAX_ISSUES, ImportRejected, Issue, by_line, check_size, file_digest
 from ..store import audit
 from ..store import imports as sql
 from ..store.db import Store
+from ..store.staging import Stage
 from .ledger_effects import after_ledger_change
+
+log = logging.getLogger(__name__)
 
 KINDS = ("debtors", "invoices", "payments", "events", "promises", "fec")
 
@@ -71,6 +75,7 @@ class _Plan:
 
     result: ImportResult
     issues: list[Issue] = field(default_factory=list)
+    omitted: int = 0  # problems counted but not listed (beyond MAX_ISSUES of a kind)
     apply: Callable[[sqlite3.Connection], set[int]] = lambda conn: set()
 
     @property
@@ -101,10 +106,40 @@ def import_file(
     `columns` maps the file's headers to ours (`{"Numéro Facture": "invoice_ref"}`; CSV only)."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
+    started = time.perf_counter()
     p = Path(path)
     if data is None:
-        data = read_bytes(p)
-    digest = hashlib.sha256(data).hexdigest()
+        check_size(p, settings.max_import_mb * 1024 * 1024)  # before reading anything
+    digest = file_digest(p, data)
+    if kind in STAGED_KINDS:
+        # Big files: rows go to a temporary table as they are read (flat memory); the
+        # connection is ours from the first staged row to the end of the transaction.
+        with store.lock:
+            stage = Stage(store.conn, kind)
+            try:
+                return _import(
+                    store, kind, p, digest, now, actor, settings, dry_run, data, progress, stage, columns, started
+                )
+            finally:
+                stage.drop()
+    return _import(store, kind, p, digest, now, actor, settings, dry_run, data, progress, None, columns, started)
+
+
+def _import(
+    store: Store,
+    kind: str,
+    p: Path,
+    digest: str,
+    now: datetime,
+    actor: str,
+    settings: Settings,
+    dry_run: bool,
+    data: bytes | None,
+    progress: Progress | None,
+    stage: Stage | None,
+    columns: dict[str, str] | None,
+    started: float,
+) -> ImportResult:
     if progress:
         progress("lecture", 0, 1)
     parsed: Any
@@ -114,6 +149,7 @@ def import_file(
             [Issue(p.name, 0, "", "--columns ne s'applique pas à un FEC (colonnes fixées par la norme)")]
         )
     preview: list[str] = []
+    omitted = 0
     if kind == "fec":
         parsed = parse_fec(
             p,
@@ -125,14 +161,20 @@ def import_file(
         records: Any = parsed
         rows, warnings = parsed.row_count, parsed.warnings
     else:
-        parsed = parse_csv(kind, p, data=data, columns=columns)
+        sink = None if stage is None else _stager(stage)
+        if sink is not None and columns:
+            sink = _previewing(sink, preview)
+        parsed = parse_csv(kind, p, data=data, columns=columns, sink=sink)
         records, rows, warnings = parsed.records, parsed.row_count, parsed.warnings
-        if columns:
+        if columns and stage is None:
             preview = [_preview(r) for r in records[:3]]
-        parse_issues = parsed.issues
+        parse_issues, omitted = parsed.issues, parsed.omitted
+        if stage is not None:
+            stage.finish()
+            records = stage
     if progress:
         progress("lecture", 1, 1)
-    planner = _PLANNERS[kind]
+    planner = _plan_staged if stage is not None else _PLANNERS[kind]
 
     def plan(conn: sqlite3.Connection) -> _Plan:
         result = ImportResult(kind, p.name, rows, dry_run=dry_run, warnings=list(warnings), preview=preview)
@@ -140,8 +182,8 @@ def import_file(
         # The rows that parsed are checked against the database even when others did
         # not, so that the user gets every error of the file in one go.
         planner(conn, pl, records, now, actor, settings)
-        if pl.issues or parse_issues:
-            raise ImportRejected(by_line(parse_issues + pl.issues), pl.result.warnings)
+        if pl.issues or parse_issues or omitted or pl.omitted:
+            raise ImportRejected(by_line(parse_issues + pl.issues), pl.result.warnings, omitted=omitted + pl.omitted)
         return pl
 
     try:
@@ -183,10 +225,33 @@ def import_file(
                 },
             )
     except _DryRunDone as done:
+        _log_import(done.result, actor, started)
         return done.result
+    except ImportRejected as rejected:
+        # The count only: the problems quote cell values (names, phone numbers).
+        log.warning(
+            "import %s %s by %s rejected: %d problem(s), database unchanged",
+            kind,
+            p.name,
+            actor,
+            len(rejected.issues),
+        )
+        raise
     if progress:
         progress("écriture", 1, 1)
+    _log_import(res, actor, started)
     return res
+
+
+def _previewing(sink: Callable[[list[Any]], None], preview: list[str]) -> Callable[[list[Any]], None]:
+    """A staging sink that also keeps the first rows as read, for --dry-run --columns."""
+
+    def take(batch: list[Any]) -> None:
+        for record in batch[: 3 - len(preview)]:
+            preview.append(_preview(record))
+        sink(batch)
+
+    return take
 
 
 def _preview(record: Any) -> str:
@@ -202,6 +267,22 @@ def _preview(record: Any) -> str:
             value = f"{value:%d/%m/%Y}"
         parts.append(f"{name}={value}")
     return f"ligne {record.line} : " + " · ".join(parts)
+
+
+def _log_import(res: ImportResult, actor: str, started: float) -> None:
+    log.info(
+        "import %s %s by %s%s: rows=%d inserted=%d updated=%d unchanged=%d warnings=%d seconds=%.2f",
+        res.kind,
+        res.file,
+        actor,
+        " (dry run)" if res.dry_run else "",
+        res.rows,
+        res.inserted,
+        res.updated,
+        res.unchanged,
+        len(res.warnings),
+        time.perf_counter() - started,
+    )
 
 
 class _DryRunDone(Exception):
@@ -282,11 +363,11 @@ def _plan_debtors(conn, pl: _Plan, records: list[DebtorRow], now, actor, setting
         for row, fields, phones in inserts:
             debtor_id = sql.insert_debtor(conn, row.ref, fields, ts)
             sql.replace_phones(conn, debtor_id, phones, new=True)
-        for debtor_id, changed, phones in updates:
+        for debtor_id, changed, new_phones in updates:
             if changed:
                 sql.update_debtor(conn, debtor_id, changed, ts)
-            if phones is not None:
-                sql.replace_phones(conn, debtor_id, phones)
+            if new_phones is not None:
+                sql.replace_phones(conn, debtor_id, new_phones)
             touched.add(debtor_id)
         return touched
 
@@ -335,10 +416,8 @@ def _plan_invoices(
             lettered, settled = int(r.lettered), (iso[r.settled_on] if r.settled_on else None)
             part = r.lettered_cents
         else:
-            # Paid according to the source (--columns « Montant payé »): settled in part or whole.
-            paid = r.paid_cents
-            whole = 0 < r.amount_cents <= paid
-            lettered, settled, part = int(whole), None, 0 if whole else paid
+            lettered, part = _paid_in_source(r)
+            settled = None
         values = (iso[issue] if issue else None, iso[r.due_date], r.amount_cents, lettered, settled, part)
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
@@ -689,6 +768,74 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
         for e in s.result.examples:
             pl.example(e)
     pl.apply = lambda conn: touched | sub[0].apply(conn) | sub[1].apply(conn)
+
+
+# --- staged files (invoices, payments) --------------------------------------------------------
+
+STAGED_KINDS = ("invoices", "payments")
+_LABEL = {"invoices": "facture", "payments": "paiement"}
+
+
+def _paid_in_source(r: InvoiceRow) -> tuple[int, int]:
+    """(lettered, lettered_cents) of a CSV invoice from what the source says is paid
+    (`paid_amount`/`open_amount`, e.g. through --columns « Montant payé »): settled whole,
+    or in part for that amount."""
+    paid = r.paid_cents
+    whole = 0 < r.amount_cents <= paid
+    return int(whole), 0 if whole else paid
+
+
+def _stager(stage: Stage) -> Callable[[list[Any]], None]:
+    """The parser's sink: records → staged rows (dates as ISO text, as stored)."""
+    iso = _IsoDates()
+    if stage.kind == "invoices":
+        return lambda records: stage.add(
+            [
+                (
+                    r.line,
+                    r.debtor_ref,
+                    r.ref,
+                    iso[r.issue_date] if r.issue_date else None,
+                    iso[r.due_date],
+                    r.amount_cents,
+                    *_paid_in_source(r),
+                )
+                for r in records
+            ]
+        )
+    return lambda records: stage.add(
+        [(r.line, r.debtor_ref, r.ref, iso[r.paid_on], r.amount_cents, r.invoice_ref) for r in records]
+    )
+
+
+def _plan_staged(conn, pl: _Plan, stage: Stage, now, actor, settings) -> None:
+    """Invoices or payments of a CSV file, checked and planned in SQL over the staged rows."""
+    file, issues = pl.result.file, pl.issues
+    count, dups = stage.duplicates(MAX_ISSUES)
+    column = "invoice_ref" if stage.kind == "invoices" else "payment_ref"
+    for line, dref, ref, first in dups:
+        message = f"référence en double dans le fichier « {dref} / {ref} » (déjà à la ligne {first})"
+        issues.append(Issue(file, line, column, message))
+    pl.omitted += count - len(dups)
+    count, unknown = stage.unknown_debtors(MAX_ISSUES)
+    for line, dref in unknown:
+        issues.append(Issue(file, line, "debtor_ref", f"débiteur inconnu « {dref} » (importez d'abord les débiteurs)"))
+    pl.omitted += count - len(unknown)
+    if stage.kind == "payments":
+        count, missing = stage.unknown_invoices(MAX_ISSUES)
+        for line, inv, dref in missing:
+            issues.append(Issue(file, line, "invoice_ref", f"facture inconnue « {inv} » pour le débiteur {dref}"))
+        pl.omitted += count - len(missing)
+    if issues or pl.omitted:
+        return
+    counts = stage.counts()
+    pl.result.inserted, pl.result.updated = counts.get("new", 0), counts.get("changed", 0)
+    pl.result.unchanged = counts.get("same", 0)
+    for state, dref, ref, *values in stage.first_changes(MAX_EXAMPLES):
+        amount = values[2] if stage.kind == "invoices" else values[1]
+        shown = f" {format_eur(amount)}" if state == "new" else ""
+        pl.example(f"{'+' if state == 'new' else '~'} {_LABEL[stage.kind]} {dref}/{ref}{shown}")
+    pl.apply = lambda conn: stage.apply(source="csv", now=to_db(now))
 
 
 _PLANNERS: dict[str, Callable[..., None]] = {

@@ -3,19 +3,21 @@ disputes, overrides of the call-script stage and tone, mise en demeure, team boa
 review across agents, weekly KPIs, audit trail.
 
 Roles are enforced here (not in the interfaces): every lead action starts with
-`require_lead(actor, …)` and raises `PermissionDenied` for an agent. Every write runs in
+`require_lead(actor, …)` and raises `PermissionDenied` for an agent; inside its transaction
+the actor is read again (`roles.acting_lead`: a demoted or deactivated lead is refused) and
+the lead's team scope applied (`roles.scope`: their team's agents and the pool; `*` all).
+Every write runs in
 one `BEGIN IMMEDIATE` transaction (`store.write()`) and is recorded in the audit trail with
 the actor and `now`. KPI definitions: docs/kpis.md.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
@@ -23,14 +25,26 @@ from ..domain.codes import FORMAL_NOTICE_OUTCOME, RPC_DISPOSITIONS, Channel, Dir
 from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, parse_iso_week, to_db
 from ..domain.events import classify
+from ..domain.text import strip_control_chars
+from ..reports import safe_csv
 from ..store import audit
+from ..store import disputes as dispute_sql
 from ..store import lead as sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent, list_agents
 from ..store.db import Store
 from ..store.lead import BLOCKED_CHOICES, DebtorFilter, DebtorState
 from .promise_tracking import promise_figures
-from .roles import PermissionDenied, require_lead
+from .roles import (
+    PermissionDenied,
+    acting_lead,
+    agent_in_scope,
+    in_scope,
+    require_lead,
+    require_team_member,
+    require_visible,
+)
+from .roles import scope as team_scope
 from .scoring import rescore
 from .work_queue import QueueEntry, _entry
 
@@ -84,7 +98,7 @@ UNCHANGED: Final = _Unchanged()
 
 
 def _reason(text: str | None, *, required: bool, what: str) -> str | None:
-    cleaned = (text or "").strip()
+    cleaned = strip_control_chars(text or "").strip()  # typed text: no terminal controls
     if not cleaned:
         if required:
             raise LeadError(f"le motif est obligatoire pour {what}")
@@ -94,21 +108,31 @@ def _reason(text: str | None, *, required: bool, what: str) -> str | None:
     return cleaned
 
 
-def _debtor(conn: sqlite3.Connection, ref: str) -> DebtorState:
+def _debtor(conn: sqlite3.Connection, ref: str, actor: Agent) -> DebtorState:
+    """The debtor, refused when unknown or outside the lead's team."""
     d = sql.debtor_state(conn, ref)
     if d is None:
         raise LeadError(f"débiteur inconnu « {ref} »")
+    require_visible(conn, actor, ref, d.agent)
     return d
 
 
-def _target_agent(conn: sqlite3.Connection, login: str | None) -> None:
+def _target_agent(conn: sqlite3.Connection, login: str | None, actor: Agent) -> None:
     if login is None:
         return
     exists, active = sql.agent_exists(conn, login)
     if not exists:
         raise LeadError(f"agent inconnu « {login} »")
+    require_team_member(conn, actor, login)
     if not active:
         raise LeadError(f"l'agent « {login} » est désactivé : impossible de lui confier des débiteurs")
+
+
+def _scoped(conn: sqlite3.Connection, actor: Agent, flt: DebtorFilter) -> DebtorFilter:
+    """The filter restricted to the lead's team (an agent of another team named in it: refused)."""
+    if flt.agent is not None and sql.agent_exists(conn, flt.agent)[0]:
+        require_team_member(conn, actor, flt.agent)
+    return replace(flt, scope=team_scope(conn, actor))
 
 
 def validate_filter(flt: DebtorFilter) -> None:
@@ -160,11 +184,18 @@ def assign(store: Store, actor: Agent, refs: Sequence[str], *, to: str | None, n
     now_s = to_db(now)
     result = AssignResult()
     with store.write() as conn:
-        _target_agent(conn, to)
+        actor = acting_lead(conn, actor, "réaffecter des débiteurs")
+        _target_agent(conn, to, actor)
         states = sql.debtor_states(conn, wanted)
         unknown = [r for r in wanted if r not in states]
         if unknown:
             raise LeadError(f"débiteur(s) inconnu(s) : {', '.join(unknown)} ; rien n'a été réaffecté")
+        s = team_scope(conn, actor)
+        foreign = [r for r in wanted if not in_scope(s, states[r].agent)]
+        if foreign:
+            raise PermissionDenied(
+                f"débiteur(s) suivi(s) par une autre équipe : {', '.join(foreign)} ; rien n'a été réaffecté"
+            )
         busy = sql.claimed_by_other(conn, [states[r].id for r in wanted], to, now_s)
         moving: list[DebtorState] = []
         for ref in wanted:
@@ -198,6 +229,8 @@ def count_by_filter(
     validate_filter(flt)
     today = paris_date(now)
     with store.read() as conn:
+        actor = acting_lead(conn, actor, "consulter les portefeuilles")
+        flt = _scoped(conn, actor, flt)
         if isinstance(to, _Unchanged):
             return sql.count_matching(conn, flt, today)
         return sql.count_movable(conn, flt, today, to, to_db(now))
@@ -215,7 +248,9 @@ def reassign_by_filter(store: Store, actor: Agent, flt: DebtorFilter, *, to: str
     today = paris_date(now)
     now_s = to_db(now)
     with store.write() as conn:
-        _target_agent(conn, to)
+        actor = acting_lead(conn, actor, "réaffecter des débiteurs")
+        _target_agent(conn, to, actor)
+        flt = _scoped(conn, actor, flt)
         matching = sql.count_matching(conn, flt, today)
         moved = sql.reassign_matching(conn, flt, today, to, now_s)
         audit.record(
@@ -238,7 +273,8 @@ def set_hold(store: Store, actor: Agent, ref: str, *, reason: str, now: datetime
     require_lead(actor, "mettre un débiteur en attente")
     why = _reason(reason, required=True, what="une mise en attente")
     with store.write() as conn:
-        d = _debtor(conn, ref)
+        actor = acting_lead(conn, actor, "mettre un débiteur en attente")
+        d = _debtor(conn, ref, actor)
         sql.set_hold(conn, d.id, True, why, to_db(now))
         audit.record(
             conn,
@@ -256,7 +292,8 @@ def release_hold(store: Store, actor: Agent, ref: str, *, reason: str | None = N
     require_lead(actor, "lever une mise en attente")
     why = _reason(reason, required=False, what="une levée d'attente")
     with store.write() as conn:
-        d = _debtor(conn, ref)
+        actor = acting_lead(conn, actor, "lever une mise en attente")
+        d = _debtor(conn, ref, actor)
         if not d.on_hold:
             raise LeadError(f"le débiteur {ref} n'est pas en attente")
         sql.set_hold(conn, d.id, False, None, to_db(now))
@@ -278,7 +315,8 @@ def set_do_not_call(
     require_lead(actor, "marquer « ne pas appeler »")
     why = _reason(reason, required=False, what="« ne pas appeler »")
     with store.write() as conn:
-        d = _debtor(conn, ref)
+        actor = acting_lead(conn, actor, "marquer « ne pas appeler »")
+        d = _debtor(conn, ref, actor)
         if d.do_not_call == on:
             raise LeadError(f"le débiteur {ref} est déjà {'en' if on else 'hors'} « ne pas appeler »")
         sql.set_do_not_call(conn, d.id, on, to_db(now))
@@ -293,15 +331,52 @@ def set_do_not_call(
         )
 
 
-def close_dispute(store: Store, actor: Agent, ref: str, *, note: str | None = None, now: datetime) -> None:
-    """Close the debtor's open dispute (it comes back into the queues)."""
+def contested_invoices(store: Store, actor: Agent, ref: str) -> list[dict[str, Any]]:
+    """The debtor's invoices under an open dispute (invoice_ref, amount_cents), for the lead."""
     require_lead(actor, "clore un litige")
+    with store.read() as conn:
+        actor = acting_lead(conn, actor, "clore un litige")
+        d = _debtor(conn, ref, actor)
+        return [{"invoice_ref": r, "amount_cents": c} for r, c in dispute_sql.open_amounts(conn, d.id)]
+
+
+def close_dispute(
+    store: Store,
+    actor: Agent,
+    ref: str,
+    *,
+    note: str | None = None,
+    now: datetime,
+    invoices: list[str] | None = None,
+    decision: str | None = "rejected",
+) -> list[str]:
+    """Close the dispute on some invoices (default: all contested ones); returns their refs.
+
+    ``accepted``: the debtor is right, a credit note is expected and the invoice stays out of
+    the amount claimed; ``rejected``: the invoice is claimed again. The debtor comes back into
+    the queues as soon as an overdue invoice is claimable.
+    """
+    require_lead(actor, "clore un litige")
+    if decision is None:
+        raise LeadError("préciser --accepted (avoir attendu) ou --rejected (la facture redevient due)")
+    if decision not in ("accepted", "rejected"):
+        raise LeadError(f"décision inconnue « {decision} » (accepted ou rejected)")
     why = _reason(note, required=False, what="la clôture d'un litige")
     with store.write() as conn:
-        d = _debtor(conn, ref)
-        if not d.dispute_open:
+        actor = acting_lead(conn, actor, "clore un litige")
+        d = _debtor(conn, ref, actor)
+        contested = dispute_sql.open_refs(conn, d.id)
+        if not contested and not d.dispute_open:
             raise LeadError(f"aucun litige ouvert pour le débiteur {ref}")
-        sql.close_dispute(conn, d.id, to_db(now))
+        wanted = list(dict.fromkeys(invoices or [])) or contested
+        unknown = [r for r in wanted if r not in contested]
+        if unknown:
+            raise LeadError(f"pas de litige ouvert sur la facture « {unknown[0]} » du débiteur {ref}")
+        dispute_sql.close_invoices(conn, d.id, wanted, status=decision, now=to_db(now), by=actor.login, note=why)
+        if contested:
+            dispute_sql.sync_dispute_flag(conn, [d.id], today=paris_date(now).isoformat(), now=to_db(now))
+        else:  # a whole-account dispute with no invoice on file
+            sql.close_dispute(conn, d.id, to_db(now))
         audit.record(
             conn,
             now=now,
@@ -309,8 +384,9 @@ def close_dispute(store: Store, actor: Agent, ref: str, *, note: str | None = No
             action="dispute_close",
             entity="debtor",
             entity_ref=ref,
-            details={"note": why},
+            details={"note": why, "invoices": wanted, "decision": decision},
         )
+    return wanted
 
 
 def set_overrides(
@@ -333,7 +409,8 @@ def set_overrides(
     if errors:
         raise LeadError(" ; ".join(errors))
     with store.write() as conn:
-        d = _debtor(conn, ref)
+        actor = acting_lead(conn, actor, "changer le scénario ou le ton")
+        d = _debtor(conn, ref, actor)
         new_stage = d.stage_override if isinstance(stage, _Unchanged) else stage
         new_tone = d.tone_override if isinstance(tone, _Unchanged) else tone
         sql.set_overrides(conn, d.id, new_stage, new_tone, to_db(now))
@@ -363,21 +440,29 @@ def record_formal_notice(
     note: str | None = None,
     now: datetime,
     settings: Settings | None = None,
+    letter_ref: str | None = None,
+    amount_cents: int | None = None,
 ) -> int:
     """Record that a mise en demeure was sent: an outbound letter event with outcome
     `formal_notice` (kind from `domain.events.classify`: a reminder), dated `sent_on` (a date,
-    no time of day) or `now`. Rescored at once; returns the event id."""
+    no time of day) or `now`. Rescored at once; returns the event id. The letter's reference
+    and the amount it claimed, when given, are what the call scripts cite (else its date and
+    what was overdue on that date)."""
     require_lead(actor, "enregistrer une mise en demeure")
     today = paris_date(now)
     if sent_on is not None and sent_on > today:
         raise LeadError(f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur")
     why = _reason(note, required=False, what="la mise en demeure")
+    reference = _reason(letter_ref, required=False, what="la référence du courrier") or None
+    if amount_cents is not None and amount_cents <= 0:
+        raise LeadError("le montant de la mise en demeure doit être positif")
     if sent_on is None:
         at, has_time = now, True
     else:
         at, has_time = datetime.combine(sent_on, time(0), PARIS).astimezone(UTC), False
     with store.write() as conn:
-        d = _debtor(conn, ref)
+        actor = acting_lead(conn, actor, "enregistrer une mise en demeure")
+        d = _debtor(conn, ref, actor)
         event_id = sql.insert_lead_event(
             conn,
             debtor_id=d.id,
@@ -392,6 +477,8 @@ def record_formal_notice(
             source="lead",
             created_at=to_db(now),
         )
+        if reference or amount_cents is not None:
+            sql.set_letter_details(conn, event_id, letter_ref=reference, amount_cents=amount_cents)
         rescore(conn, [d.id], now=now, settings=settings or Settings())
         audit.record(
             conn,
@@ -400,7 +487,13 @@ def record_formal_notice(
             action="formal_notice",
             entity="debtor",
             entity_ref=ref,
-            details={"sent_on": (sent_on or today).isoformat(), "event_id": event_id, "note": why},
+            details={
+                "sent_on": (sent_on or today).isoformat(),
+                "event_id": event_id,
+                "note": why,
+                **({"letter_ref": reference} if reference else {}),
+                **({"amount_cents": amount_cents} if amount_cents is not None else {}),
+            },
         )
     return event_id
 
@@ -471,7 +564,9 @@ def team_board(store: Store, actor: Agent, *, now: datetime) -> list[BoardRow]:
     start, end = _day_bounds(now)
     rpc_codes = sorted(d.value for d in RPC_DISPOSITIONS)
     with store.read() as conn:
-        agents = [a for a in list_agents(conn) if a.active]
+        actor = acting_lead(conn, actor, "consulter le tableau de l'équipe")
+        s = team_scope(conn, actor)
+        agents = [a for a in list_agents(conn) if a.active and agent_in_scope(s, a.login)]
         sessions = sql.sessions(conn)
         claims = sql.live_claims(conn, now_s)
         calls = sql.call_counts(conn, start, end, rpc_codes)
@@ -536,10 +631,18 @@ def queue_loads(store: Store, actor: Agent) -> list[QueueLoad]:
     """Debtors with open balance per agent (every active agent, even at zero), then the pool."""
     require_lead(actor, "consulter les portefeuilles")
     with store.read() as conn:
+        actor = acting_lead(conn, actor, "consulter les portefeuilles")
+        s = team_scope(conn, actor)
         agents = {a.login: a for a in list_agents(conn)}
-        loads = {agent: (n, cents, blocked) for agent, n, cents, blocked in sql.portfolio_loads(conn)}
+        loads = {
+            agent: (n, cents, blocked)
+            for agent, n, cents, blocked in sql.portfolio_loads(conn)
+            if agent is None or agent_in_scope(s, agent)
+        }
     out = []
-    for login in sorted({a for a, ag in agents.items() if ag.active and ag.role == "agent"} | set(loads) - {None}):
+    mine = {a for a, ag in agents.items() if ag.active and ag.role == "agent" and agent_in_scope(s, a)}
+    assigned = {a for a in loads if a is not None}
+    for login in sorted(mine | assigned):
         n, cents, blocked = loads.get(login, (0, 0, 0))
         out.append(QueueLoad(login, agents[login].name if login in agents else login, n, cents, blocked))
     n, cents, blocked = loads.get(None, (0, 0, 0))
@@ -576,6 +679,8 @@ def review_queue(
     limit = max(1, min(limit, REVIEW_MAX_LIMIT))
     today = paris_date(now)
     with store.read() as conn:
+        actor = acting_lead(conn, actor, "revoir les files des agents")
+        flt = _scoped(conn, actor, flt)
         cands = sql.review_page(conn, flt, today, after=after, limit=limit)
         queue_sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
     rows = [_entry(c, agent="", now=now, settings=settings) for c in cands]
@@ -652,12 +757,15 @@ def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Sett
     end = to_db(datetime.combine(sunday + timedelta(days=1), time(0), PARIS))
     rpc_codes = sorted(d.value for d in RPC_DISPOSITIONS)
     with store.read() as conn:
+        actor = acting_lead(conn, actor, "consulter les indicateurs de l'équipe")
+        s = team_scope(conn, actor)
         agents = {a.login: a for a in list_agents(conn)}
         calls = sql.call_counts(conn, start, end, rpc_codes)
         collected = sql.collected_by_assigned_agent(conn, monday.isoformat(), sunday.isoformat())
     figures = {f.agent: f for f in promise_figures(store, actor, week=week, now=now, settings=settings)}
     logins = {a for a, ag in agents.items() if ag.active and ag.role == "agent"}
     logins |= set(calls) | {a for a in collected if a is not None} | {a for a in figures if a in agents}
+    logins = {a for a in logins if agent_in_scope(s, a)}
     rows = []
     for login in sorted(logins):
         n_calls, n_rpc = calls.get(login, (0, 0))
@@ -682,7 +790,7 @@ def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Sett
 def kpis_csv(rows: Sequence[KpiRow]) -> str:
     """CSV (comma, point decimal, header = the JSON keys) for a spreadsheet."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = safe_csv.writer(buf, lineterminator="\n")
     w.writerow(KPI_COLUMNS)
     for r in rows:
         w.writerow(["" if v is None else v for v in r.to_json().values()])
@@ -727,6 +835,7 @@ def audit_page(
     require_lead(actor, "consulter le journal d'audit")
     limit = max(1, min(limit, AUDIT_MAX_LIMIT))
     with store.read() as conn:
+        actor = acting_lead(conn, actor, "consulter le journal d'audit")
         rows = audit.page(conn, before_id=before_id, actor=actor_filter, action=action, limit=limit)
     out = []
     for id_, at, who, what, entity, ref, details in rows:
@@ -736,3 +845,22 @@ def audit_page(
             parsed = {"raw": details}
         out.append(AuditEntry(id_, from_db(at) or datetime.min.replace(tzinfo=UTC), who, what, entity, ref, parsed))
     return out
+
+
+# --- the lead's team ---------------------------------------------------------------------------
+
+
+def check_lead(store: Store, actor: Agent, what: str) -> Agent:
+    """The actor read again, refused unless still an active lead (for reads outside a service)."""
+    require_lead(actor, what)
+    with store.read() as conn:
+        return acting_lead(conn, actor, what)
+
+
+def team_agents(store: Store, actor: Agent) -> list[Agent]:
+    """Active accounts with the agent role in the lead's team (targets of a reassignment)."""
+    require_lead(actor, "consulter l'équipe")
+    with store.read() as conn:
+        actor = acting_lead(conn, actor, "consulter l'équipe")
+        s = team_scope(conn, actor)
+        return [a for a in list_agents(conn) if a.active and a.role == "agent" and agent_in_scope(s, a.login)]

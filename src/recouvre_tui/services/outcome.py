@@ -4,7 +4,8 @@ callback, the debtor flags, follows up broken promises, rescores, and releases t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sqlite3
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,20 +23,23 @@ from ..domain.codes import (
 from ..domain.config import Settings
 from ..domain.dates import format_date_fr, paris_date, to_db
 from ..domain.events import classify
+from ..domain.money import format_eur
 from ..domain.payment_check import check_until
 from ..domain.promises import InstalmentIn, validate_plan
+from ..domain.text import strip_control_chars
 from ..store import audit
+from ..store import disputes as dispute_sql
 from ..store import outcomes as outcome_sql
 from ..store import payment_checks as check_sql
 from ..store import promises as promise_sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent
 from ..store.db import Store
-from .roles import PermissionDenied
+from .roles import PermissionDenied, acting, in_scope, scope
 from .scoring import rescore
 
 NOTE_MAX = 2_000
-# Follow-up actions recorded as their own events (DESIGN: duplicate, hand to sales rep).
+# Follow-up actions recorded as their own events (invoice duplicate, hand to the sales rep).
 ACTIONS = {
     "duplicate": ("email", "invoice_duplicate", "envoi d'un duplicata de facture"),
     "sales_rep": ("email", "handed_to_sales_rep", "litige transmis au commercial"),
@@ -70,6 +74,8 @@ class Outcome:
     script_id: str | None = None
     phone: str | None = None  # E.164 of the number called
     actions: list[str] = field(default_factory=list)  # keys of ACTIONS
+    dispute_invoices: list[str] = field(default_factory=list)  # contested invoices (empty: all open)
+    dispute_amount_cents: int | None = None  # contested amount (default: their open amount)
     payment: AnnouncedPayment | None = None  # « déjà payé » / « paiement immédiat »
     callback_for_team: bool = False  # else personal (the agent's own)
 
@@ -131,6 +137,10 @@ def validate(
         plan = [InstalmentIn(d, a) for d, a in o.instalments]
         for e in validate_plan(total, plan, paris_date(now), settings.promises, balance_cents=balance_cents):
             errors.append((e.field, e.message))
+    if (o.dispute_invoices or o.dispute_amount_cents is not None) and o.disposition != Disposition.DISPUTE:
+        errors.append(("invoices", "des factures contestées ne se notent qu'avec l'issue « litige »"))
+    if o.dispute_amount_cents is not None and o.dispute_amount_cents <= 0:
+        errors.append(("invoices", "le montant contesté doit être positif"))
     if o.disposition == Disposition.CALLBACK and o.callback_at is None:
         errors.append(("callback", "« rappel demandé » demande une date et une heure de rappel"))
     if o.callback_at is not None and o.callback_at <= now:
@@ -190,6 +200,52 @@ def _payment_problems(o: Outcome, *, now: datetime) -> list[tuple[str, str]]:
     return out
 
 
+def _open_dispute(
+    conn: sqlite3.Connection, debtor_id: int, outcome: Outcome, *, agent: str, event_id: int, now: datetime
+) -> None:
+    """The contested invoices (default: every open one) leave the claim; block only if nothing is left."""
+    open_now = {ref: cents for ref, cents, _due in dispute_sql.open_invoices(conn, debtor_id)}
+    wanted = list(dict.fromkeys(outcome.dispute_invoices)) or list(open_now)
+    unknown = [ref for ref in wanted if ref not in open_now]
+    if unknown:
+        raise OutcomeError(
+            [("invoices", f"facture inconnue ou soldée pour ce débiteur : « {ref} »") for ref in unknown]
+        )
+    total = sum(open_now[ref] for ref in wanted)
+    amount = total if outcome.dispute_amount_cents is None else outcome.dispute_amount_cents
+    if wanted and amount > total:
+        raise OutcomeError(
+            [
+                (
+                    "invoices",
+                    f"montant contesté {format_eur(amount)} supérieur au restant dû des factures ({format_eur(total)})",
+                )
+            ]
+        )
+    row = conn.execute("SELECT sales_rep FROM debtors WHERE id = ?", (debtor_id,)).fetchone()
+    # The contested amount is spread over the invoices in order (for the lead's review).
+    left, lines = amount, []
+    for ref in wanted:
+        take = min(left, open_now[ref])
+        lines.append((ref, take))
+        left -= take
+    dispute_sql.insert_dispute(
+        conn,
+        debtor_id=debtor_id,
+        opened_at=to_db(now),
+        agent=agent,
+        event_id=event_id,
+        invoices=lines,
+        amount_cents=amount,
+        handed_to=row[0] if row else None,
+        note=(outcome.note or "").strip() or None,
+    )
+    if wanted:
+        dispute_sql.sync_dispute_flag(conn, [debtor_id], today=paris_date(now).isoformat(), now=to_db(now))
+    else:  # no invoice on file: the whole account is contested, as before invoices were named
+        outcome_sql.open_dispute(conn, debtor_id, to_db(now))
+
+
 def record_outcome(
     store: Store,
     agent: Agent,
@@ -200,8 +256,11 @@ def record_outcome(
     source: str = "tui",
 ) -> OutcomeResult:
     """Validate, then write everything in one `BEGIN IMMEDIATE` transaction."""
+    if outcome.note:  # typed text (TUI form, `--note`): no terminal controls, lines kept
+        outcome = replace(outcome, note=strip_control_chars(outcome.note, keep_newlines=True))
     now_s = to_db(now)
     with store.write() as conn:
+        agent = acting(conn, agent)  # deactivated since the session started: refused
         target = outcome_sql.debtor_for_outcome(conn, outcome.debtor_ref)
         if target is None:
             raise OutcomeError([("debtor", f"débiteur inconnu « {outcome.debtor_ref} »")])
@@ -209,7 +268,7 @@ def record_outcome(
         claim = queue_sql.claim_of(conn, debtor_id)
         holds = claim is not None and claim[0] == agent.login and claim[1] > now_s
         # A colleague's debtor taken from the team's callbacks is held by this agent.
-        if not agent.is_lead and target.agent not in (None, agent.login) and not holds:
+        if not in_scope(scope(conn, agent), target.agent) and not holds:
             raise OutcomeAccessDenied(
                 [("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")]
             )
@@ -293,7 +352,7 @@ def record_outcome(
                 created_by=agent.login,
             )
         if disp == Disposition.DISPUTE:
-            outcome_sql.open_dispute(conn, debtor_id, now_s)
+            _open_dispute(conn, debtor_id, outcome, agent=agent.login, event_id=event_id, now=now)
         if disp in BAD_NUMBER_DISPOSITIONS:
             # The number goes to the "numéro à vérifier" list; the others stay callable.
             number = outcome.phone or outcome_sql.first_valid_phone(conn, debtor_id)
@@ -333,6 +392,7 @@ def record_outcome(
                 "actions": outcome.actions,
                 "payment": _payment_details(outcome.payment),
                 "callback_for_team": outcome.callback_for_team,
+                "dispute_invoices": outcome.dispute_invoices or None,
                 "area": area_by_code(target.area).code,
             },
         )

@@ -12,11 +12,12 @@ from ..domain.codes import PromiseStatus
 from ..domain.config import Settings
 from ..domain.dates import paris_date, parse_iso_week, to_db
 from ..domain.promises import InstalmentIn, PaymentIn, evaluate_promise
+from ..domain.text import strip_control_chars
 from ..store import audit
 from ..store import promises as sql
 from ..store.agents import Agent
 from ..store.db import Store
-from .roles import PermissionDenied
+from .roles import PermissionDenied, acting, agent_in_scope, may_cancel_promise, scope
 from .scoring import rescore
 
 
@@ -200,23 +201,29 @@ def list_promises(
 ) -> list[PromiseView]:
     """Promises evaluated at `now`; an agent sees those of their portfolio and the pool."""
     with store.read() as conn:
-        rows, payments = sql.list_with_payments(conn, agent=agent, visible_to=None if viewer.is_lead else viewer.login)
+        rows, payments = sql.list_with_payments(conn, agent=agent, visible_to=scope(conn, viewer))
     views = _views(rows, payments, paris_date(now), settings)
     return [v for v in views if status is None or v.status == status]
 
 
 def cancel_promise(store: Store, actor: Agent, ref: str, *, reason: str, now: datetime, settings: Settings) -> None:
     """Cancel a promise (reason required, audited); the debtor's queue state follows."""
-    reason = (reason or "").strip()
+    reason = strip_control_chars(reason or "").strip()  # typed text: no terminal controls
     if not reason:
         raise PromiseError("le motif d'annulation est obligatoire")
     with store.write() as conn:
         found = sql.find(conn, ref)
         if found is None:
             raise PromiseError(f"promesse inconnue « {ref} »")
-        promise_id, debtor_id, status, assigned = found
-        if not actor.is_lead and assigned not in (None, actor.login):
-            raise PromiseAccessDenied(f"la promesse {ref} porte sur un débiteur qui n'est pas dans votre portefeuille")
+        actor = acting(conn, actor)
+        promise_id, debtor_id, status, assigned, recorded_by = found
+        if not may_cancel_promise(scope(conn, actor), actor, recorded_by, assigned):
+            if actor.is_lead:
+                raise PromiseAccessDenied(f"la promesse {ref} relève d'une autre équipe")
+            raise PromiseAccessDenied(
+                f"la promesse {ref} a été enregistrée par un collègue : "
+                "seul son auteur ou un responsable peut l'annuler"
+            )
         if status == PromiseStatus.CANCELLED:
             raise PromiseError(f"la promesse {ref} est déjà annulée")
         stamp = to_db(now)
@@ -259,13 +266,16 @@ def promise_figures(
     """Per agent (who recorded the promises) for an ISO week (Paris): recorded, kept, broken.
 
     Kept rate = kept / (kept + broken) over the promises whose last due date + grace falls
-    in the week (DESIGN.md "Promise status"), evaluated at `now`. A lead sees every agent,
+    in the week (docs/rules.md, "Promise status"), evaluated at `now`. A lead sees every agent,
     an agent only their own figures.
     """
     monday, sunday = parse_iso_week(week)
     grace = timedelta(days=settings.promises.grace_days)
     with store.read() as conn:
+        s = scope(conn, actor)
         rows, payments = sql.list_with_payments(conn, agent=None if actor.is_lead else actor.login)
+    # A lead: the agents of their team (`roles.scope`); an agent: their own figures.
+    rows = [r for r in rows if r["agent"] is None or agent_in_scope(s, r["agent"])]
     figures: dict[str, PromiseFigures] = {}
     for v, r in zip(
         _views(rows, payments, paris_date(now), settings), [r for r in rows if r["instalments"]], strict=True

@@ -21,6 +21,7 @@ slower, for repairs.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import time
@@ -32,6 +33,7 @@ from datetime import datetime, timedelta
 from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store import audit, jobs
+from ..store import disputes as dispute_sql
 from ..store.db import Store
 from ..store.imports import debtor_ids as debtor_ids_by_ref
 from ..store.ledger import balance_mismatches
@@ -60,6 +62,9 @@ CHECKPOINT_EVERY = 25  # chunks: a checkpoint syncs to disk, so not after every 
 # import) makes the chunk recompute in full.
 _PER_DEBTOR = {"debtor"}
 _HARMLESS = {"agent", "debtors", "job"}
+
+
+log = logging.getLogger(__name__)
 
 
 class JobBusy(Exception):
@@ -134,6 +139,7 @@ def _acquire(store: Store, now: datetime, name: str = LOCK) -> str:
         row = jobs.lock_holder(conn, name)
         if row is not None and row[2] > to_db(now) and not _holder_is_dead(row[0]):
             what = _BUSY.get(name, f"la tâche « {name} » est déjà en cours")
+            log.warning("job %s refused: held by %s since %s UTC", name, row[0], row[1])
             raise JobBusy(f"{what} (lancé le {row[1]} UTC par {row[0]}) ; rien n'a été fait")
         jobs.take_lock(conn, name, holder, to_db(now), to_db(now + timedelta(hours=LOCK_HOURS)))
     return holder
@@ -243,6 +249,8 @@ def refresh(
     try:
         with store.write() as conn:
             summary.claims_released = release_expired(conn, to_db(now))
+            # An invoice falling due outside a dispute brings a blocked debtor back into the queue.
+            dispute_sql.sync_dispute_flag(conn, None, today=paris_date(now).isoformat(), now=to_db(now))
             lo, hi = jobs.debtor_id_bounds(conn)
             run_id = jobs.start_run(conn, "refresh", to_db(now))
         scorer = Scorer(settings)
@@ -280,4 +288,21 @@ def refresh(
         with store.lock:
             jobs.set_autocheckpoint(store.conn, jobs.DEFAULT_AUTOCHECKPOINT)
         _release(store, holder)
+    log.info(
+        "refresh by %s%s: debtors=%d balances_changed=%d scored=%d promises kept=%d broken=%d (new %d) "
+        "pending=%d claims_released=%d chunks=%d seconds=%.1f longest_write_ms=%.0f",
+        actor,
+        " (full)" if full else "",
+        summary.debtors,
+        summary.balances_changed,
+        summary.scored,
+        summary.promises_kept,
+        summary.promises_broken,
+        summary.newly_broken,
+        summary.promises_pending,
+        summary.claims_released,
+        summary.chunks,
+        summary.seconds,
+        summary.longest_write_ms,
+    )
     return summary

@@ -23,7 +23,19 @@ from ..domain.call_scripts import (
 )
 from ..domain.codes import FORMAL_NOTICE_OUTCOME, STAGE_LABELS_FR, Reason, Stage, Tone
 from ..domain.config import Settings
-from ..domain.dates import PARIS, format_date_fr, from_db
+from ..domain.dates import PARIS, from_db
+from ..domain.fact_sheet import (
+    DisputeIn,
+    EventIn,
+    FactInputs,
+    FactSheet,
+    InvoiceIn,
+    PaymentIn,
+    PromiseIn,
+    build_fact_sheet,
+)
+from ..domain.fact_sheet import InstalmentIn as FactInstalment
+from ..domain.fact_wording import wording
 from ..domain.money import format_eur
 from ..domain.promises import build_schedule, max_instalments
 from ..store.agents import Agent
@@ -42,6 +54,7 @@ class GuideView:
     why: str
     rendered: RenderedScript | None
     error: str | None = None
+    sheet: FactSheet | None = None
 
     @property
     def script_id(self) -> str | None:
@@ -110,42 +123,95 @@ def last_reason(case: CaseFile) -> Reason | None:
     return None
 
 
-def variables(case: CaseFile, agent: Agent, settings: Settings, today: date) -> dict[str, str | None]:
+def _paris_day(text: str | None) -> date | None:
+    at = from_db(text)
+    return at.astimezone(PARIS).date() if at else None
+
+
+def fact_inputs(case: CaseFile, agent: Agent, settings: Settings) -> FactInputs:
+    """The fact sheet's inputs, read from the case file (the whole ledger, events, disputes)."""
     d = case.debtor
-    balance = int(d.get("balance_cents") or 0)
-    oldest = date.fromisoformat(d["oldest_due"]) if d.get("oldest_due") else None
-    refs = [str(i["ref"]) for i in case.invoices]
-    invoices = ", ".join(refs[:4]) + (" …" if len(refs) > 4 else "")
-    last_promise = None
-    if case.promises:
-        p = case.promises[0]
-        inst = p.get("instalments", [])
-        when = format_date_fr(date.fromisoformat(inst[0]["due_date"])) if inst else ""
-        if len(inst) > 1:
-            last_promise = f"{len(inst)} × {format_eur(inst[0]['amount_cents'])} à partir du {when}"
-        else:
-            last_promise = f"{format_eur(p['total_cents'])} au {when}".strip()
-    letters = [e for e in _events(case) if e.get("channel") == "letter" and e.get("direction") == "out"]
-    notices = [e for e in letters if e.get("outcome") == FORMAL_NOTICE_OUTCOME] or letters
-    return {
-        "debtor_name": d.get("name"),
-        "amount_due": format_eur(balance),
-        "invoices": invoices or None,
-        "oldest_due_date": format_date_fr(oldest) if oldest else None,
-        "days_late": str(max((today - oldest).days, 0)) if oldest else None,
-        "agent_name": agent.name,
-        "creditor": settings.creditor_name,
-        "sales_rep": d.get("sales_rep"),
-        "last_promise": last_promise,
-        "proposed_plan": proposed_plan(balance, case, settings, today),
-        "letter_ref": _letter_date(notices[0]) if notices else None,
-    }
+    letters = {int(x["id"]): x for x in case.letters}
+    events: list[EventIn] = []
+    for e in _events(case):
+        on = _paris_day(e.get("at"))
+        if on is None:
+            continue
+        letter = letters.get(int(e.get("id") or 0), {})
+        events.append(
+            EventIn(
+                on=on,
+                channel=str(e.get("channel")),
+                direction=str(e.get("direction")),
+                kind=str(e.get("kind")),
+                outcome=e.get("outcome"),
+                letter_ref=letter.get("letter_ref"),
+                amount_cents=letter.get("amount_cents"),
+            )
+        )
+    promises = tuple(
+        PromiseIn(
+            ref=str(p["ref"]),
+            created_on=_paris_day(p.get("created_at")) or date.min,
+            status=str(p["status"]),
+            instalments=tuple(
+                FactInstalment(
+                    date.fromisoformat(i["due_date"]), int(i["amount_cents"]), int(i["allocated_cents"] or 0)
+                )
+                for i in p.get("instalments", [])
+            ),
+        )
+        for p in case.promises
+        if p.get("status") != "cancelled"
+    )
+    latest: dict[str, dict] = {}
+    for x in case.disputes:  # oldest first: the latest line of an invoice wins
+        latest[str(x["invoice_ref"])] = x
+    disputes = tuple(
+        DisputeIn(
+            invoice_ref=ref,
+            opened_on=_paris_day(x.get("opened_at")) or date.min,
+            status=str(x["status"]),
+            amount_cents=int(x["amount_cents"] or 0),
+            closed_on=_paris_day(x.get("closed_at")),
+            handed_to=x.get("handed_to"),
+        )
+        for ref, x in latest.items()
+    )
+    return FactInputs(
+        debtor_name=str(d.get("name") or ""),
+        segment=str(d.get("segment") or "B2C"),
+        agent_name=agent.name,
+        creditor=settings.creditor_name,
+        sales_rep=d.get("sales_rep") or None,
+        invoices=tuple(
+            InvoiceIn(
+                ref=str(i["ref"]),
+                issue_date=date.fromisoformat(i["issue_date"]) if i.get("issue_date") else None,
+                due_date=date.fromisoformat(i["due_date"]),
+                amount_cents=int(i["amount_cents"]),
+                open_cents=int(i["open_cents"]),
+            )
+            for i in case.ledger_invoices
+        ),
+        payments=tuple(
+            PaymentIn(date.fromisoformat(p["paid_on"]), int(p["amount_cents"]), p.get("invoice_ref"))
+            for p in case.ledger_payments
+        ),
+        events=tuple(events),
+        promises=promises,
+        disputes=disputes,
+    )
 
 
-def _letter_date(event: dict) -> str:
-    """« du 30/10/2026 »: letters are identified to the debtor by their date."""
-    at = from_db(event["at"])
-    return f"du {format_date_fr(at.astimezone(PARIS).date())}" if at else ""
+def fact_sheet(case: CaseFile, agent: Agent, settings: Settings, today: date) -> FactSheet:
+    return build_fact_sheet(fact_inputs(case, agent, settings), today)
+
+
+def variables(case: CaseFile, agent: Agent, settings: Settings, today: date) -> dict[str, str | None]:
+    """Every template variable, worded from the call's fact sheet and nothing else."""
+    sheet = fact_sheet(case, agent, settings, today)
+    return wording(sheet, proposed_plan=proposed_plan(sheet.overdue_cents, case, settings, today))
 
 
 def proposed_plan(balance: int, case: CaseFile, settings: Settings, today: date) -> str | None:
@@ -163,7 +229,18 @@ def proposed_plan(balance: int, case: CaseFile, settings: Settings, today: date)
         move_to_working_day=settings.promises.move_to_working_day,
     )
     dates = ", ".join(i.due.strftime("%d/%m") for i in schedule)
-    return f"{count} × {format_eur(schedule[0].amount_cents)} ({dates})"
+    return f"{plan_amounts([i.amount_cents for i in schedule])} ({dates})"
+
+
+def plan_amounts(amounts: list[int]) -> str:
+    """« 3 × 500,00 € », or « 2 × 8 632,45 € puis 8 632,46 € » when the last one carries the cents."""
+    runs: list[tuple[int, int]] = []
+    for cents in amounts:
+        if runs and runs[-1][1] == cents:
+            runs[-1] = (runs[-1][0] + 1, cents)
+        else:
+            runs.append((1, cents))
+    return " puis ".join(f"{n} × {format_eur(c)}" if n > 1 else format_eur(c) for n, c in runs)
 
 
 def context(
@@ -180,15 +257,19 @@ def context(
         except ValueError:
             chosen = None
     f = facts(case, settings)
+    sheet = fact_sheet(case, agent, settings, today)
+    plan = proposed_plan(sheet.overdue_cents, case, settings, today)
     return ScriptContext(
         segment=str(case.debtor.get("segment") or "B2C"),
         stage=_stage(case, settings),
         reason=chosen or last_reason(case),
-        balance_cents=int(case.debtor.get("balance_cents") or 0),
+        # The amount claimed (overdue, not contested): what the call is about.
+        balance_cents=sheet.overdue_cents,
         broken_promises=case.broken_promises,
         is_first_contact=f["never_contacted"],
-        variables={k: v for k, v in variables(case, agent, settings, today).items() if v},
+        variables={k: v for k, v in wording(sheet, proposed_plan=plan).items() if v},
         collection_agency=settings.collection_agency,
+        fact_sheet=sheet,
     )
 
 
@@ -208,8 +289,8 @@ def build(scripts: list[CallScript], ctx: ScriptContext, tone: Tone | None) -> G
     try:
         script, used, why = select_script(scripts, ctx, tone)
     except NoScriptError as exc:
-        return GuideView(ctx.stage, label, None, tone, "", None, str(exc))
-    return GuideView(ctx.stage, label, script, used, why, render_for(script, ctx))
+        return GuideView(ctx.stage, label, None, tone, "", None, str(exc), ctx.fact_sheet)
+    return GuideView(ctx.stage, label, script, used, why, render_for(script, ctx), None, ctx.fact_sheet)
 
 
 def next_tone(current: Tone | None) -> Tone:

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.phones import normalise_phone
+from ..domain.refs import normalise_ref
 from ..store import search as sql
 from ..store.agents import Agent
 from ..store.db import Store
 from ..store.search import SearchQuery
+from .roles import scope
 
 MAX_LIMIT = 200
 _NUMERIC = re.compile(r"[\d\s.+()/-]+")
@@ -79,13 +81,14 @@ def analyse(text: str) -> SearchQuery:
 
 def search_debtors(store: Store, actor: Agent, text: str, *, limit: int = 20) -> list[SearchHit]:
     """Best matches first (an exact reference first); an agent only sees their portfolio and
-    the pool. An empty text finds nothing."""
+    the pool, a lead their team's portfolios and the pool. An empty text finds nothing."""
+    text = normalise_ref(text or "")  # NFKC: full-width `Ｂ1` finds `B1`
     q = analyse(text)
     if not q.words and not q.numbers:
         return []
     limit = max(1, min(limit, MAX_LIMIT))
-    visible_to = None if actor.is_lead else actor.login
     with store.read() as conn:
+        visible_to = scope(conn, actor)  # an agent's portfolio, a lead's team, and the pool
         find = sql.search_fts if sql.fts_available(conn) else sql.search_like
         rows = find(conn, q, exact_ref=text.strip(), visible_to=visible_to, limit=limit)
     return [SearchHit(r.ref, r.name, r.segment, r.siren, r.agent, r.balance_cents, r.area, r.phones) for r in rows]

@@ -17,6 +17,7 @@ from ..store import audit
 from ..store import lead as sql
 from ..store.agents import Agent
 from ..store.db import Store
+from .roles import acting
 
 # idle: at the queue or a menu; on_case: a case screen is open; paused: the agent stepped away.
 SESSION_STATES = ("idle", "on_case", "paused")
@@ -41,6 +42,7 @@ def heartbeat(
         raise SessionError(f"état de session inconnu « {state} » ({', '.join(SESSION_STATES)})")
     now_s = to_db(now)
     with store.write() as conn:
+        acting(conn, agent)  # a deactivated account's session learns it here (AccountDisabled)
         current = sql.session_of(conn, agent.login)
         seen = from_db(current[1]) if current else None
         new = current is None or current[0] == "ended" or seen is None or now - seen > NEW_SESSION_AFTER

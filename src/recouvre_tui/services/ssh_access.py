@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -24,9 +26,14 @@ def authorized_keys_lines(store: Store, *, db_path: Path, program: str | None = 
     `restrict` turns off forwarding, agent and X11; `pty` gives the TUI its terminal back;
     the forced command ignores whatever command the client asked for.
     """
-    prog = program or _program()
     with store.read() as conn:
-        pairs = sql.keys(conn)
+        return lines_from(conn, db_path=db_path, program=program)
+
+
+def lines_from(conn: sqlite3.Connection, *, db_path: Path | str, program: str | None = None) -> list[str]:
+    """`authorized_keys_lines` inside the caller's transaction."""
+    prog = program or _program()
+    pairs = sql.keys(conn)
     lines = []
     for login, key in pairs:
         command = f"{prog} --db {shlex.quote(str(Path(db_path).resolve()))} tui --agent {shlex.quote(login)}"
@@ -52,3 +59,29 @@ def install_authorized_keys(lines: list[str], target: Path | None = None) -> Pat
             os.unlink(tmp)
         raise
     return path
+
+
+def remember_install(conn: sqlite3.Connection, *, path: Path, db_path: Path | str, program: str | None) -> None:
+    """Note where the file was installed and with which command, so that every later change of
+    an agent's access (deactivation, key removed, role…) rewrites the same file the same way."""
+    record = {"path": str(Path(path).resolve()), "db": str(Path(db_path).resolve()), "program": program or _program()}
+    sql.set_meta(conn, sql.AUTHORIZED_KEYS_META, json.dumps(record, sort_keys=True))
+
+
+def installed_target(conn: sqlite3.Connection) -> tuple[Path, str, str] | None:
+    """(file, database path, program) of the last `--install`, or None when never installed."""
+    raw = sql.get_meta(conn, sql.AUTHORIZED_KEYS_META)
+    if raw is None:
+        return None
+    record = json.loads(raw)
+    return Path(record["path"]), str(record["db"]), str(record["program"])
+
+
+def rewrite_installed(conn: sqlite3.Connection) -> Path | None:
+    """Rewrite the installed authorized_keys from the caller's transaction (before it commits:
+    if the file cannot be written, the change is rolled back). None when never installed."""
+    target = installed_target(conn)
+    if target is None:
+        return None
+    path, db_path, program = target
+    return install_authorized_keys(lines_from(conn, db_path=db_path, program=program), path)

@@ -1,6 +1,6 @@
 """Work queue use cases: list the queue, take the next case (claim), renew, release.
 
-Order (DESIGN.md "Priority"): callbacks due now, then the agent's own portfolio, then the
+Order (docs/rules.md, "Priority"): callbacks due now, then the agent's own portfolio, then the
 team pool (debtors assigned to nobody); within each, broken promises not yet followed up
 (class 1) before the rest (class 2), then score descending, then reference.
 """
@@ -26,7 +26,7 @@ from ..store import queue as sql
 from ..store.agents import Agent
 from ..store.db import Store
 from ..store.queue import Candidate, QueueFilter
-from .roles import PermissionDenied
+from .roles import PermissionDenied, Scope, acting, in_scope, scope
 
 PAGE = 64
 # `next` gives up after this many candidates that cannot be called right now (e.g. every
@@ -141,8 +141,9 @@ def _entry(c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: 
     )
 
 
-def _visible(agent: Agent, c: Candidate) -> bool:
-    return agent.is_lead or c.agent is None or c.agent == agent.login
+def _visible(s: Scope, c: Candidate) -> bool:
+    """In the actor's scope (`roles.scope`): an agent's portfolio, a lead's team, and the pool."""
+    return in_scope(s, c.agent)
 
 
 def handed_over_before(now: datetime, settings: Settings) -> str:
@@ -152,7 +153,7 @@ def handed_over_before(now: datetime, settings: Settings) -> str:
 
 def _may_take(conn: sqlite3.Connection, agent: Agent, c: Candidate, *, now: datetime, settings: Settings) -> bool:
     """In the portfolio or the pool, or a colleague's debtor with a callback due for the team."""
-    return _visible(agent, c) or sql.team_callback_open(
+    return _visible(scope(conn, agent), c) or sql.team_callback_open(
         conn, c.id, team=agent.team, now=to_db(now), handed_over_before=handed_over_before(now, settings)
     )
 
@@ -182,12 +183,13 @@ def iterate(
     due_ids = [d for d, _ in due]
     # Payments announced and not received come back first too, after the callbacks.
     unpaid_ids = [d for d, _ in check_sql.not_received(conn, now_s) if d not in set(due_ids)]
+    s = scope(conn, agent)
     cb = [
         c
         for c in sql.by_ids(conn, due_ids)
         if c.balance_cents > 0 and _may_take(conn, agent, c, now=now, settings=settings)
     ]
-    cb += [c for c in sql.by_ids(conn, unpaid_ids) if c.balance_cents > 0 and _visible(agent, c)]
+    cb += [c for c in sql.by_ids(conn, unpaid_ids) if c.balance_cents > 0 and _visible(s, c)]
     if flt is not None:
         cb = [c for c in cb if _matches(c, flt)]
     sql.load_context(conn, cb, now=now_s, since_7d=since)
@@ -286,6 +288,7 @@ def take_next(store: Store, agent: Agent, *, now: datetime, settings: Settings) 
                 if len(picked) >= CANDIDATES:
                     break
     with store.write() as conn:
+        agent = acting(conn, agent)  # deactivated or demoted since the session started: refused / followed
         sql.release_expired(conn, now_s)
         held = sql.held_by(conn, agent.login)
         if held is not None:
@@ -343,6 +346,7 @@ def entry_for(
 def renew(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> bool:
     """Extend the agent's lease while the case is open; False when it was lost (expired)."""
     with store.write() as conn:
+        acting(conn, agent)  # a deactivated agent's session is told so (its claim was released)
         return sql.renew_claim(conn, agent.login, _lease(now, settings), to_db(now)) > 0
 
 

@@ -70,3 +70,53 @@ def keys(conn: sqlite3.Connection) -> list[tuple[str, str]]:
             "WHERE a.active = 1 ORDER BY k.agent, k.id"
         )
     )
+
+
+def set_active(conn: sqlite3.Connection, login: str, active: bool) -> None:
+    conn.execute("UPDATE agents SET active = ? WHERE login = ?", (int(active), login))
+
+
+def set_role(conn: sqlite3.Connection, login: str, role: str) -> None:
+    conn.execute("UPDATE agents SET role = ? WHERE login = ?", (role, login))
+
+
+def keys_of(conn: sqlite3.Connection, login: str) -> list[tuple[int, str, str]]:
+    """(id, key, added_at) of one agent's keys, oldest first."""
+    return list(conn.execute("SELECT id, public_key, added_at FROM agent_keys WHERE agent = ? ORDER BY id", (login,)))
+
+
+def all_keys(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(login, key) of every agent, active or not, in login order."""
+    return list(conn.execute("SELECT agent, public_key FROM agent_keys ORDER BY agent, id"))
+
+
+def delete_key(conn: sqlite3.Connection, key_id: int) -> None:
+    conn.execute("DELETE FROM agent_keys WHERE id = ?", (key_id,))
+
+
+def team_members(conn: sqlite3.Connection, team: str | None) -> list[str]:
+    """Logins of the accounts of one team (None: the accounts without a team)."""
+    if team is None:
+        return [r[0] for r in conn.execute("SELECT login FROM agents WHERE team IS NULL ORDER BY login")]
+    return [r[0] for r in conn.execute("SELECT login FROM agents WHERE team = ? ORDER BY login", (team,))]
+
+
+def team_of(conn: sqlite3.Connection, login: str) -> tuple[bool, str | None]:
+    """(exists, team) of an account."""
+    row = conn.execute("SELECT team FROM agents WHERE login = ?", (login,)).fetchone()
+    return (row is not None, row[0] if row else None)
+
+
+# Where `ssh authorized-keys --install` last wrote (a marker in `meta`, not a setting): every
+# later change of an agent's access rewrites that file.
+AUTHORIZED_KEYS_META = "authorized_keys_install"
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from ..domain.refs import normalise_ref
+
 
 def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     cur = conn.execute(sql, params)
@@ -19,7 +21,7 @@ def debtor(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
         "on_hold, hold_reason, do_not_call, dispute_open, stage_override, tone_override, "
         "avg_payment_delay_days, balance_cents, doubtful_cents, oldest_due, priority_class, score "
         "FROM debtors WHERE ref = ?",
-        (ref,),
+        (normalise_ref(ref),),
     )
     return rows[0] if rows else None
 
@@ -122,3 +124,33 @@ def portfolio_totals(conn: sqlite3.Connection, agent: str) -> dict[str, int]:
         "pool_debtors": pool_n,
         "pool_balance_cents": pool_cents,
     }
+
+
+def all_payments(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    """Every payment of the debtor, oldest first (the fact sheet replays the ledger)."""
+    return _rows(
+        conn,
+        "SELECT ref, paid_on, amount_cents, invoice_ref FROM payments WHERE debtor_id = ? ORDER BY paid_on, ref",
+        (debtor_id,),
+    )
+
+
+def letter_events(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    """Letters sent, with their own reference and amount when the event carries them."""
+    return _rows(
+        conn,
+        "SELECT id, at, outcome, letter_ref, amount_cents FROM events "
+        "WHERE debtor_id = ? AND channel = 'letter' AND direction = 'out' ORDER BY at DESC, id DESC",
+        (debtor_id,),
+    )
+
+
+def dispute_invoices(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    """Every contested invoice of the debtor, open or closed, oldest dispute first."""
+    return _rows(
+        conn,
+        "SELECT di.id, di.dispute_id, di.invoice_ref, di.amount_cents, di.status, di.closed_at, di.closed_by, "
+        "d.opened_at, d.handed_to, d.agent FROM dispute_invoices di JOIN disputes d ON d.id = di.dispute_id "
+        "WHERE di.debtor_id = ? ORDER BY d.opened_at, di.invoice_ref",
+        (debtor_id,),
+    )

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from ..domain.refs import normalise_ref
 from .imports import _chunks, _in
 from .queue import Candidate, ordered_page
 
@@ -37,18 +38,22 @@ class DebtorFilter:
     max_balance_cents: int | None = None
     min_days_past_due: int | None = None
     max_days_past_due: int | None = None
+    # Set by the services, never by the user: the lead's team (logins whose portfolios are
+    # visible, plus the pool); None = every debtor. Not a criterion (`is_empty`, `to_json`).
+    scope: tuple[str, ...] | None = field(default=None, compare=False)
 
     def is_empty(self) -> bool:
         return self == DebtorFilter()
 
     def to_json(self) -> dict[str, Any]:
         """Only the criteria set (for the audit trail and JSON output)."""
-        return {k: v for k, v in asdict(self).items() if v is not None and v is not False}
+        return {k: v for k, v in asdict(self).items() if k != "scope" and v is not None and v is not False}
 
 
 def filter_where(flt: DebtorFilter, today: date) -> tuple[str, list[Any]]:
     """`WHERE` clause (alias `d`) for a filter; always restricted to debtors with open balance."""
-    sql, params = "d.balance_cents > 0", []
+    sql = "d.balance_cents > 0"
+    params: list[Any] = []
     if flt.pool:
         sql += " AND d.agent IS NULL"
     elif flt.agent is not None:
@@ -77,6 +82,12 @@ def filter_where(flt: DebtorFilter, today: date) -> tuple[str, list[Any]]:
     if flt.max_balance_cents is not None:
         sql += " AND d.balance_cents <= ?"
         params.append(flt.max_balance_cents)
+    if flt.scope is not None:
+        if flt.scope:
+            sql += f" AND (d.agent IS NULL OR d.agent IN ({_in(len(flt.scope))}))"
+            params.extend(flt.scope)
+        else:
+            sql += " AND d.agent IS NULL"
     if flt.min_days_past_due is not None and flt.min_days_past_due > 0:
         sql += " AND d.oldest_due IS NOT NULL AND d.oldest_due <= ?"
         params.append((today - timedelta(days=flt.min_days_past_due)).isoformat())
@@ -113,7 +124,7 @@ def _state(r: Sequence[Any]) -> DebtorState:
 
 
 def debtor_state(conn: sqlite3.Connection, ref: str) -> DebtorState | None:
-    row = conn.execute(f"SELECT {_STATE_COLS} FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    row = conn.execute(f"SELECT {_STATE_COLS} FROM debtors WHERE ref = ?", (normalise_ref(ref),)).fetchone()
     return _state(row) if row else None
 
 
@@ -204,6 +215,15 @@ def set_hold(conn: sqlite3.Connection, debtor_id: int, on: bool, reason: str | N
 
 def set_do_not_call(conn: sqlite3.Connection, debtor_id: int, on: bool, now: str) -> None:
     conn.execute("UPDATE debtors SET do_not_call = ?, updated_at = ? WHERE id = ?", (int(on), now, debtor_id))
+
+
+def set_letter_details(
+    conn: sqlite3.Connection, event_id: int, *, letter_ref: str | None, amount_cents: int | None
+) -> None:
+    """A letter's own reference and claimed amount (m006 columns), cited by the call scripts."""
+    conn.execute(
+        "UPDATE events SET letter_ref = ?, amount_cents = ? WHERE id = ?", (letter_ref, amount_cents, event_id)
+    )
 
 
 def close_dispute(conn: sqlite3.Connection, debtor_id: int, now: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from ..domain.refs import normalise_ref
+
 
 @dataclass(frozen=True)
 class OutcomeTarget:
@@ -16,7 +18,9 @@ class OutcomeTarget:
 
 
 def debtor_for_outcome(conn: sqlite3.Connection, ref: str) -> OutcomeTarget | None:
-    row = conn.execute("SELECT id, agent, balance_cents, area, segment FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    row = conn.execute(
+        "SELECT id, agent, balance_cents, area, segment FROM debtors WHERE ref = ?", (normalise_ref(ref),)
+    ).fetchone()
     return OutcomeTarget(*row) if row else None
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.refs import normalise_ref
 from .imports import _chunks, _in
 
 
@@ -19,7 +20,8 @@ class PromiseRow:
     status: str
     paid_cents: int
     broken_on: str | None
-    instalments: list[tuple[int, str, int, str, int]]  # (id, due_date, amount, status, allocated)
+    # (id, due_date, amount, status, allocated), filled after the promise rows are read
+    instalments: list[tuple[int, str, int, str, int]] = field(default_factory=list)
 
 
 def load_promises(
@@ -47,7 +49,7 @@ def load_promises(
     else:
         for chunk in _chunks(sorted(set(debtor_ids))):
             rows.extend(conn.execute(f"{base} AND debtor_id IN ({_in(len(chunk))})", (*statuses, *chunk)))
-    promises = {r[0]: PromiseRow(*r, instalments=[]) for r in rows}
+    promises = {r[0]: PromiseRow(*r) for r in rows}
     for chunk in _chunks(sorted(promises)):
         for pid, iid, due, amount, status, allocated in conn.execute(
             "SELECT promise_id, id, due_date, amount_cents, status, allocated_cents FROM instalments "
@@ -161,12 +163,12 @@ def mark_followed_up(conn: sqlite3.Connection, debtor_id: int, at: str) -> None:
 
 
 def list_with_payments(
-    conn: sqlite3.Connection, *, agent: str | None = None, visible_to: str | None = None
+    conn: sqlite3.Connection, *, agent: str | None = None, visible_to: Sequence[str] | None = None
 ) -> tuple[list[dict[str, Any]], dict[int, list[tuple[str, int]]]]:
     """Every promise with its debtor and instalments, plus the payments of those debtors.
 
-    `agent` filters on who recorded it; `visible_to` restricts to debtors assigned to that
-    agent or to nobody (an agent's view).
+    `agent` filters on who recorded it; `visible_to` restricts to debtors assigned to those
+    agents or to nobody (an agent's view, a lead's team); None: every debtor.
     """
     sql = (
         "SELECT p.id, p.ref, p.debtor_id, d.ref, d.name, p.agent, p.created_at, p.recorded_on, p.total_cents, "
@@ -176,9 +178,12 @@ def list_with_payments(
     if agent:
         sql += " AND p.agent = ?"
         params.append(agent)
-    if visible_to:
-        sql += " AND (d.agent = ? OR d.agent IS NULL)"
-        params.append(visible_to)
+    if visible_to is not None:
+        if visible_to:
+            sql += f" AND (d.agent IS NULL OR d.agent IN ({_in(len(visible_to))}))"
+            params.extend(visible_to)
+        else:
+            sql += " AND d.agent IS NULL"
     sql += " ORDER BY p.created_at, p.id"
     cols = (
         "id",
@@ -215,14 +220,14 @@ def cancel(conn: sqlite3.Connection, promise_id: int, *, at: str, by: str, reaso
     )
 
 
-def find(conn: sqlite3.Connection, ref: str) -> tuple[int, int, str, str | None] | None:
-    """(promise id, debtor id, status, debtor's agent) by promise reference."""
+def find(conn: sqlite3.Connection, ref: str) -> tuple[int, int, str, str | None, str | None] | None:
+    """(promise id, debtor id, status, debtor's agent, agent who recorded it) by promise reference."""
     row = conn.execute(
-        "SELECT p.id, p.debtor_id, p.status, d.agent FROM promises p JOIN debtors d ON d.id = p.debtor_id "
+        "SELECT p.id, p.debtor_id, p.status, d.agent, p.agent FROM promises p JOIN debtors d ON d.id = p.debtor_id "
         "WHERE p.ref = ?",
-        (ref,),
+        (normalise_ref(ref),),
     ).fetchone()
-    return (row[0], row[1], row[2], row[3]) if row else None
+    return (row[0], row[1], row[2], row[3], row[4]) if row else None
 
 
 def debtor_ref_of(conn: sqlite3.Connection, debtor_id: int) -> str:

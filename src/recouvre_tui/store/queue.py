@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.refs import normalise_ref
 from .imports import _in
 from .payment_checks import NOT_HELD_SQL, held_until
 
@@ -72,7 +73,8 @@ class QueueFilter:
 def _filter_sql(f: QueueFilter | None) -> tuple[str, list[Any]]:
     if f is None:
         return "", []
-    sql, params = "", []
+    sql = ""
+    params: list[Any] = []
     if f.segment:
         sql += " AND d.segment = ?"
         params.append(f.segment)
@@ -312,7 +314,7 @@ def release_claim(conn: sqlite3.Connection, agent: str, debtor_id: int | None = 
 
 
 def debtor_id_by_ref(conn: sqlite3.Connection, ref: str) -> int | None:
-    row = conn.execute("SELECT id FROM debtors WHERE ref = ?", (ref,)).fetchone()
+    row = conn.execute("SELECT id FROM debtors WHERE ref = ?", (normalise_ref(ref),)).fetchone()
     return row[0] if row else None
 
 

@@ -441,6 +441,62 @@ def m005_ledger_truth(db: sqlite_utils.Database) -> None:
     conn.execute("ALTER TABLE debtors ADD COLUMN doubtful_cents INTEGER NOT NULL DEFAULT 0")
 
 
+# --- m006: disputes on the invoices they concern; letters with their own reference and amount ---
+# A dispute names the contested invoices; the debtor is blocked (debtors.dispute_open = 1) only
+# while every overdue open invoice is contested. A letter event may carry its reference and the
+# amount it claimed (else the fact sheet takes what was overdue on its date).
+
+
+@migrations()
+def m006_disputes_per_invoice(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    ddl = """
+CREATE TABLE disputes (
+    id INTEGER PRIMARY KEY,
+    debtor_id INTEGER NOT NULL REFERENCES debtors(id),
+    opened_at TEXT NOT NULL,
+    agent TEXT,
+    event_id INTEGER REFERENCES events(id),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+    handed_to TEXT,
+    note TEXT
+);
+CREATE INDEX disputes_debtor ON disputes (debtor_id);
+CREATE TABLE dispute_invoices (
+    id INTEGER PRIMARY KEY,
+    dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+    debtor_id INTEGER NOT NULL REFERENCES debtors(id),
+    invoice_ref TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+    closed_at TEXT,
+    closed_by TEXT,
+    note TEXT,
+    UNIQUE (dispute_id, invoice_ref)
+);
+CREATE INDEX dispute_invoices_debtor ON dispute_invoices (debtor_id, status);
+ALTER TABLE events ADD COLUMN letter_ref TEXT;
+ALTER TABLE events ADD COLUMN amount_cents INTEGER;
+"""
+    for statement in split_statements(ddl):  # not executescript: it would commit the caller's BEGIN
+        conn.execute(statement)
+    # Disputes opened before this migration covered the whole account: keep them so.
+    rows = conn.execute("SELECT id, updated_at FROM debtors WHERE dispute_open = 1").fetchall()
+    for debtor_id, at in rows:
+        invoices = conn.execute(
+            "SELECT ref, open_cents FROM invoices WHERE debtor_id = ? AND open_cents > 0", (debtor_id,)
+        ).fetchall()
+        cur = conn.execute(
+            "INSERT INTO disputes (debtor_id, opened_at, amount_cents) VALUES (?, ?, ?)",
+            (debtor_id, at, sum(c for _r, c in invoices)),
+        )
+        for ref, cents in invoices:
+            conn.execute(
+                "INSERT INTO dispute_invoices (dispute_id, debtor_id, invoice_ref, amount_cents) VALUES (?, ?, ?, ?)",
+                (cur.lastrowid, debtor_id, ref, cents),
+            )
+
+
 # --- m009: payments announced on the phone, held for checking ----------------------------------
 # « Déjà payé » / « paiement immédiat »: the debtor is held until `until` (UTC, local midnight
 # after `payment_check_days` working days) or until payments imported after `created_at` add

@@ -15,7 +15,8 @@ strings to look for in the phone/SIREN/reference columns.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 HIT_COLS = ("d.id", "d.ref", "d.name", "d.segment", "d.siren", "d.agent", "d.balance_cents", "d.area")
@@ -37,7 +38,7 @@ class SearchRow:
     agent: str | None
     balance_cents: int
     area: str
-    phones: list[str]
+    phones: list[str] = field(default_factory=list)  # filled by `_attach_phones`
 
 
 def fts_available(conn: sqlite3.Connection) -> bool:
@@ -58,16 +59,20 @@ def fts_expression(q: SearchQuery) -> str | None:
     return " OR ".join(alternatives) if alternatives else None
 
 
-def _visibility(visible_to: str | None) -> tuple[str, list[Any]]:
+def _visibility(visible_to: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """Debtors assigned to those agents or to nobody (None: every debtor)."""
     if visible_to is None:
         return "", []
-    return " AND (d.agent = ? OR d.agent IS NULL)", [visible_to]
+    if not visible_to:
+        return " AND d.agent IS NULL", []
+    marks = ", ".join("?" for _ in visible_to)
+    return f" AND (d.agent IS NULL OR d.agent IN ({marks}))", list(visible_to)
 
 
 def search_fts(
-    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: str | None, limit: int
+    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: Sequence[str] | None, limit: int
 ) -> list[SearchRow]:
-    """Best matches first (an exact reference, then FTS5 rank); `visible_to` = an agent's view."""
+    """Best matches first (an exact reference, then FTS5 rank); `visible_to` = an agent's view or a lead's team."""
     expr = fts_expression(q)
     if expr is None:
         return []
@@ -77,13 +82,13 @@ def search_fts(
         f"WHERE debtor_search MATCH ?{vis} "
         "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, s.rank, d.ref LIMIT ?"
     )
-    rows = [SearchRow(*r, phones=[]) for r in conn.execute(sql, [expr, *vparams, exact_ref, limit])]
+    rows = [SearchRow(*r) for r in conn.execute(sql, [expr, *vparams, exact_ref, limit])]
     _attach_phones(conn, rows)
     return rows
 
 
 def search_like(
-    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: str | None, limit: int
+    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: Sequence[str] | None, limit: int
 ) -> list[SearchRow]:
     """Portable fallback (no FTS): every word in the name, reference or SIREN (LIKE '%word%'),
     or a number as a prefix of the SIREN or reference digits or equal to a phone's E.164 digits.
@@ -113,7 +118,7 @@ def search_like(
         f"SELECT {', '.join(HIT_COLS)} FROM debtors d WHERE ({' OR '.join(conds)}){vis} "
         "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, d.name, d.ref LIMIT ?"
     )
-    rows = [SearchRow(*r, phones=[]) for r in conn.execute(sql, [*params, *vparams, exact_ref, limit])]
+    rows = [SearchRow(*r) for r in conn.execute(sql, [*params, *vparams, exact_ref, limit])]
     _attach_phones(conn, rows)
     return rows
 

@@ -1,4 +1,4 @@
-"""The weekly wear report in SQL, for a million debtors (DESIGN.md "Wear", "Performance").
+"""The weekly wear report in SQL, for a million debtors (docs/rules.md "Wear"; README "Performance").
 
 Computes exactly what `recouvre_tui.domain.wear.compute_report` computes (the reference,
 whose docstring says how each ambiguous point is read; the tests check both agree), in a
@@ -148,8 +148,8 @@ def compute_wear_and_trend(
         for key, (ga, gw) in part.groups.items():
             groups[key][0] += ga
             groups[key][1] += gw
-        for key, c in part.hist.items():
-            hist[key] += c
+        for run, c in part.hist.items():
+            hist[run] += c
         flagged.extend(part.flagged)
         sums = [(sa + pa, sw + pw) for (sa, sw), (pa, pw) in zip(sums, part.sums, strict=True)]
     report = WearReport(

@@ -8,8 +8,8 @@ open; quitting (ctrl+q, hang-up, crash) gives the held case back.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import logging
 import os
 import signal
 import threading
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -27,12 +28,16 @@ from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
 from ..domain.config import CLAIM_RENEW_SECONDS, Settings
+from ..domain.text import printable
 from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
 from ..store.db import Store
+from .action_guard import REFUSED_APP_ACTIONS, markup_action_allowed
 from .backend import Backend
-from .commands import RecouvreCommands
+from .commands import FrenchCommandPalette, RecouvreCommands
+from .end_of_input import watch_end_of_input
 from .messages import (
+    AccountClosed,
     CaseReleased,
     DataChanged,
     FiguresLoaded,
@@ -40,6 +45,8 @@ from .messages import (
     NextCaseTaken,
     ServiceFailed,
 )
+
+log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 1.0
 RENEW_SECONDS = float(CLAIM_RENEW_SECONDS)  # the settings check the lease outlasts it
@@ -98,6 +105,8 @@ class RecouvreApp(App[None]):
         self.agent = agent
         self.settings = settings
         self.backend = Backend(store, agent, settings, clock)
+        self.backend.on_account_disabled = self._account_disabled
+        self.exit_message: str | None = None  # why the session was ended for the agent, if it was
         self.cursor_blink = cursor_blink
         self.held_ref: str | None = None
         self._watch_seconds = watch_seconds
@@ -106,6 +115,7 @@ class RecouvreApp(App[None]):
         self._taking = False
         self._released = False
         self._watching = False
+        self._watch_failing = False
         self._session_ended = False
         self.idle_clock: Callable[[], float] = time.monotonic
         self._last_activity = self.idle_clock()
@@ -117,6 +127,7 @@ class RecouvreApp(App[None]):
     def on_mount(self) -> None:
         from .welcome.screen import WelcomeScreen
 
+        log.info("session start: login=%s role=%s pid=%d", self.agent.login, self.agent.role, os.getpid())
         self.push_screen(WelcomeScreen())
         self.load_figures()
         self.preload_scripts()
@@ -125,24 +136,34 @@ class RecouvreApp(App[None]):
         self.set_interval(HEARTBEAT_SECONDS, self.send_heartbeat)
         self.send_heartbeat()
         if self.settings.idle_lock_minutes > 0:
-            self.set_interval(15, self.check_idle_lock)
+            # A check writes nothing; often enough that a short lock is not late by much.
+            self.set_interval(min(15.0, max(1.0, self.settings.idle_lock_minutes * 6)), self.check_idle_lock)
         self._install_signal_handlers()
 
     def on_unmount(self) -> None:
         # Last chance when the app stops for any reason (ctrl+q already released).
         self.release_now()
+        log.info("session end: login=%s pid=%d", self.agent.login, os.getpid())
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's hook for an unhandled exception (the app then exits): keep the traceback.
+        log.error("session %s: unexpected error, the session stops", self.agent.login, exc_info=error)
+        super()._handle_exception(error)
 
     def _install_signal_handlers(self) -> None:
-        """No suspend to a shell (ctrl+z / SIGTSTP); hang-up and TERM quit cleanly."""
+        """No suspend to a shell (ctrl+z / SIGTSTP). Hang-up and TERM are handled by the CLI
+        (`cli._claim_released_on_exit`) with plain handlers, which run even when the loop is
+        stuck writing to a frozen client; the end of input is watched here."""
         if self.is_headless or threading.current_thread() is not threading.main_thread():
             return
         with contextlib.suppress(ValueError, OSError, AttributeError):
             signal.signal(signal.SIGTSTP, signal.SIG_IGN)
-        if os.name != "posix":
-            return  # no SIGHUP, no loop signal handlers: the release on exit still runs
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            loop.add_signal_handler(sig, self._hang_up)
+        watch_end_of_input(self._end_of_input)
+
+    def _end_of_input(self) -> None:
+        """The terminal hung up or stdin closed: give the case back and stop."""
+        with contextlib.suppress(RuntimeError):  # the app already stopped
+            self.call_from_thread(self._hang_up)
 
     def _hang_up(self) -> None:
         self.release_now()
@@ -152,16 +173,34 @@ class RecouvreApp(App[None]):
         """Give the held case back and close the session on the board (shutdown paths only)."""
         if not self._session_ended:
             self._session_ended = True
-            with contextlib.suppress(Exception):
-                self.backend.end_session()
+            self._end_session_logged()
         if self._released:
             return
         self._released = True
-        with contextlib.suppress(Exception):
-            self.backend.release()
+        self._release_logged()
         self.held_ref = None
 
-    # --- idle lock (optional: `idle_lock_minutes` in the configuration) -------------------
+    def _end_session_logged(self) -> None:
+        # Shutdown paths must not fail: a failure is only logged (the board's entry ages out).
+        try:
+            self.backend.end_session()
+        except Exception:
+            log.exception("session %s: end of session not recorded", self.agent.login)
+
+    def _release_logged(self) -> None:
+        # Shutdown paths must not fail: a failure is only logged (the lease frees the case later).
+        try:
+            self.backend.release()
+        except Exception:
+            log.exception("session %s: release failed (a held case frees itself when its lease ends)", self.agent.login)
+
+    # --- idle lock (`idle_lock_minutes` in the configuration, 10 by default; 0 = off) -----
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """No blinking cursor in any input (the command palette's too): a blink is a write
+        twice a second, and an idle session must write nothing (see widgets.quiet)."""
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
@@ -177,7 +216,7 @@ class RecouvreApp(App[None]):
         if self.held_ref is not None:
             # The lock screen goes up once the case is back in the queue (see _case_released).
             self._lock_after_release = True
-            self.release_worker()
+            self.release_worker("idle_lock")
         else:
             self._show_lock(None)
 
@@ -193,8 +232,47 @@ class RecouvreApp(App[None]):
     @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
     def send_heartbeat(self) -> None:
         """The team board's « disponible / en appel » (best effort: never disturbs the agent)."""
-        with contextlib.suppress(Exception):
+        try:
             self.backend.heartbeat(on_case=self.held_ref is not None)
+        except Exception:
+            log.warning("session %s: heartbeat failed", self.agent.login, exc_info=True)
+
+    # --- what data can never do (see `action_guard`) ---------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in REFUSED_APP_ACTIONS:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """No screenshots: the session must never write a file."""
+
+    async def _broker_event(self, event_name: str, event: events.Event, default_namespace: Any) -> bool:
+        # A click on markup runs its `@click` action: only our own screen actions may run.
+        meta = getattr(getattr(event, "style", None), "meta", None) or {}
+        for key, action in meta.items():
+            if key.startswith("@") and not markup_action_allowed(action):
+                event.stop()
+                return True
+        return await super()._broker_event(event_name, event, default_namespace)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts are literal text: their messages quote names, references, file names."""
+        super().notify(
+            printable(message, keep_newlines=True),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def action_suspend_process(self) -> None:
         """Agents' sessions offer no way out to a shell."""
@@ -206,11 +284,11 @@ class RecouvreApp(App[None]):
     async def action_quit(self) -> None:
         if not self._session_ended:
             self._session_ended = True
-            worker = self.run_worker(self.backend.end_session, thread=True, group="session", exit_on_error=False)
+            worker = self.run_worker(self._end_session_logged, thread=True, group="session", exit_on_error=False)
             with contextlib.suppress(Exception):
                 await worker.wait()
         if self.held_ref is not None and not self._released:
-            worker = self.run_worker(self.backend.release, thread=True, group="release", exit_on_error=False)
+            worker = self.run_worker(self._release_logged, thread=True, group="release", exit_on_error=False)
             with contextlib.suppress(Exception):
                 await worker.wait()
             self.held_ref = None
@@ -363,9 +441,9 @@ class RecouvreApp(App[None]):
         self.release_worker()
 
     @work(thread=True, exclusive=True, group="release")
-    def release_worker(self) -> None:
+    def release_worker(self, reason: str = "release") -> None:
         try:
-            ref = self.backend.release()
+            ref = self.backend.release(reason)
         except Exception as exc:
             self.post_message(ServiceFailed("libération du dossier", str(exc)))
             return
@@ -396,7 +474,8 @@ class RecouvreApp(App[None]):
 
     @on(FiguresLoaded)
     def _figures_loaded(self, message: FiguresLoaded) -> None:
-        self.figures = message.figures
+        if message.figures != self.figures:  # unchanged figures: no repaint (see widgets.quiet)
+            self.figures = message.figures
 
     @work(thread=True, exclusive=True, group="scripts")
     def preload_scripts(self) -> None:
@@ -423,12 +502,41 @@ class RecouvreApp(App[None]):
         try:
             version = self.backend.data_version()
         except Exception:
+            if not self._watch_failing:  # once per failing streak, not every second
+                log.warning("session %s: cannot read the data version", self.agent.login, exc_info=True)
+            self._watch_failing = True
             return  # the next tick tries again
         finally:
             self._watching = False
+        self._watch_failing = False
         previous, self._version = self._version, version
-        if previous is not None and version != previous:
-            self.post_message(DataChanged(version))
+        if previous is None or version != previous:
+            # Another connection committed (or this is the first look): perhaps the
+            # deactivation, or a change of role, of this very account.
+            try:
+                reason = self.backend.end_reason()
+            except Exception:
+                self._version = previous  # not known: look again at the next tick
+                return
+            if reason is not None:
+                self.post_message(AccountClosed(reason))
+                return
+            if previous is not None:
+                self.post_message(DataChanged(version))
+
+    def _account_disabled(self, text: str) -> None:
+        """A service refused this session's account (any worker's thread): end the session."""
+        self.post_message(AccountClosed(text))
+
+    @on(AccountClosed)
+    def _account_closed(self, message: AccountClosed) -> None:
+        """The account was deactivated (or its role changed): give the case back (a deactivation
+        already did), close the session, and leave with the reason printed on the terminal."""
+        if self.exit_message is not None:
+            return
+        self.exit_message = message.text
+        self.release_now()
+        self.exit(return_code=1, message=Text(message.text))
 
     @on(DataChanged)
     def _data_changed(self, message: DataChanged) -> None:
@@ -469,16 +577,16 @@ class RecouvreApp(App[None]):
     # --- command palette and themes ---------------------------------------------------
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(
-                CommandPalette(
+                FrenchCommandPalette(
                     placeholder="Rechercher une commande…",
                     id="--command-palette",
                 )
             )
 
     def search_themes(self) -> None:
-        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…"))
+        self.push_screen(FrenchCommandPalette(providers=[ThemeProvider], placeholder="Choisir un thème…"))
 
 
 def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
@@ -506,7 +614,9 @@ def run_app(
     clock_note: str | None = None,
 ) -> None:
     """Run the agent's session until ctrl+q or hang-up; the held case is always released."""
-    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now, clock=clock, clock_note=clock_note)
+    app = RecouvreApp(
+        store, agent, settings=settings, frozen_now=frozen_now, cursor_blink=False, clock=clock, clock_note=clock_note
+    )
     try:
         app.run()
     finally:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from ..services import credit_balances as credit_balance_service
 from ..services import lead as lead_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
-from ..services.agents import list_agents
+from ..services.agents import session_end_reason
 from ..services.case_file import CaseFile
 from ..services.credit_balances import CreditBalance
 from ..services.lead import (
@@ -40,7 +41,7 @@ from ..services.lead import (
 )
 from ..services.outcome import Outcome, OutcomeResult
 from ..services.promise_tracking import PromiseView
-from ..services.roles import require_lead
+from ..services.roles import AccountDisabled
 from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
 from ..store import wear as wear_store
@@ -95,6 +96,9 @@ class Backend:
     clock: Callable[[], datetime]
     _scripts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     export_dir: Path | None = None  # where CSV exports go (default: the current directory)
+    # Called (from the worker's thread) when a service refuses the session's account as
+    # deactivated; the app ends the session. Every public method below reports it.
+    on_account_disabled: Callable[[str], None] | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -103,6 +107,11 @@ class Backend:
 
     def data_version(self) -> int:
         return self.store.data_version()
+
+    def end_reason(self) -> str | None:
+        """Why this session must end (account deactivated, role changed), checked whenever
+        another session commits; None while it may go on."""
+        return session_end_reason(self.store, self.agent)
 
     def figures(self) -> dict[str, int]:
         return case_service.today_figures(self.store, self.agent, now=self.now())
@@ -173,8 +182,8 @@ class Backend:
     def renew(self) -> bool:
         return work_queue.renew(self.store, self.agent, now=self.now(), settings=self.settings)
 
-    def release(self) -> str | None:
-        return work_queue.release(self.store, self.agent, now=self.now())
+    def release(self, reason: str = "release") -> str | None:
+        return work_queue.release(self.store, self.agent, now=self.now(), reason=reason)
 
     def cancel_promise(self, ref: str, *, reason: str) -> None:
         """Cancel a promise (reason required; audited; refused outside the portfolio)."""
@@ -217,8 +226,7 @@ class Backend:
 
     def team_agents(self) -> list[Agent]:
         """Active accounts with the agent role (targets of a reassignment)."""
-        require_lead(self.agent, "consulter l'équipe")
-        return [a for a in list_agents(self.store) if a.active and a.role == "agent"]
+        return lead_service.team_agents(self.store, self.agent)
 
     def review(
         self,
@@ -250,8 +258,15 @@ class Backend:
     def do_not_call(self, ref: str, *, on: bool, reason: str | None = None) -> None:
         lead_service.set_do_not_call(self.store, self.agent, ref, on=on, reason=reason, now=self.now())
 
-    def close_dispute(self, ref: str, *, note: str | None = None) -> None:
-        lead_service.close_dispute(self.store, self.agent, ref, note=note, now=self.now())
+    def close_dispute(
+        self, ref: str, *, note: str | None = None, invoices: list[str] | None = None, decision: str = "rejected"
+    ) -> None:
+        lead_service.close_dispute(
+            self.store, self.agent, ref, note=note, now=self.now(), invoices=invoices, decision=decision
+        )
+
+    def contested_invoices(self, ref: str) -> list[dict[str, Any]]:
+        return lead_service.contested_invoices(self.store, self.agent, ref)
 
     def set_overrides(
         self, ref: str, *, stage: Override = UNCHANGED, tone: Override = UNCHANGED
@@ -286,14 +301,14 @@ class Backend:
             store.close()
 
     def wear_report(self, week: str) -> WearReport:
-        require_lead(self.agent, "consulter l'usure des relances")
+        lead_service.check_lead(self.store, self.agent, "consulter l'usure des relances")
         parse_iso_week(week)
         with self._own_connection() as store:
             return wear_store.compute_wear(store, week, self.settings.wear)
 
     def wear_trend(self, week: str, weeks: int = TREND_WEEKS) -> list[tuple[str, float | None]]:
         """The wear rate of the `weeks` weeks ending with `week` (oldest first)."""
-        require_lead(self.agent, "consulter l'usure des relances")
+        lead_service.check_lead(self.store, self.agent, "consulter l'usure des relances")
         labels = [self.shift_week(week, -i) for i in range(weeks - 1, -1, -1)]
         with self._own_connection() as store:
             return wear_store.wear_trend(store, labels, self.settings.wear)
@@ -309,7 +324,7 @@ class Backend:
     def export_wear(self, report: WearReport) -> Path:
         from ..reports.wear_output import to_csv
 
-        require_lead(self.agent, "exporter l'usure des relances")
+        lead_service.check_lead(self.store, self.agent, "exporter l'usure des relances")
         return self._export(f"usure-des-relances-{report.week}", to_csv(report))
 
     def export_folder(self) -> Path:
@@ -353,3 +368,22 @@ class Backend:
 
     def search(self, text: str, *, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         return search_debtors(self.store, self.agent, text, limit=limit)
+
+
+def _reporting_account_disabled(method: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(method)
+    def wrapper(self: Backend, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except AccountDisabled as exc:
+            if self.on_account_disabled is not None:
+                self.on_account_disabled(str(exc))
+            raise
+
+    return wrapper
+
+
+# Whatever screen made the call, a refusal for a deactivated account ends the session.
+for _name, _member in list(vars(Backend).items()):
+    if not _name.startswith("_") and callable(_member) and not isinstance(_member, staticmethod | classmethod):
+        setattr(Backend, _name, _reporting_account_disabled(_member))

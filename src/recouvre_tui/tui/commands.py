@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 Command = tuple[str, str, Callable[[], Any]]
 
@@ -24,7 +28,7 @@ class RecouvreCommands(Provider):
 
             for name, (title, key) in LEAD_SCREENS.items():
                 commands.append(
-                    (f"Responsable : {title}", f"touche {key} à l'accueil", lambda n=name: app.action_lead(n))
+                    (f"Responsable : {title}", f"touche {key} à l'accueil", partial(app.action_lead, name))
                 )
         commands += [
             ("Dossier suivant", "Prendre et ouvrir le prochain dossier", app.action_next_case),
@@ -47,3 +51,25 @@ class RecouvreCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+NO_MATCH_FR = "Aucune commande ne correspond"
+
+
+class FrenchCommandPalette(CommandPalette):
+    """Textual's palette, with its « no match » line in French (the only English it shows)."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Same as Textual's, but the line it adds is ours.
+        self._stop_no_matches_countdown()
+
+        def show() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(Text(NO_MATCH_FR, style="not bold")), disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show)

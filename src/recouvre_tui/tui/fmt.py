@@ -1,11 +1,20 @@
-"""French display helpers shared by the screens (pure, no Textual)."""
+"""French display helpers shared by the screens (pure, no Textual).
+
+Text from data (names, references, notes, agent names, file names, error messages) is never
+markup: a name imported as `[@click=app.screenshot(…)]` must show those characters, not run an
+action, and a name holding `ESC ]…` must not reach the terminal. `lit` makes a literal `Text`
+(cells, toasts, whole panels of data); `esc` escapes a value put inside our own markup.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from rich.text import Text
+
 from ..domain.dates import PARIS
 from ..domain.money import format_eur
+from ..domain.text import printable
 
 
 def eur(cents: int | None) -> str:
@@ -63,6 +72,27 @@ def points(p: float) -> str:
     return text.replace(".", ",").replace("-", "−")
 
 
-def esc(text: object) -> str:
-    """Escape Textual/Rich markup in user data (names, notes)."""
-    return str(text).replace("[", r"\[")
+def esc(text: object, *, keep_newlines: bool = True) -> str:
+    """A data value to put inside our (Textual) markup: every `[` escaped, controls visible.
+
+    Textual opens a tag at any `[` not preceded by a backslash, so `\\[` is enough; a value
+    ending with a backslash would escape the tag that follows it, hence the zero-width space.
+    Never use it with Rich's `Text.from_markup` (other escaping rules): build a `Text`.
+    """
+    value = printable(text, keep_newlines=keep_newlines).replace("[", "\\[")
+    return value + "\u200b" if value.endswith("\\") else value
+
+
+def lit(text: object, style: str = "", *, keep_newlines: bool = True) -> Text:
+    """A data value as literal text (never parsed as markup), controls made visible."""
+    return Text(printable(text, keep_newlines=keep_newlines), style=style)
+
+
+def safe_text(text: Text) -> Text:
+    """A `Text` built by us from data, with its control characters made visible."""
+    clean = printable(text.plain, keep_newlines=True)
+    if clean == text.plain:
+        return text
+    copy = text.copy()
+    copy.plain = clean  # one-for-one replacement: the spans stay valid
+    return copy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from dataclasses import dataclass
 
 from textual.message import Message
@@ -11,6 +13,8 @@ from ..services.case_file import CaseFile
 from ..services.outcome import Outcome, OutcomeResult
 from ..services.work_queue import QueueEntry
 from .backend import QueuePage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,7 +78,23 @@ class CaseReleased(Message):
 
 @dataclass
 class ServiceFailed(Message):
-    """An unexpected problem in a worker (shown as an error toast; the UI keeps going)."""
+    """An unexpected problem in a worker (shown as an error toast; the UI keeps going).
+
+    Workers build it in their `except` block: the traceback being handled goes to the log
+    here, in one place for every worker.
+    """
 
     what: str
     error: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        exc = sys.exc_info()[1]
+        log.error("worker failed: %s", self.what, exc_info=exc)
+
+
+@dataclass
+class AccountClosed(Message):
+    """The session's account was deactivated (or removed): the session ends with `text`."""
+
+    text: str

@@ -13,9 +13,10 @@ from ...domain.callability import in_calling_window
 from ...domain.codes import REASON_LABELS_FR
 from ...domain.config import Settings
 from ...domain.dates import PARIS, from_db
+from ...domain.text import printable
 from ...services.case_file import CaseFile
 from ...services.script_guide import GuideView
-from ..fmt import d_fr, dm_fr, esc, eur, plural, siren
+from ..fmt import d_fr, dm_fr, esc, eur, lit, plural, siren
 from ..outcome.draft import ACTION_LABELS, DIGIT_DISPOSITIONS, disposition_label
 
 TIMELINE_MAX = 40
@@ -78,6 +79,10 @@ def header(case: CaseFile, settings: Settings, today: date) -> str:
         line3.append(f"rappel prévu {day} {local:%H:%M} (heure locale)")
     if d.get("dispute_open"):
         line3.append("[b $error]litige ouvert[/]")
+    elif contested := _dispute_status(case):
+        n = sum(1 for status in contested.values() if status == "open")
+        if n:
+            line3.append(f"[b $warning]litige sur {plural(n, 'facture')}[/]")
     if d.get("on_hold"):
         line3.append(f"[b $warning]en attente[/] {esc(d.get('hold_reason') or '')}".rstrip())
     if d.get("do_not_call"):
@@ -92,8 +97,17 @@ def _grid(*columns: tuple[str, str], pad: int = 2) -> Table:
     return table
 
 
+def _dispute_status(case: CaseFile) -> dict[str, str]:
+    """Each invoice's latest dispute status (open, accepted, rejected)."""
+    return {str(x["invoice_ref"]): str(x["status"]) for x in case.disputes}
+
+
+DISPUTE_CELLS = {"open": "contestée", "accepted": "avoir attendu"}
+
+
 def invoices(case: CaseFile, today: date, *, compact: bool = False) -> Group:
     rows = case.invoices
+    disputed = _dispute_status(case)
     title = Text.from_markup(f"[b]Factures[/] ({plural(len(rows), 'ouverte')})")
     if not rows:
         return Group(title, Text("  aucune facture ouverte", style="dim"))
@@ -106,14 +120,16 @@ def invoices(case: CaseFile, today: date, *, compact: bool = False) -> Group:
         due = date.fromisoformat(inv["due_date"]) if inv.get("due_date") else None
         if due is None:
             late = ""
-        elif due > today:
+        elif disputed.get(str(inv["ref"])) in DISPUTE_CELLS:
+            late = DISPUTE_CELLS[disputed[str(inv["ref"])]]  # out of the amount claimed
+        elif due >= today:  # due today is not overdue yet (as in the call's fact sheet)
             late = "à échoir"
         else:
             late = f"{(today - due).days} j"
         amount = Text(eur(inv["open_cents"]))
         if inv.get("amount_cents") and inv["amount_cents"] != inv["open_cents"]:
             amount.append("*", style="dim")  # partly paid
-        cells: list[str | Text] = [f"  {inv['ref']}", dm_fr(inv.get("issue_date")), dm_fr(due)]
+        cells: list[str | Text] = [lit(f"  {inv['ref']}"), dm_fr(inv.get("issue_date")), dm_fr(due)]
         if compact:
             del cells[1]
         table.add_row(*cells, amount, late)
@@ -136,9 +152,9 @@ def timeline(case: CaseFile) -> Group:
         has_time = t.kind == "event" and bool(t.raw.get("has_time", 1))
         when = local.strftime("  %d/%m/%y %H:%M") if has_time else local.strftime("  %d/%m/%y")
         style = {"payment": "green", "promise": "yellow"}.get(t.kind, "")
-        text = Text(t.text, style=style)
+        text = lit(t.text, style)
         if t.agent:
-            text.append(f" ({t.agent})", style="dim")
+            text.append(printable(f" ({t.agent})"), style="dim")
         table.add_row(when, text)
     parts: list[Table | Text] = [title, table]
     if len(case.timeline) > TIMELINE_MAX:

@@ -1,4 +1,4 @@
-"""The case screen: the agent's main screen during a call (UI.md sketch).
+"""The case screen: the agent's main screen during a call (docs/screens.md).
 
 Digits 1–9 select a disposition, Entrée records it (« 1 + Entrée » = no answer, two
 keystrokes): the outcome is written in one transaction by the service, the claim is
@@ -30,7 +30,7 @@ from ...services.work_queue import QueueEntry
 from ..fmt import esc
 from ..messages import CaseLoaded, OutcomeRejected, OutcomeSaved, ServiceFailed
 from ..outcome.draft import DIGIT_DISPOSITIONS, OutcomeDraft, disposition_label
-from ..outcome.forms import CallbackForm, NoteForm, PromiseForm, ReasonPicker
+from ..outcome.forms import CallbackForm, DisputeForm, NoteForm, PromiseForm, ReasonPicker
 from ..widgets.agent_bar import AgentBar
 from . import panels
 
@@ -313,6 +313,18 @@ class CaseScreen(Screen[None]):
             return
         if self.disposition in (Disposition.PAID, Disposition.ALREADY_PAID):
             self._open_payment(self.disposition)
+            return
+        if self.disposition == Disposition.DISPUTE and self.case is not None and self.case.invoices:
+            # The agent ticks the contested invoices; the others stay claimed.
+            self.app.push_screen(
+                DisputeForm(
+                    self.draft(),
+                    self.case.invoices,
+                    validate=self._validator(),
+                    cursor_blink=self.rapp.cursor_blink,
+                ),
+                self._form_done,
+            )
             return
         if self.disposition in (Disposition.PROMISE, Disposition.PLAN, Disposition.CALLBACK):
             # Those come with their form (which records on its own Entrée).

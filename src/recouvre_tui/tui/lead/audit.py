@@ -10,13 +10,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from ...domain.dates import PARIS
 from ...services.lead import AuditEntry
 from ..backend import AUDIT_PAGE_SIZE
 from ..fmt import esc
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .dialogs import AuditFilter, AuditFilterForm
@@ -47,6 +48,7 @@ class AuditScreen(LeadScreen):
         self.flt = AuditFilter()
         self.befores: list[int | None] = [None]
         self.entries: list[AuditEntry] = []
+        self._quiet_request = -1  # the request sent after another session's commit
         self._request = 0
 
     def compose(self) -> ComposeResult:
@@ -70,7 +72,9 @@ class AuditScreen(LeadScreen):
 
     def data_changed(self) -> None:
         if len(self.befores) == 1:  # on the newest page: show what was just written
-            self.reload()
+            self._request += 1  # quietly: a heartbeat is not audited, nothing to repaint
+            self._quiet_request = self._request
+            self.load(self._request, self.befores[-1], self.flt)
 
     def reload(self) -> None:
         self._request += 1
@@ -94,6 +98,8 @@ class AuditScreen(LeadScreen):
     def _loaded(self, message: AuditLoaded) -> None:
         if message.request != self._request:
             return
+        if message.request == self._quiet_request and message.entries == self.entries:
+            return  # nothing on screen would change
         self.entries = message.entries
         table = self.query_one("#audit-table", DataTable)
         keep = table.cursor_row if table.row_count else 0

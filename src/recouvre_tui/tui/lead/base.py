@@ -14,10 +14,19 @@ from textual.screen import Screen
 
 from ...services.case_file import CaseError
 from ...services.lead import LeadError, PermissionDenied
-from ..fmt import plural
+from ..fmt import esc, plural
 from ..messages import ServiceFailed
 from .columns import NARROW
-from .dialogs import AgentPicker, ConfirmDialog, FormalNoticeForm, OverridePicker, ReasonForm, Target
+from .dialogs import (
+    AgentPicker,
+    ConfirmDialog,
+    DisputeCloseForm,
+    DisputeDecision,
+    FormalNoticeForm,
+    OverridePicker,
+    ReasonForm,
+    Target,
+)
 from .messages import LeadActionDone, LeadFailed
 
 if TYPE_CHECKING:
@@ -83,7 +92,8 @@ class LeadScreen(Screen[None]):
     # --- actions on debtors -----------------------------------------------------------
 
     @work(thread=True, group="lead-action")
-    def run_action(self, kind: str, refs: list[str], call: ActionCall) -> None:
+    def apply_action(self, kind: str, refs: list[str], call: ActionCall) -> None:
+        # Not `run_action`: that name is Textual's own (run an action string) and must not be shadowed.
         try:
             toast, details = call()
         except EXPECTED as exc:
@@ -146,13 +156,13 @@ class LeadScreen(Screen[None]):
                 return " ; ".join(parts) + ".", {"to": target.login, "warning": bool(result.in_call)}
 
             if not confirm or len(refs) == 1:
-                self.run_action("assign", refs, call)
+                self.apply_action("assign", refs, call)
                 return
-            text = f"Réaffecter [b]{_debtors(refs)}[/] à [b]{target.label}[/] ?"
+            text = f"Réaffecter [b]{esc(_debtors(refs))}[/] à [b]{esc(target.label)}[/] ?"
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self.run_action("assign", refs, call)
+                    self.apply_action("assign", refs, call)
 
             self.app.push_screen(ConfirmDialog("Réaffectation", text), confirmed)
 
@@ -177,7 +187,7 @@ class LeadScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is None:
                 return
-            self.run_action(kind, refs, self._each(refs, lambda r: one(r, text or None), done_text))
+            self.apply_action(kind, refs, self._each(refs, lambda r: one(r, text or None), done_text))
 
         form = ReasonForm(
             f"{title} — {_debtors(refs)}",
@@ -227,6 +237,23 @@ class LeadScreen(Screen[None]):
 
     def ask_close_dispute(self, refs: list[str]) -> None:
         backend = self.rapp.backend
+        contested = backend.contested_invoices(refs[0]) if len(refs) == 1 else []
+        if contested:
+            # One debtor: decide invoice by invoice (fondé → avoir attendu, rejeté → de nouveau dû).
+            def decided(choice: DisputeDecision | None) -> None:
+                if choice is None:
+                    return
+                word = "fondé" if choice.decision == "accepted" else "rejeté"
+
+                def one(ref: str) -> None:
+                    backend.close_dispute(ref, note=choice.note, invoices=choice.invoices, decision=choice.decision)
+
+                self.apply_action(
+                    "dispute_close", refs, self._each(refs, one, f"Litige clos ({word}) : {', '.join(choice.invoices)}")
+                )
+
+            self.app.push_screen(DisputeCloseForm(refs[0], contested, cursor_blink=self.rapp.cursor_blink), decided)
+            return
         self._ask_then_each(
             refs,
             kind="dispute_close",
@@ -260,7 +287,7 @@ class LeadScreen(Screen[None]):
                 toast, details = call()
                 return toast, {**details, "stage": stage, "tone": tone}
 
-            self.run_action("override", refs, with_tone)
+            self.apply_action("override", refs, with_tone)
 
         self.app.push_screen(OverridePicker(_debtors(refs)), done)
 
@@ -278,7 +305,7 @@ class LeadScreen(Screen[None]):
             def one(ref: str) -> None:
                 backend.formal_notice(ref, sent_on=sent_on, note=note)
 
-            self.run_action(
+            self.apply_action(
                 "formal_notice",
                 refs,
                 self._each(refs, one, f"Mise en demeure du {sent_on:%d/%m/%Y} enregistrée"),

@@ -3,20 +3,23 @@ below it the queue loads per agent and of the pool; Entrée opens the review of 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from ...domain.dates import PARIS
 from ...reports.wear_output import _bar
 from ...services.lead import BoardRow, QueueLoad
 from ...store.lead import DebtorFilter
-from ..fmt import esc, eur, eur_short, plural
+from ..fmt import eur, eur_short, plural
 from ..widgets.agent_bar import AgentBar
+from ..widgets.quiet import update_static
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .labels import POOL_LABEL, STATE_STYLES
@@ -41,6 +44,11 @@ LOAD_COLUMNS = [
 ]
 REFRESH_SECONDS = 15.0  # states age out (a lease expires, a session goes quiet) without a commit
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def _shown(rows: list[BoardRow]) -> list[BoardRow]:
+    """The rows as displayed (a heartbeat's `last_seen` is not on screen)."""
+    return [replace(r, last_seen=None) for r in rows]
 
 
 class BoardScreen(LeadScreen):
@@ -112,13 +120,16 @@ class BoardScreen(LeadScreen):
     def _title(self, at: Any) -> str:
         now = (at or self.rapp.clock()).astimezone(PARIS)
         day = f"{WEEKDAYS_FR[now.weekday()]} {now:%d/%m/%Y}"
-        return f"[b]Tableau d'équipe[/] — aujourd'hui {day} · mis à jour à {now:%H:%M:%S} · en direct"
+        return f"[b]Tableau d'équipe[/] — aujourd'hui {day} · mis à jour à {now:%H:%M} · en direct"
 
     @on(BoardLoaded)
     def _loaded(self, message: BoardLoaded) -> None:
         data = message.data
+        update_static(self.query_one("#board-title", Static), self._title(data.at))
+        if self.loaded and (_shown(data.rows), data.loads) == (_shown(self.rows), self.loads):
+            self.rows, self.loads = data.rows, data.loads
+            return  # the 15-second refresh found nothing new to show: no repaint
         self.rows, self.loads, self.loaded = data.rows, data.loads, True
-        self.query_one("#board-title", Static).update(self._title(data.at))
         self._fill_board()
         self._fill_loads()
         self._show_totals()
@@ -214,13 +225,13 @@ class BoardScreen(LeadScreen):
         elif self.rows and 0 <= board.cursor_row < len(self.rows):
             r = self.rows[board.cursor_row]
             if r.role == "lead":
-                self.notify(f"{esc(r.name)} est responsable d'équipe : pas de file d'appels.", timeout=3)
+                self.notify(f"{r.name} est responsable d'équipe : pas de file d'appels.", timeout=3)
                 return
             flt, label = DebtorFilter(agent=r.login), r.name
         if flt is None:
             return
         self.app.push_screen(ReviewScreen(flt))
-        self.notify(f"Revue de la file : {esc(label)}", timeout=2)
+        self.notify(f"Revue de la file : {label}", timeout=2)
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [

@@ -23,10 +23,11 @@ from textual.widgets.option_list import Option
 from ...domain.codes import Stage, Tone
 from ...domain.dates import DateError, paris_date, parse_date
 from ...domain.money import AmountError, format_eur, parse_amount
+from ...domain.text import printable
 from ...services.lead import REASON_MAX, LeadError, validate_filter
 from ...store.agents import Agent
 from ...store.lead import DebtorFilter
-from ..fmt import esc
+from ..fmt import esc, lit
 from ..outcome.forms import FormInput, FormScreen
 from ..widgets.buttons import ActionButton
 from .labels import AUDIT_ACTIONS, BLOCKED_LABELS, POOL_LABEL
@@ -61,7 +62,7 @@ class AgentPicker(ModalScreen[Target | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker-dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = esc(self.title_text)
             dialog.border_subtitle = "↑↓ Entrée choisir · Échap annuler"
             yield Static("chargement de l'équipe…", id="picker-hint")
             yield OptionList(id="targets")
@@ -94,8 +95,8 @@ class AgentPicker(ModalScreen[Target | None]):
         self.targets = []
         for a in message.agents:
             q = loads.get(a.login)
-            line = Text(f"{a.login:<16}", style="bold")
-            line.append(f"{a.name[:22]:<23}")
+            line = lit(f"{a.login:<16}", style="bold")
+            line.append(printable(f"{a.name[:22]:<23}"))
             if q is not None:
                 line.append(f"{q.debtors:>6} débiteurs  {format_eur(q.balance_cents):>16}", style="dim")
             if a.login == self.current:
@@ -201,6 +202,75 @@ class ReasonForm(FormScreen):
             self.show_errors({"reason": [f"motif trop long ({NOTE_MAX} caractères au plus)"]})
             return
         self.dismiss(text)
+
+
+# --------------------------------------------------------------------------- disputes
+
+
+@dataclass(frozen=True)
+class DisputeDecision:
+    invoices: list[str]
+    decision: str  # accepted | rejected
+    note: str | None
+
+
+class DisputeCloseForm(FormScreen):
+    """Close a dispute invoice by invoice: tick them, then « fondé » (credit note expected,
+    the invoice stays out of the claim) or « rejeté » (claimed again)."""
+
+    ERROR_FIELDS = ("invoices", "note")
+    DECISIONS: ClassVar[list[tuple[str, str]]] = [
+        ("rejeté : la facture redevient due", "rejected"),
+        ("fondé : un avoir est attendu, la facture reste hors réclamation", "accepted"),
+    ]
+
+    def __init__(self, debtor_ref: str, invoices: list[dict[str, object]], *, cursor_blink: bool = True) -> None:
+        super().__init__(cursor_blink=cursor_blink, id="dispute-close-form")
+        self.debtor_ref = debtor_ref
+        self.invoices = invoices
+
+    def form(self) -> ComposeResult:
+        from ..outcome.forms import InvoiceTicks
+
+        with Vertical(classes="dialog", id="dispute-close-dialog") as dialog:
+            dialog.border_title = esc(f"Clore le litige — {self.debtor_ref}")
+            dialog.border_subtitle = "Espace cocher · Entrée enregistrer · Échap"
+            choices = [
+                (
+                    Text(f"{i['invoice_ref']}  contesté {format_eur(int(str(i['amount_cents'])))}"),
+                    str(i["invoice_ref"]),
+                    True,
+                )
+                for i in self.invoices
+            ]
+            yield InvoiceTicks(*choices, id="close-invoices")
+            yield self.error_box("invoices")
+            with Horizontal(classes="form-row"):
+                yield Label("Décision ", classes="form-label")
+                yield Select(self.DECISIONS, value="rejected", allow_blank=False, id="decision", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Note ", classes="form-label")
+                yield FormInput("", id="note", max_length=NOTE_MAX, compact=True)
+            yield self.error_box("note")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#close-invoices").focus()
+
+    def action_submit(self) -> None:
+        from ..outcome.forms import InvoiceTicks
+
+        refs = list(self.query_one(InvoiceTicks).selected)
+        if not refs:
+            self.show_errors({"invoices": ["cochez au moins une facture"]})
+            return
+        note = self.query_one("#note", Input).value.strip()
+        if len(note) > NOTE_MAX:
+            self.show_errors({"note": [f"note trop longue ({NOTE_MAX} caractères au plus)"]})
+            return
+        decision = str(self.query_one("#decision", Select).value)
+        self.dismiss(DisputeDecision(refs, decision, note or None))
 
 
 # --------------------------------------------------------------------------- overrides
@@ -362,11 +432,11 @@ class ReviewFilterForm(FormScreen):
 
     def form(self) -> ComposeResult:
         f = self.flt
-        agent_options = [("tous les agents", _ALL), (POOL_LABEL, _POOL)]
-        agent_options += [(f"{a.name} ({a.login})", a.login) for a in self.agents]
+        agent_options: list[tuple[str | Text, str]] = [("tous les agents", _ALL), (POOL_LABEL, _POOL)]
+        agent_options += [(lit(f"{a.name} ({a.login})"), a.login) for a in self.agents]  # names: literal
         known = {v for _, v in agent_options}
         if f.agent is not None and f.agent not in known:
-            agent_options.append((f.agent, f.agent))
+            agent_options.append((lit(f.agent), f.agent))
         agent_value = _POOL if f.pool else (f.agent or _ALL)
         with Vertical(classes="dialog", id="review-filter-dialog") as dialog:
             dialog.border_title = "Filtres de la revue des files"
@@ -521,9 +591,10 @@ class AuditFilterForm(FormScreen):
         self.flt = flt
 
     def form(self) -> ComposeResult:
-        actions = [("toutes", _ALL), *[(f"{text} ({code})", code) for code, text in AUDIT_ACTIONS.items()]]
+        actions: list[tuple[str | Text, str]] = [("toutes", _ALL)]
+        actions += [(f"{text} ({code})", code) for code, text in AUDIT_ACTIONS.items()]
         if self.flt.action and self.flt.action not in AUDIT_ACTIONS:
-            actions.append((self.flt.action, self.flt.action))
+            actions.append((lit(self.flt.action), self.flt.action))
         with Vertical(classes="dialog", id="audit-filter-dialog") as dialog:
             dialog.border_title = "Filtrer le journal d'audit"
             dialog.border_subtitle = "Entrée appliquer · Échap annuler"

@@ -9,12 +9,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from ...domain.dates import parse_iso_week
 from ...services.lead import KpiRow
 from ..fmt import d_fr, eur, eur_short
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .labels import pct
@@ -102,7 +103,7 @@ class KpiScreen(LeadScreen):
         self.reload()
 
     def data_changed(self) -> None:
-        self.reload()
+        self.load(self.week)  # quietly: repaint only if the figures change (see widgets.quiet)
 
     def relayout(self) -> None:
         set_columns(self.query_one("#kpis-table", DataTable), COLUMNS, narrow=self.narrow)
@@ -133,6 +134,8 @@ class KpiScreen(LeadScreen):
     def _loaded(self, message: KpisLoaded) -> None:
         if message.week != self.week:
             return
+        if message.rows == self.rows and self.query_one("#kpis-status", Static).content != "chargement…":
+            return  # nothing on screen would change
         self.rows = message.rows
         table = self.query_one("#kpis-table", DataTable)
         table.clear()

@@ -35,6 +35,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "claim": "dossier pris",
     "release": "dossier rendu",
     "hangup": "dossier rendu (déconnexion)",
+    "idle_lock": "dossier rendu (session en pause)",
     "session_end": "fin de session",
     "session_start": "début de session",
     "promise_cancel": "promesse annulée",

@@ -10,13 +10,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from ...services.work_queue import QueueEntry
 from ...store.lead import DebtorFilter
 from ..backend import REVIEW_PAGE_SIZE
 from ..fmt import esc, eur, plural
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .dialogs import AgentPicker, ConfirmDialog, ReviewFilterForm, Target
@@ -86,7 +87,7 @@ class ReviewScreen(LeadScreen):
         self.reload(recount=True)
 
     def data_changed(self) -> None:
-        self.reload(recount=True)
+        self.reload(recount=True, quiet=True)
 
     def relayout(self) -> None:
         set_columns(self.query_one("#review-table", DataTable), COLUMNS, narrow=self.narrow)
@@ -98,9 +99,11 @@ class ReviewScreen(LeadScreen):
     def page(self) -> int:
         return len(self.cursors) - 1
 
-    def reload(self, *, recount: bool = False) -> None:
+    def reload(self, *, recount: bool = False, quiet: bool = False) -> None:
+        """`quiet` (another session's commit): no « chargement… », no repaint if nothing changed."""
         self._request += 1
-        self.query_one("#review-status", Static).update("chargement…")
+        if not quiet:
+            self.query_one("#review-status", Static).update("chargement…")
         self.load_page(self._request, self.flt, self.cursors[-1])
         if recount:
             self._count_request += 1
@@ -143,6 +146,9 @@ class ReviewScreen(LeadScreen):
     def _loaded(self, message: ReviewLoaded) -> None:
         if message.request != self._request:
             return
+        loading = self.query_one("#review-status", Static).content == "chargement…"
+        if (message.page.rows, message.page.after) == (self.entries, self.next_after) and not loading:
+            return  # nothing on screen would change
         self.entries = message.page.rows
         self.next_after = message.page.after
         table = self.query_one("#review-table", DataTable)
@@ -365,7 +371,7 @@ class ReviewScreen(LeadScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.run_action("reassign_filter", [], call)
+                self.apply_action("reassign_filter", [], call)
 
         self.app.push_screen(ConfirmDialog("Réaffectation en masse", text), confirmed)
 

@@ -10,17 +10,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from ...domain.areas import area_by_code
 from ...domain.codes import STAGE_LABELS_FR
 from ...domain.dates import paris_date
+from ...domain.text import strip_control_chars
 from ...services.case_file import CaseFile
 from ...services.search import SearchHit
 from ..backend import SEARCH_LIMIT
 from ..case import panels
 from ..fmt import esc, eur
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .messages import DebtorLoaded, LeadActionDone, SearchDone
@@ -30,6 +32,9 @@ class SearchInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "results", "résultats", key_display="↓", id="lead.search.results"),
     ]
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        super().replace(strip_control_chars(text), start, end)  # typed or pasted: no controls
 
     def action_results(self) -> None:
         # At once (not `focus()`, which waits a turn): a fast « ↓ Entrée » opens the first result.
@@ -179,6 +184,7 @@ class DebtorScreen(LeadScreen):
         super().__init__(id="lead-debtor")
         self.ref = ref
         self.case: CaseFile | None = None
+        self._quiet_reload = False
 
     def compose(self) -> ComposeResult:
         yield AgentBar(id="agent-bar")
@@ -197,6 +203,7 @@ class DebtorScreen(LeadScreen):
         self.reload()
 
     def data_changed(self) -> None:
+        self._quiet_reload = True  # repaint only if the case changed (see widgets.quiet)
         self.reload()
 
     def relayout(self) -> None:
@@ -218,6 +225,9 @@ class DebtorScreen(LeadScreen):
     def _loaded(self, message: DebtorLoaded) -> None:
         if message.ref != self.ref:
             return
+        quiet, self._quiet_reload = self._quiet_reload, False
+        if quiet and message.case == self.case:
+            return  # reloaded after another session's commit: nothing on screen would change
         self.case = case = message.case
         today = paris_date(self.rapp.clock())
         self.query_one("#debtor-header", Static).update(panels.header(case, self.rapp.settings, today))
@@ -269,7 +279,8 @@ class DebtorScreen(LeadScreen):
 
     def action_close_dispute(self) -> None:
         if refs := self._refs():
-            if self.case and not self.case.debtor.get("dispute_open"):
+            contested = any(x.get("status") == "open" for x in (self.case.disputes if self.case else []))
+            if self.case and not self.case.debtor.get("dispute_open") and not contested:
                 self.notify("Aucun litige ouvert pour ce débiteur.", severity="warning")
                 return
             self.ask_close_dispute(refs)

@@ -1,4 +1,4 @@
-"""« Usure des relances »: the weekly wear report for the lead (DESIGN.md "Wear").
+"""« Usure des relances »: the weekly wear report for the lead (docs/rules.md, "Wear").
 
 Headline (taux d'usure des relances, change from the previous week, worn / newly worn /
 unreminded), the 12-week trend of the rate (Sparkline), the fatigue curve, breakdowns by
@@ -20,13 +20,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import Footer, Sparkline, Static
 
 from ...domain.codes import label
 from ...domain.wear import FlaggedDebtor, WearReport, breakdown
 from ...reports.wear_output import RATE_LABEL, _bar, delta_fr, percent_fr
-from ..fmt import d_fr, esc, eur
+from ..fmt import d_fr, esc, eur, lit
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, has_column, row_cells, set_columns
 from .messages import Exported, LeadActionDone, WearLoaded, WearTrendLoaded
@@ -114,7 +115,7 @@ def breakdown_table(report: WearReport, by: str, key_header: str, key_label: Any
     table.add_column("taux", justify="right")
     rows = breakdown(report, by)  # type: ignore[arg-type]
     for key, active, worn, rate in rows:
-        table.add_row(key_label(key), n_fr(active), n_fr(worn), percent_fr(rate))
+        table.add_row(lit(key_label(key)), n_fr(active), n_fr(worn), percent_fr(rate))  # keys come from data
     if not rows:
         table.add_row(Text("aucun débiteur actif", style="dim"), "", "", "")
     return table

@@ -16,7 +16,7 @@ from ...domain.codes import REASON_LABELS_FR, Disposition, label
 from ...domain.dates import DateError, parse_date
 from ...services.outcome import Outcome
 
-# Digit hotkeys of the case screen (UI.md) — promise, plan and callback have their forms.
+# Digit hotkeys of the case screen (docs/screens.md) — promise, plan and callback have their forms.
 DIGIT_DISPOSITIONS: dict[str, str] = {
     "1": Disposition.NO_ANSWER,
     "2": Disposition.BUSY,
@@ -64,6 +64,8 @@ class OutcomeDraft:
         *,
         instalments: list[tuple[date, int]] | None = None,
         callback_at: datetime | None = None,
+        dispute_invoices: list[str] | None = None,
+        dispute_amount_cents: int | None = None,
     ) -> Outcome:
         return Outcome(
             debtor_ref=self.debtor_ref,
@@ -76,6 +78,8 @@ class OutcomeDraft:
             script_id=self.script_id,
             phone=self.phone,
             actions=list(self.actions),
+            dispute_invoices=list(dispute_invoices or []),
+            dispute_amount_cents=dispute_amount_cents,
         )
 
     def with_fields(self, **changes: object) -> OutcomeDraft:

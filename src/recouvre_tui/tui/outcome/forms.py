@@ -11,12 +11,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.areas import Area
@@ -26,6 +27,7 @@ from ...domain.config import Settings
 from ...domain.dates import PARIS, DateError, format_date_fr
 from ...domain.money import AmountError, format_eur, parse_amount
 from ...domain.promises import InstalmentIn, build_schedule, max_instalments, validate_plan
+from ...domain.text import strip_control_chars
 from ...services.outcome import NOTE_MAX, Outcome
 from ..fmt import esc
 from .draft import (
@@ -49,6 +51,10 @@ class FormInput(Input):
         Binding("enter", "submit", "enregistrer", key_display="Entrée", id="form.input.submit"),
     ]
 
+    def replace(self, text: str, start: int, end: int) -> None:
+        # Typed or pasted: no terminal control ever enters a field (nor reaches the screen).
+        super().replace(strip_control_chars(text), start, end)
+
 
 class FormScreen(ModalScreen[Any]):
     """Shared behaviour: errors next to fields, Échap cancels, Entrée (in a field) saves."""
@@ -59,6 +65,7 @@ class FormScreen(ModalScreen[Any]):
         Binding("ctrl+s", "submit", "enregistrer", show=False, id="form.save"),
     ]
     ERROR_FIELDS: ClassVar[tuple[str, ...]] = ("general",)
+    draft: OutcomeDraft  # set by the outcome forms, the ones that use `reason_note_and_buttons`
 
     def __init__(self, *, cursor_blink: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -539,3 +546,89 @@ class ReasonPicker(ModalScreen[str | None]):
         event.stop()
         option_id = event.option.id or "none"
         self.dismiss("" if option_id == "none" else option_id)
+
+
+# --------------------------------------------------------------------------- dispute
+
+
+class InvoiceTicks(SelectionList[str]):
+    """The invoices to tick: Espace ticks, Entrée saves the form (as in every other form)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.submit", "enregistrer", key_display="Entrée", id="dispute.submit"),
+    ]
+
+
+class DisputeForm(FormScreen):
+    """« Litige »: tick the contested invoices (all by default) and, if need be, the amount.
+
+    Contested invoices leave the amount claimed; the debtor stays in the queue for the others.
+    Returns the ``Outcome`` (validated by the service's rules) or None.
+    """
+
+    ERROR_FIELDS = ("invoices", "general")
+
+    def __init__(
+        self,
+        draft: OutcomeDraft,
+        invoices: list[dict[str, Any]],
+        *,
+        validate: Validator,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__(cursor_blink=cursor_blink, id="dispute-form")
+        self.draft = draft
+        self.invoices = [i for i in invoices if int(i.get("open_cents") or 0) > 0]
+        self.validate = validate
+
+    def form(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="dispute-dialog") as dialog:
+            dialog.border_title = "Litige : factures contestées"
+            dialog.border_subtitle = "Espace cocher · Entrée enregistrer · Échap"
+            choices = [
+                (
+                    Text(
+                        f"{i['ref']}  échéance {format_date_fr(date.fromisoformat(i['due_date']))}"
+                        f"  {format_eur(int(i['open_cents']))}"
+                    ),
+                    str(i["ref"]),
+                    True,
+                )
+                for i in self.invoices
+            ]
+            yield InvoiceTicks(*choices, id="dispute-invoices")
+            with Horizontal(classes="form-row"):
+                yield Label("Montant contesté ", classes="form-label")
+                yield FormInput("", placeholder="vide : tout le restant dû des factures", id="contested-amount")
+            yield self.error_box("invoices")
+            yield self.error_box("general")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(InvoiceTicks).focus()
+
+    def action_submit(self) -> None:
+        refs = list(self.query_one(InvoiceTicks).selected)
+        if self.invoices and not refs:
+            self.show_errors({"invoices": ["cochez au moins une facture contestée"]})
+            return
+        text = self.query_one("#contested-amount", Input).value.strip()
+        amount = None
+        if text:
+            try:
+                amount = parse_amount(text)
+            except AmountError as exc:
+                self.show_errors({"invoices": [str(exc)]})
+                return
+        everything = len(refs) == len(self.invoices)
+        outcome = self.draft.to_outcome(
+            Disposition.DISPUTE,
+            dispute_invoices=[] if everything and amount is None else refs,
+            dispute_amount_cents=amount,
+        )
+        errors = self.validate(outcome)
+        if errors:
+            self.show_errors(_route(errors, {"invoices": "invoices"}))
+            return
+        self.dismiss(outcome)

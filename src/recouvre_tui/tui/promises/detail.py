@@ -254,6 +254,8 @@ class PromiseDetailScreen(CancelsPromises, ModalScreen[None]):
         if detail is None:
             self.query_one("#promise-payments", Static).update("Cette promesse n'est plus visible.")
             return
+        if detail == self.detail:
+            return  # reloaded after another session's commit: nothing on screen would change
         self.detail = detail
         self.view = detail.view
         self._show_view(detail.view, detail)

@@ -1,6 +1,6 @@
 """The promises screens' pure model: the sections and the allocation explained (no Textual, no SQL).
 
-Sections, evaluated at the date T of `now` in Paris (DESIGN.md "Promise status"):
+Sections, evaluated at the date T of `now` in Paris (docs/rules.md, "Promise status"):
 - « à échéance aujourd'hui »: a live promise with an unpaid instalment due on or before T and
   still within its grace days (after them it is missed, and the promise broken);
 - « manquées »: broken promises;
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 from ...domain.codes import InstalmentStatus, PromiseStatus
 from ...services.promise_tracking import PromiseView
@@ -123,7 +124,7 @@ def build_board(
         if key == "cancelled":  # the latest recorded first
             rows = sorted(buckets[key], key=lambda v: (v.created_at, v.ref), reverse=True)
         else:
-            rows = sorted(buckets[key], key=lambda v, k=key: _sort_key(k, v))
+            rows = sorted(buckets[key], key=partial(_sort_key, key))
         sections[key] = Section(key, title, rows[:cap], len(rows))
     ordered = sorted(a for a in agents if a != NO_AGENT)
     if NO_AGENT in agents:

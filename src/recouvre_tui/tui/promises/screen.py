@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ...domain.codes import label
@@ -23,6 +23,7 @@ from ...services.promise_tracking import PromiseView
 from ..fmt import d_fr, dm_fr, esc, eur, plural
 from ..messages import ServiceFailed
 from ..widgets.agent_bar import AgentBar
+from ..widgets.table import DataTable
 from .detail import STATUS_STYLE, CancelsPromises, PromiseDetailScreen
 from .messages import PromisesLoaded
 from .model import ALL_AGENTS, NO_AGENT, SECTION_CAP, SECTIONS, PromiseBoard, build_board, next_due
@@ -93,7 +94,7 @@ class PromisesScreen(CancelsPromises, Screen[None]):
         self.reload()
 
     def data_changed(self) -> None:
-        self.reload()
+        self.reload(quiet=True)
 
     def cancel_done(self) -> None:
         self.reload()
@@ -130,9 +131,11 @@ class PromisesScreen(CancelsPromises, Screen[None]):
 
     # --- loading ---------------------------------------------------------------------
 
-    def reload(self) -> None:
+    def reload(self, *, quiet: bool = False) -> None:
+        """Load again; `quiet` (another session's commit): no « chargement… » (see widgets.quiet)."""
         self._request += 1
-        self.query_one("#promises-status", Static).update("chargement…")
+        if not quiet:
+            self.query_one("#promises-status", Static).update("chargement…")
         self.load_promises(self._request, self.agent_filter)
 
     @work(thread=True, exclusive=True, group="promises")
@@ -151,6 +154,9 @@ class PromisesScreen(CancelsPromises, Screen[None]):
     @on(PromisesLoaded)
     def _loaded(self, message: PromisesLoaded) -> None:
         if message.request != self._request:
+            return
+        loading = self.query_one("#promises-status", Static).content == "chargement…"
+        if message.board == self.board and not loading:  # nothing on screen would change
             return
         self.board = message.board
         self._render_board(keep=True)

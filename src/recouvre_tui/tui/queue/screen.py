@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ...services.work_queue import QueueEntry
@@ -19,6 +19,8 @@ from ..backend import PAGE_SIZE
 from ..fmt import esc, eur, hm
 from ..messages import QueueLoaded, ServiceFailed
 from ..widgets.agent_bar import AgentBar
+from ..widgets.quiet import update_static
+from ..widgets.table import DataTable
 from .why import status_label, why_renderable
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class QueueScreen(Screen[None]):
         self.page = 0
         self.has_more = False
         self.entries: list[QueueEntry] = []
+        self._shown: tuple[object, ...] | None = None  # what the table shows (skip equal reloads)
         self._request = 0
         self._stale = False
 
@@ -109,7 +112,7 @@ class QueueScreen(Screen[None]):
         self.reload()
 
     def data_changed(self) -> None:
-        self.reload()
+        self.reload(quiet=True)
 
     # --- filters and pages -----------------------------------------------------------
 
@@ -169,9 +172,11 @@ class QueueScreen(Screen[None]):
 
     # --- loading ---------------------------------------------------------------------
 
-    def reload(self) -> None:
+    def reload(self, *, quiet: bool = False) -> None:
+        """Load the page again; `quiet` (another session's commit): no « chargement… »."""
         self._request += 1
-        self.query_one("#queue-status", Static).update("chargement…")
+        if not quiet:
+            self.query_one("#queue-status", Static).update("chargement…")
         self.load_page(self._request, self.page, self.flt, self.include_blocked)
 
     @work(thread=True, exclusive=True, group="queue")
@@ -189,6 +194,11 @@ class QueueScreen(Screen[None]):
         if message.request != self._request:
             return
         result = message.result
+        shown = (result.entries, result.has_more, result.page, self.include_blocked)
+        if shown == self._shown:  # nothing on screen would change: do not repaint
+            self._show_status()
+            return
+        self._shown = shown
         self.entries = result.entries
         self.has_more = result.has_more
         self.page = result.page
@@ -212,6 +222,9 @@ class QueueScreen(Screen[None]):
         if self.entries:
             table.move_cursor(row=min(keep, len(self.entries) - 1))
         self._show_why()
+        self._show_status()
+
+    def _show_status(self) -> None:
         first = self.page * PAGE_SIZE + 1
         if self.entries:
             span = f"lignes {first}–{first + len(self.entries) - 1}"
@@ -220,8 +233,9 @@ class QueueScreen(Screen[None]):
             span, more = "aucun dossier", ""
         blocked = sum(1 for e in self.entries if not e.callable)
         extra = f" · {blocked} bloqué(s)" if self.include_blocked else ""
-        self.query_one("#queue-status", Static).update(
-            f"{span}{extra}{more} · [b]Entrée[/] prend le dossier suivant de la file"
+        update_static(
+            self.query_one("#queue-status", Static),
+            f"{span}{extra}{more} · [b]Entrée[/] prend le dossier suivant de la file",
         )
 
     @on(DataTable.RowHighlighted)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from ...domain.text import printable
 from ...services.work_queue import QueueEntry
-from ..fmt import esc, eur, hm, points
+from ..fmt import eur, hm, lit, points
 
 CLASS_LABELS = {
     0: "rappel prévu maintenant",
@@ -31,24 +32,24 @@ def why_renderable(e: QueueEntry | None) -> Table | Text:
     table = Table.grid(padding=(0, 1), expand=True)
     table.add_column(ratio=1)
     table.add_column(justify="right", no_wrap=True)
-    table.add_row(Text.from_markup(f"[b]{esc(e.debtor_ref)}[/] · {esc(e.name)}"), "")
+    table.add_row(Text.assemble((printable(e.debtor_ref), "bold"), " · ", printable(e.name)), "")
     table.add_row(Text(f"rang : {CLASS_LABELS.get(e.priority_class, '')}", style="italic"), "")
     table.add_row("", "")
     for c in e.components:
         pts = float(c.get("points", 0))
         style = "green" if pts > 0 else ("red" if pts < 0 else "dim")
         table.add_row(
-            Text(str(c.get("detail") or c.get("label") or "")),
+            lit(c.get("detail") or c.get("label") or ""),
             Text(points(pts), style=style),
         )
     table.add_row(Text("score", style="bold"), Text(f"{e.score:.1f}".replace(".", ","), style="bold"))
     table.add_row("", "")
-    mark = "[green]✓ dans la plage[/]" if e.in_window else "[red]✗ hors plage[/]"
-    table.add_row(Text.from_markup(f"heure locale {hm(e.local_time)} · {esc(e.area_label)} · {mark}"), "")
+    mark = ("✓ dans la plage", "green") if e.in_window else ("✗ hors plage", "red")
+    table.add_row(Text.assemble(f"heure locale {hm(e.local_time)} · {printable(e.area_label)} · ", mark), "")
     table.add_row(Text(f"solde {eur(e.balance_cents)} · retard {e.days_past_due} j"), "")
     if not e.callable:
         table.add_row("", "")
         table.add_row(Text("Bloqué :", style="bold red"), "")
         for reason in e.explanations or ["bloqué"]:
-            table.add_row(Text(f"• {reason}"), "")
+            table.add_row(lit(f"• {reason}"), "")
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,6 +17,7 @@ from ..fmt import esc, eur, paris_hm
 from ..messages import HeldCaseChecked
 from ..widgets.agent_bar import AgentBar
 from ..widgets.buttons import ActionButton
+from ..widgets.quiet import update_static
 
 if TYPE_CHECKING:
     from ..app import RecouvreApp
@@ -28,6 +30,7 @@ def banner() -> str:
 
         return str(pyfiglet.figlet_format("Recouvre", font="small")).rstrip()
     except Exception:  # a missing font must never stop an agent's session
+        logging.getLogger(__name__).warning("banner font unavailable", exc_info=True)
         return "RECOUVRE"
 
 
@@ -143,7 +146,8 @@ class WelcomeScreen(Screen[None]):
     def check_held(self) -> None:
         try:
             entry = self.rapp.backend.held_case()
-        except Exception:
+        except Exception:  # only a hint on the welcome screen: the next case still works
+            logging.getLogger(__name__).warning("cannot check the held case", exc_info=True)
             return
         self.post_message(HeldCaseChecked(entry))
 
@@ -151,9 +155,9 @@ class WelcomeScreen(Screen[None]):
     def _held(self, message: HeldCaseChecked) -> None:
         held = self.query_one("#held", Static)
         if message.entry is None:
-            held.update("")
+            update_static(held, "")
             return
         e = message.entry
-        held.update(
-            f"[b $warning]Dossier en cours : {esc(e.debtor_ref)} · {esc(e.name)}[/] — Entrée pour le reprendre."
+        update_static(
+            held, f"[b $warning]Dossier en cours : {esc(e.debtor_ref)} · {esc(e.name)}[/] — Entrée pour le reprendre."
         )

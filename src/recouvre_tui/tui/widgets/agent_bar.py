@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from textual.widgets import Static
 
 from ..fmt import esc, eur_short, paris_hm
+from .quiet import update_static
 
 if TYPE_CHECKING:
     from ..app import RecouvreApp
@@ -29,7 +30,7 @@ class AgentBar(Static):
     def on_mount(self) -> None:
         app: RecouvreApp = self.app  # type: ignore[assignment]
         self.watch(app, "figures", self._show, init=True)
-        self.set_interval(30, self._tick)
+        self.set_interval(10, self._tick)  # writes only when the minute (or a figure) changes
 
     def _tick(self) -> None:
         app: RecouvreApp = self.app  # type: ignore[assignment]
@@ -39,7 +40,7 @@ class AgentBar(Static):
         app: RecouvreApp = self.app  # type: ignore[assignment]
         agent = app.agent
         role = "responsable" if agent.is_lead else "agent"
-        line = f"[b]Recouvre[/] ─ {esc(agent.name)} ({role}) ─ {paris_hm(app.clock())} Paris ─ {figures_line(figures)}"
+        text = f"[b]Recouvre[/] ─ {esc(agent.name)} ({role}) ─ {paris_hm(app.clock())} Paris ─ {figures_line(figures)}"
         if getattr(app, "clock_note", None):
-            line += " ─ [b $warning]horloge de démonstration[/]"
-        self.update(line)
+            text += " ─ [b $warning]horloge de démonstration[/]"
+        update_static(self, text, layout=False)  # one docked line: its size never changes

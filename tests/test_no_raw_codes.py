@@ -1,0 +1,20 @@
+"""No internal code reaches the screen: every code the app writes into the history has a
+French label (`handed_to_sales_rep` used to show as such in the case timeline)."""
+
+from __future__ import annotations
+
+from recouvre_tui.domain.codes import Channel, Direction, Disposition, label
+from recouvre_tui.services.outcome import ACTIONS
+
+
+def test_follow_up_actions_have_french_labels() -> None:
+    assert label("handed_to_sales_rep") == "transmis au commercial"
+    assert label("invoice_duplicate") == "duplicata de facture envoyé"
+    for _channel, code, _note in ACTIONS.values():
+        assert label(code) != code, code
+
+
+def test_every_history_code_has_a_label() -> None:
+    codes = [*(c.value for c in Channel), *(d.value for d in Direction), *(d.value for d in Disposition)]
+    codes += ["formal_notice"]
+    assert [c for c in codes if label(c) == c] == []
