@@ -497,6 +497,15 @@ ALTER TABLE events ADD COLUMN amount_cents INTEGER;
             )
 
 
+# --- m008: over-indebtedness (C. conso L722-2) --------------------------------------------------
+# The date a debtor's surendettement file was declared admissible: every chase stops from then.
+
+
+@migrations()
+def m008_overindebtedness(db: sqlite_utils.Database) -> None:
+    db.conn.execute("ALTER TABLE debtors ADD COLUMN overindebted_since TEXT")
+
+
 # --- m009: payments announced on the phone, held for checking ----------------------------------
 # « Déjà payé » / « paiement immédiat »: the debtor is held until `until` (UTC, local midnight
 # after `payment_check_days` working days) or until payments imported after `created_at` add
@@ -521,3 +530,11 @@ def m009_payment_checks(db: sqlite_utils.Database) -> None:
         " done_at TEXT)"
     )
     conn.execute("CREATE INDEX payment_checks_open ON payment_checks (debtor_id) WHERE done_at IS NULL")
+
+
+# --- m011: the agents' e-mail addresses (exports sent to a lead, docs/exports.md) ---------------
+
+
+@migrations()
+def m011_agent_email(db: sqlite_utils.Database) -> None:
+    db.conn.execute("ALTER TABLE agents ADD COLUMN email TEXT")
