@@ -319,6 +319,25 @@ class Settings:
             "help": "Folder of team scripts overriding the library",
         },
     )
+    payment_check_days: int = field(
+        default=5,
+        metadata={
+            "min": 1,
+            "max": 60,
+            "help": "Working days a debtor who says it paid is held while the payment is awaited",
+        },
+    )
+    callback_handover_minutes: int = field(
+        default=30,
+        metadata={
+            "min": 1,
+            "max": 1440,
+            "help": "Minutes after its time before a personal callback not taken goes to the team",
+        },
+    )
+    callback_max_days: int = field(
+        default=60, metadata={"min": 1, "max": 366, "help": "Furthest a callback may be set, in days"}
+    )
     # Without a key for that long, the session gives its case back and locks (0 = off: a
     # frozen client would then keep renewing its case until sshd drops it). 0.5 = 30 s.
     idle_lock_minutes: float = field(

@@ -18,6 +18,7 @@ from ..domain.legal import may_be_prescribed, prescription_summary
 from ..domain.refs import normalise_ref
 from .imports import _in
 from .legal import facts_by_id
+from .payment_checks import NOT_HELD_SQL, held_until
 
 CANDIDATE_COLS = (
     "d.id",
@@ -63,6 +64,7 @@ class Candidate:
     unpaid_dues: list[str] = field(default_factory=list)
     attempts: list[str] = field(default_factory=list)
     callback_due_at: str | None = None
+    payment_check_until: str | None = None
     components: str = "[]"
     prescribed_cents: int = 0  # unpaid amount of its prescribed invoices (never claimed)
     all_overdue_prescribed: bool = False
@@ -143,6 +145,9 @@ def page(
             )
             where += f" AND (NOT EXISTS ({unpaid}) OR EXISTS ({unpaid} AND i.due_date <= ?))"
             params.append(today)
+        if now is not None:
+            where += NOT_HELD_SQL
+            params.append(now)
     fsql, fparams = _filter_sql(flt)
     where += fsql
     params += fparams
@@ -199,15 +204,40 @@ def by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Candidate]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def due_callbacks(conn: sqlite3.Connection, *, agent: str, now: str) -> list[tuple[int, str]]:
-    """(debtor_id, due_at) of open callbacks due now for this agent or for anyone."""
+def due_callbacks(
+    conn: sqlite3.Connection, *, agent: str, team: str | None, now: str, handed_over_before: str
+) -> list[tuple[int, str]]:
+    """(debtor_id, due_at) of open callbacks due now for this agent or for its team.
+
+    A team callback has no agent; a colleague's personal callback joins the team's once it
+    has waited until `handed_over_before` (its time + `callback_handover_minutes`) untaken.
+    The team is the callback owner's (or, for a team callback, the debtor's agent's) team;
+    an agent without a team shares only callbacks of debtors assigned to nobody.
+    """
     return list(
         conn.execute(
-            "SELECT debtor_id, MIN(due_at) FROM callbacks WHERE done_at IS NULL AND due_at <= ? "
-            "AND (agent = ? OR agent IS NULL) GROUP BY debtor_id ORDER BY MIN(due_at)",
-            (now, agent),
+            "SELECT c.debtor_id, MIN(c.due_at) FROM callbacks c JOIN debtors d ON d.id = c.debtor_id "
+            "LEFT JOIN agents a ON a.login = COALESCE(c.agent, d.agent) "
+            "WHERE c.done_at IS NULL AND c.due_at <= ? AND (c.agent = ? OR "
+            "((c.agent IS NULL OR c.due_at <= ?) AND (a.login IS NULL OR a.team = ?))) "
+            "GROUP BY c.debtor_id ORDER BY MIN(c.due_at)",
+            (now, agent, handed_over_before, team),
         )
     )
+
+
+def team_callback_open(
+    conn: sqlite3.Connection, debtor_id: int, *, team: str | None, now: str, handed_over_before: str
+) -> bool:
+    """A callback of this debtor is due for the team `team` (see `due_callbacks`)."""
+    row = conn.execute(
+        "SELECT 1 FROM callbacks c JOIN debtors d ON d.id = c.debtor_id "
+        "LEFT JOIN agents a ON a.login = COALESCE(c.agent, d.agent) "
+        "WHERE c.debtor_id = ? AND c.done_at IS NULL AND c.due_at <= ? "
+        "AND (c.agent IS NULL OR c.due_at <= ?) AND (a.login IS NULL OR a.team = ?) LIMIT 1",
+        (debtor_id, now, handed_over_before, team),
+    ).fetchone()
+    return row is not None
 
 
 def load_context(conn: sqlite3.Connection, cands: list[Candidate], *, now: str, since_7d: str) -> None:
@@ -246,6 +276,8 @@ def load_context(conn: sqlite3.Connection, cands: list[Candidate], *, now: str, 
         ids,
     ):
         by_id[did].callback_due_at = due
+    for did, until in held_until(conn, ids, now).items():
+        by_id[did].payment_check_until = until
     for did, comps in conn.execute(
         f"SELECT debtor_id, components FROM debtor_scores WHERE debtor_id IN ({marks})", ids
     ):

@@ -94,11 +94,14 @@ class RecouvreApp(App[None]):
         watch_seconds: float = WATCH_SECONDS,
         renew_seconds: float = RENEW_SECONDS,
         cursor_blink: bool = True,
+        clock_note: str | None = None,
     ) -> None:
         super().__init__()
         if clock is None:
             clock = _clock(frozen_now)
         self.clock = clock
+        # « horloge de démonstration … »: shown in the agent bar when the clock is not real time.
+        self.clock_note = clock_note
         self.agent = agent
         self.settings = settings
         self.backend = Backend(store, agent, settings, clock)
@@ -601,9 +604,19 @@ def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
     return real
 
 
-def run_app(store: Store, agent: Agent, *, settings: Settings, frozen_now: datetime | None = None) -> None:
+def run_app(
+    store: Store,
+    agent: Agent,
+    *,
+    settings: Settings,
+    frozen_now: datetime | None = None,
+    clock: Callable[[], datetime] | None = None,
+    clock_note: str | None = None,
+) -> None:
     """Run the agent's session until ctrl+q or hang-up; the held case is always released."""
-    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now, cursor_blink=False)
+    app = RecouvreApp(
+        store, agent, settings=settings, frozen_now=frozen_now, cursor_blink=False, clock=clock, clock_note=clock_note
+    )
     try:
         app.run()
     finally:

@@ -202,9 +202,13 @@ class Backend:
     def end_session(self) -> None:
         sessions.end_session(self.store, self.agent, now=self.now())
 
-    def validate(self, outcome: Outcome, balance_cents: int | None) -> list[tuple[str, str]]:
+    def validate(
+        self, outcome: Outcome, balance_cents: int | None, *, area: Any = None, segment: str | None = None
+    ) -> list[tuple[str, str]]:
         """The service's own checks, without writing (pure)."""
-        return outcome_service.validate(outcome, now=self.now(), settings=self.settings, balance_cents=balance_cents)
+        return outcome_service.validate(
+            outcome, now=self.now(), settings=self.settings, balance_cents=balance_cents, area=area, segment=segment
+        )
 
     def record(self, outcome: Outcome) -> OutcomeResult:
         return outcome_service.record_outcome(
