@@ -673,7 +673,7 @@ def queue(
     now_text: str | None,
 ) -> None:
     """La file de l'agent, par ordre de priorité, avec le « pourquoi »."""
-    from .services.work_queue import QueueFilter, list_queue
+    from .services.work_queue import DebtorFilter, list_queue
 
     store = obj.store()
     agent = _agent(store, login)
@@ -684,7 +684,7 @@ def queue(
         settings=obj.settings,
         limit=limit,
         include_blocked=include_blocked,
-        flt=QueueFilter(segment=segment) if segment else None,
+        flt=DebtorFilter(segment=segment) if segment else None,
     )
     if fmt == "json":
         _json([e.to_json() for e in entries])

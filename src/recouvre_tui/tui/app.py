@@ -27,11 +27,11 @@ from textual.reactive import var
 from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
+from ..domain.agents import Agent
 from ..domain.config import CLAIM_RENEW_SECONDS, Settings
 from ..domain.text import printable
+from ..services.connection import Store
 from ..services.work_queue import QueueEntry
-from ..store.agents import Agent
-from ..store.db import Store
 from .action_guard import REFUSED_APP_ACTIONS, markup_action_allowed
 from .backend import Backend
 from .commands import FrenchCommandPalette, RecouvreCommands
