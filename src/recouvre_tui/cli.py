@@ -265,8 +265,11 @@ def _require_terminal() -> None:
 
 def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
     from .services.agents import require_agent
+    from .settings import default_config_path
     from .tui.app import run_app
+    from .tui.keymap import check_keymap
 
+    check_keymap(obj.settings.keymap, str(obj.config_path or default_config_path()))
     store = obj.store()
     agent = require_agent(store, login)
     with _claim_released_on_exit(obj, agent):

@@ -125,6 +125,8 @@ class RecouvreApp(App[None]):
         from .welcome.screen import WelcomeScreen
 
         log.info("session start: login=%s role=%s pid=%d", self.agent.login, self.agent.role, os.getpid())
+        if self.settings.keymap:  # checked before the session started (`tui.keymap.check_keymap`)
+            self.set_keymap(dict(self.settings.keymap))
         self.push_screen(WelcomeScreen())
         self.load_figures()
         self.preload_scripts()
