@@ -48,6 +48,7 @@ def test_a_fresh_book_without_refresh(tmp_path: Path) -> None:
         ("comptes sans relance depuis 28 jours", WARN),
         ("soldes créditeurs (jamais proposés à l'appel)", WARN),
         ("clients douteux (416)", OK),
+        ("débiteurs en surendettement (aucune relance)", OK),
         ("dernier rafraîchissement", WARN),
         ("journal WAL", OK),
     ]
@@ -60,6 +61,7 @@ def test_a_fresh_book_without_refresh(tmp_path: Path) -> None:
         "1 débiteur(s), 50,00 € à rembourser ou à imputer : D3 Crédit SARL (-50,00 €)"
     )
     assert checks["clients douteux (416)"].detail == "0 débiteur(s), 0,00 €"
+    assert checks["débiteurs en surendettement (aucune relance)"].detail == "0"
     assert checks["dernier rafraîchissement"].detail == "jamais"
     assert re.fullmatch(r"\d+\.\d Mo", checks["journal WAL"].detail)
 
