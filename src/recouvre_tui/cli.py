@@ -291,8 +291,11 @@ def _require_terminal() -> None:
 
 def _run_tui(obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, clock_note: str | None = None) -> None:
     from .services.agents import require_agent
+    from .settings import default_config_path
     from .tui.app import run_app
+    from .tui.keymap import check_keymap
 
+    check_keymap(obj.settings.keymap, str(obj.config_path or default_config_path()))
     store = obj.store()
     agent = require_agent(store, login)
     with _claim_released_on_exit(obj, agent):
@@ -726,7 +729,7 @@ def queue(
     now_text: str | None,
 ) -> None:
     """La file de l'agent, par ordre de priorité, avec le « pourquoi »."""
-    from .services.work_queue import QueueFilter, list_queue
+    from .services.work_queue import DebtorFilter, list_queue
 
     store = obj.store()
     agent = _agent(store, login)
@@ -737,7 +740,7 @@ def queue(
         settings=obj.settings,
         limit=limit,
         include_blocked=include_blocked,
-        flt=QueueFilter(segment=segment) if segment else None,
+        flt=DebtorFilter(segment=segment) if segment else None,
     )
     if fmt == "json":
         _json([e.to_json() for e in entries])

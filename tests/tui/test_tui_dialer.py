@@ -148,7 +148,6 @@ async def test_after_a_wrong_number_the_other_number_comes_first(
     make_app: MakeApp, open_store: Any, query: Query, settle: Settle
 ) -> None:
     from conftest import NOW
-
     from recouvre_tui.services.case_file import load_case
     from recouvre_tui.store.agents import get_agent
     from recouvre_tui.tui.case import panels

@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ..domain.agents import Agent
 from ..domain.areas import area_by_code
 from ..domain.callability import Callability, CallabilityInput, evaluate, local_now
 from ..domain.codes import label
 from ..domain.config import Settings
 from ..domain.dates import from_db, paris_date, to_db
+from ..domain.filters import DebtorFacts, DebtorFilter, matches
 from ..domain.priority import format_points
 from ..store import audit
 from ..store import payment_checks as check_sql
 from ..store import queue as sql
-from ..store.agents import Agent
 from ..store.db import Store
-from ..store.queue import Candidate, QueueFilter
+from ..store.queue import Candidate
 from .roles import PermissionDenied, Scope, acting, in_scope, scope
 
 PAGE = 64
@@ -170,7 +171,7 @@ def iterate(
     now: datetime,
     settings: Settings,
     include_blocked: bool,
-    flt: QueueFilter | None = None,
+    flt: DebtorFilter | None = None,
     max_scan: int = MAX_SCAN,
     page_size: int = PAGE,
 ) -> Iterator[QueueEntry]:
@@ -193,7 +194,7 @@ def iterate(
     ]
     cb += [c for c in sql.by_ids(conn, unpaid_ids) if c.balance_cents > 0 and _visible(s, c)]
     if flt is not None:
-        cb = [c for c in cb if _matches(c, flt)]
+        cb = [c for c in cb if _matches(c, flt, paris_date(now))]
     sql.load_context(conn, cb, now=now_s, since_7d=since)
     unpaid = set(unpaid_ids)
     for c in cb:
@@ -215,6 +216,7 @@ def iterate(
                 limit=page_size,
                 include_blocked=include_blocked,
                 flt=flt,
+                flt_today=paris_date(now),
                 attempted_after=None if include_blocked else gap_start,
                 now=now_s,
                 today=None if include_blocked else today,
@@ -233,14 +235,12 @@ def iterate(
                 break
 
 
-def _matches(c: Candidate, f: QueueFilter) -> bool:
-    if f.segment and c.segment != f.segment:
-        return False
-    if f.overseas is not None and c.area.startswith("97") != f.overseas:
-        return False
-    if f.min_balance_cents is not None and c.balance_cents < f.min_balance_cents:
-        return False
-    return not (f.max_balance_cents is not None and c.balance_cents >= f.max_balance_cents)
+def _matches(c: Candidate, f: DebtorFilter, today: date) -> bool:
+    """The filter's rule (`domain.filters.matches`) for a debtor loaded outside the paged SQL."""
+    facts = DebtorFacts(
+        c.agent, c.segment, c.area, c.balance_cents, c.oldest_due, c.on_hold, c.do_not_call, c.dispute_open
+    )
+    return matches(f, facts, today)
 
 
 def list_queue(
@@ -251,7 +251,7 @@ def list_queue(
     settings: Settings,
     limit: int = 50,
     include_blocked: bool = False,
-    flt: QueueFilter | None = None,
+    flt: DebtorFilter | None = None,
 ) -> list[QueueEntry]:
     out: list[QueueEntry] = []
     with store.read() as conn:
@@ -373,9 +373,9 @@ def held_case(store: Store, agent: Agent, *, now: datetime, settings: Settings) 
 
 
 __all__ = [
+    "DebtorFilter",
     "QueueEntry",
     "QueueError",
-    "QueueFilter",
     "label",
     "list_queue",
     "release",

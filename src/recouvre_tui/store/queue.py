@@ -14,8 +14,10 @@ from datetime import date
 from typing import Any
 
 from ..domain.dates import from_db, paris_date
+from ..domain.filters import DebtorFilter
 from ..domain.legal import may_be_prescribed, prescription_summary
 from ..domain.refs import normalise_ref
+from .filters import filter_where
 from .imports import _in
 from .legal import facts_by_id
 from .payment_checks import NOT_HELD_SQL, held_until
@@ -70,35 +72,6 @@ class Candidate:
     all_overdue_prescribed: bool = False
 
 
-@dataclass(frozen=True)
-class QueueFilter:
-    segment: str | None = None  # "B2B" / "B2C"
-    overseas: bool | None = None
-    min_balance_cents: int | None = None
-    max_balance_cents: int | None = None
-
-
-def _filter_sql(f: QueueFilter | None) -> tuple[str, list[Any]]:
-    if f is None:
-        return "", []
-    sql = ""
-    params: list[Any] = []
-    if f.segment:
-        sql += " AND d.segment = ?"
-        params.append(f.segment)
-    if f.overseas is True:
-        sql += " AND d.area LIKE '97%'"
-    elif f.overseas is False:
-        sql += " AND d.area NOT LIKE '97%'"
-    if f.min_balance_cents is not None:
-        sql += " AND d.balance_cents >= ?"
-        params.append(f.min_balance_cents)
-    if f.max_balance_cents is not None:
-        sql += " AND d.balance_cents < ?"
-        params.append(f.max_balance_cents)
-    return sql, params
-
-
 def page(
     conn: sqlite3.Connection,
     *,
@@ -107,7 +80,8 @@ def page(
     after: tuple[int, float, str] | None,
     limit: int,
     include_blocked: bool,
-    flt: QueueFilter | None = None,
+    flt: DebtorFilter | None = None,
+    flt_today: date | None = None,
     attempted_after: str | None = None,
     now: str | None = None,
     today: str | None = None,
@@ -148,9 +122,13 @@ def page(
         if now is not None:
             where += NOT_HELD_SQL
             params.append(now)
-    fsql, fparams = _filter_sql(flt)
-    where += fsql
-    params += fparams
+    if flt is not None:
+        # The shared filter rule (bounds inclusive), with the day its days past due count from.
+        if flt_today is None:
+            raise ValueError("flt_today is required with a filter")
+        fsql, fparams = filter_where(flt, flt_today)
+        where += f" AND {fsql}"
+        params += fparams
     return ordered_page(conn, where, params, after=after, limit=limit)
 
 

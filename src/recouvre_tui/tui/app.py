@@ -27,11 +27,11 @@ from textual.reactive import var
 from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
+from ..domain.agents import Agent
 from ..domain.config import CLAIM_RENEW_SECONDS, Settings
 from ..domain.text import printable
+from ..services.connection import Store
 from ..services.work_queue import QueueEntry
-from ..store.agents import Agent
-from ..store.db import Store
 from .action_guard import REFUSED_APP_ACTIONS, markup_action_allowed
 from .backend import Backend
 from .commands import FrenchCommandPalette, RecouvreCommands
@@ -128,6 +128,8 @@ class RecouvreApp(App[None]):
         from .welcome.screen import WelcomeScreen
 
         log.info("session start: login=%s role=%s pid=%d", self.agent.login, self.agent.role, os.getpid())
+        if self.settings.keymap:  # checked before the session started (`tui.keymap.check_keymap`)
+            self.set_keymap(dict(self.settings.keymap))
         self.push_screen(WelcomeScreen())
         self.load_figures()
         self.preload_scripts()
