@@ -15,40 +15,45 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..domain.call_scripts import CallScript, ScriptError
 from ..domain.config import Settings
 from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse_iso_week
-from ..domain.wear import WearReport
 from ..services import case_file as case_service
-from ..services import credit_balances as credit_balance_service
-from ..services import lead as lead_service
-from ..services import outcome as outcome_service
-from ..services import promise_tracking, script_guide, sessions, work_queue
+from ..services import sessions, work_queue
 from ..services.agents import session_end_reason
-from ..services.case_file import CaseFile
-from ..services.credit_balances import CreditBalance
-from ..services.lead import (
-    UNCHANGED,
-    AssignResult,
-    AuditEntry,
-    BoardRow,
-    KpiRow,
-    QueueLoad,
-    ReviewPage,
-    _Unchanged,
-)
-from ..services.outcome import Outcome, OutcomeResult
-from ..services.promise_tracking import PromiseView
 from ..services.roles import AccountDisabled
-from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
-from ..store import wear as wear_store
 from ..store.agents import Agent
 from ..store.db import Store, open_db
-from ..store.lead import DebtorFilter
-from ..store.queue import QueueFilter
+from .lazy import lazy_module
+
+if TYPE_CHECKING:
+    # What the welcome screen does not need is imported on first use (see tui.lazy).
+    from ..domain.call_scripts import CallScript, ScriptError
+    from ..domain.wear import WearReport
+    from ..services import credit_balances as credit_balance_service
+    from ..services import lead as lead_service
+    from ..services import outcome as outcome_service
+    from ..services import promise_tracking, script_guide
+    from ..services import search as search_service
+    from ..services.case_file import CaseFile
+    from ..services.credit_balances import CreditBalance
+    from ..services.lead import AssignResult, AuditEntry, BoardRow, KpiRow, QueueLoad, ReviewPage
+    from ..services.outcome import Outcome, OutcomeResult
+    from ..services.promise_tracking import PromiseView
+    from ..services.search import SearchHit
+    from ..store import wear as wear_store
+    from ..store.lead import DebtorFilter
+    from ..store.queue import QueueFilter
+else:
+    credit_balance_service = lazy_module("recouvre_tui.services.credit_balances")
+    lead_service = lazy_module("recouvre_tui.services.lead")
+    outcome_service = lazy_module("recouvre_tui.services.outcome")
+    promise_tracking = lazy_module("recouvre_tui.services.promise_tracking")
+    script_guide = lazy_module("recouvre_tui.services.script_guide")
+    search_service = lazy_module("recouvre_tui.services.search")
+    wear_store = lazy_module("recouvre_tui.store.wear")
 
 PAGE_SIZE = 50
 MAX_PAGES = 20  # the queue screen shows a page, never the whole portfolio
@@ -56,10 +61,6 @@ REVIEW_PAGE_SIZE = 50  # the lead's queue review: one keyset page at a time
 AUDIT_PAGE_SIZE = 100
 SEARCH_LIMIT = 50
 TREND_WEEKS = 12  # the wear rate's sparkline
-
-# Stage/tone overrides and reassignment previews: a value, None (clear it / the pool) or UNCHANGED.
-Override = str | _Unchanged | None
-
 
 @dataclass
 class QueuePage:
@@ -235,9 +236,10 @@ class Backend:
             self.store, self.agent, flt, now=self.now(), settings=self.settings, limit=limit, after=after
         )
 
-    def count_filter(self, flt: DebtorFilter, *, to: Override = UNCHANGED) -> int:
-        """How many debtors match `flt`; with `to` (None = the pool), how many would move."""
-        return lead_service.count_by_filter(self.store, self.agent, flt, now=self.now(), to=to)
+    def count_filter(self, flt: DebtorFilter, **to: str | None) -> int:
+        """How many debtors match `flt`; with `to=` (None = the pool), how many would move.
+        (Keywords passed through: the service's « unchanged » default stays its own.)"""
+        return lead_service.count_by_filter(self.store, self.agent, flt, now=self.now(), **to)
 
     def reassign_filter(self, flt: DebtorFilter, *, to: str | None) -> int:
         return lead_service.reassign_by_filter(self.store, self.agent, flt, to=to, now=self.now())
@@ -264,10 +266,9 @@ class Backend:
     def contested_invoices(self, ref: str) -> list[dict[str, Any]]:
         return lead_service.contested_invoices(self.store, self.agent, ref)
 
-    def set_overrides(
-        self, ref: str, *, stage: Override = UNCHANGED, tone: Override = UNCHANGED
-    ) -> tuple[str | None, str | None]:
-        return lead_service.set_overrides(self.store, self.agent, ref, stage=stage, tone=tone, now=self.now())
+    def set_overrides(self, ref: str, **changes: str | None) -> tuple[str | None, str | None]:
+        """`stage=` / `tone=`: a value or None (clear it); a keyword left out stays unchanged."""
+        return lead_service.set_overrides(self.store, self.agent, ref, now=self.now(), **changes)
 
     def formal_notice(self, ref: str, *, sent_on: date | None = None, note: str | None = None) -> int:
         return lead_service.record_formal_notice(
@@ -363,7 +364,7 @@ class Backend:
         )
 
     def search(self, text: str, *, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-        return search_debtors(self.store, self.agent, text, limit=limit)
+        return search_service.search_debtors(self.store, self.agent, text, limit=limit)
 
 
 def _reporting_account_disabled(method: Callable[..., Any]) -> Callable[..., Any]:
