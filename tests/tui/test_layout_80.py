@@ -59,6 +59,13 @@ def test_an_amount_stays_on_one_line_in_rich_and_textual() -> None:
     ]
 
 
+def test_french_quotes_stay_with_their_words() -> None:
+    assert rich_lines("appel · « Messagerie, message laissé. » (demo)", 34) == [
+        "appel · « Messagerie, message",
+        "laissé. » (demo)",
+    ]
+
+
 def test_ordinary_spaces_still_break() -> None:
     assert rich_lines("un deux trois quatre", 10) == ["un deux", "trois", "quatre"]
 
@@ -142,6 +149,41 @@ async def test_compact_layout_summary_line_and_keys_behind_f1(make_app: MakeApp,
         screen = await open_case(pilot, settle)
         assert not screen.has_class("-compact")
         assert "[6]" in str(screen.query_one("#outcome-keys", Static).render())
+
+
+# The keystrokes per outcome listed in the README, at 80×24: none slower than at 160×48.
+KEYSTROKES = [
+    (("1", "enter"), "no_answer"),
+    (("2", "enter"), "busy"),
+    (("3", "enter"), "voicemail"),
+    (("4", "enter"), "third_party"),
+    (("5", "enter"), "wrong_number"),
+    (("6", "enter"), "paid"),
+    (("7", "enter", "enter"), "dispute"),
+    (("8", "enter"), "refusal"),
+    (("9", "enter"), "hardship"),
+    (("p", "+", "7", "enter"), "promise"),
+    (("e", "+", "7", "enter"), "plan"),
+    (("r", "1", "6", ":", "0", "0", "enter"), "callback"),
+]
+
+
+@pytest.mark.parametrize(("keys", "outcome"), KEYSTROKES, ids=[o for _k, o in KEYSTROKES])
+async def test_each_outcome_in_its_listed_keystrokes_at_80x24(
+    make_app: MakeApp, settle: Settle, query: Any, keys: tuple[str, ...], outcome: str
+) -> None:
+    app = make_app("alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(pilot, settle)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await until(pilot, lambda: bool(query("SELECT 1 FROM events WHERE source = 'tui'")))
+    rows = query(
+        "SELECT d.ref, e.outcome FROM events e JOIN debtors d ON d.id = e.debtor_id "
+        "WHERE e.source = 'tui' AND e.channel = 'call'"
+    )
+    assert rows == [("D001", outcome)]
 
 
 # --- snapshots -----------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ AUDIT_PAGE_SIZE = 100
 SEARCH_LIMIT = 50
 TREND_WEEKS = 12  # the wear rate's sparkline
 
+
 @dataclass
 class QueuePage:
     entries: list[QueueEntry]
