@@ -164,7 +164,7 @@ def test_migration_keeps_whole_account_disputes(tmp_path: Path) -> None:
             )
     store.close()
     store = open_db(path, allow_pending=True)
-    assert migrate(store, now=NOW).applied == ["m006_disputes_per_invoice"]
+    assert migrate(store, now=NOW).applied[0] == "m006_disputes_per_invoice"  # later ones follow
     try:
         with store.read() as conn:
             rows = conn.execute(

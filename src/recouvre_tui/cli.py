@@ -84,7 +84,9 @@ def fail_on_known_error(exc: Exception) -> None:
     from .importers.reader import ImportRejected
     from .services.agents import AgentError
     from .services.case_file import CaseError
+    from .services.exports import ExportError
     from .services.lead import LeadError
+    from .services.legal import LegalError
     from .services.outcome import OutcomeError
     from .services.promise_tracking import PromiseError
     from .services.refresh import JobBusy
@@ -120,6 +122,8 @@ def fail_on_known_error(exc: Exception) -> None:
         SessionError,
         CaseError,
         PromiseError,
+        LegalError,
+        ExportError,
     )
     if isinstance(exc, known):
         fail(str(exc))
@@ -473,6 +477,7 @@ def agents() -> None:
     default=None,
     help="Fichier de clé publique.",
 )
+@click.option("--email", default=None, help="Adresse où envoyer ses exports (responsable d'équipe).")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -483,11 +488,14 @@ def agents_add(
     role: str,
     team: str | None,
     ssh_key: Path | None,
+    email: str | None,
     now_text: str | None,
 ) -> None:
     """Ajouter (ou mettre à jour) un agent, avec sa clé SSH (un agent désactivé : « agents activate »)."""
-    from .services.agents import add_agent
+    from .services.agents import add_agent, check_email, set_email
 
+    if email is not None:
+        check_email(email)  # refused before anything is written
     created, keys = add_agent(
         obj.store(),
         login=login,
@@ -498,7 +506,23 @@ def agents_add(
         actor=_system_user(),
         now=_now(now_text),
     )
+    if email is not None:
+        set_email(obj.store(), login, email, actor=_system_user(), now=_now(now_text))
     echo(f"agent {login} {'créé' if created else 'mis à jour'}" + (f", {keys} clé(s) ajoutée(s)" if keys else ""))
+
+
+@agents.command("set-email")
+@click.argument("login")
+@click.argument("address")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_set_email(obj: Ctx, login: str, address: str, now_text: str | None) -> None:
+    """Adresse e-mail où envoyer les exports de cet agent (« - » : l'effacer) ; auditée."""
+    from .services.agents import set_email
+
+    set_email(obj.store(), login, None if address == "-" else address, actor=_system_user(), now=_now(now_text))
+    echo(f"agent {login} : adresse e-mail {'effacée' if address == '-' else address}")
 
 
 @agents.command("list")
@@ -886,6 +910,35 @@ def _viewer(store: Store, login: str | None):
     return OPERATOR
 
 
+OUTPUT_OPTION = click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier écrit (requis avec --format xlsx ; csv-fr : sinon la sortie standard).",
+)
+
+
+def _write_export(table: Any, fmt: str, output: Path | None) -> None:
+    """`--format xlsx|csv-fr`: the table for people (docs/exports.md) into `output` (0600)."""
+    from .services.exports import render
+
+    data = render(table, fmt)
+    if output is None:
+        if fmt == "xlsx":
+            fail("--format xlsx : indiquer le fichier à écrire avec --output FICHIER")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        fail(f"{output} : {_os_problem(exc)}")
+    echo(f"{output} : {len(table.rows)} ligne(s) exportée(s)", err=True)
+
+
 @main.group(invoke_without_command=True)
 @click.option("--status", type=click.Choice(["pending", "kept", "broken", "cancelled"]), default=None)
 @click.option("--agent", "agent_filter", default=None, help="Promesses enregistrées par cet agent.")
@@ -893,10 +946,11 @@ def _viewer(store: Store, login: str | None):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "csv-fr", "xlsx"]),
     default="table",
     show_default=True,
 )
+@OUTPUT_OPTION
 @NOW_OPTION
 @click.pass_context
 @handle_errors
@@ -906,6 +960,7 @@ def promises(
     agent_filter: str | None,
     as_login: str | None,
     fmt: str,
+    output: Path | None,
     now_text: str | None,
 ) -> None:
     """Promesses de paiement, évaluées à la date du jour (ou --now)."""
@@ -925,6 +980,11 @@ def promises(
     )
     if fmt == "json":
         _json([v.to_json() for v in views])
+        return
+    if fmt in ("xlsx", "csv-fr"):
+        from .reports.export_reports import promises_table
+
+        _write_export(promises_table(views), fmt, output)
         return
     if fmt == "csv":
         _csv(
@@ -1005,26 +1065,42 @@ def report() -> None:
 
 @report.command("wear")
 @click.option("--week", default=None, metavar="YYYY-Www", help="Semaine ISO (défaut : la dernière semaine complète).")
-@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json", "csv-fr", "xlsx"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--width", type=click.IntRange(60, 400), default=120, show_default=True, help="Largeur du texte.")
 @click.option(
     "--limit", type=click.IntRange(1, 1_000_000), default=None, help="Nombre maximal de débiteurs listés (texte)."
 )
+@OUTPUT_OPTION
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def report_wear(obj: Ctx, week: str | None, fmt: str, width: int, limit: int | None, now_text: str | None) -> None:
+def report_wear(
+    obj: Ctx, week: str | None, fmt: str, width: int, limit: int | None, output: Path | None, now_text: str | None
+) -> None:
     """Taux d'usure des relances de la semaine : débiteurs usés, recommandations, courbe de fatigue."""
     from .reports.wear_output import to_csv, to_json, to_text
     from .services.wear_report import build
 
     bundle = build(obj.store(), week, now=_now(now_text), settings=obj.settings, with_trend=fmt == "text")
-    if fmt == "json":
+    if fmt in ("xlsx", "csv-fr"):
+        from .reports.export_reports import wear_table
+
+        _write_export(wear_table(bundle.report), fmt, output)
+    elif fmt == "json":
         _json(to_json(bundle.report))
     elif fmt == "csv":
         echo(to_csv(bundle.report), nl=False)
     else:
-        echo(to_text(bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit), nl=False)
+        text = to_text(
+            bundle.report, bundle.previous_rate, bundle.trend, width=width, limit=limit, prescribing=bundle.prescribing
+        )
+        echo(text, nl=False)
 
 
 @report.command("promises")
@@ -1577,6 +1653,135 @@ def formal_notice(
     echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
 
 
+# --- legal rules (docs/legal.md) -----------------------------------------------------------------
+
+
+def _eur_plain(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def penalties(obj: Ctx, debtor_ref: str, fmt: str, now_text: str | None) -> None:
+    """Pénalités de retard et indemnités forfaitaires exigibles, facture par facture."""
+    from .services.legal import penalties_for
+
+    claim = penalties_for(obj.store(), debtor_ref, now=_now(now_text), settings=obj.settings)
+    if fmt == "json":
+        _json(claim.to_json())
+        return
+    s = claim.statement
+    rows = [
+        [
+            r.invoice_ref,
+            _eur_plain(r.principal_cents),
+            str(r.days_late),
+            _eur_plain(r.penalty_cents),
+            _eur_plain(r.indemnity_cents),
+        ]
+        for r in s.rows
+    ]
+    _table(["invoice_ref", "principal", "days_late", "penalty", "indemnity"], rows, right={1, 2, 3, 4})
+    echo(f"total_penalty    {_eur_plain(s.total_penalty_cents)}")
+    echo(f"total_indemnity  {_eur_plain(s.total_indemnity_cents)}")
+    for r in s.prescribed:
+        echo(f"prescrite (jamais réclamée) : {r.invoice_ref} {_eur_plain(r.principal_cents)}")
+    if not claim.claim_penalties:
+        echo("réclamation désactivée ([legal] claim_penalties = false) : rien n'est annoncé au débiteur")
+
+
+@main.command()
+@click.option(
+    "--within", type=click.IntRange(1, 730), default=None, help="Jours (défaut : [legal] prescription_warning_days)."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def prescription(obj: Ctx, within: int | None, fmt: str, now_text: str | None) -> None:
+    """Factures impayées bientôt prescrites : agir avant le dernier jour."""
+    from .services.legal import prescribing_soon
+
+    days = within or obj.settings.legal.prescription_warning_days
+    rows = prescribing_soon(obj.store(), now=_now(now_text), within_days=days)
+    if fmt == "json":
+        _json([r.to_json() for r in rows])
+        return
+    _table(
+        ["débiteur", "nom", "segment", "facture", "impayé", "dernier jour"],
+        [
+            [
+                r.debtor_ref,
+                r.name,
+                r.segment,
+                r.invoice_ref,
+                _eur_plain(r.unpaid_cents),
+                r.last_day_to_act.strftime("%d/%m/%Y"),
+            ]
+            for r in rows
+        ],
+        right={4},
+    )
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--on", "on_text", required=True, metavar="DATE", help="Date de la reconnaissance écrite.")
+@click.option("--note", default=None)
+@click.option("--as", "as_login", required=True, help="Agent ou responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def acknowledgment(
+    obj: Ctx, debtor_ref: str, on_text: str, note: str | None, as_login: str, now_text: str | None
+) -> None:
+    """Enregistrer une reconnaissance de dette écrite (relance la prescription)."""
+    from .services.legal import record_acknowledgment
+
+    store = obj.store()
+    day = parse_date(on_text)
+    record_acknowledgment(
+        store, _agent(store, as_login), debtor_ref, on=day, note=note, now=_now(now_text), settings=obj.settings
+    )
+    echo(f"{debtor_ref} : reconnaissance de dette du {day:%d/%m/%Y} enregistrée")
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--since", "since_text", default=None, metavar="DATE", help="Date de recevabilité du dossier.")
+@click.option("--off", is_flag=True, help="Retirer la mention (erreur de saisie, dossier clos).")
+@click.option("--note", default=None)
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def overindebted(
+    obj: Ctx,
+    debtor_ref: str,
+    since_text: str | None,
+    off: bool,
+    note: str | None,
+    as_login: str,
+    now_text: str | None,
+) -> None:
+    """Surendettement : dossier déclaré recevable, toute relance cesse (C. conso L722-2)."""
+    from .services.legal import LegalError, set_overindebted
+
+    if off == (since_text is not None):
+        raise LegalError("indiquez soit --since DATE, soit --off")
+    store = obj.store()
+    day = parse_date(since_text) if since_text else None
+    set_overindebted(store, _agent(store, as_login), debtor_ref, since=day, note=note, now=_now(now_text))
+    if day:
+        echo(f"{debtor_ref} : surendettement depuis le {day:%d/%m/%Y} ; plus aucune relance")
+    else:
+        echo(f"{debtor_ref} : mention de surendettement retirée")
+
+
 @main.command()
 @click.argument("text")
 @click.option("--as", "as_login", default=None, help="Vue d'un agent (son portefeuille et l'équipe).")
@@ -1674,18 +1879,40 @@ def _parse_cursor(text: str | None) -> tuple[int, float, str] | None:
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
 @click.option("--after", "after_text", default=None, metavar="CURSEUR", help="Page suivante (curseur affiché).")
 @click.option("--as", "as_login", default=None, help="Responsable d'équipe.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv-fr", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="csv-fr, xlsx : toutes les pages.",
+)
+@OUTPUT_OPTION
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
 def review(
-    obj: Ctx, limit: int, after_text: str | None, as_login: str | None, fmt: str, now_text: str | None, **filters: Any
+    obj: Ctx,
+    limit: int,
+    after_text: str | None,
+    as_login: str | None,
+    fmt: str,
+    output: Path | None,
+    now_text: str | None,
+    **filters: Any,
 ) -> None:
     """Revue des files de tous les agents (filtres, pages), avec l'appelabilité de chaque débiteur."""
     from .services.lead import review_queue
 
     flt = _lead_filter(filters)
     store = obj.store()
+    if fmt in ("xlsx", "csv-fr"):
+        from .reports.export_reports import review_table
+        from .services.exports import review_rows
+
+        rows = review_rows(store, _actor(store, as_login), flt, now=_now(now_text), settings=obj.settings)
+        _write_export(review_table(rows), fmt, output)
+        return
     page = review_queue(
         store,
         _actor(store, as_login),
@@ -1723,11 +1950,18 @@ def review(
 @main.command()
 @click.option("--week", default=None, metavar="YYYY-Www", help="Semaine ISO (défaut : la dernière semaine complète).")
 @click.option("--as", "as_login", default=None, help="Responsable d'équipe.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "csv-fr", "xlsx"]),
+    default="table",
+    show_default=True,
+)
+@OUTPUT_OPTION
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, now_text: str | None) -> None:
+def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, output: Path | None, now_text: str | None) -> None:
     """Indicateurs par agent pour une semaine (définitions : docs/kpis.md)."""
     from .domain.dates import last_complete_week, parse_iso_week
     from .services.lead import kpis as weekly_kpis
@@ -1738,6 +1972,11 @@ def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, now_text: s
     parse_iso_week(week)
     store = obj.store()
     rows = weekly_kpis(store, _actor(store, as_login), week=week, now=now, settings=obj.settings)
+    if fmt in ("xlsx", "csv-fr"):
+        from .reports.export_reports import kpis_table
+
+        _write_export(kpis_table(rows), fmt, output)
+        return
     if fmt == "json":
         _json([r.to_json() for r in rows])
         return

@@ -13,7 +13,7 @@ import os
 import tomllib
 import typing
 from dataclasses import fields, is_dataclass, replace
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from platformdirs import user_config_dir, user_data_dir
 
 from .domain.config import Settings, cross_field_problems
 from .domain.money import MAX_CENTS
+from .legal_data import legal_problems
 
 APP = "recouvre"
 
@@ -147,6 +148,29 @@ def _check_bands(value: list[Any], meta: dict[str, Any], where: str) -> tuple[tu
 
 WINDOWS = tuple[tuple[time, time], ...]
 BANDS = tuple[tuple[int | None, int], ...]
+ECB_RATES = tuple[tuple[date, float], ...]
+LEGAL_RATES = tuple[tuple[date, float, float], ...]
+
+
+def _check_rates(value: list[Any], meta: dict[str, Any], where: str, width: int) -> tuple[tuple[Any, ...], ...]:
+    """Dated rates: [["YYYY-MM-DD", rate, …], …], dates strictly ascending."""
+    out: list[tuple[Any, ...]] = []
+    rate_meta = {"min": meta.get("item_min"), "max": meta.get("item_max")}
+    for i, item in enumerate(value):
+        at = f"{where}[{i}]"
+        if not isinstance(item, list) or len(item) != width + 1:
+            raise ConfigError(f'{at}: ["AAAA-MM-JJ", {", ".join(["taux"] * width)}] attendu')
+        try:
+            day = date.fromisoformat(item[0]) if isinstance(item[0], str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ConfigError(f"{at}[0]: date AAAA-MM-JJ attendue")
+        if out and day <= out[-1][0]:
+            raise ConfigError(f"{at}: les dates doivent croître d'une ligne à la suivante")
+        rates = [_check_number(r, float, rate_meta, f"{at}[{j + 1}]") for j, r in enumerate(item[1:])]
+        out.append((day, *rates))
+    return tuple(out)
 
 
 def _check(value: Any, tp: Any, meta: dict[str, Any], where: str) -> Any:
@@ -172,6 +196,8 @@ def _check(value: Any, tp: Any, meta: dict[str, Any], where: str) -> Any:
             return _check_windows(value, where)
         if tp == BANDS:
             return _check_bands(value, meta, where)
+        if tp in (ECB_RATES, LEGAL_RATES):
+            return _check_rates(value, meta, where, 1 if tp == ECB_RATES else 2)
         item_meta = {"min": meta.get("item_min"), "max": meta.get("item_max")}
         return tuple(_check(v, args[0], item_meta, f"{where}[{i}]") for i, v in enumerate(value))
     raise ConfigError(f"{where}: type de réglage non pris en charge ({tp})")
@@ -205,6 +231,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, time):
         return f'"{value:%H:%M}"'
+    if isinstance(value, date):
+        return f'"{value.isoformat()}"'
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, tuple):
@@ -288,7 +316,7 @@ def load_settings(path: Path | None = None) -> Settings:
     except RecursionError:
         raise ConfigError(f"{p}: TOML invalide : tableaux ou sections imbriqués trop profondément") from None
     settings = _apply(Settings(), data, "", str(p))
-    for key, problem in cross_field_problems(settings):
+    for key, problem in [*cross_field_problems(settings), *legal_problems(settings.legal)]:
         raise ConfigError(f"{p}: {key}: {problem}")
     return settings
 

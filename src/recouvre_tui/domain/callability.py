@@ -7,6 +7,9 @@ explanation for the queue:
 - `no_balance`      open balance > 0;
 - `claimed`         no other agent holds a live claim on it;
 - `on_hold`, `do_not_call`, `dispute`   not on hold, not do-not-call, no open dispute;
+- `overindebtedness` no over-indebtedness file declared admissible on or before today
+                    (C. conso L722-2: every chase stops);
+- `prescribed`      not every overdue invoice prescribed (domain.legal);
 - `promise_pending` blocked iff an unpaid instalment of a pending promise is due after T and
                     none is due on or before T (a due or missed one makes it callable);
                     T = the date of `now` in Europe/Paris (`dates.paris_date`);
@@ -61,6 +64,10 @@ class CallabilityInput:
     on_hold: bool = False
     do_not_call: bool = False
     dispute_open: bool = False
+    # Over-indebtedness file declared admissible on this date (C. conso L722-2), if any.
+    overindebted_since: date | None = None
+    # Every invoice unpaid after its due date is prescribed (domain.legal).
+    all_overdue_prescribed: bool = False
     claimed_by_other: bool = False
     has_valid_phone: bool = True
     # Due dates of the unpaid instalments of the debtor's *pending* promises.
@@ -171,6 +178,15 @@ def evaluate(inp: CallabilityInput, now: datetime, rules: CallingRules) -> Calla
         blocks.append((BlockReason.DISPUTE, "litige en cours"))
 
     today = paris_date(now)
+    if inp.overindebted_since is not None and inp.overindebted_since <= today:
+        blocks.append(
+            (
+                BlockReason.OVERINDEBTEDNESS,
+                f"surendettement : dossier recevable depuis le {inp.overindebted_since:%d/%m/%Y}",
+            )
+        )
+    if inp.all_overdue_prescribed:
+        blocks.append((BlockReason.PRESCRIBED, "toutes les factures échues sont prescrites"))
     dues = inp.unpaid_instalment_dues
     if dues and all(due > today for due in dues):
         blocks.append(

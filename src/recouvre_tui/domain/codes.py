@@ -113,6 +113,8 @@ class BlockReason(StrEnum):
     ON_HOLD = "on_hold"
     DO_NOT_CALL = "do_not_call"
     DISPUTE = "dispute"
+    OVERINDEBTEDNESS = "overindebtedness"
+    PRESCRIBED = "prescribed"
     PROMISE_PENDING = "promise_pending"
     OUTSIDE_HOURS = "outside_hours"
     HOLIDAY = "holiday"
@@ -128,6 +130,9 @@ class Role(StrEnum):
 
 # Outcome of an outbound letter that makes it a "mise en demeure".
 FORMAL_NOTICE_OUTCOME = "formal_notice"
+# Outcome of an inbound written event (letter, e-mail): the debtor acknowledged the debt in
+# writing, which restarts the prescription period (C. civ. 2240).
+ACKNOWLEDGMENT_OUTCOME = "acknowledgment"
 
 LABELS_FR: dict[str, str] = {
     # segments
@@ -200,6 +205,10 @@ LABELS_FR: dict[str, str] = {
     # follow-up actions recorded as events
     "invoice_duplicate": "duplicata de facture envoyé",
     "handed_to_sales_rep": "transmis au commercial",
+    "overindebtedness": "surendettement",
+    "prescribed": "créances prescrites",
+    # legal events
+    "acknowledgment": "reconnaissance de dette",
     # roles
     "agent": "agent",
     "lead": "responsable d'équipe",

@@ -27,7 +27,7 @@ lease outlasts its renewal; calling windows ordered and apart) are in `cross_fie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 
 from .money import MAX_CENTS
 
@@ -178,11 +178,108 @@ class ScoreWeights:
 
 
 @dataclass(frozen=True)
+class LegalRules:
+    """French legal rules (docs/legal.md): penalties, indemnity, interest, prescription."""
+
+    claim_penalties: bool = field(
+        default=True,
+        metadata={"help": "Claim late-payment penalties and the 40 euro indemnity from business debtors"},
+    )
+    contract_penalty_rate: float | None = field(
+        default=None,
+        metadata={
+            "min": 0,
+            "max": 100,
+            "example": 15.0,
+            "help": "Contractual penalty rate, % a year, at least 3 x the legal rate; unset = ECB rate + 10 points",
+        },
+    )
+    b2c_legal_interest: bool = field(
+        default=False, metadata={"help": "Claim legal interest from consumers after a formal notice"}
+    )
+    ecb_rates: tuple[tuple[date, float], ...] = field(
+        default=(),
+        metadata={
+            "min_len": 0,
+            "max_len": 500,
+            "item_min": -10,
+            "item_max": 100,
+            "help": 'ECB main refinancing rates after the shipped table: [["YYYY-MM-DD", % a year], ...]',
+        },
+    )
+    legal_rates: tuple[tuple[date, float, float], ...] = field(
+        default=(),
+        metadata={
+            "min_len": 0,
+            "max_len": 500,
+            "item_min": -10,
+            "item_max": 100,
+            "help": 'Legal interest rates after the shipped table: [["YYYY-MM-DD", individuals, others], ...]',
+        },
+    )
+    prescription_warning_days: int = field(
+        default=90,
+        metadata={"min": 1, "max": 730, "help": "Invoices prescribing within this many days are shown to the lead"},
+    )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server that sends exports to a lead (docs/exports.md). Unset host: no mail."""
+
+    host: str | None = field(
+        default=None,
+        metadata={"min_len": 1, "max_len": 253, "example": "smtp.example.fr", "help": "SMTP server sending exports"},
+    )
+    port: int = field(default=587, metadata={"min": 1, "max": 65535, "help": "SMTP port (587 submission, 25 relay)"})
+    starttls: bool = field(default=True, metadata={"help": "Switch to TLS with STARTTLS before logging in"})
+    username: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "max_len": 254,
+            "example": "recouvre@example.fr",
+            "help": "SMTP login; unset = no login",
+        },
+    )
+    password_file: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "example": "/srv/recouvre/smtp-password",
+            "help": "File holding the SMTP password, readable by the service account only (never the password here)",
+        },
+    )
+    from_address: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 3,
+            "max_len": 254,
+            "example": "recouvre@example.fr",
+            "help": "Sender of the export e-mails",
+        },
+    )
+    ca_file: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "example": "/etc/ssl/certs/entreprise-ca.pem",
+            "help": "CA certificates trusted for the SMTP server (a private CA), else the system's",
+        },
+    )
+    timeout_seconds: int = field(
+        default=20, metadata={"min": 1, "max": 600, "help": "Give up on the SMTP server after this many seconds"}
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     calling: CallingRules = field(default_factory=CallingRules)
     promises: PromiseRules = field(default_factory=PromiseRules)
     wear: WearRules = field(default_factory=WearRules)
     score: ScoreWeights = field(default_factory=ScoreWeights)
+    legal: LegalRules = field(default_factory=LegalRules)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     claim_lease_minutes: int = field(
         default=15,
         metadata={"min": 2, "max": 1440, "help": "How long a taken case stays reserved without renewal, in minutes"},
@@ -246,6 +343,14 @@ class Settings:
     )
     max_import_mb: int = field(
         default=1024, metadata={"min": 1, "max": 1_048_576, "help": "Largest import file accepted, in MB"}
+    )
+    exports_dir: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "example": "/srv/recouvre/exports",
+            "help": "Folder of the leads' exports (one 0700 folder per login), else exports/ in the user data folder",
+        },
     )
 
 

@@ -190,6 +190,7 @@ def to_text(
     width: int = 120,
     *,
     limit: int | None = None,
+    prescribing: tuple[int, int, int] | None = None,
 ) -> str:
     """The report for a reader: heading, headline figures, trend, fatigue curve, breakdowns
     by segment / agent / last channel, and the flagged debtors (at most `limit` of them).
@@ -219,6 +220,8 @@ def to_text(
         known = [v for v in values if v is not None]
         span = f" (de {percent_fr(min(known))} à {percent_fr(max(known))})" if known else ""
         lines.append(f"Tendance sur {len(trend)} semaines : {sparkline(values)}{span}")
+    if prescribing is not None:
+        lines.append(prescription_line(*prescribing))
     lines.append("")
 
     lines.append("Courbe de fatigue : réponse dans les 7 jours après la k-ième relance d'une série")
@@ -240,6 +243,17 @@ def to_text(
 
     lines += _flagged_lines(report.debtors, width, limit)
     return "\n".join(_cut(line, width) for line in lines) + "\n"
+
+
+def prescription_line(count: int, cents: int, days: int) -> str:
+    """The lead's reminder to act before invoices prescribe (C. conso L218-2, C. com. L110-4)."""
+    if count == 0:
+        return f"Prescription : aucune facture impayée ne se prescrit dans les {days} jours"
+    verb = "sera prescrite" if count == 1 else "seront prescrites"
+    return (
+        f"Prescription : {_plural(count, 'facture impayée', 'factures impayées')} ({format_eur(cents)}) "
+        f"{verb} dans les {days} jours sans action : agir avant (recouvre prescription)"
+    )
 
 
 def _flagged_lines(debtors: Sequence[FlaggedDebtor], width: int, limit: int | None) -> list[str]:

@@ -10,10 +10,13 @@ from typing import Any
 
 from ..domain.areas import Area, area_by_code
 from ..domain.callability import local_now
+from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, to_db
 from ..store import case_file as sql
+from ..store import legal as legal_sql
 from ..store.agents import Agent
 from ..store.db import Store
+from .legal import DebtorClaim, claim_from_facts
 from .roles import PermissionDenied, in_scope, scope
 
 
@@ -50,6 +53,20 @@ class CaseFile:
     ledger_payments: list[dict[str, Any]] = field(default_factory=list)
     letters: list[dict[str, Any]] = field(default_factory=list)
     disputes: list[dict[str, Any]] = field(default_factory=list)
+    # Penalties, indemnities and prescription (services/legal.py); None when not computed.
+    legal: DebtorClaim | None = None
+    viewer_is_lead: bool = False
+
+    @property
+    def claimed_balance_cents(self) -> int:
+        """The balance less its prescribed invoices (never claimed)."""
+        balance = int(self.debtor.get("balance_cents") or 0)
+        prescribed = self.legal.statement.prescribed_cents if self.legal else 0
+        return balance - min(prescribed, max(balance, 0))
+
+    @property
+    def prescribed_refs(self) -> set[str]:
+        return {r.invoice_ref for r in self.legal.statement.prescribed} if self.legal else set()
 
     @property
     def ref(self) -> str:
@@ -74,7 +91,7 @@ def _visible(conn: sqlite3.Connection, agent: Agent, debtor: dict[str, Any]) -> 
     return in_scope(scope(conn, agent), debtor["agent"])
 
 
-def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFile:
+def load_case(store: Store, agent: Agent, ref: str, *, now: datetime, settings: Settings | None = None) -> CaseFile:
     from ..domain.codes import label
 
     with store.read() as conn:
@@ -95,6 +112,8 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         ledger_payments = sql.all_payments(conn, did)
         letters = sql.letter_events(conn, did)
         disputes = sql.dispute_invoices(conn, did)
+        facts = legal_sql.facts_by_id(conn, [did])[did]
+    claim = claim_from_facts(ref, str(d["name"]), facts, paris_date(now), settings or Settings())
     timeline: list[TimelineItem] = []
     for e in events:
         parts = [label(e["channel"])]
@@ -142,6 +161,8 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime) -> CaseFil
         ledger_payments,
         letters,
         disputes,
+        claim,
+        agent.is_lead,
     )
 
 

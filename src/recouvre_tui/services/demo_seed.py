@@ -5,16 +5,21 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformdirs import user_data_dir
 
 from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store.agents import Agent, upsert_agent
-from ..store.db import StoreError, init_db, open_db
+from ..store.db import Store, StoreError, init_db, open_db
 from ..store.schema import migrations
 from .importing import import_file
+from .legal import set_overindebted
 from .refresh import refresh
+
+if TYPE_CHECKING:
+    from ..demo import DemoData
 
 DEMO_AGENT = "demo"
 DEMO_SEED = 20261123
@@ -69,6 +74,7 @@ def seed_demo(
                     settings=settings,
                 )
                 stats[kind] = res.inserted
+        _legal_showcase(store, data, now=now, settings=settings)
         refresh(store, now=now, settings=settings, actor="demo")
         with store.lock:
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -78,6 +84,41 @@ def seed_demo(
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     tmp.replace(path)
     return stats
+
+
+def _legal_showcase(store: Store, data: DemoData, *, now: datetime, settings: Settings) -> None:
+    """Old invoices and an over-indebted consumer, so the legal rules (docs/legal.md) show in
+    the demo: one invoice prescribed a month ago, one prescribing in 45 days, both of the demo
+    agent's consumers who never paid anything (a payment would restart the period)."""
+    today = paris_date(now)
+    paid = {p["debtor_ref"] for p in data.payments}
+    unpaid = sorted(
+        d["debtor_ref"]
+        for d in data.debtors
+        if d["segment"] == "B2C" and d["agent"] == DEMO_AGENT and d["debtor_ref"] not in paid
+    )
+    if len(unpaid) < 3:
+        return
+    two_years = today.replace(year=today.year - 2) if (today.month, today.day) != (2, 29) else today - timedelta(730)
+    rows = ["debtor_ref;invoice_ref;issue_date;due_date;amount"]
+    for n, (ref, due, amount) in enumerate(
+        ((unpaid[0], two_years - timedelta(days=30), "480,00"), (unpaid[1], two_years + timedelta(days=45), "1250,00"))
+    ):
+        issue = due - timedelta(days=30)
+        rows.append(f"{ref};FA-{due.year}-9{n:05d};{issue.isoformat()};{due.isoformat()};{amount}")
+    import_file(
+        store,
+        "invoices",
+        "anciennes-factures.csv",
+        now=now,
+        actor="demo",
+        settings=settings,
+        data=("\n".join(rows) + "\n").encode(),
+    )
+    lead = next((a for a in data.agents if a["role"] == "lead"), None)
+    if lead is not None:
+        actor = Agent(lead["login"], lead["name"], "lead", lead.get("team"), True)
+        set_overindebted(store, actor, unpaid[2], since=today - timedelta(days=20), now=now)
 
 
 def ensure_demo(path: Path, *, now: datetime, settings: Settings) -> None:

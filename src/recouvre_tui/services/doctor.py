@@ -11,6 +11,7 @@ from pathlib import Path
 from ..domain.dates import from_db, to_db
 from ..domain.money import format_eur
 from ..store import health
+from ..store import legal as legal_sql
 from ..store.db import Store, StoreError, open_db
 from ..store.schema import migrations
 
@@ -110,6 +111,16 @@ def _data_checks(store: Store, now: datetime, checks: list[Check]) -> None:
         )
         n_doubtful, doubtful_total = health.doubtful(conn)
         checks.append(Check("clients douteux (416)", OK, f"{n_doubtful} débiteur(s), {format_eur(doubtful_total)}"))
+        if "m008_overindebtedness" in applied:
+            over = legal_sql.overindebted(conn)
+            shown = ", ".join(f"{ref} (depuis le {since[8:10]}/{since[5:7]}/{since[:4]})" for ref, _, since in over[:5])
+            checks.append(
+                Check(
+                    "débiteurs en surendettement (aucune relance)",
+                    OK,
+                    f"{len(over)}" + (f" : {shown}" if shown else "") + (" …" if len(over) > 5 else ""),
+                )
+            )
         last = health.last_refresh(conn)
         age = None if last is None else now - (from_db(last) or now)
         checks.append(

@@ -12,6 +12,7 @@ from ..domain.wear import WearReport
 from ..reports.wear_output import to_csv, to_text
 from ..store.db import Store
 from ..store.wear import compute_wear, compute_wear_and_trend
+from .legal import prescribing_soon
 
 TREND_WEEKS = 12
 
@@ -21,6 +22,9 @@ class WearBundle:
     report: WearReport
     previous_rate: float | None
     trend: list[tuple[str, float | None]]  # oldest first, ending with the report's week
+    # Unpaid invoices prescribing soon, as of `now` (count, unpaid cents, horizon in days):
+    # the text report's "act before it is too late" line.
+    prescribing: tuple[int, int, int] | None = None
 
 
 def trend_weeks(week: str, n: int = TREND_WEEKS) -> list[str]:
@@ -36,7 +40,9 @@ def build(store: Store, week: str | None, *, now: datetime, settings: Settings, 
         return WearBundle(compute_wear(store, week, settings.wear), None, [])
     report, trend = compute_wear_and_trend(store, week, trend_weeks(week), settings.wear)
     previous = trend[-2][1] if len(trend) >= 2 else None
-    return WearBundle(report, previous, trend)
+    days = settings.legal.prescription_warning_days
+    soon = prescribing_soon(store, now=now, within_days=days)
+    return WearBundle(report, previous, trend, (len(soon), sum(p.unpaid_cents for p in soon), days))
 
 
 def write_weekly_files(store: Store, folder: Path, *, now: datetime, settings: Settings) -> list[Path]:
@@ -45,7 +51,7 @@ def write_weekly_files(store: Store, folder: Path, *, now: datetime, settings: S
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for suffix, content in (
-        ("txt", to_text(bundle.report, bundle.previous_rate, bundle.trend)),
+        ("txt", to_text(bundle.report, bundle.previous_rate, bundle.trend, prescribing=bundle.prescribing)),
         ("csv", to_csv(bundle.report)),
     ):
         path = folder / f"usure-des-relances-{bundle.report.week}.{suffix}"

@@ -107,6 +107,8 @@ def _entry(c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: 
         on_hold=c.on_hold,
         do_not_call=c.do_not_call,
         dispute_open=c.dispute_open,
+        overindebted_since=date.fromisoformat(c.overindebted_since) if c.overindebted_since else None,
+        all_overdue_prescribed=c.all_overdue_prescribed,
         claimed_by_other=c.claimed_by is not None and c.claimed_by != agent,
         has_valid_phone=c.valid_phones > 0,
         unpaid_instalment_dues=tuple(date.fromisoformat(d) for d in c.unpaid_dues),
@@ -122,7 +124,7 @@ def _entry(c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: 
         name=c.name,
         segment=c.segment,
         agent=c.agent,
-        balance_cents=c.balance_cents,
+        balance_cents=c.balance_cents - c.prescribed_cents,  # a prescribed invoice is never claimed
         oldest_due=oldest,
         days_past_due=max((today - oldest).days, 0) if oldest else 0,
         area_label=area.label,

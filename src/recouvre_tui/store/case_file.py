@@ -19,8 +19,8 @@ def debtor(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
         conn,
         "SELECT id, ref, name, segment, siren, postcode, country, email, sales_rep, agent, area, tz, "
         "on_hold, hold_reason, do_not_call, dispute_open, stage_override, tone_override, "
-        "avg_payment_delay_days, balance_cents, doubtful_cents, oldest_due, priority_class, score "
-        "FROM debtors WHERE ref = ?",
+        "avg_payment_delay_days, balance_cents, doubtful_cents, oldest_due, priority_class, score, "
+        "overindebted_since FROM debtors WHERE ref = ?",
         (normalise_ref(ref),),
     )
     return rows[0] if rows else None

@@ -10,10 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from ..domain.dates import from_db, paris_date
+from ..domain.legal import may_be_prescribed, prescription_summary
 from ..domain.refs import normalise_ref
 from .imports import _in
+from .legal import facts_by_id
 
 CANDIDATE_COLS = (
     "d.id",
@@ -31,6 +35,7 @@ CANDIDATE_COLS = (
     "d.do_not_call",
     "d.dispute_open",
     "d.postcode",
+    "d.overindebted_since",
 )
 
 
@@ -51,6 +56,7 @@ class Candidate:
     do_not_call: bool
     dispute_open: bool
     postcode: str | None
+    overindebted_since: str | None = None
     # Filled by `load_context`:
     claimed_by: str | None = None
     valid_phones: int = 0
@@ -58,6 +64,8 @@ class Candidate:
     attempts: list[str] = field(default_factory=list)
     callback_due_at: str | None = None
     components: str = "[]"
+    prescribed_cents: int = 0  # unpaid amount of its prescribed invoices (never claimed)
+    all_overdue_prescribed: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,7 @@ def page(
         where += " AND d.agent = ?"
         params.append(agent)
     if not include_blocked:
-        where += " AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0"
+        where += " AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 AND d.overindebted_since IS NULL"
         if attempted_after is not None and now is not None:
             where += (
                 " AND (NOT EXISTS (SELECT 1 FROM events e WHERE e.debtor_id = d.id AND e.at > ?"
@@ -176,6 +184,7 @@ def _candidate(r: Sequence[Any]) -> Candidate:
         bool(r[12]),
         bool(r[13]),
         r[14],
+        r[15],
     )
 
 
@@ -241,6 +250,22 @@ def load_context(conn: sqlite3.Connection, cands: list[Candidate], *, now: str, 
         f"SELECT debtor_id, components FROM debtor_scores WHERE debtor_id IN ({marks})", ids
     ):
         by_id[did].components = comps
+    _load_prescription(conn, cands, now)
+
+
+def _load_prescription(conn: sqlite3.Connection, cands: list[Candidate], now: str) -> None:
+    """Prescribed amounts, for the few candidates whose oldest open invoice is old enough."""
+    moment = from_db(now)
+    assert moment is not None
+    today = paris_date(moment)
+    old = [c for c in cands if c.oldest_due and may_be_prescribed(c.segment, date.fromisoformat(c.oldest_due), today)]
+    if not old:
+        return
+    facts = facts_by_id(conn, [c.id for c in old])
+    for c in old:
+        prescribed, c.all_overdue_prescribed = prescription_summary(facts[c.id], today)
+        # Never more than the ledger's balance (its allocation ignores dates; ours follows them).
+        c.prescribed_cents = min(prescribed, max(c.balance_cents, 0))
 
 
 # --- claims -------------------------------------------------------------------------------

@@ -495,3 +495,20 @@ ALTER TABLE events ADD COLUMN amount_cents INTEGER;
                 "INSERT INTO dispute_invoices (dispute_id, debtor_id, invoice_ref, amount_cents) VALUES (?, ?, ?, ?)",
                 (cur.lastrowid, debtor_id, ref, cents),
             )
+
+
+# --- m008: over-indebtedness (C. conso L722-2) --------------------------------------------------
+# The date a debtor's surendettement file was declared admissible: every chase stops from then.
+
+
+@migrations()
+def m008_overindebtedness(db: sqlite_utils.Database) -> None:
+    db.conn.execute("ALTER TABLE debtors ADD COLUMN overindebted_since TEXT")
+
+
+# --- m011: the agents' e-mail addresses (exports sent to a lead, docs/exports.md) ---------------
+
+
+@migrations()
+def m011_agent_email(db: sqlite_utils.Database) -> None:
+    db.conn.execute("ALTER TABLE agents ADD COLUMN email TEXT")

@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -22,7 +22,7 @@ from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse
 from ..services import case_file as case_service
 from ..services import sessions, work_queue
 from ..services.agents import session_end_reason
-from ..services.roles import AccountDisabled
+from ..services.roles import AccountDisabled, require_lead
 from ..services.work_queue import QueueEntry
 from ..store.agents import Agent
 from ..store.db import Store, open_db
@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     # What the welcome screen does not need is imported on first use (see tui.lazy).
     from ..domain.call_scripts import CallScript, ScriptError
     from ..domain.wear import WearReport
+    from ..reports.export_table import ExportTable
     from ..services import credit_balances as credit_balance_service
     from ..services import lead as lead_service
+    from ..services import legal as legal_service
     from ..services import outcome as outcome_service
     from ..services import promise_tracking, script_guide
     from ..services import search as search_service
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 else:
     credit_balance_service = lazy_module("recouvre_tui.services.credit_balances")
     lead_service = lazy_module("recouvre_tui.services.lead")
+    legal_service = lazy_module("recouvre_tui.services.legal")
     outcome_service = lazy_module("recouvre_tui.services.outcome")
     promise_tracking = lazy_module("recouvre_tui.services.promise_tracking")
     script_guide = lazy_module("recouvre_tui.services.script_guide")
@@ -97,7 +100,7 @@ class Backend:
     settings: Settings
     clock: Callable[[], datetime]
     _scripts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    export_dir: Path | None = None  # where CSV exports go (default: the current directory)
+    export_dir: Path | None = None  # overrides `exports_dir` (tests)
     # Called (from the worker's thread) when a service refuses the session's account as
     # deactivated; the app ends the session. Every public method below reports it.
     on_account_disabled: Callable[[str], None] | None = None
@@ -145,7 +148,7 @@ class Backend:
         return work_queue.held_case(self.store, self.agent, now=self.now(), settings=self.settings)
 
     def load_case(self, ref: str) -> CaseFile:
-        return case_service.load_case(self.store, self.agent, ref, now=self.now())
+        return case_service.load_case(self.store, self.agent, ref, now=self.now(), settings=self.settings)
 
     def scripts(self) -> tuple[list[CallScript], list[ScriptError]]:
         """The call-script library, loaded once per process (shared with the CLI)."""
@@ -276,6 +279,15 @@ class Backend:
             self.store, self.agent, ref, sent_on=sent_on, note=note, now=self.now(), settings=self.settings
         )
 
+    def prescribing_soon(self) -> list[legal_service.PrescribingInvoice]:
+        """Unpaid invoices prescribing within `[legal] prescription_warning_days` (lead only)."""
+        require_lead(self.agent, "voir les factures bientôt prescrites")
+        days = self.settings.legal.prescription_warning_days
+        return legal_service.prescribing_soon(self.store, now=self.now(), within_days=days)
+
+    def overindebted(self, ref: str, *, since: date | None, note: str | None = None) -> None:
+        legal_service.set_overindebted(self.store, self.agent, ref, since=since, note=note, now=self.now())
+
     def default_week(self) -> str:
         """The last complete ISO week (Paris) before today."""
         return last_complete_week(self.now())
@@ -314,40 +326,51 @@ class Backend:
     def kpis(self, week: str) -> list[KpiRow]:
         return lead_service.kpis(self.store, self.agent, week=week, now=self.now(), settings=self.settings)
 
-    def export_kpis(self, week: str) -> Path:
-        """The week's KPIs as CSV in the export folder; returns the file written."""
-        text = lead_service.kpis_csv(self.kpis(week))
-        return self._export(f"indicateurs-{week}", text)
+    # --- exports (docs/exports.md): exports_dir/<login>/, never the working directory ---------
 
-    def export_wear(self, report: WearReport) -> Path:
-        from ..reports.wear_output import to_csv
+    def _export_settings(self) -> Settings:
+        if self.export_dir is None:
+            return self.settings
+        return replace(self.settings, exports_dir=str(self.export_dir))
+
+    def kpis_table(self, week: str) -> ExportTable:
+        from ..reports.export_reports import kpis_table
+
+        return kpis_table(self.kpis(week))
+
+    def wear_table(self, report: WearReport) -> ExportTable:
+        from ..reports.export_reports import wear_table
 
         lead_service.check_lead(self.store, self.agent, "exporter l'usure des relances")
-        return self._export(f"usure-des-relances-{report.week}", to_csv(report))
+        return wear_table(report)
 
-    def export_folder(self) -> Path:
-        """The current directory when writable, else the user's data folder."""
-        if self.export_dir is not None:
-            return self.export_dir
-        cwd = Path.cwd()
-        if os.access(cwd, os.W_OK):
-            return cwd
-        from platformdirs import user_data_dir
+    def review_table(self, flt: DebtorFilter) -> ExportTable:
+        from ..reports.export_reports import review_table
+        from ..services.exports import review_rows
 
-        from ..settings import APP
+        return review_table(review_rows(self.store, self.agent, flt, now=self.now(), settings=self.settings))
 
-        return Path(user_data_dir(APP, appauthor=False))
+    def promises_table(self, keep: Callable[[PromiseView], bool] = lambda _v: True) -> ExportTable:
+        """The promises this account sees (those `keep` accepts), for a lead's export."""
+        from ..reports.export_reports import promises_table
 
-    def _export(self, stem: str, text: str) -> Path:
-        folder = self.export_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{stem}.csv"
-        n = 1
-        while path.exists():  # never overwrite an earlier export
-            n += 1
-            path = folder / f"{stem}-{n}.csv"
-        path.write_text(text, encoding="utf-8")
-        return path.resolve()
+        lead_service.check_lead(self.store, self.agent, "exporter les promesses")
+        return promises_table([v for v in self.promises() if keep(v)])
+
+    def save_export(self, table: ExportTable, fmt: str) -> Path:
+        from ..services.exports import save_export
+
+        return save_export(table, fmt, settings=self._export_settings(), login=self.agent.login, now=self.now())
+
+    def mail_export(self, path: Path, report: str) -> str:
+        """Send the file to this account's address; the address it went to."""
+        from ..services.agents import agent_email
+        from ..services.exports import send_export
+
+        address = agent_email(self.store, self.agent.login)
+        send_export(path, to=address, settings=self.settings, login=self.agent.login, report=report)
+        assert address is not None
+        return address
 
     def credit_balances(self) -> list[CreditBalance]:
         return credit_balance_service.credit_balances(self.store, self.agent)

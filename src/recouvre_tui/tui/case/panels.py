@@ -45,8 +45,10 @@ def header(case: CaseFile, settings: Settings, today: date) -> str:
     parts.append(f"heure locale {case.local_time:%H:%M} {mark}")
     line1 = " · ".join(parts)
 
-    balance = int(d.get("balance_cents") or 0)
+    balance = case.claimed_balance_cents
     line2 = [f"Solde [b]{eur(balance)}[/]"]
+    if case.legal is not None and case.legal.statement.prescribed:
+        line2.append(f"[$warning]prescrit, non réclamé : {eur(case.legal.statement.prescribed_cents)}[/]")
     doubtful = int(d.get("doubtful_cents") or 0)
     if doubtful > 0:
         # Moved to 416 by the accountant: the usual step before litigation, still to collect.
@@ -85,6 +87,9 @@ def header(case: CaseFile, settings: Settings, today: date) -> str:
         line3.append(f"[b $warning]en attente[/] {esc(d.get('hold_reason') or '')}".rstrip())
     if d.get("do_not_call"):
         line3.append("[b $error]ne pas appeler[/]")
+    if d.get("overindebted_since"):
+        since = date.fromisoformat(str(d["overindebted_since"]))
+        line3.append(f"[b $error]surendettement depuis le {d_fr(since)} : aucune relance[/]")
     return "\n".join([line1, " · ".join(line2), " · ".join(line3)])
 
 
@@ -131,6 +136,7 @@ def invoices(case: CaseFile, today: date, *, compact: bool = False, summary: boo
         heads.remove("émise")
     table = _grid(*[("right" if h in ("reste dû", "retard") else "left", "") for h in heads], pad=1 if compact else 2)
     table.add_row(*(Text(h, style="dim") for h in heads))
+    prescribed = case.prescribed_refs
     for inv in rows:
         due = date.fromisoformat(inv["due_date"]) if inv.get("due_date") else None
         if due is None:
@@ -144,6 +150,8 @@ def invoices(case: CaseFile, today: date, *, compact: bool = False, summary: boo
         amount = Text(eur(inv["open_cents"]))
         if inv.get("amount_cents") and inv["amount_cents"] != inv["open_cents"]:
             amount.append("*", style="dim")  # partly paid
+        if inv["ref"] in prescribed:
+            late = "prescrite"
         cells: list[str | Text] = [lit(f"  {inv['ref']}"), dm_fr(inv.get("issue_date")), dm_fr(due)]
         if compact:
             del cells[1]
@@ -151,7 +159,26 @@ def invoices(case: CaseFile, today: date, *, compact: bool = False, summary: boo
     parts: list[Table | Text] = [title, table]
     if any(i.get("amount_cents") and i["amount_cents"] != i["open_cents"] for i in rows):
         parts.append(Text("  * facture partiellement réglée", style="dim"))
+    if (line := legal_line(case, compact=compact)) is not None:
+        parts.append(line)
     return Group(*parts)
+
+
+def legal_line(case: CaseFile, *, compact: bool = False) -> Text | None:
+    """« pénalités de retard exigibles 69,32 € · indemnité forfaitaire 40 € × 2 »; when the
+    creditor does not claim them, only a lead sees the amounts (never said to the debtor)."""
+    claim = case.legal
+    if claim is None or not (summary := claim.summary_fr()):
+        return None
+    # One part a line (« · » ends the line), so a narrow panel never cuts an amount in two.
+    if compact:  # a narrow panel would wrap inside the amount
+        summary = summary.replace("pénalités de retard exigibles", "pénalités exigibles")
+    lines = "\n".join(f"  {part}" for part in summary.split(" · "))
+    if claim.claim_penalties:
+        return Text(lines, style="bold")
+    if case.viewer_is_lead:
+        return Text(f"  non réclamé (réglage du créancier) :\n{lines}", style="dim")
+    return None
 
 
 def timeline(case: CaseFile) -> Group:

@@ -1,5 +1,5 @@
 """The team lead's screens: team board, queue review, wear report, KPIs, audit trail, search,
-credit balances.
+credit balances, invoices about to prescribe.
 
 Offered only to a lead (`agent.is_lead`): the welcome screen, the command palette and the app
 refuse them to an agent, and the services refuse anyway (`PermissionDenied`). Every database
@@ -20,6 +20,7 @@ LEAD_SCREENS: dict[str, tuple[str, str]] = {
     "audit": ("journal d'audit", "j"),
     "search": ("recherche", "/"),
     "credits": ("soldes créditeurs", "c"),
+    "prescription": ("prescription", "p"),
 }
 
 
@@ -53,4 +54,8 @@ def make_screen(name: str) -> Any:
         from .search import SearchScreen
 
         return SearchScreen()
+    if name == "prescription":
+        from .prescription import PrescriptionScreen
+
+        return PrescriptionScreen()
     raise ValueError(f"unknown lead screen {name!r}")

@@ -360,26 +360,34 @@ class FormalNoticeForm(FormScreen):
 
     ERROR_FIELDS = ("sent_on", "note")
 
-    def __init__(self, who: str, *, now: datetime, cursor_blink: bool = True) -> None:
+    def __init__(
+        self,
+        who: str,
+        *,
+        now: datetime,
+        cursor_blink: bool = True,
+        title: str = "Mise en demeure envoyée",
+        hint: str = "Enregistre un courrier sortant « mise en demeure » (journal d'audit, usure des relances).",
+        date_label: str = "Date d'envoi",
+        placeholder: str = "LRAR n°…",
+    ) -> None:
         super().__init__(cursor_blink=cursor_blink, id="notice-form")
         self.who = who
         self.today = paris_date(now)
+        self.title, self.hint, self.date_label, self.placeholder = title, hint, date_label, placeholder
 
     def form(self) -> ComposeResult:
         with Vertical(classes="dialog", id="notice-dialog") as dialog:
-            dialog.border_title = f"Mise en demeure envoyée — {esc(self.who)}"
+            dialog.border_title = f"{self.title} — {esc(self.who)}"
             dialog.border_subtitle = "Échap annuler · Entrée enregistrer"
-            yield Static(
-                "Enregistre un courrier sortant « mise en demeure » (journal d'audit, usure des relances).",
-                classes="form-hint",
-            )
+            yield Static(self.hint, classes="form-hint")
             with Horizontal(classes="form-row"):
-                yield Label("Date d'envoi", classes="form-label")
+                yield Label(self.date_label, classes="form-label")
                 yield FormInput(self.today.strftime("%d/%m/%Y"), id="sent_on", classes="date", compact=True)
             yield self.error_box("sent_on")
             with Horizontal(classes="form-row"):
                 yield Label("Note (facultative)", classes="form-label")
-                yield FormInput("", id="note", max_length=NOTE_MAX, compact=True, placeholder="LRAR n°…")
+                yield FormInput("", id="note", max_length=NOTE_MAX, compact=True, placeholder=self.placeholder)
             yield self.error_box("note")
             yield from self.buttons()
 
@@ -395,7 +403,7 @@ class FormalNoticeForm(FormScreen):
         except DateError as exc:
             errors["sent_on"] = [str(exc)]
         if sent_on is not None and sent_on > self.today:
-            errors["sent_on"] = [f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur"]
+            errors["sent_on"] = [f"la date ({sent_on:%d/%m/%Y}) est dans le futur"]
         note = self.query_one("#note", Input).value.strip()
         if len(note) > NOTE_MAX:
             errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]

@@ -11,6 +11,7 @@ from ...domain.wear import WearReport
 from ...services.case_file import CaseFile
 from ...services.credit_balances import CreditBalance
 from ...services.lead import AuditEntry, KpiRow, QueueLoad, ReviewPage
+from ...services.legal import PrescribingInvoice
 from ...services.search import SearchHit
 from ...store.agents import Agent
 from ..backend import BoardData
@@ -109,3 +110,8 @@ class LeadActionDone(Message):
     ok: bool
     toast: str
     details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class PrescriptionLoaded(Message):
+    rows: list[PrescribingInvoice]

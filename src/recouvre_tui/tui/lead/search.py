@@ -3,6 +3,7 @@ read-only case file (the agent's case panels), with the lead's actions on it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -25,6 +26,7 @@ from ..widgets.agent_bar import AgentBar
 from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
+from .dialogs import FormalNoticeForm
 from .messages import DebtorLoaded, LeadActionDone, SearchDone
 
 
@@ -178,6 +180,7 @@ class DebtorScreen(LeadScreen):
         Binding("l", "close_dispute", "clore litige", id="lead.debtor.dispute"),
         Binding("t", "override", "scénario / ton", id="lead.debtor.override"),
         Binding("m", "formal_notice", "mise en demeure", id="lead.debtor.formal_notice"),
+        Binding("s", "overindebted", "surendettement", id="lead.debtor.overindebted"),
     ]
 
     def __init__(self, ref: str) -> None:
@@ -293,6 +296,58 @@ class DebtorScreen(LeadScreen):
         if refs := self._refs():
             self.ask_formal_notice(refs)
 
+    def action_overindebted(self) -> None:
+        """Record the admissibility of the over-indebtedness file (or lift it when recorded)."""
+        if not (refs := self._refs()) or self.case is None:
+            return
+        backend = self.rapp.backend
+        if self.case.debtor.get("overindebted_since"):
+            self.ask_then_each_overindebted_off(refs)
+            return
+        if self.case.debtor.get("segment") != "B2C":
+            self.notify("Le surendettement ne concerne que les particuliers.", severity="warning")
+            return
+
+        def done(result: tuple[date, str | None] | None) -> None:
+            if result is None:
+                return
+            since, note = result
+
+            def one(ref: str) -> None:
+                backend.overindebted(ref, since=since, note=note)
+
+            self.apply_action(
+                "overindebted",
+                refs,
+                self._each(refs, one, f"Surendettement depuis le {since:%d/%m/%Y} : plus aucune relance"),
+            )
+
+        self.app.push_screen(
+            FormalNoticeForm(
+                self.ref,
+                now=backend.now(),
+                cursor_blink=self.rapp.cursor_blink,
+                title="Surendettement",
+                hint="Dossier de surendettement déclaré recevable : toute relance cesse (C. conso L722-2).",
+                date_label="Recevable le",
+                placeholder="n° de dossier, commission…",
+            ),
+            done,
+        )
+
+    def ask_then_each_overindebted_off(self, refs: list[str]) -> None:
+        backend = self.rapp.backend
+        self._ask_then_each(
+            refs,
+            kind="overindebted_lifted",
+            title="Retirer la mention de surendettement",
+            label="Motif",
+            required=True,
+            one=lambda r, note: backend.overindebted(r, since=None, note=note),
+            done_text="Mention de surendettement retirée",
+            hint="Le débiteur revient dans les files d'appel.",
+        )
+
     def action_finished(self, message: LeadActionDone) -> None:
         self.reload()
 
@@ -304,4 +359,5 @@ class DebtorScreen(LeadScreen):
             ("Clore le litige", "l", self.action_close_dispute),
             ("Scénario d'appel et ton", "t", self.action_override),
             ("Mise en demeure envoyée", "m", self.action_formal_notice),
+            ("Surendettement (recevabilité)", "s", self.action_overindebted),
         ]

@@ -42,7 +42,8 @@ def lead_menu() -> str:
         f"[@click=screen.lead('{name}')][b $accent]{key}[/] {title:<20}[/]"
         for name, (title, key) in LEAD_SCREENS.items()
     ]
-    return "[b]Responsable d'équipe[/]\n  " + "".join(items[:3]) + "\n  " + "".join(items[3:])
+    rows = ["".join(items[i : i + 3]) for i in range(0, len(items), 3)]  # 3 a row: fits 80 columns
+    return "[b]Responsable d'équipe[/]\n  " + "\n  ".join(rows)
 
 
 class WelcomeScreen(Screen[None]):
@@ -67,6 +68,7 @@ class WelcomeScreen(Screen[None]):
         Binding("j", "lead('audit')", "audit", id="welcome.lead.audit"),
         Binding("slash", "lead('search')", "recherche", key_display="/", id="welcome.lead.search"),
         Binding("c", "lead('credits')", "soldes créditeurs", id="welcome.lead.credits"),
+        Binding("p", "lead('prescription')", "prescription", id="welcome.lead.prescription"),
     ]
 
     def __init__(self) -> None:
