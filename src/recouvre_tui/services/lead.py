@@ -25,6 +25,7 @@ from ..domain.codes import FORMAL_NOTICE_OUTCOME, RPC_DISPOSITIONS, Channel, Dir
 from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, parse_iso_week, to_db
 from ..domain.events import classify
+from ..domain.filters import BLOCKED_CHOICES, DebtorFilter
 from ..domain.text import strip_control_chars
 from ..reports import safe_csv
 from ..store import audit
@@ -33,7 +34,7 @@ from ..store import lead as sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent, list_agents
 from ..store.db import Store
-from ..store.lead import BLOCKED_CHOICES, DebtorFilter, DebtorState
+from ..store.lead import DebtorState
 from .promise_tracking import promise_figures
 from .roles import (
     PermissionDenied,

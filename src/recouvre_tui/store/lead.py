@@ -10,92 +10,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from ..domain.filters import BLOCKED_CHOICES as BLOCKED_CHOICES  # re-exported
+from ..domain.filters import DebtorFilter as DebtorFilter  # re-exported
 from ..domain.refs import normalise_ref
+from .filters import filter_where
 from .imports import _chunks, _in
 from .queue import Candidate, ordered_page
-
-BLOCKED_CHOICES = ("hold", "do_not_call", "dispute", "any", "none")
-
-
-@dataclass(frozen=True)
-class DebtorFilter:
-    """Which debtors (with open balance) a review or a bulk reassignment is about.
-
-    Every bound is inclusive. `agent` and `pool` are exclusive of each other. Days past due =
-    today − the oldest open due date (0 when there is none), as in the work queue.
-    """
-
-    agent: str | None = None  # this agent's portfolio
-    pool: bool = False  # the team pool (debtors assigned to nobody)
-    segment: str | None = None  # "B2B" / "B2C"
-    overseas: bool | None = None  # True: area 97x (DROM); False: metropolitan France
-    blocked: str | None = None  # hold / do_not_call / dispute / any (one of them) / none
-    min_balance_cents: int | None = None
-    max_balance_cents: int | None = None
-    min_days_past_due: int | None = None
-    max_days_past_due: int | None = None
-    # Set by the services, never by the user: the lead's team (logins whose portfolios are
-    # visible, plus the pool); None = every debtor. Not a criterion (`is_empty`, `to_json`).
-    scope: tuple[str, ...] | None = field(default=None, compare=False)
-
-    def is_empty(self) -> bool:
-        return self == DebtorFilter()
-
-    def to_json(self) -> dict[str, Any]:
-        """Only the criteria set (for the audit trail and JSON output)."""
-        return {k: v for k, v in asdict(self).items() if k != "scope" and v is not None and v is not False}
-
-
-def filter_where(flt: DebtorFilter, today: date) -> tuple[str, list[Any]]:
-    """`WHERE` clause (alias `d`) for a filter; always restricted to debtors with open balance."""
-    sql = "d.balance_cents > 0"
-    params: list[Any] = []
-    if flt.pool:
-        sql += " AND d.agent IS NULL"
-    elif flt.agent is not None:
-        sql += " AND d.agent = ?"
-        params.append(flt.agent)
-    if flt.segment:
-        sql += " AND d.segment = ?"
-        params.append(flt.segment)
-    if flt.overseas is True:
-        sql += " AND d.area LIKE '97%'"
-    elif flt.overseas is False:
-        sql += " AND d.area NOT LIKE '97%'"
-    if flt.blocked == "hold":
-        sql += " AND d.on_hold = 1"
-    elif flt.blocked == "do_not_call":
-        sql += " AND d.do_not_call = 1"
-    elif flt.blocked == "dispute":
-        sql += " AND d.dispute_open = 1"
-    elif flt.blocked == "any":
-        sql += " AND (d.on_hold = 1 OR d.do_not_call = 1 OR d.dispute_open = 1)"
-    elif flt.blocked == "none":
-        sql += " AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0"
-    if flt.min_balance_cents is not None:
-        sql += " AND d.balance_cents >= ?"
-        params.append(flt.min_balance_cents)
-    if flt.max_balance_cents is not None:
-        sql += " AND d.balance_cents <= ?"
-        params.append(flt.max_balance_cents)
-    if flt.scope is not None:
-        if flt.scope:
-            sql += f" AND (d.agent IS NULL OR d.agent IN ({_in(len(flt.scope))}))"
-            params.extend(flt.scope)
-        else:
-            sql += " AND d.agent IS NULL"
-    if flt.min_days_past_due is not None and flt.min_days_past_due > 0:
-        sql += " AND d.oldest_due IS NOT NULL AND d.oldest_due <= ?"
-        params.append((today - timedelta(days=flt.min_days_past_due)).isoformat())
-    if flt.max_days_past_due is not None:
-        sql += " AND (d.oldest_due IS NULL OR d.oldest_due >= ?)"
-        params.append((today - timedelta(days=flt.max_days_past_due)).isoformat())
-    return sql, params
-
 
 # --- debtors: lookups and lead writes ------------------------------------------------------------
 

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..domain.agents import Agent
 from ..domain.config import Settings
 from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse_iso_week
+from ..domain.filters import DebtorFilter
 from ..services import case_file as case_service
 from ..services import sessions, work_queue
 from ..services.agents import session_end_reason
+from ..services.connection import Store
 from ..services.roles import AccountDisabled, require_lead
 from ..services.work_queue import QueueEntry
-from ..store.agents import Agent
-from ..store.db import Store, open_db
 from .lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -39,15 +39,13 @@ if TYPE_CHECKING:
     from ..services import outcome as outcome_service
     from ..services import promise_tracking, script_guide
     from ..services import search as search_service
+    from ..services import wear_report as wear_service
     from ..services.case_file import CaseFile
     from ..services.credit_balances import CreditBalance
     from ..services.lead import AssignResult, AuditEntry, BoardRow, KpiRow, QueueLoad, ReviewPage
     from ..services.outcome import Outcome, OutcomeResult
     from ..services.promise_tracking import PromiseView
     from ..services.search import SearchHit
-    from ..store import wear as wear_store
-    from ..store.lead import DebtorFilter
-    from ..store.queue import QueueFilter
 else:
     credit_balance_service = lazy_module("recouvre_tui.services.credit_balances")
     lead_service = lazy_module("recouvre_tui.services.lead")
@@ -56,14 +54,13 @@ else:
     promise_tracking = lazy_module("recouvre_tui.services.promise_tracking")
     script_guide = lazy_module("recouvre_tui.services.script_guide")
     search_service = lazy_module("recouvre_tui.services.search")
-    wear_store = lazy_module("recouvre_tui.store.wear")
+    wear_service = lazy_module("recouvre_tui.services.wear_report")
 
 PAGE_SIZE = 50
 MAX_PAGES = 20  # the queue screen shows a page, never the whole portfolio
 REVIEW_PAGE_SIZE = 50  # the lead's queue review: one keyset page at a time
 AUDIT_PAGE_SIZE = 100
 SEARCH_LIMIT = 50
-TREND_WEEKS = 12  # the wear rate's sparkline
 
 
 @dataclass
@@ -125,7 +122,7 @@ class Backend:
         self,
         page: int,
         *,
-        flt: QueueFilter | None,
+        flt: DebtorFilter | None,
         include_blocked: bool,
         page_size: int = PAGE_SIZE,
     ) -> QueuePage:
@@ -205,9 +202,13 @@ class Backend:
     def end_session(self) -> None:
         sessions.end_session(self.store, self.agent, now=self.now())
 
-    def validate(self, outcome: Outcome, balance_cents: int | None) -> list[tuple[str, str]]:
+    def validate(
+        self, outcome: Outcome, balance_cents: int | None, *, area: Any = None, segment: str | None = None
+    ) -> list[tuple[str, str]]:
         """The service's own checks, without writing (pure)."""
-        return outcome_service.validate(outcome, now=self.now(), settings=self.settings, balance_cents=balance_cents)
+        return outcome_service.validate(
+            outcome, now=self.now(), settings=self.settings, balance_cents=balance_cents, area=area, segment=segment
+        )
 
     def record(self, outcome: Outcome) -> OutcomeResult:
         return outcome_service.record_outcome(
@@ -297,31 +298,13 @@ class Backend:
         monday, _ = parse_iso_week(week)
         return iso_week_label(monday + timedelta(weeks=weeks))
 
-    @contextmanager
-    def _own_connection(self) -> Iterator[Store]:
-        """A connection of its own for a long read (the wear report), so the session's
-        connection stays free for the watcher and the other screens."""
-        if self.store.path == ":memory:":
-            yield self.store
-            return
-        store = open_db(self.store.path)
-        try:
-            yield store
-        finally:
-            store.close()
-
     def wear_report(self, week: str) -> WearReport:
-        lead_service.check_lead(self.store, self.agent, "consulter l'usure des relances")
-        parse_iso_week(week)
-        with self._own_connection() as store:
-            return wear_store.compute_wear(store, week, self.settings.wear)
+        return wear_service.week_report(self.store, self.agent, week, settings=self.settings)
 
-    def wear_trend(self, week: str, weeks: int = TREND_WEEKS) -> list[tuple[str, float | None]]:
+    def wear_trend(self, week: str, weeks: int | None = None) -> list[tuple[str, float | None]]:
         """The wear rate of the `weeks` weeks ending with `week` (oldest first)."""
-        lead_service.check_lead(self.store, self.agent, "consulter l'usure des relances")
-        labels = [self.shift_week(week, -i) for i in range(weeks - 1, -1, -1)]
-        with self._own_connection() as store:
-            return wear_store.wear_trend(store, labels, self.settings.wear)
+        weeks = wear_service.TREND_WEEKS if weeks is None else weeks  # (a default would import it at start-up)
+        return wear_service.week_trend(self.store, self.agent, week, settings=self.settings, weeks=weeks)
 
     def kpis(self, week: str) -> list[KpiRow]:
         return lead_service.kpis(self.store, self.agent, week=week, now=self.now(), settings=self.settings)

@@ -59,6 +59,7 @@ class CaseScreen(Screen[None]):
         Binding("p", "promise", "promesse", show=False, id="case.promise"),
         Binding("e", "plan", "échéancier", show=False, id="case.plan"),
         Binding("r", "callback", "rappel", show=False, id="case.callback"),
+        Binding("v", "already_paid", "déjà payé", show=False, id="case.already_paid"),
         Binding("m", "reason", "motif", show=False, id="case.reason"),
         Binding("n", "note", "note", show=False, id="case.note"),
         Binding("d", "duplicate", "duplicata", show=False, id="case.duplicate"),
@@ -288,10 +289,12 @@ class CaseScreen(Screen[None]):
 
     def _validator(self) -> Any:
         balance = int(self.case.debtor.get("balance_cents") or 0) if self.case else None
+        area = self.case.area if self.case else None
+        segment = str(self.case.debtor.get("segment") or "") or None if self.case else None
         backend = self.rapp.backend
 
         def validate(outcome: Outcome) -> list[tuple[str, str]]:
-            return backend.validate(outcome, balance)
+            return backend.validate(outcome, balance, area=area, segment=segment)
 
         return validate
 
@@ -311,6 +314,31 @@ class CaseScreen(Screen[None]):
             return
         self.disposition = DIGIT_DISPOSITIONS[digit]
         self._show_bar()
+        if self.disposition == Disposition.PAID:
+            self._open_payment(Disposition.PAID)
+
+    def action_already_paid(self) -> None:
+        if not self._ready():
+            return
+        self.disposition = Disposition.ALREADY_PAID
+        self._show_bar()
+        self._open_payment(Disposition.ALREADY_PAID)
+
+    def _open_payment(self, disposition: str) -> None:
+        """Amount, date and means of the payment announced (`6`, `v`): Entrée records it."""
+        from ..outcome.payment_form import PaymentForm
+
+        self.app.push_screen(
+            PaymentForm(
+                self.draft(),
+                disposition=disposition,
+                today=self.today,
+                check_days=self.rapp.settings.payment_check_days,
+                validate=self._validator(),
+                cursor_blink=self.rapp.cursor_blink,
+            ),
+            self._form_done,
+        )
 
     def action_validate(self) -> None:
         if not self._ready():
@@ -320,6 +348,9 @@ class CaseScreen(Screen[None]):
                 "Choisissez d'abord une issue : 1 à 9, ou p (promesse), e (échéancier), r (rappel).",
                 severity="warning",
             )
+            return
+        if self.disposition in (Disposition.PAID, Disposition.ALREADY_PAID):
+            self._open_payment(self.disposition)
             return
         if self.disposition == Disposition.DISPUTE and self.case is not None and self.case.invoices:
             # The agent ticks the contested invoices; the others stay claimed.

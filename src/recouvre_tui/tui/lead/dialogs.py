@@ -20,13 +20,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from ...domain.agents import Agent
 from ...domain.codes import Stage, Tone
 from ...domain.dates import DateError, paris_date, parse_date
+from ...domain.filters import DebtorFilter
 from ...domain.money import AmountError, format_eur, parse_amount
 from ...domain.text import printable
 from ...services.lead import REASON_MAX, LeadError, validate_filter
-from ...store.agents import Agent
-from ...store.lead import DebtorFilter
 from ..fmt import esc, lit
 from ..outcome.forms import FormInput, FormScreen
 from ..widgets.buttons import ActionButton

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.areas import Area
@@ -402,6 +402,7 @@ class CallbackForm(FormScreen):
                 )
                 yield Label("Heure", classes="form-label-short")
                 yield FormInput(placeholder="HH:MM", id="cb-time", classes="time", compact=True)
+                yield Checkbox("pour l'équipe", id="cb-team", compact=True)  # else personal
             yield Static(id="cb-preview")
             yield self.error_box("callback")
             yield from self.reason_note_and_buttons()
@@ -446,7 +447,7 @@ class CallbackForm(FormScreen):
             if at <= self.now:
                 errors.append("la date de rappel doit être dans le futur")
             elif not in_calling_window(self.draft.segment, local, self.settings.calling):
-                preview += "  [b $warning]⚠ hors plage d'appel habituelle[/]"
+                preview += "  [b $error]✗ hors plage d'appel du débiteur[/]"
         self.query_one("#cb-preview", Static).update(preview)
         self.show_errors({"callback": errors} if errors else {})
 
@@ -461,6 +462,7 @@ class CallbackForm(FormScreen):
                 note=self.query_one("#note", Input).value,
             )
             outcome = draft.to_outcome(Disposition.CALLBACK, callback_at=at)
+            outcome.callback_for_team = self.query_one("#cb-team", Checkbox).value
             routed = _route(self.validate(outcome), self.FIELD_MAP)
         if routed or outcome is None:
             self._refresh_preview()

@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from ...domain.filters import DebtorFilter
 from ...services.work_queue import QueueEntry
-from ...store.queue import QueueFilter
 from ..backend import PAGE_SIZE
 from ..fmt import esc, eur, hm
 from ..messages import QueueLoaded, ServiceFailed
@@ -32,10 +32,11 @@ SEGMENTS: list[tuple[str | None, str]] = [
     ("B2C", "particuliers"),
 ]
 ZONES: list[tuple[bool | None, str]] = [(None, "toutes"), (True, "outre-mer"), (False, "métropole")]
+# Bounds inclusive, as everywhere the debtor filter is used (docs/rules.md, "Debtor filter").
 BANDS: list[tuple[int | None, int | None, str]] = [
     (None, None, "tous"),
-    (None, 50_000, "moins de 500 €"),
-    (50_000, 500_000, "500 à 5 000 €"),
+    (None, 49_999, "moins de 500 €"),
+    (50_000, 499_999, "500 à 5 000 €"),
     (500_000, None, "5 000 € et plus"),
 ]
 
@@ -117,13 +118,13 @@ class QueueScreen(Screen[None]):
     # --- filters and pages -----------------------------------------------------------
 
     @property
-    def flt(self) -> QueueFilter | None:
+    def flt(self) -> DebtorFilter | None:
         seg = SEGMENTS[self.seg_i][0]
         zone = ZONES[self.zone_i][0]
         lo, hi, _ = BANDS[self.band_i]
         if seg is None and zone is None and lo is None and hi is None:
             return None
-        return QueueFilter(segment=seg, overseas=zone, min_balance_cents=lo, max_balance_cents=hi)
+        return DebtorFilter(segment=seg, overseas=zone, min_balance_cents=lo, max_balance_cents=hi)
 
     def _show_filters(self) -> None:
         blocked = "affichés" if self.include_blocked else "masqués"
@@ -180,7 +181,7 @@ class QueueScreen(Screen[None]):
         self.load_page(self._request, self.page, self.flt, self.include_blocked)
 
     @work(thread=True, exclusive=True, group="queue")
-    def load_page(self, request: int, page: int, flt: QueueFilter | None, include_blocked: bool) -> None:
+    def load_page(self, request: int, page: int, flt: DebtorFilter | None, include_blocked: bool) -> None:
         try:
             result = self.rapp.backend.queue_page(page, flt=flt, include_blocked=include_blocked)
         except Exception as exc:
