@@ -26,7 +26,6 @@ from .domain.codes import label
 from .domain.dates import DateError, parse_date, parse_datetime, parse_now
 from .domain.money import AmountError, format_eur, parse_amount
 from .domain.text import json_safe, printable, terminal_safe
-from .importers.reader import ImportRejected
 from .logs import LEVELS, start_logging
 from .settings import ConfigError, default_db_path, load_settings
 from .store.db import Store, StoreError, describe_sqlite_error, init_db, open_db
@@ -65,6 +64,24 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the domain's exceptions into a clear message on stderr and exit 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BrokenPipeError:  # output piped to a reader that left (`| head`)
+            raise
+        except Exception as exc:
+            fail_on_known_error(exc)
+            raise
+
+    return wrapper
+
+
+def fail_on_known_error(exc: Exception) -> None:
+    """Exit with a message for the domain's errors; return for anything else. The error
+    classes are imported here, not at start-up (a session's first paint must be fast)."""
+    from .importers.reader import ImportRejected
     from .services.agents import AgentError
     from .services.case_file import CaseError
     from .services.exports import ExportError
@@ -77,46 +94,39 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     from .services.sessions import SessionError
     from .services.work_queue import QueueError
 
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ImportRejected as exc:
-            for w in exc.warnings:
-                echo(f"avertissement : {w}", err=True)
-            for issue in exc.issues:
-                echo(str(issue), err=True)
-            fail(f"fichier rejeté ({exc.count} erreur(s)) ; la base n'a pas été modifiée")
-        except OutcomeError as exc:
-            for f, m in exc.errors:
-                echo(f"{f}: {m}" if f else m, err=True)
-            fail("issue non enregistrée ; rien n'a été modifié")
-        except sqlite3.DatabaseError as exc:  # read-only, disk full, corrupt…: rolled back
-            fail(describe_sqlite_error(exc, _db_path()))
-        except BrokenPipeError:  # output piped to a reader that left (`| head`)
-            raise
-        except OSError as exc:  # a file written beside the database (backup, report, export)
-            where = f"{exc.filename} : " if exc.filename else ""
-            fail(f"{where}{_os_problem(exc)} ; la base n'a pas été modifiée")
-        except (
-            StoreError,
-            ConfigError,
-            AgentError,
-            JobBusy,
-            QueueError,
-            DateError,
-            AmountError,
-            PermissionDenied,
-            LeadError,
-            SessionError,
-            CaseError,
-            PromiseError,
-            LegalError,
-            ExportError,
-        ) as exc:
-            fail(str(exc))
-
-    return wrapper
+    if isinstance(exc, ImportRejected):
+        for w in exc.warnings:
+            echo(f"avertissement : {w}", err=True)
+        for issue in exc.issues:
+            echo(str(issue), err=True)
+        fail(f"fichier rejeté ({exc.count} erreur(s)) ; la base n'a pas été modifiée")
+    if isinstance(exc, OutcomeError):
+        for f, m in exc.errors:
+            echo(f"{f}: {m}" if f else m, err=True)
+        fail("issue non enregistrée ; rien n'a été modifié")
+    if isinstance(exc, sqlite3.DatabaseError):  # read-only, disk full, corrupt…: rolled back
+        fail(describe_sqlite_error(exc, _db_path()))
+    if isinstance(exc, OSError):  # a file written beside the database (backup, report, export)
+        where = f"{exc.filename} : " if exc.filename else ""
+        fail(f"{where}{_os_problem(exc)} ; la base n'a pas été modifiée")
+    known = (
+        StoreError,
+        ConfigError,
+        AgentError,
+        JobBusy,
+        QueueError,
+        DateError,
+        AmountError,
+        PermissionDenied,
+        LeadError,
+        SessionError,
+        CaseError,
+        PromiseError,
+        LegalError,
+        ExportError,
+    )
+    if isinstance(exc, known):
+        fail(str(exc))
 
 
 def _db_path() -> Path | str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def area_by_code(code: str | None) -> Area:
 
 @lru_cache(maxsize=256)
 def _calendar(subdiv: str | None, year: int) -> holidays.HolidayBase:
+    import holidays  # on first use: a session's first screen needs no holiday calendar
+
     return holidays.France(years=year, subdiv=subdiv, language="fr")
 
 

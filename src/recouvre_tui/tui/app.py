@@ -45,8 +45,10 @@ from .messages import (
     NextCaseTaken,
     ServiceFailed,
 )
+from .nobreak import install as install_no_break
 
 log = logging.getLogger(__name__)
+install_no_break()  # amounts never split across lines
 
 WATCH_SECONDS = 1.0
 RENEW_SECONDS = float(CLAIM_RENEW_SECONDS)  # the settings check the lease outlasts it

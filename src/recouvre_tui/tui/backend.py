@@ -14,50 +14,53 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.agents import Agent
-from ..domain.call_scripts import CallScript, ScriptError
 from ..domain.config import Settings
 from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse_iso_week
 from ..domain.filters import DebtorFilter
-from ..domain.wear import WearReport
-from ..reports.export_table import ExportTable
 from ..services import case_file as case_service
-from ..services import credit_balances as credit_balance_service
-from ..services import lead as lead_service
-from ..services import legal as legal_service
-from ..services import outcome as outcome_service
-from ..services import promise_tracking, script_guide, sessions, work_queue
-from ..services import wear_report as wear_service
+from ..services import sessions, work_queue
 from ..services.agents import session_end_reason
-from ..services.case_file import CaseFile
 from ..services.connection import Store
-from ..services.credit_balances import CreditBalance
-from ..services.lead import (
-    UNCHANGED,
-    AssignResult,
-    AuditEntry,
-    BoardRow,
-    KpiRow,
-    QueueLoad,
-    ReviewPage,
-    _Unchanged,
-)
-from ..services.outcome import Outcome, OutcomeResult
-from ..services.promise_tracking import PromiseView
 from ..services.roles import AccountDisabled, require_lead
-from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
+from .lazy import lazy_module
+
+if TYPE_CHECKING:
+    # What the welcome screen does not need is imported on first use (see tui.lazy).
+    from ..domain.call_scripts import CallScript, ScriptError
+    from ..domain.wear import WearReport
+    from ..reports.export_table import ExportTable
+    from ..services import credit_balances as credit_balance_service
+    from ..services import lead as lead_service
+    from ..services import legal as legal_service
+    from ..services import outcome as outcome_service
+    from ..services import promise_tracking, script_guide
+    from ..services import search as search_service
+    from ..services import wear_report as wear_service
+    from ..services.case_file import CaseFile
+    from ..services.credit_balances import CreditBalance
+    from ..services.lead import AssignResult, AuditEntry, BoardRow, KpiRow, QueueLoad, ReviewPage
+    from ..services.outcome import Outcome, OutcomeResult
+    from ..services.promise_tracking import PromiseView
+    from ..services.search import SearchHit
+else:
+    credit_balance_service = lazy_module("recouvre_tui.services.credit_balances")
+    lead_service = lazy_module("recouvre_tui.services.lead")
+    legal_service = lazy_module("recouvre_tui.services.legal")
+    outcome_service = lazy_module("recouvre_tui.services.outcome")
+    promise_tracking = lazy_module("recouvre_tui.services.promise_tracking")
+    script_guide = lazy_module("recouvre_tui.services.script_guide")
+    search_service = lazy_module("recouvre_tui.services.search")
+    wear_service = lazy_module("recouvre_tui.services.wear_report")
 
 PAGE_SIZE = 50
 MAX_PAGES = 20  # the queue screen shows a page, never the whole portfolio
 REVIEW_PAGE_SIZE = 50  # the lead's queue review: one keyset page at a time
 AUDIT_PAGE_SIZE = 100
 SEARCH_LIMIT = 50
-
-# Stage/tone overrides and reassignment previews: a value, None (clear it / the pool) or UNCHANGED.
-Override = str | _Unchanged | None
 
 
 @dataclass
@@ -238,9 +241,10 @@ class Backend:
             self.store, self.agent, flt, now=self.now(), settings=self.settings, limit=limit, after=after
         )
 
-    def count_filter(self, flt: DebtorFilter, *, to: Override = UNCHANGED) -> int:
-        """How many debtors match `flt`; with `to` (None = the pool), how many would move."""
-        return lead_service.count_by_filter(self.store, self.agent, flt, now=self.now(), to=to)
+    def count_filter(self, flt: DebtorFilter, **to: str | None) -> int:
+        """How many debtors match `flt`; with `to=` (None = the pool), how many would move.
+        (Keywords passed through: the service's « unchanged » default stays its own.)"""
+        return lead_service.count_by_filter(self.store, self.agent, flt, now=self.now(), **to)
 
     def reassign_filter(self, flt: DebtorFilter, *, to: str | None) -> int:
         return lead_service.reassign_by_filter(self.store, self.agent, flt, to=to, now=self.now())
@@ -267,10 +271,9 @@ class Backend:
     def contested_invoices(self, ref: str) -> list[dict[str, Any]]:
         return lead_service.contested_invoices(self.store, self.agent, ref)
 
-    def set_overrides(
-        self, ref: str, *, stage: Override = UNCHANGED, tone: Override = UNCHANGED
-    ) -> tuple[str | None, str | None]:
-        return lead_service.set_overrides(self.store, self.agent, ref, stage=stage, tone=tone, now=self.now())
+    def set_overrides(self, ref: str, **changes: str | None) -> tuple[str | None, str | None]:
+        """`stage=` / `tone=`: a value or None (clear it); a keyword left out stays unchanged."""
+        return lead_service.set_overrides(self.store, self.agent, ref, now=self.now(), **changes)
 
     def formal_notice_preview(self, ref: str) -> lead_service.FormalNoticePreview:
         return lead_service.formal_notice_preview(self.store, self.agent, ref, now=self.now())
@@ -317,8 +320,9 @@ class Backend:
     def wear_report(self, week: str) -> WearReport:
         return wear_service.week_report(self.store, self.agent, week, settings=self.settings)
 
-    def wear_trend(self, week: str, weeks: int = wear_service.TREND_WEEKS) -> list[tuple[str, float | None]]:
+    def wear_trend(self, week: str, weeks: int | None = None) -> list[tuple[str, float | None]]:
         """The wear rate of the `weeks` weeks ending with `week` (oldest first)."""
+        weeks = wear_service.TREND_WEEKS if weeks is None else weeks  # (a default would import it at start-up)
         return wear_service.week_trend(self.store, self.agent, week, settings=self.settings, weeks=weeks)
 
     def kpis(self, week: str) -> list[KpiRow]:
@@ -386,7 +390,7 @@ class Backend:
         )
 
     def search(self, text: str, *, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-        return search_debtors(self.store, self.agent, text, limit=limit)
+        return search_service.search_debtors(self.store, self.agent, text, limit=limit)
 
 
 def _reporting_account_disabled(method: Callable[..., Any]) -> Callable[..., Any]:

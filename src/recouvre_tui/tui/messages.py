@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from ..domain.call_scripts import CallScript, ScriptError
-from ..services.case_file import CaseFile
-from ..services.outcome import Outcome, OutcomeResult
-from ..services.work_queue import QueueEntry
-from .backend import QueuePage
+if TYPE_CHECKING:  # annotations only: the first screen need not import the case services
+    from ..domain.call_scripts import CallScript, ScriptError
+    from ..services.case_file import CaseFile
+    from ..services.outcome import Outcome, OutcomeResult
+    from ..services.work_queue import QueueEntry
+    from .backend import QueuePage
 
 log = logging.getLogger(__name__)
 

@@ -110,10 +110,27 @@ def _dispute_status(case: CaseFile) -> dict[str, str]:
 DISPUTE_CELLS = {"open": "contestée", "accepted": "avoir attendu"}
 
 
-def invoices(case: CaseFile, today: date, *, compact: bool = False) -> Group:
+def invoice_summary(case: CaseFile, today: date) -> Text:
+    """One line: « Factures : 5 ouvertes · échu 25 897,36 € · à échoir 10 167,97 € »."""
+    rows = case.invoices
+    overdue = sum(int(i["open_cents"] or 0) for i in rows if i.get("due_date") and i["due_date"] < today.isoformat())
+    upcoming = sum(int(i["open_cents"] or 0) for i in rows) - overdue
+    line = Text.from_markup(f"[b]Factures[/] : {plural(len(rows), 'ouverte')}")
+    if rows:
+        line.append(f" · échu {eur(overdue)}")
+        if upcoming:
+            line.append(f" · à échoir {eur(upcoming)}")
+    return line
+
+
+def invoices(case: CaseFile, today: date, *, compact: bool = False, summary: bool = False) -> Group:
+    """The invoice table; `summary` (below 100 columns) puts a one-line total above it."""
     rows = case.invoices
     disputed = _dispute_status(case)
-    title = Text.from_markup(f"[b]Factures[/] ({plural(len(rows), 'ouverte')})")
+    if summary:
+        title = invoice_summary(case, today)
+    else:
+        title = Text.from_markup(f"[b]Factures[/] ({plural(len(rows), 'ouverte')})")
     if not rows:
         return Group(title, Text("  aucune facture ouverte", style="dim"))
     heads = ["  réf.", "émise", "échéance", "reste dû", "retard"]
@@ -198,7 +215,7 @@ def phones(case: CaseFile, selected: int | None) -> str:
         valid = "valide" if p.get("valid") else "[$error]invalide[/]"
         flags = " [b $warning]⚠ à vérifier[/]" if p.get("to_verify") else ""
         mark = "☎" if i == selected else " "
-        called = "  [b]◀ appelé[/]" if i == selected else ""
+        called = "  [b]◀\u00a0appelé[/]" if i == selected else ""
         lines.append(f"  {mark} {esc(number):<18} {esc(p.get('kind') or ''):<8} {valid}{flags}{called}")
     return "\n".join(lines)
 
@@ -242,8 +259,12 @@ def _keys(items: list[tuple[str, str, str, bool]]) -> tuple[str, int]:
     return markup, width
 
 
-def outcome_keys(disposition: str | None, actions: list[str], width: int = 160) -> str:
-    """The clickable key legend: two lines when wide, four when narrow (100 columns)."""
+COMPACT_KEYS = "[dim]touches : F1 · panneaux : Tab, F6 · défiler : PgPréc PgSuiv · guide : \\[ ][/]"
+
+
+def outcome_keys(disposition: str | None, actions: list[str], width: int = 160, *, compact: bool = False) -> str:
+    """The clickable key legend: two lines when wide, four when narrow (100 columns), and
+    below 100 columns one line of the form keys, the rest behind F1."""
     digits = [
         (k, disposition_label(code), f"screen.dispo('{k}')", disposition == code)
         for k, code in DIGIT_DISPOSITIONS.items()
@@ -260,6 +281,10 @@ def outcome_keys(disposition: str | None, actions: list[str], width: int = 160) 
         ("n", "note", "screen.note", False),
         ("t", "ton", "screen.tone", False),
     ]
+    if compact:
+        chosen = [d for d in digits if d[3]]
+        line, _w = _keys([*chosen, *forms[:3]])
+        return f"Issue : 1 à 9  {line}\n{COMPACT_KEYS}"
     left1, w1 = _keys(digits[:5])
     left2, w2 = _keys(digits[5:])
     right1, r1 = _keys(forms)

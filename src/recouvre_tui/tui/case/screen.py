@@ -69,6 +69,12 @@ class CaseScreen(Screen[None]):
         Binding("t", "tone", "ton", show=False, id="case.tone"),
         Binding("a", "phone", "autre numéro", show=False, id="case.phone"),
         Binding("l", "release", "libérer le dossier", id="case.release"),
+        # Keyboard reach (80×24 over PuTTY): panels take the focus in turn and the focused one
+        # scrolls with ↑ ↓ PgUp PgDn; the guide steps phase by phase.
+        Binding("f6", "app.focus_next", "panneau suivant", show=False, id="case.next_panel"),
+        Binding("shift+f6", "app.focus_previous", "panneau précédent", show=False, id="case.previous_panel"),
+        Binding("right_square_bracket", "phase(1)", "étape suivante", show=False, id="case.next_phase"),
+        Binding("left_square_bracket", "phase(-1)", "étape précédente", show=False, id="case.previous_phase"),
     ]
 
     def __init__(self, entry: QueueEntry) -> None:
@@ -99,14 +105,14 @@ class CaseScreen(Screen[None]):
         yield AgentBar(id="agent-bar")
         yield Static("chargement du dossier…", id="case-header")
         with Horizontal(id="case-body"):
-            with VerticalScroll(id="case-left", can_focus=False):
+            with VerticalScroll(id="case-left"):
                 yield Static(id="invoices")
                 yield Static(id="timeline")
                 yield Static(id="phones")
-            with VerticalScroll(id="script-panel", can_focus=False):
+            with VerticalScroll(id="script-panel"):
                 yield Static(panels.guide_head(None), id="script-head")
                 for key in PHASES:
-                    with Horizontal(classes="phase-row"):
+                    with Horizontal(classes="phase-row", id=f"row-{key}"):
                         yield Static(f"▸ {PHASE_LABELS_FR[key]}", classes="phase-label")
                         yield Static(id=f"phase-{key}", classes="phase-text")
                 yield Static(id="objections")
@@ -116,21 +122,47 @@ class CaseScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#case-left").border_title = "Dossier"
+        self.query_one("#script-panel").border_title = "Guide"
         self.set_class(self.narrow, "-narrow")
+        self.set_class(self.compact, "-compact")
         self.show_entry(self.entry)
 
     NARROW = 130  # below this width: 50/50 columns, compact invoices, 4-line key legend
+    COMPACT = 100  # below this width (PuTTY's 80×24): panels stacked, key legend behind F1
 
     @property
     def narrow(self) -> bool:
         return self.app.size.width < self.NARROW
 
+    @property
+    def compact(self) -> bool:
+        return self.app.size.width < self.COMPACT
+
     def on_resize(self) -> None:
-        was = self.has_class("-narrow")
+        was = (self.has_class("-narrow"), self.has_class("-compact"))
         self.set_class(self.narrow, "-narrow")
+        self.set_class(self.compact, "-compact")
         self._show_bar()
-        if was != self.narrow:
+        if was != (self.narrow, self.compact):
             self._render_case()
+
+    # --- keyboard reach ----------------------------------------------------------------
+
+    phase_index = 0
+
+    def action_phase(self, step: int) -> None:
+        """Step the guide Écouter → Identifier → Proposer → Conclure and scroll to it."""
+        self.phase_index = max(0, min(len(PHASES) - 1, self.phase_index + step))
+        self._mark_phase()
+        panel = self.query_one("#script-panel", VerticalScroll)
+        panel.focus()
+        row = self.query_one(f"#row-{PHASES[self.phase_index]}")
+        panel.scroll_to_widget(row, animate=False, top=True)
+
+    def _mark_phase(self) -> None:
+        for i, key in enumerate(PHASES):
+            self.query_one(f"#row-{key}").set_class(i == self.phase_index, "-current")
 
     def show_entry(self, entry: QueueEntry) -> None:
         """Show a (new) case: reset the selection and load its file."""
@@ -139,6 +171,10 @@ class CaseScreen(Screen[None]):
         self.view = None
         self.saving = False
         self._reset_selection()
+        self.phase_index = 0
+        self._mark_phase()
+        self.query_one("#script-panel", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#case-left", VerticalScroll).scroll_home(animate=False)
         self.query_one("#case-header", Static).update(
             f"chargement du dossier {esc(entry.debtor_ref)} · {esc(entry.name)}…"
         )
@@ -185,7 +221,9 @@ class CaseScreen(Screen[None]):
             return
         settings = self.rapp.settings
         self.query_one("#case-header", Static).update(panels.header(case, settings, self.today))
-        self.query_one("#invoices", Static).update(panels.invoices(case, self.today, compact=self.narrow))
+        self.query_one("#invoices", Static).update(
+            panels.invoices(case, self.today, compact=self.narrow, summary=self.compact)
+        )
         self.query_one("#timeline", Static).update(panels.timeline(case))
         self.query_one("#phones", Static).update(panels.phones(case, self.phone_index))
         self._render_guide()
@@ -205,7 +243,7 @@ class CaseScreen(Screen[None]):
 
     def _show_bar(self) -> None:
         self.query_one("#outcome-keys", Static).update(
-            panels.outcome_keys(self.disposition, self.actions, self.app.size.width)
+            panels.outcome_keys(self.disposition, self.actions, self.app.size.width, compact=self.compact)
         )
         self.query_one("#selection", Static).update(
             panels.selection(

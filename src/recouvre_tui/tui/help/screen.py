@@ -51,6 +51,9 @@ CASE_RIGHT = [
     ("t", "changer de ton du guide d'appel"),
     ("a", "changer de numéro appelé"),
     ("l", "libérer le dossier sans issue"),
+    ("Tab / F6", "panneau suivant (dossier, guide) ; maj+Tab / maj+F6 : précédent"),
+    ("↑ ↓ PgPréc PgSuiv", "faire défiler le panneau choisi (surligné)"),
+    ("[ / ]", "guide : étape précédente / suivante (Écouter → Identifier → Proposer → Conclure)"),
 ]
 LEAD = [
     ("b", "tableau d'équipe en direct ; Entrée : revue de la file choisie"),
