@@ -399,7 +399,7 @@ def build_fact_sheet(inputs: FactInputs, today: date) -> FactSheet:
     letters = tuple(
         _letter(inputs, e)
         for e in sorted(events, key=lambda e: e.on, reverse=True)
-        if e.channel == "letter" and e.direction == "out"
+        if e.channel == "letter" and e.direction == "out" and e.kind != "neutral"  # a court pack is not sent
     )
     promises = tuple(
         _promise(p, today) for p in sorted(inputs.promises, key=lambda p: p.created_on, reverse=True) if p.instalments

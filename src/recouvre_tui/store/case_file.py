@@ -20,7 +20,7 @@ def debtor(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
         "SELECT id, ref, name, segment, siren, postcode, country, email, sales_rep, agent, area, tz, "
         "on_hold, hold_reason, do_not_call, dispute_open, stage_override, tone_override, "
         "avg_payment_delay_days, balance_cents, doubtful_cents, oldest_due, priority_class, score, "
-        "overindebted_since FROM debtors WHERE ref = ?",
+        "overindebted_since, address, city FROM debtors WHERE ref = ?",
         (normalise_ref(ref),),
     )
     return rows[0] if rows else None
@@ -138,7 +138,8 @@ def letter_events(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, An
     letters = _rows(
         conn,
         "SELECT id, at, outcome, letter_ref, amount_cents, tracking_number FROM events "
-        "WHERE debtor_id = ? AND channel = 'letter' AND direction = 'out' ORDER BY at DESC, id DESC",
+        "WHERE debtor_id = ? AND channel = 'letter' AND direction = 'out' AND kind <> 'neutral' "
+        "ORDER BY at DESC, id DESC",
         (debtor_id,),
     )
     covered: dict[int, list[str]] = {}
