@@ -97,6 +97,34 @@ def _party_lines(p: Party) -> list[str]:
     return lines
 
 
+def claim_table(lines: tuple[ClaimLine, ...], b2b: bool) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (with a total row): a penalties or indemnity column only when it holds
+    an amount (nothing is printed about penalties the creditor does not claim)."""
+    pen = any(x.penalty_cents for x in lines)
+    ind = any(x.indemnity_cents for x in lines)
+    header = ["Facture", "Échéance", "Principal"]
+    header += ["Pénalités" if b2b else "Intérêts"] if pen else []
+    header += ["Indemnité"] if ind else []
+
+    def cells(ref: str, due: str, principal: int, penalty: int, indemnity: int) -> list[str]:
+        return [ref, due, eur(principal)] + ([eur(penalty)] if pen else []) + ([eur(indemnity)] if ind else [])
+
+    rows = [
+        cells(x.invoice_ref, format_date_fr(x.due), x.principal_cents, x.penalty_cents, x.indemnity_cents)
+        for x in lines
+    ]
+    rows.append(
+        cells(
+            "Total",
+            "",
+            sum(x.principal_cents for x in lines),
+            sum(x.penalty_cents for x in lines),
+            sum(x.indemnity_cents for x in lines),
+        )
+    )
+    return header, rows
+
+
 def formal_notice_blocks(n: FormalNotice) -> list[Block]:
     """The mise en demeure, in order: sender, addressee, date, object, claim, deadline, means,
     signature; the R124-4 mentions when a collection agency sends it."""
@@ -125,30 +153,21 @@ def formal_notice_blocks(n: FormalNotice) -> list[Block]:
             )
         )
     blocks.append(("para", "Sauf erreur de notre part, les sommes suivantes restent impayées à ce jour :"))
-    interest = "Pénalités" if b2b else "Intérêts"
-    header = ["Facture", "Échéance", "Principal", interest]
-    if b2b:
-        header.append("Indemnité")
-    rows = []
-    for x in n.lines:
-        row = [x.invoice_ref, format_date_fr(x.due), eur(x.principal_cents), eur(x.penalty_cents)]
-        if b2b:
-            row.append(eur(x.indemnity_cents))
-        rows.append(row)
-    total = ["Total", "", eur(n.principal_cents), eur(n.penalty_cents)]
-    if b2b:
-        total.append(eur(n.indemnity_cents))
-    rows.append(total)
-    blocks.append(("table", header, rows))
-    basis = (
-        "Fondement : factures impayées à leur échéance (principal) ; pénalités de retard (article L441-10"
-        " du code de commerce) ; indemnité forfaitaire pour frais de recouvrement de 40 € par facture"
-        " (articles L441-10 et D441-5 du code de commerce)."
-        if b2b
-        else "Fondement : factures impayées à leur échéance (principal) ; intérêts au taux légal"
-        " (article 1231-6 du code civil)."
-    )
-    blocks.append(("small", basis))
+    blocks.append(("table", *claim_table(n.lines, b2b)))
+    basis = ["Fondement : factures impayées à leur échéance (principal)"]
+    if n.penalty_cents:
+        basis.append(
+            "pénalités de retard (article L441-10 du code de commerce)"
+            if b2b
+            else "intérêts au taux légal (article 1231-6 du code civil)"
+        )
+    if n.indemnity_cents:
+        basis.append(
+            "indemnité forfaitaire pour frais de recouvrement de 40 € par facture"
+            " (articles L441-10 et D441-5 du code de commerce)"
+        )
+    basis_text = " ; ".join(basis) + "."
+    blocks.append(("small", basis_text))
     if n.agency is not None:
         blocks.append(
             (
@@ -242,19 +261,13 @@ def decompte_blocks(
     principal = sum(x.principal_cents for x in lines)
     penalty = sum(x.penalty_cents for x in lines)
     indemnity = sum(x.indemnity_cents for x in lines)
-    rows = [
-        [x.invoice_ref, format_date_fr(x.due), eur(x.principal_cents), eur(x.penalty_cents), eur(x.indemnity_cents)]
-        for x in lines
-    ]
-    rows.append(["Total", "", eur(principal), eur(penalty), eur(indemnity)])
-    interest = "Pénalités" if b2b else "Intérêts"
     blocks: list[Block] = [
         ("title", "Décompte de la créance"),
         ("para", f"Établi le {format_date_fr(on)} — dossier {debtor_ref}"),
         ("para", f"Créancier : {', '.join(_party_lines(creditor))}"),
         ("para", f"Débiteur : {', '.join(_party_lines(debtor))}"),
         ("para", f"Voie : {route.procedure} ({route.court}{f', Cerfa n° {route.form}' if route.form else ''})"),
-        ("table", ["Facture", "Échéance", "Principal", interest, "Indemnité"], rows),
+        ("table", *claim_table(lines, b2b)),
     ]
     if payments:
         blocks.append(("para", "Paiements reçus :"))
