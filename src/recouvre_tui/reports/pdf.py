@@ -69,7 +69,7 @@ def render(blocks: Sequence[tuple], *, title: str) -> bytes:
 def write_private(path: Path, data: bytes) -> None:
     """Write atomically (temporary file in the same folder, then rename), mode 0600: a letter
     names a debtor and a debt."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # created 0600
     try:
         with os.fdopen(fd, "wb") as f:

@@ -29,6 +29,7 @@ from ..domain.letters import (
     StatementLine,
     court_route,
     decompte_blocks,
+    eur,
     formal_notice_blocks,
     letter_reference,
     statement_blocks,
@@ -132,6 +133,32 @@ class LetterResult:
     event_id: int
     amount_cents: int
     invoices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NoticePreview:
+    """What a mise en demeure would claim, shown to the lead before it is generated."""
+
+    debtor_ref: str
+    lines: tuple[ClaimLine, ...]
+    deadline: date
+    agency: bool
+
+    @property
+    def total_cents(self) -> int:
+        return sum(x.principal_cents + x.penalty_cents + x.indemnity_cents for x in self.lines)
+
+
+def preview_formal_notice(
+    store: Store, actor: Agent, ref: str, *, now: datetime, settings: Settings, deadline_days: int = 8
+) -> NoticePreview:
+    """The letter's content without recording anything; refused as `formal_notice` would be."""
+    today = paris_date(now)
+    case = _case(store, actor, ref, now, settings)
+    lines = claim_lines(case, actor, settings, today)
+    _refuse_unclaimable(case, lines)
+    _creditor(settings), _agency(settings)
+    return NoticePreview(case.ref, lines, today + timedelta(days=deadline_days), settings.collection_agency)
 
 
 def formal_notice(
@@ -251,16 +278,14 @@ def _cents(c: int) -> float:
     return round(c / 100, 2)
 
 
-def court_pack(
-    store: Store, actor: Agent, ref: str, *, now: datetime, settings: Settings, output: Path | None = None
-) -> CourtPack:
-    """The injonction de payer pack: décompte PDF, the form's data (JSON), the supporting
-    documents to join. Refused without a mise en demeure sent 15 days before or more."""
+def _court_inputs(
+    store: Store, actor: Agent, ref: str, *, now: datetime, settings: Settings
+) -> tuple[CaseFile, tuple[ClaimLine, ...], dict[str, Any], date, CourtRoute]:
+    """The case, what is claimed, the mise en demeure sent 15 days ago or more, the route."""
     today = paris_date(now)
     case = _case(store, actor, ref, now, settings)
     lines = claim_lines(case, actor, settings, today)
     _refuse_unclaimable(case, lines)
-    creditor = _creditor(settings)
     with store.read() as conn:
         notices = sql.formal_notices(conn, int(case.debtor["id"]))
     sent = [(n, (from_db(n["at"]) or now).astimezone(PARIS).date()) for n in notices]
@@ -271,12 +296,35 @@ def court_pack(
             f"{case.ref} : il faut une mise en demeure envoyée depuis {COURT_PACK_MIN_DAYS} jours au moins{latest}"
         )
     notice, notice_on = ready[0]
+    total = sum(x.principal_cents + x.penalty_cents + x.indemnity_cents for x in lines)
+    route = court_route(str(case.debtor["segment"]), total, settings.wear.small_claims_max_cents)
+    return case, lines, notice, notice_on, route
+
+
+def preview_court_pack(store: Store, actor: Agent, ref: str, *, now: datetime, settings: Settings) -> str:
+    """« requête en injonction de payer (tribunal de commerce, Cerfa 12946) pour 10 930,57 €… », or refused."""
+    _case, lines, _notice, notice_on, route = _court_inputs(store, actor, ref, now=now, settings=settings)
+    _creditor(settings)
+    total = sum(x.principal_cents + x.penalty_cents + x.indemnity_cents for x in lines)
+    form = f", Cerfa {route.form}" if route.form else ""
+    return (
+        f"{route.procedure} ({route.court}{form}) pour {eur(total)}, après la mise en demeure du {notice_on:%d/%m/%Y}"
+    )
+
+
+def court_pack(
+    store: Store, actor: Agent, ref: str, *, now: datetime, settings: Settings, output: Path | None = None
+) -> CourtPack:
+    """The injonction de payer pack: décompte PDF, the form's data (JSON), the supporting
+    documents to join. Refused without a mise en demeure sent 15 days before or more."""
+    today = paris_date(now)
+    case, lines, notice, notice_on, route = _court_inputs(store, actor, ref, now=now, settings=settings)
+    creditor = _creditor(settings)
     notice_ref = notice["letter_ref"] or f"courrier du {notice_on:%d/%m/%Y}"
     segment = str(case.debtor["segment"])
     principal = sum(x.principal_cents for x in lines)
     penalty = sum(x.penalty_cents for x in lines)
     indemnity = sum(x.indemnity_cents for x in lines)
-    route = court_route(segment, principal + penalty + indemnity, settings.wear.small_claims_max_cents)
     debtor = _debtor_party(case)
     claimed = {x.invoice_ref for x in lines}
     payments = tuple(
