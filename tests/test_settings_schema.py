@@ -304,6 +304,8 @@ def test_any_text_inside_bounds_accepted_outside_refused(tmp_path: Path, case, t
     else:
         inside = meta.get("min_len", 0) <= len(text) <= meta.get("max_len", math.inf)
     if inside:
-        assert getattr(load_text(tmp_path, doc), key) == text
+        loaded = load_text(tmp_path, doc)
+        assert getattr(getattr(loaded, section) if section else loaded, key) == text
     else:
-        assert f": {key}: " in refused(tmp_path, doc)
+        where = f"{section}.{key}: " if section else f": {key}: "
+        assert where in refused(tmp_path, doc)

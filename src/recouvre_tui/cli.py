@@ -67,6 +67,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the domain's exceptions into a clear message on stderr and exit 1."""
     from .services.agents import AgentError
     from .services.case_file import CaseError
+    from .services.exports import ExportError
     from .services.lead import LeadError
     from .services.legal import LegalError
     from .services.letters import LetterError
@@ -112,6 +113,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             CaseError,
             PromiseError,
             LegalError,
+            ExportError,
             LetterError,
         ) as exc:
             fail(str(exc))
@@ -467,6 +469,7 @@ def agents() -> None:
     default=None,
     help="Fichier de clé publique.",
 )
+@click.option("--email", default=None, help="Adresse où envoyer ses exports (responsable d'équipe).")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
@@ -477,11 +480,14 @@ def agents_add(
     role: str,
     team: str | None,
     ssh_key: Path | None,
+    email: str | None,
     now_text: str | None,
 ) -> None:
     """Ajouter (ou mettre à jour) un agent, avec sa clé SSH (un agent désactivé : « agents activate »)."""
-    from .services.agents import add_agent
+    from .services.agents import add_agent, check_email, set_email
 
+    if email is not None:
+        check_email(email)  # refused before anything is written
     created, keys = add_agent(
         obj.store(),
         login=login,
@@ -492,7 +498,23 @@ def agents_add(
         actor=_system_user(),
         now=_now(now_text),
     )
+    if email is not None:
+        set_email(obj.store(), login, email, actor=_system_user(), now=_now(now_text))
     echo(f"agent {login} {'créé' if created else 'mis à jour'}" + (f", {keys} clé(s) ajoutée(s)" if keys else ""))
+
+
+@agents.command("set-email")
+@click.argument("login")
+@click.argument("address")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def agents_set_email(obj: Ctx, login: str, address: str, now_text: str | None) -> None:
+    """Adresse e-mail où envoyer les exports de cet agent (« - » : l'effacer) ; auditée."""
+    from .services.agents import set_email
+
+    set_email(obj.store(), login, None if address == "-" else address, actor=_system_user(), now=_now(now_text))
+    echo(f"agent {login} : adresse e-mail {'effacée' if address == '-' else address}")
 
 
 @agents.command("list")
@@ -880,6 +902,35 @@ def _viewer(store: Store, login: str | None):
     return OPERATOR
 
 
+OUTPUT_OPTION = click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier écrit (requis avec --format xlsx ; csv-fr : sinon la sortie standard).",
+)
+
+
+def _write_export(table: Any, fmt: str, output: Path | None) -> None:
+    """`--format xlsx|csv-fr`: the table for people (docs/exports.md) into `output` (0600)."""
+    from .services.exports import render
+
+    data = render(table, fmt)
+    if output is None:
+        if fmt == "xlsx":
+            fail("--format xlsx : indiquer le fichier à écrire avec --output FICHIER")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        fail(f"{output} : {_os_problem(exc)}")
+    echo(f"{output} : {len(table.rows)} ligne(s) exportée(s)", err=True)
+
+
 @main.group(invoke_without_command=True)
 @click.option("--status", type=click.Choice(["pending", "kept", "broken", "cancelled"]), default=None)
 @click.option("--agent", "agent_filter", default=None, help="Promesses enregistrées par cet agent.")
@@ -887,10 +938,11 @@ def _viewer(store: Store, login: str | None):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "csv", "csv-fr", "xlsx"]),
     default="table",
     show_default=True,
 )
+@OUTPUT_OPTION
 @NOW_OPTION
 @click.pass_context
 @handle_errors
@@ -900,6 +952,7 @@ def promises(
     agent_filter: str | None,
     as_login: str | None,
     fmt: str,
+    output: Path | None,
     now_text: str | None,
 ) -> None:
     """Promesses de paiement, évaluées à la date du jour (ou --now)."""
@@ -919,6 +972,11 @@ def promises(
     )
     if fmt == "json":
         _json([v.to_json() for v in views])
+        return
+    if fmt in ("xlsx", "csv-fr"):
+        from .reports.export_reports import promises_table
+
+        _write_export(promises_table(views), fmt, output)
         return
     if fmt == "csv":
         _csv(
@@ -999,21 +1057,34 @@ def report() -> None:
 
 @report.command("wear")
 @click.option("--week", default=None, metavar="YYYY-Www", help="Semaine ISO (défaut : la dernière semaine complète).")
-@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json", "csv-fr", "xlsx"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--width", type=click.IntRange(60, 400), default=120, show_default=True, help="Largeur du texte.")
 @click.option(
     "--limit", type=click.IntRange(1, 1_000_000), default=None, help="Nombre maximal de débiteurs listés (texte)."
 )
+@OUTPUT_OPTION
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def report_wear(obj: Ctx, week: str | None, fmt: str, width: int, limit: int | None, now_text: str | None) -> None:
+def report_wear(
+    obj: Ctx, week: str | None, fmt: str, width: int, limit: int | None, output: Path | None, now_text: str | None
+) -> None:
     """Taux d'usure des relances de la semaine : débiteurs usés, recommandations, courbe de fatigue."""
     from .reports.wear_output import to_csv, to_json, to_text
     from .services.wear_report import build
 
     bundle = build(obj.store(), week, now=_now(now_text), settings=obj.settings, with_trend=fmt == "text")
-    if fmt == "json":
+    if fmt in ("xlsx", "csv-fr"):
+        from .reports.export_reports import wear_table
+
+        _write_export(wear_table(bundle.report), fmt, output)
+    elif fmt == "json":
         _json(to_json(bundle.report))
     elif fmt == "csv":
         echo(to_csv(bundle.report), nl=False)
@@ -1891,18 +1962,40 @@ def _parse_cursor(text: str | None) -> tuple[int, float, str] | None:
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
 @click.option("--after", "after_text", default=None, metavar="CURSEUR", help="Page suivante (curseur affiché).")
 @click.option("--as", "as_login", default=None, help="Responsable d'équipe.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv-fr", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="csv-fr, xlsx : toutes les pages.",
+)
+@OUTPUT_OPTION
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
 def review(
-    obj: Ctx, limit: int, after_text: str | None, as_login: str | None, fmt: str, now_text: str | None, **filters: Any
+    obj: Ctx,
+    limit: int,
+    after_text: str | None,
+    as_login: str | None,
+    fmt: str,
+    output: Path | None,
+    now_text: str | None,
+    **filters: Any,
 ) -> None:
     """Revue des files de tous les agents (filtres, pages), avec l'appelabilité de chaque débiteur."""
     from .services.lead import review_queue
 
     flt = _lead_filter(filters)
     store = obj.store()
+    if fmt in ("xlsx", "csv-fr"):
+        from .reports.export_reports import review_table
+        from .services.exports import review_rows
+
+        rows = review_rows(store, _actor(store, as_login), flt, now=_now(now_text), settings=obj.settings)
+        _write_export(review_table(rows), fmt, output)
+        return
     page = review_queue(
         store,
         _actor(store, as_login),
@@ -1940,11 +2033,18 @@ def review(
 @main.command()
 @click.option("--week", default=None, metavar="YYYY-Www", help="Semaine ISO (défaut : la dernière semaine complète).")
 @click.option("--as", "as_login", default=None, help="Responsable d'équipe.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "csv-fr", "xlsx"]),
+    default="table",
+    show_default=True,
+)
+@OUTPUT_OPTION
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
-def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, now_text: str | None) -> None:
+def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, output: Path | None, now_text: str | None) -> None:
     """Indicateurs par agent pour une semaine (définitions : docs/kpis.md)."""
     from .domain.dates import last_complete_week, parse_iso_week
     from .services.lead import kpis as weekly_kpis
@@ -1955,6 +2055,11 @@ def kpis(obj: Ctx, week: str | None, as_login: str | None, fmt: str, now_text: s
     parse_iso_week(week)
     store = obj.store()
     rows = weekly_kpis(store, _actor(store, as_login), week=week, now=now, settings=obj.settings)
+    if fmt in ("xlsx", "csv-fr"):
+        from .reports.export_reports import kpis_table
+
+        _write_export(kpis_table(rows), fmt, output)
+        return
     if fmt == "json":
         _json([r.to_json() for r in rows])
         return

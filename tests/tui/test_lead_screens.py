@@ -362,11 +362,22 @@ async def test_lead_welcome_kpis_export_and_audit_trail(make_app: MakeApp, tmp_p
         assert kpis.week == "2026-W47"
         table = kpis.query_one("#kpis-table", DataTable)
         assert [str(k.value) for k in table.rows] == ["alice", "bruno", "camille", "denis", "__team__"]
-        await pilot.press("x")
+        await pilot.press("x")  # « Exporter » : .xlsx, CSV, or either by e-mail
         await settle(pilot)
-        files = list(tmp_path.glob("indicateurs-2026-W47*.csv"))
-        assert len(files) == 1
-        assert files[0].read_text(encoding="utf-8").startswith("week,agent,name,calls,rpc")
+        await pilot.press("down", "enter")  # CSV for French Excel
+        await settle(pilot)
+        assert await until(pilot, lambda: any((tmp_path / "lea").glob("indicateurs-*.csv")))
+        [csv_file] = (tmp_path / "lea").glob("indicateurs-*.csv")
+        assert csv_file.read_bytes().decode("utf-8").startswith("\ufeffSemaine;Agent;Nom;Appels;Contacts;")
+        assert csv_file.stat().st_mode & 0o777 == 0o600
+        await pilot.press("x", "enter")  # .xlsx
+        await settle(pilot)
+        assert await until(pilot, lambda: any((tmp_path / "lea").glob("indicateurs-*.xlsx")))
+        await pilot.press("x", "down", "down", "enter")  # by e-mail: lea has no address yet
+        await settle(pilot)
+        assert await until(
+            pilot, lambda: any("aucune adresse e-mail pour « lea »" in str(n.message) for n in app._notifications)
+        )
         await pilot.press("left")
         await settle(pilot)
         assert kpis.week == "2026-W46"

@@ -224,12 +224,62 @@ class LegalRules:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server that sends exports to a lead (docs/exports.md). Unset host: no mail."""
+
+    host: str | None = field(
+        default=None,
+        metadata={"min_len": 1, "max_len": 253, "example": "smtp.example.fr", "help": "SMTP server sending exports"},
+    )
+    port: int = field(default=587, metadata={"min": 1, "max": 65535, "help": "SMTP port (587 submission, 25 relay)"})
+    starttls: bool = field(default=True, metadata={"help": "Switch to TLS with STARTTLS before logging in"})
+    username: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "max_len": 254,
+            "example": "recouvre@example.fr",
+            "help": "SMTP login; unset = no login",
+        },
+    )
+    password_file: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "example": "/srv/recouvre/smtp-password",
+            "help": "File holding the SMTP password, readable by the service account only (never the password here)",
+        },
+    )
+    from_address: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 3,
+            "max_len": 254,
+            "example": "recouvre@example.fr",
+            "help": "Sender of the export e-mails",
+        },
+    )
+    ca_file: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "example": "/etc/ssl/certs/entreprise-ca.pem",
+            "help": "CA certificates trusted for the SMTP server (a private CA), else the system's",
+        },
+    )
+    timeout_seconds: int = field(
+        default=20, metadata={"min": 1, "max": 600, "help": "Give up on the SMTP server after this many seconds"}
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     calling: CallingRules = field(default_factory=CallingRules)
     promises: PromiseRules = field(default_factory=PromiseRules)
     wear: WearRules = field(default_factory=WearRules)
     score: ScoreWeights = field(default_factory=ScoreWeights)
     legal: LegalRules = field(default_factory=LegalRules)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     claim_lease_minutes: int = field(
         default=15,
         metadata={"min": 2, "max": 1440, "help": "How long a taken case stays reserved without renewal, in minutes"},
@@ -329,6 +379,14 @@ class Settings:
     )
     max_import_mb: int = field(
         default=1024, metadata={"min": 1, "max": 1_048_576, "help": "Largest import file accepted, in MB"}
+    )
+    exports_dir: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "example": "/srv/recouvre/exports",
+            "help": "Folder of the leads' exports (one 0700 folder per login), else exports/ in the user data folder",
+        },
     )
 
 

@@ -69,7 +69,9 @@ def render(blocks: Sequence[tuple], *, title: str) -> bytes:
 def write_private(path: Path, data: bytes) -> None:
     """Write atomically (temporary file in the same folder, then rename), mode 0600: a letter
     names a debtor and a debt."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+        os.chmod(path.parent, 0o700)  # mkdir's mode is masked by the umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # created 0600
     try:
         with os.fdopen(fd, "wb") as f:

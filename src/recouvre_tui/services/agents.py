@@ -294,3 +294,39 @@ def session_end_reason(store: Store, session: Agent) -> str | None:
             "la session est terminée, reconnectez-vous pour continuer."
         )
     return None
+
+
+# One address, no display name: local part and a dotted domain, no spaces, no angle brackets
+# or commas (a header can then never name a second recipient).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+EMAIL = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
+
+
+def check_email(address: str) -> str:
+    address = address.strip()
+    if len(address) > 254 or not EMAIL.fullmatch(address):
+        raise AgentError(f"adresse e-mail invalide « {address} » (attendu : nom@domaine.fr)")
+    return address
+
+
+def set_email(store: Store, login: str, address: str | None, *, actor: str, now: datetime) -> None:
+    """Set (or, with None, clear) the address exports are sent to; audited."""
+    checked = None if address is None else check_email(address)
+    with store.write() as conn:
+        _existing(conn, login)
+        previous = sql.get_email(conn, login)
+        sql.set_email(conn, login, checked)
+        audit.record(
+            conn,
+            now=now,
+            actor=actor,
+            action="agent_set_email",
+            entity="agent",
+            entity_ref=login,
+            details={"from": previous, "to": checked},
+        )
+
+
+def agent_email(store: Store, login: str) -> str | None:
+    with store.read() as conn:
+        return sql.get_email(conn, login)

@@ -57,10 +57,10 @@ class LetterError(ValueError):
 
 
 def default_folder(settings: Settings, login: str) -> Path:
-    """Where documents go without --output: the data folder's `documents/<login>/`."""
-    from ..settings import default_db_path
+    """Where documents go without --output: `exports_dir/<login>/` (docs/exports.md)."""
+    from .exports import exports_root
 
-    return default_db_path().parent / "documents" / login
+    return exports_root(settings) / login
 
 
 def _creditor(settings: Settings) -> Party:

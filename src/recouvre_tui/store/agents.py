@@ -120,3 +120,12 @@ def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("DELETE FROM meta WHERE key = ?", (key,))
     conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def get_email(conn: sqlite3.Connection, login: str) -> str | None:
+    row = conn.execute("SELECT email FROM agents WHERE login = ?", (login,)).fetchone()
+    return row[0] if row else None
+
+
+def set_email(conn: sqlite3.Connection, login: str, email: str | None) -> None:
+    conn.execute("UPDATE agents SET email = ? WHERE login = ?", (email, login))

@@ -506,6 +506,14 @@ def m008_overindebtedness(db: sqlite_utils.Database) -> None:
     db.conn.execute("ALTER TABLE debtors ADD COLUMN overindebted_since TEXT")
 
 
+# --- m011: the agents' e-mail addresses (exports sent to a lead, docs/exports.md) ---------------
+
+
+@migrations()
+def m011_agent_email(db: sqlite_utils.Database) -> None:
+    db.conn.execute("ALTER TABLE agents ADD COLUMN email TEXT")
+
+
 # --- m012: letters and court packs (docs/letters.md) --------------------------------------------
 # The debtor's postal address (optional import columns), what a generated letter covered (one
 # row per invoice), its registered-letter number, and numbering of letter references.

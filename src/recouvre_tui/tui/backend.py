@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -21,6 +21,7 @@ from ..domain.call_scripts import CallScript, ScriptError
 from ..domain.config import Settings
 from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse_iso_week
 from ..domain.wear import WearReport
+from ..reports.export_table import ExportTable
 from ..services import case_file as case_service
 from ..services import credit_balances as credit_balance_service
 from ..services import lead as lead_service
@@ -96,7 +97,7 @@ class Backend:
     settings: Settings
     clock: Callable[[], datetime]
     _scripts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    export_dir: Path | None = None  # where CSV exports go (default: the current directory)
+    export_dir: Path | None = None  # overrides `exports_dir` (tests)
     # Called (from the worker's thread) when a service refuses the session's account as
     # deactivated; the app ends the session. Every public method below reports it.
     on_account_disabled: Callable[[str], None] | None = None
@@ -348,40 +349,51 @@ class Backend:
     def kpis(self, week: str) -> list[KpiRow]:
         return lead_service.kpis(self.store, self.agent, week=week, now=self.now(), settings=self.settings)
 
-    def export_kpis(self, week: str) -> Path:
-        """The week's KPIs as CSV in the export folder; returns the file written."""
-        text = lead_service.kpis_csv(self.kpis(week))
-        return self._export(f"indicateurs-{week}", text)
+    # --- exports (docs/exports.md): exports_dir/<login>/, never the working directory ---------
 
-    def export_wear(self, report: WearReport) -> Path:
-        from ..reports.wear_output import to_csv
+    def _export_settings(self) -> Settings:
+        if self.export_dir is None:
+            return self.settings
+        return replace(self.settings, exports_dir=str(self.export_dir))
+
+    def kpis_table(self, week: str) -> ExportTable:
+        from ..reports.export_reports import kpis_table
+
+        return kpis_table(self.kpis(week))
+
+    def wear_table(self, report: WearReport) -> ExportTable:
+        from ..reports.export_reports import wear_table
 
         lead_service.check_lead(self.store, self.agent, "exporter l'usure des relances")
-        return self._export(f"usure-des-relances-{report.week}", to_csv(report))
+        return wear_table(report)
 
-    def export_folder(self) -> Path:
-        """The current directory when writable, else the user's data folder."""
-        if self.export_dir is not None:
-            return self.export_dir
-        cwd = Path.cwd()
-        if os.access(cwd, os.W_OK):
-            return cwd
-        from platformdirs import user_data_dir
+    def review_table(self, flt: DebtorFilter) -> ExportTable:
+        from ..reports.export_reports import review_table
+        from ..services.exports import review_rows
 
-        from ..settings import APP
+        return review_table(review_rows(self.store, self.agent, flt, now=self.now(), settings=self.settings))
 
-        return Path(user_data_dir(APP, appauthor=False))
+    def promises_table(self, keep: Callable[[PromiseView], bool] = lambda _v: True) -> ExportTable:
+        """The promises this account sees (those `keep` accepts), for a lead's export."""
+        from ..reports.export_reports import promises_table
 
-    def _export(self, stem: str, text: str) -> Path:
-        folder = self.export_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{stem}.csv"
-        n = 1
-        while path.exists():  # never overwrite an earlier export
-            n += 1
-            path = folder / f"{stem}-{n}.csv"
-        path.write_text(text, encoding="utf-8")
-        return path.resolve()
+        lead_service.check_lead(self.store, self.agent, "exporter les promesses")
+        return promises_table([v for v in self.promises() if keep(v)])
+
+    def save_export(self, table: ExportTable, fmt: str) -> Path:
+        from ..services.exports import save_export
+
+        return save_export(table, fmt, settings=self._export_settings(), login=self.agent.login, now=self.now())
+
+    def mail_export(self, path: Path, report: str) -> str:
+        """Send the file to this account's address; the address it went to."""
+        from ..services.agents import agent_email
+        from ..services.exports import send_export
+
+        address = agent_email(self.store, self.agent.login)
+        send_export(path, to=address, settings=self.settings, login=self.agent.login, report=report)
+        assert address is not None
+        return address
 
     def credit_balances(self) -> list[CreditBalance]:
         return credit_balance_service.credit_balances(self.store, self.agent)

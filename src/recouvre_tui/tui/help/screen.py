@@ -52,13 +52,13 @@ CASE_RIGHT = [
 ]
 LEAD = [
     ("b", "tableau d'équipe en direct ; Entrée : revue de la file choisie"),
-    ("v", "revue des files : f filtres · x sans filtre · n / p pages"),
+    ("v", "revue des files : f filtres · x sans filtre · n / p pages · e exporter"),
     ("", "espace sélection · t tous ceux du filtre · a réaffecter"),
     ("", "h attente · d ne pas appeler · l clore un litige · Entrée fiche"),
     ("u", "usure des relances : ← → semaine · Entrée fiche · a réaffecter"),
     ("", "t nouvelle approche / ton · m mise en demeure envoyée · h attente"),
-    ("", "g graphiques / répartitions · r recalculer · x export CSV"),
-    ("k", "indicateurs de la semaine : ← → semaine · x export CSV"),
+    ("", "g graphiques / répartitions · r recalculer · x exporter (.xlsx, CSV, e-mail)"),
+    ("k", "indicateurs de la semaine : ← → semaine · x exporter (.xlsx, CSV, e-mail)"),
     ("j", "journal d'audit : f filtrer · x sans filtre · n / p pages"),
     ("/", "recherche d'un débiteur ; Entrée : sa fiche (lecture seule)"),
     ("c", "soldes créditeurs (clients en crédit, jamais appelés) ; Entrée : sa fiche"),

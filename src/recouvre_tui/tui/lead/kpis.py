@@ -1,5 +1,6 @@
 """« Indicateurs »: per-agent figures for one ISO week (docs/kpis.md), ← / → to change week,
-`x` to export the CSV (current directory, else the user's data folder; path in a toast)."""
+`x` « Exporter » (.xlsx or CSV for French Excel, saved in `exports_dir/<login>/` or sent by
+e-mail: docs/exports.md)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from ..widgets.agent_bar import AgentBar
 from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
+from .export_dialog import ExportsReports
 from .labels import pct
-from .messages import Exported, KpisLoaded
+from .messages import KpisLoaded
 
 COLUMNS = [
     Col("agent", "Agent", 20, 14),
@@ -74,11 +76,11 @@ def cells(r: KpiRow, *, bold: bool = False, narrow: bool = False) -> dict[str, T
     return out
 
 
-class KpiScreen(LeadScreen):
+class KpiScreen(ExportsReports, LeadScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "week(-1)", "semaine −", key_display="←", priority=True, id="lead.kpis.prev_week"),
         Binding("right", "week(1)", "semaine +", key_display="→", priority=True, id="lead.kpis.next_week"),
-        Binding("x", "export", "export CSV", id="lead.kpis.export"),
+        Binding("x", "export", "exporter", id="lead.kpis.export"),
         Binding("r", "refresh", "actualiser", id="lead.kpis.refresh"),
     ]
 
@@ -116,7 +118,7 @@ class KpiScreen(LeadScreen):
         monday, sunday = parse_iso_week(self.week)
         self.query_one("#kpis-head", Static).update(
             f"[b]Indicateurs[/] — semaine [b]{self.week}[/] (du {d_fr(monday)} au {d_fr(sunday)})"
-            + ("" if self.narrow else "  [dim]← semaine précédente · → suivante · x export CSV[/]")
+            + ("" if self.narrow else "  [dim]← semaine précédente · → suivante · x exporter / e-mail[/]")
         )
         self.query_one("#kpis-status", Static).update("chargement…")
         self.load(self.week)
@@ -161,24 +163,12 @@ class KpiScreen(LeadScreen):
         self.reload()
 
     def action_export(self) -> None:
-        self.export(self.week)
-
-    @work(thread=True, exclusive=True, group="kpis-export")
-    def export(self, week: str) -> None:
-        try:
-            path = self.rapp.backend.export_kpis(week)
-        except Exception as exc:
-            self.fail("export des indicateurs", exc)
-            return
-        self.post_message(Exported(f"indicateurs {week}", path))
-
-    @on(Exported)
-    def _exported(self, message: Exported) -> None:
-        self.notify(f"{message.path}", title=f"Export CSV : {message.what}", timeout=10)
+        week = self.week
+        self.ask_export(f"indicateurs {week}", lambda: self.rapp.backend.kpis_table(week))
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [
             ("Semaine précédente", "←", lambda: self.action_week(-1)),
             ("Semaine suivante", "→", lambda: self.action_week(1)),
-            ("Exporter les indicateurs (CSV)", "x", self.action_export),
+            ("Exporter les indicateurs (.xlsx, CSV, e-mail)", "x", self.action_export),
         ]

@@ -21,6 +21,7 @@ from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .dialogs import AgentPicker, ConfirmDialog, ReviewFilterForm, Target
+from .export_dialog import ExportsReports
 from .labels import filter_summary
 from .messages import FilterCounted, LeadActionDone, ReviewLoaded, TargetsLoaded
 
@@ -38,7 +39,7 @@ COLUMNS = [
 ]
 
 
-class ReviewScreen(LeadScreen):
+class ReviewScreen(ExportsReports, LeadScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "fiche", key_display="Entrée", priority=True, id="lead.review.open"),
         Binding("space", "toggle_row", "sélectionner", key_display="espace", id="lead.review.select"),
@@ -49,6 +50,7 @@ class ReviewScreen(LeadScreen):
         Binding("l", "close_dispute", "clore litige", id="lead.review.dispute"),
         Binding("f", "filters", "filtres", id="lead.review.filters"),
         Binding("x", "reset", "sans filtre", show=False, id="lead.review.reset"),
+        Binding("e", "export", "exporter", show=False, id="lead.review.export"),
         Binding("n", "page(1)", "page +", show=False, id="lead.review.next_page"),
         Binding("p", "page(-1)", "page −", show=False, id="lead.review.prev_page"),
     ]
@@ -66,6 +68,11 @@ class ReviewScreen(LeadScreen):
         self.agents: list[Any] = []
         self._request = 0
         self._count_request = 0
+
+    def action_export(self) -> None:
+        """Every debtor of the filter (all pages), as .xlsx / CSV or by e-mail."""
+        flt = self.flt
+        self.ask_export("revue des files", lambda: self.rapp.backend.review_table(flt))
 
     def compose(self) -> ComposeResult:
         yield AgentBar(id="agent-bar")

@@ -30,7 +30,8 @@ from ..widgets.agent_bar import AgentBar
 from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, has_column, row_cells, set_columns
-from .messages import Exported, LeadActionDone, WearLoaded, WearTrendLoaded
+from .export_dialog import ExportsReports
+from .messages import LeadActionDone, WearLoaded, WearTrendLoaded
 
 PAGE = 200  # flagged debtors per page of the table
 
@@ -140,7 +141,7 @@ def recommendations_fr(f: FlaggedDebtor) -> str:
     return ", ".join(label(r) for r in f.recommendations) or "—"
 
 
-class WearScreen(LeadScreen):
+class WearScreen(ExportsReports, LeadScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "week(-1)", "semaine −", key_display="←", priority=True, id="lead.wear.prev_week"),
         Binding("right", "week(1)", "semaine +", key_display="→", priority=True, id="lead.wear.next_week"),
@@ -151,7 +152,7 @@ class WearScreen(LeadScreen):
         Binding("h", "hold", "attente", id="lead.wear.hold"),
         Binding("l", "letter", "générer la MED", id="lead.wear.letter"),
         Binding("j", "court_pack", "injonction", id="lead.wear.court_pack"),
-        Binding("x", "export", "export CSV", show=False, id="lead.wear.export"),
+        Binding("x", "export", "exporter", show=False, id="lead.wear.export"),
         Binding("g", "band", "graphiques / répartitions", show=False, id="lead.wear.band"),
         Binding("r", "recompute", "recalculer", show=False, id="lead.wear.recompute"),
         Binding("n", "page(1)", "page +", show=False, id="lead.wear.next_page"),
@@ -286,7 +287,7 @@ class WearScreen(LeadScreen):
     def _show_head(self) -> None:
         span = week_span(self.report) if self.report else "…"
         last = self.week >= self.rapp.backend.default_week()
-        nav = "← semaine précédente" + ("" if last else " · → suivante") + " · g graphiques · r recalculer · x export"
+        nav = "← semaine précédente" + ("" if last else " · → suivante") + " · g graphiques · r recalculer · x exporter"
         nav = "" if self.narrow else f"[dim]{nav}[/]"
         stale = " · [b $warning]données modifiées depuis le calcul : r pour recalculer[/]" if self.stale else ""
         self.query_one("#wear-head", Static).update(
@@ -438,20 +439,8 @@ class WearScreen(LeadScreen):
         if self.report is None:
             self.notify("Rapport en cours de calcul…", timeout=2)
             return
-        self.export(self.report)
-
-    @work(thread=True, exclusive=True, group="wear-export")
-    def export(self, report: WearReport) -> None:
-        try:
-            path = self.rapp.backend.export_wear(report)
-        except Exception as exc:
-            self.fail("export de l'usure", exc)
-            return
-        self.post_message(Exported("usure des relances", path))
-
-    @on(Exported)
-    def _exported(self, message: Exported) -> None:
-        self.notify(f"{message.path}", title=f"Export CSV : {message.what}", timeout=10)
+        report = self.report
+        self.ask_export(f"usure des relances {report.week}", lambda: self.rapp.backend.wear_table(report))
 
     # --- actions on the highlighted debtor ---------------------------------------------
 
@@ -521,6 +510,6 @@ class WearScreen(LeadScreen):
             ("Mettre en attente", "h", self.action_hold),
             ("Fiche du débiteur", "Entrée", self.action_open),
             ("Recalculer le rapport", "r", self.action_recompute),
-            ("Exporter les débiteurs usés (CSV)", "x", self.action_export),
+            ("Exporter les débiteurs usés (.xlsx, CSV, e-mail)", "x", self.action_export),
             ("Graphiques / répartitions", "g", self.action_band),
         ]

@@ -21,12 +21,22 @@ from textual.worker import get_current_worker
 from ...domain.codes import label
 from ...services.promise_tracking import PromiseView
 from ..fmt import d_fr, dm_fr, esc, eur, plural
+from ..lead.export_dialog import ExportsReports
 from ..messages import ServiceFailed
 from ..widgets.agent_bar import AgentBar
 from ..widgets.table import DataTable
 from .detail import STATUS_STYLE, CancelsPromises, PromiseDetailScreen
 from .messages import PromisesLoaded
-from .model import ALL_AGENTS, NO_AGENT, SECTION_CAP, SECTIONS, PromiseBoard, build_board, next_due
+from .model import (
+    ALL_AGENTS,
+    NO_AGENT,
+    SECTION_CAP,
+    SECTIONS,
+    PromiseBoard,
+    agent_matches,
+    build_board,
+    next_due,
+)
 
 if TYPE_CHECKING:
     from ..app import RecouvreApp
@@ -42,7 +52,7 @@ def agent_label(agent: str) -> str:
     return agent
 
 
-class PromisesScreen(CancelsPromises, Screen[None]):
+class PromisesScreen(ExportsReports, CancelsPromises, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "détail", key_display="Entrée", priority=True, id="promises.open"),
         Binding("s", "next_section", "section", id="promises.next_section"),
@@ -53,6 +63,7 @@ class PromisesScreen(CancelsPromises, Screen[None]):
         Binding("5", "section(4)", "annulées", show=False, id="promises.section.cancelled"),
         Binding("a", "agent", "agent", id="promises.agent"),
         Binding("c", "cancel_promise", "annuler la promesse", id="promises.cancel"),
+        Binding("e", "export", "exporter", show=False, id="promises.export"),
         Binding("escape", "app.home", "accueil", key_display="Échap", id="promises.home"),
     ]
 
@@ -67,6 +78,14 @@ class PromisesScreen(CancelsPromises, Screen[None]):
     @property
     def rapp(self) -> RecouvreApp:
         return self.app  # type: ignore[return-value]
+
+    def action_export(self) -> None:
+        """Lead only: the promises of the agent filter, as .xlsx / CSV or by e-mail."""
+        if not self.rapp.backend.agent.is_lead:
+            self.notify("L'export des promesses est réservé aux responsables d'équipe.", timeout=4)
+            return
+        agent = self.agent_filter
+        self.ask_export("promesses", lambda: self.rapp.backend.promises_table(lambda v: agent_matches(v, agent)))
 
     def compose(self) -> ComposeResult:
         yield AgentBar(id="agent-bar")
