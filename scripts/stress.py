@@ -297,9 +297,13 @@ def agent_worker(cfg: StressConfig, login: str, seed: int, ready: Any, start: An
                 amount = max(1, min(entry.balance_cents // 2, rng.randint(2_000, 20_000)))
                 instalments = [(due, amount)]
             elif disposition == "callback":
-                callback_at = datetime.combine(
-                    paris_date(now) + timedelta(days=1), dtime(10, rng.randrange(0, 60, 5)), PARIS
-                ).astimezone(UTC)
+                # 10:xx the next weekday in the debtor's own time (callbacks outside its
+                # calling window are refused).
+                zone = entry.local_time.tzinfo or PARIS
+                day = entry.local_time.date() + timedelta(days=1)
+                while day.weekday() >= 5:
+                    day += timedelta(days=1)
+                callback_at = datetime.combine(day, dtime(10, rng.randrange(0, 60, 5)), zone).astimezone(UTC)
             released_at = time.monotonic_ns()
             try:
                 result = record_outcome(

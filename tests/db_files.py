@@ -93,14 +93,21 @@ def fsize_limit(limit_bytes: int) -> Callable[[], None]:
 
 
 def as_other_user() -> Callable[[], None] | None:
-    """Root ignores file modes: the read-only tests then run the child as `nobody`."""
+    """Root ignores file modes: the read-only tests then run the child as root *without* the
+    capabilities that bypass them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, dropped from the
+    bounding set before exec), so a 0444 file in a 0555 folder is read-only to it as to anyone.
+    (Switching to `nobody` fails where the virtual environment sits in a 0700 folder, as in CI.)"""
     if os.geteuid() != 0:
         return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
 
     def apply() -> None:
-        os.setgroups([])
-        os.setgid(65534)
-        os.setuid(65534)
+        for cap in (cap_dac_override, cap_dac_read_search):
+            if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
 
     return apply
 

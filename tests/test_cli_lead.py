@@ -171,6 +171,24 @@ def test_hold_dnc_dispute_override_formal_notice(env: LeadEnv) -> None:
     assert {a["at"] for a in env.audits() if a["actor"] == "lea"} == {"2026-11-17 10:00:00"}
 
 
+def test_formal_notice_guarded(env: LeadEnv) -> None:
+    r = ok(env, "formal-notice", "B1", "--date", "20/10/2026", "--lrar", "1A 234 567", "--as", "lea")
+    # B1: one invoice of 5 000,00 € due 2026-08-01.
+    assert "B1 : mise en demeure enregistrée (20/10/2026) · 1 facture échue, 5 000,00 €" in r.stdout.replace(
+        "\u202f", " "
+    )
+    assert env.one("SELECT note FROM events WHERE outcome = 'formal_notice'") == "LRAR n° 1A 234 567"
+    r = run(env, "formal-notice", "B1", "--as", "lea", "--now", NOW_ARG)
+    assert r.exit_code == 1
+    assert "déjà été enregistrée le 20/10/2026" in r.stderr and "--force" in r.stderr
+    assert len(env.audits("formal_notice")) == 1
+    ok(env, "formal-notice", "B1", "--force", "--as", "lea")
+    assert len(env.audits("formal_notice")) == 2
+    r = run(env, "formal-notice", "B1", "--lrar", "<b>", "--force", "--as", "lea", "--now", NOW_ARG)
+    assert r.exit_code == 1 and "numéro de recommandé" in r.stderr
+    assert len(env.audits("formal_notice")) == 2
+
+
 def test_search(env: LeadEnv) -> None:
     r = ok(env, "search", "06 12 34 56 78", "--as", "alice", "--format", "json")
     assert [h["debtor_ref"] for h in json.loads(r.stdout)] == ["A1"]

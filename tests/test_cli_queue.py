@@ -237,3 +237,34 @@ def test_refresh_full_gives_the_same_state(env: Env) -> None:
         assert store.conn.execute("SELECT * FROM debtors ORDER BY id").fetchall() == fast
     finally:
         store.close()
+
+
+def _events_with_notes(env: Env) -> list[tuple[str, str]]:
+    store = _open(env)
+    try:
+        return list(store.conn.execute("SELECT outcome, note FROM events WHERE note IS NOT NULL ORDER BY id"))
+    finally:
+        store.close()
+
+
+def test_outcome_note_with_sensitive_words_needs_confirm_note(env: Env) -> None:
+    args = ["outcome", "--agent", "alice", "D1", "--disposition", "refusal", "--now", NOW_ARG]
+    note = "Dit être MALADE et à l'Hôpital, traite l'agent d'abruti"
+    r = run(env, *args, "--note", note)
+    assert r.exit_code == 1 and r.stdout == ""
+    assert "« MALADE », « Hôpital », « abruti »" in r.stderr and "--confirm-note" in r.stderr
+    assert _events_with_notes(env) == []
+    r = run(env, *args, "--note", note, "--confirm-note")
+    assert r.exit_code == 0, r.stderr
+    assert _events_with_notes(env) == [("refusal", note)]
+
+
+def test_outcome_note_words_from_the_config_extend_the_list(env: Env, tmp_path: Path) -> None:
+    config = tmp_path / "notes.toml"
+    config.write_text('[notes]\nsensitive_words = ["huissier véreux", "tricheu*"]\n', encoding="utf-8")
+    args = ["outcome", "--agent", "alice", "D1", "--disposition", "refusal", "--now", NOW_ARG]
+    r = run(env, "--config", str(config), *args, "--note", "Un tricheur, menace d'un HUISSIER  VEREUX")
+    assert r.exit_code == 1
+    assert "« tricheur », « HUISSIER  VEREUX »" in r.stderr
+    r = run(env, "--config", str(config), *args, "--note", "Conteste la facture FA-12, conseil d'un huissier")
+    assert r.exit_code == 0, r.stderr  # « con » is not « conteste », nor « conseil »

@@ -43,7 +43,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def read_only(base: Path):
     """A copy its user can read but not write (nor its folder): mode 0444 in a 0555 folder, or for
-    root a root-owned copy opened as `nobody`. Outside the 0700 pytest folder so `nobody` reads it."""
+    root a root-owned copy opened without the capabilities that bypass file modes."""
     folder = Path(tempfile.mkdtemp(prefix="recouvre-ro-"))
     db = copy(base, folder / "ro.db")
     debtors_csv(folder / "more.csv", 10, name="Autre")

@@ -27,7 +27,7 @@ from recouvre_tui.importers.reader import ImportRejected
 from recouvre_tui.store.db import Store
 
 CALL_CODES = (
-    "busy, callback, dispute, hardship, invalid_number, no_answer, paid, plan, promise, "
+    "already_paid, busy, callback, dispute, hardship, invalid_number, no_answer, paid, plan, promise, "
     "refusal, third_party, voicemail, wrong_number"
 )
 

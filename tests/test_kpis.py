@@ -27,6 +27,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lead_helpers import SETTINGS, LeadEnv, make_lead_env, utc
 from recouvre_tui.services import lead
@@ -105,9 +107,12 @@ def test_week_figures_per_agent(env: LeadEnv) -> None:
     assert alice.attempts_per_rpc == pytest.approx(7 / 3)
     assert (bob.calls, bob.rpc, bob.promises, bob.promised_cents) == (3, 2, 0, 0)
     assert (bob.kept, bob.broken, bob.collected_cents) == (0, 1, 20_000)
+    # bob's promise call of 18/11 ended in a promise (cancelled later as a duplicate entry): the
+    # promise rate counts calls concluded with a promise, 1 of his 2 right-party contacts.
+    assert (bob.contacts, bob.promise_contacts) == (2, 1)
     assert (bob.rpc_rate, bob.promise_rate, bob.kept_rate, bob.attempts_per_rpc) == (
         pytest.approx(2 / 3),
-        0.0,
+        0.5,
         0.0,
         1.5,
     )
@@ -123,6 +128,8 @@ def test_json_and_csv(env: LeadEnv) -> None:
         "rpc": 3,
         "rpc_rate": 0.4286,
         "promises": 2,
+        "contacts": 3,
+        "promise_contacts": 2,
         "promise_rate": 0.6667,
         "promised": 450.0,
         "kept": 2,
@@ -132,10 +139,10 @@ def test_json_and_csv(env: LeadEnv) -> None:
         "attempts_per_rpc": 2.3333,
     }
     assert lead.kpis_csv(rows).splitlines() == [
-        "week,agent,name,calls,rpc,rpc_rate,promises,promise_rate,promised,kept,broken,kept_rate,collected,"
-        "attempts_per_rpc",
-        "2026-W47,alice,Alice,7,3,0.4286,2,0.6667,450.0,2,1,0.6667,55.0,2.3333",
-        "2026-W47,bob,Bob,3,2,0.6667,0,0.0,0.0,0,1,0.0,200.0,1.5",
+        "week,agent,name,calls,rpc,rpc_rate,promises,contacts,promise_contacts,promise_rate,promised,kept,broken,"
+        "kept_rate,collected,attempts_per_rpc",
+        "2026-W47,alice,Alice,7,3,0.4286,2,3,2,0.6667,450.0,2,1,0.6667,55.0,2.3333",
+        "2026-W47,bob,Bob,3,2,0.6667,0,2,1,0.5,0.0,0,1,0.0,200.0,1.5",
     ]
 
 
@@ -156,7 +163,34 @@ def test_an_empty_week_has_no_rates(env: LeadEnv) -> None:
     r = rows["alice"]
     assert (r.calls, r.rpc, r.promises, r.collected_cents) == (0, 0, 0, 0)
     assert (r.rpc_rate, r.promise_rate, r.kept_rate, r.attempts_per_rpc) == (None, None, None, None)
-    assert lead.kpis_csv([r]).splitlines()[1] == "2026-W40,alice,Alice,0,0,,0,,0.0,0,0,,0.0,"
+    assert lead.kpis_csv([r]).splitlines()[1] == "2026-W40,alice,Alice,0,0,,0,0,0,,0.0,0,0,,0.0,"
+
+
+def test_promise_rate_counts_inbound_contacts_and_never_exceeds_one(env: LeadEnv) -> None:
+    """W48: alice's outbound refusal and two inbound calls ending in a promise (imported, with
+    their promises). Promises over outbound RPC would read 2 / 1 = 200 %; contacts ending in a
+    promise over every right-party contact read 2 / 3."""
+    env.add_events(
+        [
+            ("A1", "2026-11-24 10:00", "call", "out", "refusal", "alice"),
+            ("A1", "2026-11-25 10:00", "call", "in", "promise", "alice"),
+            ("A2", "2026-11-26 10:00", "call", "in", "promise", "alice"),
+        ],
+        now=EVAL,
+    )
+    env.add_promises(
+        [
+            ("A1", "PR-IN-1", "2026-11-25 10:00", "2026-12-10", "30,00"),
+            ("A2", "PR-IN-2", "2026-11-26 10:00", "2026-12-10", "40,00"),
+        ],
+        now=EVAL,
+    )
+    alice = by_agent(env, "2026-W48")["alice"]
+    assert (alice.rpc, alice.promises, alice.contacts, alice.promise_contacts) == (1, 2, 3, 2)
+    assert alice.promise_rate == pytest.approx(2 / 3)
+    for week in ("2026-W46", "2026-W47", "2026-W48"):
+        for row in by_agent(env, week).values():
+            assert row.promise_rate is None or 0 <= row.promise_rate <= 1
 
 
 def test_collected_follows_the_current_assignment(env: LeadEnv) -> None:
@@ -179,3 +213,26 @@ def test_bad_week_is_refused(env: LeadEnv) -> None:
 
     with pytest.raises(DateError):
         lead.kpis(env.store, env.lea, week="2026-47", now=EVAL, settings=SETTINGS)
+
+
+_WEEKS = iter(range(1, 53))  # one ISO week of 2025 per example: examples never share events
+_CALL_OUTCOMES = ["", "no_answer", "busy", "wrong_number", "promise", "plan", "paid", "refusal", "callback", "hardship"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(calls=st.lists(st.tuples(st.sampled_from(["out", "in"]), st.sampled_from(_CALL_OUTCOMES)), max_size=12))
+def test_promise_rate_is_contacts_ending_in_a_promise_over_contacts(env: LeadEnv, calls: list[tuple[str, str]]) -> None:
+    week_no = next(_WEEKS)
+    monday = date.fromisocalendar(2025, week_no, 1)
+    rows = [
+        ("A1", f"{monday.isoformat()} {10 + i // 6:02d}:{(i % 6) * 10:02d}", "call", direction, outcome, "alice")
+        for i, (direction, outcome) in enumerate(calls)
+    ]
+    if rows:
+        env.add_events(rows, now=EVAL)
+    alice = by_agent(env, f"2025-W{week_no:02d}")["alice"]
+    rpc = [o for _d, o in calls if o in {"promise", "plan", "paid", "refusal", "callback", "hardship"}]
+    concluded = [o for o in rpc if o in {"promise", "plan"}]
+    assert (alice.contacts, alice.promise_contacts) == (len(rpc), len(concluded))
+    assert alice.promise_rate == (len(concluded) / len(rpc) if rpc else None)
+    assert alice.promise_rate is None or 0 <= alice.promise_rate <= 1

@@ -308,7 +308,14 @@ def test_formal_notice_dated(env: LeadEnv) -> None:
     assert is_formal_notice(row[2], row[3], row[4])
     (a,) = env.audits("formal_notice")
     assert (a["actor"], a["at"], a["entity_ref"]) == ("lea", NOW_DB, "A1")
-    assert a["details"] == {"sent_on": "2026-11-12", "event_id": event_id, "note": None}
+    assert a["details"] == {
+        "sent_on": "2026-11-12",
+        "event_id": event_id,
+        "note": None,
+        "registered_letter": None,
+        "overdue_cents": 100_000,  # A1: 1 000,00 € due 2026-10-01
+        "repeat": False,
+    }
 
 
 def test_formal_notice_now_and_in_the_future(env: LeadEnv) -> None:
@@ -317,6 +324,55 @@ def test_formal_notice_now_and_in_the_future(env: LeadEnv) -> None:
     with pytest.raises(LeadError, match="dans le futur"):
         lead.record_formal_notice(env.store, env.lea, "B1", sent_on=date(2026, 11, 18), now=NOW)
     assert len(env.audits("formal_notice")) == 1
+
+
+def test_formal_notice_preview_shows_overdue_invoices_and_address(env: LeadEnv) -> None:
+    env.import_csv(
+        "invoices",
+        ["debtor_ref", "invoice_ref", "issue_date", "due_date", "amount"],
+        [["A1", "F-LATER", "2026-11-10", "2026-12-10", "40,00"]],  # not due yet: not in the notice
+    )
+    p = lead.formal_notice_preview(env.store, env.lea, "A1", now=NOW)
+    assert (p.ref, p.name, p.segment, p.address) == ("A1", "Société Générale de Nantes", "B2C", "75011")
+    assert [(due, cents) for _ref, due, cents in p.overdue] == [(date(2026, 10, 1), 100_000)]
+    assert (p.overdue_cents, p.last_notice_on, p.repeat) == (100_000, None, False)
+
+
+def test_formal_notice_refused_without_overdue_amount(env: LeadEnv) -> None:
+    # Owed (90,00 €) but not yet due on 17/11.
+    env.add_debtors([("N1", "Sans Retard", "B2C", "", "75001", "06 11 22 33 44", "alice", "2026-12-10", "90,00")])
+    with pytest.raises(LeadError, match="aucun montant échu pour le débiteur N1"):
+        lead.record_formal_notice(env.store, env.lea, "N1", now=NOW)
+    assert env.audits("formal_notice") == []
+    assert env.one("SELECT COUNT(*) FROM events WHERE outcome = 'formal_notice'") == 0
+
+
+def test_second_formal_notice_within_30_days_needs_force(env: LeadEnv) -> None:
+    lead.record_formal_notice(env.store, env.lea, "B1", sent_on=date(2026, 10, 19), now=NOW)  # 29 days before
+    assert lead.formal_notice_preview(env.store, env.lea, "B1", now=NOW).repeat
+    with pytest.raises(lead.FormalNoticeRepeat, match="déjà été enregistrée le 19/10/2026"):
+        lead.record_formal_notice(env.store, env.lea, "B1", now=NOW)
+    assert len(env.audits("formal_notice")) == 1
+    event_id = lead.record_formal_notice(
+        env.store, env.lea, "B1", registered_letter=" 1A 234-567 ", force=True, now=NOW
+    )
+    assert env.one("SELECT note FROM events WHERE id = ?", (event_id,)) == "LRAR n° 1A 234-567"
+    second = env.audits("formal_notice")[-1]["details"]
+    assert (second["registered_letter"], second["repeat"]) == ("1A 234-567", True)
+
+
+def test_formal_notice_30_days_after_is_not_a_repeat(env: LeadEnv) -> None:
+    lead.record_formal_notice(env.store, env.lea, "B1", sent_on=date(2026, 10, 18), now=NOW)  # 30 days before
+    assert not lead.formal_notice_preview(env.store, env.lea, "B1", now=NOW).repeat
+    lead.record_formal_notice(env.store, env.lea, "B1", now=NOW)
+    assert len(env.audits("formal_notice")) == 2
+
+
+@pytest.mark.parametrize("letter", ["1A<script>", "x" * 41, "-12"])
+def test_formal_notice_bad_registered_letter_changes_nothing(env: LeadEnv, letter: str) -> None:
+    with pytest.raises(LeadError, match="numéro de recommandé"):
+        lead.record_formal_notice(env.store, env.lea, "B1", registered_letter=letter, now=NOW)
+    assert env.audits("formal_notice") == []
 
 
 # --- team board and queues -------------------------------------------------------------------------------

@@ -79,6 +79,19 @@ def test_order_callback_then_portfolio_then_pool_class_before_score(ordered: Env
     ]
 
 
+def test_each_entry_says_where_it_comes_from(ordered: Env) -> None:
+    origins = [(e.debtor_ref, e.origin, e.origin_label) for e in ordered.queue("alice")]
+    assert origins == [
+        ("C1", "callback", "rappel prévu (pool de l'équipe)"),  # C1 is nobody's; alice asked for the callback
+        ("A3", "portfolio", "votre portefeuille"),
+        ("A1", "portfolio", "votre portefeuille"),
+        ("A2", "portfolio", "votre portefeuille"),
+        ("P2", "pool", "pool de l'équipe"),
+        ("P1", "pool", "pool de l'équipe"),
+    ]
+    assert ordered.queue("alice")[1].to_json()["origin"] == "portfolio"
+
+
 def test_score_components_explain_the_rank(ordered: Env) -> None:
     a1 = next(e for e in ordered.queue("alice") if e.debtor_ref == "A1")
     points = {c["code"]: c["points"] for c in a1.components}
@@ -109,12 +122,14 @@ def test_wear_points_use_the_typographic_minus(env: Env) -> None:
 
 
 def test_an_agent_never_sees_another_agents_debtor(ordered: Env) -> None:
-    # B1 has the highest score of all, and bob asks it to be called back now.
-    ordered.outcome("bob", "B1", "callback", now=NOW - timedelta(hours=5), callback_at=NOW - timedelta(hours=1))
+    # B1 has the highest score of all, and bob asks it to be called back 10 minutes ago:
+    # his own callback for 30 minutes (callback_handover_minutes), not the team's yet.
+    ordered.outcome("bob", "B1", "callback", now=NOW - timedelta(hours=5), callback_at=NOW - timedelta(minutes=10))
     for include_blocked in (False, True):
         refs = [e.debtor_ref for e in ordered.queue("alice", include_blocked=include_blocked)]
         assert "B1" not in refs
-    assert ordered.refs("bob")[0] == "B1"
+    # bob: alice's C1 callback (09:30, untaken for 30 minutes: the team's) then his own B1.
+    assert ordered.refs("bob")[:2] == ["C1", "B1"]
     # alice takes every case she can, one after the other: never B1.
     taken = []
     while (e := ordered.take("alice")) is not None:
@@ -125,8 +140,10 @@ def test_an_agent_never_sees_another_agents_debtor(ordered: Env) -> None:
 
 
 def test_a_lead_sees_the_pool_but_not_the_agents_portfolios_in_his_queue(ordered: Env) -> None:
-    # C1's callback belongs to alice: for the lead it is a pool debtor like the others.
-    assert ordered.refs("lea") == ["P2", "P1", "C1"]
+    # C1's callback (09:30 UTC) belongs to alice: at 09:59 for the lead it is a pool debtor
+    # like the others; at 10:00 (30 minutes untaken) it is the team's, first in line.
+    assert ordered.refs("lea", now=NOW - timedelta(minutes=1)) == ["P2", "P1", "C1"]
+    assert ordered.refs("lea") == ["C1", "P2", "P1"]
 
 
 # --------------------------------------------------------------------------- blocks

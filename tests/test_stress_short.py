@@ -1,7 +1,7 @@
 """Short stress run (scripts/stress.py): agents, the nightly refresh and imports all at once.
 
 6 agent processes loop take_next → record_outcome (no answer, voicemail, promise, callback)
-for about 8 seconds on a 2 000-debtor database while `recouvre refresh` and two
+for about 10 seconds on a 2 000-debtor database while `recouvre refresh` and two
 `recouvre import` runs (payments, then events) go through the real CLI. Then: every outcome
 acknowledged is in the database with its audit row, promise and callback (and nothing more),
 no debtor was ever held by two agents (logged holds and the audit trail replayed), no error
@@ -29,13 +29,13 @@ def test_agents_refresh_and_imports_together_lose_nothing(tmp_path: Path) -> Non
     cfg = stress.StressConfig(
         db=str(db),
         agents=stress.prepare_agents(str(db), 6),
-        seconds=8.0,
+        seconds=10.0,
         out_dir=str(tmp_path / "logs"),
         first_day=first_day,
         day_seconds=4.0,
         refresh_runs=1,
         import_runs=2,
-        import_pause=1.0,
+        import_pause=0.2,
         import_rows=200,
     )
     report = stress.run_stress(cfg)

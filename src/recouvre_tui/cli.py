@@ -245,10 +245,32 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
     explicit_db = ctx.parent is not None and ctx.parent.params.get("db") is not None
     path = obj.db_path if explicit_db or os.environ.get("RECOUVRE_DB") else demo_db_path()
     now = _now(now_text)
+    clock, note = _demo_clock(now) if now_text is None else (None, None)
+    if clock is not None:
+        now = clock()
     echo(f"préparation de la base de démonstration ({path})…", err=True)
+    if note:
+        echo(note, err=True)
     ensure_demo(path, now=now, settings=obj.settings)
     obj.db_path = path
-    _run_tui(obj, DEMO_AGENT, now_text)
+    _run_tui(obj, DEMO_AGENT, now_text, clock=clock, clock_note=note)
+
+
+def _demo_clock(now: datetime) -> tuple[Any, str | None]:
+    """Outside calling hours, a clock from 10:30 Paris on the next working day, and its note."""
+    from .domain.dates import PARIS
+    from .domain.demo_clock import demo_start, offset_clock
+
+    start = demo_start(now)
+    if start is None:
+        return None, None
+    local = start.astimezone(PARIS)
+    days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    note = (
+        f"horloge de démonstration : {days[local.weekday()]} {local:%d/%m/%Y %H:%M} à Paris "
+        "(hors des heures d'appel, la démo s'ouvre au prochain jour ouvré)"
+    )
+    return offset_clock(start, lambda: parse_now(None)), note
 
 
 @main.command()
@@ -269,14 +291,24 @@ def _require_terminal() -> None:
         fail("pas de terminal : l'interface s'ouvre dans une session interactive (ssh sans commande, ou ssh -t)")
 
 
-def _run_tui(obj: Ctx, login: str, now_text: str | None) -> None:
+def _run_tui(obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, clock_note: str | None = None) -> None:
     from .services.agents import require_agent
+    from .settings import default_config_path
     from .tui.app import run_app
+    from .tui.keymap import check_keymap
 
+    check_keymap(obj.settings.keymap, str(obj.config_path or default_config_path()))
     store = obj.store()
     agent = require_agent(store, login)
     with _claim_released_on_exit(obj, agent):
-        run_app(store, agent, settings=obj.settings, frozen_now=parse_now(now_text) if now_text else None)
+        run_app(
+            store,
+            agent,
+            settings=obj.settings,
+            frozen_now=parse_now(now_text) if now_text else None,
+            clock=clock,
+            clock_note=clock_note,
+        )
 
 
 @contextmanager
@@ -699,7 +731,7 @@ def queue(
     now_text: str | None,
 ) -> None:
     """La file de l'agent, par ordre de priorité, avec le « pourquoi »."""
-    from .services.work_queue import QueueFilter, list_queue
+    from .services.work_queue import DebtorFilter, list_queue
 
     store = obj.store()
     agent = _agent(store, login)
@@ -710,7 +742,7 @@ def queue(
         settings=obj.settings,
         limit=limit,
         include_blocked=include_blocked,
-        flt=QueueFilter(segment=segment) if segment else None,
+        flt=DebtorFilter(segment=segment) if segment else None,
     )
     if fmt == "json":
         _json([e.to_json() for e in entries])
@@ -777,6 +809,11 @@ def _parse_promise(text: str) -> tuple[date, int]:
 @click.option("--reason", default=None, help="Motif du retard (forgot, temporary_difficulty, …).")
 @click.option("--note", default=None)
 @click.option(
+    "--confirm-note",
+    is_flag=True,
+    help="Enregistrer la note malgré les mots sensibles trouvés (santé, religion, opinions, infractions, injures…).",
+)
+@click.option(
     "--promise",
     "promises",
     multiple=True,
@@ -789,6 +826,10 @@ def _parse_promise(text: str) -> tuple[date, int]:
     metavar="ISO-DATETIME",
     help="Rappel (heure de Paris sans décalage).",
 )
+@click.option("--team", "callback_team", is_flag=True, help="Avec --callback : rappel pour l'équipe.")
+@click.option("--paid-on", default=None, metavar="DATE", help="paid / already_paid : date du paiement annoncé.")
+@click.option("--amount", default=None, metavar="EUROS", help="paid / already_paid : montant payé.")
+@click.option("--reference", default=None, help="paid / already_paid : moyen de paiement ou référence.")
 @click.option("--action", "actions", multiple=True, type=click.Choice(["duplicate", "sales_rep"]))
 @click.option(
     "--invoice",
@@ -808,8 +849,13 @@ def outcome(
     disposition: str,
     reason: str | None,
     note: str | None,
+    confirm_note: bool,
     promises: tuple[str, ...],
     callback: str | None,
+    callback_team: bool,
+    paid_on: str | None,
+    amount: str | None,
+    reference: str | None,
     actions: tuple[str, ...],
     invoices: tuple[str, ...],
     contested_amount: str | None,
@@ -817,8 +863,20 @@ def outcome(
 ) -> None:
     """Enregistrer l'issue d'un appel et libérer le dossier."""
     from .domain.money import AmountError, parse_amount
-    from .services.outcome import Outcome, record_outcome
+    from .domain.sensitive import find_sensitive
+    from .services.outcome import Outcome, OutcomeError, record_outcome
 
+    payment = _announced_payment(paid_on, amount, reference)
+    if callback_team and not callback:
+        raise OutcomeError([("callback", "--team demande --callback (la date du rappel)")])
+
+    if note and not confirm_note and (words := find_sensitive(note, obj.settings.notes.sensitive_words)):
+        found = ", ".join(f"« {w} »" for w in words)
+        fail(
+            f"--note : mots sensibles trouvés ({found}) : une note reste factuelle, sans santé, religion, "
+            "opinions, vie sexuelle, infractions ni injures ; réécrivez-la ou ajoutez --confirm-note ; "
+            "rien n'a été enregistré"
+        )
     store = obj.store()
     agent = _agent(store, login)
     result = record_outcome(
@@ -832,6 +890,8 @@ def outcome(
             instalments=[_parse_promise(p) for p in promises],
             callback_at=parse_datetime(callback)[0] if callback else None,
             actions=list(actions),
+            payment=payment,
+            callback_for_team=callback_team,
             dispute_invoices=list(invoices),
             dispute_amount_cents=_contested(contested_amount, AmountError, parse_amount),
         ),
@@ -839,12 +899,41 @@ def outcome(
         settings=obj.settings,
         source="cli",
     )
+    callback_text = ", rappel programmé pour l'équipe" if callback_team else ", rappel programmé"
     echo(
         f"issue « {label(disposition)} » enregistrée pour {debtor_ref}"
         + (f", promesse {result.promise_ref}" if result.promise_ref else "")
-        + (", rappel programmé" if result.callback_id else "")
+        + (callback_text if result.callback_id else "")
+        + (", paiement à vérifier" if disposition in ("paid", "already_paid") else "")
         + (", dossier libéré" if result.released else "")
     )
+
+
+def _announced_payment(paid_on: str | None, amount: str | None, reference: str | None) -> Any:
+    """--paid-on / --amount / --reference as an `AnnouncedPayment` (None when none given)."""
+    from .domain.dates import DateError, parse_date
+    from .domain.money import AmountError, parse_amount
+    from .services.outcome import AnnouncedPayment, OutcomeError
+
+    if paid_on is None and amount is None and reference is None:
+        return None
+    errors: list[tuple[str, str]] = []
+    day = cents = None
+    if amount is None:
+        errors.append(("--amount", "montant payé obligatoire avec --paid-on ou --reference"))
+    else:
+        try:
+            cents = parse_amount(amount)
+        except AmountError as exc:
+            errors.append(("--amount", str(exc)))
+    if paid_on is not None:
+        try:
+            day = parse_date(paid_on)
+        except DateError as exc:
+            errors.append(("--paid-on", str(exc)))
+    if errors or cents is None:
+        raise OutcomeError(errors)
+    return AnnouncedPayment(day, cents, reference)
 
 
 def _contested(
@@ -1604,9 +1693,11 @@ def override(
 @main.command("formal-notice")
 @click.argument("debtor_ref")
 @click.option("--date", "sent_on", default=None, metavar="DATE", help="Date d'envoi (défaut : maintenant).")
+@click.option("--lrar", "registered_letter", default=None, metavar="NUMÉRO", help="Numéro du recommandé (LRAR).")
 @click.option("--ref", "letter_ref", default=None, help="Référence du courrier, citée par les scripts.")
 @click.option("--amount", default=None, metavar="MONTANT", help="Montant réclamé par le courrier (défaut : l'échu).")
 @click.option("--note", default=None)
+@click.option("--force", is_flag=True, help="Enregistrer une seconde mise en demeure à moins de 30 jours.")
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
 @NOW_OPTION
 @click.pass_obj
@@ -1615,34 +1706,48 @@ def formal_notice(
     obj: Ctx,
     debtor_ref: str,
     sent_on: str | None,
+    registered_letter: str | None,
     letter_ref: str | None,
     amount: str | None,
     note: str | None,
+    force: bool,
     as_login: str,
     now_text: str | None,
 ) -> None:
-    """Enregistrer l'envoi d'une mise en demeure (courrier sortant)."""
+    """Enregistrer l'envoi d'une mise en demeure (courrier sortant).
+
+    Refusée sans montant échu ; une seconde à moins de 30 jours demande --force."""
     from .domain.money import AmountError, parse_amount
-    from .services.lead import record_formal_notice
+    from .services.lead import FormalNoticeRepeat, formal_notice_preview, record_formal_notice
 
     store = obj.store()
     day = parse_date(sent_on) if sent_on else None
     cents = _contested(amount, AmountError, parse_amount, "--amount") if amount else None
     if cents is not None and cents <= 0:
         fail("--amount : montant positif attendu")
-    record_formal_notice(
-        store,
-        _agent(store, as_login),
-        debtor_ref,
-        sent_on=day,
-        note=note,
-        now=_now(now_text),
-        settings=obj.settings,
-        letter_ref=letter_ref,
-        amount_cents=cents,
-    )
+    now = _now(now_text)
+    lead = _agent(store, as_login)
+    try:
+        record_formal_notice(
+            store,
+            lead,
+            debtor_ref,
+            sent_on=day,
+            note=note,
+            registered_letter=registered_letter,
+            force=force,
+            now=now,
+            settings=obj.settings,
+            letter_ref=letter_ref,
+            amount_cents=cents,
+        )
+    except FormalNoticeRepeat as exc:
+        fail(f"{exc} ; relancez avec --force pour l'enregistrer quand même")
+    p = formal_notice_preview(store, lead, debtor_ref, now=now)
     when = day.strftime("%d/%m/%Y") if day else "ce jour"
-    echo(f"{debtor_ref} : mise en demeure enregistrée ({when})")
+    n = len(p.overdue)
+    invoices = f"{n} facture{'s' if n > 1 else ''} échue{'s' if n > 1 else ''}"
+    echo(f"{p.ref} : mise en demeure enregistrée ({when}) · {invoices}, {format_eur(p.overdue_cents)}")
 
 
 # --- letters and court packs (docs/letters.md) --------------------------------------------------

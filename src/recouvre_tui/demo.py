@@ -230,6 +230,11 @@ _NOTES: dict[str, tuple[str, ...]] = {
         "Oubli, règle par carte bancaire pendant l'appel.",
         "Avait oublié, virement fait ce jour.",
     ),
+    # As many as "paid": the same random draws, whichever the debtor says.
+    "already_paid": (
+        "Dit avoir réglé par virement la semaine dernière. À vérifier.",
+        "Affirme avoir envoyé un chèque. À vérifier à réception.",
+    ),
     "hardship:B2C": (
         "Perte d'emploi, difficultés passagères. Demande un délai.",
         "Arrêt maladie, budget serré ce mois-ci.",
@@ -1009,7 +1014,9 @@ class _Builder:
         if ev is None:
             return
         if d.call_state != "none" and self.chance(0.25):
-            call = self.rpc(d, ev.at.date() + self.days(self.rint(2, 5)), "paid", self.note("paid"))
+            # Every other such debtor says it already paid (no extra random draw).
+            code = "already_paid" if d.index % 2 else "paid"
+            call = self.rpc(d, ev.at.date() + self.days(self.rint(2, 5)), code, self.note(code))
             if call is not None:
                 self.pay(d, call.at.date() + self.days(self.rint(0, 1)), None, a)
             return

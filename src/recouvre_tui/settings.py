@@ -148,6 +148,29 @@ def _check_bands(value: list[Any], meta: dict[str, Any], where: str) -> tuple[tu
 
 WINDOWS = tuple[tuple[time, time], ...]
 BANDS = tuple[tuple[int | None, int], ...]
+# A TOML table of texts (the keymap: binding id → keys), kept as sorted (name, text) pairs so
+# the settings stay immutable. Nested tables are flattened with dots: `[keymap.queue] segment`
+# and `"queue.segment"` under `[keymap]` are the same name.
+TABLE = tuple[tuple[str, str], ...]
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out
+
+
+def _check_table(value: Any, meta: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: section attendue (nom = "texte")')
+    pairs = _flatten(value)
+    _check_length(pairs, meta, where, "entrée(s)")
+    item_meta = {"min_len": 1, "max_len": meta.get("item_max_len")}
+    return tuple(sorted((name, _check_text(text, item_meta, f"{where}.{name}")) for name, text in pairs))
 ECB_RATES = tuple[tuple[date, float], ...]
 LEGAL_RATES = tuple[tuple[date, float, float], ...]
 
@@ -185,6 +208,8 @@ def _check(value: Any, tp: Any, meta: dict[str, Any], where: str) -> Any:
         return _check_text(value, meta, where)
     if tp is time:
         return _parse_time(value, where)
+    if tp == TABLE:
+        return _check_table(value, meta, where)
     args = typing.get_args(tp)
     if type(None) in args and len(args) == 2:  # X | None: TOML has no null, so a set value is an X
         return _check(value, next(a for a in args if a is not type(None)), meta, where)
@@ -217,7 +242,7 @@ def _apply(obj: Any, table: dict[str, Any], prefix: str, file: str) -> Any:
                 raise ConfigError(f"{where}: section attendue [{prefix}{key}]")
             changes[key] = _apply(current, value, f"{prefix}{key}.", file)
         else:
-            if isinstance(value, dict):
+            if isinstance(value, dict) and types[key] != TABLE:
                 raise ConfigError(f"{where}: valeur attendue, pas une section")
             changes[key] = _check(value, types[key], dict(known[key].metadata), where)
     return replace(obj, **changes)
@@ -241,6 +266,8 @@ def _toml_value(value: Any) -> str:
 
 
 def _toml_field(value: Any, tp: Any) -> str:
+    if tp == TABLE:  # an inline table: `{}` or `{ "a" = "b" }`
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(v)}" for k, v in value) + "}"
     if tp == BANDS:  # cents → euros, no ceiling → 0
         return _toml_value(tuple((0 if c is None else _euro_number(c), n) for c, n in value))
     return _toml_value(value)

@@ -638,6 +638,7 @@ def test_every_reason_at_once() -> None:
         unpaid_instalment_dues=(date(2027, 1, 5),),
         call_attempts=attempts,
         callback_due_at=now + timedelta(hours=1),
+        payment_check_until=now + timedelta(days=4),  # 24 Dec 10:00 local
     )
     result = check(inp, now)
     assert result.blocked_by == tuple(R)
@@ -650,6 +651,7 @@ def test_every_reason_at_once() -> None:
         "surendettement : dossier recevable depuis le 02/11/2026",
         "toutes les factures échues sont prescrites",
         "promesse en cours jusqu'au 05/01/2027",
+        "paiement annoncé, en vérification jusqu'au 24/12",
         "hors plage horaire locale (dimanche 10:00 à La Réunion)",
         "jour férié local (Abolition de l'esclavage à La Réunion)",
         "7 tentatives en 7 jours (nouvelle tentative possible à 10:01 heure locale)",

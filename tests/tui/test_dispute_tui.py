@@ -93,9 +93,11 @@ async def test_lead_closes_a_dispute_invoice_by_invoice(
     settings: Settings,
     frozen_now: datetime,
 ) -> None:
+    from textual.widgets import Static
+
     from recouvre_tui.services.agents import require_agent
     from recouvre_tui.services.outcome import Outcome, record_outcome
-    from recouvre_tui.tui.lead.dialogs import DisputeCloseForm
+    from recouvre_tui.tui.lead.dialogs import DisputeCloseForm, GuardDialog
     from recouvre_tui.tui.lead.search import DebtorScreen, SearchScreen
 
     store = open_store()
@@ -122,6 +124,9 @@ async def test_lead_closes_a_dispute_invoice_by_invoice(
         assert await until(pilot, lambda: isinstance(app.screen, DisputeCloseForm))
         await pilot.press("down", "space")  # keep FA-1001 only; decision: rejected (default)
         await pilot.press("enter")
+        assert await until(pilot, lambda: isinstance(app.screen, GuardDialog))  # what will change
+        assert "FA-1001" in str(app.screen.query_one("#guard-text", Static).render())
+        await pilot.press("tab", "enter")  # « Annuler » is the default: Tab to « Confirmer »
         assert await until(
             pilot, lambda: query("SELECT status FROM dispute_invoices WHERE invoice_ref = 'FA-1001'") == [("rejected",)]
         )

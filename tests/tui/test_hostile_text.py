@@ -340,7 +340,7 @@ async def test_pasted_controls_never_enter_a_form_nor_the_note(
     hostile_app: Callable[[str], RecouvreApp], session_dir: Path, settle: Settle
 ) -> None:
     from textual import events
-    from textual.widgets import Input
+    from textual.widgets import TextArea
 
     app = hostile_app("alice")
     async with app.run_test(size=SIZE) as pilot:
@@ -350,11 +350,11 @@ async def test_pasted_controls_never_enter_a_form_nor_the_note(
         case = app.screen
         await pilot.press("n")
         await settle(pilot)
-        field = app.screen.query_one("#note", Input)
+        field = app.screen.query_one("#note", TextArea)
         field.post_message(events.Paste("a rappeler\x1b]0;pwned\x07\x1b[2J\u202e demain"))
         await settle(pilot)
-        assert field.value == "a rappeler]0;pwned[2J demain"
+        assert field.text == "a rappeler]0;pwned[2J demain"
         check_screen(app, "note collée", literal=False)
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert case.note == "a rappeler]0;pwned[2J demain"

@@ -26,13 +26,21 @@ from typing import Any
 from rich.console import Console
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.lead import PermissionDenied
 from recouvre_tui.tui.app import RecouvreApp
 from recouvre_tui.tui.lead.board import BoardScreen
-from recouvre_tui.tui.lead.dialogs import AgentPicker, ConfirmDialog, OverridePicker, ReasonForm, ReviewFilterForm
+from recouvre_tui.tui.lead.dialogs import (
+    AgentPicker,
+    ConfirmDialog,
+    FormalNoticeForm,
+    GuardDialog,
+    OverridePicker,
+    ReasonForm,
+    ReviewFilterForm,
+)
 from recouvre_tui.tui.lead.kpis import KpiScreen
 from recouvre_tui.tui.lead.review import ReviewScreen
 from recouvre_tui.tui.lead.search import DebtorScreen, SearchScreen
@@ -201,6 +209,11 @@ async def test_review_hold_selected_rows_and_empty_filter_refused(
         assert app.screen is form
         await pilot.press(*"adresse à vérifier", "enter")
         await settle(pilot)
+        guard = app.screen
+        assert isinstance(guard, GuardDialog)  # what will change, « Annuler » focused
+        assert first in text_of(app, "#guard-text") and "adresse à vérifier" in text_of(app, "#guard-text")
+        await pilot.press("tab", "enter")
+        await settle(pilot)
         assert app.screen is review
         rows = query("SELECT ref, on_hold, hold_reason FROM debtors WHERE on_hold = 1 ORDER BY ref")
         assert rows == sorted([(first, 1, "adresse à vérifier"), (second, 1, "adresse à vérifier")])
@@ -275,9 +288,15 @@ async def test_wear_screen_headline_and_actions(
 
         await pilot.press("t", "3")  # new approach, firm tone
         await settle(pilot)
-        await pilot.press("m", "enter")  # mise en demeure sent today
+        await pilot.press("m")
+        assert await until(pilot, lambda: isinstance(app.screen, FormalNoticeForm))
+        await pilot.press("enter")  # mise en demeure sent today, then confirmed
+        await settle(pilot)
+        await pilot.press("tab", "enter")
         await settle(pilot)
         await pilot.press("h", *"nouvelle approche", "enter")
+        await settle(pilot)
+        await pilot.press("tab", "enter")
         await settle(pilot)
         assert query("SELECT stage_override, tone_override, on_hold FROM debtors WHERE ref = 'D006'") == [
             ("worn", "ferme", 1)
@@ -340,6 +359,86 @@ async def test_search_opens_the_read_only_case(make_app: MakeApp, query: Query, 
         assert app.screen is screen
 
 
+def _notices(query: Query, ref: str) -> list[tuple[Any, ...]]:
+    return query(
+        "SELECT e.note FROM events e JOIN debtors d ON d.id = e.debtor_id "
+        "WHERE d.ref = ? AND e.outcome = 'formal_notice' AND e.source = 'lead' ORDER BY e.id",
+        ref,
+    )
+
+
+async def test_unique_search_hit_is_selected_not_opened(make_app: MakeApp, query: Query, settle: Settle) -> None:
+    """Keys typed for the search box never act on a card: a unique hit waits for Entrée."""
+    app = make_app("lea")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"dupont")
+        assert await until(pilot, lambda: [h.debtor_ref for h in screen.hits] == ["D001"])
+        await pilot.press("enter", "m")
+        await settle(pilot)
+        assert app.screen is screen  # selected, not opened: « m » went back to the search box
+        assert screen.query_one("#search-input", Input).value == "dupontm"
+        await pilot.press("m", "enter", "m", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert _notices(query, "D001") == []
+        await pilot.press("ctrl+u", *"dupont")
+        assert await until(pilot, lambda: [h.debtor_ref for h in screen.hits] == ["D001"])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#search-results", DataTable).has_focus
+        await pilot.press("enter")  # the deliberate second Entrée opens it
+        await settle(pilot)
+        assert isinstance(app.screen, DebtorScreen) and app.screen.ref == "D001"
+
+
+async def test_formal_notice_summary_guard_and_second_within_30_days(
+    make_app: MakeApp, query: Query, settle: Settle
+) -> None:
+    app = make_app("lea")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DebtorScreen("D001"))
+        card = app.screen
+        assert await until(pilot, lambda: isinstance(card, DebtorScreen) and card.case is not None)
+        await pilot.press("m")
+        assert await until(pilot, lambda: isinstance(app.screen, FormalNoticeForm))
+        summary = text_of(app, "#notice-summary")
+        assert "SARL Dupont Frères (D001, B2B)" in summary
+        assert "FA-1001" in summary and "Adresse" in summary
+        await pilot.press("tab", *"1A 234", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GuardDialog)
+        assert "n° 1A 234" in text_of(app, "#guard-text")
+        await pilot.press("enter")  # the default button is « Annuler »
+        await settle(pilot)
+        assert app.screen is card and _notices(query, "D001") == []
+
+        await pilot.press("m")
+        assert await until(pilot, lambda: isinstance(app.screen, FormalNoticeForm))
+        await pilot.press("tab", *"1A 234", "enter", "tab", "enter")
+        assert await until(pilot, lambda: _notices(query, "D001") == [("LRAR n° 1A 234",)])
+
+        await pilot.press("m")  # a second one the same day: warned, needs a second confirmation
+        assert await until(pilot, lambda: isinstance(app.screen, FormalNoticeForm))
+        assert "moins de 30 jours" in text_of(app, "#notice-summary")
+        await pilot.press("enter", "tab", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GuardDialog)
+        assert "Une mise en demeure a déjà été enregistrée" in text_of(app, "#guard-text")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is card and len(_notices(query, "D001")) == 1
+        await pilot.press("m")
+        assert await until(pilot, lambda: isinstance(app.screen, FormalNoticeForm))
+        await pilot.press("enter", "tab", "enter", "tab", "enter")
+        assert await until(pilot, lambda: len(_notices(query, "D001")) == 2)
+
+
 async def test_lead_welcome_kpis_export_and_audit_trail(make_app: MakeApp, tmp_path: Path, settle: Settle) -> None:
     app = make_app("lea")
     app.backend.export_dir = tmp_path
@@ -362,6 +461,17 @@ async def test_lead_welcome_kpis_export_and_audit_trail(make_app: MakeApp, tmp_p
         assert kpis.week == "2026-W47"
         table = kpis.query_one("#kpis-table", DataTable)
         assert [str(k.value) for k in table.rows] == ["alice", "bruno", "camille", "denis", "__team__"]
+        await pilot.press("f1")  # each KPI defined in one line, first in this screen's help
+        await settle(pilot)
+        help_text = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert help_text.index("Indicateurs — définitions") < help_text.index("Partout")
+        assert "Taux promesse" in help_text
+        assert "contacts finis par une promesse / contacts, entrants inclus" in help_text
+        for name in ("Appels/contact", "Taux tenu", "Encaissé", "Taux contact"):
+            assert name in help_text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is kpis
         await pilot.press("x")  # « Exporter » : .xlsx, CSV, or either by e-mail
         await settle(pilot)
         await pilot.press("down", "enter")  # CSV for French Excel

@@ -65,7 +65,7 @@ async def test_wear_screen_to_letter_and_court_pack(
 
         # A notice sent on 01/11 (22 days ago): the court pack may now be prepared.
         lea = require_agent(store, "lea")
-        record_formal_notice(store, lea, "D006", sent_on=date(2026, 11, 1), now=frozen_now, settings=cfg)
+        record_formal_notice(store, lea, "D006", sent_on=date(2026, 11, 1), force=True, now=frozen_now, settings=cfg)
         await pilot.press("j")
         await settle(pilot)
         dialog = app.screen

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import TextArea
 
 from recouvre_tui.logs import setup_logging, stop_logging
 from recouvre_tui.tui.app import RecouvreApp
 from recouvre_tui.tui.case.screen import CaseScreen
-from recouvre_tui.tui.outcome.forms import NoteForm
+from recouvre_tui.tui.outcome.note import NoteForm
 
 SIZE = (160, 48)
 Settle = Callable[..., Awaitable[None]]
@@ -58,8 +58,8 @@ async def test_a_session_logs_start_and_end_never_the_note_or_a_phone(
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, NoteForm)
-        app.screen.query_one("#note", Input).value = NOTE
-        await pilot.press("enter")
+        app.screen.query_one("#note", TextArea).load_text(NOTE)
+        await pilot.press("ctrl+s")
         await pilot.press("8", "enter")  # refusal, with the note
         for _ in range(100):
             if query("SELECT note FROM events WHERE source = 'tui'"):

@@ -14,12 +14,13 @@ from typing import Any
 from rich.console import Console
 from textual.command import CommandList, CommandPalette
 from textual.content import Content
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static, TextArea
 
 from recouvre_tui.tui.app import RecouvreApp
 from recouvre_tui.tui.case.screen import CaseScreen
 from recouvre_tui.tui.help.screen import HelpScreen
-from recouvre_tui.tui.outcome.forms import CallbackForm, NoteForm, PromiseForm, ReasonPicker
+from recouvre_tui.tui.outcome.forms import CallbackForm, PromiseForm, ReasonPicker
+from recouvre_tui.tui.outcome.note import NoteForm, SensitiveNoteDialog
 from recouvre_tui.tui.queue.screen import QueueScreen
 from recouvre_tui.tui.welcome.screen import WelcomeScreen
 
@@ -248,8 +249,7 @@ async def test_note_reason_and_actions_go_into_the_outcome(make_app: MakeApp, qu
         await settle(pilot)
         assert isinstance(app.screen, NoteForm)
         assert "sans donnée de santé" in str(app.screen.query_one(".form-hint", Static).render())
-        app.screen.query_one("#note", Input).value = "facture perdue"
-        await pilot.press("enter")
+        await pilot.press(*"facture perdue", "ctrl+s")
         await pilot.press("m")
         await settle(pilot)
         assert isinstance(app.screen, ReasonPicker)
@@ -262,6 +262,70 @@ async def test_note_reason_and_actions_go_into_the_outcome(make_app: MakeApp, qu
             "SELECT e.outcome FROM events e WHERE e.source = 'tui' AND e.channel = 'email' ORDER BY e.outcome"
         )
         assert follow_ups == [("handed_to_sales_rep",), ("invoice_duplicate",)]
+
+
+async def test_note_is_multi_line_counted_and_never_cut(make_app: MakeApp, query: Query, settle: Settle) -> None:
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_case(pilot, settle)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NoteForm)
+        await pilot.press(*"ligne 1", "enter", *"ligne 2")  # Entrée is a new line
+        await settle(pilot)
+        assert app.screen is form
+        assert "15 / 2\u202f000 caractères" in text_of(app, "#note-counter")
+        form.query_one("#note", TextArea).load_text("x" * 2_001)
+        await settle(pilot)
+        assert "2\u202f001 / 2\u202f000 caractères — 1 de trop" in text_of(app, "#note-counter")
+        await pilot.press("ctrl+s")  # refused, nothing cut
+        await settle(pilot)
+        assert app.screen is form
+        assert "note trop longue (2001 caractères, 2000 au plus)" in text_of(app, "#err-note")
+        assert len(form.query_one("#note", TextArea).text) == 2_001
+        form.query_one("#note", TextArea).load_text("ligne 1\nligne 2")
+        await pilot.press("ctrl+s", "8", "enter")
+        await next_case(pilot, "D001")
+        assert tui_events(query)[0][4] == "ligne 1\nligne 2"
+
+
+async def test_sensitive_words_in_a_note_ask_to_confirm_or_rewrite(
+    make_app: MakeApp, query: Query, settle: Settle
+) -> None:
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_case(pilot, settle)
+        await pilot.press("n", *"Client MALADE, à l'hôpital", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SensitiveNoteDialog)
+        assert "« MALADE », « hôpital »" in text_of(app, "#guard-text")
+        await pilot.press("enter")  # « Réécrire » is the focused button: back to the text
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NoteForm)
+        form.query_one("#note", TextArea).load_text("Indisponible jusqu'au 30/11")
+        await pilot.press("ctrl+s", "8", "enter")
+        await next_case(pilot, "D001")
+        assert tui_events(query)[0][4] == "Indisponible jusqu'au 30/11"
+
+
+async def test_a_promise_form_note_gets_the_same_check(make_app: MakeApp, query: Query, settle: Settle) -> None:
+    app = make_app("alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first_case(pilot, settle)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, PromiseForm)
+        await pilot.press(*"30/11/2026")
+        app.screen.query_one("#note", Input).value = "paiera après sa chimio"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SensitiveNoteDialog)
+        assert "« chimio »" in text_of(app, "#guard-text")
+        await pilot.press("tab", "enter")  # « Garder la note »: the promise is recorded with it
+        await next_case(pilot, "D001")
+        assert tui_events(query)[0][1:5:3] == ("promise", "paiera après sa chimio")
 
 
 async def test_tone_switch_changes_the_script_panel_and_is_recorded(
@@ -339,6 +403,13 @@ async def test_queue_filters_blocked_and_why(make_app: MakeApp, settle: Settle) 
         assert table.row_count == 5
         why = text_of(app, "#why")
         assert "promesse rompue à relancer" in why and "solde 4\u202f230 €" in why
+        assert "provenance : votre portefeuille" in why  # D001 is alice's
+        assert [e.origin for e in screen.entries] == ["portfolio", "portfolio", "portfolio", "pool", "pool"]
+        table.move_cursor(row=3)
+        await pilot.pause()
+        assert "provenance : pool de l'équipe" in text_of(app, "#why")  # D007, assigned to nobody
+        table.move_cursor(row=0)
+        assert "Filtres d'affichage seulement" not in text_of(app, "#queue-filters")
 
         await pilot.press("b")  # show blocked debtors with their reasons
         await settle(pilot)
@@ -358,8 +429,11 @@ async def test_queue_filters_blocked_and_why(make_app: MakeApp, settle: Settle) 
         await pilot.press("x", "m", "m", "m")  # 5 000 € and more
         await settle(pilot)
         assert [e.debtor_ref for e in screen.entries] == ["D006"]
+        # A filter narrows the list only, and the screen says so: Entrée takes the queue's head.
+        assert "Filtres d'affichage seulement" in text_of(app, "#queue-filters")
+        assert "toute la file (filtres non appliqués)" in text_of(app, "#queue-status")
 
-        await pilot.press("enter")  # takes the next case of the queue
+        await pilot.press("enter")  # takes the next case of the whole queue, not D006
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.entry.debtor_ref == "D001"

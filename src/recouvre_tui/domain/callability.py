@@ -13,6 +13,8 @@ explanation for the queue:
 - `promise_pending` blocked iff an unpaid instalment of a pending promise is due after T and
                     none is due on or before T (a due or missed one makes it callable);
                     T = the date of `now` in Europe/Paris (`dates.paris_date`);
+- `payment_check`   a payment announced on the phone (« déjà payé ») is awaited until the
+                    check's end and not yet covered by imported payments;
 - `outside_hours`   the debtor's *local* weekday and time of day are inside the segment's
                     calling window (`CallingRules`; start inclusive, end exclusive);
 - `holiday`         the debtor's *local* date is not a public holiday of its area. A holiday
@@ -75,6 +77,8 @@ class CallabilityInput:
     # Aware UTC datetimes of outbound call events (any disposition).
     call_attempts: tuple[datetime, ...] = ()
     callback_due_at: datetime | None = None  # earliest open callback
+    # End (aware) of a payment announced on the phone and not yet imported.
+    payment_check_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,15 @@ def evaluate(inp: CallabilityInput, now: datetime, rules: CallingRules) -> Calla
             (
                 BlockReason.PROMISE_PENDING,
                 f"promesse en cours jusqu'au {_format_due(min(dues), today)}",
+            )
+        )
+
+    if inp.payment_check_until is not None and now < inp.payment_check_until:
+        end = inp.payment_check_until.astimezone(inp.area.zone).date()
+        blocks.append(
+            (
+                BlockReason.PAYMENT_CHECK,
+                f"paiement annoncé, en vérification jusqu'au {_format_due(end, today)}",
             )
         )
 

@@ -42,6 +42,8 @@ class Disposition(StrEnum):
     REFUSAL = "refusal"
     CALLBACK = "callback"
     HARDSHIP = "hardship"
+    # The debtor says it is paid: held for checking until the payment is imported.
+    ALREADY_PAID = "already_paid"
 
 
 NO_CONTACT_DISPOSITIONS = frozenset(
@@ -116,6 +118,7 @@ class BlockReason(StrEnum):
     OVERINDEBTEDNESS = "overindebtedness"
     PRESCRIBED = "prescribed"
     PROMISE_PENDING = "promise_pending"
+    PAYMENT_CHECK = "payment_check"
     OUTSIDE_HOURS = "outside_hours"
     HOLIDAY = "holiday"
     ATTEMPT_CAP = "attempt_cap"
@@ -160,6 +163,7 @@ LABELS_FR: dict[str, str] = {
     "refusal": "refus",
     "callback": "rappel demandé",
     "hardship": "difficulté",
+    "already_paid": "déjà payé — à vérifier",
     # reasons
     "forgot": "oubli",
     "temporary_difficulty": "difficulté passagère",
@@ -197,6 +201,7 @@ LABELS_FR: dict[str, str] = {
     "on_hold": "en attente",
     "do_not_call": "ne pas appeler",
     "promise_pending": "promesse en cours",
+    "payment_check": "paiement annoncé en vérification",
     "outside_hours": "hors plage horaire locale",
     "holiday": "jour férié local",
     "attempt_cap": "7 tentatives en 7 jours",

@@ -7,14 +7,16 @@ type and the field's `metadata`, so a new setting needs nothing but its field:
     max_import_mb: int = field(default=1024, metadata={"min": 1, "max": 1_048_576, "help": "…"})
 
 Types understood: bool, int, float, str, `str | None` (unset by default), `tuple[X, ...]` of
-those, calling windows `tuple[tuple[time, time], ...]` and the promise bands
-`tuple[tuple[int | None, int], ...]`.
+those, calling windows `tuple[tuple[time, time], ...]`, the promise bands
+`tuple[tuple[int | None, int], ...]` and a TOML table of texts `tuple[tuple[str, str], ...]`
+(sorted name/text pairs; nested tables flattened with dots).
 
 Metadata keys (all optional except `help`):
 - `min` / `max`: bounds of a number, inclusive;
 - `min_len` / `max_len`: length of a list or a text;
 - `item_min` / `item_max`: bounds of each number in a list (for the promise bands, of the
   instalment count);
+- `item_max_len`: longest text of each entry of a table;
 - `choices`: the allowed values of a text;
 - `example`: shown, commented out, for a setting unset by default;
 - `help`: one line of English, printed by `recouvre config defaults`.
@@ -273,6 +275,20 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class NoteRules:
+    # Extends domain.sensitive.DEFAULT_SENSITIVE_WORDS (never replaces it).
+    sensitive_words: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "min_len": 0,
+            "max_len": 1000,
+            "help": "Words a note is checked for before saving, beside the shipped list (accents and case ignored; "
+            "a trailing * matches any ending)",
+        },
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     calling: CallingRules = field(default_factory=CallingRules)
     promises: PromiseRules = field(default_factory=PromiseRules)
@@ -280,6 +296,7 @@ class Settings:
     score: ScoreWeights = field(default_factory=ScoreWeights)
     legal: LegalRules = field(default_factory=LegalRules)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    notes: NoteRules = field(default_factory=NoteRules)
     claim_lease_minutes: int = field(
         default=15,
         metadata={"min": 2, "max": 1440, "help": "How long a taken case stays reserved without renewal, in minutes"},
@@ -355,6 +372,25 @@ class Settings:
             "help": "Folder of team scripts overriding the library",
         },
     )
+    payment_check_days: int = field(
+        default=5,
+        metadata={
+            "min": 1,
+            "max": 60,
+            "help": "Working days a debtor who says it paid is held while the payment is awaited",
+        },
+    )
+    callback_handover_minutes: int = field(
+        default=30,
+        metadata={
+            "min": 1,
+            "max": 1440,
+            "help": "Minutes after its time before a personal callback not taken goes to the team",
+        },
+    )
+    callback_max_days: int = field(
+        default=60, metadata={"min": 1, "max": 366, "help": "Furthest a callback may be set, in days"}
+    )
     # Without a key for that long, the session gives its case back and locks (0 = off: a
     # frozen client would then keep renewing its case until sshd drops it). 0.5 = 30 s.
     idle_lock_minutes: float = field(
@@ -379,6 +415,17 @@ class Settings:
     )
     max_import_mb: int = field(
         default=1024, metadata={"min": 1, "max": 1_048_576, "help": "Largest import file accepted, in MB"}
+    )
+    # Binding id → keys (comma-separated), as a [keymap] table; ids listed in docs/screens.md.
+    # Checked at the start of a TUI session (`tui.keymap.keymap_problems`).
+    keymap: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata={
+            "min_len": 0,
+            "max_len": 500,
+            "item_max_len": 100,
+            "help": 'TUI keys by binding id (docs/screens.md), e.g. { "queue.segment" = "ctrl+s" }',
+        },
     )
     exports_dir: str | None = field(
         default=None,

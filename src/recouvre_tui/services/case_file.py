@@ -91,6 +91,14 @@ def _visible(conn: sqlite3.Connection, agent: Agent, debtor: dict[str, Any]) -> 
     return in_scope(scope(conn, agent), debtor["agent"])
 
 
+def _holds(conn: Any, agent: Agent, debtor_id: int, now: datetime) -> bool:
+    from ..domain.dates import to_db
+    from ..store import queue as queue_sql
+
+    claim = queue_sql.claim_of(conn, debtor_id)
+    return claim is not None and claim[0] == agent.login and claim[1] > to_db(now)
+
+
 def load_case(store: Store, agent: Agent, ref: str, *, now: datetime, settings: Settings | None = None) -> CaseFile:
     from ..domain.codes import label
 
@@ -98,7 +106,8 @@ def load_case(store: Store, agent: Agent, ref: str, *, now: datetime, settings: 
         d = sql.debtor(conn, ref)
         if d is None:
             raise CaseError(f"débiteur inconnu « {ref} »")
-        if not _visible(conn, agent, d):
+        # A colleague's debtor is open to the agent holding it (a callback handed to the team).
+        if not _visible(conn, agent, d) and not _holds(conn, agent, d["id"], now):
             raise CaseAccessDenied(f"le débiteur {ref} n'est pas dans votre portefeuille")
         did = d["id"]
         invoices = sql.invoices(conn, did)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from ..domain.codes import FORMAL_NOTICE_OUTCOME, RPC_DISPOSITIONS, Channel, Dir
 from ..domain.config import Settings
 from ..domain.dates import PARIS, from_db, paris_date, parse_iso_week, to_db
 from ..domain.events import classify
+from ..domain.filters import BLOCKED_CHOICES, DebtorFilter
 from ..domain.text import strip_control_chars
 from ..reports import safe_csv
 from ..store import audit
@@ -33,7 +35,7 @@ from ..store import lead as sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent, list_agents
 from ..store.db import Store
-from ..store.lead import BLOCKED_CHOICES, DebtorFilter, DebtorState
+from ..store.lead import DebtorState
 from .promise_tracking import promise_figures
 from .roles import (
     PermissionDenied,
@@ -55,6 +57,8 @@ __all__ = [
     "AuditEntry",
     "BoardRow",
     "DebtorFilter",
+    "FormalNoticePreview",
+    "FormalNoticeRepeat",
     "KpiRow",
     "LeadError",
     "PermissionDenied",
@@ -64,6 +68,7 @@ __all__ = [
     "audit_page",
     "close_dispute",
     "count_by_filter",
+    "formal_notice_preview",
     "kpis",
     "kpis_csv",
     "queue_loads",
@@ -431,6 +436,69 @@ def set_overrides(
     return new_stage, new_tone
 
 
+# A second mise en demeure this soon after the last one needs an explicit confirmation.
+FORMAL_NOTICE_REPEAT_DAYS: Final = 30
+REGISTERED_LETTER_MAX = 40
+_REGISTERED_LETTER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z \-]*$")
+
+
+class FormalNoticeRepeat(LeadError):
+    """A mise en demeure was already recorded within FORMAL_NOTICE_REPEAT_DAYS: confirm (force)."""
+
+
+@dataclass(frozen=True)
+class FormalNoticePreview:
+    """What a mise en demeure is about, shown before it is recorded."""
+
+    ref: str
+    name: str
+    segment: str
+    postcode: str | None
+    country: str | None
+    overdue: list[tuple[str, date, int]]  # (invoice ref, due date, open amount in cents)
+    last_notice_on: date | None
+    repeat: bool  # the last one is less than FORMAL_NOTICE_REPEAT_DAYS old
+
+    @property
+    def overdue_cents(self) -> int:
+        return sum(cents for _ref, _due, cents in self.overdue)
+
+    @property
+    def address(self) -> str | None:
+        """What is known of the address (the ledger gives a postcode and a country at most)."""
+        parts = [p for p in (self.postcode, self.country) if p]
+        return " ".join(parts) or None
+
+
+def validate_registered_letter(text: str | None) -> str | None:
+    """The registered-letter (LRAR) number, trimmed; None when empty; LeadError when malformed."""
+    s = (text or "").strip()
+    if not s:
+        return None
+    if len(s) > REGISTERED_LETTER_MAX:
+        raise LeadError(f"numéro de recommandé trop long ({len(s)} caractères, {REGISTERED_LETTER_MAX} au plus)")
+    if not _REGISTERED_LETTER.match(s):
+        raise LeadError(f"numéro de recommandé « {s} » : lettres, chiffres, espaces et tirets seulement")
+    return s
+
+
+def _notice_preview(conn: sqlite3.Connection, d: DebtorState, day: date) -> FormalNoticePreview:
+    name, segment, postcode, country = sql.debtor_identity(conn, d.id)
+    overdue = [(r, date.fromisoformat(due[:10]), c) for r, due, c in sql.overdue_invoices(conn, d.id, day.isoformat())]
+    last = from_db(sql.last_formal_notice(conn, d.id, FORMAL_NOTICE_OUTCOME))
+    last_on = paris_date(last) if last else None
+    repeat = last_on is not None and (day - last_on).days < FORMAL_NOTICE_REPEAT_DAYS
+    return FormalNoticePreview(d.ref, name, segment, postcode, country, overdue, last_on, repeat)
+
+
+def formal_notice_preview(store: Store, actor: Agent, ref: str, *, now: datetime) -> FormalNoticePreview:
+    """The debtor, overdue invoices and amount, known address and last notice, for the confirmation."""
+    require_lead(actor, "enregistrer une mise en demeure")
+    with store.read() as conn:
+        actor = acting_lead(conn, actor, "enregistrer une mise en demeure")
+        return _notice_preview(conn, _debtor(conn, ref, actor), paris_date(now))
+
+
 def record_formal_notice(
     store: Store,
     actor: Agent,
@@ -438,6 +506,8 @@ def record_formal_notice(
     *,
     sent_on: date | None = None,
     note: str | None = None,
+    registered_letter: str | None = None,
+    force: bool = False,
     now: datetime,
     settings: Settings | None = None,
     letter_ref: str | None = None,
@@ -447,12 +517,17 @@ def record_formal_notice(
     `formal_notice` (kind from `domain.events.classify`: a reminder), dated `sent_on` (a date,
     no time of day) or `now`. Rescored at once; returns the event id. The letter's reference
     and the amount it claimed, when given, are what the call scripts cite (else its date and
-    what was overdue on that date)."""
+    what was overdue on that date).
+
+    Refused on a debtor with nothing overdue on `sent_on`; a second one within
+    FORMAL_NOTICE_REPEAT_DAYS raises `FormalNoticeRepeat` unless `force`. The registered-letter
+    number is kept in the event's note (« LRAR n° … ») and in the audit details."""
     require_lead(actor, "enregistrer une mise en demeure")
     today = paris_date(now)
     if sent_on is not None and sent_on > today:
         raise LeadError(f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur")
     why = _reason(note, required=False, what="la mise en demeure")
+    letter = validate_registered_letter(registered_letter)
     reference = _reason(letter_ref, required=False, what="la référence du courrier") or None
     if amount_cents is not None and amount_cents <= 0:
         raise LeadError("le montant de la mise en demeure doit être positif")
@@ -460,9 +535,19 @@ def record_formal_notice(
         at, has_time = now, True
     else:
         at, has_time = datetime.combine(sent_on, time(0), PARIS).astimezone(UTC), False
+    day = sent_on or today
     with store.write() as conn:
         actor = acting_lead(conn, actor, "enregistrer une mise en demeure")
         d = _debtor(conn, ref, actor)
+        preview = _notice_preview(conn, d, day)
+        if preview.overdue_cents <= 0:
+            raise LeadError(f"aucun montant échu pour le débiteur {d.ref} au {day:%d/%m/%Y} : pas de mise en demeure")
+        if preview.repeat and not force and preview.last_notice_on is not None:
+            raise FormalNoticeRepeat(
+                f"une mise en demeure a déjà été enregistrée le {preview.last_notice_on:%d/%m/%Y} pour {d.ref} "
+                f"(moins de {FORMAL_NOTICE_REPEAT_DAYS} jours)"
+            )
+        text = " · ".join(p for p in (f"LRAR n° {letter}" if letter else None, why) if p)
         event_id = sql.insert_lead_event(
             conn,
             debtor_id=d.id,
@@ -473,7 +558,7 @@ def record_formal_notice(
             outcome=FORMAL_NOTICE_OUTCOME,
             kind=classify(Channel.LETTER, Direction.OUT, FORMAL_NOTICE_OUTCOME).value,
             agent=actor.login,
-            note=why or "mise en demeure envoyée",
+            note=text or "mise en demeure envoyée",
             source="lead",
             created_at=to_db(now),
         )
@@ -488,9 +573,12 @@ def record_formal_notice(
             entity="debtor",
             entity_ref=ref,
             details={
-                "sent_on": (sent_on or today).isoformat(),
+                "sent_on": day.isoformat(),
                 "event_id": event_id,
                 "note": why,
+                "registered_letter": letter,
+                "overdue_cents": preview.overdue_cents,
+                "repeat": preview.repeat,
                 **({"letter_ref": reference} if reference else {}),
                 **({"amount_cents": amount_cents} if amount_cents is not None else {}),
             },
@@ -705,6 +793,8 @@ class KpiRow:
     kept: int = 0  # promises whose last due + grace falls in the week, kept
     broken: int = 0  # … broken
     collected_cents: int = 0  # payments dated in the week, debtors currently assigned to the agent
+    contacts: int = 0  # right-party contacts by call, outbound and inbound
+    promise_contacts: int = 0  # of which ended in a promise or a plan
 
     @property
     def rpc_rate(self) -> float | None:
@@ -712,7 +802,9 @@ class KpiRow:
 
     @property
     def promise_rate(self) -> float | None:
-        return self.promises / self.rpc if self.rpc else None
+        """Contacts ending in a promise / right-party contacts (inbound included): at most 1,
+        whatever was imported or recorded outside a call."""
+        return self.promise_contacts / self.contacts if self.contacts else None
 
     @property
     def kept_rate(self) -> float | None:
@@ -735,6 +827,8 @@ class KpiRow:
             "rpc": self.rpc,
             "rpc_rate": r(self.rpc_rate),
             "promises": self.promises,
+            "contacts": self.contacts,
+            "promise_contacts": self.promise_contacts,
             "promise_rate": r(self.promise_rate),
             "promised": round(self.promised_cents / 100, 2),
             "kept": self.kept,
@@ -746,6 +840,7 @@ class KpiRow:
 
 
 KPI_COLUMNS = list(KpiRow("", "", "").to_json())
+PROMISE_CODES: Final = ("plan", "promise")  # dispositions that conclude a call with a promise
 
 
 def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Settings) -> list[KpiRow]:
@@ -761,10 +856,12 @@ def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Sett
         s = team_scope(conn, actor)
         agents = {a.login: a for a in list_agents(conn)}
         calls = sql.call_counts(conn, start, end, rpc_codes)
+        contacts = sql.contact_counts(conn, start, end, rpc_codes, PROMISE_CODES)
         collected = sql.collected_by_assigned_agent(conn, monday.isoformat(), sunday.isoformat())
     figures = {f.agent: f for f in promise_figures(store, actor, week=week, now=now, settings=settings)}
     logins = {a for a, ag in agents.items() if ag.active and ag.role == "agent"}
-    logins |= set(calls) | {a for a in collected if a is not None} | {a for a in figures if a in agents}
+    logins |= set(calls) | set(contacts) | {a for a in collected if a is not None}
+    logins |= {a for a in figures if a in agents}
     logins = {a for a in logins if agent_in_scope(s, a)}
     rows = []
     for login in sorted(logins):
@@ -782,6 +879,8 @@ def kpis(store: Store, actor: Agent, *, week: str, now: datetime, settings: Sett
                 kept=f.kept if f else 0,
                 broken=f.broken if f else 0,
                 collected_cents=collected.get(login, 0),
+                contacts=contacts.get(login, (0, 0))[0],
+                promise_contacts=contacts.get(login, (0, 0))[1],
             )
         )
     return rows

@@ -48,7 +48,6 @@ from .script_guide import fact_sheet
 
 COURT_PACK_OUTCOME = "court_pack"
 DEADLINE_DAYS_MIN, DEADLINE_DAYS_MAX = 8, 60
-TRACKING_MAX = 40
 STATEMENT_PAID_DAYS = 90  # « recently paid »: invoices settled within this many days
 
 
@@ -240,9 +239,11 @@ def formal_notice(
 
 def set_tracking(store: Store, actor: Agent, ref: str, letter_ref: str, number: str, *, now: datetime) -> None:
     """The registered-letter number of a letter already generated."""
-    cleaned = strip_control_chars(number).strip()
-    if not cleaned or len(cleaned) > TRACKING_MAX:
-        raise LetterError(f"numéro de recommandé invalide ({TRACKING_MAX} caractères au plus, non vide)")
+    from .lead import validate_registered_letter
+
+    cleaned = validate_registered_letter(strip_control_chars(number))
+    if not cleaned:
+        raise LetterError("numéro de recommandé vide")
     with store.write() as conn:
         lead = acting_lead(conn, actor, "enregistrer un numéro de recommandé")
         d = lead_sql.debtor_state(conn, ref)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from ..domain.areas import area_by_code
+from ..domain.areas import Area, area_by_code, holiday_name
+from ..domain.callability import in_calling_window
 from ..domain.codes import (
     BAD_NUMBER_DISPOSITIONS,
     Channel,
@@ -19,14 +21,16 @@ from ..domain.codes import (
     label,
 )
 from ..domain.config import Settings
-from ..domain.dates import paris_date, to_db
+from ..domain.dates import format_date_fr, paris_date, to_db
 from ..domain.events import classify
 from ..domain.money import format_eur
+from ..domain.payment_check import check_until
 from ..domain.promises import InstalmentIn, validate_plan
 from ..domain.text import strip_control_chars
 from ..store import audit
 from ..store import disputes as dispute_sql
 from ..store import outcomes as outcome_sql
+from ..store import payment_checks as check_sql
 from ..store import promises as promise_sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent
@@ -41,6 +45,9 @@ ACTIONS = {
     "sales_rep": ("email", "handed_to_sales_rep", "litige transmis au commercial"),
 }
 PROMISE_DISPOSITIONS = {Disposition.PROMISE, Disposition.PLAN}
+# The debtor says the money is sent: held while the payment is awaited (`payment_check_days`).
+PAYMENT_DISPOSITIONS = {Disposition.PAID, Disposition.ALREADY_PAID}
+REFERENCE_MAX = 200
 
 
 class OutcomeError(Exception):
@@ -69,6 +76,17 @@ class Outcome:
     actions: list[str] = field(default_factory=list)  # keys of ACTIONS
     dispute_invoices: list[str] = field(default_factory=list)  # contested invoices (empty: all open)
     dispute_amount_cents: int | None = None  # contested amount (default: their open amount)
+    payment: AnnouncedPayment | None = None  # « déjà payé » / « paiement immédiat »
+    callback_for_team: bool = False  # else personal (the agent's own)
+
+
+@dataclass(frozen=True)
+class AnnouncedPayment:
+    """What the debtor says it paid: date, amount (cents) and means or reference."""
+
+    paid_on: date | None
+    amount_cents: int
+    reference: str | None = None
 
 
 @dataclass
@@ -80,7 +98,17 @@ class OutcomeResult:
     released: bool
 
 
-def validate(o: Outcome, *, now: datetime, settings: Settings, balance_cents: int | None) -> list[tuple[str, str]]:
+def validate(
+    o: Outcome,
+    *,
+    now: datetime,
+    settings: Settings,
+    balance_cents: int | None,
+    area: Area | None = None,
+    segment: str | None = None,
+) -> list[tuple[str, str]]:
+    """Every problem of `o` as (form field, French message); `area`/`segment` check the
+    callback against the debtor's calling window."""
     errors: list[tuple[str, str]] = []
     if o.disposition not in {d.value for d in Disposition}:
         errors.append(("disposition", f"issue d'appel inconnue « {o.disposition} »"))
@@ -117,7 +145,59 @@ def validate(o: Outcome, *, now: datetime, settings: Settings, balance_cents: in
         errors.append(("callback", "« rappel demandé » demande une date et une heure de rappel"))
     if o.callback_at is not None and o.callback_at <= now:
         errors.append(("callback", "la date de rappel doit être dans le futur"))
+    elif o.callback_at is not None:
+        errors += _callback_problems(o.callback_at, now=now, settings=settings, area=area, segment=segment)
+    errors += _payment_problems(o, now=now)
     return errors
+
+
+def _callback_problems(
+    at: datetime, *, now: datetime, settings: Settings, area: Area | None, segment: str | None
+) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    zone = area.zone if area is not None else now.tzinfo
+    latest = now + timedelta(days=settings.callback_max_days)
+    if at > latest:
+        out.append(
+            (
+                "callback",
+                f"rappel trop lointain : {settings.callback_max_days} jours au plus "
+                f"(le {format_date_fr(latest.astimezone(zone).date())} au plus tard)",
+            )
+        )
+    if area is not None and segment is not None:
+        local = at.astimezone(area.zone)
+        if not in_calling_window(segment, local, settings.calling):
+            out.append(
+                (
+                    "callback",
+                    f"rappel hors de la plage d'appel du débiteur ({format_date_fr(local.date())} "
+                    f"à {local:%H:%M} heure locale) : choisissez un jour et une heure où il peut être appelé",
+                )
+            )
+        elif (holiday := holiday_name(area, local.date())) is not None:
+            out.append(("callback", f"rappel un jour férié chez le débiteur ({holiday}) : choisissez un autre jour"))
+    return out
+
+
+def _payment_problems(o: Outcome, *, now: datetime) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    p = o.payment
+    if p is None:
+        if o.disposition == Disposition.ALREADY_PAID:
+            out.append(("payment", "« déjà payé » demande la date et le montant du paiement annoncé"))
+        return out
+    if o.disposition not in PAYMENT_DISPOSITIONS:
+        out.append(("payment", f"pas de paiement annoncé avec l'issue « {label(o.disposition)} »"))
+    if p.paid_on is None and o.disposition == Disposition.ALREADY_PAID:
+        out.append(("paid_on", "date du paiement obligatoire"))
+    if p.paid_on is not None and p.paid_on > paris_date(now):
+        out.append(("paid_on", "la date du paiement ne peut pas être dans le futur"))
+    if p.amount_cents <= 0:
+        out.append(("payment_amount", "le montant payé doit être positif"))
+    if p.reference is not None and len(p.reference) > REFERENCE_MAX:
+        out.append(("reference", f"référence trop longue ({len(p.reference)} caractères, {REFERENCE_MAX} au plus)"))
+    return out
 
 
 def _open_dispute(
@@ -185,11 +265,13 @@ def record_outcome(
         if target is None:
             raise OutcomeError([("debtor", f"débiteur inconnu « {outcome.debtor_ref} »")])
         debtor_id = target.id
-        if not in_scope(scope(conn, agent), target.agent):
+        claim = queue_sql.claim_of(conn, debtor_id)
+        holds = claim is not None and claim[0] == agent.login and claim[1] > now_s
+        # A colleague's debtor taken from the team's callbacks is held by this agent.
+        if not in_scope(scope(conn, agent), target.agent) and not holds:
             raise OutcomeAccessDenied(
                 [("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")]
             )
-        claim = queue_sql.claim_of(conn, debtor_id)
         if claim is not None and claim[0] != agent.login and claim[1] > now_s:
             raise OutcomeError(
                 [
@@ -199,7 +281,15 @@ def record_outcome(
                     )
                 ]
             )
-        errors = validate(outcome, now=now, settings=settings, balance_cents=target.balance_cents)
+        area = area_by_code(target.area)
+        errors = validate(
+            outcome,
+            now=now,
+            settings=settings,
+            balance_cents=target.balance_cents,
+            area=area,
+            segment=target.segment,
+        )
         if errors:
             raise OutcomeError(errors)
         disp = outcome.disposition
@@ -235,16 +325,31 @@ def record_outcome(
             promise_ref = promise_sql.promise_ref(conn, pid)
         # Any outcome closes the callbacks that were due; a new one may be set.
         outcome_sql.close_due_callbacks(conn, debtor_id, now_s)
+        check_sql.close_over(conn, debtor_id, now_s)
+        if disp in PAYMENT_DISPOSITIONS:
+            pay = outcome.payment
+            check_sql.insert(
+                conn,
+                debtor_id=debtor_id,
+                event_id=event_id,
+                agent=agent.login,
+                paid_on=pay.paid_on.isoformat() if pay and pay.paid_on else None,
+                amount_cents=pay.amount_cents if pay else 0,
+                reference=(pay.reference or "").strip() or None if pay else None,
+                now=now_s,
+                until=to_db(check_until(area, now, settings.payment_check_days)),
+            )
         callback_id = None
         if outcome.callback_at is not None:
             callback_id = outcome_sql.insert_callback(
                 conn,
                 debtor_id=debtor_id,
-                agent=agent.login,
+                agent=None if outcome.callback_for_team else agent.login,
                 due_at=to_db(outcome.callback_at),
                 note=outcome.note,
                 event_id=event_id,
                 now=now_s,
+                created_by=agent.login,
             )
         if disp == Disposition.DISPUTE:
             _open_dispute(conn, debtor_id, outcome, agent=agent.login, event_id=event_id, now=now)
@@ -285,8 +390,17 @@ def record_outcome(
                 "instalments": [(d.isoformat(), a) for d, a in outcome.instalments],
                 "callback": to_db(outcome.callback_at) if outcome.callback_at else None,
                 "actions": outcome.actions,
+                "payment": _payment_details(outcome.payment),
+                "callback_for_team": outcome.callback_for_team,
                 "dispute_invoices": outcome.dispute_invoices or None,
                 "area": area_by_code(target.area).code,
             },
         )
         return OutcomeResult(outcome.debtor_ref, event_id, promise_ref, callback_id, released)
+
+
+def _payment_details(p: AnnouncedPayment | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    paid_on = p.paid_on.isoformat() if p.paid_on else None
+    return {"paid_on": paid_on, "amount_cents": p.amount_cents, "reference": p.reference}

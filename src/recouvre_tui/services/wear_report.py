@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from ..domain.agents import Agent
 from ..domain.config import Settings
 from ..domain.dates import iso_week_label, last_complete_week, parse_iso_week
 from ..domain.wear import WearReport
 from ..reports.wear_output import to_csv, to_text
 from ..store.db import Store
-from ..store.wear import compute_wear, compute_wear_and_trend
+from ..store.wear import compute_wear, compute_wear_and_trend, wear_trend
+from .connection import own_connection
+from .lead import check_lead
 from .legal import prescribing_soon
 
 TREND_WEEKS = 12
@@ -43,6 +46,24 @@ def build(store: Store, week: str | None, *, now: datetime, settings: Settings, 
     days = settings.legal.prescription_warning_days
     soon = prescribing_soon(store, now=now, within_days=days)
     return WearBundle(report, previous, trend, (len(soon), sum(p.unpaid_cents for p in soon), days))
+
+
+def week_report(store: Store, actor: Agent, week: str, *, settings: Settings) -> WearReport:
+    """One week's report for a lead, on a connection of its own (a long read)."""
+    check_lead(store, actor, "consulter l'usure des relances")
+    parse_iso_week(week)
+    with own_connection(store) as own:
+        return compute_wear(own, week, settings.wear)
+
+
+def week_trend(
+    store: Store, actor: Agent, week: str, *, settings: Settings, weeks: int = TREND_WEEKS
+) -> list[tuple[str, float | None]]:
+    """The wear rate of the `weeks` weeks ending with `week` (oldest first), for a lead."""
+    check_lead(store, actor, "consulter l'usure des relances")
+    labels = trend_weeks(week, weeks)
+    with own_connection(store) as own:
+        return wear_trend(own, labels, settings.wear)
 
 
 def write_weekly_files(store: Store, folder: Path, *, now: datetime, settings: Settings) -> list[Path]:

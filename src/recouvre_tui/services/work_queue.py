@@ -14,17 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ..domain.agents import Agent
 from ..domain.areas import area_by_code
 from ..domain.callability import Callability, CallabilityInput, evaluate, local_now
 from ..domain.codes import label
 from ..domain.config import Settings
 from ..domain.dates import from_db, paris_date, to_db
+from ..domain.filters import DebtorFacts, DebtorFilter, matches
 from ..domain.priority import format_points
 from ..store import audit
+from ..store import payment_checks as check_sql
 from ..store import queue as sql
-from ..store.agents import Agent
 from ..store.db import Store
-from ..store.queue import Candidate, QueueFilter
+from ..store.queue import Candidate
 from .roles import PermissionDenied, Scope, acting, in_scope, scope
 
 PAGE = 64
@@ -60,13 +62,37 @@ class QueueEntry:
     blocked_by: list[str] = field(default_factory=list)
     explanations: list[str] = field(default_factory=list)
     in_window: bool = True
+    # Why a class-0 entry is first: a callback (default) or « paiement annoncé non reçu ».
+    front_reason: str = "rappel prévu"
+    viewer: str = ""  # login of the agent whose queue this is (empty: the lead's review)
+
+    @property
+    def origin(self) -> str:
+        """Where the case comes from: `callback` (a callback due now), `portfolio` (the viewer's
+        own), `pool` (the team's, assigned to nobody), `colleague` (another agent's portfolio)."""
+        if self.priority_class == 0:
+            return "callback"
+        if self.agent is None:
+            return "pool"
+        return "portfolio" if self.agent == self.viewer else "colleague"
+
+    @property
+    def origin_label(self) -> str:
+        """« rappel prévu (votre portefeuille) », « pool de l'équipe »… (French)."""
+        if self.agent is None:
+            where = "pool de l'équipe"
+        elif self.agent == self.viewer:
+            where = "votre portefeuille"
+        else:
+            where = f"portefeuille de {self.agent}"
+        return f"{self.front_reason} ({where})" if self.priority_class == 0 else where
 
     @property
     def reasons(self) -> str:
         """« solde 4 230 € +36,3 · retard 83 j +24,9 · … » (why it is where it is)."""
         parts = []
         if self.priority_class == 0:
-            parts.append("rappel prévu")
+            parts.append(self.front_reason)
         elif self.priority_class == 1:
             parts.append("promesse rompue à relancer")
         parts += [f"{c['detail']} {format_points(c['points'])}" for c in self.components]
@@ -89,6 +115,7 @@ class QueueEntry:
             "days_past_due": self.days_past_due,
             "local_time": self.local_time.isoformat(timespec="minutes"),
             "priority_class": self.priority_class,
+            "origin": self.origin,
             "score": self.score,
             "components": self.components,
             "reasons": self.reasons,
@@ -114,6 +141,7 @@ def _entry(c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: 
         unpaid_instalment_dues=tuple(date.fromisoformat(d) for d in c.unpaid_dues),
         call_attempts=tuple(t for a in c.attempts if (t := from_db(a)) is not None),
         callback_due_at=from_db(c.callback_due_at),
+        payment_check_until=from_db(c.payment_check_until),
     )
     verdict: Callability = evaluate(inp, now, settings.calling)
     oldest = date.fromisoformat(c.oldest_due) if c.oldest_due else None
@@ -136,12 +164,28 @@ def _entry(c: Candidate, *, agent: str, now: datetime, settings: Settings, cls: 
         blocked_by=[b.value for b in verdict.blocked_by],
         explanations=list(verdict.explanations),
         in_window="outside_hours" not in verdict.blocked_by and "holiday" not in verdict.blocked_by,
+        viewer=agent,
     )
 
 
 def _visible(s: Scope, c: Candidate) -> bool:
     """In the actor's scope (`roles.scope`): an agent's portfolio, a lead's team, and the pool."""
     return in_scope(s, c.agent)
+
+
+def handed_over_before(now: datetime, settings: Settings) -> str:
+    """Personal callbacks due at or before this instant are the team's (not taken in time)."""
+    return to_db(now - timedelta(minutes=settings.callback_handover_minutes))
+
+
+def _may_take(conn: sqlite3.Connection, agent: Agent, c: Candidate, *, now: datetime, settings: Settings) -> bool:
+    """In the portfolio or the pool, or a colleague's debtor with a callback due for the team."""
+    return _visible(scope(conn, agent), c) or sql.team_callback_open(
+        conn, c.id, team=agent.team, now=to_db(now), handed_over_before=handed_over_before(now, settings)
+    )
+
+
+NOT_RECEIVED = "paiement annoncé non reçu"
 
 
 def iterate(
@@ -151,7 +195,7 @@ def iterate(
     now: datetime,
     settings: Settings,
     include_blocked: bool,
-    flt: QueueFilter | None = None,
+    flt: DebtorFilter | None = None,
     max_scan: int = MAX_SCAN,
     page_size: int = PAGE,
 ) -> Iterator[QueueEntry]:
@@ -160,17 +204,30 @@ def iterate(
     gap_start = to_db(now - timedelta(hours=settings.calling.min_gap_hours))
     today = paris_date(now).isoformat()
     scanned = 0
-    due = sql.due_callbacks(conn, agent=agent.login, now=now_s)
+    due = sql.due_callbacks(
+        conn, agent=agent.login, team=agent.team, now=now_s, handed_over_before=handed_over_before(now, settings)
+    )
     due_ids = [d for d, _ in due]
+    # Payments announced and not received come back first too, after the callbacks.
+    unpaid_ids = [d for d, _ in check_sql.not_received(conn, now_s) if d not in set(due_ids)]
     s = scope(conn, agent)
-    cb = [c for c in sql.by_ids(conn, due_ids) if _visible(s, c) and c.balance_cents > 0]
+    cb = [
+        c
+        for c in sql.by_ids(conn, due_ids)
+        if c.balance_cents > 0 and _may_take(conn, agent, c, now=now, settings=settings)
+    ]
+    cb += [c for c in sql.by_ids(conn, unpaid_ids) if c.balance_cents > 0 and _visible(s, c)]
     if flt is not None:
-        cb = [c for c in cb if _matches(c, flt)]
+        cb = [c for c in cb if _matches(c, flt, paris_date(now))]
     sql.load_context(conn, cb, now=now_s, since_7d=since)
+    unpaid = set(unpaid_ids)
     for c in cb:
         e = _entry(c, agent=agent.login, now=now, settings=settings, cls=0)
+        if c.id in unpaid:
+            e.front_reason = NOT_RECEIVED
         if e.callable or include_blocked:
             yield e
+    due_ids += unpaid_ids
     seen = set(due_ids)
     for pool in (False, True):
         after = None
@@ -183,6 +240,7 @@ def iterate(
                 limit=page_size,
                 include_blocked=include_blocked,
                 flt=flt,
+                flt_today=paris_date(now),
                 attempted_after=None if include_blocked else gap_start,
                 now=now_s,
                 today=None if include_blocked else today,
@@ -201,14 +259,12 @@ def iterate(
                 break
 
 
-def _matches(c: Candidate, f: QueueFilter) -> bool:
-    if f.segment and c.segment != f.segment:
-        return False
-    if f.overseas is not None and c.area.startswith("97") != f.overseas:
-        return False
-    if f.min_balance_cents is not None and c.balance_cents < f.min_balance_cents:
-        return False
-    return not (f.max_balance_cents is not None and c.balance_cents >= f.max_balance_cents)
+def _matches(c: Candidate, f: DebtorFilter, today: date) -> bool:
+    """The filter's rule (`domain.filters.matches`) for a debtor loaded outside the paged SQL."""
+    facts = DebtorFacts(
+        c.agent, c.segment, c.area, c.balance_cents, c.oldest_due, c.on_hold, c.do_not_call, c.dispute_open
+    )
+    return matches(f, facts, today)
 
 
 def list_queue(
@@ -219,7 +275,7 @@ def list_queue(
     settings: Settings,
     limit: int = 50,
     include_blocked: bool = False,
-    flt: QueueFilter | None = None,
+    flt: DebtorFilter | None = None,
 ) -> list[QueueEntry]:
     out: list[QueueEntry] = []
     with store.read() as conn:
@@ -281,9 +337,10 @@ def _recheck(
     """The entry evaluated again from the database as it is now, if still callable."""
     cands = sql.by_ids(conn, [e.debtor_id])
     sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
-    if not cands or not _visible(scope(conn, agent), cands[0]):
+    if not cands or not _may_take(conn, agent, cands[0], now=now, settings=settings):
         return None
     fresh = _entry(cands[0], agent=agent.login, now=now, settings=settings, cls=e.priority_class)
+    fresh.front_reason = e.front_reason
     return fresh if fresh.callable else None
 
 
@@ -301,11 +358,15 @@ def entry_for(
         raise QueueError("débiteur introuvable")
     sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
     c = cands[0]
-    if not _visible(scope(conn, agent), c) and c.claimed_by != agent.login:
+    if not _may_take(conn, agent, c, now=now, settings=settings) and c.claimed_by != agent.login:
         # Roles: outside the portfolio and the pool, unless it is the case this agent holds.
         raise QueueAccessDenied(f"le débiteur {c.ref} n'est pas dans votre portefeuille")
     due = c.callback_due_at is not None and c.callback_due_at <= to_db(now)
-    return _entry(c, agent=agent.login, now=now, settings=settings, cls=0 if due else None)
+    unpaid = not due and any(d == debtor_id for d, _ in check_sql.not_received(conn, to_db(now)))
+    e = _entry(c, agent=agent.login, now=now, settings=settings, cls=0 if due or unpaid else None)
+    if unpaid:
+        e.front_reason = NOT_RECEIVED
+    return e
 
 
 def renew(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> bool:
@@ -336,9 +397,9 @@ def held_case(store: Store, agent: Agent, *, now: datetime, settings: Settings) 
 
 
 __all__ = [
+    "DebtorFilter",
     "QueueEntry",
     "QueueError",
-    "QueueFilter",
     "label",
     "list_queue",
     "release",

@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Agent:
-    login: str
-    name: str
-    role: str
-    team: str | None
-    active: bool
-
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "lead"
+from ..domain.agents import Agent as Agent  # re-exported: the type lives in the domain
 
 
 def get_agent(conn: sqlite3.Connection, login: str) -> Agent | None:

@@ -37,10 +37,12 @@ def invoices(conn: sqlite3.Connection, debtor_id: int, *, open_only: bool = True
 
 
 def phones(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    """Callable numbers first (after « faux numéro » the other valid number is offered), then
+    the rest, each in file order."""
     return _rows(
         conn,
         "SELECT position, raw, e164, national, kind, valid, region, tz, to_verify FROM phones "
-        "WHERE debtor_id = ? ORDER BY position",
+        "WHERE debtor_id = ? ORDER BY CASE WHEN valid = 1 AND to_verify = 0 THEN 0 ELSE 1 END, position",
         (debtor_id,),
     )
 

@@ -10,92 +10,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from ..domain.filters import BLOCKED_CHOICES as BLOCKED_CHOICES  # re-exported
+from ..domain.filters import DebtorFilter as DebtorFilter  # re-exported
 from ..domain.refs import normalise_ref
+from .filters import filter_where
 from .imports import _chunks, _in
 from .queue import Candidate, ordered_page
-
-BLOCKED_CHOICES = ("hold", "do_not_call", "dispute", "any", "none")
-
-
-@dataclass(frozen=True)
-class DebtorFilter:
-    """Which debtors (with open balance) a review or a bulk reassignment is about.
-
-    Every bound is inclusive. `agent` and `pool` are exclusive of each other. Days past due =
-    today − the oldest open due date (0 when there is none), as in the work queue.
-    """
-
-    agent: str | None = None  # this agent's portfolio
-    pool: bool = False  # the team pool (debtors assigned to nobody)
-    segment: str | None = None  # "B2B" / "B2C"
-    overseas: bool | None = None  # True: area 97x (DROM); False: metropolitan France
-    blocked: str | None = None  # hold / do_not_call / dispute / any (one of them) / none
-    min_balance_cents: int | None = None
-    max_balance_cents: int | None = None
-    min_days_past_due: int | None = None
-    max_days_past_due: int | None = None
-    # Set by the services, never by the user: the lead's team (logins whose portfolios are
-    # visible, plus the pool); None = every debtor. Not a criterion (`is_empty`, `to_json`).
-    scope: tuple[str, ...] | None = field(default=None, compare=False)
-
-    def is_empty(self) -> bool:
-        return self == DebtorFilter()
-
-    def to_json(self) -> dict[str, Any]:
-        """Only the criteria set (for the audit trail and JSON output)."""
-        return {k: v for k, v in asdict(self).items() if k != "scope" and v is not None and v is not False}
-
-
-def filter_where(flt: DebtorFilter, today: date) -> tuple[str, list[Any]]:
-    """`WHERE` clause (alias `d`) for a filter; always restricted to debtors with open balance."""
-    sql = "d.balance_cents > 0"
-    params: list[Any] = []
-    if flt.pool:
-        sql += " AND d.agent IS NULL"
-    elif flt.agent is not None:
-        sql += " AND d.agent = ?"
-        params.append(flt.agent)
-    if flt.segment:
-        sql += " AND d.segment = ?"
-        params.append(flt.segment)
-    if flt.overseas is True:
-        sql += " AND d.area LIKE '97%'"
-    elif flt.overseas is False:
-        sql += " AND d.area NOT LIKE '97%'"
-    if flt.blocked == "hold":
-        sql += " AND d.on_hold = 1"
-    elif flt.blocked == "do_not_call":
-        sql += " AND d.do_not_call = 1"
-    elif flt.blocked == "dispute":
-        sql += " AND d.dispute_open = 1"
-    elif flt.blocked == "any":
-        sql += " AND (d.on_hold = 1 OR d.do_not_call = 1 OR d.dispute_open = 1)"
-    elif flt.blocked == "none":
-        sql += " AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0"
-    if flt.min_balance_cents is not None:
-        sql += " AND d.balance_cents >= ?"
-        params.append(flt.min_balance_cents)
-    if flt.max_balance_cents is not None:
-        sql += " AND d.balance_cents <= ?"
-        params.append(flt.max_balance_cents)
-    if flt.scope is not None:
-        if flt.scope:
-            sql += f" AND (d.agent IS NULL OR d.agent IN ({_in(len(flt.scope))}))"
-            params.extend(flt.scope)
-        else:
-            sql += " AND d.agent IS NULL"
-    if flt.min_days_past_due is not None and flt.min_days_past_due > 0:
-        sql += " AND d.oldest_due IS NOT NULL AND d.oldest_due <= ?"
-        params.append((today - timedelta(days=flt.min_days_past_due)).isoformat())
-    if flt.max_days_past_due is not None:
-        sql += " AND (d.oldest_due IS NULL OR d.oldest_due >= ?)"
-        params.append((today - timedelta(days=flt.max_days_past_due)).isoformat())
-    return sql, params
-
 
 # --- debtors: lookups and lead writes ------------------------------------------------------------
 
@@ -260,6 +184,31 @@ def insert_lead_event(
     return int(cur.lastrowid or 0)
 
 
+def overdue_invoices(conn: sqlite3.Connection, debtor_id: int, today: str) -> list[tuple[str, str, int]]:
+    """(ref, due_date, open_cents) of the debtor's invoices still open and due before `today`."""
+    rows = conn.execute(
+        "SELECT ref, due_date, open_cents FROM invoices WHERE debtor_id = ? AND open_cents > 0 AND due_date < ? "
+        "ORDER BY due_date, ref",
+        (debtor_id, today),
+    ).fetchall()
+    return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+def debtor_identity(conn: sqlite3.Connection, debtor_id: int) -> tuple[str, str, str | None, str | None]:
+    """(name, segment, postcode, country)."""
+    r = conn.execute("SELECT name, segment, postcode, country FROM debtors WHERE id = ?", (debtor_id,)).fetchone()
+    return (r[0], r[1], r[2], r[3])
+
+
+def last_formal_notice(conn: sqlite3.Connection, debtor_id: int, outcome: str) -> str | None:
+    """Instant (`at`) of the debtor's latest mise en demeure, or None."""
+    r = conn.execute(
+        "SELECT MAX(at) FROM events WHERE debtor_id = ? AND channel = 'letter' AND direction = 'out' AND outcome = ?",
+        (debtor_id, outcome),
+    ).fetchone()
+    return r[0] if r else None
+
+
 def agent_exists(conn: sqlite3.Connection, login: str) -> tuple[bool, bool]:
     """(exists, active)."""
     row = conn.execute("SELECT active FROM agents WHERE login = ?", (login,)).fetchone()
@@ -318,6 +267,24 @@ def call_counts(conn: sqlite3.Connection, start: str, end: str, rpc_codes: Seque
             "FROM events WHERE channel = 'call' AND direction = 'out' AND agent IS NOT NULL "
             "AND at >= ? AND at < ? GROUP BY agent",
             [*rpc_codes, start, end],
+        )
+    }
+
+
+def contact_counts(
+    conn: sqlite3.Connection, start: str, end: str, rpc_codes: Sequence[str], promise_codes: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """login → (right-party contacts by call, outbound and inbound; of those, ending in a promise
+    or a plan) with `at` in [start, end). The second is a subset of the first, so their ratio
+    never exceeds 1."""
+    rpc, prom = _in(len(rpc_codes)), _in(len(promise_codes))
+    return {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            f"SELECT agent, COUNT(*), COALESCE(SUM(CASE WHEN outcome IN ({prom}) THEN 1 ELSE 0 END), 0) "
+            f"FROM events WHERE channel = 'call' AND agent IS NOT NULL AND outcome IN ({rpc}) "
+            "AND at >= ? AND at < ? GROUP BY agent",
+            [*promise_codes, *rpc_codes, start, end],
         )
     }
 

@@ -14,11 +14,12 @@ class OutcomeTarget:
     agent: str | None
     balance_cents: int
     area: str
+    segment: str
 
 
 def debtor_for_outcome(conn: sqlite3.Connection, ref: str) -> OutcomeTarget | None:
     row = conn.execute(
-        "SELECT id, agent, balance_cents, area FROM debtors WHERE ref = ?", (normalise_ref(ref),)
+        "SELECT id, agent, balance_cents, area, segment FROM debtors WHERE ref = ?", (normalise_ref(ref),)
     ).fetchone()
     return OutcomeTarget(*row) if row else None
 
@@ -77,16 +78,18 @@ def insert_callback(
     conn: sqlite3.Connection,
     *,
     debtor_id: int,
-    agent: str,
+    agent: str | None,
     due_at: str,
     note: str | None,
     event_id: int,
     now: str,
+    created_by: str,
 ) -> int:
+    """A callback for `agent`, or for the team when `agent` is None."""
     cur = conn.execute(
         "INSERT INTO callbacks (debtor_id, agent, due_at, note, event_id, created_by, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (debtor_id, agent, due_at, note, event_id, agent, now),
+        (debtor_id, agent, due_at, note, event_id, created_by, now),
     )
     return int(cur.lastrowid or 0)
 

@@ -14,10 +14,13 @@ from datetime import date
 from typing import Any
 
 from ..domain.dates import from_db, paris_date
+from ..domain.filters import DebtorFilter
 from ..domain.legal import may_be_prescribed, prescription_summary
 from ..domain.refs import normalise_ref
+from .filters import filter_where
 from .imports import _in
 from .legal import facts_by_id
+from .payment_checks import NOT_HELD_SQL, held_until
 
 CANDIDATE_COLS = (
     "d.id",
@@ -63,38 +66,10 @@ class Candidate:
     unpaid_dues: list[str] = field(default_factory=list)
     attempts: list[str] = field(default_factory=list)
     callback_due_at: str | None = None
+    payment_check_until: str | None = None
     components: str = "[]"
     prescribed_cents: int = 0  # unpaid amount of its prescribed invoices (never claimed)
     all_overdue_prescribed: bool = False
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    segment: str | None = None  # "B2B" / "B2C"
-    overseas: bool | None = None
-    min_balance_cents: int | None = None
-    max_balance_cents: int | None = None
-
-
-def _filter_sql(f: QueueFilter | None) -> tuple[str, list[Any]]:
-    if f is None:
-        return "", []
-    sql = ""
-    params: list[Any] = []
-    if f.segment:
-        sql += " AND d.segment = ?"
-        params.append(f.segment)
-    if f.overseas is True:
-        sql += " AND d.area LIKE '97%'"
-    elif f.overseas is False:
-        sql += " AND d.area NOT LIKE '97%'"
-    if f.min_balance_cents is not None:
-        sql += " AND d.balance_cents >= ?"
-        params.append(f.min_balance_cents)
-    if f.max_balance_cents is not None:
-        sql += " AND d.balance_cents < ?"
-        params.append(f.max_balance_cents)
-    return sql, params
 
 
 def page(
@@ -105,7 +80,8 @@ def page(
     after: tuple[int, float, str] | None,
     limit: int,
     include_blocked: bool,
-    flt: QueueFilter | None = None,
+    flt: DebtorFilter | None = None,
+    flt_today: date | None = None,
     attempted_after: str | None = None,
     now: str | None = None,
     today: str | None = None,
@@ -143,9 +119,16 @@ def page(
             )
             where += f" AND (NOT EXISTS ({unpaid}) OR EXISTS ({unpaid} AND i.due_date <= ?))"
             params.append(today)
-    fsql, fparams = _filter_sql(flt)
-    where += fsql
-    params += fparams
+        if now is not None:
+            where += NOT_HELD_SQL
+            params.append(now)
+    if flt is not None:
+        # The shared filter rule (bounds inclusive), with the day its days past due count from.
+        if flt_today is None:
+            raise ValueError("flt_today is required with a filter")
+        fsql, fparams = filter_where(flt, flt_today)
+        where += f" AND {fsql}"
+        params += fparams
     return ordered_page(conn, where, params, after=after, limit=limit)
 
 
@@ -199,15 +182,40 @@ def by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Candidate]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def due_callbacks(conn: sqlite3.Connection, *, agent: str, now: str) -> list[tuple[int, str]]:
-    """(debtor_id, due_at) of open callbacks due now for this agent or for anyone."""
+def due_callbacks(
+    conn: sqlite3.Connection, *, agent: str, team: str | None, now: str, handed_over_before: str
+) -> list[tuple[int, str]]:
+    """(debtor_id, due_at) of open callbacks due now for this agent or for its team.
+
+    A team callback has no agent; a colleague's personal callback joins the team's once it
+    has waited until `handed_over_before` (its time + `callback_handover_minutes`) untaken.
+    The team is the callback owner's (or, for a team callback, the debtor's agent's) team;
+    an agent without a team shares only callbacks of debtors assigned to nobody.
+    """
     return list(
         conn.execute(
-            "SELECT debtor_id, MIN(due_at) FROM callbacks WHERE done_at IS NULL AND due_at <= ? "
-            "AND (agent = ? OR agent IS NULL) GROUP BY debtor_id ORDER BY MIN(due_at)",
-            (now, agent),
+            "SELECT c.debtor_id, MIN(c.due_at) FROM callbacks c JOIN debtors d ON d.id = c.debtor_id "
+            "LEFT JOIN agents a ON a.login = COALESCE(c.agent, d.agent) "
+            "WHERE c.done_at IS NULL AND c.due_at <= ? AND (c.agent = ? OR "
+            "((c.agent IS NULL OR c.due_at <= ?) AND (a.login IS NULL OR a.team = ?))) "
+            "GROUP BY c.debtor_id ORDER BY MIN(c.due_at)",
+            (now, agent, handed_over_before, team),
         )
     )
+
+
+def team_callback_open(
+    conn: sqlite3.Connection, debtor_id: int, *, team: str | None, now: str, handed_over_before: str
+) -> bool:
+    """A callback of this debtor is due for the team `team` (see `due_callbacks`)."""
+    row = conn.execute(
+        "SELECT 1 FROM callbacks c JOIN debtors d ON d.id = c.debtor_id "
+        "LEFT JOIN agents a ON a.login = COALESCE(c.agent, d.agent) "
+        "WHERE c.debtor_id = ? AND c.done_at IS NULL AND c.due_at <= ? "
+        "AND (c.agent IS NULL OR c.due_at <= ?) AND (a.login IS NULL OR a.team = ?) LIMIT 1",
+        (debtor_id, now, handed_over_before, team),
+    ).fetchone()
+    return row is not None
 
 
 def load_context(conn: sqlite3.Connection, cands: list[Candidate], *, now: str, since_7d: str) -> None:
@@ -246,6 +254,8 @@ def load_context(conn: sqlite3.Connection, cands: list[Candidate], *, now: str, 
         ids,
     ):
         by_id[did].callback_due_at = due
+    for did, until in held_until(conn, ids, now).items():
+        by_id[did].payment_check_until = until
     for did, comps in conn.execute(
         f"SELECT debtor_id, components FROM debtor_scores WHERE debtor_id IN ({marks})", ids
     ):

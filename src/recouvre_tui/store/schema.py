@@ -506,6 +506,32 @@ def m008_overindebtedness(db: sqlite_utils.Database) -> None:
     db.conn.execute("ALTER TABLE debtors ADD COLUMN overindebted_since TEXT")
 
 
+# --- m009: payments announced on the phone, held for checking ----------------------------------
+# « Déjà payé » / « paiement immédiat »: the debtor is held until `until` (UTC, local midnight
+# after `payment_check_days` working days) or until payments imported after `created_at` add
+# up to `amount_cents`; past `until` without them it comes back first (« paiement annoncé non
+# reçu ») until an outcome is recorded (`done_at`).
+
+
+@migrations()
+def m009_payment_checks(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE payment_checks ("
+        " id INTEGER PRIMARY KEY,"
+        " debtor_id INTEGER NOT NULL REFERENCES debtors(id),"
+        " event_id INTEGER REFERENCES events(id),"
+        " agent TEXT NOT NULL,"
+        " paid_on TEXT,"
+        " amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),"
+        " reference TEXT,"
+        " created_at TEXT NOT NULL,"
+        " until TEXT NOT NULL,"
+        " done_at TEXT)"
+    )
+    conn.execute("CREATE INDEX payment_checks_open ON payment_checks (debtor_id) WHERE done_at IS NULL")
+
+
 # --- m011: the agents' e-mail addresses (exports sent to a lead, docs/exports.md) ---------------
 
 

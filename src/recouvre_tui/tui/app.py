@@ -27,11 +27,11 @@ from textual.reactive import var
 from textual.theme import ThemeProvider
 from textual.worker import get_current_worker
 
+from ..domain.agents import Agent
 from ..domain.config import CLAIM_RENEW_SECONDS, Settings
 from ..domain.text import printable
+from ..services.connection import Store
 from ..services.work_queue import QueueEntry
-from ..store.agents import Agent
-from ..store.db import Store
 from .action_guard import REFUSED_APP_ACTIONS, markup_action_allowed
 from .backend import Backend
 from .commands import FrenchCommandPalette, RecouvreCommands
@@ -94,11 +94,14 @@ class RecouvreApp(App[None]):
         watch_seconds: float = WATCH_SECONDS,
         renew_seconds: float = RENEW_SECONDS,
         cursor_blink: bool = True,
+        clock_note: str | None = None,
     ) -> None:
         super().__init__()
         if clock is None:
             clock = _clock(frozen_now)
         self.clock = clock
+        # « horloge de démonstration … »: shown in the agent bar when the clock is not real time.
+        self.clock_note = clock_note
         self.agent = agent
         self.settings = settings
         self.backend = Backend(store, agent, settings, clock)
@@ -125,6 +128,8 @@ class RecouvreApp(App[None]):
         from .welcome.screen import WelcomeScreen
 
         log.info("session start: login=%s role=%s pid=%d", self.agent.login, self.agent.role, os.getpid())
+        if self.settings.keymap:  # checked before the session started (`tui.keymap.check_keymap`)
+            self.set_keymap(dict(self.settings.keymap))
         self.push_screen(WelcomeScreen())
         self.load_figures()
         self.preload_scripts()
@@ -601,9 +606,19 @@ def _clock(frozen_now: datetime | None) -> Callable[[], datetime]:
     return real
 
 
-def run_app(store: Store, agent: Agent, *, settings: Settings, frozen_now: datetime | None = None) -> None:
+def run_app(
+    store: Store,
+    agent: Agent,
+    *,
+    settings: Settings,
+    frozen_now: datetime | None = None,
+    clock: Callable[[], datetime] | None = None,
+    clock_note: str | None = None,
+) -> None:
     """Run the agent's session until ctrl+q or hang-up; the held case is always released."""
-    app = RecouvreApp(store, agent, settings=settings, frozen_now=frozen_now, cursor_blink=False)
+    app = RecouvreApp(
+        store, agent, settings=settings, frozen_now=frozen_now, cursor_blink=False, clock=clock, clock_note=clock_note
+    )
     try:
         app.run()
     finally:

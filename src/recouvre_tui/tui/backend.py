@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
+from ..domain.agents import Agent
 from ..domain.call_scripts import CallScript, ScriptError
 from ..domain.config import Settings
 from ..domain.dates import iso_week_label, last_complete_week, paris_date, parse_iso_week
+from ..domain.filters import DebtorFilter
 from ..domain.wear import WearReport
 from ..reports.export_table import ExportTable
 from ..services import case_file as case_service
@@ -28,8 +29,10 @@ from ..services import lead as lead_service
 from ..services import legal as legal_service
 from ..services import outcome as outcome_service
 from ..services import promise_tracking, script_guide, sessions, work_queue
+from ..services import wear_report as wear_service
 from ..services.agents import session_end_reason
 from ..services.case_file import CaseFile
+from ..services.connection import Store
 from ..services.credit_balances import CreditBalance
 from ..services.lead import (
     UNCHANGED,
@@ -46,18 +49,12 @@ from ..services.promise_tracking import PromiseView
 from ..services.roles import AccountDisabled, require_lead
 from ..services.search import SearchHit, search_debtors
 from ..services.work_queue import QueueEntry
-from ..store import wear as wear_store
-from ..store.agents import Agent
-from ..store.db import Store, open_db
-from ..store.lead import DebtorFilter
-from ..store.queue import QueueFilter
 
 PAGE_SIZE = 50
 MAX_PAGES = 20  # the queue screen shows a page, never the whole portfolio
 REVIEW_PAGE_SIZE = 50  # the lead's queue review: one keyset page at a time
 AUDIT_PAGE_SIZE = 100
 SEARCH_LIMIT = 50
-TREND_WEEKS = 12  # the wear rate's sparkline
 
 # Stage/tone overrides and reassignment previews: a value, None (clear it / the pool) or UNCHANGED.
 Override = str | _Unchanged | None
@@ -122,7 +119,7 @@ class Backend:
         self,
         page: int,
         *,
-        flt: QueueFilter | None,
+        flt: DebtorFilter | None,
         include_blocked: bool,
         page_size: int = PAGE_SIZE,
     ) -> QueuePage:
@@ -202,9 +199,13 @@ class Backend:
     def end_session(self) -> None:
         sessions.end_session(self.store, self.agent, now=self.now())
 
-    def validate(self, outcome: Outcome, balance_cents: int | None) -> list[tuple[str, str]]:
+    def validate(
+        self, outcome: Outcome, balance_cents: int | None, *, area: Any = None, segment: str | None = None
+    ) -> list[tuple[str, str]]:
         """The service's own checks, without writing (pure)."""
-        return outcome_service.validate(outcome, now=self.now(), settings=self.settings, balance_cents=balance_cents)
+        return outcome_service.validate(
+            outcome, now=self.now(), settings=self.settings, balance_cents=balance_cents, area=area, segment=segment
+        )
 
     def record(self, outcome: Outcome) -> OutcomeResult:
         return outcome_service.record_outcome(
@@ -271,9 +272,28 @@ class Backend:
     ) -> tuple[str | None, str | None]:
         return lead_service.set_overrides(self.store, self.agent, ref, stage=stage, tone=tone, now=self.now())
 
-    def formal_notice(self, ref: str, *, sent_on: date | None = None, note: str | None = None) -> int:
+    def formal_notice_preview(self, ref: str) -> lead_service.FormalNoticePreview:
+        return lead_service.formal_notice_preview(self.store, self.agent, ref, now=self.now())
+
+    def formal_notice(
+        self,
+        ref: str,
+        *,
+        sent_on: date | None = None,
+        note: str | None = None,
+        registered_letter: str | None = None,
+        force: bool = False,
+    ) -> int:
         return lead_service.record_formal_notice(
-            self.store, self.agent, ref, sent_on=sent_on, note=note, now=self.now(), settings=self.settings
+            self.store,
+            self.agent,
+            ref,
+            sent_on=sent_on,
+            note=note,
+            registered_letter=registered_letter,
+            force=force,
+            now=self.now(),
+            settings=self.settings,
         )
 
     # Documents (services/letters.py, docs/letters.md).
@@ -320,31 +340,12 @@ class Backend:
         monday, _ = parse_iso_week(week)
         return iso_week_label(monday + timedelta(weeks=weeks))
 
-    @contextmanager
-    def _own_connection(self) -> Iterator[Store]:
-        """A connection of its own for a long read (the wear report), so the session's
-        connection stays free for the watcher and the other screens."""
-        if self.store.path == ":memory:":
-            yield self.store
-            return
-        store = open_db(self.store.path)
-        try:
-            yield store
-        finally:
-            store.close()
-
     def wear_report(self, week: str) -> WearReport:
-        lead_service.check_lead(self.store, self.agent, "consulter l'usure des relances")
-        parse_iso_week(week)
-        with self._own_connection() as store:
-            return wear_store.compute_wear(store, week, self.settings.wear)
+        return wear_service.week_report(self.store, self.agent, week, settings=self.settings)
 
-    def wear_trend(self, week: str, weeks: int = TREND_WEEKS) -> list[tuple[str, float | None]]:
+    def wear_trend(self, week: str, weeks: int = wear_service.TREND_WEEKS) -> list[tuple[str, float | None]]:
         """The wear rate of the `weeks` weeks ending with `week` (oldest first)."""
-        lead_service.check_lead(self.store, self.agent, "consulter l'usure des relances")
-        labels = [self.shift_week(week, -i) for i in range(weeks - 1, -1, -1)]
-        with self._own_connection() as store:
-            return wear_store.wear_trend(store, labels, self.settings.wear)
+        return wear_service.week_trend(self.store, self.agent, week, settings=self.settings, weeks=weeks)
 
     def kpis(self, week: str) -> list[KpiRow]:
         return lead_service.kpis(self.store, self.agent, week=week, now=self.now(), settings=self.settings)

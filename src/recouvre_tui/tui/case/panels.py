@@ -76,7 +76,9 @@ def header(case: CaseFile, settings: Settings, today: date) -> str:
         if at is None:
             continue
         local = at.astimezone(case.area.zone)
-        line3.append(f"rappel prévu {local:%d/%m %H:%M} (heure locale)")
+        # The year whenever it is not this year (« 02/12/2031 16:30 », not « 02/12 16:30 »).
+        day = f"{local:%d/%m}" if local.year == today.year else f"{local:%d/%m/%Y}"
+        line3.append(f"rappel prévu {day} {local:%H:%M} (heure locale)")
     if d.get("dispute_open"):
         line3.append("[b $error]litige ouvert[/]")
     elif contested := _dispute_status(case):

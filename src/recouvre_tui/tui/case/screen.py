@@ -22,6 +22,7 @@ from ...domain.call_scripts import PHASE_LABELS_FR, PHASES
 from ...domain.codes import Disposition, Tone, label
 from ...domain.dates import paris_date
 from ...domain.promises import max_instalments
+from ...domain.sensitive import find_sensitive
 from ...services import script_guide as guide_mod
 from ...services.case_file import CaseFile
 from ...services.outcome import Outcome, OutcomeError
@@ -30,7 +31,8 @@ from ...services.work_queue import QueueEntry
 from ..fmt import esc
 from ..messages import CaseLoaded, OutcomeRejected, OutcomeSaved, ServiceFailed
 from ..outcome.draft import DIGIT_DISPOSITIONS, OutcomeDraft, disposition_label
-from ..outcome.forms import CallbackForm, DisputeForm, NoteForm, PromiseForm, ReasonPicker
+from ..outcome.forms import CallbackForm, DisputeForm, PromiseForm, ReasonPicker
+from ..outcome.note import NoteForm, SensitiveNoteDialog
 from ..widgets.agent_bar import AgentBar
 from . import panels
 
@@ -59,6 +61,7 @@ class CaseScreen(Screen[None]):
         Binding("p", "promise", "promesse", show=False, id="case.promise"),
         Binding("e", "plan", "échéancier", show=False, id="case.plan"),
         Binding("r", "callback", "rappel", show=False, id="case.callback"),
+        Binding("v", "already_paid", "déjà payé", show=False, id="case.already_paid"),
         Binding("m", "reason", "motif", show=False, id="case.reason"),
         Binding("n", "note", "note", show=False, id="case.note"),
         Binding("d", "duplicate", "duplicata", show=False, id="case.duplicate"),
@@ -82,6 +85,7 @@ class CaseScreen(Screen[None]):
         self.disposition: str | None = None
         self.reason: str | None = None
         self.note: str | None = None
+        self.note_checked: str | None = None  # the note as the agent kept it past the sensitive-data check
         self.actions: list[str] = []
         self.tone: Tone | None = None
         self.phone_index: int | None = None
@@ -251,10 +255,12 @@ class CaseScreen(Screen[None]):
 
     def _validator(self) -> Any:
         balance = int(self.case.debtor.get("balance_cents") or 0) if self.case else None
+        area = self.case.area if self.case else None
+        segment = str(self.case.debtor.get("segment") or "") or None if self.case else None
         backend = self.rapp.backend
 
         def validate(outcome: Outcome) -> list[tuple[str, str]]:
-            return backend.validate(outcome, balance)
+            return backend.validate(outcome, balance, area=area, segment=segment)
 
         return validate
 
@@ -274,6 +280,31 @@ class CaseScreen(Screen[None]):
             return
         self.disposition = DIGIT_DISPOSITIONS[digit]
         self._show_bar()
+        if self.disposition == Disposition.PAID:
+            self._open_payment(Disposition.PAID)
+
+    def action_already_paid(self) -> None:
+        if not self._ready():
+            return
+        self.disposition = Disposition.ALREADY_PAID
+        self._show_bar()
+        self._open_payment(Disposition.ALREADY_PAID)
+
+    def _open_payment(self, disposition: str) -> None:
+        """Amount, date and means of the payment announced (`6`, `v`): Entrée records it."""
+        from ..outcome.payment_form import PaymentForm
+
+        self.app.push_screen(
+            PaymentForm(
+                self.draft(),
+                disposition=disposition,
+                today=self.today,
+                check_days=self.rapp.settings.payment_check_days,
+                validate=self._validator(),
+                cursor_blink=self.rapp.cursor_blink,
+            ),
+            self._form_done,
+        )
 
     def action_validate(self) -> None:
         if not self._ready():
@@ -283,6 +314,9 @@ class CaseScreen(Screen[None]):
                 "Choisissez d'abord une issue : 1 à 9, ou p (promesse), e (échéancier), r (rappel).",
                 severity="warning",
             )
+            return
+        if self.disposition in (Disposition.PAID, Disposition.ALREADY_PAID):
+            self._open_payment(self.disposition)
             return
         if self.disposition == Disposition.DISPUTE and self.case is not None and self.case.invoices:
             # The agent ticks the contested invoices; the others stay claimed.
@@ -305,7 +339,7 @@ class CaseScreen(Screen[None]):
         if errors:
             self.notify("\n".join(m for _, m in errors), title="Issue incomplète", severity="error")
             return
-        self.save(outcome)
+        self.checked_save(outcome)
 
     def action_cancel(self) -> None:
         if self.saving:
@@ -367,7 +401,27 @@ class CaseScreen(Screen[None]):
             return
         self.reason = outcome.reason
         self.note = outcome.note
-        self.save(outcome)
+        self.checked_save(outcome)
+
+    def checked_save(self, outcome: Outcome) -> None:
+        """Save, unless the note holds sensitive words the agent has not yet confirmed: then ask
+        (« Réécrire » opens the note, the outcome waits)."""
+        note = (outcome.note or "").strip()
+        words = find_sensitive(note, self.rapp.settings.notes.sensitive_words) if note else []
+        if not words or note == self.note_checked:
+            self.save(outcome)
+            return
+
+        def chosen(keep: bool | None) -> None:
+            if keep:
+                self.note_checked = note
+                self.save(outcome)
+            else:
+                self.disposition = None
+                self._show_bar()
+                self.action_note()
+
+        self.app.push_screen(SensitiveNoteDialog(words), chosen)
 
     def action_note(self) -> None:
         if not self._ready():
@@ -376,9 +430,15 @@ class CaseScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is not None:
                 self.note = text or None
+                self.note_checked = text or None  # the form has checked it
                 self._show_bar()
 
-        self.app.push_screen(NoteForm(self.note, cursor_blink=self.rapp.cursor_blink), done)
+        form = NoteForm(
+            self.note,
+            sensitive_words=self.rapp.settings.notes.sensitive_words,
+            cursor_blink=self.rapp.cursor_blink,
+        )
+        self.app.push_screen(form, done)
 
     def action_reason(self) -> None:
         if not self._ready():

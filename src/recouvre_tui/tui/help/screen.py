@@ -27,7 +27,8 @@ PROMISES = [
 ]
 QUEUE = [
     ("Entrée", "prendre le dossier suivant"),
-    ("↑ ↓", "parcourir ; « Pourquoi ? » à droite"),
+    ("↑ ↓", "parcourir ; « Pourquoi ? » à droite : provenance (rappel, portefeuille, pool), rang, score"),
+    ("", "s, o, m, b filtrent l'affichage seulement : Entrée prend toujours le suivant de toute la file"),
     ("s", "segment : tous / professionnels / particuliers"),
     ("o", "zone : toutes / outre-mer / métropole"),
     ("m", "tranche de montant"),
@@ -41,9 +42,10 @@ CASE_RIGHT = [
     ("Échap", "annuler la sélection"),
     ("p", "promesse de paiement (solde pré-rempli)"),
     ("e", "échéancier avec aperçu des dates"),
-    ("r", "rappel demandé (heure locale du débiteur)"),
+    ("r", "rappel demandé (heure locale du débiteur ; personnel, ou pour l'équipe)"),
+    ("6 / v", "paiement immédiat / déjà payé — à vérifier (date, montant, moyen ; mis de côté le temps du paiement)"),
     ("m", "motif du retard"),
-    ("n", f"note ({NOTE_REMINDER})"),
+    ("n", f"note ({NOTE_REMINDER}) : Entrée nouvelle ligne, ctrl+s la garder"),
     ("d", "envoyer un duplicata de facture"),
     ("c", "transmettre le litige au commercial"),
     ("t", "changer de ton du guide d'appel"),
@@ -89,8 +91,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         digits = [(d, disposition_label(code)) for d, code in DIGIT_DISPOSITIONS.items()]
+        here = getattr(self.under, "HELP_SECTION", None)
         text = "\n\n".join(
             [
+                *([_section(here[0], here[1])] if here else []),
                 _section("Partout", GLOBAL),
                 _section("Accueil", WELCOME),
                 _section("File d'attente", QUEUE),

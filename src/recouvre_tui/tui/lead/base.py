@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ...services.case_file import CaseError
-from ...services.lead import LeadError, PermissionDenied
+from ...services.lead import FormalNoticePreview, LeadError, PermissionDenied
 from ..fmt import esc, plural
 from ..messages import ServiceFailed
 from .columns import NARROW
@@ -23,9 +24,11 @@ from .dialogs import (
     DisputeCloseForm,
     DisputeDecision,
     FormalNoticeForm,
+    GuardDialog,
     OverridePicker,
     ReasonForm,
     Target,
+    formal_notice_summary,
 )
 from .messages import LeadActionDone, LeadFailed
 
@@ -178,16 +181,23 @@ class LeadScreen(Screen[None]):
         required: bool,
         one: Callable[[str, str | None], None],
         done_text: str,
+        effect: str,
         hint: str = "",
     ) -> None:
-        """Ask for a reason (or note) once, then apply `one(ref, text)` to every debtor."""
+        """Ask for a reason (or note) once, summarise what will change in a guard dialog
+        (default button: Annuler), then apply `one(ref, text)` to every debtor."""
         if not refs:
             return
+
+        def confirmed(text: str | None, yes: bool | None) -> None:
+            if yes:
+                self.apply_action(kind, refs, self._each(refs, lambda r: one(r, text or None), done_text))
 
         def done(text: str | None) -> None:
             if text is None:
                 return
-            self.apply_action(kind, refs, self._each(refs, lambda r: one(r, text or None), done_text))
+            body = guard_summary(refs, effect, label, text)
+            self.app.push_screen(GuardDialog(f"{title} — vérifier", body), lambda yes: confirmed(text, yes))
 
         form = ReasonForm(
             f"{title} — {_debtors(refs)}",
@@ -208,6 +218,7 @@ class LeadScreen(Screen[None]):
             required=True,
             one=lambda r, reason: backend.hold(r, reason=reason or ""),
             done_text="Mis en attente",
+            effect="mis en attente : sort de toutes les files jusqu'à la levée de l'attente",
             hint="Le débiteur sort de toutes les files jusqu'à la levée de l'attente.",
         )
 
@@ -221,6 +232,7 @@ class LeadScreen(Screen[None]):
             required=False,
             one=lambda r, reason: backend.release_hold(r, reason=reason),
             done_text="Attente levée",
+            effect="attente levée : revient dans les files d'appel",
         )
 
     def ask_do_not_call(self, refs: list[str], *, on: bool) -> None:
@@ -233,6 +245,11 @@ class LeadScreen(Screen[None]):
             required=False,
             one=lambda r, reason: backend.do_not_call(r, on=on, reason=reason),
             done_text="Marqué « ne pas appeler »" if on else "« Ne pas appeler » retiré",
+            effect=(
+                "marqué « ne pas appeler » : plus aucun appel sortant"
+                if on
+                else "« ne pas appeler » retiré : peut de nouveau être appelé"
+            ),
         )
 
     def ask_close_dispute(self, refs: list[str]) -> None:
@@ -248,9 +265,20 @@ class LeadScreen(Screen[None]):
                 def one(ref: str) -> None:
                     backend.close_dispute(ref, note=choice.note, invoices=choice.invoices, decision=choice.decision)
 
-                self.apply_action(
-                    "dispute_close", refs, self._each(refs, one, f"Litige clos ({word}) : {', '.join(choice.invoices)}")
+                def confirmed(yes: bool | None) -> None:
+                    if yes:
+                        done = f"Litige clos ({word}) : {', '.join(choice.invoices)}"
+                        self.apply_action("dispute_close", refs, self._each(refs, one, done))
+
+                effect = (
+                    "litige fondé : un avoir est attendu, ces factures restent hors réclamation"
+                    if choice.decision == "accepted"
+                    else "litige rejeté : ces factures redeviennent dues"
                 )
+                body = guard_summary(refs, effect, "Note", choice.note)
+                body.append("\nFactures : ", style="dim")
+                body.append(", ".join(choice.invoices))
+                self.app.push_screen(GuardDialog("Clore le litige — vérifier", body), confirmed)
 
             self.app.push_screen(DisputeCloseForm(refs[0], contested, cursor_blink=self.rapp.cursor_blink), decided)
             return
@@ -262,6 +290,7 @@ class LeadScreen(Screen[None]):
             required=False,
             one=lambda r, note: backend.close_dispute(r, note=note),
             done_text="Litige clos",
+            effect="litige clos : revient dans les files d'appel",
             hint="Le débiteur revient dans les files d'appel.",
         )
 
@@ -355,27 +384,85 @@ class LeadScreen(Screen[None]):
 
         self.apply_action("statement", [ref], call)
 
-    def ask_formal_notice(self, refs: list[str]) -> None:
-        if not refs:
+    def ask_formal_notice(self, ref: str) -> None:
+        """Load what the notice is about (refused at once when nothing is overdue), ask for the
+        date and registered-letter number, confirm (default: Annuler), and on a second notice
+        within 30 days confirm once more."""
+        self._load_notice(ref)
+
+    @work(thread=True, group="lead-action")
+    def _load_notice(self, ref: str) -> None:
+        try:
+            preview = self.rapp.backend.formal_notice_preview(ref)
+        except Exception as exc:
+            self.fail("mise en demeure", exc)
+            return
+        self.app.call_from_thread(self._notice_form, preview)
+
+    def _notice_form(self, preview: FormalNoticePreview) -> None:
+        if preview.overdue_cents <= 0:
+            self.notify(
+                f"Aucun montant échu pour {preview.ref} : pas de mise en demeure.",
+                title="Refusé : mise en demeure",
+                severity="error",
+                timeout=8,
+            )
             return
         backend = self.rapp.backend
-        today = self.rapp.backend.now()
+        ref = preview.ref
 
-        def done(result: tuple[date, str | None] | None) -> None:
+        def record(sent_on: date, letter: str | None, note: str | None, force: bool) -> None:
+            def call() -> tuple[str, dict[str, Any]]:
+                backend.formal_notice(ref, sent_on=sent_on, note=note, registered_letter=letter, force=force)
+                return f"Mise en demeure du {sent_on:%d/%m/%Y} enregistrée : {ref}.", {"refs": [ref]}
+
+            self.apply_action("formal_notice", [ref], call)
+
+        def filled(result: tuple[date, str | None, str | None] | None) -> None:
             if result is None:
                 return
-            sent_on, note = result
+            sent_on, letter, note = result
+            body = formal_notice_summary(preview)
+            body.append(f"\n\nDate d'envoi : {sent_on:%d/%m/%Y}", style="bold")
+            body.append("\nRecommandé : ", style="dim")
+            body.append(f"n° {letter}" if letter else "sans numéro")
 
-            def one(ref: str) -> None:
-                backend.formal_notice(ref, sent_on=sent_on, note=note)
+            def second(yes: bool | None) -> None:
+                if yes:
+                    record(sent_on, letter, note, True)
 
-            self.apply_action(
-                "formal_notice",
-                refs,
-                self._each(refs, one, f"Mise en demeure du {sent_on:%d/%m/%Y} enregistrée"),
+            def first(yes: bool | None) -> None:
+                if not yes:
+                    return
+                if not preview.repeat:
+                    record(sent_on, letter, note, False)
+                    return
+                warn = Text(
+                    f"Une mise en demeure a déjà été enregistrée le {preview.last_notice_on:%d/%m/%Y} "
+                    f"pour {ref}, il y a moins de 30 jours.\n\nEn enregistrer une seconde ?",
+                    style="bold",
+                )
+                self.app.push_screen(
+                    GuardDialog(
+                        "Seconde mise en demeure", warn, confirm_label="Enregistrer la seconde", id="guard-repeat"
+                    ),
+                    second,
+                )
+
+            self.app.push_screen(
+                GuardDialog(f"Mise en demeure — {ref} — vérifier", body, confirm_label="Enregistrer"), first
             )
 
-        self.app.push_screen(
-            FormalNoticeForm(_debtors(refs), now=today, cursor_blink=self.rapp.cursor_blink),
-            done,
-        )
+        self.app.push_screen(FormalNoticeForm(preview, now=backend.now(), cursor_blink=self.rapp.cursor_blink), filled)
+
+
+def guard_summary(refs: list[str], effect: str, label: str, text: str | None) -> Text:
+    """What a hold / do-not-call / dispute close will change, data shown as literal text."""
+    t = Text()
+    t.append("Débiteur(s) : ", style="dim")
+    shown = ", ".join(refs[:8]) + (f" … (+{len(refs) - 8})" if len(refs) > 8 else "")
+    t.append(shown, style="bold")
+    t.append(f"\nEffet : {effect}")
+    t.append(f"\n{label.removesuffix(' (facultatif)')} : ", style="dim")
+    t.append(text or "(aucun)")
+    return t

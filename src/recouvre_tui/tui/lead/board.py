@@ -13,9 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
 from ...domain.dates import PARIS
+from ...domain.filters import DebtorFilter
 from ...reports.wear_output import _bar
 from ...services.lead import BoardRow, QueueLoad
-from ...store.lead import DebtorFilter
 from ..fmt import eur, eur_short, plural
 from ..widgets.agent_bar import AgentBar
 from ..widgets.quiet import update_static

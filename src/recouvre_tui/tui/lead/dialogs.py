@@ -17,16 +17,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from ...domain.agents import Agent
 from ...domain.codes import Stage, Tone
 from ...domain.dates import DateError, paris_date, parse_date
+from ...domain.filters import DebtorFilter
 from ...domain.money import AmountError, format_eur, parse_amount
 from ...domain.text import printable
-from ...services.lead import REASON_MAX, LeadError, validate_filter
-from ...store.agents import Agent
-from ...store.lead import DebtorFilter
+from ...services.lead import (
+    REASON_MAX,
+    REGISTERED_LETTER_MAX,
+    FormalNoticePreview,
+    LeadError,
+    validate_filter,
+    validate_registered_letter,
+)
 from ..fmt import esc, lit
 from ..outcome.forms import FormInput, FormScreen
 from ..widgets.buttons import ActionButton
@@ -152,6 +159,50 @@ class ConfirmDialog(ModalScreen[bool]):
         yield Footer(compact=True)
 
     def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class GuardDialog(ModalScreen[bool]):
+    """A legally meaningful act, summarised before it is done. The focused button is
+    « Annuler »: Entrée alone cancels (keys typed for another screen change nothing); confirming
+    takes Tab (or →) to « Confirmer », then Entrée."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "annuler", key_display="Échap", id="lead.guard.no"),
+        Binding("right", "app.focus_next", "bouton suivant", show=False, id="lead.guard.next"),
+        Binding("left", "app.focus_previous", "bouton précédent", show=False, id="lead.guard.previous"),
+    ]
+
+    def __init__(self, title: str, body: Text, *, confirm_label: str = "Confirmer", id: str = "guard") -> None:
+        super().__init__(id=id)
+        self.title_text = title
+        self.body = body
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="guard-dialog") as dialog:
+            dialog.border_title = self.title_text
+            dialog.border_subtitle = "Entrée : bouton choisi (Annuler) · Tab puis Entrée : confirmer · Échap"
+            yield Static(self.body, id="guard-text")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Annuler", id="guard-cancel", compact=True)
+                yield Button(self.confirm_label, id="guard-confirm", variant="warning", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#guard-cancel", Button).focus()
+
+    @on(Button.Pressed, "#guard-cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#guard-confirm")
+    def _confirm(self, event: Button.Pressed) -> None:
+        event.stop()
         self.dismiss(True)
 
     def action_cancel(self) -> None:
@@ -355,7 +406,7 @@ def parse_sent_on(text: str, today: date) -> date:
     return parse_date(s)
 
 
-class FormalNoticeForm(FormScreen):
+class DatedNoteForm(FormScreen):
     """« Mise en demeure envoyée » : the date it was sent and a note; returns (date, note)."""
 
     ERROR_FIELDS = ("sent_on", "note")
@@ -371,13 +422,13 @@ class FormalNoticeForm(FormScreen):
         date_label: str = "Date d'envoi",
         placeholder: str = "LRAR n°…",
     ) -> None:
-        super().__init__(cursor_blink=cursor_blink, id="notice-form")
+        super().__init__(cursor_blink=cursor_blink, id="dated-note-form")
         self.who = who
         self.today = paris_date(now)
         self.title, self.hint, self.date_label, self.placeholder = title, hint, date_label, placeholder
 
     def form(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="notice-dialog") as dialog:
+        with Vertical(classes="dialog", id="dated-note-dialog") as dialog:
             dialog.border_title = f"{self.title} — {esc(self.who)}"
             dialog.border_subtitle = "Échap annuler · Entrée enregistrer"
             yield Static(self.hint, classes="form-hint")
@@ -411,6 +462,86 @@ class FormalNoticeForm(FormScreen):
         if errors or sent_on is None:
             return
         self.dismiss((sent_on, note or None))
+
+
+def formal_notice_summary(p: FormalNoticePreview, *, limit: int = 6) -> Text:
+    """The debtor, the overdue invoices and amount, the known address, the last notice."""
+    t = Text()
+    t.append("Débiteur : ", style="dim")
+    t.append(f"{p.name} ({p.ref}, {p.segment})", style="bold")
+    t.append("\nAdresse : ", style="dim")
+    t.append(f"code postal {p.address}" if p.address else "non renseignée (à compléter sur le courrier)")
+    n = len(p.overdue)
+    t.append(f"\n{n} facture{'s' if n > 1 else ''} échue{'s' if n > 1 else ''} : ", style="dim")
+    t.append(format_eur(p.overdue_cents), style="bold")
+    for ref, due, cents in p.overdue[:limit]:
+        t.append(f"\n  {ref}  échue le {due:%d/%m/%Y}  {format_eur(cents)}")
+    if n > limit:
+        t.append(f"\n  … et {n - limit} autre{'s' if n - limit > 1 else ''}", style="dim")
+    if p.last_notice_on is not None:
+        t.append(f"\nDernière mise en demeure : {p.last_notice_on:%d/%m/%Y}", style="bold red" if p.repeat else "dim")
+        if p.repeat:
+            t.append(" (moins de 30 jours)", style="bold red")
+    return t
+
+
+class FormalNoticeForm(FormScreen):
+    """« Mise en demeure envoyée » : what it is about, the date it was sent, the registered-letter
+    number and a note; returns (date, registered letter, note). Confirmed afterwards (GuardDialog)."""
+
+    ERROR_FIELDS = ("sent_on", "letter", "note")
+
+    def __init__(self, preview: FormalNoticePreview, *, now: datetime, cursor_blink: bool = True) -> None:
+        super().__init__(cursor_blink=cursor_blink, id="notice-form")
+        self.preview = preview
+        self.today = paris_date(now)
+
+    def form(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="notice-dialog") as dialog:
+            dialog.border_title = f"Mise en demeure envoyée — {esc(self.preview.ref)}"
+            dialog.border_subtitle = "Échap annuler · Entrée : vérifier puis confirmer"
+            yield Static(formal_notice_summary(self.preview), id="notice-summary")
+            with Horizontal(classes="form-row"):
+                yield Label("Date d'envoi", classes="form-label")
+                yield FormInput(self.today.strftime("%d/%m/%Y"), id="sent_on", classes="date", compact=True)
+            yield self.error_box("sent_on")
+            with Horizontal(classes="form-row"):
+                yield Label("N° de recommandé", classes="form-label")
+                yield FormInput(
+                    "", id="letter", max_length=REGISTERED_LETTER_MAX, compact=True, placeholder="facultatif"
+                )
+            yield self.error_box("letter")
+            with Horizontal(classes="form-row"):
+                yield Label("Note (facultative)", classes="form-label")
+                yield FormInput("", id="note", max_length=NOTE_MAX, compact=True)
+            yield self.error_box("note")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#sent_on", Input).focus()
+
+    def action_submit(self) -> None:
+        errors: dict[str, list[str]] = {}
+        sent_on = None
+        try:
+            sent_on = parse_sent_on(self.query_one("#sent_on", Input).value, self.today)
+        except DateError as exc:
+            errors["sent_on"] = [str(exc)]
+        if sent_on is not None and sent_on > self.today:
+            errors["sent_on"] = [f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur"]
+        letter = None
+        try:
+            letter = validate_registered_letter(self.query_one("#letter", Input).value)
+        except LeadError as exc:
+            errors["letter"] = [str(exc)]
+        note = self.query_one("#note", Input).value.strip()
+        if len(note) > NOTE_MAX:
+            errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]
+        self.show_errors(errors)
+        if errors or sent_on is None:
+            return
+        self.dismiss((sent_on, letter, note or None))
 
 
 # --------------------------------------------------------------------------- review filter

@@ -51,6 +51,8 @@ def total_row(week: str, rows: list[KpiRow]) -> KpiRow:
         kept=sum(r.kept for r in rows),
         broken=sum(r.broken for r in rows),
         collected_cents=sum(r.collected_cents for r in rows),
+        contacts=sum(r.contacts for r in rows),
+        promise_contacts=sum(r.promise_contacts for r in rows),
     )
 
 
@@ -76,7 +78,23 @@ def cells(r: KpiRow, *, bold: bool = False, narrow: bool = False) -> dict[str, T
     return out
 
 
+# One line per KPI, shown first by F1 on this screen (the same definitions as docs/kpis.md).
+KPI_DEFINITIONS: list[tuple[str, str]] = [
+    ("Appels", "appels sortants de la semaine, toutes issues"),
+    ("Contacts", "appels sortants où le débiteur a été joint"),
+    ("Taux contact", "contacts / appels (100 % au plus)"),
+    ("Promesses", "promesses enregistrées dans la semaine, hors annulées"),
+    ("Taux promesse", "contacts finis par une promesse / contacts, entrants inclus"),
+    ("Promis", "montant des promesses enregistrées dans la semaine"),
+    ("Tenues, romp.", "promesses dont la fin + grâce tombe dans la semaine"),
+    ("Taux tenu", "tenues / (tenues + rompues)"),
+    ("Encaissé", "paiements de la semaine, débiteurs affectés à l'agent"),
+    ("Appels/contact", "appels / contacts : tentatives pour joindre un débiteur"),
+]
+
+
 class KpiScreen(ExportsReports, LeadScreen):
+    HELP_SECTION = ("Indicateurs — définitions", KPI_DEFINITIONS)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "week(-1)", "semaine −", key_display="←", priority=True, id="lead.kpis.prev_week"),
         Binding("right", "week(1)", "semaine +", key_display="→", priority=True, id="lead.kpis.next_week"),
@@ -148,7 +166,8 @@ class KpiScreen(ExportsReports, LeadScreen):
             team = cells(total_row(self.week, self.rows), bold=True, narrow=narrow)
             table.add_row(*row_cells(table, team), key="__team__")
         self.query_one("#kpis-status", Static).update(
-            "Taux contact = contacts argumentés / appels · taux promesse = promesses / contacts · "
+            "Taux contact = contacts argumentés / appels · "
+            "taux promesse = contacts finis par une promesse / contacts (entrants inclus) · "
             "taux tenu = tenues / (tenues + rompues) à échéance dans la semaine · encaissé = paiements "
             "de la semaine des débiteurs de l'agent (docs/kpis.md)"
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...domain.filters import DebtorFilter
 from ...domain.money import format_eur
 from ...reports.wear_output import percent_fr
-from ...store.lead import DebtorFilter
 
 POOL_LABEL = "équipe (non affectés)"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from textual.message import Message
 
+from ...domain.agents import Agent
 from ...domain.wear import WearReport
 from ...services.case_file import CaseFile
 from ...services.credit_balances import CreditBalance
 from ...services.lead import AuditEntry, KpiRow, QueueLoad, ReviewPage
 from ...services.legal import PrescribingInvoice
 from ...services.search import SearchHit
-from ...store.agents import Agent
 from ..backend import BoardData
 
 

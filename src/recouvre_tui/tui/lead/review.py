@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
+from ...domain.filters import DebtorFilter
 from ...services.work_queue import QueueEntry
-from ...store.lead import DebtorFilter
 from ..backend import REVIEW_PAGE_SIZE
 from ..fmt import esc, eur, plural
 from ..widgets.agent_bar import AgentBar

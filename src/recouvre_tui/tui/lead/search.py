@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -26,7 +26,7 @@ from ..widgets.agent_bar import AgentBar
 from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
-from .dialogs import FormalNoticeForm
+from .dialogs import DatedNoteForm
 from .messages import DebtorLoaded, LeadActionDone, SearchDone
 
 
@@ -96,6 +96,15 @@ class SearchScreen(LeadScreen):
     def action_focus_input(self) -> None:
         self.query_one("#search-input", Input).focus()
 
+    def on_key(self, event: events.Key) -> None:
+        # A letter typed while the results have the focus was meant for the search box.
+        inp = self.query_one("#search-input", Input)
+        if event.is_printable and event.character and event.character != "/" and not inp.has_focus:
+            event.stop()
+            event.prevent_default()
+            inp.focus()
+            inp.insert_text_at_cursor(event.character)
+
     @on(Input.Changed, "#search-input")
     def _changed(self, event: Input.Changed) -> None:
         self.start(event.value)
@@ -104,10 +113,11 @@ class SearchScreen(LeadScreen):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.hits and self.text == event.value.strip():
-            if len(self.hits) == 1:
-                self.open(self.hits[0].debtor_ref)
-            else:
-                self.query_one("#search-results", DataTable).focus()
+            # Even a unique hit is only selected: the card opens on a second, deliberate Entrée
+            # (keys typed for the search box must never land on the card and act there).
+            table = self.query_one("#search-results", DataTable)
+            table.move_cursor(row=0)
+            self.screen.set_focus(table)
         else:
             self.start(event.value)
 
@@ -156,7 +166,8 @@ class SearchScreen(LeadScreen):
         else:
             more = f" (les {SEARCH_LIMIT} premiers)" if n >= SEARCH_LIMIT else ""
             status = (
-                f"{n} résultat(s){more} · [b]↓[/] puis [b]Entrée[/] : fiche du débiteur · [b]/[/] nouvelle recherche"
+                f"{n} résultat(s){more} · [b]↓[/] choisir puis [b]Entrée[/] : fiche du débiteur"
+                " · [b]/[/] nouvelle recherche"
             )
         self.query_one("#search-status", Static).update(status)
 
@@ -296,8 +307,8 @@ class DebtorScreen(LeadScreen):
             self.ask_override(refs)
 
     def action_formal_notice(self) -> None:
-        if refs := self._refs():
-            self.ask_formal_notice(refs)
+        if self._refs():
+            self.ask_formal_notice(self.ref)
 
     def action_letter(self) -> None:
         if refs := self._refs():
@@ -338,7 +349,7 @@ class DebtorScreen(LeadScreen):
             )
 
         self.app.push_screen(
-            FormalNoticeForm(
+            DatedNoteForm(
                 self.ref,
                 now=backend.now(),
                 cursor_blink=self.rapp.cursor_blink,
@@ -360,6 +371,7 @@ class DebtorScreen(LeadScreen):
             required=True,
             one=lambda r, note: backend.overindebted(r, since=None, note=note),
             done_text="Mention de surendettement retirée",
+            effect="mention de surendettement retirée : revient dans les files d'appel",
             hint="Le débiteur revient dans les files d'appel.",
         )
 

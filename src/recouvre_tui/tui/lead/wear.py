@@ -460,7 +460,7 @@ class WearScreen(ExportsReports, LeadScreen):
 
     def action_formal_notice(self) -> None:
         if f := self._ref():
-            self.ask_formal_notice([f.debtor_ref])
+            self.ask_formal_notice(f.debtor_ref)
 
     def action_hold(self) -> None:
         if f := self._ref():

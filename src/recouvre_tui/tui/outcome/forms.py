@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain.areas import Area
@@ -28,7 +28,7 @@ from ...domain.dates import PARIS, DateError, format_date_fr
 from ...domain.money import AmountError, format_eur, parse_amount
 from ...domain.promises import InstalmentIn, build_schedule, max_instalments, validate_plan
 from ...domain.text import strip_control_chars
-from ...services.outcome import NOTE_MAX, Outcome
+from ...services.outcome import Outcome
 from ..fmt import esc
 from .draft import (
     NOTE_REMINDER,
@@ -96,7 +96,6 @@ class FormScreen(ModalScreen[Any]):
                 self.draft.note or "",
                 placeholder=NOTE_REMINDER,
                 id="note",
-                max_length=NOTE_MAX,
                 compact=True,
             )
         yield Static(f"[dim]Note : {NOTE_REMINDER}.[/]", classes="form-hint")
@@ -402,6 +401,7 @@ class CallbackForm(FormScreen):
                 )
                 yield Label("Heure", classes="form-label-short")
                 yield FormInput(placeholder="HH:MM", id="cb-time", classes="time", compact=True)
+                yield Checkbox("pour l'équipe", id="cb-team", compact=True)  # else personal
             yield Static(id="cb-preview")
             yield self.error_box("callback")
             yield from self.reason_note_and_buttons()
@@ -446,7 +446,7 @@ class CallbackForm(FormScreen):
             if at <= self.now:
                 errors.append("la date de rappel doit être dans le futur")
             elif not in_calling_window(self.draft.segment, local, self.settings.calling):
-                preview += "  [b $warning]⚠ hors plage d'appel habituelle[/]"
+                preview += "  [b $error]✗ hors plage d'appel du débiteur[/]"
         self.query_one("#cb-preview", Static).update(preview)
         self.show_errors({"callback": errors} if errors else {})
 
@@ -461,45 +461,13 @@ class CallbackForm(FormScreen):
                 note=self.query_one("#note", Input).value,
             )
             outcome = draft.to_outcome(Disposition.CALLBACK, callback_at=at)
+            outcome.callback_for_team = self.query_one("#cb-team", Checkbox).value
             routed = _route(self.validate(outcome), self.FIELD_MAP)
         if routed or outcome is None:
             self._refresh_preview()
             self.show_errors(routed)
             return
         self.dismiss(outcome)
-
-
-# --------------------------------------------------------------------------- note
-
-
-class NoteForm(FormScreen):
-    """A factual note for the outcome (returns the text; empty removes it)."""
-
-    ERROR_FIELDS = ("note",)
-
-    def __init__(self, note: str | None, *, cursor_blink: bool = True) -> None:
-        super().__init__(cursor_blink=cursor_blink, id="note-form")
-        self.note = note or ""
-
-    def form(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="note-dialog") as dialog:
-            dialog.border_title = "Note d'appel"
-            dialog.border_subtitle = "Échap annuler · Entrée garder"
-            yield Static(f"[b $warning]Rappel :[/] {NOTE_REMINDER}.", classes="form-hint")
-            yield FormInput(self.note, placeholder="ce qui a été dit, convenu…", id="note", max_length=NOTE_MAX)
-            yield self.error_box("note")
-            yield from self.buttons()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#note", Input).focus()
-
-    def action_submit(self) -> None:
-        text = self.query_one("#note", Input).value.strip()
-        if len(text) > NOTE_MAX:
-            self.show_errors({"note": [f"note trop longue ({NOTE_MAX} caractères au plus)"]})
-            return
-        self.dismiss(text)
 
 
 # --------------------------------------------------------------------------- reason

@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from ...domain.filters import DebtorFilter
 from ...services.work_queue import QueueEntry
-from ...store.queue import QueueFilter
 from ..backend import PAGE_SIZE
 from ..fmt import esc, eur, hm
 from ..messages import QueueLoaded, ServiceFailed
@@ -32,10 +32,11 @@ SEGMENTS: list[tuple[str | None, str]] = [
     ("B2C", "particuliers"),
 ]
 ZONES: list[tuple[bool | None, str]] = [(None, "toutes"), (True, "outre-mer"), (False, "métropole")]
+# Bounds inclusive, as everywhere the debtor filter is used (docs/rules.md, "Debtor filter").
 BANDS: list[tuple[int | None, int | None, str]] = [
     (None, None, "tous"),
-    (None, 50_000, "moins de 500 €"),
-    (50_000, 500_000, "500 à 5 000 €"),
+    (None, 49_999, "moins de 500 €"),
+    (50_000, 499_999, "500 à 5 000 €"),
     (500_000, None, "5 000 € et plus"),
 ]
 
@@ -117,21 +118,33 @@ class QueueScreen(Screen[None]):
     # --- filters and pages -----------------------------------------------------------
 
     @property
-    def flt(self) -> QueueFilter | None:
+    def flt(self) -> DebtorFilter | None:
         seg = SEGMENTS[self.seg_i][0]
         zone = ZONES[self.zone_i][0]
         lo, hi, _ = BANDS[self.band_i]
         if seg is None and zone is None and lo is None and hi is None:
             return None
-        return QueueFilter(segment=seg, overseas=zone, min_balance_cents=lo, max_balance_cents=hi)
+        return DebtorFilter(segment=seg, overseas=zone, min_balance_cents=lo, max_balance_cents=hi)
+
+    @property
+    def filtered(self) -> bool:
+        return self.flt is not None or self.include_blocked
 
     def _show_filters(self) -> None:
         blocked = "affichés" if self.include_blocked else "masqués"
+        # The filters only narrow this list: the next case (Entrée) is always the head of the
+        # whole queue, so that nobody cherry-picks — said on screen whenever a filter is on.
+        scope = (
+            "\n[b $warning]Filtres d'affichage seulement[/] : "
+            "Entrée prend quand même le dossier suivant de toute la file."
+            if self.filtered
+            else ""
+        )
         self.query_one("#queue-filters", Static).update(
             f"[b]File d'attente[/] — [b]s[/] segment : {SEGMENTS[self.seg_i][1]} · "
             f"[b]o[/] zone : {ZONES[self.zone_i][1]} · [b]m[/] montant : {BANDS[self.band_i][2]}"
             f" · [b]b[/] bloqués : {blocked} · [b]x[/] sans filtre · page {self.page + 1}"
-            f" ([b]n[/]/[b]p[/])"
+            f" ([b]n[/]/[b]p[/]){scope}"
         )
 
     def _refilter(self) -> None:
@@ -180,7 +193,7 @@ class QueueScreen(Screen[None]):
         self.load_page(self._request, self.page, self.flt, self.include_blocked)
 
     @work(thread=True, exclusive=True, group="queue")
-    def load_page(self, request: int, page: int, flt: QueueFilter | None, include_blocked: bool) -> None:
+    def load_page(self, request: int, page: int, flt: DebtorFilter | None, include_blocked: bool) -> None:
         try:
             result = self.rapp.backend.queue_page(page, flt=flt, include_blocked=include_blocked)
         except Exception as exc:
@@ -235,7 +248,8 @@ class QueueScreen(Screen[None]):
         extra = f" · {blocked} bloqué(s)" if self.include_blocked else ""
         update_static(
             self.query_one("#queue-status", Static),
-            f"{span}{extra}{more} · [b]Entrée[/] prend le dossier suivant de la file",
+            f"{span}{extra}{more} · [b]Entrée[/] prend le dossier suivant de "
+            + ("[b]toute[/] la file (filtres non appliqués)" if self.filtered else "la file"),
         )
 
     @on(DataTable.RowHighlighted)

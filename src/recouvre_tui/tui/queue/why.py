@@ -33,6 +33,7 @@ def why_renderable(e: QueueEntry | None) -> Table | Text:
     table.add_column(ratio=1)
     table.add_column(justify="right", no_wrap=True)
     table.add_row(Text.assemble((printable(e.debtor_ref), "bold"), " · ", printable(e.name)), "")
+    table.add_row(Text(f"provenance : {printable(e.origin_label)}", style="bold"), "")
     table.add_row(Text(f"rang : {CLASS_LABELS.get(e.priority_class, '')}", style="italic"), "")
     table.add_row("", "")
     for c in e.components:

@@ -114,6 +114,7 @@ class WelcomeScreen(Screen[None]):
         self.query_one("#who", Static).update(
             f"Bonjour [b]{esc(agent.name)}[/] ({esc(agent.login)}, {role}{team}) — "
             f"il est {paris_hm(self.rapp.clock())} à Paris."
+            + (f"\n[b $warning]{esc(self.rapp.clock_note)}[/]" if self.rapp.clock_note else "")
         )
         self.watch(self.rapp, "figures", self._show_figures, init=True)
         self.check_held()

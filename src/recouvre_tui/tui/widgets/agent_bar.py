@@ -41,4 +41,6 @@ class AgentBar(Static):
         agent = app.agent
         role = "responsable" if agent.is_lead else "agent"
         text = f"[b]Recouvre[/] ─ {esc(agent.name)} ({role}) ─ {paris_hm(app.clock())} Paris ─ {figures_line(figures)}"
+        if getattr(app, "clock_note", None):
+            text += " ─ [b $warning]horloge de démonstration[/]"
         update_static(self, text, layout=False)  # one docked line: its size never changes
