@@ -41,7 +41,10 @@ def older_db(path: Path) -> Path:
     """A recouvre database as the previous version left it: every migration but the last."""
     db = sqlite_utils.Database(path)
     migrations.apply(db, stop_before=known_migrations()[-1])
-    db.conn.execute("INSERT INTO agents VALUES ('alice', 'Alice', 'agent', NULL, 1, '2026-01-01 00:00:00')")
+    db.conn.execute(
+        "INSERT INTO agents (login, name, role, team, active, created_at) "
+        "VALUES ('alice', 'Alice', 'agent', NULL, 1, '2026-01-01 00:00:00')"
+    )
     db.conn.commit()
     db.close()
     return path

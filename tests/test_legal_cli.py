@@ -220,3 +220,38 @@ def test_weekly_wear_report_warns_of_prescription(db: Path) -> None:
     )
     text = ok(db, "report", "wear", "--now", NOW).stdout
     assert "Prescription : aucune facture impayée ne se prescrit dans les 90 jours" in text
+
+
+def test_fact_sheet_states_the_penalties_and_never_a_prescribed_invoice(db: Path) -> None:
+    from datetime import date
+
+    from recouvre_tui.domain.config import LegalRules, Settings
+    from recouvre_tui.domain.dates import parse_now
+    from recouvre_tui.domain.fact_wording import wording
+    from recouvre_tui.services.agents import require_agent
+    from recouvre_tui.services.case_file import load_case
+    from recouvre_tui.services.script_guide import fact_sheet
+    from recouvre_tui.store.db import open_db
+
+    store = open_db(db)
+    try:
+        now = parse_now("2025-07-10T10:00")
+        alice = require_agent(store, "alice")
+        sheet = fact_sheet(
+            load_case(store, alice, "B1", now=now, settings=Settings()), alice, Settings(), date(2025, 7, 10)
+        )
+        # Equal to `recouvre penalties B1` on that day: 180,00 € and 40 € × 2.
+        assert (sheet.penalty_cents, sheet.indemnity_cents, sheet.indemnity_count) == (18_000, 8_000, 2)
+        assert wording(sheet)["penalties"] == (
+            "180,00 € de pénalités de retard et l'indemnité forfaitaire de 40 € par facture, soit 80,00 €"
+        )
+        off = Settings(legal=LegalRules(claim_penalties=False))
+        sheet_off = fact_sheet(load_case(store, alice, "B1", now=now, settings=off), alice, off, date(2025, 7, 10))
+        assert sheet_off.penalty_cents == 0 and wording(sheet_off)["penalties"] is None
+        # C5 on NOW: OLD is prescribed, only NEW (200 €) is stated.
+        c5 = load_case(store, alice, "C5", now=parse_now(NOW), settings=Settings())
+        c5_sheet = fact_sheet(c5, alice, Settings(), date(2026, 3, 16))
+        assert [i.ref for i in c5_sheet.overdue] == ["NEW"] and c5_sheet.overdue_cents == 20_000
+        assert wording(c5_sheet)["penalties"] is None  # B2C: never
+    finally:
+        store.close()

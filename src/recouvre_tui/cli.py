@@ -87,6 +87,7 @@ def fail_on_known_error(exc: Exception) -> None:
     from .services.exports import ExportError
     from .services.lead import LeadError
     from .services.legal import LegalError
+    from .services.letters import LetterError
     from .services.outcome import OutcomeError
     from .services.promise_tracking import PromiseError
     from .services.refresh import JobBusy
@@ -124,6 +125,7 @@ def fail_on_known_error(exc: Exception) -> None:
         PromiseError,
         LegalError,
         ExportError,
+        LetterError,
     )
     if isinstance(exc, known):
         fail(str(exc))
@@ -1756,6 +1758,97 @@ def formal_notice(
     n = len(p.overdue)
     invoices = f"{n} facture{'s' if n > 1 else ''} échue{'s' if n > 1 else ''}"
     echo(f"{p.ref} : mise en demeure enregistrée ({when}) · {invoices}, {format_eur(p.overdue_cents)}")
+
+
+# --- letters and court packs (docs/letters.md) --------------------------------------------------
+
+
+@main.group()
+def letter() -> None:
+    """Courriers générés : mise en demeure, numéro de recommandé."""
+
+
+@letter.command("formal-notice")
+@click.argument("debtor_ref")
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe (signataire).")
+@click.option("--deadline-days", type=int, default=8, show_default=True, help="Délai de paiement, en jours.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fichier PDF.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def letter_formal_notice(
+    obj: Ctx, debtor_ref: str, as_login: str, deadline_days: int, output: Path | None, now_text: str | None
+) -> None:
+    """Générer la mise en demeure d'un débiteur (PDF) et l'enregistrer dans son historique."""
+    from .domain.money import format_eur
+    from .services.letters import formal_notice
+
+    store = obj.store()
+    r = formal_notice(
+        store,
+        _agent(store, as_login),
+        debtor_ref,
+        now=_now(now_text),
+        settings=obj.settings,
+        deadline_days=deadline_days,
+        output=output,
+    )
+    echo(f"{debtor_ref} : mise en demeure {r.reference} ({format_eur(r.amount_cents)}) écrite dans {r.path}")
+
+
+@letter.command("set-tracking")
+@click.argument("debtor_ref")
+@click.argument("letter_ref")
+@click.argument("number")
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def letter_set_tracking(
+    obj: Ctx, debtor_ref: str, letter_ref: str, number: str, as_login: str, now_text: str | None
+) -> None:
+    """Enregistrer le numéro de recommandé d'un courrier généré."""
+    from .services.letters import set_tracking
+
+    store = obj.store()
+    set_tracking(store, _agent(store, as_login), debtor_ref, letter_ref, number, now=_now(now_text))
+    echo(f"{debtor_ref} : recommandé n° {number} enregistré pour {letter_ref}")
+
+
+@main.command("court-pack")
+@click.argument("debtor_ref")
+@click.option("--as", "as_login", required=True, help="Responsable d'équipe.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None, help="Dossier.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def court_pack_cmd(obj: Ctx, debtor_ref: str, as_login: str, output: Path | None, now_text: str | None) -> None:
+    """Préparer le dossier d'injonction de payer (décompte, données du formulaire, pièces)."""
+    from .services.letters import court_pack
+
+    store = obj.store()
+    pack = court_pack(
+        store, _agent(store, as_login), debtor_ref, now=_now(now_text), settings=obj.settings, output=output
+    )
+    echo(f"{debtor_ref} : {pack.route.procedure} ({pack.route.court}) — dossier écrit dans {pack.folder}")
+
+
+@main.command()
+@click.argument("debtor_ref")
+@click.option("--as", "as_login", required=True, help="Agent ou responsable qui voit le débiteur.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fichier PDF.")
+@NOW_OPTION
+@click.pass_obj
+@handle_errors
+def statement(obj: Ctx, debtor_ref: str, as_login: str, output: Path | None, now_text: str | None) -> None:
+    """Relevé de compte du débiteur (PDF) : factures ouvertes et récentes, avoirs, paiements, solde."""
+    from .services.letters import statement as make_statement
+
+    store = obj.store()
+    path = make_statement(
+        store, _agent(store, as_login), debtor_ref, now=_now(now_text), settings=obj.settings, output=output
+    )
+    echo(f"{debtor_ref} : relevé de compte écrit dans {path}")
 
 
 # --- legal rules (docs/legal.md) -----------------------------------------------------------------

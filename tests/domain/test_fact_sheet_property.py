@@ -85,7 +85,11 @@ def histories(draw: st.DrawFn) -> FactInputs:
         if draw(st.integers(0, 3)) == 0:
             status = draw(st.sampled_from(["open", "open", "accepted", "rejected"]))
             disputes.append(DisputeIn(inv.ref, TODAY - timedelta(days=30), status, inv.open_cents, None, "Paul Durand"))
+    prescribed = frozenset(i.ref for i in invoices if i.due_date < TODAY and draw(st.integers(0, 4)) == 0)
+    claim = draw(st.sampled_from([None, (draw(st.integers(1, 900_000)), 4000 * n, n), (0, 4000, 1)]))
     return FactInputs(
+        prescribed_refs=prescribed,
+        claim=claim,
         debtor_name="SARL Test",
         segment=draw(st.sampled_from(["B2B", "B2C"])),
         agent_name="Alice Martin",
@@ -104,14 +108,22 @@ def check_sheet_is_true(h: FactInputs, sheet: FactSheet) -> None:
     open_dispute = {d.invoice_ref for d in h.disputes if d.status == "open"}
     # An accepted dispute waits for its credit note: not claimed either; a rejected one is.
     out = open_dispute | {d.invoice_ref for d in h.disputes if d.status == "accepted"}
+    out |= h.prescribed_refs  # a prescribed invoice is never stated
     overdue = [i for i in h.invoices if i.open_cents > 0 and i.due_date < TODAY and i.ref not in out]
     later = [i for i in h.invoices if i.open_cents > 0 and i.due_date >= TODAY and i.ref not in out]
+    shown = {i.ref for i in (*sheet.overdue, *sheet.not_yet_due, *sheet.contested, *sheet.awaiting_credit)}
+    assert not shown & h.prescribed_refs
+    # Penalties: B2B only, exactly the claim given (services.legal), never for B2C.
+    if h.segment == "B2B" and h.claim:
+        assert (sheet.penalty_cents, sheet.indemnity_cents, sheet.indemnity_count) == h.claim
+    else:
+        assert (sheet.penalty_cents, sheet.indemnity_cents, sheet.indemnity_count) == (0, 0, 0)
     assert sorted(i.ref for i in sheet.overdue) == sorted(i.ref for i in overdue)
     assert sheet.overdue_cents == sum(i.open_cents for i in overdue)
     assert sheet.not_yet_due_cents == sum(i.open_cents for i in later)
     assert sheet.next_due_date == min((i.due_date for i in later), default=None)
     assert sorted(i.ref for i in sheet.contested) == sorted(
-        i.ref for i in h.invoices if i.ref in open_dispute and i.open_cents > 0
+        i.ref for i in h.invoices if i.ref in open_dispute and i.open_cents > 0 and i.ref not in h.prescribed_refs
     )
     for f in sheet.overdue:
         inv = next(i for i in h.invoices if i.ref == f.ref)
@@ -146,6 +158,7 @@ def allowed(sheet: FactSheet) -> tuple[set[str], set[str], set[str]]:
     for p in sheet.promises:
         cents |= {p.total_cents, p.paid_cents, p.total_cents - p.paid_cents}
     cents |= {x.amount_cents for x in sheet.letters}
+    cents |= {sheet.penalty_cents, sheet.indemnity_cents} - {0}
     dates = {format_date_fr(i.due_date) for i in sheet.overdue}
     dates |= {short_date(i.due_date) for i in sheet.not_yet_due}
     dates |= {format_date_fr(p.first_due) for p in sheet.promises}
@@ -176,6 +189,9 @@ def test_every_rendered_fact_is_on_the_sheet_and_true(h: FactInputs) -> None:
                 assert day in dates, (script.id, line)
             for ref in REF_RE.findall(line):
                 assert ref in refs, (script.id, line)
+                assert ref not in h.prescribed_refs, (script.id, line)
+            if "pénalités de retard" in line and EUR_RE.search(line):
+                assert sheet.segment == "B2B" and script.tone == "ferme", (script.id, line)
             if "Vous n'avez pas répondu à nos " in line or "Malgré nos " in line:
                 said = {c for c, word in CHANNEL_WORDS.items() if re.search(rf"\b{word}\b", line)}
                 assert said == set(sheet.streak_channels), (script.id, line)

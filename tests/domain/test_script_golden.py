@@ -469,3 +469,48 @@ def test_proposed_plan_states_each_amount_truly() -> None:
     assert plan_amounts([863_245, 863_245, 863_246]).replace("\u202f", " ") == "2 × 8 632,45 € puis 8 632,46 €"
     assert plan_amounts([50_000, 50_000, 50_000]) == "3 × 500,00 €"
     assert plan_amounts([30_001]) == "300,01 €"
+
+
+def _conclure(h: FactInputs, stage: Stage, tone: Tone) -> str:
+    sheet = build_fact_sheet(h, TODAY)
+    ctx = ScriptContext(
+        segment=h.segment,
+        stage=stage,
+        balance_cents=sheet.overdue_cents,
+        variables={k: v for k, v in wording(sheet).items() if v},
+        fact_sheet=sheet,
+    )
+    script, _tone, _why = select_script(LIBRARY, ctx, tone)
+    rendered = render_for(script, ctx)
+    return "\n".join(rendered.phases[p] for p in ("proposer", "conclure")).replace("\u202f", " ")
+
+
+def test_golden_firm_b2b_script_quotes_the_penalties_from_the_sheet() -> None:
+    from dataclasses import replace
+
+    base = history("B2B", [inv("FA-1", "2026-10-03", 50_000), inv("FA-2", "2026-11-02", 100_000)])
+    claimed = replace(base, claim=(1_234, 8_000, 2))
+    text = _conclure(claimed, Stage.FOLLOW_UP, Tone.FERME)
+    assert (
+        "« S'y ajoutent, à ce jour, 12,34 € de pénalités de retard et l'indemnité forfaitaire"
+        " de 40 € par facture, soit 80,00 €. »" in text
+    )
+    # Claiming switched off (no claim given): the line is left out, nothing about penalties is said.
+    assert "pénalités" not in _conclure(base, Stage.FOLLOW_UP, Tone.FERME)
+    # Never for a B2C debtor, even with a claim.
+    b2c = replace(history("B2C", [inv("FA-1", "2026-10-03", 50_000)]), claim=(1_234, 4_000, 1))
+    for tone in (Tone.FERME, Tone.NEUTRE, Tone.EMPATHIQUE):
+        assert "pénalités" not in _conclure(b2c, Stage.FOLLOW_UP, tone)
+
+
+def test_golden_prescribed_invoice_is_never_stated() -> None:
+    from dataclasses import replace
+
+    h = history(
+        "B2C",
+        [inv("FP-1", "2024-10-01", 30_000), inv("FP-2", "2026-10-15", 20_000)],
+        events=[ev("2026-11-10", "sms")],
+    )
+    _chosen, _why, text = guide(replace(h, prescribed_refs=frozenset({"FP-1"})), Stage.FOLLOW_UP, Tone.NEUTRE)
+    assert "FP-1" not in text and "300,00" not in text
+    assert "200,00 €" in text

@@ -116,6 +116,8 @@ VARIABLE_DESCRIPTIONS: dict[str, str] = {
     "contested_amount": "montant contesté : « 500,00 € »",
     "dispute_note": "« hors la facture FA-1003 que vous contestez, transmise à Paul Durand »",
     "proposed_plan": "échéancier proposé sur le montant échu : « 3 × 1 410,00 € (05/12, 05/01, 05/02) »",
+    "penalties": "pénalités et indemnités réclamées (professionnels, si le créancier les réclame) :"
+    " « 69,32 € de pénalités de retard et l'indemnité forfaitaire de 40 € par facture, soit 80,00 € »",
 }
 VARIABLES: frozenset[str] = frozenset(VARIABLE_DESCRIPTIONS)
 MISSING_VALUE = "—"

@@ -214,6 +214,7 @@ LABELS_FR: dict[str, str] = {
     "prescribed": "créances prescrites",
     # legal events
     "acknowledgment": "reconnaissance de dette",
+    "court_pack": "dossier d'injonction de payer préparé",
     # roles
     "agent": "agent",
     "lead": "responsable d'équipe",

@@ -328,6 +328,42 @@ class Settings:
         metadata={"min_len": 1, "max_len": 200, "help": "Creditor named in the call scripts"},
     )
     collection_agency: bool = field(default=False, metadata={"help": "True when the creditor is a collection agency"})
+    # Letters and court packs (docs/letters.md): the creditor's identity, how to pay, and the
+    # collection agency's identity when `collection_agency` is true (CPCE R124-4).
+    creditor_address: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 1,
+            "max_len": 300,
+            "example": "12 rue de la Paix, 75002 Paris",
+            "help": "Creditor's postal address printed on letters (required to generate one)",
+        },
+    )
+    creditor_siren: str | None = field(
+        default=None,
+        metadata={"min_len": 9, "max_len": 9, "example": "552100554", "help": "Creditor's SIREN printed on letters"},
+    )
+    payment_iban: str | None = field(
+        default=None,
+        metadata={
+            "min_len": 15,
+            "max_len": 42,
+            "example": "FR76 3000 6000 0112 3456 7890 189",
+            "help": "IBAN the debtor pays to, printed on letters",
+        },
+    )
+    payment_means: str = field(
+        default="virement bancaire ou chèque à l'ordre du créancier",
+        metadata={"min_len": 1, "max_len": 300, "help": "How the debtor may pay, printed on letters (French)"},
+    )
+    agency_name: str | None = field(
+        default=None,
+        metadata={"min_len": 1, "max_len": 200, "help": "Collection agency's name on letters (collection_agency)"},
+    )
+    agency_address: str | None = field(
+        default=None,
+        metadata={"min_len": 1, "max_len": 300, "help": "Collection agency's address on letters (collection_agency)"},
+    )
     scripts_dir: str | None = field(
         default=None,
         metadata={

@@ -24,6 +24,12 @@ Rules
 - **Disputes**: one entry per contested invoice, open or closed (accepted / rejected). An
   invoice whose dispute was accepted awaits its credit note: it is not claimed either; a
   rejected one is claimed again.
+- **Prescribed invoices** (``FactInputs.prescribed_refs``, from ``services.legal``) are never
+  stated: they leave the overdue amount and invoices (docs/legal.md).
+- **Penalties** (B2B only): the late-payment penalties and the 40 € indemnities the creditor
+  claims (``FactInputs.claim``: what ``DebtorClaim.amounts_for_debtor`` allows, None when
+  claiming is off); never for B2C.
+- **Letters** carrying their own invoices (a generated mise en demeure) cover exactly those.
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ class EventIn:
     outcome: str | None = None
     letter_ref: str | None = None
     amount_cents: int | None = None
+    invoice_refs: tuple[str, ...] = ()  # the invoices a generated letter covered
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ class FactInputs:
     events: tuple[EventIn, ...] = ()
     promises: tuple[PromiseIn, ...] = ()
     disputes: tuple[DisputeIn, ...] = ()
+    prescribed_refs: frozenset[str] = frozenset()  # never stated (domain.legal)
+    claim: tuple[int, int, int] | None = None  # (penalties, indemnities, count) the debtor may be told
 
 
 # --------------------------------------------------------------------------- facts
@@ -165,6 +174,9 @@ class FactSheet:
     streak_channels: tuple[str, ...]  # CHANNEL_ORDER order
     streak_reminders: int
     disputes: tuple[DisputeFact, ...] = field(default=())
+    penalty_cents: int = 0  # B2B late-payment penalties claimed (0: none may be said)
+    indemnity_cents: int = 0  # 40 € × indemnity_count
+    indemnity_count: int = 0
 
     @property
     def overdue_cents(self) -> int:
@@ -255,6 +267,11 @@ class FactSheet:
                 }
                 for x in self.letters
             ],
+            "penalties": {
+                "penalty": cents_to_euros(self.penalty_cents),
+                "indemnity": cents_to_euros(self.indemnity_cents),
+                "indemnity_count": self.indemnity_count,
+            },
             "streak": {"channels": list(self.streak_channels), "reminders": self.streak_reminders},
             "disputes": [
                 {
@@ -305,6 +322,9 @@ def _amount(inputs: FactInputs, ref: str) -> int:
 def _letter(inputs: FactInputs, e: EventIn) -> LetterFact:
     due_then = {i.ref for i in inputs.invoices if i.due_date < e.on}
     opened = {ref: cents for ref, cents in open_at(inputs, e.on).items() if ref in due_then and cents > 0}
+    if e.invoice_refs:  # a generated letter recorded what it covered
+        opened = {ref: cents for ref, cents in opened.items() if ref in e.invoice_refs}
+    opened = {ref: cents for ref, cents in opened.items() if ref not in inputs.prescribed_refs}
     refs = tuple(sorted(opened, key=lambda r: next((i.due_date, i.ref) for i in inputs.invoices if i.ref == r)))
     own = e.amount_cents is not None and e.amount_cents > 0
     return LetterFact(
@@ -340,8 +360,8 @@ def build_fact_sheet(inputs: FactInputs, today: date) -> FactSheet:
     contested: list[InvoiceFact] = []
     awaiting: list[InvoiceFact] = []
     for i in sorted(inputs.invoices, key=lambda i: (i.due_date, i.ref)):
-        if i.open_cents <= 0:
-            continue
+        if i.open_cents <= 0 or i.ref in inputs.prescribed_refs:
+            continue  # paid, or prescribed: never stated
         late = max((today - i.due_date).days, 0)
         fact = InvoiceFact(i.ref, i.due_date, i.open_cents, late)
         if i.ref in open_disputes:
@@ -379,7 +399,7 @@ def build_fact_sheet(inputs: FactInputs, today: date) -> FactSheet:
     letters = tuple(
         _letter(inputs, e)
         for e in sorted(events, key=lambda e: e.on, reverse=True)
-        if e.channel == "letter" and e.direction == "out"
+        if e.channel == "letter" and e.direction == "out" and e.kind != "neutral"  # a court pack is not sent
     )
     promises = tuple(
         _promise(p, today) for p in sorted(inputs.promises, key=lambda p: p.created_on, reverse=True) if p.instalments
@@ -388,6 +408,7 @@ def build_fact_sheet(inputs: FactInputs, today: date) -> FactSheet:
         DisputeFact(d.invoice_ref, d.opened_on, d.status, d.amount_cents, d.closed_on, d.handed_to)
         for d in sorted(inputs.disputes, key=lambda d: (d.opened_on, d.invoice_ref))
     )
+    penalty, indemnity, count = inputs.claim if inputs.claim and inputs.segment == "B2B" else (0, 0, 0)
     return FactSheet(
         today=today,
         debtor_name=inputs.debtor_name,
@@ -406,4 +427,7 @@ def build_fact_sheet(inputs: FactInputs, today: date) -> FactSheet:
         streak_channels=channels,
         streak_reminders=len(streak),
         disputes=disputes,
+        penalty_cents=penalty,
+        indemnity_cents=indemnity,
+        indemnity_count=count,
     )

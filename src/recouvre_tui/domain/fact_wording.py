@@ -171,6 +171,20 @@ def paid_since_contact(sheet: FactSheet) -> str | None:
     return f"vous avez réglé {format_eur(sheet.paid_since_contact_cents)} depuis notre dernier échange"
 
 
+def penalties(sheet: FactSheet) -> str | None:
+    """« 69,32 € de pénalités de retard et l'indemnité forfaitaire de 40 € par facture, soit
+    80,00 € » (B2B, when the creditor claims them; never B2C)."""
+    if sheet.segment != "B2B" or (sheet.penalty_cents <= 0 and sheet.indemnity_cents <= 0):
+        return None
+    parts = []
+    if sheet.penalty_cents > 0:
+        parts.append(f"{format_eur(sheet.penalty_cents)} de pénalités de retard")
+    if sheet.indemnity_cents > 0:
+        what = "l'indemnité forfaitaire de 40 € par facture"
+        parts.append(f"{what}, soit {format_eur(sheet.indemnity_cents)}" if sheet.indemnity_count > 1 else what)
+    return " et ".join(parts)
+
+
 def wording(sheet: FactSheet, *, proposed_plan: str | None = None) -> dict[str, str | None]:
     """Every template variable, worded from the sheet (None: the fact does not apply)."""
     oldest = sheet.oldest_overdue
@@ -199,4 +213,5 @@ def wording(sheet: FactSheet, *, proposed_plan: str | None = None) -> dict[str, 
         "contested_amount": format_eur(sheet.contested_cents) if sheet.contested else None,
         "dispute_note": dispute_note(sheet),
         "proposed_plan": proposed_plan,
+        "penalties": penalties(sheet),
     }

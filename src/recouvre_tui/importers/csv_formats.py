@@ -48,6 +48,8 @@ class DebtorRow:
     email: str | None
     sales_rep: str | None
     agent: str | None
+    address: str | None = None  # street line(s), printed on letters (m012)
+    city: str | None = None
 
 
 @dataclass(slots=True)
@@ -245,6 +247,8 @@ def _parse_debtor(r: _Row) -> DebtorRow | None:
         email=email,
         sales_rep=r.text("sales_rep"),
         agent=r.text("agent", max_len=REF_MAX),
+        address=r.text("address", max_len=300),
+        city=r.text("city", max_len=100),
     )
     return row if len(r.issues) == n else None
 
@@ -408,7 +412,7 @@ FORMATS: dict[str, Format] = {
     "debtors": Format(
         "debtors",
         ("debtor_ref", "name", "segment"),
-        ("siren", "postcode", "country", "phone", "phone2", "email", "sales_rep", "agent"),
+        ("siren", "postcode", "country", "phone", "phone2", "email", "sales_rep", "agent", "address", "city"),
         _parse_debtor,
         ("debtor_ref",),
     ),

@@ -321,6 +321,8 @@ def _debtor_fields(row: DebtorRow) -> tuple[dict[str, Any], Phones]:
         "email": row.email,
         "sales_rep": row.sales_rep,
         "agent": row.agent,
+        "address": row.address,
+        "city": row.city,
         "area": area.code,
         "tz": area.tz,
     }

@@ -147,6 +147,7 @@ def fact_inputs(case: CaseFile, agent: Agent, settings: Settings) -> FactInputs:
                 outcome=e.get("outcome"),
                 letter_ref=letter.get("letter_ref"),
                 amount_cents=letter.get("amount_cents"),
+                invoice_refs=tuple(letter.get("invoice_refs") or ()),
             )
         )
     promises = tuple(
@@ -201,6 +202,8 @@ def fact_inputs(case: CaseFile, agent: Agent, settings: Settings) -> FactInputs:
         events=tuple(events),
         promises=promises,
         disputes=disputes,
+        prescribed_refs=frozenset(case.prescribed_refs),
+        claim=case.legal.amounts_for_debtor() if case.legal else None,
     )
 
 

@@ -20,7 +20,7 @@ def debtor(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
         "SELECT id, ref, name, segment, siren, postcode, country, email, sales_rep, agent, area, tz, "
         "on_hold, hold_reason, do_not_call, dispute_open, stage_override, tone_override, "
         "avg_payment_delay_days, balance_cents, doubtful_cents, oldest_due, priority_class, score, "
-        "overindebted_since FROM debtors WHERE ref = ?",
+        "overindebted_since, address, city FROM debtors WHERE ref = ?",
         (normalise_ref(ref),),
     )
     return rows[0] if rows else None
@@ -136,13 +136,24 @@ def all_payments(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any
 
 
 def letter_events(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
-    """Letters sent, with their own reference and amount when the event carries them."""
-    return _rows(
+    """Letters sent, with their own reference, amount and invoices (m012) when they carry them."""
+    letters = _rows(
         conn,
-        "SELECT id, at, outcome, letter_ref, amount_cents FROM events "
-        "WHERE debtor_id = ? AND channel = 'letter' AND direction = 'out' ORDER BY at DESC, id DESC",
+        "SELECT id, at, outcome, letter_ref, amount_cents, tracking_number FROM events "
+        "WHERE debtor_id = ? AND channel = 'letter' AND direction = 'out' AND kind <> 'neutral' "
+        "ORDER BY at DESC, id DESC",
         (debtor_id,),
     )
+    covered: dict[int, list[str]] = {}
+    for event_id, ref in conn.execute(
+        "SELECT li.event_id, li.invoice_ref FROM letter_invoices li JOIN events e ON e.id = li.event_id "
+        "WHERE e.debtor_id = ? ORDER BY li.id",
+        (debtor_id,),
+    ):
+        covered.setdefault(int(event_id), []).append(str(ref))
+    for letter in letters:
+        letter["invoice_refs"] = covered.get(int(letter["id"]), [])
+    return letters
 
 
 def dispute_invoices(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:

@@ -47,6 +47,8 @@ DEBTOR_FIELDS = (
     "sales_rep",
     "agent",
     "area",
+    "address",
+    "city",
     "tz",
 )
 

@@ -538,3 +538,28 @@ def m009_payment_checks(db: sqlite_utils.Database) -> None:
 @migrations()
 def m011_agent_email(db: sqlite_utils.Database) -> None:
     db.conn.execute("ALTER TABLE agents ADD COLUMN email TEXT")
+
+
+# --- m012: letters and court packs (docs/letters.md) --------------------------------------------
+# The debtor's postal address (optional import columns), what a generated letter covered (one
+# row per invoice), its registered-letter number, and numbering of letter references.
+
+
+@migrations()
+def m012_letters(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    ddl = """
+ALTER TABLE debtors ADD COLUMN address TEXT;
+ALTER TABLE debtors ADD COLUMN city TEXT;
+ALTER TABLE events ADD COLUMN tracking_number TEXT;
+CREATE TABLE letter_invoices (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    invoice_ref TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+    UNIQUE (event_id, invoice_ref)
+);
+CREATE INDEX events_letter_ref ON events (letter_ref);
+"""
+    for statement in split_statements(ddl):
+        conn.execute(statement)

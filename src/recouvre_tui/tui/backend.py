@@ -299,6 +299,32 @@ class Backend:
             settings=self.settings,
         )
 
+    # Documents (services/letters.py, docs/letters.md).
+    def letter_preview(self, ref: str) -> Any:
+        from ..services import letters
+
+        return letters.preview_formal_notice(self.store, self.agent, ref, now=self.now(), settings=self.settings)
+
+    def generate_letter(self, ref: str) -> Any:
+        from ..services import letters
+
+        return letters.formal_notice(self.store, self.agent, ref, now=self.now(), settings=self.settings)
+
+    def court_pack_preview(self, ref: str) -> str:
+        from ..services import letters
+
+        return letters.preview_court_pack(self.store, self.agent, ref, now=self.now(), settings=self.settings)
+
+    def generate_court_pack(self, ref: str) -> Any:
+        from ..services import letters
+
+        return letters.court_pack(self.store, self.agent, ref, now=self.now(), settings=self.settings)
+
+    def generate_statement(self, ref: str) -> Any:
+        from ..services import letters
+
+        return letters.statement(self.store, self.agent, ref, now=self.now(), settings=self.settings)
+
     def prescribing_soon(self) -> list[legal_service.PrescribingInvoice]:
         """Unpaid invoices prescribing within `[legal] prescription_warning_days` (lead only)."""
         require_lead(self.agent, "voir les factures bientôt prescrites")

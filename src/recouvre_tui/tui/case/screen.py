@@ -68,6 +68,7 @@ class CaseScreen(Screen[None]):
         Binding("c", "sales_rep", "commercial", show=False, id="case.sales_rep"),
         Binding("t", "tone", "ton", show=False, id="case.tone"),
         Binding("a", "phone", "autre numéro", show=False, id="case.phone"),
+        Binding("v", "statement", "relevé de compte", show=False, id="case.statement"),
         Binding("l", "release", "libérer le dossier", id="case.release"),
         # Keyboard reach (80×24 over PuTTY): panels take the focus in turn and the focused one
         # scrolls with ↑ ↓ PgUp PgDn; the guide steps phase by phase.
@@ -521,6 +522,18 @@ class CaseScreen(Screen[None]):
         self.phone_index = 0 if self.phone_index is None else (self.phone_index + 1) % n
         self.query_one("#phones", Static).update(panels.phones(self.case, self.phone_index))
         self._show_bar()
+
+    def action_statement(self) -> None:
+        """The relevé de compte the debtor asks for, as a PDF in the agent's documents."""
+        from ...services.case_file import CaseError
+        from ...services.roles import PermissionDenied
+
+        try:
+            path = self.rapp.backend.generate_statement(self.entry.debtor_ref)
+        except (ValueError, CaseError, PermissionDenied, OSError) as exc:
+            self.notify(str(exc), title="Relevé de compte impossible", severity="error", timeout=8)
+            return
+        self.notify(str(path), title="Relevé de compte écrit", timeout=10)
 
     def action_release(self) -> None:
         if self.saving:

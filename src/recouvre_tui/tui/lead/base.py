@@ -320,6 +320,70 @@ class LeadScreen(Screen[None]):
 
         self.app.push_screen(OverridePicker(_debtors(refs)), done)
 
+    def ask_letter(self, ref: str) -> None:
+        """Generate the mise en demeure after a confirmation showing what it claims."""
+        from ...domain.dates import format_date_fr
+        from ...domain.letters import eur
+
+        backend = self.rapp.backend
+        try:
+            preview = backend.letter_preview(ref)
+        except EXPECTED as exc:
+            self.notify(str(exc), title="Mise en demeure impossible", severity="error", timeout=8)
+            return
+        lines = [
+            f"  {esc(x.invoice_ref)} · échéance {format_date_fr(x.due)} · {eur(x.principal_cents)}"
+            + (f" + {eur(x.penalty_cents)}" if x.penalty_cents else "")
+            + (f" + {eur(x.indemnity_cents)}" if x.indemnity_cents else "")
+            for x in preview.lines
+        ]
+        text = "\n".join(
+            [
+                f"Mise en demeure à [b]{esc(ref)}[/] pour [b]{eur(preview.total_cents)}[/],"
+                f" à payer au plus tard le {format_date_fr(preview.deadline)} :",
+                *lines,
+                "Elle est enregistrée dans l'historique et le PDF est écrit dans vos documents.",
+            ]
+        )
+
+        def call() -> tuple[str, dict[str, Any]]:
+            result = backend.generate_letter(ref)
+            return f"Mise en demeure {result.reference} écrite : {result.path}", {"path": str(result.path)}
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.apply_action("letter", [ref], call)
+
+        self.app.push_screen(ConfirmDialog("Générer la mise en demeure", text), confirmed)
+
+    def ask_court_pack(self, ref: str) -> None:
+        """Prepare the injonction de payer pack after a confirmation naming the route."""
+        backend = self.rapp.backend
+        try:
+            what = backend.court_pack_preview(ref)
+        except EXPECTED as exc:
+            self.notify(str(exc), title="Dossier d'injonction impossible", severity="error", timeout=8)
+            return
+
+        def call() -> tuple[str, dict[str, Any]]:
+            pack = backend.generate_court_pack(ref)
+            return f"Dossier d'injonction de payer écrit dans {pack.folder}", {"path": str(pack.folder)}
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.apply_action("court_pack", [ref], call)
+
+        text = f"Préparer pour [b]{esc(ref)}[/] : {esc(what)}.\nDécompte PDF, données du formulaire, liste des pièces."
+        self.app.push_screen(ConfirmDialog("Dossier d'injonction de payer", text), confirmed)
+
+    def make_statement(self, ref: str) -> None:
+        backend = self.rapp.backend
+
+        def call() -> tuple[str, dict[str, Any]]:
+            return f"Relevé de compte écrit : {backend.generate_statement(ref)}", {}
+
+        self.apply_action("statement", [ref], call)
+
     def ask_formal_notice(self, ref: str) -> None:
         """Load what the notice is about (refused at once when nothing is overdue), ask for the
         date and registered-letter number, confirm (default: Annuler), and on a second notice

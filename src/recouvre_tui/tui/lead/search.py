@@ -192,6 +192,9 @@ class DebtorScreen(LeadScreen):
         Binding("t", "override", "scénario / ton", id="lead.debtor.override"),
         Binding("m", "formal_notice", "mise en demeure", id="lead.debtor.formal_notice"),
         Binding("s", "overindebted", "surendettement", id="lead.debtor.overindebted"),
+        Binding("g", "letter", "générer la MED", id="lead.debtor.letter"),
+        Binding("j", "court_pack", "injonction", id="lead.debtor.court_pack"),
+        Binding("r", "statement", "relevé", id="lead.debtor.statement"),
     ]
 
     def __init__(self, ref: str) -> None:
@@ -307,6 +310,18 @@ class DebtorScreen(LeadScreen):
         if self._refs():
             self.ask_formal_notice(self.ref)
 
+    def action_letter(self) -> None:
+        if refs := self._refs():
+            self.ask_letter(refs[0])
+
+    def action_court_pack(self) -> None:
+        if refs := self._refs():
+            self.ask_court_pack(refs[0])
+
+    def action_statement(self) -> None:
+        if refs := self._refs():
+            self.make_statement(refs[0])
+
     def action_overindebted(self) -> None:
         """Record the admissibility of the over-indebtedness file (or lift it when recorded)."""
         if not (refs := self._refs()) or self.case is None:
@@ -372,4 +387,7 @@ class DebtorScreen(LeadScreen):
             ("Scénario d'appel et ton", "t", self.action_override),
             ("Mise en demeure envoyée", "m", self.action_formal_notice),
             ("Surendettement (recevabilité)", "s", self.action_overindebted),
+            ("Générer la mise en demeure (PDF)", "g", self.action_letter),
+            ("Préparer le dossier d'injonction de payer", "j", self.action_court_pack),
+            ("Relevé de compte (PDF)", "r", self.action_statement),
         ]

@@ -150,6 +150,8 @@ class WearScreen(ExportsReports, LeadScreen):
         Binding("t", "override", "approche / ton", id="lead.wear.override"),
         Binding("m", "formal_notice", "mise en demeure", id="lead.wear.formal_notice"),
         Binding("h", "hold", "attente", id="lead.wear.hold"),
+        Binding("l", "letter", "générer la MED", id="lead.wear.letter"),
+        Binding("j", "court_pack", "injonction", id="lead.wear.court_pack"),
         Binding("x", "export", "exporter", show=False, id="lead.wear.export"),
         Binding("g", "band", "graphiques / répartitions", show=False, id="lead.wear.band"),
         Binding("r", "recompute", "recalculer", show=False, id="lead.wear.recompute"),
@@ -370,7 +372,11 @@ class WearScreen(ExportsReports, LeadScreen):
         total = len(report.debtors)
         pages = max(1, -(-total // PAGE))
         paging = f" · page {self.page + 1}/{pages} (n / p)" if pages > 1 else ""
-        keys = "" if self.narrow else " — a réaffecter · t nouvelle approche / ton · m mise en demeure · h attente"
+        keys = (
+            ""
+            if self.narrow
+            else " — a réaffecter · t approche / ton · m MED envoyée · l générer la MED · j injonction · h attente"
+        )
         self.query_one("#wear-list-title", Static).update(
             f"[b]Débiteurs usés[/] ({n_fr(total)}, [b yellow]•[/] = nouveau cette semaine){paging}{keys}"
         )
@@ -460,6 +466,14 @@ class WearScreen(ExportsReports, LeadScreen):
         if f := self._ref():
             self.ask_hold([f.debtor_ref])
 
+    def action_letter(self) -> None:
+        if f := self._ref():
+            self.ask_letter(f.debtor_ref)
+
+    def action_court_pack(self) -> None:
+        if f := self._ref():
+            self.ask_court_pack(f.debtor_ref)
+
     def action_finished(self, message: LeadActionDone) -> None:
         if not message.ok or self.report is None:
             return
@@ -468,6 +482,8 @@ class WearScreen(ExportsReports, LeadScreen):
             "hold": "en attente",
             "override": f"approche {message.details.get('tone') or 'auto'}",
             "formal_notice": "MED envoyée",
+            "letter": "MED générée",
+            "court_pack": "injonction préparée",
         }.get(message.kind, message.kind)
         table = self.query_one("#wear-table", DataTable)
         shown = {f.debtor_ref: f for f in self._page_rows()}
@@ -489,6 +505,8 @@ class WearScreen(ExportsReports, LeadScreen):
             ("Réaffecter le débiteur", "a", self.action_reassign),
             ("Nouvelle approche : scénario et ton", "t", self.action_override),
             ("Mise en demeure envoyée", "m", self.action_formal_notice),
+            ("Générer la mise en demeure (PDF)", "l", self.action_letter),
+            ("Préparer le dossier d'injonction de payer", "j", self.action_court_pack),
             ("Mettre en attente", "h", self.action_hold),
             ("Fiche du débiteur", "Entrée", self.action_open),
             ("Recalculer le rapport", "r", self.action_recompute),
