@@ -98,5 +98,5 @@ _JSON_UNESCAPED = re.compile(f"[\\x7f-\\x9f{_BIDI_CLASS}]")
 
 def json_safe(dumped: str) -> str:
     """JSON text from `json.dumps(…, ensure_ascii=False)` with DEL, C1 and bidi controls
-    written as `\\uXXXX` escapes (json.dumps already escapes C0): the same JSON value."""
+    written as `\\u` escapes with four hex digits (json.dumps already escapes C0): the same JSON value."""
     return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
