@@ -8,6 +8,7 @@ import json
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -15,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from recouvre_tui.cli import main
 from recouvre_tui.domain.letters import L111_8_PARAGRAPHS_2_3
+from test_export_mail import cert, smtp_server  # noqa: F401 (fixtures: a real SMTP server)
 
 NOW = "2025-07-10T10:00"
 LATER = "2025-07-30T10:00"  # 20 days after the letter: a court pack is allowed
@@ -347,3 +349,59 @@ def test_statement_lists_invoices_payments_and_balance(db: Path, tmp_path: Path)
     assert "20/05/2025 Facture F1 20/06/2025 10 000,00 €" in lines
     assert "Solde restant dû : 10 600,00 €" in lines
     assert rows(db, "SELECT COUNT(*) FROM events") == [(0,)]  # printing records nothing
+
+
+# --- the letter by e-mail (a real SMTP server: aiosmtpd, STARTTLS and login) ------------------
+
+
+def _mail_config(db: Path, server: Any) -> str:
+    from test_export_mail import LOGIN, password_file
+
+    pw = password_file(db.parent)
+    smtp = (
+        f'\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nstarttls = true\nusername = "{LOGIN}"\n'
+        f'password_file = "{pw}"\nfrom_address = "recouvrement@example.test"\nca_file = "{server.cert}"\n'
+        "timeout_seconds = 5\n"
+    )
+    (db.parent / "mail.toml").write_text(CONFIG + smtp, encoding="utf-8")
+    return "mail.toml"
+
+
+def test_formal_notice_sent_by_email_to_the_debtor(db: Path, tmp_path: Path, smtp_server: Any) -> None:  # noqa: F811
+    import email
+    import email.policy
+
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE debtors SET email = 'compta@dupont.test' WHERE ref = 'B1'")
+    conn.close()
+    config = _mail_config(db, smtp_server)
+    out = tmp_path / "med.pdf"
+    r = ok(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output", str(out), "--email",
+           config=config)  # fmt: skip
+    assert "MED-2025-00001 envoyée par e-mail à compta@dupont.test" in r.stdout
+    [(_session, raw)] = smtp_server.received.messages
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["To"] == "compta@dupont.test"
+    assert msg["Subject"] == "Mise en demeure — réf. MED-2025-00001"
+    [attachment] = [p for p in msg.walk() if p.get_filename()]
+    assert attachment.get_filename() == "med.pdf"
+    assert attachment.get_payload(decode=True) == out.read_bytes()
+    assert rows(db, "SELECT details FROM audit WHERE action = 'letter_emailed'") == [
+        ('{"letter_ref": "MED-2025-00001", "to": "compta@dupont.test"}',)
+    ]
+
+
+def test_formal_notice_without_debtor_address_is_kept_and_says_why(
+    db: Path,
+    tmp_path: Path,
+    smtp_server: Any,  # noqa: F811
+) -> None:
+    config = _mail_config(db, smtp_server)
+    err = refused(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output",
+                  str(tmp_path / "m.pdf"), "--email", config=config)  # fmt: skip
+    assert "aucune adresse e-mail pour ce débiteur" in err
+    # The letter itself was generated and recorded: the e-mail is only a copy.
+    assert (tmp_path / "m.pdf").exists()
+    assert rows(db, "SELECT COUNT(*) FROM audit WHERE action = 'formal_notice'") == [(1,)]
+    assert smtp_server.received.messages == []

@@ -1773,15 +1773,22 @@ def letter() -> None:
 @click.option("--as", "as_login", required=True, help="Responsable d'équipe (signataire).")
 @click.option("--deadline-days", type=int, default=8, show_default=True, help="Délai de paiement, en jours.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fichier PDF.")
+@click.option("--email", "by_email", is_flag=True, help="L'envoyer aussi à l'adresse e-mail du débiteur ([smtp]).")
 @NOW_OPTION
 @click.pass_obj
 @handle_errors
 def letter_formal_notice(
-    obj: Ctx, debtor_ref: str, as_login: str, deadline_days: int, output: Path | None, now_text: str | None
+    obj: Ctx,
+    debtor_ref: str,
+    as_login: str,
+    deadline_days: int,
+    output: Path | None,
+    by_email: bool,
+    now_text: str | None,
 ) -> None:
     """Générer la mise en demeure d'un débiteur (PDF) et l'enregistrer dans son historique."""
     from .domain.money import format_eur
-    from .services.letters import formal_notice
+    from .services.letters import email_letter, formal_notice
 
     store = obj.store()
     r = formal_notice(
@@ -1794,6 +1801,9 @@ def letter_formal_notice(
         output=output,
     )
     echo(f"{debtor_ref} : mise en demeure {r.reference} ({format_eur(r.amount_cents)}) écrite dans {r.path}")
+    if by_email:
+        to = email_letter(store, _agent(store, as_login), debtor_ref, r, now=_now(now_text), settings=obj.settings)
+        echo(f"{debtor_ref} : mise en demeure {r.reference} envoyée par e-mail à {to}")
 
 
 @letter.command("set-tracking")

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 FORMATS = {"xlsx": "xlsx", "csv-fr": "csv"}  # format → file extension
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 CSV_TYPE = ("text", "csv")
+PDF_TYPE = ("application", "pdf")
 REPORT_TITLES = {
     "usure": "usure des relances",
     "indicateurs": "indicateurs de l'équipe",
@@ -166,6 +167,22 @@ def send_export(path: Path, *, to: str | None, settings: Settings, login: str, r
         log.warning("export e-mail for %s not sent: %s (%r)", login, exc, exc.__cause__)
         raise
     log.info("export %s sent to %s's address through %s:%d", path.name, login, smtp.host, smtp.port)
+
+
+def send_document(path: Path, *, to: str, subject: str, body: str, settings: Settings) -> None:
+    """Send one file (a PDF letter) to `to` through `[smtp]`; an `ExportError` says why not."""
+    smtp = settings.smtp
+    if not smtp.host:
+        raise ExportError("aucun serveur d'envoi configuré : renseigner [smtp] host dans la configuration")
+    if not smtp.from_address:
+        raise ExportError("aucun expéditeur configuré : renseigner [smtp] from_address dans la configuration")
+    password = read_password(smtp)
+    msg = EmailMessage()
+    msg["Subject"], msg["From"], msg["To"] = subject, smtp.from_address, to
+    msg.set_content(body)
+    maintype, subtype = PDF_TYPE if path.suffix == ".pdf" else XLSX_TYPE if path.suffix == ".xlsx" else CSV_TYPE
+    msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    _deliver(smtp, msg, password)
 
 
 def _deliver(smtp: SmtpSettings, msg: EmailMessage, password: str | None) -> None:

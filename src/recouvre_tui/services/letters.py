@@ -8,6 +8,7 @@ transaction) before their file is renamed into place: a file never exists withou
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -45,6 +46,8 @@ from .case_file import CaseFile, load_case
 from .roles import acting_lead, require_lead
 from .scoring import rescore
 from .script_guide import fact_sheet
+
+log = logging.getLogger(__name__)
 
 COURT_PACK_OUTCOME = "court_pack"
 DEADLINE_DAYS_MIN, DEADLINE_DAYS_MAX = 8, 60
@@ -235,6 +238,47 @@ def formal_notice(
         )
         pdf.write_private(path, data)  # inside the transaction: a failed write records nothing
     return LetterResult(reference, path, event_id, notice.total_cents, tuple(x.invoice_ref for x in lines))
+
+
+def email_letter(
+    store: Store, actor: Agent, ref: str, letter: LetterResult, *, now: datetime, settings: Settings
+) -> str:
+    """Send a generated mise en demeure to the debtor's e-mail address through `[smtp]` and
+    audit it; the address it went to. The letter stays recorded whether or not this works
+    (a registered letter remains the proof of sending; the e-mail is a copy)."""
+    from .exports import ExportError, send_document
+
+    case = _case(store, actor, ref, now, settings)
+    to = case.debtor.get("email")
+    if not to:
+        raise LetterError(f"{case.ref} : aucune adresse e-mail pour ce débiteur (colonne « email » de l'import)")
+    creditor = settings.agency_name if settings.collection_agency and settings.agency_name else settings.creditor_name
+    body = (
+        "Madame, Monsieur,\n\n"
+        f"Veuillez trouver ci-joint notre mise en demeure réf. {letter.reference} "
+        f"du {paris_date(now):%d/%m/%Y}.\n\n"
+        f"{creditor}\n"
+    )
+    try:
+        send_document(
+            letter.path, to=str(to), subject=f"Mise en demeure — réf. {letter.reference}", body=body, settings=settings
+        )
+    except ExportError as exc:
+        log.warning("formal notice %s not e-mailed: %s (%r)", letter.reference, exc, exc.__cause__)
+        raise LetterError(f"{case.ref} : mise en demeure {letter.reference} non envoyée par e-mail : {exc}") from exc
+    with store.write() as conn:
+        lead = acting_lead(conn, actor, "envoyer un courrier")
+        audit.record(
+            conn,
+            now=now,
+            actor=lead.login,
+            action="letter_emailed",
+            entity="debtor",
+            entity_ref=case.ref,
+            details={"letter_ref": letter.reference, "to": str(to)},
+        )
+    log.info("formal notice %s e-mailed to the debtor's address", letter.reference)
+    return str(to)
 
 
 def set_tracking(store: Store, actor: Agent, ref: str, letter_ref: str, number: str, *, now: datetime) -> None:

@@ -45,6 +45,14 @@ AUDIT_ACTIONS: dict[str, str] = {
     "import": "import",
     "refresh": "traitement de nuit",
     "agent_add": "compte ajouté",
+    "agent_deactivate": "compte désactivé",
+    "agent_activate": "compte réactivé",
+    "agent_key_remove": "clé SSH retirée",
+    "agent_set_role": "rôle changé",
+    "agent_set_email": "adresse e-mail changée",
+    "court_pack": "dossier d'injonction de payer",
+    "letter_emailed": "mise en demeure envoyée par e-mail",
+    "letter_tracking": "n° de recommandé enregistré",
 }
 
 AUDIT_ENTITIES: dict[str, str] = {
