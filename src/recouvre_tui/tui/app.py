@@ -165,7 +165,14 @@ class RecouvreApp(App[None]):
         watch_end_of_input(self._end_of_input)
 
     def _end_of_input(self) -> None:
-        """The terminal hung up or stdin closed: give the case back and stop."""
+        """The terminal hung up or stdin closed: give the case back and stop.
+
+        The case is given back from this thread first: the event loop may be stuck (a paint
+        to the dead terminal) and would then never run `_hang_up`."""
+        try:
+            self.backend.release("hangup")
+        except Exception:
+            log.exception("session %s: case not released at end of input", self.agent.login)
         with contextlib.suppress(RuntimeError):  # the app already stopped
             self.call_from_thread(self._hang_up)
 
