@@ -13,7 +13,7 @@ from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store.agents import Agent, upsert_agent
 from ..store.db import Store, StoreError, init_db, open_db
-from ..store.schema import migrations
+from ..store.schema import pending_migrations
 from .importing import import_file
 from .legal import set_overindebted
 from .refresh import refresh
@@ -128,7 +128,7 @@ def ensure_demo(path: Path, *, now: datetime, settings: Settings) -> None:
         try:
             with store.read() as conn:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'demo_built_on'").fetchone()
-            current = not migrations.pending(store.db)
+            current = not pending_migrations(store)
         finally:
             store.close()
         if row and row[0] == paris_date(now).isoformat() and current:
