@@ -16,6 +16,7 @@ from .common import (
     _now,
     _table,
     echo,
+    fail,
     handle_errors,
 )
 from .root import main
@@ -31,8 +32,10 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
     """Créer la base (schéma à jour) ; --demo la remplit avec des données de démonstration."""
     now = _now(now_text)
     if demo:
-        from ..services.demo_seed import seed_demo
+        from ..services.demo_seed import DEMO_EXTRA_MISSING, demo_extra_installed, seed_demo
 
+        if not demo_extra_installed():
+            fail(DEMO_EXTRA_MISSING)
         stats = seed_demo(obj.db_path, now=now, settings=obj.settings, force=force)
         echo(f"base de démonstration prête : {obj.db_path}")
         for k, v in stats.items():

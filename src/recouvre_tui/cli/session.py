@@ -33,8 +33,10 @@ from .root import main
 @handle_errors
 def demo(ctx: click.Context, now_text: str | None) -> None:
     """Préparer la base de démonstration et ouvrir l'interface en tant qu'agent « demo »."""
-    from ..services.demo_seed import DEMO_AGENT, demo_db_path, ensure_demo
+    from ..services.demo_seed import DEMO_AGENT, DEMO_EXTRA_MISSING, demo_db_path, demo_extra_installed, ensure_demo
 
+    if not demo_extra_installed():
+        fail(DEMO_EXTRA_MISSING)
     _require_terminal()
     obj: Ctx = ctx.obj
     explicit_db = ctx.parent is not None and ctx.parent.params.get("db") is not None
