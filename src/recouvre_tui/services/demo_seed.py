@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 DEMO_AGENT = "demo"
 DEMO_SEED = 20261123
 _ORDER = ("debtors", "invoices", "payments", "promises", "events")
+DEMO_EXTRA_MISSING = (
+    "la démonstration a besoin du paquet Faker, absent de cette installation : pip install 'recouvre-tui[demo]'"
+)
+
+
+def demo_extra_installed() -> bool:
+    """Faker, which the demo generator needs, is the optional `demo` extra (a production
+    install stays lean); tried here, never at start-up."""
+    try:
+        import faker  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def demo_db_path() -> Path:
