@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -31,14 +31,15 @@ from ...services.lead import (
     REGISTERED_LETTER_MAX,
     FormalNoticePreview,
     LeadError,
+    QueueLoad,
     validate_filter,
     validate_registered_letter,
 )
+from ..backend_call import BackendCalls, BackendFailed
 from ..fmt import esc, lit
 from ..outcome.forms import FormInput, FormScreen
 from ..widgets.buttons import ActionButton
 from .labels import AUDIT_ACTIONS, BLOCKED_LABELS, POOL_LABEL
-from .messages import LeadFailed, TargetsLoaded
 
 NOTE_MAX = REASON_MAX
 
@@ -54,7 +55,7 @@ class Target:
 # --------------------------------------------------------------------------- agent picker
 
 
-class AgentPicker(ModalScreen[Target | None]):
+class AgentPicker(BackendCalls, ModalScreen[Target | None]):
     """« Réaffecter … à » : every active agent with their load, then the pool."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -79,28 +80,24 @@ class AgentPicker(ModalScreen[Target | None]):
         self.query_one(OptionList).focus()
         self.load()
 
-    @work(thread=True, exclusive=True, group="picker")
     def load(self) -> None:
         backend = self.app.backend  # type: ignore[attr-defined]
-        try:
-            agents = backend.team_agents()
-            loads = backend.queue_loads()
-        except Exception as exc:
-            self.post_message(LeadFailed("équipe", str(exc)))
-            return
-        self.post_message(TargetsLoaded(agents, loads))
 
-    @on(LeadFailed)
-    def _failed(self, message: LeadFailed) -> None:
-        self.notify(message.error, title="Erreur : équipe", severity="error")
+        def load() -> tuple[list[Agent], list[QueueLoad]]:
+            return backend.team_agents(), backend.queue_loads()
+
+        # A failure is shown by the app; the picker closes (nothing to pick from).
+        self.run_backend(load, what="équipe", on_ok=self._loaded, on_failed=self._failed)
+
+    def _failed(self, _message: BackendFailed) -> None:
         self.dismiss(None)
 
-    @on(TargetsLoaded)
-    def _loaded(self, message: TargetsLoaded) -> None:
-        loads = {q.agent: q for q in message.loads}
+    def _loaded(self, result: tuple[list[Agent], list[QueueLoad]]) -> None:
+        agents, queue_loads = result
+        loads = {q.agent: q for q in queue_loads}
         options: list[Option] = []
         self.targets = []
-        for a in message.agents:
+        for a in agents:
             q = loads.get(a.login)
             line = lit(f"{a.login:<16}", style="bold")
             line.append(printable(f"{a.name[:22]:<23}"))
