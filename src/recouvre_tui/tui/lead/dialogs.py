@@ -403,6 +403,32 @@ def parse_sent_on(text: str, today: date) -> date:
     return parse_date(s)
 
 
+@dataclass(frozen=True)
+class DatedNote:
+    """A date sent (today or before) and an optional note, as typed in a form."""
+
+    sent_on: date | None  # None when refused (see `errors`)
+    note: str | None
+    errors: dict[str, list[str]]  # per field: sent_on, note
+
+
+def read_dated_note(sent_on_text: str, note_text: str, today: date, *, date_name: str = "la date") -> DatedNote:
+    """The « sent_on » and « note » fields of `DatedNoteForm` and `FormalNoticeForm`, checked:
+    a date of the past year (see `parse_sent_on`) not after `today`, a note of `NOTE_MAX` at most."""
+    errors: dict[str, list[str]] = {}
+    sent_on = None
+    try:
+        sent_on = parse_sent_on(sent_on_text, today)
+    except DateError as exc:
+        errors["sent_on"] = [str(exc)]
+    if sent_on is not None and sent_on > today:
+        errors["sent_on"] = [f"{date_name} ({sent_on:%d/%m/%Y}) est dans le futur"]
+    note = note_text.strip()
+    if len(note) > NOTE_MAX:
+        errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]
+    return DatedNote(sent_on, note or None, errors)
+
+
 class DatedNoteForm(FormScreen):
     """« Mise en demeure envoyée » : the date it was sent and a note; returns (date, note)."""
 
@@ -444,21 +470,10 @@ class DatedNoteForm(FormScreen):
         self.query_one("#sent_on", Input).focus()
 
     def action_submit(self) -> None:
-        errors: dict[str, list[str]] = {}
-        sent_on = None
-        try:
-            sent_on = parse_sent_on(self.query_one("#sent_on", Input).value, self.today)
-        except DateError as exc:
-            errors["sent_on"] = [str(exc)]
-        if sent_on is not None and sent_on > self.today:
-            errors["sent_on"] = [f"la date ({sent_on:%d/%m/%Y}) est dans le futur"]
-        note = self.query_one("#note", Input).value.strip()
-        if len(note) > NOTE_MAX:
-            errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]
-        self.show_errors(errors)
-        if errors or sent_on is None:
-            return
-        self.dismiss((sent_on, note or None))
+        got = read_dated_note(self.query_one("#sent_on", Input).value, self.query_one("#note", Input).value, self.today)
+        self.show_errors(got.errors)
+        if not got.errors and got.sent_on is not None:
+            self.dismiss((got.sent_on, got.note))
 
 
 def formal_notice_summary(p: FormalNoticePreview, *, limit: int = 6) -> Text:
@@ -519,26 +534,21 @@ class FormalNoticeForm(FormScreen):
         self.query_one("#sent_on", Input).focus()
 
     def action_submit(self) -> None:
-        errors: dict[str, list[str]] = {}
-        sent_on = None
-        try:
-            sent_on = parse_sent_on(self.query_one("#sent_on", Input).value, self.today)
-        except DateError as exc:
-            errors["sent_on"] = [str(exc)]
-        if sent_on is not None and sent_on > self.today:
-            errors["sent_on"] = [f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur"]
+        got = read_dated_note(
+            self.query_one("#sent_on", Input).value,
+            self.query_one("#note", Input).value,
+            self.today,
+            date_name="la date d'envoi",
+        )
+        errors = dict(got.errors)
         letter = None
         try:
             letter = validate_registered_letter(self.query_one("#letter", Input).value)
         except LeadError as exc:
             errors["letter"] = [str(exc)]
-        note = self.query_one("#note", Input).value.strip()
-        if len(note) > NOTE_MAX:
-            errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]
         self.show_errors(errors)
-        if errors or sent_on is None:
-            return
-        self.dismiss((sent_on, letter, note or None))
+        if not errors and got.sent_on is not None:
+            self.dismiss((got.sent_on, letter, got.note))
 
 
 # --------------------------------------------------------------------------- review filter
