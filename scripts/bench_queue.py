@@ -10,16 +10,21 @@ figures compare across noisy machines.
     against the baseline `SELECT debtor_id, SUM(amount_cents) FROM invoices GROUP BY
     debtor_id` plus a full `UPDATE debtors SET score = score` (one transaction).
     The longest write transaction of the refresh is printed too (≤ 100 ms: agents never wait).
-(b) next case: N processes (default 20), each its own connection and agent, loop for a few
+(b) next case: N processes (default 20; forked), each its own connection and agent, loop for a few
     seconds: `take_next` → record a `no_answer` outcome (even processes) or release (odd
     ones); then the same processes run the baseline: `BEGIN IMMEDIATE` + one indexed
     `SELECT` of the first unclaimed debtor + `INSERT` of the claim + `COMMIT`, then a
-    `DELETE` of the claim. p50/p99 of the claiming call, in ms. `--think-ms` adds a pause
+    `DELETE` of the claim. p50/p95/p99 of the claiming call, in ms. `--think-ms` adds a pause
     between cases, ±50 % at random (0 = every process hammers the database: a saturation
     test, far above what 20 people do; 20 agents at one case a minute is 0.3 claims/s).
 
     python scripts/bench_queue.py --debtors 100000             # generates /tmp/recouvre-bench-100000.db
     python scripts/bench_queue.py --db /tmp/big.db             # an existing database (gen_bigdb.py)
+    python scripts/bench_queue.py --db 'postgresql://recouvre@/big?host=/tmp/pg/sock' --procs 200
+
+`--db` is a SQLite path or a PostgreSQL URL (a database made by `gen_bigdb.py --out URL`); the
+baselines then run on the same store: through sqlite3, or psycopg with the same advisory lock as
+the PostgreSQL store's writes. Missing agents (ag21 … ag200) are added for `--procs` > 20.
     python scripts/bench_queue.py --debtors 100000 --think-ms 100 --procs 20 --seconds 10
 """
 
@@ -41,7 +46,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_bigdb import AGENTS, NOW, generate
+from gen_bigdb import NOW, generate, store_mb
+from recouvre_tui.store.target import is_postgres
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -51,21 +57,86 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
+# --- bare SQL on either store ----------------------------------------------------------------
+
+
+class Bare:
+    """A bare connection to the benchmarked database, with no store code in between: sqlite3
+    for a file, psycopg for a URL (autocommit: the baselines open their own transactions)."""
+
+    def __init__(self, db: str) -> None:
+        self.pg = is_postgres(db)
+        if self.pg:
+            import psycopg
+
+            self.conn: Any = psycopg.connect(db, autocommit=True)
+        else:
+            from recouvre_tui.store.db import BUSY_TIMEOUT_MS
+
+            self.conn = sqlite3.connect(db, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.conn.execute(sql.replace("?", "%s") if self.pg else sql, params)
+
+    def begin_write(self) -> None:
+        """The store's writer guarantee: SQLite's BEGIN IMMEDIATE; on PostgreSQL BEGIN + the
+        same transaction-level advisory lock as `PgStore.write()`."""
+        if self.pg:
+            from recouvre_tui.store.pg import WRITE_LOCK_KEY
+
+            self.conn.execute("BEGIN")
+            self.conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def rollback(self) -> None:
+        if self.pg:
+            self.conn.rollback()
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def after_bulk_write(self) -> None:
+        """Leave the database as the store expects it after a big write: SQLite's WAL
+        checkpointed; PostgreSQL's dead row versions vacuumed (not timed)."""
+        self.execute("VACUUM ANALYZE debtors" if self.pg else "PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def ensure_agents(db: str, n: int) -> None:
+    """Agents ag01 … agNN exist (gen_bigdb makes 20; the 200-agent run needs more)."""
+    bare = Bare(db)
+    bare.begin_write()
+    bare.conn.executemany(
+        "INSERT INTO agents (login, name, role, team, active, created_at) VALUES (?, ?, 'agent', 'A', 1, ?) "
+        "ON CONFLICT (login) DO NOTHING".replace("?", "%s" if bare.pg else "?"),
+        [(f"ag{i:02d}", f"Agent {i:02d}", "2026-11-17 10:00:00") for i in range(1, n + 1)],
+    )
+    bare.execute("COMMIT")
+    bare.close()
+
+
+def store_label(db: str) -> str:
+    return "PostgreSQL" if is_postgres(db) else "SQLite"
+
+
 # --- (a) refresh ----------------------------------------------------------------------------
 
 
-def bench_refresh(db: Path, day: int = 1) -> dict[str, float]:
-    conn = sqlite3.connect(str(db), isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 5000")
+def bench_refresh(db: str, day: int = 1) -> dict[str, float]:
+    bare = Bare(db)
     t0 = time.perf_counter()
-    rows = conn.execute("SELECT debtor_id, SUM(amount_cents) FROM invoices GROUP BY debtor_id").fetchall()
+    rows = bare.execute("SELECT debtor_id, SUM(amount_cents) FROM invoices GROUP BY debtor_id").fetchall()
     t1 = time.perf_counter()
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("UPDATE debtors SET score = score")
-    conn.execute("COMMIT")
+    bare.begin_write()
+    bare.execute("UPDATE debtors SET score = score")
+    bare.execute("COMMIT")
     t2 = time.perf_counter()
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+    bare.after_bulk_write()
+    bare.close()
     baseline = t2 - t0
     print(
         f"  baseline: GROUP BY over invoices {t1 - t0:.2f} s ({len(rows)} rows) "
@@ -74,9 +145,10 @@ def bench_refresh(db: Path, day: int = 1) -> dict[str, float]:
     # A day after the data: every overdue debtor's score moves, promises fall due. (Run
     # again for the same day, the refresh finds little to write: use a new --day each time.)
     now = (NOW + timedelta(days=day)).strftime("%Y-%m-%dT%H:%MZ")
+    recouvre = str(Path(sys.executable).with_name("recouvre"))
     t0 = time.perf_counter()
     out = subprocess.run(
-        ["recouvre", "--db", str(db), "refresh", "--now", now],
+        [recouvre, "--db", db, "refresh", "--now", now],
         capture_output=True,
         text=True,
         check=True,
@@ -93,13 +165,20 @@ def bench_refresh(db: Path, day: int = 1) -> dict[str, float]:
 
 # --- (b) take_next --------------------------------------------------------------------------
 
+CLAIM_SQL = (
+    "SELECT d.id FROM debtors d WHERE d.agent IS NULL AND d.balance_cents > 0 "
+    "AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 "
+    "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.debtor_id = d.id) "
+    "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT 1"
+)
+
 
 def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: Any, out: Any) -> None:
     from recouvre_tui.domain.config import Settings
     from recouvre_tui.services.agents import require_agent
     from recouvre_tui.services.outcome import Outcome, record_outcome
     from recouvre_tui.services.work_queue import release, take_next
-    from recouvre_tui.store.db import BUSY_TIMEOUT_MS, open_db
+    from recouvre_tui.store.db import open_db
 
     settings = Settings()
     store = open_db(db)
@@ -139,54 +218,53 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: 
     store.close()
     out.put(("ours", login, ours, after, errors))
 
-    # Bare SQL, same process, same kind of connection.
-    conn = sqlite3.connect(db, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    # Bare SQL, same process, same kind of connection: the writer lock, the one indexed
+    # SELECT of the first unclaimed debtor, the INSERT of the claim; then its DELETE.
+    bare = Bare(db)
     base: list[float] = []
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         t0 = time.perf_counter()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute(
-                "SELECT d.id FROM debtors d WHERE d.agent IS NULL AND d.balance_cents > 0 "
-                "AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 "
-                "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.debtor_id = d.id) "
-                "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT 1"
-            ).fetchone()
-            conn.execute(
+            bare.begin_write()
+            row = bare.execute(CLAIM_SQL).fetchone()
+            bare.execute(
                 "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
                 (row[0], login, "2026-11-17 10:00:00", "2026-11-17 10:15:00"),
             )
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            bare.execute("COMMIT")
+        except Exception as exc:  # reported, never hidden
+            bare.rollback()
             errors.append(repr(exc))
             continue
         base.append(time.perf_counter() - t0)
-        conn.execute("DELETE FROM claims WHERE agent = ?", (login,))
+        bare.execute("DELETE FROM claims WHERE agent = ?", (login,))
         if think:
             time.sleep(rng.uniform(0.5, 1.5) * think)
-    conn.close()
+    bare.close()
     out.put(("base", login, base, [], errors))
 
 
-def bench_next(db: Path, procs: int, seconds: float, think_ms: float) -> dict[str, float]:
-    ctx = mp.get_context("spawn")
+def bench_next(db: str, procs: int, seconds: float, think_ms: float) -> dict[str, float]:
+    ensure_agents(db, procs)
+    # Fork, after the imports: 200 processes start in a second and share the loaded code;
+    # each opens its own connection after the fork.
+    import recouvre_tui.services.outcome
+    import recouvre_tui.services.work_queue  # noqa: F401
+
+    ctx = mp.get_context("fork")
     start = ctx.Event()
     out = ctx.Queue()
     logins = [f"ag{i:02d}" for i in range(1, procs + 1)]
     workers = [
-        ctx.Process(target=_worker, args=(str(db), login, i, seconds, think_ms / 1000, start, out))
+        ctx.Process(target=_worker, args=(db, login, i, seconds, think_ms / 1000, start, out))
         for i, login in enumerate(logins)
     ]
     for w in workers:
         w.start()
-    time.sleep(2.0 + procs * 0.2)  # let every process import and warm up
+    time.sleep(2.0 + procs * 0.05)  # let every process connect and warm up
     start.set()
-    results = [out.get(timeout=seconds * 4 + 300) for _ in range(2 * procs)]
+    results = [out.get(timeout=seconds * 4 + 600) for _ in range(2 * procs)]
     for w in workers:
         w.join(timeout=60)
     ours = [x for kind, _, lat, _, _ in results if kind == "ours" for x in lat]
@@ -196,16 +274,25 @@ def bench_next(db: Path, procs: int, seconds: float, think_ms: float) -> dict[st
     ms = 1000
     r = {
         "next_p50_ms": _pct(ours, 0.5) * ms,
+        "next_p95_ms": _pct(ours, 0.95) * ms,
         "next_p99_ms": _pct(ours, 0.99) * ms,
+        "after_p99_ms": _pct(then, 0.99) * ms,
         "base_p50_ms": _pct(base, 0.5) * ms,
+        "base_p95_ms": _pct(base, 0.95) * ms,
         "base_p99_ms": _pct(base, 0.99) * ms,
+        "calls": float(len(ours)),
+        "rate": len(ours) / seconds,
     }
     print(
-        f"  take_next: {len(ours)} calls, p50 {r['next_p50_ms']:.1f} ms, p99 {r['next_p99_ms']:.1f} ms, "
+        f"  take_next: {len(ours)} calls ({r['rate']:.0f}/s), p50 {r['next_p50_ms']:.1f} ms, "
+        f"p95 {r['next_p95_ms']:.1f} ms, p99 {r['next_p99_ms']:.1f} ms, "
         f"mean {statistics.fmean(ours) * ms:.1f} ms (target p99 ≤ 10 ms)"
     )
     print(f"  outcome/release after it: p50 {_pct(then, 0.5) * ms:.1f} ms, p99 {_pct(then, 0.99) * ms:.1f} ms")
-    print(f"  baseline claim: {len(base)} calls, p50 {r['base_p50_ms']:.1f} ms, p99 {r['base_p99_ms']:.1f} ms")
+    print(
+        f"  baseline claim: {len(base)} calls, p50 {r['base_p50_ms']:.1f} ms, p95 {r['base_p95_ms']:.1f} ms, "
+        f"p99 {r['base_p99_ms']:.1f} ms"
+    )
     print(f"  ratios: p50 {r['next_p50_ms'] / r['base_p50_ms']:.1f}×, p99 {r['next_p99_ms'] / r['base_p99_ms']:.1f}×")
     if errors:
         print(f"  ERRORS ({len(errors)}): {sorted(set(errors))[:5]}")
@@ -216,7 +303,7 @@ def bench_next(db: Path, procs: int, seconds: float, think_ms: float) -> dict[st
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debtors", type=int, default=1_000_000)
-    ap.add_argument("--db", type=Path, default=None, help="existing database (else generated)")
+    ap.add_argument("--db", default=None, help="existing database, a SQLite path or a PostgreSQL URL (else generated)")
     ap.add_argument("--procs", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--think-ms", type=float, default=0.0)
@@ -224,15 +311,13 @@ def main() -> int:
     ap.add_argument("--skip-refresh", action="store_true")
     ap.add_argument("--skip-next", action="store_true")
     args = ap.parse_args()
-    if args.procs > AGENTS:
-        ap.error(f"at most {AGENTS} processes (one agent each)")
-    db = args.db or Path(f"/tmp/recouvre-bench-{args.debtors}.db")
-    if not db.exists():
+    db = args.db or f"/tmp/recouvre-bench-{args.debtors}.db"
+    if not is_postgres(db) and not Path(db).exists():
         print(f"generating {db} ({args.debtors} debtors)…", flush=True)
         t0 = time.perf_counter()
-        generate(db, debtors=args.debtors)
+        generate(Path(db), debtors=args.debtors)
         print(f"  generated in {time.perf_counter() - t0:.0f} s", flush=True)
-    print(f"database {db}: {db.stat().st_size / 1e6:.0f} MB, {os.cpu_count()} CPU(s)", flush=True)
+    print(f"{store_label(db)} database {db}: {store_mb(db):.0f} MB, {os.cpu_count()} CPU(s)", flush=True)
     if not args.skip_refresh:
         print("(a) nightly refresh", flush=True)
         bench_refresh(db, args.day)

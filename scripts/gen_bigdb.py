@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-from dataclasses import dataclass
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
