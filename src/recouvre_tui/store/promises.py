@@ -91,26 +91,34 @@ def save_promise_status(
 
 def refresh_priority_class(conn: sqlite3.Connection, debtor_ids: Iterable[int] | range | None) -> None:
     """Class 1 = a broken promise not yet followed up; else 2 (callbacks are live, class 0)."""
+
     # Followed up = an outcome recorded in the app, or any call made since it broke
-    # (so imported history counts too).
-    sub = (
-        "SELECT 1 FROM promises p WHERE p.debtor_id = debtors.id "
-        "AND p.status = 'broken' AND p.followed_up_at IS NULL AND NOT EXISTS ("
-        "SELECT 1 FROM events e WHERE e.debtor_id = p.debtor_id AND e.channel = 'call' "
-        "AND e.direction = 'out' AND e.at >= p.broken_on)"
-    )
-    sql = (
-        f"UPDATE debtors SET priority_class = CASE WHEN EXISTS ({sub}) THEN 1 ELSE 2 END "
-        f"WHERE priority_class <> CASE WHEN EXISTS ({sub}) THEN 1 ELSE 2 END"
-    )
+    # (so imported history counts too). `scope` repeats the debtors' filter inside the
+    # subquery: PostgreSQL turns this EXISTS into a hash of *every* broken promise of the
+    # table (its "hashed SubPlan"), which made each 1 000-debtor chunk of the refresh cost
+    # as much as the whole table; restricted to the chunk, the hash stays small.
+    def sql(scope: str) -> str:
+        sub = (
+            f"SELECT 1 FROM promises p WHERE p.debtor_id = debtors.id{scope.replace('{col}', 'p.debtor_id')} "
+            "AND p.status = 'broken' AND p.followed_up_at IS NULL AND NOT EXISTS ("
+            "SELECT 1 FROM events e WHERE e.debtor_id = p.debtor_id AND e.channel = 'call' "
+            "AND e.direction = 'out' AND e.at >= p.broken_on)"
+        )
+        return (
+            f"UPDATE debtors SET priority_class = CASE WHEN EXISTS ({sub}) THEN 1 ELSE 2 END "
+            f"WHERE priority_class <> CASE WHEN EXISTS ({sub}) THEN 1 ELSE 2 END"
+            f"{scope.replace('{col}', 'id')}"
+        )
+
     if debtor_ids is None:
-        conn.execute(sql)
+        conn.execute(sql(""))
         return
     if isinstance(debtor_ids, range):
-        conn.execute(f"{sql} AND id BETWEEN ? AND ?", (debtor_ids.start, debtor_ids.stop - 1))
+        conn.execute(sql(" AND {col} BETWEEN ?1 AND ?2"), (debtor_ids.start, debtor_ids.stop - 1))
         return
     for chunk in _chunks(sorted(set(debtor_ids))):
-        conn.execute(f"{sql} AND id IN ({_in(len(chunk))})", chunk)
+        numbered = ", ".join(f"?{i}" for i in range(1, len(chunk) + 1))
+        conn.execute(sql(f" AND {{col}} IN ({numbered})"), chunk)
 
 
 def insert_promise(
