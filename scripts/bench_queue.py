@@ -110,7 +110,7 @@ def ensure_agents(db: str, n: int) -> None:
     """Agents ag01 … agNN exist (gen_bigdb makes 20; the 200-agent run needs more)."""
     bare = Bare(db)
     bare.begin_write()
-    bare.conn.executemany(
+    (bare.conn.cursor() if bare.pg else bare.conn).executemany(
         "INSERT INTO agents (login, name, role, team, active, created_at) VALUES (?, ?, 'agent', 'A', 1, ?) "
         "ON CONFLICT (login) DO NOTHING".replace("?", "%s" if bare.pg else "?"),
         [(f"ag{i:02d}", f"Agent {i:02d}", "2026-11-17 10:00:00") for i in range(1, n + 1)],

@@ -4,6 +4,11 @@ debtors and 5 000 000 events on the 2-core reference machine).
     python scripts/bench_wear.py                    # 1 000 000 debtors, ~5 events each
     python scripts/bench_wear.py --debtors 100000   # smaller
     python scripts/bench_wear.py --db bench.db --keep   # keep (and reuse) the database
+    python scripts/bench_wear.py --db 'postgresql://recouvre@/big?host=/tmp/pg/sock' --week 2026-W46
+
+`--db` may be a PostgreSQL URL of an existing database (made by `gen_bigdb.py --out URL`, whose
+history covers the 26 weeks before 17 November 2026, hence `--week 2026-W46`): the generator
+below is SQLite's own; the baseline then runs on PostgreSQL through psycopg directly.
 
 Generation is done in SQL, in the database itself: one `INSERT … SELECT` per table over a
 recursive CTE counter, with a deterministic integer hash standing in for randomness (the
@@ -36,12 +41,13 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from recouvre_tui.domain.config import WearRules
 from recouvre_tui.domain.dates import iso_week_label, parse_iso_week, to_db
 from recouvre_tui.domain.wear import WearWindow, paris_start
-from recouvre_tui.store.db import init_db
+from recouvre_tui.store.db import init_db, open_db
+from recouvre_tui.store.target import is_postgres
 from recouvre_tui.store.wear import compute_wear, compute_wear_and_trend, wear_trend
 
 WEEK = "2026-W10"  # Sunday 8 March 2026: the whole history is in winter time (UTC+1)
@@ -204,10 +210,12 @@ def timed(fn: Callable[[], T]) -> tuple[T, float, float]:
     return result, time.perf_counter() - w, cpu_seconds() - c
 
 
-def baseline(conn: sqlite3.Connection, week: str, rules: WearRules) -> tuple[float, float]:
+def baseline(conn: Any, week: str, rules: WearRules) -> tuple[float, float]:
+    """The bare scan + GROUP BY, on a sqlite3 connection or a psycopg one (no store code)."""
     win = WearWindow.for_week(week, rules)
     params = (to_db(win.fatigue_from), to_db(win.end))
-    _, wall, cpu = timed(lambda: conn.execute(BASELINE, params).fetchall())
+    sql = BASELINE.replace("?", "%s") if not isinstance(conn, sqlite3.Connection) else BASELINE
+    _, wall, cpu = timed(lambda: conn.execute(sql, params).fetchall())
     return wall, cpu
 
 
@@ -216,21 +224,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--debtors", type=int, default=1_000_000)
     ap.add_argument("--events-per-debtor", type=float, default=5.0)
     ap.add_argument("--week", default=WEEK)
-    ap.add_argument("--db", type=Path, help="database file (reused when it exists)")
+    ap.add_argument("--db", help="database file (reused when it exists), or a PostgreSQL URL (existing)")
     ap.add_argument("--keep", action="store_true", help="keep the generated database")
     ap.add_argument("--workers", type=int, default=None, help="worker processes (default: automatic)")
     args = ap.parse_args(argv)
 
     tmpdir = None
+    pg = args.db is not None and is_postgres(args.db)
+    path: Path | str
     if args.db is None:
         tmpdir = Path(tempfile.mkdtemp(prefix="bench-wear-"))
         path = tmpdir / "wear.db"
     else:
-        path = args.db
+        path = args.db if pg else Path(args.db)
     rules = WearRules()
     try:
-        fresh = not path.exists()
-        store = init_db(path)
+        fresh = not pg and not Path(path).exists()
+        store = open_db(path) if pg else init_db(path)
         if fresh:
             t0 = time.perf_counter()
             conn = store.conn
@@ -239,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             print(f"generated in {time.perf_counter() - t0:.1f} s: {path}")
-        conn = store.conn
+        # The baseline's connection: sqlite3's own, or the raw psycopg connection (no translation).
+        conn = store.pg.raw if pg else store.conn  # type: ignore[attr-defined]
         counts = {
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("debtors", "events", "payments", "promises", "invoices")
