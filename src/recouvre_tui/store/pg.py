@@ -50,7 +50,7 @@ def describe_pg_error(exc: BaseException, url: str) -> str:
     low = text.lower()
     if "does not exist" in low and "database" in low:
         what = f"base PostgreSQL inexistante ({text}) ; créez-la (createdb) puis « recouvre init »"
-    elif "password" in low or "authentication" in low or "role" in low and "does not exist" in low:
+    elif "password" in low or "authentication" in low or ("role" in low and "does not exist" in low):
         what = f"connexion refusée par PostgreSQL ({text}) ; vérifiez le rôle et ~/.pgpass"
     elif "connection" in low or "could not connect" in low or "no such file" in low:
         what = f"serveur PostgreSQL injoignable ({text})"
