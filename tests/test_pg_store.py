@@ -64,7 +64,7 @@ def test_init_creates_the_schema_under_the_same_migration_names() -> None:
 
 def test_opening_fails_clearly(tmp_path: Path) -> None:
     empty = cluster().new_database()
-    with pytest.raises(StoreError, match="base PostgreSQL vide.*recouvre init --db URL"):
+    with pytest.raises(StoreError, match=r"base PostgreSQL vide.*recouvre init --db URL"):
         open_db(empty)
     foreign = cluster().new_database()
     with psycopg.connect(foreign, autocommit=True) as conn:
@@ -147,7 +147,8 @@ def test_the_audit_trail_is_append_only() -> None:
     try:
         with store.write() as conn:
             conn.execute(
-                "INSERT INTO audit (at, actor, action, entity, entity_ref) VALUES ('2026-12-02', 'lea', 'hold', 'debtor', 'D1')"
+                "INSERT INTO audit (at, actor, action, entity, entity_ref) "
+                "VALUES ('2026-12-02', 'lea', 'hold', 'debtor', 'D1')"
             )
         for sql in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
             with pytest.raises(psycopg.Error, match="append-only"), store.write() as conn:
