@@ -17,6 +17,11 @@ the import streams the file through a staging table, so its memory stays flat.
     python scripts/bench_import.py --rows 200000   # smaller
     python scripts/bench_import.py --french        # ';', dd/mm/yyyy, "1 234,56" amounts
     python scripts/bench_import.py --profile       # cProfile of the timed import (top 30)
+    python scripts/bench_import.py --db 'postgresql://recouvre@/imp?host=/tmp/pg/sock'
+
+With `--db URL` (PostgreSQL; the database it names is dropped and created again) the import runs
+on PostgreSQL and the baseline is the bare PostgreSQL load of the same file: `COPY … FROM STDIN
+(FORMAT csv)` through psycopg into a table of text columns, in the same database.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from pathlib import Path
 from recouvre_tui.domain.config import Settings
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.store.db import init_db, open_db
+from recouvre_tui.store.target import is_postgres
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -144,20 +150,49 @@ def _baseline(peak_file: str, args: list[str]) -> int:
     return 0
 
 
+def _baseline_pg(peak_file: str, url: str, csv_path: str, sep: str) -> int:
+    """`COPY … FROM STDIN (FORMAT csv)` of the file into a table of text columns (psycopg),
+    streamed in 1 MB blocks; then this process's peak."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP TABLE IF EXISTS baseline_invoices")
+        conn.execute(
+            "CREATE TABLE baseline_invoices (debtor_ref text, invoice_ref text, issue_date text, "
+            "due_date text, amount text)"
+        )
+        with (
+            conn.cursor().copy(
+                f"COPY baseline_invoices FROM STDIN (FORMAT csv, HEADER true, DELIMITER '{sep}')"
+            ) as copy,
+            open(csv_path, "rb") as f,
+        ):
+            while block := f.read(1 << 20):
+                copy.write(block)
+    _write_peak(peak_file)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
         return _child(argv[1], argv[2], argv[3], "--profile" in argv)
     if argv[:1] == ["--baseline"]:
         return _baseline(argv[1], argv[2:])
+    if argv[:1] == ["--baseline-pg"]:
+        return _baseline_pg(argv[1], argv[2], argv[3], argv[4])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="invoice rows (1 000 000)")
     ap.add_argument("--debtors", type=int, default=None, help="debtors (default: 30 %% of --rows)")
     ap.add_argument("--french", action="store_true", help="';', dd/mm/yyyy, decimal comma")
     ap.add_argument("--profile", action="store_true", help="cProfile the timed import")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--db", default=None, help="a PostgreSQL URL (its database is replaced); default: SQLite")
     args = ap.parse_args(argv)
     n_debtors = args.debtors or max(1, args.rows * 3 // 10)
+    pg = args.db is not None and is_postgres(args.db)
+    if args.db is not None and not pg:
+        ap.error("--db: a PostgreSQL URL (the SQLite run uses a temporary file)")
     try:
         import sqlite_utils.cli  # noqa: F401  (the baseline runs its CLI in a child process)
     except ImportError:
@@ -177,25 +212,36 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         settings = Settings()
-        store = init_db(tmp / "recouvre.db")
+        if pg:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from gen_bigdb import _recreate_pg_database
+
+            _recreate_pg_database(args.db)
+        target = args.db if pg else str(tmp / "recouvre.db")
+        store = init_db(target)
         t = time.perf_counter()
         import_file(store, "debtors", debtors_csv, now=NOW, actor="bench", settings=settings)
         store.close()
         print(f"debtors imported (not timed): {time.perf_counter() - t:.1f} s")
 
         # Each side runs in its own process: its peak resident memory is its own.
-        child = ["--child", str(tmp / "recouvre.db"), str(invoices_csv)]
+        child = ["--child", target, str(invoices_csv)]
         ours = _measure(child + (["--profile"] if args.profile else []), show_output=True)
-        cmd = ["--baseline", "insert", str(tmp / "baseline.db"), "invoices", str(invoices_csv), "--csv"]
-        if args.french:
-            cmd += ["--delimiter", ";"]
+        if pg:
+            cmd = ["--baseline-pg", args.db, str(invoices_csv), sep]
+        else:
+            cmd = ["--baseline", "insert", str(tmp / "baseline.db"), "invoices", str(invoices_csv), "--csv"]
+            if args.french:
+                cmd += ["--delimiter", ";"]
         base = _measure(cmd)
+        base_name = "PostgreSQL COPY (csv)" if pg else "sqlite-utils insert --csv"
 
         # Wall time is what the user waits for; CPU time (user + system) leaves out the
         # waits for the disk (sqlite-utils commits every 100 rows, each commit an fsync)
         # and for other processes on a busy machine.
         print("                           wall        cpu     peak RSS")
-        for name, m in (("recouvre import invoices", ours), ("sqlite-utils insert --csv", base)):
+        print(f"store: {'PostgreSQL' if pg else 'SQLite'}")
+        for name, m in (("recouvre import invoices", ours), (base_name, base)):
             print(
                 f"{name:25}: {m.wall:7.2f} s  {m.cpu:7.2f} s  {m.peak_mb:7,.0f} MB  ({args.rows / m.wall:,.0f} rows/s)"
             )

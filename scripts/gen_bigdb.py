@@ -272,9 +272,7 @@ def generate(
         for q in fill:
             conn.execute(q)
         # Rows given an explicit id leave the identity sequence behind: set it past them.
-        conn.execute(
-            "SELECT setval(pg_get_serial_sequence('debtors', 'id'), (SELECT max(id) FROM debtors))"
-        )
+        conn.execute("SELECT setval(pg_get_serial_sequence('debtors', 'id'), (SELECT max(id) FROM debtors))")
         _log("search index", t0)
         conn.execute("COMMIT")
         conn.execute("SET session_replication_role = origin")
