@@ -169,7 +169,7 @@ CLAIM_SQL = (
     "SELECT d.id FROM debtors d WHERE d.agent IS NULL AND d.balance_cents > 0 "
     "AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 "
     "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.debtor_id = d.id) "
-    "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT 1"
+    "ORDER BY d.agent, d.priority_class, d.score DESC, d.ref LIMIT 1"  # d.agent: see store/queue.py
 )
 
 

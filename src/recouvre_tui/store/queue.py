@@ -129,13 +129,25 @@ def page(
         fsql, fparams = filter_where(flt, flt_today)
         where += f" AND {fsql}"
         params += fparams
-    return ordered_page(conn, where, params, after=after, limit=limit)
+    return ordered_page(conn, where, params, after=after, limit=limit, one_agent=pool or agent is not None)
 
 
 def ordered_page(
-    conn: sqlite3.Connection, where: str, params: list[Any], *, after: tuple[int, float, str] | None, limit: int
+    conn: sqlite3.Connection,
+    where: str,
+    params: list[Any],
+    *,
+    after: tuple[int, float, str] | None,
+    limit: int,
+    one_agent: bool = False,
 ) -> list[Candidate]:
-    """Debtors matching `where`, in queue order (class, score desc, ref), keyset after `after`."""
+    """Debtors matching `where`, in queue order (class, score desc, ref), keyset after `after`.
+
+    `one_agent`: `where` pins `d.agent` to one value (`IS NULL` for the pool, `= ?` for a
+    portfolio). The order then starts with `d.agent`, which changes nothing (one value) but
+    lets PostgreSQL read the `debtors_queue` index (agent, class, score, ref) in order and stop
+    at the page's end: it does not treat `agent IS NULL` as pinning that column, and sorted the
+    whole pool instead (150 ms at 100 000 debtors, per claim). SQLite reads the index either way."""
     if after is not None:
         cls, score, ref = after
         where += (
@@ -145,7 +157,7 @@ def ordered_page(
         params = [*params, cls, cls, score, cls, score, ref]
     sql = (
         f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE {where} "
-        "ORDER BY d.priority_class, d.score DESC, d.ref LIMIT ?"
+        f"ORDER BY {'d.agent, ' if one_agent else ''}d.priority_class, d.score DESC, d.ref LIMIT ?"
     )
     return [_candidate(r) for r in conn.execute(sql, [*params, limit])]
 
