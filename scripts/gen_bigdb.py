@@ -307,6 +307,13 @@ def generate(
         summary = refresh(store, now=now, settings=Settings())
     finally:
         store.close()
+    if pg:
+        # What autovacuum would do next: the balances and scores just rewrote every debtor
+        # (dead row versions) and changed the promises' statuses the planner's statistics know.
+        load = _PgLoad(str(path))
+        load.execute("VACUUM ANALYZE")
+        load.close()
+        _log("VACUUM ANALYZE", t0)
     _log(f"refresh: {summary.seconds:.1f} s in {summary.chunks} chunks", t0)
     return summary
 
