@@ -186,9 +186,13 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: 
     ours: list[float] = []
     after: list[float] = []
     errors: list[str] = []
-    # Warm up (imports, holiday calendars, page cache), not timed.
-    e = take_next(store, agent, now=NOW, settings=settings)
-    release(store, agent, now=NOW)
+    # Warm up (imports, holiday calendars, page cache), not timed; a failure is reported, and
+    # the worker goes on (the parent waits for every worker's results).
+    try:
+        take_next(store, agent, now=NOW, settings=settings)
+        release(store, agent, now=NOW)
+    except Exception as exc:
+        errors.append(f"warm-up: {exc!r}")
     rng = random.Random(idx)
     start.wait()
     if think:

@@ -183,6 +183,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--import-rows", type=int, default=None, help="invoices to import (default: debtors)")
     ap.add_argument("--skip", default="", help="comma-separated: refresh,next,wear,import")
+    ap.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     args = ap.parse_args()
     agents = [int(x) for x in args.agents.split(",")]
     think = [float(x) for x in args.think_ms.split(",")]
@@ -190,7 +191,8 @@ def main() -> int:
         think *= len(agents)
     skip = {s for s in args.skip.split(",") if s}
     import_rows = args.import_rows or args.debtors
-    stores = [args.sqlite or f"/tmp/recouvre-bench-{args.debtors}.db"] + ([args.pg] if args.pg else [])
+    stores = [] if args.no_sqlite else [args.sqlite or f"/tmp/recouvre-bench-{args.debtors}.db"]
+    stores += [args.pg] if args.pg else []
     for db in stores:
         if args.reuse and _exists(db):
             continue
