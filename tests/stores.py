@@ -20,6 +20,14 @@ from pg_cluster import Cluster
 _cluster: Cluster | None = None
 
 
+
+def closed_error() -> tuple[str, str]:
+    """(module, "Type: message") the driver raises on a store whose connection was closed."""
+    if on_postgres():
+        return "psycopg", "OperationalError: the connection is closed"
+    return "sqlite3", "ProgrammingError: Cannot operate on a closed database."
+
+
 def store_kind() -> str:
     return os.environ.get("RECOUVRE_TEST_STORE", "sqlite")
 
@@ -48,9 +56,11 @@ def new_db(folder: Path, name: str = "t.db") -> Path | str:
 def clone_db(template: Path | str, folder: Path, name: str = "t.db") -> Path | str:
     """A copy of a template database built once (its connections closed)."""
     if isinstance(template, str):
+        from urllib.parse import urlsplit
+
         import psycopg
 
-        src = template.split("/")[-1].split("?")[0]
+        src = urlsplit(template).path.lstrip("/")
         dest = f"{Path(name).stem.replace('-', '_')[:20]}_{os.urandom(6).hex()}"
         with psycopg.connect(cluster().url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{dest}" TEMPLATE "{src}" STRATEGY file_copy')

@@ -104,7 +104,9 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
-        return bool(self.raw.info.transaction_status != 0)  # 0 = IDLE
+        # ACTIVE (1), INTRANS (2), INERROR (3); IDLE (0) and UNKNOWN (4: connection closed) are not
+        # in a transaction (a closed one then fails on its next statement, as sqlite3 does).
+        return int(self.raw.info.transaction_status) in (1, 2, 3)
 
     @property
     def backend_pid(self) -> int:
