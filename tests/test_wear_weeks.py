@@ -29,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fec_ledgers import Ledger, render
 from recouvre_tui.domain.config import Settings, WearRules
 from recouvre_tui.domain.dates import iso_week_label
 from recouvre_tui.domain.wear_weeks import ALL_WEEKS, HistoryChange, reaches_closed_weeks, trend_fingerprint
@@ -211,6 +212,38 @@ def test_an_invoice_settled_in_the_source_changes_every_week(tmp_path: Path) -> 
     with store.read() as conn:
         figures = [(a, n) for _, _, a, n, _ in stored_weeks(conn)]
     assert figures == [(0, 0)] * 3 + [(1, 0)] * 2 + [(1, 1)] * 5 + [(2, 2)] * 2
+
+
+def _fec(paid: bool) -> bytes:
+    """C1's ledger: a sale of 1 000 € on 1 December 2025; with `paid`, the transfer of
+    10 February 2026 that settles it, both lettered « A »."""
+    ledger = Ledger()
+    who = ("C1", "Client Un")
+    sale = [("411000", "Clients", 100_000), ("706000", "Ventes", -100_000)]
+    letters = {0: "A"} if paid else None
+    ledger.entry("VT", date(2025, 12, 1), sale, debtor=who, piece="FA1", letters=letters, due=date(2025, 12, 31))
+    if paid:
+        bank = [("512000", "Banque", 100_000), ("411000", "Clients", -100_000)]
+        ledger.entry("BQ", date(2026, 2, 10), bank, debtor=who, piece="VIR1", letters={1: "A"})
+    return render(ledger)
+
+
+def test_a_fec_lettering_a_payment_in_a_closed_week(tmp_path: Path) -> None:
+    """The FEC path (rows planned in Python). C1 is called like the portfolio's debtors; a
+    second FEC brings the transfer of 10 February (W07) lettered with the sale: the pair
+    leaves today's balance together (nothing moves before 10 February), and from W07 on C1
+    owes nothing: no active debtor, no rate. Forgotten: W07 … W10 only."""
+    store = _store(tmp_path)
+    (tmp_path / "FEC1.txt").write_bytes(_fec(paid=False))
+    import_file(store, "fec", tmp_path / "FEC1.txt", now=NOW, actor="t", settings=SETTINGS)
+    rows = [f"C1;{day.isoformat()} 10:00;call;out;no_answer;alice" for day in MONDAYS]
+    _import(store, tmp_path, "events", ["debtor_ref;at;channel;direction;outcome;agent", *rows])
+    assert _trend(store) == (BEFORE, 12)
+    (tmp_path / "FEC2.txt").write_bytes(_fec(paid=True))
+    import_file(store, "fec", tmp_path / "FEC2.txt", now=NOW, actor="t", settings=SETTINGS)
+    with store.read() as conn:
+        assert [w for _, w, *_ in stored_weeks(conn)] == LABELS[:8]
+    assert _trend(store) == ([*BEFORE[:8], None, None, None, None], 4)
 
 
 def test_an_import_of_today_forgets_nothing(tmp_path: Path) -> None:
