@@ -21,3 +21,28 @@ def _private_log_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         del os.environ["XDG_STATE_HOME"]
     else:
         os.environ["XDG_STATE_HOME"] = old
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("RECOUVRE_TEST_STORE", "sqlite"),
+        help="run the suite on SQLite files (default) or on a throw-away PostgreSQL cluster (tests/stores.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Set for this process, the xdist workers and every CLI subprocess the tests start.
+    os.environ["RECOUVRE_TEST_STORE"] = config.getoption("--store")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, tests about the SQLite file itself are not collected (tests/stores.py)."""
+    if config.getoption("--store") != "postgresql":
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    dropped = [item for item in items if item.get_closest_marker("sqlite_only") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

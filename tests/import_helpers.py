@@ -19,6 +19,7 @@ from recouvre_tui.importers.reader import ImportRejected
 from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import ImportResult, import_file
 from recouvre_tui.store.db import Store, init_db
+from stores import new_db
 
 NOW = datetime(2026, 7, 15, 10, 0, tzinfo=UTC)  # Wed 12:00 Paris
 SETTINGS = Settings()
@@ -41,7 +42,7 @@ FEC_HEADER = (
 
 def make_store(tmp_path: Path, *agents: str) -> Store:
     """A new database in `tmp_path`, with the given agent logins."""
-    store = init_db(tmp_path / "t.db")
+    store = init_db(new_db(tmp_path, "t.db"))
     for login in agents:
         add_agent(
             store,

@@ -33,6 +33,7 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.outcome import Outcome, OutcomeResult, record_outcome
 from recouvre_tui.store.agents import Agent
 from recouvre_tui.store.db import Store, init_db
+from stores import new_db
 
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # Tue 11:00 Paris
 TODAY = date(2026, 11, 17)
@@ -166,7 +167,7 @@ def _minus_30(due: str) -> str:
 
 def make_lead_env(tmp_path: Path, *, seed: bool = True) -> LeadEnv:
     """Agents alice and bob, lead lea, and (by default) the standard portfolio."""
-    store = init_db(tmp_path / "lead.db")
+    store = init_db(new_db(tmp_path, "lead.db"))
     for login, role in (("alice", "agent"), ("bob", "agent"), ("lea", "lead")):
         add_agent(
             store,

@@ -25,6 +25,7 @@ from recouvre_tui.services.outcome import Outcome, OutcomeResult, record_outcome
 from recouvre_tui.services.work_queue import QueueEntry, list_queue, take_next
 from recouvre_tui.store.agents import Agent
 from recouvre_tui.store.db import Store, init_db
+from stores import new_db
 
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # Tue 11:00 Paris
 TODAY = date(2026, 11, 17)
@@ -211,7 +212,7 @@ def _minus_30(due: str) -> str:
 
 def make_env(tmp_path: Path, *, agents: Sequence[str] = AGENTS, lead: str | None = LEAD) -> Env:
     """A fresh database with agents `alice`, `bob` and the lead `lea`."""
-    store = init_db(tmp_path / "t.db")
+    store = init_db(new_db(tmp_path, "t.db"))
     for login in agents:
         add_agent(
             store,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recouvre_tui.cli import _demo_clock
+from recouvre_tui.cli.session import _demo_clock
 from recouvre_tui.domain.demo_clock import demo_start, offset_clock
 
 

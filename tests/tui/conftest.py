@@ -20,6 +20,7 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import refresh
 from recouvre_tui.store.db import Store, init_db, open_db
 from recouvre_tui.tui.app import RecouvreApp
+from stores import clone_db, new_db
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 10:00 Paris, 13:00 La Réunion
 
@@ -124,17 +125,15 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
-    path = tmp_path_factory.mktemp("tui-template") / "template.db"
+def template_db(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path | str:
+    path = new_db(tmp_path_factory.mktemp("tui-template"), "template.db")
     build_db(path, settings)
     return path
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, template_db: Path) -> Path:
-    path = tmp_path / "t.db"
-    shutil.copyfile(template_db, path)
-    return path
+def db_path(tmp_path: Path, template_db: Path | str) -> Path | str:
+    return clone_db(template_db, tmp_path, "t.db")
 
 
 @pytest.fixture
@@ -175,11 +174,11 @@ def query(db_path: Path) -> Callable[..., list[tuple]]:
     """Read-only SQL for assertions (the tests check what the services wrote)."""
 
     def run(sql: str, *params: object) -> list[tuple]:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        store = open_db(db_path)
         try:
-            return list(conn.execute(sql, params))
+            return [tuple(r) for r in store.conn.execute(sql, params)]
         finally:
-            conn.close()
+            store.close()
 
     return run
 

@@ -13,7 +13,7 @@ from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store.agents import Agent, upsert_agent
 from ..store.db import Store, StoreError, init_db, open_db
-from ..store.schema import migrations
+from ..store.schema import pending_migrations
 from .importing import import_file
 from .legal import set_overindebted
 from .refresh import refresh
@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 DEMO_AGENT = "demo"
 DEMO_SEED = 20261123
 _ORDER = ("debtors", "invoices", "payments", "promises", "events")
+DEMO_EXTRA_MISSING = (
+    "la démonstration a besoin du paquet Faker, absent de cette installation : pip install 'recouvre-tui[demo]'"
+)
+
+
+def demo_extra_installed() -> bool:
+    """Faker, which the demo generator needs, is the optional `demo` extra (a production
+    install stays lean); tried here, never at start-up."""
+    try:
+        import faker  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def demo_db_path() -> Path:
@@ -128,7 +141,7 @@ def ensure_demo(path: Path, *, now: datetime, settings: Settings) -> None:
         try:
             with store.read() as conn:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'demo_built_on'").fetchone()
-            current = not migrations.pending(store.db)
+            current = not pending_migrations(store)
         finally:
             store.close()
         if row and row[0] == paris_date(now).isoformat() and current:

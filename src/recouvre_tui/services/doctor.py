@@ -13,7 +13,7 @@ from ..domain.money import format_eur
 from ..store import health
 from ..store import legal as legal_sql
 from ..store.db import Store, StoreError, open_db
-from ..store.schema import migrations
+from ..store.schema import applied_migrations, known_migrations, pending_migrations
 
 OK, WARN, FAIL = "ok", "attention", "erreur"
 
@@ -68,9 +68,9 @@ def _data_checks(store: Store, now: datetime, checks: list[Check]) -> None:
     with store.read() as conn:
         fk = health.foreign_key_problems(conn)
         checks.append(Check("clés étrangères", OK if fk == 0 else FAIL, f"{fk} ligne(s) orpheline(s)"))
-        applied = [m.name for m in migrations.applied(store.db)]
-        latest = migrations._migrations[-1].name
-        pending = [m.name for m in migrations.pending(store.db)]
+        applied = applied_migrations(store)
+        latest = known_migrations()[-1]
+        pending = pending_migrations(store)
         checks.append(
             Check(
                 "schéma",

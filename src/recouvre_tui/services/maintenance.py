@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..store.db import Store, StoreError
 from ..store.schema import migrate as apply_migrations
-from ..store.schema import migrations
+from ..store.schema import pending_migrations
 
 
 def backup(store: Store, dest: Path) -> int:
@@ -47,7 +47,7 @@ class Migration:
 def migrate(store: Store, *, now: datetime) -> Migration:
     """`recouvre migrate`: back the database up next to itself, then apply the pending
     migrations (sqlite-utils knows which are applied)."""
-    if not migrations.pending(store.db):
+    if not pending_migrations(store):
         return Migration(None, [])
     p = Path(store.path)
     stamp = now.astimezone(UTC) if now.tzinfo else now

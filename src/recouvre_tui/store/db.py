@@ -15,10 +15,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import sqlite_utils
+
+from .target import TargetError, is_postgres
 
 BUSY_TIMEOUT_MS = 5_000
 # Waiting for the write lock: SQLite's own busy handler sleeps longer and longer (up to
@@ -35,12 +37,45 @@ class StoreError(Exception):
 
 
 class Store:
-    """One connection plus a lock, so thread workers can share it safely."""
+    """One connection plus a lock, so thread workers can share it safely. The services see only
+    this interface; `SqliteStore` (here) and `PgStore` (store/pg.py) implement it.
 
-    def __init__(self, db: sqlite_utils.Database, path: str) -> None:
-        self.db = db
+    `path` is what opens the same database again (a file path or a PostgreSQL URL); `label`
+    is how messages name it (the URL without its password)."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: str) -> None:
         self.path = path
         self.lock = threading.RLock()
+
+    @property
+    def label(self) -> str:
+        return self.path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def write(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def read(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def data_version(self) -> int:
+        raise NotImplementedError
+
+
+class SqliteStore(Store):
+    """The embedded default: one SQLite file (WAL), through sqlite-utils."""
+
+    def __init__(self, db: sqlite_utils.Database, path: str) -> None:
+        super().__init__(path)
+        self.db = db
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -183,10 +218,21 @@ def _create_private(p: Path) -> None:
     os.close(fd)
 
 
+def _is_pg(path: str | Path) -> bool:
+    try:
+        return is_postgres(path)
+    except TargetError as exc:
+        raise StoreError(str(exc)) from None
+
+
 def open_db(path: str | Path, *, allow_pending: bool = False) -> Store:
     """Open an existing recouvre database at this program's schema. Never creates nor migrates
     (that is `init_db` and `recouvre migrate`); `allow_pending` lets `migrate` and `doctor`
-    open an older schema."""
+    open an older schema. `path`: a SQLite file, or a PostgreSQL URL (store/target.py)."""
+    if _is_pg(path):
+        from .pg import open_pg
+
+        return open_pg(str(path), allow_pending=allow_pending)
     if str(path) == ":memory:":
         raise StoreError("base en mémoire : utilisez init_db")
     p = Path(path)
@@ -199,8 +245,12 @@ def init_db(path: str | Path) -> Store:
     it already is one. Refuses another program's file and an older schema (→ `recouvre migrate`)."""
     from .schema import migrate as run_migrations
 
+    if _is_pg(path):
+        from .pg import init_pg
+
+        return init_pg(str(path))
     if str(path) == ":memory:":
-        store = Store(sqlite_utils.Database(connect(":memory:")), ":memory:")
+        store = SqliteStore(sqlite_utils.Database(connect(":memory:")), ":memory:")
         run_migrations(store)
         return store
     p = Path(path)
@@ -232,7 +282,7 @@ def _open_checked(p: Path, *, fresh_ok: bool, allow_pending: bool) -> Store:
     except BaseException:
         conn.close()
         raise
-    return Store(sqlite_utils.Database(conn), str(p))
+    return SqliteStore(sqlite_utils.Database(conn), str(p))
 
 
 def describe_sqlite_error(exc: BaseException, path: str | Path) -> str:

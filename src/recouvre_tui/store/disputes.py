@@ -44,10 +44,10 @@ def insert_dispute(
 ) -> int:
     cur = conn.execute(
         "INSERT INTO disputes (debtor_id, opened_at, agent, event_id, amount_cents, handed_to, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (debtor_id, opened_at, agent, event_id, amount_cents, handed_to, note),
     )
-    dispute_id = int(cur.lastrowid or 0)
+    dispute_id = int(cur.fetchone()[0])
     conn.executemany(
         "INSERT INTO dispute_invoices (dispute_id, debtor_id, invoice_ref, amount_cents) VALUES (?, ?, ?, ?)",
         [(dispute_id, debtor_id, ref, cents) for ref, cents in invoices],

@@ -82,8 +82,8 @@ def existing_phones(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, d
 def insert_debtor(conn: sqlite3.Connection, ref: str, fields: dict[str, Any], now: str) -> int:
     cols = ("ref", *DEBTOR_FIELDS, "created_at", "updated_at")
     values = (ref, *(fields[c] for c in DEBTOR_FIELDS), now, now)
-    cur = conn.execute(f"INSERT INTO debtors ({', '.join(cols)}) VALUES ({_in(len(cols))})", values)
-    return int(cur.lastrowid or 0)
+    cur = conn.execute(f"INSERT INTO debtors ({', '.join(cols)}) VALUES ({_in(len(cols))}) RETURNING id", values)
+    return int(cur.fetchone()[0])
 
 
 def update_debtor(conn: sqlite3.Connection, debtor_id: int, fields: dict[str, Any], now: str) -> None:
@@ -215,10 +215,10 @@ def insert_imported_promise(
 ) -> int:
     cur = conn.execute(
         "INSERT INTO promises (debtor_id, ref, created_at, recorded_on, total_cents, last_due, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, 'import')",
+        "VALUES (?, ?, ?, ?, ?, ?, 'import') RETURNING id",
         (debtor_id, ref, created_at, recorded_on, sum(a for _, a in plan), plan[-1][0]),
     )
-    promise_id = int(cur.lastrowid or 0)
+    promise_id = int(cur.fetchone()[0])
     replace_instalments(conn, promise_id, plan)
     return promise_id
 

@@ -25,8 +25,8 @@ def drop_lock(conn: sqlite3.Connection, name: str, holder: str) -> None:
 
 
 def start_run(conn: sqlite3.Connection, job: str, now: str) -> int:
-    cur = conn.execute("INSERT INTO job_runs (job, started_at) VALUES (?, ?)", (job, now))
-    return int(cur.lastrowid or 0)
+    cur = conn.execute("INSERT INTO job_runs (job, started_at) VALUES (?, ?) RETURNING id", (job, now))
+    return int(cur.fetchone()[0])
 
 
 def finish_run(conn: sqlite3.Connection, run_id: int, now: str, summary: str) -> None:

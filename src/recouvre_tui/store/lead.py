@@ -178,10 +178,10 @@ def insert_lead_event(
 ) -> int:
     cur = conn.execute(
         "INSERT INTO events (debtor_id, at, has_time, channel, direction, outcome, kind, agent, note, source, "
-        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (debtor_id, at, int(has_time), channel, direction, outcome, kind, agent, note, source, agent, created_at),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def overdue_invoices(conn: sqlite3.Connection, debtor_id: int, today: str) -> list[tuple[str, str, int]]:

@@ -44,7 +44,7 @@ def insert_event(
     cur = conn.execute(
         "INSERT INTO events (debtor_id, at, has_time, channel, direction, outcome, kind, reason, "
         "agent, note, tone, script_id, phone, source, created_by, created_at) "
-        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             debtor_id,
             at,
@@ -63,7 +63,7 @@ def insert_event(
             at,
         ),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def close_due_callbacks(conn: sqlite3.Connection, debtor_id: int, now: str) -> int:
@@ -88,10 +88,10 @@ def insert_callback(
     """A callback for `agent`, or for the team when `agent` is None."""
     cur = conn.execute(
         "INSERT INTO callbacks (debtor_id, agent, due_at, note, event_id, created_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (debtor_id, agent, due_at, note, event_id, created_by, now),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def open_dispute(conn: sqlite3.Connection, debtor_id: int, now: str) -> None:

@@ -36,10 +36,10 @@ def insert(
 ) -> int:
     cur = conn.execute(
         "INSERT INTO payment_checks (debtor_id, event_id, agent, paid_on, amount_cents, reference, created_at, until)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (debtor_id, event_id, agent, paid_on, amount_cents, reference, now, until),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def held_until(conn: sqlite3.Connection, ids: Sequence[int], now: str) -> dict[int, str]:

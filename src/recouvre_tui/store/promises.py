@@ -128,7 +128,7 @@ def insert_promise(
     total = sum(a for _, a in instalments)
     cur = conn.execute(
         "INSERT INTO promises (debtor_id, ref, created_at, recorded_on, agent, total_cents, last_due, "
-        "event_id, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "event_id, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             debtor_id,
             ref or "",
@@ -141,7 +141,7 @@ def insert_promise(
             source,
         ),
     )
-    pid = int(cur.lastrowid or 0)
+    pid = int(cur.fetchone()[0])
     if not ref:
         conn.execute("UPDATE promises SET ref = ? WHERE id = ?", (f"P{pid:07d}", pid))
     conn.executemany(

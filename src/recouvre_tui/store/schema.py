@@ -292,8 +292,8 @@ def split_statements(script: str) -> list[str]:
 
 
 def schema_version(store: Store) -> str | None:
-    applied = migrations.applied(store.db)
-    return applied[-1].name if applied else None
+    applied = applied_migrations(store)
+    return applied[-1] if applied else None
 
 
 def known_migrations() -> list[str]:
@@ -306,8 +306,6 @@ def check_schema(conn: sqlite3.Connection, path: Path, *, fresh_ok: bool, allow_
     program's schema: another program's database, a newer schema, or (unless `allow_pending`)
     an older one. `fresh_ok`: an SQLite file with no table at all is fine (`init`)."""
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    if not tables and fresh_ok:
-        return
     applied: list[str] = []
     if Migrations.migrations_table in tables:
         applied = [
@@ -317,40 +315,77 @@ def check_schema(conn: sqlite3.Connection, path: Path, *, fresh_ok: bool, allow_
                 (migrations.name,),
             )
         ]
+    check_applied(str(path), tables, applied, fresh_ok=fresh_ok, allow_pending=allow_pending, engine="SQLite")
+
+
+def check_applied(
+    where: str, tables: list[str], applied: list[str], *, fresh_ok: bool, allow_pending: bool, engine: str
+) -> None:
+    """The schema check for both engines, from the tables present and the migrations applied."""
+    if not tables and fresh_ok:
+        return
     if not applied:
         what = (
-            "base SQLite vide"
+            f"base {engine} vide"
             if not tables
-            else f"base SQLite d'un autre programme, tables : {', '.join(tables[:6])}{'…' if len(tables) > 6 else ''}"
+            else f"base {engine} d'un autre programme, tables : {', '.join(tables[:6])}{'…' if len(tables) > 6 else ''}"
         )
+        hint = "NOUVEAU_FICHIER" if engine == "SQLite" else "URL"
         raise StoreError(
-            f"{path} n'est pas une base recouvre ({what}) ; elle n'a pas été modifiée. "
-            "Indiquez la bonne base avec --db, ou créez-en une avec « recouvre init --db NOUVEAU_FICHIER »"
+            f"{where} n'est pas une base recouvre ({what}) ; elle n'a pas été modifiée. "
+            f"Indiquez la bonne base avec --db, ou créez-en une avec « recouvre init --db {hint} »"
         )
     known = known_migrations()
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise StoreError(
-            f"{path} : schéma plus récent que ce programme (migration(s) inconnue(s) : {', '.join(unknown)}) ; "
+            f"{where} : schéma plus récent que ce programme (migration(s) inconnue(s) : {', '.join(unknown)}) ; "
             "mettez recouvre à jour"
         )
     pending = [name for name in known if name not in applied]
     if pending and not allow_pending:
         raise StoreError(
-            f"{path} : schéma d'une version précédente (migration(s) en attente : {', '.join(pending)}) ; "
+            f"{where} : schéma d'une version précédente (migration(s) en attente : {', '.join(pending)}) ; "
             "lancez « recouvre migrate » (une sauvegarde est faite avant)"
         )
+
+
+def applied_migrations(store: Store) -> list[str]:
+    """Names of the migrations applied to this database, in order (both engines)."""
+    if store.kind == "postgresql":
+        from .pg import applied_migrations as pg_applied
+
+        return pg_applied(store.conn)
+    return [m.name for m in migrations.applied(_sqlite_db(store))]
+
+
+def pending_migrations(store: Store) -> list[str]:
+    done = set(applied_migrations(store))
+    return [name for name in known_migrations() if name not in done]
+
+
+def _sqlite_db(store: Store) -> sqlite_utils.Database:
+    from .db import SqliteStore
+
+    assert isinstance(store, SqliteStore)
+    return store.db
 
 
 def migrate(store: Store) -> list[str]:
     """Apply pending migrations under a write lock, so two processes never race; returns the
     names applied (none when another process did it first)."""
-    if not migrations.pending(store.db):
+    if store.kind == "postgresql":
+        from .pg import PgStore, migrate_pg
+
+        assert isinstance(store, PgStore)
+        return migrate_pg(store)
+    db = _sqlite_db(store)
+    if not migrations.pending(db):
         return []
     with store.write():
-        before = {m.name for m in migrations.applied(store.db)}
-        migrations.apply(store.db)
-        return [m.name for m in migrations.applied(store.db) if m.name not in before]
+        before = {m.name for m in migrations.applied(db)}
+        migrations.apply(db)
+        return [m.name for m in migrations.applied(db) if m.name not in before]
 
 
 # --- m002: debtor search (FTS5) ----------------------------------------------------------------
@@ -487,13 +522,14 @@ ALTER TABLE events ADD COLUMN amount_cents INTEGER;
             "SELECT ref, open_cents FROM invoices WHERE debtor_id = ? AND open_cents > 0", (debtor_id,)
         ).fetchall()
         cur = conn.execute(
-            "INSERT INTO disputes (debtor_id, opened_at, amount_cents) VALUES (?, ?, ?)",
+            "INSERT INTO disputes (debtor_id, opened_at, amount_cents) VALUES (?, ?, ?) RETURNING id",
             (debtor_id, at, sum(c for _r, c in invoices)),
         )
+        dispute_id = cur.fetchone()[0]
         for ref, cents in invoices:
             conn.execute(
                 "INSERT INTO dispute_invoices (dispute_id, debtor_id, invoice_ref, amount_cents) VALUES (?, ?, ?, ?)",
-                (cur.lastrowid, debtor_id, ref, cents),
+                (dispute_id, debtor_id, ref, cents),
             )
 
 

@@ -1,0 +1,303 @@
+"""The PostgreSQL store: the same `Store` the services use, on psycopg 3 (docs/postgresql.md).
+
+- One connection per `Store`, in autocommit mode so that *we* open the transactions, as on
+  SQLite. `write()` takes a transaction-level advisory lock first: writers run one at a time,
+  exactly the guarantee `BEGIN IMMEDIATE` gives on SQLite, so every rule proven there (a case is
+  claimed once, an import is all or nothing) holds here unchanged; readers never wait (MVCC).
+- Results come back as SQLite gives them: `numeric` (SUM, AVG, arithmetic) as int when whole,
+  float otherwise, and booleans as 0/1.
+- Live updates: every write transaction sends `NOTIFY recouvre_changes` (delivered at commit);
+  `data_version()` counts those sent by *other* connections, like `PRAGMA data_version`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .db import WRITE_WAIT_S, Store, StoreError
+from .pg_sql import ddl_to_postgres, numbered, to_postgres
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "recouvre_changes"
+# Key of the advisory lock every write transaction holds (one writer at a time) and of the
+# schema lock taken by `init`/`migrate`.
+WRITE_LOCK_KEY = 0x5245_4356  # "RECV"
+MIGRATIONS_TABLE = "recouvre_migrations"
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreError(
+            "PostgreSQL demandé mais psycopg n'est pas installé : pip install 'recouvre-tui[postgresql]'"
+        ) from None
+    return psycopg
+
+
+def masked(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def describe_pg_error(exc: BaseException, url: str) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    low = text.lower()
+    if "connection" in low and ("refused" in low or "no such file" in low or "failed" in low):
+        what = f"serveur PostgreSQL injoignable ({text})"
+    elif "password" in low or "authentication" in low:
+        what = f"authentification refusée par PostgreSQL ({text})"
+    elif "does not exist" in low and "database" in low:
+        what = f"base PostgreSQL inexistante ({text}) ; créez-la (createdb) puis « recouvre init »"
+    elif "lock timeout" in low or "could not obtain lock" in low:
+        what = "la base est occupée par une autre opération ; réessayez dans un instant"
+    elif "read-only" in low or "read only" in low:
+        what = "base en lecture seule (serveur de secours ?)"
+    elif "no space" in low or "disk full" in low:
+        what = "disque du serveur PostgreSQL plein"
+    else:
+        what = f"erreur PostgreSQL : {text}"
+    return f"{masked(url)} : {what} ; rien n'a été modifié"
+
+
+def _register_sqlite_like_loaders(conn: Any) -> None:
+    psycopg = _psycopg()
+
+    class NumericAsSqlite(psycopg.adapt.Loader):  # type: ignore[misc, name-defined]
+        def load(self, data: Any) -> int | float:
+            text = bytes(data).decode()
+            return float(text) if ("." in text or "e" in text or "N" in text) else int(text)
+
+    class BoolAsInt(psycopg.adapt.Loader):  # type: ignore[misc, name-defined]
+        def load(self, data: Any) -> int:
+            return 1 if bytes(data) == b"t" else 0
+
+    conn.adapters.register_loader("numeric", NumericAsSqlite)
+    conn.adapters.register_loader("bool", BoolAsInt)
+
+
+class PgConnection:
+    """The part of `sqlite3.Connection` the store uses, on a psycopg connection."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None, /) -> Any:
+        if parameters is None or len(parameters) == 0:
+            return self.raw.execute(ddl_to_postgres(to_postgres(sql, False)))
+        text = to_postgres(sql, True)
+        return self.raw.execute(text, _params(parameters, numbered(text)))
+
+    def executemany(self, sql: str, seq: Iterable[Sequence[Any] | dict[str, Any]], /) -> Any:
+        text = to_postgres(sql, True)
+        by_number = numbered(text)
+        cur = self.raw.cursor()
+        cur.executemany(text, (_params(p, by_number) for p in seq))
+        return cur
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self.raw.info.transaction_status != 0)  # 0 = IDLE
+
+    @property
+    def backend_pid(self) -> int:
+        return int(self.raw.info.backend_pid)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _params(p: Sequence[Any] | dict[str, Any], by_number: bool) -> Sequence[Any] | dict[str, Any]:
+    if isinstance(p, dict):
+        return p
+    if by_number:
+        return {f"_{i}": v for i, v in enumerate(p, start=1)}
+    return tuple(p)
+
+
+def connect(url: str) -> PgConnection:
+    psycopg = _psycopg()
+    try:
+        raw = psycopg.connect(url, autocommit=True, application_name="recouvre")
+    except psycopg.Error as exc:
+        raise StoreError(describe_pg_error(exc, url)) from None
+    _register_sqlite_like_loaders(raw)
+    # Statements never wait forever on a lock (the write lock waits WRITE_WAIT_S, like SQLite).
+    raw.execute(f"SET lock_timeout = '{int(WRITE_WAIT_S * 1000)}ms'")
+    return PgConnection(raw)
+
+
+class PgStore(Store):
+    kind = "postgresql"
+
+    def __init__(self, conn: PgConnection, url: str) -> None:
+        super().__init__(url)
+        self._pg = conn
+        self._listener: PgConnection | None = None
+        self._version = 0
+        self._listen_lock = threading.Lock()
+
+    @property
+    def conn(self) -> Any:
+        return self._pg
+
+    @property
+    def label(self) -> str:
+        return masked(self.path)
+
+    def close(self) -> None:
+        with self.lock:
+            self._pg.close()
+            if self._listener is not None:
+                self._listener.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        with self.lock:
+            conn = self._pg
+            if conn.in_transaction:
+                raise StoreError("transaction déjà ouverte sur cette connexion")
+            conn.execute("BEGIN")
+            try:
+                try:
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)" % WRITE_LOCK_KEY)
+                except Exception as exc:
+                    if "lock timeout" in str(exc):
+                        raise StoreError("la base est occupée par une autre opération ; réessayez dans un instant") from exc
+                    raise
+                conn.execute(f"NOTIFY {CHANNEL}")
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        with self.lock:
+            conn = self._pg
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Counts commits of other connections, from their NOTIFY (a second connection LISTENs)."""
+        with self._listen_lock:
+            if self._listener is None:
+                self._listener = connect(self.path)
+                self._listener.execute(f"LISTEN {CHANNEL}")
+            own = self._pg.backend_pid
+            for note in self._listener.raw.notifies(timeout=0):
+                if note.pid != own:
+                    self._version += 1
+            return self._version
+
+
+# --- opening, creating, migrating --------------------------------------------------------------
+
+
+def _tables(conn: PgConnection) -> list[str]:
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_type = 'BASE TABLE' ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def applied_migrations(conn: PgConnection) -> list[str]:
+    if MIGRATIONS_TABLE not in _tables(conn):
+        return []
+    rows = conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY seq").fetchall()
+    return [r[0] for r in rows]
+
+
+def open_pg(url: str, *, allow_pending: bool = False) -> PgStore:
+    from .schema import check_applied
+
+    conn = connect(url)
+    try:
+        tables = _tables(conn)
+        applied = applied_migrations(conn)
+        check_applied(masked(url), tables, applied, fresh_ok=False, allow_pending=allow_pending, engine="PostgreSQL")
+    except BaseException:
+        conn.close()
+        raise
+    return PgStore(conn, url)
+
+
+def init_pg(url: str) -> PgStore:
+    from .schema import check_applied
+
+    conn = connect(url)
+    try:
+        check_applied(masked(url), _tables(conn), applied_migrations(conn), fresh_ok=True, allow_pending=False,
+                      engine="PostgreSQL")
+    except BaseException:
+        conn.close()
+        raise
+    store = PgStore(conn, url)
+    try:
+        migrate_pg(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+class _MigrationTarget:
+    """What a migration function receives on PostgreSQL: the `.conn` it runs its DDL on."""
+
+    def __init__(self, conn: PgConnection) -> None:
+        self.conn = conn
+
+
+def migrate_pg(store: PgStore) -> list[str]:
+    """Apply the pending migrations, all in one transaction (PostgreSQL's DDL is transactional)
+    under the write lock: two processes never race, and a failure leaves the schema as it was."""
+    from . import pg_schema
+    from .schema import known_migrations, migrations
+
+    with store.write() as conn:
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (seq BIGINT GENERATED ALWAYS AS IDENTITY, "
+            "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = set(applied_migrations(conn))
+        applied: list[str] = []
+        functions = {m.name: m.fn for m in migrations._migrations}
+        for name in known_migrations():
+            if name in done:
+                continue
+            override = pg_schema.OVERRIDES.get(name)
+            if override is not None:
+                override(conn)
+            else:
+                functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
+            conn.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, to_char(now() AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD HH24:MI:SS'))",
+                (name,),
+            )
+            applied.append(name)
+        return applied
+

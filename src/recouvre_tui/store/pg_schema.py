@@ -1,0 +1,98 @@
+"""Migrations that must differ on PostgreSQL, under the same names as on SQLite.
+
+Every other migration of store/schema.py runs as written, its DDL rewritten by `pg_sql`
+(identity ids, BIGINT, DOUBLE PRECISION). Here:
+
+- m001: the append-only audit trail is enforced by a PL/pgSQL trigger (SQLite: RAISE(ABORT));
+  two SQLite functions the store's SQL uses get a PostgreSQL twin: `group_concat` (an
+  aggregate) and `round(double precision, int)`.
+- m002: debtor search. SQLite has FTS5; here a table of each debtor's searchable words
+  (reference, name without accents, SIREN and phone digits), kept by triggers and indexed
+  with trigrams (`pg_trgm`), so that a word prefix or a number is found without a scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .schema import SCHEMA_V1, split_statements
+
+_COMPAT = [
+    # group_concat(x) / group_concat(x, sep): SQLite's aggregate, NULLs skipped.
+    """CREATE FUNCTION _group_concat_step(acc text, x text, sep text) RETURNS text
+       LANGUAGE sql IMMUTABLE AS
+       $$ SELECT CASE WHEN x IS NULL THEN acc WHEN acc IS NULL THEN x ELSE acc || sep || x END $$""",
+    """CREATE FUNCTION _group_concat_step(acc text, x text) RETURNS text
+       LANGUAGE sql IMMUTABLE AS $$ SELECT _group_concat_step(acc, x, ',') $$""",
+    "CREATE AGGREGATE group_concat(text, text) (SFUNC = _group_concat_step, STYPE = text)",
+    "CREATE AGGREGATE group_concat(text) (SFUNC = _group_concat_step, STYPE = text)",
+    """CREATE FUNCTION round(x double precision, digits integer) RETURNS double precision
+       LANGUAGE sql IMMUTABLE AS $$ SELECT round(x::numeric, digits)::double precision $$""",
+    """CREATE FUNCTION _audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+       $$ BEGIN RAISE EXCEPTION 'audit trail is append-only'; END $$""",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit
+       FOR EACH ROW EXECUTE FUNCTION _audit_append_only()""",
+]
+
+
+def m001_initial(conn: Any) -> None:
+    for statement in split_statements(SCHEMA_V1):
+        if statement.lstrip().upper().startswith("CREATE TRIGGER"):
+            continue  # SQLite trigger syntax; the PostgreSQL one is in _COMPAT
+        conn.execute(statement)
+    for statement in _COMPAT:
+        conn.execute(statement)
+
+
+_WORDS_OF = """
+CREATE FUNCTION _search_words(p_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT ' ' || regexp_replace(lower(unaccent(d.ref || ' ' || d.name)), '[^a-z0-9]+', ' ', 'g') || ' '
+      || regexp_replace(COALESCE(d.siren, ''), '[^0-9]+', '', 'g') || ' '
+      || COALESCE((SELECT string_agg(
+             regexp_replace(COALESCE(p.e164, ''), '[^0-9]+', '', 'g') || ' '
+             || regexp_replace(COALESCE(p.national, ''), '[^0-9]+', '', 'g') || ' '
+             || regexp_replace(p.raw, '[^0-9]+', '', 'g'), ' ')
+           FROM phones p WHERE p.debtor_id = d.id), '') || ' '
+  FROM debtors d WHERE d.id = p_id
+$$"""
+
+_SEARCH = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE TABLE debtor_search (debtor_id BIGINT PRIMARY KEY REFERENCES debtors(id) ON DELETE CASCADE, "
+    "words TEXT NOT NULL)",
+    _WORDS_OF,
+    """CREATE FUNCTION _search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE ids bigint[];
+    BEGIN
+      IF TG_TABLE_NAME = 'debtors' THEN
+        IF TG_OP = 'DELETE' THEN RETURN NULL; END IF;
+        ids := ARRAY[NEW.id];
+      ELSIF TG_OP = 'INSERT' THEN ids := ARRAY[NEW.debtor_id];
+      ELSIF TG_OP = 'DELETE' THEN ids := ARRAY[OLD.debtor_id];
+      ELSE ids := ARRAY[OLD.debtor_id, NEW.debtor_id];
+      END IF;
+      INSERT INTO debtor_search (debtor_id, words)
+        SELECT i, _search_words(i) FROM unnest(ids) AS i WHERE EXISTS (SELECT 1 FROM debtors WHERE id = i)
+        ON CONFLICT (debtor_id) DO UPDATE SET words = excluded.words;
+      RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER debtor_search_ai AFTER INSERT OR UPDATE OF ref, name, siren ON debtors "
+    "FOR EACH ROW EXECUTE FUNCTION _search_sync()",
+    "CREATE TRIGGER debtor_search_phones AFTER INSERT OR DELETE OR UPDATE OF debtor_id, raw, e164, national "
+    "ON phones FOR EACH ROW EXECUTE FUNCTION _search_sync()",
+    "INSERT INTO debtor_search (debtor_id, words) SELECT id, _search_words(id) FROM debtors",
+    "CREATE INDEX debtor_search_trgm ON debtor_search USING gin (words gin_trgm_ops)",
+]
+
+
+def m002_search(conn: Any) -> None:
+    for statement in _SEARCH:
+        conn.execute(statement)
+
+
+OVERRIDES: dict[str, Callable[[Any], None]] = {
+    "m001_initial": m001_initial,
+    "m002_search": m002_search,
+}

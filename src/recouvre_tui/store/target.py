@@ -1,0 +1,34 @@
+"""What `--db` / `RECOUVRE_DB` name: a SQLite file (any path) or a PostgreSQL server (a URL).
+
+`postgresql://user@host:port/db`, `postgres://…` and libpq's query forms
+(`postgresql:///recouvre?host=/run/postgresql`) are PostgreSQL. Anything else that looks like
+a URL (`scheme://…`) is refused: it would otherwise become a folder tree of SQLite files
+named after the URL.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+class TargetError(ValueError):
+    """`--db` names something that is neither a file path nor a PostgreSQL URL."""
+
+
+def is_postgres(target: str | Path) -> bool:
+    if isinstance(target, Path):
+        return False
+    m = _URL.match(target)
+    if m is None:
+        return False
+    scheme = m.group(1).lower()
+    if scheme in POSTGRES_SCHEMES:
+        return True
+    raise TargetError(
+        f"--db {target.split('://', 1)[0]}://… : type de base inconnu ; indiquez un fichier SQLite "
+        "(chemin) ou une URL postgresql://utilisateur@hôte:port/base"
+    )

@@ -1,0 +1,62 @@
+"""Which store the suite runs on: SQLite files (default) or a real PostgreSQL server.
+
+`pytest --store postgresql` (or RECOUVRE_TEST_STORE=postgresql) runs the same tests against a
+throw-away PostgreSQL cluster (tests/pg_cluster.py), one per test process, each test database
+created empty. Tests name their database with `new_db(folder, "t.db")`: a file in SQLite mode,
+a fresh PostgreSQL database's URL otherwise. Tests about the SQLite file itself (damage,
+permissions, WAL, file backups) carry `@pytest.mark.sqlite_only` and are not collected on
+PostgreSQL; their PostgreSQL counterparts carry `postgresql_only`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import tempfile
+from pathlib import Path
+
+from pg_cluster import Cluster
+
+_cluster: Cluster | None = None
+
+
+def store_kind() -> str:
+    return os.environ.get("RECOUVRE_TEST_STORE", "sqlite")
+
+
+def on_postgres() -> bool:
+    return store_kind() == "postgresql"
+
+
+def cluster() -> Cluster:
+    """This test process's PostgreSQL cluster, started on first use, stopped at exit."""
+    global _cluster
+    if _cluster is None:
+        folder = Path(tempfile.mkdtemp(prefix="recouvre-pg-"))
+        _cluster = Cluster(folder).start()
+        atexit.register(_cluster.stop)
+    return _cluster
+
+
+def new_db(folder: Path, name: str = "t.db") -> Path | str:
+    """Where a test's database lives: `folder / name` (SQLite) or a new PostgreSQL database."""
+    if on_postgres():
+        return cluster().new_database(Path(name).stem.replace("-", "_")[:20] or "t")
+    return folder / name
+
+
+def clone_db(template: Path | str, folder: Path, name: str = "t.db") -> Path | str:
+    """A copy of a template database built once (its connections closed)."""
+    if isinstance(template, str):
+        import psycopg
+
+        src = template.split("/")[-1].split("?")[0]
+        dest = f"{Path(name).stem.replace('-', '_')[:20]}_{os.urandom(6).hex()}"
+        with psycopg.connect(cluster().url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{dest}" TEMPLATE "{src}" STRATEGY file_copy')
+        return cluster().url(dest)
+    import shutil
+
+    path = folder / name
+    shutil.copyfile(template, path)
+    return path
