@@ -158,7 +158,7 @@ class LeadEnv:
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Everything a lead action could change (to prove a refusal changed nothing)."""
         tables = ("debtors", "events", "promises", "instalments", "callbacks", "claims", "audit", "agent_sessions")
-        return {t: self.rows(f"SELECT * FROM {t} ORDER BY rowid") for t in tables}
+        return {t: self.rows(f"SELECT * FROM {t} ORDER BY 1") for t in tables}
 
 
 def _minus_30(due: str) -> str:

@@ -190,7 +190,7 @@ class Env:
         return rows[0][0] if len(rows[0]) == 1 else rows[0]
 
     def snapshot(self, *tables: str) -> dict[str, list[tuple[Any, ...]]]:
-        """Full contents of tables, ordered by rowid: to prove that something changed nothing."""
+        """Full contents of tables, ordered by their first column (the key): to prove that something changed nothing."""
         names = tables or (
             "debtors",
             "invoices",
@@ -203,7 +203,7 @@ class Env:
             "phones",
             "debtor_scores",
         )
-        return {t: self.rows(f"SELECT * FROM {t} ORDER BY rowid") for t in names}
+        return {t: self.rows(f"SELECT * FROM {t} ORDER BY 1") for t in names}
 
 
 def _minus_30(due: str) -> str:

@@ -30,10 +30,11 @@ class ConfigError(Exception):
     """A configuration problem: `file: key: problem` (French)."""
 
 
-def default_db_path() -> Path:
+def default_db_path() -> Path | str:
+    """RECOUVRE_DB (a file path or a PostgreSQL URL, kept as text), else the user data folder."""
     env = os.environ.get("RECOUVRE_DB")
     if env:
-        return Path(env)
+        return env
     return Path(user_data_dir(APP, appauthor=False)) / "recouvre.db"
 
 

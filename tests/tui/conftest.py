@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import shutil
-import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path

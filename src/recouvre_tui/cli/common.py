@@ -28,8 +28,9 @@ EXIT_ERROR = 1
 
 
 class Ctx:
-    def __init__(self, db: Path, config: Path | None) -> None:
-        self.db_path = db
+    def __init__(self, db: Path | str, config: Path | None) -> None:
+        # A file path (SQLite) or a PostgreSQL URL, as given; `db_label` is how messages show it.
+        self.db_path: Path | str = db
         self.config_path = config
         self._settings = None
 
@@ -38,6 +39,12 @@ class Ctx:
         if self._settings is None:
             self._settings = load_settings(self.config_path)
         return self._settings
+
+    @property
+    def db_label(self) -> str:
+        from ..store.target import masked
+
+        return masked(str(self.db_path))
 
     def store(self) -> Store:
         """The database, which must exist at this program's schema (only `init` creates,
@@ -101,6 +108,10 @@ def fail_on_known_error(exc: Exception) -> None:
         fail("issue non enregistrée ; rien n'a été modifié")
     if isinstance(exc, sqlite3.DatabaseError):  # read-only, disk full, corrupt…: rolled back
         fail(describe_sqlite_error(exc, _db_path()))
+    if type(exc).__module__.startswith("psycopg"):  # the PostgreSQL store: rolled back too
+        from ..store.pg import describe_pg_error
+
+        fail(describe_pg_error(exc, str(_db_path())))
     if isinstance(exc, OSError):  # a file written beside the database (backup, report, export)
         where = f"{exc.filename} : " if exc.filename else ""
         fail(f"{where}{_os_problem(exc)} ; la base n'a pas été modifiée")
@@ -128,7 +139,7 @@ def fail_on_known_error(exc: Exception) -> None:
 def _db_path() -> Path | str:
     ctx = click.get_current_context(silent=True)
     obj = ctx.find_object(Ctx) if ctx is not None else None
-    return obj.db_path if obj is not None else "base"
+    return obj.db_label if obj is not None else "base"
 
 
 def _os_problem(exc: OSError) -> str:

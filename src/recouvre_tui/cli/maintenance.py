@@ -32,18 +32,20 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
     """Créer la base (schéma à jour) ; --demo la remplit avec des données de démonstration."""
     now = _now(now_text)
     if demo:
-        from ..services.demo_seed import DEMO_EXTRA_MISSING, demo_extra_installed, seed_demo
+        from ..services.demo_seed import DEMO_EXTRA_MISSING, DEMO_ON_FILE_ONLY, demo_extra_installed, seed_demo
 
         if not demo_extra_installed():
             fail(DEMO_EXTRA_MISSING)
-        stats = seed_demo(obj.db_path, now=now, settings=obj.settings, force=force)
+        if not isinstance(obj.db_path, Path) and "://" in obj.db_path:
+            fail(DEMO_ON_FILE_ONLY)
+        stats = seed_demo(Path(obj.db_path), now=now, settings=obj.settings, force=force)
         echo(f"base de démonstration prête : {obj.db_path}")
         for k, v in stats.items():
             echo(f"  {k:<10} {v}")
         return
     store = init_db(obj.db_path)
     store.close()
-    echo(f"base prête : {obj.db_path}")
+    echo(f"base prête : {obj.db_label}")
 
 
 @main.command()
@@ -60,12 +62,12 @@ def migrate(obj: Ctx, now_text: str | None) -> None:
     finally:
         store.close()
     if not done.applied:
-        echo(f"base déjà à jour : {obj.db_path}")
+        echo(f"base déjà à jour : {obj.db_label}")
         return
     echo(f"sauvegarde avant migration : {done.backup}")
     for name in done.applied:
         echo(f"  appliquée : {name}")
-    echo(f"base à jour : {obj.db_path}")
+    echo(f"base à jour : {obj.db_label}")
 
 
 @main.command()

@@ -15,9 +15,10 @@ from .common import Ctx, echo
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=str,
     default=None,
-    help="Base SQLite (défaut : RECOUVRE_DB, sinon le dossier de données utilisateur).",
+    help="Base : fichier SQLite ou URL postgresql://… (défaut : RECOUVRE_DB, sinon le dossier de données "
+    "utilisateur).",
 )
 @click.option(
     "--config",
@@ -34,7 +35,7 @@ from .common import Ctx, echo
 )
 @click.version_option(package_name="recouvre-tui")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config: Path | None, log_level: str) -> None:
+def main(ctx: click.Context, db: str | None, config: Path | None, log_level: str) -> None:
     """recouvre — poste de travail d'une équipe de recouvrement amiable."""
     ctx.obj = Ctx(db or default_db_path(), config)
     try:

@@ -33,7 +33,14 @@ from .root import main
 @handle_errors
 def demo(ctx: click.Context, now_text: str | None) -> None:
     """Préparer la base de démonstration et ouvrir l'interface en tant qu'agent « demo »."""
-    from ..services.demo_seed import DEMO_AGENT, DEMO_EXTRA_MISSING, demo_db_path, demo_extra_installed, ensure_demo
+    from ..services.demo_seed import (
+        DEMO_AGENT,
+        DEMO_EXTRA_MISSING,
+        DEMO_ON_FILE_ONLY,
+        demo_db_path,
+        demo_extra_installed,
+        ensure_demo,
+    )
 
     if not demo_extra_installed():
         fail(DEMO_EXTRA_MISSING)
@@ -48,7 +55,9 @@ def demo(ctx: click.Context, now_text: str | None) -> None:
     echo(f"préparation de la base de démonstration ({path})…", err=True)
     if note:
         echo(note, err=True)
-    ensure_demo(path, now=now, settings=obj.settings)
+    if not isinstance(path, Path) and "://" in path:
+        fail(DEMO_ON_FILE_ONLY)
+    ensure_demo(Path(path), now=now, settings=obj.settings)
     obj.db_path = path
     _run_tui(obj, DEMO_AGENT, now_text, clock=clock, clock_note=note)
 

@@ -25,7 +25,7 @@ class Check:
     detail: str
 
 
-def diagnose(path: Path, *, now: datetime) -> list[Check]:
+def diagnose(path: Path | str, *, now: datetime) -> list[Check]:
     """`recouvre doctor` on a file: a database that cannot be opened (missing, another program's,
     another schema, damaged) is a failed check saying why, never a crash."""
     try:
@@ -44,6 +44,10 @@ def run_checks(store: Store, *, now: datetime) -> list[Check]:
         with store.read() as conn:
             problems = health.integrity(conn)
     except sqlite3.DatabaseError as exc:
+        problems = [f"contrôle impossible : {exc}"]
+    except Exception as exc:  # the PostgreSQL store's errors (psycopg), told the same way
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
         problems = [f"contrôle impossible : {exc}"]
     intact = problems == ["ok"]
     checks.append(Check("intégrité", OK if intact else FAIL, "ok" if intact else "; ".join(problems[:5])))
@@ -143,6 +147,8 @@ def _data_checks(store: Store, now: datetime, checks: list[Check]) -> None:
 
 
 def _wal_check(store: Store, checks: list[Check]) -> None:
+    if store.kind == "postgresql":
+        return  # the server manages its own write-ahead log
     wal = store.path + "-wal"
     size = os.path.getsize(wal) if os.path.exists(wal) else 0
     checks.append(Check("journal WAL", OK if size < 256 * 1024 * 1024 else WARN, f"{size / 1024 / 1024:.1f} Mo"))

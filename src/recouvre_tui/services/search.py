@@ -89,6 +89,6 @@ def search_debtors(store: Store, actor: Agent, text: str, *, limit: int = 20) ->
     limit = max(1, min(limit, MAX_LIMIT))
     with store.read() as conn:
         visible_to = scope(conn, actor)  # an agent's portfolio, a lead's team, and the pool
-        find = sql.search_fts if sql.fts_available(conn) else sql.search_like
+        find = sql.search_function(conn)
         rows = find(conn, q, exact_ref=text.strip(), visible_to=visible_to, limit=limit)
     return [SearchHit(r.ref, r.name, r.segment, r.siren, r.agent, r.balance_cents, r.area, r.phones) for r in rows]

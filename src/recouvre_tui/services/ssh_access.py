@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..store import agents as sql
 from ..store.db import Store
+from ..store.target import absolute
 
 
 def _program() -> str:
@@ -20,7 +21,7 @@ def _program() -> str:
     return found or f"{sys.executable} -m recouvre_tui.cli"
 
 
-def authorized_keys_lines(store: Store, *, db_path: Path, program: str | None = None) -> list[str]:
+def authorized_keys_lines(store: Store, *, db_path: Path | str, program: str | None = None) -> list[str]:
     """One line per key of an active agent: `restrict,pty,command="…" <key> recouvre:<login>`.
 
     `restrict` turns off forwarding, agent and X11; `pty` gives the TUI its terminal back;
@@ -36,7 +37,7 @@ def lines_from(conn: sqlite3.Connection, *, db_path: Path | str, program: str | 
     pairs = sql.keys(conn)
     lines = []
     for login, key in pairs:
-        command = f"{prog} --db {shlex.quote(str(Path(db_path).resolve()))} tui --agent {shlex.quote(login)}"
+        command = f"{prog} --db {shlex.quote(absolute(db_path))} tui --agent {shlex.quote(login)}"
         escaped = command.replace("\\", "\\\\").replace('"', '\\"')
         lines.append(f'restrict,pty,command="{escaped}" {key} recouvre:{login}')
     return lines
@@ -64,7 +65,7 @@ def install_authorized_keys(lines: list[str], target: Path | None = None) -> Pat
 def remember_install(conn: sqlite3.Connection, *, path: Path, db_path: Path | str, program: str | None) -> None:
     """Note where the file was installed and with which command, so that every later change of
     an agent's access (deactivation, key removed, role…) rewrites the same file the same way."""
-    record = {"path": str(Path(path).resolve()), "db": str(Path(db_path).resolve()), "program": program or _program()}
+    record = {"path": str(Path(path).resolve()), "db": absolute(db_path), "program": program or _program()}
     sql.set_meta(conn, sql.AUTHORIZED_KEYS_META, json.dumps(record, sort_keys=True))
 
 

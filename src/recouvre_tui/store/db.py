@@ -257,13 +257,13 @@ def init_db(path: str | Path) -> Store:
     if _check_file(p, for_init=True):
         _create_private(p)
         os.chmod(p, 0o600)  # also an empty file made beforehand (`touch`): it will hold debtors' data
-    store = _open_checked(p, fresh_ok=True, allow_pending=False)
+    created = _open_checked(p, fresh_ok=True, allow_pending=False)
     try:
-        run_migrations(store)
+        run_migrations(created)
     except BaseException:
-        store.close()
+        created.close()
         raise
-    return store
+    return created
 
 
 def _open_checked(p: Path, *, fresh_ok: bool, allow_pending: bool) -> Store:

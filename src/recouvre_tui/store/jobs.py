@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from .dialect import is_postgres
+
 
 def lock_holder(conn: sqlite3.Connection, name: str) -> tuple[str, str, str] | None:
     """(holder, acquired_at, expires_at) of the lock, or None."""
@@ -46,11 +48,15 @@ DEFAULT_AUTOCHECKPOINT = 1000  # pages, SQLite's default
 
 
 def set_autocheckpoint(conn: sqlite3.Connection, pages: int) -> None:
+    if is_postgres(conn):
+        return  # no WAL file to checkpoint: the server's own checkpointer runs
     conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
 
 
 def checkpoint_passive(conn: sqlite3.Connection) -> None:
     """PASSIVE never waits for readers: agents keep working during the checkpoint."""
+    if is_postgres(conn):
+        return
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 

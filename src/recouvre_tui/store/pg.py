@@ -17,14 +17,15 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from .db import WRITE_WAIT_S, Store, StoreError
 from .pg_sql import ddl_to_postgres, numbered, to_postgres
+from .target import masked
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "recouvre_changes"
+BUSY = "la base est occupée par une autre opération ; réessayez dans un instant"
 # Key of the advisory lock every write transaction holds (one writer at a time) and of the
 # schema lock taken by `init`/`migrate`.
 WRITE_LOCK_KEY = 0x5245_4356  # "RECV"
@@ -39,15 +40,6 @@ def _psycopg() -> Any:
             "PostgreSQL demandé mais psycopg n'est pas installé : pip install 'recouvre-tui[postgresql]'"
         ) from None
     return psycopg
-
-
-def masked(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def describe_pg_error(exc: BaseException, url: str) -> str:
@@ -88,6 +80,8 @@ def _register_sqlite_like_loaders(conn: Any) -> None:
 
 class PgConnection:
     """The part of `sqlite3.Connection` the store uses, on a psycopg connection."""
+
+    dialect = "postgresql"
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
@@ -152,6 +146,10 @@ class PgStore(Store):
         return self._pg
 
     @property
+    def pg(self) -> PgConnection:
+        return self._pg
+
+    @property
     def label(self) -> str:
         return masked(self.path)
 
@@ -170,10 +168,10 @@ class PgStore(Store):
             conn.execute("BEGIN")
             try:
                 try:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)" % WRITE_LOCK_KEY)
+                    conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
                 except Exception as exc:
                     if "lock timeout" in str(exc):
-                        raise StoreError("la base est occupée par une autre opération ; réessayez dans un instant") from exc
+                        raise StoreError(BUSY) from exc
                     raise
                 conn.execute(f"NOTIFY {CHANNEL}")
                 yield conn

@@ -353,9 +353,11 @@ def check_applied(
 def applied_migrations(store: Store) -> list[str]:
     """Names of the migrations applied to this database, in order (both engines)."""
     if store.kind == "postgresql":
+        from .pg import PgStore
         from .pg import applied_migrations as pg_applied
 
-        return pg_applied(store.conn)
+        assert isinstance(store, PgStore)
+        return pg_applied(store.pg)
     return [m.name for m in migrations.applied(_sqlite_db(store))]
 
 

@@ -14,10 +14,14 @@ strings to look for in the phone/SIREN/reference columns.
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .dialect import is_postgres
 
 HIT_COLS = ("d.id", "d.ref", "d.name", "d.segment", "d.siren", "d.agent", "d.balance_cents", "d.area")
 
@@ -39,6 +43,13 @@ class SearchRow:
     balance_cents: int
     area: str
     phones: list[str] = field(default_factory=list)  # filled by `_attach_phones`
+
+
+def search_function(conn: sqlite3.Connection) -> Callable[..., list[SearchRow]]:
+    """The engine's search: PostgreSQL's word table, SQLite's FTS5, else the LIKE fallback."""
+    if is_postgres(conn):
+        return search_pg
+    return search_fts if fts_available(conn) else search_like
 
 
 def fts_available(conn: sqlite3.Connection) -> bool:
@@ -116,6 +127,40 @@ def search_like(
     vis, vparams = _visibility(visible_to)
     sql = (
         f"SELECT {', '.join(HIT_COLS)} FROM debtors d WHERE ({' OR '.join(conds)}){vis} "
+        "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, d.name, d.ref LIMIT ?"
+    )
+    rows = [SearchRow(*r) for r in conn.execute(sql, [*params, *vparams, exact_ref, limit])]
+    _attach_phones(conn, rows)
+    return rows
+
+
+def fold(word: str) -> str:
+    """A word as the PostgreSQL word table holds it: lower case, no accents, [a-z0-9] only."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "", plain)
+
+
+def search_pg(
+    conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: Sequence[str] | None, limit: int
+) -> list[SearchRow]:
+    """PostgreSQL (table `debtor_search`, store/pg_schema.py): every word as the start of a word
+    of the reference or name (accents ignored), or any number as the start of the SIREN, of a
+    phone's digits or of a reference word; the trigram index answers both without a scan."""
+    alternatives: list[str] = []
+    params: list[Any] = []
+    words = [w for w in (fold(w) for w in q.words) if w]
+    if words:
+        alternatives.append("(" + " AND ".join("s.words LIKE ?" for _ in words) + ")")
+        params += [f"% {w}%" for w in words]
+    for n in q.numbers:
+        alternatives.append("s.words LIKE ?")
+        params.append(f"% {n}%")
+    if not alternatives:
+        return []
+    vis, vparams = _visibility(visible_to)
+    sql = (
+        f"SELECT {', '.join(HIT_COLS)} FROM debtor_search s JOIN debtors d ON d.id = s.debtor_id "
+        f"WHERE ({' OR '.join(alternatives)}){vis} "
         "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, d.name, d.ref LIMIT ?"
     )
     rows = [SearchRow(*r) for r in conn.execute(sql, [*params, *vparams, exact_ref, limit])]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -32,3 +33,23 @@ def is_postgres(target: str | Path) -> bool:
         f"--db {target.split('://', 1)[0]}://… : type de base inconnu ; indiquez un fichier SQLite "
         "(chemin) ou une URL postgresql://utilisateur@hôte:port/base"
     )
+
+
+def masked(target: str) -> str:
+    """The target without its password, for messages and logs."""
+    if "://" not in target:
+        return target
+    parts = urlsplit(target)
+    if parts.password is None:
+        return target
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def absolute(target: str | Path) -> str:
+    """The target as another process (an SSH session) must name it: a URL unchanged, a file
+    path made absolute."""
+    text = str(target)
+    if isinstance(target, str) and _URL.match(text):
+        return text
+    return str(Path(text).resolve())

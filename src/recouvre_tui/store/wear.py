@@ -264,7 +264,8 @@ def _parallel(store: Store, job: _Job, workers: int | None) -> list[Any]:
         lo, hi = conn.execute("SELECT coalesce(MIN(id), 0), coalesce(MAX(id), -1) FROM debtors").fetchone()
         if workers is None:
             workers = 2 if (hi - lo >= _PARALLEL_MIN_DEBTORS and (os.cpu_count() or 1) > 1) else 1
-        workers = 1 if store.path == ":memory:" else max(1, workers)
+        # PostgreSQL plans its own parallel scans; the process split is SQLite's.
+        workers = 1 if store.path == ":memory:" or store.kind == "postgresql" else max(1, workers)
         if workers > 1:
             step = (hi - lo + workers) // workers
             ranges = [(lo + i * step, min(hi, lo + (i + 1) * step - 1)) for i in range(workers)]
