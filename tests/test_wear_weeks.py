@@ -42,6 +42,7 @@ from recouvre_tui.services.wear_report import build, trend, trend_weeks, week_re
 from recouvre_tui.store.db import Store, init_db
 from recouvre_tui.store.wear import compute_wear_and_trend, wear_figures, wear_trend
 from recouvre_tui.store.wear_weeks import stored_weeks
+from stores import new_db
 
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=UTC)  # Wed 11:00 Paris, week 2026-W11
 WEEK = "2026-W10"
@@ -53,7 +54,7 @@ BEFORE = [None, None, None, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
 
 
 def _store(tmp_path: Path) -> Store:
-    store = init_db(tmp_path / "t.db")
+    store = init_db(new_db(tmp_path, "t.db"))
     for login, role in (("alice", "agent"), ("lea", "lead")):
         add_agent(store, login=login, name=login.title(), role=role, team=None, ssh_key_file=None, actor="t", now=NOW)
     return store
