@@ -39,6 +39,7 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.lead import record_formal_notice
 from recouvre_tui.services.legal import record_acknowledgment
 from recouvre_tui.services.wear_report import build, trend, trend_weeks, week_report
+from recouvre_tui.store import wear_weeks as weeks_sql
 from recouvre_tui.store.db import Store, init_db
 from recouvre_tui.store.wear import compute_wear_and_trend, wear_figures, wear_trend
 from recouvre_tui.store.wear_weeks import stored_weeks
@@ -127,6 +128,42 @@ def test_fingerprint_follows_only_the_settings_the_trend_reads() -> None:
     assert trend_fingerprint(WearRules(small_claims_max_cents=1)) == base  # recommendations only
     for change in ({"min_streak": 4}, {"min_streak_age_days": 7}, {"active_window_days": 14}):
         assert trend_fingerprint(WearRules(**change)) != base  # type: ignore[arg-type]
+
+
+def test_store_keeps_forgets_and_guards_weeks(tmp_path: Path) -> None:
+    """`store.wear_weeks` alone (no wear computation: runs as is on either store)."""
+    store = _store(tmp_path)
+    fp = trend_fingerprint(WearRules())
+    rows = [("2026-02-23", "2026-W09", "2026-03-01", 5, 2), ("2026-03-02", "2026-W10", "2026-03-08", 6, 3)]
+    with store.read() as conn:
+        seen = weeks_sql.generation(conn)
+    assert seen == "0"
+    with store.write() as conn:
+        assert (
+            weeks_sql.save_weeks(conn, rows, fingerprint=fp, computed_at="2026-03-11 10:00:00", seen_generation=seen)
+            == 2
+        )
+        assert weeks_sql.read_weeks(conn, ["2026-02-23", "2026-03-02", "2026-03-09"], fp) == {
+            "2026-02-23": (5, 2),
+            "2026-03-02": (6, 3),
+        }
+        assert weeks_sql.read_weeks(conn, ["2026-02-23"], "other") == {}
+        # Today's write in an open week: nothing forgotten, the counter stays.
+        assert weeks_sql.invalidate_from(conn, date(2026, 3, 11), reaches_closed=False) == 0
+        assert weeks_sql.generation(conn) == "0"
+        # A write dated Monday 2 March: W10 goes, W09 stays; the counter moves.
+        assert weeks_sql.invalidate_from(conn, date(2026, 3, 2), reaches_closed=True) == 1
+        assert weeks_sql.generation(conn) == "1"
+        # A report that read the counter before that write keeps nothing.
+        assert weeks_sql.save_weeks(conn, rows[1:], fingerprint=fp, computed_at="x", seen_generation=seen) == 0
+        assert [w for _, w, *_ in weeks_sql.stored_weeks(conn)] == ["2026-W09"]
+        # Upsert: the same week under new settings replaces the old row.
+        assert (
+            weeks_sql.save_weeks(conn, [(*rows[0][:3], 7, 1)], fingerprint="f2", computed_at="y", seen_generation="1")
+            == 1
+        )
+        assert weeks_sql.stored_weeks(conn) == [("2026-02-23", "2026-W09", 7, 1, "f2")]
+    store.close()
 
 
 # -- behaviour, hand-computed ----------------------------------------------------------------------
