@@ -38,6 +38,7 @@ from recouvre_tui.services.agents import add_agent, require_agent
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.lead import record_formal_notice
 from recouvre_tui.services.legal import record_acknowledgment
+from recouvre_tui.services.outcome import Outcome, record_outcome
 from recouvre_tui.services.wear_report import build, trend, trend_weeks, week_report
 from recouvre_tui.store import wear_weeks as weeks_sql
 from recouvre_tui.store.db import Store, init_db
@@ -310,6 +311,22 @@ def test_an_acknowledgment_dated_in_a_closed_week(tmp_path: Path) -> None:
     rates, computed = _trend(store)
     assert rates == [None, None, None, 0.0, 0.0, 1.0, 1.0, 0.5, 0.5, 0.5, 1.0, 1.0]
     assert computed == 5  # W06 … W10
+
+
+def test_outcomes_are_dated_now(tmp_path: Path) -> None:
+    """An unanswered call recorded now (the open week) forgets nothing. One recorded with a
+    past `now`, Tuesday 10 February 11:00 Paris (W07), a right-party contact (a response):
+    W07 … W10 are computed again, with D2's streak restarting after it, as for the payment
+    above (W07–W09: 1/2; W10: 16/02, 23/02, 02/03 → worn, 2/2)."""
+    store = _store(tmp_path)
+    _portfolio(store, tmp_path)
+    _trend(store)
+    alice = require_agent(store, "alice")
+    record_outcome(store, alice, Outcome("D1", "no_answer"), now=NOW, settings=SETTINGS)
+    assert _trend(store) == (BEFORE, 0)
+    past = datetime(2026, 2, 10, 10, 0, tzinfo=UTC)
+    record_outcome(store, alice, Outcome("D2", "refusal", reason="bad_faith"), now=past, settings=SETTINGS)
+    assert _trend(store) == ([None, None, None, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 1.0], 4)
 
 
 def test_a_formal_notice_sent_weeks_ago(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from ..domain.wear import WearReport, wear_rate
 from ..domain.wear_weeks import is_closed, trend_fingerprint
 from ..reports.wear_output import to_csv, to_text
 from ..store import wear_weeks as weeks_sql
-from ..store.db import Store
+from ..store.db import Store, StoreError
 from ..store.wear import compute_wear, compute_wear_and_figures, wear_figures
 from .connection import own_connection
 from .lead import check_lead
@@ -67,7 +67,7 @@ def build(store: Store, week: str | None, *, now: datetime, settings: Settings, 
     report, computed = compute_wear_and_figures(store, week, missing, rules)
     figures = {**known, **dict(computed), week: (report.active, report.worn)}
     stored.keep([(w, figures[w]) for w in [*missing, week]])
-    trend = [(w, wear_rate(worn, active)) for w in labels for active, worn in [figures[w]]]
+    trend = _rates(labels, figures)
     previous = trend[-2][1] if len(trend) >= 2 else None
     days = settings.legal.prescription_warning_days
     soon = prescribing_soon(store, now=now, within_days=days)
@@ -188,10 +188,18 @@ class _Stored:
                 rows.append((monday.isoformat(), iso_week_label(monday), sunday.isoformat(), active, worn))
         if not rows:
             return
-        with self.store.write() as conn:
-            saved = weeks_sql.save_weeks(
-                conn, rows, fingerprint=self.fingerprint, computed_at=to_db(self.now), seen_generation=self.generation
-            )
+        try:
+            with self.store.write() as conn:
+                saved = weeks_sql.save_weeks(
+                    conn,
+                    rows,
+                    fingerprint=self.fingerprint,
+                    computed_at=to_db(self.now),
+                    seen_generation=self.generation,
+                )
+        except StoreError as exc:  # the base busy for too long: the report stands, the next one computes
+            log.warning("wear trend: %d computed week(s) not kept (%s)", len(rows), exc)
+            return
         if not saved:
             log.info("wear trend: %d computed week(s) not kept (history changed meanwhile)", len(rows))
 
