@@ -325,8 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         print("with stored closed weeks (services):")
         for name, wall, cpu, computed in stored:
             print(
-                f"  {name:36s} wall {wall:7.3f} s  ratio {wall / base_wall:6.2f}   "
-                f"CPU {cpu:7.3f} s  ratio {cpu / base_cpu:6.2f}   closed weeks computed {computed}"
+                f"  {name:36s} wall {wall * 1000:9.1f} ms  ratio {wall / base_wall:7.3f}   "
+                f"CPU {cpu * 1000:9.1f} ms  ratio {cpu / base_cpu:7.3f}   closed weeks computed {computed}"
             )
         store.close()
     finally:
