@@ -172,8 +172,6 @@ def _check_table(value: Any, meta: dict[str, Any], where: str) -> tuple[tuple[st
     _check_length(pairs, meta, where, "entrée(s)")
     item_meta = {"min_len": 1, "max_len": meta.get("item_max_len")}
     return tuple(sorted((name, _check_text(text, item_meta, f"{where}.{name}")) for name, text in pairs))
-
-
 ECB_RATES = tuple[tuple[date, float], ...]
 LEGAL_RATES = tuple[tuple[date, float, float], ...]
 

@@ -16,7 +16,9 @@ import re
 
 PLACEHOLDER = "\ufffd"  # « � »: visible, one column, never a control
 
-_BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_BIDI = frozenset(
+    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
 
 
 _BIDI_CLASS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"

@@ -27,7 +27,9 @@ class RecouvreCommands(Provider):
             from .lead import LEAD_SCREENS
 
             for name, (title, key) in LEAD_SCREENS.items():
-                commands.append((f"Responsable : {title}", f"touche {key} à l'accueil", partial(app.action_lead, name)))
+                commands.append(
+                    (f"Responsable : {title}", f"touche {key} à l'accueil", partial(app.action_lead, name))
+                )
         commands += [
             ("Dossier suivant", "Prendre et ouvrir le prochain dossier", app.action_next_case),
             ("File d'attente", "Les prochains dossiers et pourquoi", app.action_show_queue),
