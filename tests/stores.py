@@ -66,8 +66,9 @@ def drop_test_databases() -> None:
     """Drop the databases the finished test made (its connections are cut: FORCE)."""
     if not _made_by_test:
         return
-    import psycopg
     from urllib.parse import urlsplit
+
+    import psycopg
 
     with psycopg.connect(cluster().url(), autocommit=True) as conn:
         while _made_by_test:
