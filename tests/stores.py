@@ -42,7 +42,7 @@ def cluster() -> Cluster:
     if _cluster is None:
         folder = Path(tempfile.mkdtemp(prefix="recouvre-pg-"))
         _cluster = Cluster(folder).start()
-        atexit.register(_cluster.stop)
+        atexit.register(_stop_and_remove, _cluster)
     return _cluster
 
 
@@ -50,6 +50,13 @@ def cluster() -> Cluster:
 # takes ~8 MB: a whole run would otherwise leave gigabytes). Templates built by session or
 # module fixtures pass `keep=True`.
 _made_by_test: list[str] = []
+
+
+def _stop_and_remove(c: Cluster) -> None:
+    import shutil
+
+    c.stop()
+    shutil.rmtree(c.folder, ignore_errors=True)
 
 
 def new_db(folder: Path, name: str = "t.db", *, keep: bool = False) -> Path | str:
