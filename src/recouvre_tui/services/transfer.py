@@ -56,8 +56,7 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
     """Copy `source` (a SQLite store at the current schema) into the empty PostgreSQL database `url`."""
     from ..store.pg import PgStore, apply_migrations, connect
 
-    if source.kind != "sqlite":
-        raise StoreError("copy-to copie une base SQLite (--db FICHIER) vers PostgreSQL ; --db désigne déjà PostgreSQL")
+    _require_sqlite(source)
     try:
         target_is_pg = is_postgres(url)
     except TargetError as exc:
@@ -129,8 +128,14 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
     return summary
 
 
+def _require_sqlite(source: Store) -> None:
+    if source.kind != "sqlite":
+        raise StoreError("copy-to copie une base SQLite (--db FICHIER) vers PostgreSQL ; --db désigne déjà PostgreSQL")
+
+
 def source_rows(source: Store) -> int:
     """Rows the copy will move (to decide whether to show progress)."""
+    _require_sqlite(source)
     with source.read() as src:
         return sum(sql.count(src, t) for t in sql.source_tables(src))
 
