@@ -2,7 +2,8 @@
 """Developer entry point: needs only Python 3.11+.
 
     python3 dev.py demo    # install into .venv (first time), seed the demo, open the TUI
-    python3 dev.py test    # install into .venv (first time), run the whole test suite
+    python3 dev.py test    # install into .venv (first time), run the whole test suite:
+                           # on SQLite, then on PostgreSQL when its server is installed
 
 Anything after the command is passed on (`python3 dev.py test -k queue`).
 """
@@ -47,7 +48,24 @@ def main() -> int:
         return 0
     if command == "demo":
         return subprocess.call([BIN / "recouvre", "demo", *rest])
-    return subprocess.call([PY, "-m", "pytest", "-n", "2", "-q", *rest], cwd=ROOT)
+    status = subprocess.call([PY, "-m", "pytest", "-n", "2", "-q", *rest], cwd=ROOT)
+    if not postgres_server_installed():
+        print(
+            "PostgreSQL server not installed: the suite ran on SQLite only "
+            "(apt-get install postgresql, then run again for the PostgreSQL pass)",
+            file=sys.stderr,
+        )
+        return status or (1 if os.environ.get("RECOUVRE_REQUIRE_PG") else 0)
+    print("\n--- the same suite on PostgreSQL (tests/stores.py) ---", file=sys.stderr)
+    pg_status = subprocess.call([PY, "-m", "pytest", "-n", "2", "-q", "--store", "postgresql", *rest], cwd=ROOT)
+    return status or pg_status
+
+
+def postgres_server_installed() -> bool:
+    """initdb from the Debian package (/usr/lib/postgresql/N/bin) or on PATH."""
+    import shutil
+
+    return bool(list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))) or shutil.which("initdb") is not None
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """The agent's Textual application and `run_app`, the entry point the CLI calls.
 
-Database work runs in thread workers that post typed messages back (`tui.messages`):
-the event loop never waits on SQLite. A 1-second watcher reads `PRAGMA data_version`
-to pick up other sessions' commits; a timer renews the claim's lease while a case is
-open; quitting (ctrl+q, hang-up, crash) gives the held case back.
+Database work runs in thread workers started by `run_backend` (`tui.backend_call`), which post
+a typed result or failure back: the event loop never waits on SQLite. A 1-second watcher reads
+`PRAGMA data_version` to pick up other sessions' commits; a timer renews the claim's lease while
+a case is open; quitting (ctrl+q, hang-up, crash) gives the held case back.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.reactive import var
 from textual.theme import ThemeProvider
-from textual.worker import get_current_worker
 
 from ..domain.agents import Agent
 from ..domain.config import CLAIM_RENEW_SECONDS, Settings
@@ -34,17 +33,11 @@ from ..services.connection import Store
 from ..services.work_queue import QueueEntry
 from .action_guard import REFUSED_APP_ACTIONS, markup_action_allowed
 from .backend import Backend
+from .backend_call import BackendCalls, BackendFailed
 from .commands import FrenchCommandPalette, RecouvreCommands
+from .data_changes import FollowsDataChanges
 from .end_of_input import watch_end_of_input
-from .messages import (
-    AccountClosed,
-    CaseReleased,
-    DataChanged,
-    FiguresLoaded,
-    LeaseRenewed,
-    NextCaseTaken,
-    ServiceFailed,
-)
+from .messages import AccountClosed, DataChanged
 from .nobreak import install as install_no_break
 
 log = logging.getLogger(__name__)
@@ -59,7 +52,7 @@ RENEW_SECONDS = float(CLAIM_RENEW_SECONDS)  # the settings check the lease outla
 HEARTBEAT_SECONDS = 120
 
 
-class RecouvreApp(App[None]):
+class RecouvreApp(BackendCalls, App[None]):
     """One agent's session on the shared database."""
 
     CSS_PATH = "app.tcss"
@@ -240,13 +233,12 @@ class RecouvreApp(App[None]):
 
         self.push_screen(LockScreen(self.settings.idle_lock_minutes, released), unlocked)
 
-    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)
     def send_heartbeat(self) -> None:
         """The team board's « disponible / en appel » (best effort: never disturbs the agent)."""
-        try:
-            self.backend.heartbeat(on_case=self.held_ref is not None)
-        except Exception:
-            log.warning("session %s: heartbeat failed", self.agent.login, exc_info=True)
+        on_case = self.held_ref is not None
+        self.run_backend(
+            lambda: self.backend.heartbeat(on_case=on_case), what="présence au tableau d'équipe", quiet=True
+        )
 
     # --- what data can never do (see `action_guard`) ---------------------------------------
 
@@ -388,15 +380,13 @@ class RecouvreApp(App[None]):
         self._taking = True
         self.take_next_case()
 
-    @work(thread=True, exclusive=True, group="take")
     def take_next_case(self) -> None:
-        try:
-            entry = self.backend.take_next()
-        except Exception as exc:
-            self.post_message(ServiceFailed("dossier suivant", str(exc)))
-            self.post_message(NextCaseTaken(None, failed=True))
-            return
-        self.post_message(NextCaseTaken(entry))
+        self.run_backend(
+            self.backend.take_next,
+            what="dossier suivant",
+            on_ok=self._next_case_taken,
+            on_failed=lambda _: self._next_case_taken(None, failed=True),
+        )
 
     def _case_screen(self) -> Any:
         from .case.screen import CaseScreen
@@ -414,15 +404,13 @@ class RecouvreApp(App[None]):
         while self.screen_stack and self._case_screen() is case and len(self.screen_stack) > 2:
             self.pop_screen()
 
-    @on(NextCaseTaken)
-    def _next_case_taken(self, message: NextCaseTaken) -> None:
+    def _next_case_taken(self, entry: QueueEntry | None, *, failed: bool = False) -> None:
         from .case.screen import CaseScreen
 
         self._taking = False
-        entry = message.entry
         if entry is None:
             self.held_ref = None
-            if not message.failed:
+            if not failed:
                 self.notify(
                     "Aucun dossier à appeler maintenant (plages horaires, promesses en cours, "
                     "rappels). Consultez la file d'attente (f).",
@@ -451,57 +439,39 @@ class RecouvreApp(App[None]):
         """Give the held case back to the queue (the agent leaves it without an outcome)."""
         self.release_worker()
 
-    @work(thread=True, exclusive=True, group="release")
     def release_worker(self, reason: str = "release") -> None:
-        try:
-            ref = self.backend.release(reason)
-        except Exception as exc:
-            self.post_message(ServiceFailed("libération du dossier", str(exc)))
-            return
-        self.post_message(CaseReleased(ref))
+        self.run_backend(self.backend.release, reason, what="libération du dossier", on_ok=self._case_released)
 
-    @on(CaseReleased)
-    def _case_released(self, message: CaseReleased) -> None:
+    def _case_released(self, ref: str | None) -> None:
         self.held_ref = None
-        if message.ref:
-            self.notify(f"Dossier {message.ref} rendu à la file.")
+        if ref:
+            self.notify(f"Dossier {ref} rendu à la file.")
         self._close_case_screen()
         self.load_figures()
         if self._lock_after_release:
             self._lock_after_release = False
-            self._show_lock(message.ref)
+            self._show_lock(ref)
 
     # --- background: figures, scripts, data_version watcher, lease ------------------
 
-    @work(thread=True, exclusive=True, group="figures")
     def load_figures(self) -> None:
-        try:
-            figures = self.backend.figures()
-        except Exception as exc:
-            self.post_message(ServiceFailed("chiffres du jour", str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(FiguresLoaded(figures))
+        self.run_backend(self.backend.figures, what="chiffres du jour", on_ok=self._figures_loaded)
 
-    @on(FiguresLoaded)
-    def _figures_loaded(self, message: FiguresLoaded) -> None:
-        if message.figures != self.figures:  # unchanged figures: no repaint (see widgets.quiet)
-            self.figures = message.figures
+    def _figures_loaded(self, figures: dict[str, int]) -> None:
+        if figures != self.figures:  # unchanged figures: no repaint (see widgets.quiet)
+            self.figures = figures
 
-    @work(thread=True, exclusive=True, group="scripts")
     def preload_scripts(self) -> None:
-        try:
-            _scripts, errors = self.backend.scripts()
-        except Exception as exc:
-            self.post_message(ServiceFailed("bibliothèque de scripts", str(exc)))
-            return
-        if errors:
-            self.call_from_thread(
-                self.notify,
-                f"{len(errors)} problème(s) dans les scripts d'appel ; premier : {errors[0]}",
-                severity="warning",
-                timeout=8,
-            )
+        def loaded(result: tuple[Any, list[Any]]) -> None:
+            errors = result[1]
+            if errors:
+                self.notify(
+                    f"{len(errors)} problème(s) dans les scripts d'appel ; premier : {errors[0]}",
+                    severity="warning",
+                    timeout=8,
+                )
+
+        self.run_backend(self.backend.scripts, what="bibliothèque de scripts", on_ok=loaded)
 
     def _watch_tick(self) -> None:
         if not self._watching:  # never two probes at once (the store may be busy)
@@ -510,6 +480,8 @@ class RecouvreApp(App[None]):
 
     @work(thread=True, group="watch")
     def watch_data_version(self) -> None:
+        # The one worker not run by `run_backend`: it polls every second, so a failing store
+        # is logged once per failing streak, never shown, and its answer is a message of its own.
         try:
             version = self.backend.data_version()
         except Exception:
@@ -555,25 +527,18 @@ class RecouvreApp(App[None]):
             return
         self.load_figures()
         screen = self.screen
-        if hasattr(screen, "data_changed"):
+        if isinstance(screen, FollowsDataChanges):
             screen.data_changed()
 
     def _renew_tick(self) -> None:
         if self.held_ref is not None:
             self.renew_lease()
 
-    @work(thread=True, exclusive=True, group="renew")
     def renew_lease(self) -> None:
-        try:
-            kept = self.backend.renew()
-        except Exception as exc:
-            self.post_message(ServiceFailed("renouvellement du dossier", str(exc)))
-            return
-        self.post_message(LeaseRenewed(kept))
+        self.run_backend(self.backend.renew, what="renouvellement du dossier", on_ok=self._lease_renewed)
 
-    @on(LeaseRenewed)
-    def _lease_renewed(self, message: LeaseRenewed) -> None:
-        if not message.kept and self.held_ref is not None:
+    def _lease_renewed(self, kept: bool) -> None:
+        if not kept and self.held_ref is not None:
             self.notify(
                 f"Le dossier {self.held_ref} n'est plus réservé (délai dépassé) : "
                 "un collègue peut le prendre. Enregistrez l'issue au plus vite.",
@@ -581,9 +546,11 @@ class RecouvreApp(App[None]):
                 timeout=10,
             )
 
-    @on(ServiceFailed)
-    def _service_failed(self, message: ServiceFailed) -> None:
-        self.notify(message.error, title=f"Erreur : {message.what}", severity="error", timeout=8)
+    @on(BackendFailed)
+    def _backend_failed(self, message: BackendFailed) -> None:
+        """Every failed backend call's toast, wherever it was made (the message bubbles here)."""
+        if not message.quiet:
+            self.notify(message.error, title=message.title, severity="error", timeout=message.timeout)
 
     # --- command palette and themes ---------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The TUI's only door to the data: thin, synchronous calls to the services.
 
-Screens call these from `@work(thread=True)` workers and post typed messages back
-(`tui.messages`); no widget ever touches the store or SQL. Everything that depends on the
+Screens call these through `run_backend` (`tui.backend_call`), in a thread worker that posts a
+typed result or failure back; no widget ever touches the store or SQL. Everything that depends on the
 clock takes it from `clock()`, so tests run on a frozen instant.
 """
 

@@ -10,26 +10,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
 
-from ...domain.call_scripts import PHASE_LABELS_FR, PHASES
+from ...domain.call_scripts import PHASE_LABELS_FR, PHASES, CallScript, ScriptError
 from ...domain.codes import Disposition, Tone, label
 from ...domain.dates import paris_date
 from ...domain.promises import max_instalments
 from ...domain.sensitive import find_sensitive
 from ...services import script_guide as guide_mod
 from ...services.case_file import CaseFile
-from ...services.outcome import Outcome, OutcomeError
+from ...services.outcome import Outcome, OutcomeError, OutcomeResult
 from ...services.script_guide import GuideView
 from ...services.work_queue import QueueEntry
+from ..backend_call import BackendCalls, BackendFailed, Refusal
 from ..fmt import esc
-from ..messages import CaseLoaded, OutcomeRejected, OutcomeSaved, ServiceFailed
 from ..outcome.draft import DIGIT_DISPOSITIONS, OutcomeDraft, disposition_label
 from ..outcome.forms import CallbackForm, DisputeForm, PromiseForm, ReasonPicker
 from ..outcome.note import NoteForm, SensitiveNoteDialog
@@ -38,6 +36,13 @@ from . import panels
 
 if TYPE_CHECKING:
     from ..app import RecouvreApp
+
+# The service's reasons, one a line, shown as they are.
+OUTCOME_REFUSED = Refusal(
+    (OutcomeError,),
+    title="Issue non enregistrée (rien n'a été modifié)",
+    text=lambda exc: "\n".join(m for _, m in getattr(exc, "errors", [])),
+)
 
 
 def _digit_bindings() -> list[BindingType]:
@@ -53,7 +58,7 @@ def _digit_bindings() -> list[BindingType]:
     ]
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(BackendCalls, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *_digit_bindings(),
         Binding("enter", "validate", "valider", key_display="Entrée", id="case.validate"),
@@ -184,26 +189,25 @@ class CaseScreen(Screen[None]):
 
     # --- loading ---------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="case")
     def load_case(self, entry: QueueEntry) -> None:
         backend = self.rapp.backend
-        try:
-            case = backend.load_case(entry.debtor_ref)
-            scripts, errors = backend.scripts()
-        except Exception as exc:
-            self.post_message(ServiceFailed(f"dossier {entry.debtor_ref}", str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(CaseLoaded(entry, case, scripts, errors))
 
-    @on(CaseLoaded)
-    def _case_loaded(self, message: CaseLoaded) -> None:
-        if message.entry.debtor_ref != self.entry.debtor_ref:
+        def load() -> tuple[CaseFile, list[CallScript], list[ScriptError]]:
+            return backend.load_case(entry.debtor_ref), *backend.scripts()
+
+        self.run_backend(
+            load, what=f"dossier {entry.debtor_ref}", group="case", on_ok=lambda r: self._case_loaded(entry, *r)
+        )
+
+    def _case_loaded(
+        self, entry: QueueEntry, case: CaseFile, scripts: list[CallScript], _errors: list[ScriptError]
+    ) -> None:
+        if entry.debtor_ref != self.entry.debtor_ref:
             return
-        self.case = message.case
-        self.scripts = message.scripts
-        self.tone = guide_mod.override_tone(message.case)
-        self.phone_index = self._default_phone(message.case)
+        self.case = case
+        self.scripts = scripts
+        self.tone = guide_mod.override_tone(case)
+        self.phone_index = self._default_phone(case)
         self._render_case()
 
     def _default_phone(self, case: CaseFile) -> int | None:
@@ -550,25 +554,21 @@ class CaseScreen(Screen[None]):
         self._show_bar()
         self.record(outcome)
 
-    @work(thread=True, exclusive=True, group="record")
     def record(self, outcome: Outcome) -> None:
-        try:
-            result = self.rapp.backend.record(outcome)
-        except OutcomeError as exc:
-            self.post_message(OutcomeRejected(outcome, exc.errors))
-            return
-        except Exception as exc:
-            self.post_message(ServiceFailed("enregistrement de l'issue", str(exc)))
-            return
-        self.post_message(OutcomeSaved(outcome, result))
+        self.run_backend(
+            self.rapp.backend.record,
+            outcome,
+            what="enregistrement de l'issue",
+            refused=OUTCOME_REFUSED,
+            on_ok=lambda result: self._saved(outcome, result),
+            on_failed=self._not_saved,
+        )
 
-    @on(OutcomeSaved)
-    def _saved(self, message: OutcomeSaved) -> None:
-        o = message.outcome
+    def _saved(self, o: Outcome, result: OutcomeResult) -> None:
         extra = ""
-        if message.result.promise_ref:
-            extra = f" · promesse {message.result.promise_ref}"
-        if message.result.callback_id:
+        if result.promise_ref:
+            extra = f" · promesse {result.promise_ref}"
+        if result.callback_id:
             extra = " · rappel programmé"
         self.notify(
             f"{label(o.disposition).capitalize()} — {o.debtor_ref}{extra}. Dossier suivant…",
@@ -587,20 +587,8 @@ class CaseScreen(Screen[None]):
         self.rapp.case_closed()
         self.rapp.action_next_case()
 
-    @on(OutcomeRejected)
-    def _rejected(self, message: OutcomeRejected) -> None:
-        self.saving = False
-        self._show_bar()
-        self.notify(
-            "\n".join(m for _, m in message.errors),
-            title="Issue non enregistrée (rien n'a été modifié)",
-            severity="error",
-            timeout=8,
-        )
-
-    @on(ServiceFailed)
-    def _failed(self, _message: ServiceFailed) -> None:
-        # The app shows the error; the agent can try again.
+    def _not_saved(self, _message: BackendFailed) -> None:
+        # The app shows the refusal or the error; the agent can try again.
         if self.saving:
             self.saving = False
             self._show_bar()

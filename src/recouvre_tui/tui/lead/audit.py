@@ -7,7 +7,7 @@ import json
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
@@ -22,7 +22,6 @@ from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .dialogs import AuditFilter, AuditFilterForm
 from .labels import audit_action, audit_details, audit_entity
-from .messages import AuditLoaded
 
 COLUMNS = [
     Col("id", "n°", 7, 5, right=True),
@@ -85,22 +84,20 @@ class AuditScreen(LeadScreen):
         )
         self.load(self._request, self.befores[-1], self.flt)
 
-    @work(thread=True, exclusive=True, group="audit")
     def load(self, request: int, before_id: int | None, flt: AuditFilter) -> None:
-        try:
-            entries = self.rapp.backend.audit(before_id=before_id, actor=flt.actor, action=flt.action)
-        except Exception as exc:
-            self.fail("journal d'audit", exc)
-            return
-        self.post_message(AuditLoaded(entries, request))
+        backend = self.rapp.backend
+        self.load_data(
+            lambda: backend.audit(before_id=before_id, actor=flt.actor, action=flt.action),
+            what="journal d'audit",
+            on_ok=lambda entries: self._loaded(entries, request),
+        )
 
-    @on(AuditLoaded)
-    def _loaded(self, message: AuditLoaded) -> None:
-        if message.request != self._request:
+    def _loaded(self, entries: list[AuditEntry], request: int) -> None:
+        if request != self._request:
             return
-        if message.request == self._quiet_request and message.entries == self.entries:
+        if request == self._quiet_request and entries == self.entries:
             return  # nothing on screen would change
-        self.entries = message.entries
+        self.entries = entries
         table = self.query_one("#audit-table", DataTable)
         keep = table.cursor_row if table.row_count else 0
         table.clear()

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
-from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ...services.case_file import CaseError
 from ...services.lead import FormalNoticePreview, LeadError, PermissionDenied
+from ..backend_call import BackendCalls, BackendFailed, Refusal
 from ..fmt import esc, plural
-from ..messages import ServiceFailed
 from .columns import NARROW
 from .dialogs import (
     AgentPicker,
@@ -30,22 +29,25 @@ from .dialogs import (
     Target,
     formal_notice_summary,
 )
-from .messages import LeadActionDone, LeadFailed
+from .labels import audit_action
+from .messages import LeadActionDone
 
 if TYPE_CHECKING:
     from ..app import RecouvreApp
 
 # Refusals the services explain in French: shown as they are, never as a crash.
 EXPECTED = (PermissionDenied, LeadError, CaseError, ValueError)
+REFUSED = Refusal(EXPECTED)  # « Refusé : … »
 
 ActionCall = Callable[[], tuple[str, dict[str, Any]]]
+T = TypeVar("T")
 
 
 def _debtors(refs: list[str]) -> str:
     return refs[0] if len(refs) == 1 else plural(len(refs), "débiteur")
 
 
-class LeadScreen(Screen[None]):
+class LeadScreen(BackendCalls, Screen[None]):
     """A lead screen: `rapp.backend` for data, toasts for results, Échap back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -72,50 +74,44 @@ class LeadScreen(Screen[None]):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
-    def fail(self, what: str, exc: BaseException) -> None:
-        """From a worker: post the error (French messages of the services kept as they are)."""
-        if isinstance(exc, EXPECTED):
-            self.post_message(LeadFailed(what, str(exc)))
-        else:
-            self.post_message(ServiceFailed(what, f"{type(exc).__name__}: {exc}"))
+    def load_data(
+        self, fn: Callable[..., T], *args: Any, what: str, on_ok: Callable[[T], None], group: str | None = None
+    ) -> None:
+        """Load what the screen shows (`run_backend`): the services' refusals under « Refusé : »,
+        and `load_failed` on any failure."""
+        self.run_backend(fn, *args, what=what, on_ok=on_ok, group=group, refused=REFUSED, on_failed=self.load_failed)
 
-    @on(LeadFailed)
-    def _lead_failed(self, message: LeadFailed) -> None:
-        self.notify(message.error, title=f"Refusé : {message.what}", severity="error", timeout=8)
-        self.load_failed(message)
-
-    @on(ServiceFailed)
-    def _service_failed(self, message: ServiceFailed) -> None:
-        # The app shows the error (the message bubbles up); the screen stops waiting.
-        self.load_failed(LeadFailed(message.what, message.error))
-
-    def load_failed(self, message: LeadFailed) -> None:
+    def load_failed(self, message: BackendFailed) -> None:
         """Hook: a load or action was refused or failed (e.g. stop a loading indicator)."""
 
     # --- actions on debtors -----------------------------------------------------------
 
-    @work(thread=True, group="lead-action")
     def apply_action(self, kind: str, refs: list[str], call: ActionCall) -> None:
-        # Not `run_action`: that name is Textual's own (run an action string) and must not be shadowed.
-        try:
-            toast, details = call()
-        except EXPECTED as exc:
-            self.post_message(LeadActionDone(kind, refs, False, str(exc)))
-            return
-        except Exception as exc:
-            self.post_message(ServiceFailed(kind, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(LeadActionDone(kind, refs, True, toast, details))
+        """Run a lead action (`call` returns the toast and details) in a worker; several may run.
+        Not `run_action`: that name is Textual's own (run an action string)."""
+        title = "Action refusée" if len(refs) > 1 else "Action refusée (rien n'a été modifié)"
 
-    @on(LeadActionDone)
-    def _action_done(self, message: LeadActionDone) -> None:
-        if message.ok:
-            warn = bool(message.details.get("warning"))
-            self.notify(message.toast, severity="warning" if warn else "information", timeout=6)
-        else:
-            title = "Action refusée" if len(message.refs) > 1 else "Action refusée (rien n'a été modifié)"
-            self.notify(message.toast, title=title, severity="error", timeout=8)
-        self.action_finished(message)
+        def done(result: tuple[str, dict[str, Any]]) -> None:
+            toast, details = result
+            warn = bool(details.get("warning"))
+            self.notify(toast, severity="warning" if warn else "information", timeout=6)
+            self.action_finished(LeadActionDone(kind, refs, True, toast, details))
+
+        def failed(message: BackendFailed) -> None:
+            if message.refused:  # the app showed the refusal: nothing was changed
+                self.action_finished(LeadActionDone(kind, refs, False, message.error))
+            else:
+                self.load_failed(message)
+
+        self.run_backend(
+            call,
+            what=audit_action(kind),
+            group="lead-action",
+            exclusive=False,
+            refused=Refusal(EXPECTED, title=title),
+            on_ok=done,
+            on_failed=failed,
+        )
 
     def action_finished(self, message: LeadActionDone) -> None:
         """Hook: refresh what the action changed."""
@@ -390,14 +386,17 @@ class LeadScreen(Screen[None]):
         within 30 days confirm once more."""
         self._load_notice(ref)
 
-    @work(thread=True, group="lead-action")
     def _load_notice(self, ref: str) -> None:
-        try:
-            preview = self.rapp.backend.formal_notice_preview(ref)
-        except Exception as exc:
-            self.fail("mise en demeure", exc)
-            return
-        self.app.call_from_thread(self._notice_form, preview)
+        self.run_backend(
+            self.rapp.backend.formal_notice_preview,
+            ref,
+            what="mise en demeure",
+            group="lead-action",
+            exclusive=False,
+            refused=REFUSED,
+            on_ok=self._notice_form,
+            on_failed=self.load_failed,
+        )
 
     def _notice_form(self, preview: FormalNoticePreview) -> None:
         if preview.overdue_cents <= 0:

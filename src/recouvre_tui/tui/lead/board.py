@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
@@ -16,6 +15,7 @@ from ...domain.dates import PARIS
 from ...domain.filters import DebtorFilter
 from ...reports.wear_output import _bar
 from ...services.lead import BoardRow, QueueLoad
+from ..backend import BoardData
 from ..fmt import eur, eur_short, plural
 from ..widgets.agent_bar import AgentBar
 from ..widgets.quiet import update_static
@@ -23,7 +23,6 @@ from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .labels import POOL_LABEL, STATE_STYLES
-from .messages import BoardLoaded
 
 BOARD_COLUMNS = [
     Col("agent", "Agent", 22, 15),
@@ -108,23 +107,15 @@ class BoardScreen(LeadScreen):
     def reload(self) -> None:
         self.load_board()
 
-    @work(thread=True, exclusive=True, group="board")
     def load_board(self) -> None:
-        try:
-            data = self.rapp.backend.team_board()
-        except Exception as exc:
-            self.fail("tableau d'équipe", exc)
-            return
-        self.post_message(BoardLoaded(data))
+        self.load_data(self.rapp.backend.team_board, what="tableau d'équipe", on_ok=self._loaded)
 
     def _title(self, at: Any) -> str:
         now = (at or self.rapp.clock()).astimezone(PARIS)
         day = f"{WEEKDAYS_FR[now.weekday()]} {now:%d/%m/%Y}"
         return f"[b]Tableau d'équipe[/] — aujourd'hui {day} · mis à jour à {now:%H:%M} · en direct"
 
-    @on(BoardLoaded)
-    def _loaded(self, message: BoardLoaded) -> None:
-        data = message.data
+    def _loaded(self, data: BoardData) -> None:
         update_static(self.query_one("#board-title", Static), self._title(data.at))
         if self.loaded and (_shown(data.rows), data.loads) == (_shown(self.rows), self.loads):
             self.rows, self.loads = data.rows, data.loads

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
@@ -17,7 +17,6 @@ from ..fmt import d_fr, eur
 from ..widgets.agent_bar import AgentBar
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
-from .messages import CreditsLoaded
 
 COLUMNS = [
     Col("ref", "Réf.", 12, 10),
@@ -65,18 +64,11 @@ class CreditsScreen(LeadScreen):
     def action_refresh(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="credits")
     def load(self) -> None:
-        try:
-            rows = self.rapp.backend.credit_balances()
-        except Exception as exc:
-            self.fail("soldes créditeurs", exc)
-            return
-        self.post_message(CreditsLoaded(rows))
+        self.load_data(self.rapp.backend.credit_balances, what="soldes créditeurs", on_ok=self._loaded)
 
-    @on(CreditsLoaded)
-    def _loaded(self, message: CreditsLoaded) -> None:
-        self.rows = message.rows
+    def _loaded(self, rows: list[CreditBalance]) -> None:
+        self.rows = rows
         self._fill()
 
     def _fill(self) -> None:

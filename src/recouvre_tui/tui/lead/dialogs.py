@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -31,14 +31,15 @@ from ...services.lead import (
     REGISTERED_LETTER_MAX,
     FormalNoticePreview,
     LeadError,
+    QueueLoad,
     validate_filter,
     validate_registered_letter,
 )
+from ..backend_call import BackendCalls, BackendFailed
 from ..fmt import esc, lit
 from ..outcome.forms import FormInput, FormScreen
 from ..widgets.buttons import ActionButton
 from .labels import AUDIT_ACTIONS, BLOCKED_LABELS, POOL_LABEL
-from .messages import LeadFailed, TargetsLoaded
 
 NOTE_MAX = REASON_MAX
 
@@ -54,7 +55,7 @@ class Target:
 # --------------------------------------------------------------------------- agent picker
 
 
-class AgentPicker(ModalScreen[Target | None]):
+class AgentPicker(BackendCalls, ModalScreen[Target | None]):
     """« Réaffecter … à » : every active agent with their load, then the pool."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -79,28 +80,24 @@ class AgentPicker(ModalScreen[Target | None]):
         self.query_one(OptionList).focus()
         self.load()
 
-    @work(thread=True, exclusive=True, group="picker")
     def load(self) -> None:
         backend = self.app.backend  # type: ignore[attr-defined]
-        try:
-            agents = backend.team_agents()
-            loads = backend.queue_loads()
-        except Exception as exc:
-            self.post_message(LeadFailed("équipe", str(exc)))
-            return
-        self.post_message(TargetsLoaded(agents, loads))
 
-    @on(LeadFailed)
-    def _failed(self, message: LeadFailed) -> None:
-        self.notify(message.error, title="Erreur : équipe", severity="error")
+        def load() -> tuple[list[Agent], list[QueueLoad]]:
+            return backend.team_agents(), backend.queue_loads()
+
+        # A failure is shown by the app; the picker closes (nothing to pick from).
+        self.run_backend(load, what="équipe", on_ok=self._loaded, on_failed=self._failed)
+
+    def _failed(self, _message: BackendFailed) -> None:
         self.dismiss(None)
 
-    @on(TargetsLoaded)
-    def _loaded(self, message: TargetsLoaded) -> None:
-        loads = {q.agent: q for q in message.loads}
+    def _loaded(self, result: tuple[list[Agent], list[QueueLoad]]) -> None:
+        agents, queue_loads = result
+        loads = {q.agent: q for q in queue_loads}
         options: list[Option] = []
         self.targets = []
-        for a in message.agents:
+        for a in agents:
             q = loads.get(a.login)
             line = lit(f"{a.login:<16}", style="bold")
             line.append(printable(f"{a.name[:22]:<23}"))
@@ -406,6 +403,32 @@ def parse_sent_on(text: str, today: date) -> date:
     return parse_date(s)
 
 
+@dataclass(frozen=True)
+class DatedNote:
+    """A date sent (today or before) and an optional note, as typed in a form."""
+
+    sent_on: date | None  # None when refused (see `errors`)
+    note: str | None
+    errors: dict[str, list[str]]  # per field: sent_on, note
+
+
+def read_dated_note(sent_on_text: str, note_text: str, today: date, *, date_name: str = "la date") -> DatedNote:
+    """The « sent_on » and « note » fields of `DatedNoteForm` and `FormalNoticeForm`, checked:
+    a date of the past year (see `parse_sent_on`) not after `today`, a note of `NOTE_MAX` at most."""
+    errors: dict[str, list[str]] = {}
+    sent_on = None
+    try:
+        sent_on = parse_sent_on(sent_on_text, today)
+    except DateError as exc:
+        errors["sent_on"] = [str(exc)]
+    if sent_on is not None and sent_on > today:
+        errors["sent_on"] = [f"{date_name} ({sent_on:%d/%m/%Y}) est dans le futur"]
+    note = note_text.strip()
+    if len(note) > NOTE_MAX:
+        errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]
+    return DatedNote(sent_on, note or None, errors)
+
+
 class DatedNoteForm(FormScreen):
     """« Mise en demeure envoyée » : the date it was sent and a note; returns (date, note)."""
 
@@ -447,21 +470,10 @@ class DatedNoteForm(FormScreen):
         self.query_one("#sent_on", Input).focus()
 
     def action_submit(self) -> None:
-        errors: dict[str, list[str]] = {}
-        sent_on = None
-        try:
-            sent_on = parse_sent_on(self.query_one("#sent_on", Input).value, self.today)
-        except DateError as exc:
-            errors["sent_on"] = [str(exc)]
-        if sent_on is not None and sent_on > self.today:
-            errors["sent_on"] = [f"la date ({sent_on:%d/%m/%Y}) est dans le futur"]
-        note = self.query_one("#note", Input).value.strip()
-        if len(note) > NOTE_MAX:
-            errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]
-        self.show_errors(errors)
-        if errors or sent_on is None:
-            return
-        self.dismiss((sent_on, note or None))
+        got = read_dated_note(self.query_one("#sent_on", Input).value, self.query_one("#note", Input).value, self.today)
+        self.show_errors(got.errors)
+        if not got.errors and got.sent_on is not None:
+            self.dismiss((got.sent_on, got.note))
 
 
 def formal_notice_summary(p: FormalNoticePreview, *, limit: int = 6) -> Text:
@@ -522,26 +534,21 @@ class FormalNoticeForm(FormScreen):
         self.query_one("#sent_on", Input).focus()
 
     def action_submit(self) -> None:
-        errors: dict[str, list[str]] = {}
-        sent_on = None
-        try:
-            sent_on = parse_sent_on(self.query_one("#sent_on", Input).value, self.today)
-        except DateError as exc:
-            errors["sent_on"] = [str(exc)]
-        if sent_on is not None and sent_on > self.today:
-            errors["sent_on"] = [f"la date d'envoi ({sent_on:%d/%m/%Y}) est dans le futur"]
+        got = read_dated_note(
+            self.query_one("#sent_on", Input).value,
+            self.query_one("#note", Input).value,
+            self.today,
+            date_name="la date d'envoi",
+        )
+        errors = dict(got.errors)
         letter = None
         try:
             letter = validate_registered_letter(self.query_one("#letter", Input).value)
         except LeadError as exc:
             errors["letter"] = [str(exc)]
-        note = self.query_one("#note", Input).value.strip()
-        if len(note) > NOTE_MAX:
-            errors["note"] = [f"note trop longue ({NOTE_MAX} caractères au plus)"]
         self.show_errors(errors)
-        if errors or sent_on is None:
-            return
-        self.dismiss((sent_on, letter, note or None))
+        if not errors and got.sent_on is not None:
+            self.dismiss((got.sent_on, letter, got.note))
 
 
 # --------------------------------------------------------------------------- review filter

@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList
 from textual.widgets.option_list import Option
 
 from ...reports.export_table import ExportTable
 from ...services.exports import ExportError
+from ..backend_call import BackendCalls, Refusal
 
 CHOICES = (
     ("xlsx", False, "Exporter en .xlsx (Excel)"),
@@ -66,20 +66,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         self.dismiss(None)
 
 
-@dataclass
-class ExportDone(Message):
-    what: str
-    path: Path
-    sent_to: str | None
-
-
-@dataclass
-class ExportRefused(Message):
-    what: str
-    error: str
-
-
-class ExportsReports:
+class ExportsReports(BackendCalls):
     """Mixin for a screen with a report to export: `ask_export(what, build)` where `build`
     returns the `ExportTable` (called in the worker thread)."""
 
@@ -92,30 +79,23 @@ class ExportsReports:
 
         self.app.push_screen(ExportDialog(what), chosen)
 
-    @work(thread=True, exclusive=True, group="export")
     def run_export(self, what: str, build: Callable[[], ExportTable], request: ExportRequest) -> None:
         backend = self.app.backend
-        try:
+
+        def export() -> tuple[Path, str | None]:
             table = build()
             path = backend.save_export(table, request.fmt)
-            sent_to = backend.mail_export(path, table.report) if request.send else None
-        except ExportError as exc:
-            self.post_message(ExportRefused(what, str(exc)))  # type: ignore[attr-defined]
-            return
-        except Exception as exc:  # shown, never a crash; logged by the backend's services
-            self.post_message(ExportRefused(what, f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]
-            return
-        self.post_message(ExportDone(what, path, sent_to))  # type: ignore[attr-defined]
+            return path, backend.mail_export(path, table.report) if request.send else None
 
-    # Named handlers (not `@on`): Textual finds them along the MRO, which reaches this mixin.
-    def on_export_done(self, message: ExportDone) -> None:
-        body = str(message.path)
-        if message.sent_to:
-            body = f"envoyé à {message.sent_to}\n{body}"
-        # markup off: the path and the address are data, shown literally
-        self.notify(body, title=f"Export : {message.what}", timeout=10, markup=False)  # type: ignore[attr-defined]
+        def done(result: tuple[Path, str | None]) -> None:
+            path, sent_to = result
+            body = f"envoyé à {sent_to}\n{path}" if sent_to else str(path)
+            self.app.notify(body, title=f"Export : {what}", timeout=10)  # the path, the address: literal
 
-    def on_export_refused(self, message: ExportRefused) -> None:
-        self.notify(  # type: ignore[attr-defined]
-            message.error, title=f"Export impossible : {message.what}", severity="error", timeout=12, markup=False
+        self.run_backend(
+            export,
+            what=f"export ({what})",
+            group="export",
+            refused=Refusal((ExportError,), title=f"Export impossible : {what}", timeout=12),
+            on_ok=done,
         )

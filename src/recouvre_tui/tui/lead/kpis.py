@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
@@ -21,7 +20,6 @@ from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .export_dialog import ExportsReports
 from .labels import pct
-from .messages import KpisLoaded
 
 COLUMNS = [
     Col("agent", "Agent", 20, 14),
@@ -141,22 +139,15 @@ class KpiScreen(ExportsReports, LeadScreen):
         self.query_one("#kpis-status", Static).update("chargement…")
         self.load(self.week)
 
-    @work(thread=True, exclusive=True, group="kpis")
     def load(self, week: str) -> None:
-        try:
-            rows = self.rapp.backend.kpis(week)
-        except Exception as exc:
-            self.fail("indicateurs", exc)
-            return
-        self.post_message(KpisLoaded(week, rows))
+        self.load_data(self.rapp.backend.kpis, week, what="indicateurs", on_ok=lambda rows: self._loaded(week, rows))
 
-    @on(KpisLoaded)
-    def _loaded(self, message: KpisLoaded) -> None:
-        if message.week != self.week:
+    def _loaded(self, week: str, rows: list[KpiRow]) -> None:
+        if week != self.week:
             return
-        if message.rows == self.rows and self.query_one("#kpis-status", Static).content != "chargement…":
+        if rows == self.rows and self.query_one("#kpis-status", Static).content != "chargement…":
             return  # nothing on screen would change
-        self.rows = message.rows
+        self.rows = rows
         table = self.query_one("#kpis-table", DataTable)
         table.clear()
         narrow = self.narrow

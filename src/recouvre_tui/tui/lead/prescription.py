@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
@@ -20,7 +20,6 @@ from ..fmt import d_fr, esc, eur, plural
 from ..widgets.agent_bar import AgentBar
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
-from .messages import PrescriptionLoaded
 
 COLUMNS = [
     Col("last_day", "Dernier jour", 12, 10, short="Dernier j."),
@@ -88,18 +87,11 @@ class PrescriptionScreen(LeadScreen):
         self.query_one("#prescription-status", Static).update("chargement…")
         self.load()
 
-    @work(thread=True, exclusive=True, group="prescription")
     def load(self) -> None:
-        try:
-            rows = self.rapp.backend.prescribing_soon()
-        except Exception as exc:
-            self.fail("prescription", exc)
-            return
-        self.post_message(PrescriptionLoaded(rows))
+        self.load_data(self.rapp.backend.prescribing_soon, what="prescription", on_ok=self._loaded)
 
-    @on(PrescriptionLoaded)
-    def _loaded(self, message: PrescriptionLoaded) -> None:
-        self.rows = message.rows
+    def _loaded(self, rows: list[PrescribingInvoice]) -> None:
+        self.rows = rows
         today = paris_date(self.rapp.backend.now())
         table = self.query_one("#prescription-table", DataTable)
         table.clear()

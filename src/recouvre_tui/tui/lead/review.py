@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
+from ...domain.agents import Agent
 from ...domain.filters import DebtorFilter
+from ...services.lead import ReviewPage
 from ...services.work_queue import QueueEntry
 from ..backend import REVIEW_PAGE_SIZE
 from ..fmt import esc, eur, plural
@@ -23,7 +24,7 @@ from .columns import Col, row_cells, set_columns
 from .dialogs import AgentPicker, ConfirmDialog, ReviewFilterForm, Target
 from .export_dialog import ExportsReports
 from .labels import filter_summary
-from .messages import FilterCounted, LeadActionDone, ReviewLoaded, TargetsLoaded
+from .messages import LeadActionDone
 
 Cursor = tuple[int, float, str]
 MARK = "✓"
@@ -116,48 +117,40 @@ class ReviewScreen(ExportsReports, LeadScreen):
             self._count_request += 1
             self.count_matching(self._count_request, self.flt)
 
-    @work(thread=True, exclusive=True, group="review")
     def load_page(self, request: int, flt: DebtorFilter, after: Cursor | None) -> None:
-        try:
-            page = self.rapp.backend.review(flt, after=after, limit=REVIEW_PAGE_SIZE)
-        except Exception as exc:
-            self.fail("revue des files", exc)
-            return
-        self.post_message(ReviewLoaded(page, request))
+        backend = self.rapp.backend
+        self.load_data(
+            lambda: backend.review(flt, after=after, limit=REVIEW_PAGE_SIZE),
+            what="revue des files",
+            group="review",
+            on_ok=lambda page: self._loaded(page, request),
+        )
 
-    @work(thread=True, exclusive=True, group="review-count")
     def count_matching(self, request: int, flt: DebtorFilter) -> None:
-        try:
-            n = self.rapp.backend.count_filter(flt)
-        except Exception as exc:
-            self.fail("comptage du filtre", exc)
-            return
-        self.post_message(FilterCounted(n, request))
+        self.load_data(
+            self.rapp.backend.count_filter,
+            flt,
+            what="comptage du filtre",
+            group="review-count",
+            on_ok=lambda n: self._counted(n, request),
+        )
 
-    @work(thread=True, exclusive=True, group="review-agents")
     def load_agents(self) -> None:
-        try:
-            agents = self.rapp.backend.team_agents()
-        except Exception as exc:
-            self.fail("équipe", exc)
-            return
-        self.post_message(TargetsLoaded(agents, []))
+        self.load_data(self.rapp.backend.team_agents, what="équipe", on_ok=self._agents_loaded)
 
-    @on(TargetsLoaded)
-    def _agents_loaded(self, message: TargetsLoaded) -> None:
-        self.agents = message.agents
-        self.names = {a.login: a.name for a in message.agents}
+    def _agents_loaded(self, agents: list[Agent]) -> None:
+        self.agents = agents
+        self.names = {a.login: a.name for a in agents}
         self._show_filters()
 
-    @on(ReviewLoaded)
-    def _loaded(self, message: ReviewLoaded) -> None:
-        if message.request != self._request:
+    def _loaded(self, page: ReviewPage, request: int) -> None:
+        if request != self._request:
             return
         loading = self.query_one("#review-status", Static).content == "chargement…"
-        if (message.page.rows, message.page.after) == (self.entries, self.next_after) and not loading:
+        if (page.rows, page.after) == (self.entries, self.next_after) and not loading:
             return  # nothing on screen would change
-        self.entries = message.page.rows
-        self.next_after = message.page.after
+        self.entries = page.rows
+        self.next_after = page.after
         table = self.query_one("#review-table", DataTable)
         keep = table.cursor_row if table.row_count else 0
         table.clear()
@@ -178,14 +171,10 @@ class ReviewScreen(ExportsReports, LeadScreen):
             table.move_cursor(row=min(keep, len(self.entries) - 1))
         self._show_status()
 
-    @on(FilterCounted)
-    def _counted(self, message: FilterCounted) -> None:
-        if message.purpose == "reassign":
-            self._confirm_filter_reassign(message)
+    def _counted(self, count: int, request: int) -> None:
+        if request != self._count_request:
             return
-        if message.request != self._count_request:
-            return
-        self.matching = message.count
+        self.matching = count
         self._show_filters()
         self._show_status()
 
@@ -347,18 +336,18 @@ class ReviewScreen(ExportsReports, LeadScreen):
 
         self.app.push_screen(AgentPicker(f"Réaffecter les {n} débiteurs du filtre à…"), picked)
 
-    @work(thread=True, exclusive=True, group="review-movable")
     def count_movable(self, flt: DebtorFilter, target: Target) -> None:
-        try:
-            n = self.rapp.backend.count_filter(flt, to=target.login)
-        except Exception as exc:
-            self.fail("comptage du filtre", exc)
-            return
-        self.post_message(FilterCounted(n, 0, "reassign", target.login, target.label))
+        backend = self.rapp.backend
+        self.load_data(
+            lambda: backend.count_filter(flt, to=target.login),
+            what="comptage du filtre",
+            group="review-movable",
+            on_ok=lambda n: self._confirm_filter_reassign(n, target),
+        )
 
-    def _confirm_filter_reassign(self, message: FilterCounted) -> None:
-        flt, label, to = self.flt, message.to_label, message.to
-        if message.count == 0:
+    def _confirm_filter_reassign(self, count: int, target: Target) -> None:
+        flt, label, to = self.flt, target.label, target.login
+        if count == 0:
             self.notify(
                 f"Aucun débiteur du filtre à déplacer vers {esc(label)} (déjà affectés ou en cours d'appel).",
                 severity="warning",
@@ -366,7 +355,7 @@ class ReviewScreen(ExportsReports, LeadScreen):
             return
         matching = "" if self.matching is None else f"{plural(self.matching, 'débiteur')} correspondent au filtre ; "
         text = (
-            f"Réaffecter [b]{plural(message.count, 'débiteur')}[/] à [b]{esc(label)}[/] ?\n\n"
+            f"Réaffecter [b]{plural(count, 'débiteur')}[/] à [b]{esc(label)}[/] ?\n\n"
             f"Filtre : {esc(filter_summary(flt, self.names))}\n"
             f"[dim]{matching}ceux déjà chez {esc(label)} ou en cours d'appel avec un agent restent où ils sont.[/]"
         )

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -27,7 +27,7 @@ from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, row_cells, set_columns
 from .dialogs import DatedNoteForm
-from .messages import DebtorLoaded, LeadActionDone, SearchDone
+from .messages import LeadActionDone
 
 
 class SearchInput(Input):
@@ -132,21 +132,19 @@ class SearchScreen(LeadScreen):
         self.query_one("#search-status", Static).update("recherche…")
         self.search(self._request, text)
 
-    @work(thread=True, exclusive=True, group="search")
     def search(self, request: int, text: str) -> None:
-        try:
-            hits = self.rapp.backend.search(text, limit=SEARCH_LIMIT)
-        except Exception as exc:
-            self.fail("recherche", exc)
-            return
-        self.post_message(SearchDone(text, hits, request))
+        backend = self.rapp.backend
+        self.load_data(
+            lambda: backend.search(text, limit=SEARCH_LIMIT),
+            what="recherche",
+            on_ok=lambda hits: self._found(text, hits, request),
+        )
 
-    @on(SearchDone)
-    def _found(self, message: SearchDone) -> None:
-        if message.request != self._request:
+    def _found(self, text: str, hits: list[SearchHit], request: int) -> None:
+        if request != self._request:
             return
-        self.text = message.text.strip()
-        self.hits = message.hits
+        self.text = text.strip()
+        self.hits = hits
         table = self.query_one("#search-results", DataTable)
         table.clear()
         for h in self.hits:
@@ -229,23 +227,22 @@ class DebtorScreen(LeadScreen):
     def reload(self) -> None:
         self.load(self.ref)
 
-    @work(thread=True, exclusive=True, group="debtor")
     def load(self, ref: str) -> None:
-        try:
-            case = self.rapp.backend.load_case(ref)
-        except Exception as exc:
-            self.fail(f"dossier {ref}", exc)
-            return
-        self.post_message(DebtorLoaded(ref, case))
+        self.load_data(
+            self.rapp.backend.load_case,
+            ref,
+            what=f"dossier {ref}",
+            group="debtor",
+            on_ok=lambda c: self._loaded(ref, c),
+        )
 
-    @on(DebtorLoaded)
-    def _loaded(self, message: DebtorLoaded) -> None:
-        if message.ref != self.ref:
+    def _loaded(self, ref: str, case: CaseFile) -> None:
+        if ref != self.ref:
             return
         quiet, self._quiet_reload = self._quiet_reload, False
-        if quiet and message.case == self.case:
+        if quiet and case == self.case:
             return  # reloaded after another session's commit: nothing on screen would change
-        self.case = case = message.case
+        self.case = case
         today = paris_date(self.rapp.clock())
         self.query_one("#debtor-header", Static).update(panels.header(case, self.rapp.settings, today))
         self.query_one("#debtor-invoices", Static).update(panels.invoices(case, today, compact=self.narrow))

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -25,13 +25,14 @@ from textual.widgets import Footer, Sparkline, Static
 from ...domain.codes import label
 from ...domain.wear import FlaggedDebtor, WearReport, breakdown
 from ...reports.wear_output import RATE_LABEL, _bar, delta_fr, percent_fr
+from ..backend_call import BackendFailed
 from ..fmt import d_fr, esc, eur, lit
 from ..widgets.agent_bar import AgentBar
 from ..widgets.table import DataTable
 from .base import LeadScreen
 from .columns import Col, has_column, row_cells, set_columns
 from .export_dialog import ExportsReports
-from .messages import LeadActionDone, WearLoaded, WearTrendLoaded
+from .messages import LeadActionDone
 
 PAGE = 200  # flagged debtors per page of the table
 
@@ -238,42 +239,33 @@ class WearScreen(ExportsReports, LeadScreen):
         self.query_one("#wear-main").loading = True
         self.load_report(self.week)
 
-    @work(thread=True, exclusive=True, group="wear")
     def load_report(self, week: str) -> None:
         # The report first, then its trend: one after the other, each gets both cores
         # (its worker processes), and the lead reads the headline meanwhile.
-        try:
-            report = self.rapp.backend.wear_report(week)
-        except Exception as exc:
-            self.fail("usure des relances", exc)
-            return
-        self.post_message(WearLoaded(week, report))
-        try:
-            trend = self.rapp.backend.wear_trend(week)
-        except Exception as exc:
-            self.fail("tendance de l'usure", exc)
-            return
-        self.post_message(WearTrendLoaded(week, trend))
+        self.load_data(
+            self.rapp.backend.wear_report, week, what="usure des relances", on_ok=lambda r: self._loaded(week, r)
+        )
 
-    def load_failed(self, message: Any) -> None:
+    def load_failed(self, message: BackendFailed) -> None:
         self.query_one("#wear-main").loading = False
 
-    @on(WearLoaded)
-    def _loaded(self, message: WearLoaded) -> None:
-        if message.week != self.week:
+    def _loaded(self, week: str, report: WearReport) -> None:
+        if week != self.week:
             return
-        self.report = message.report
+        self.report = report
         self.query_one("#wear-main").loading = False
         self._show_head()
         self._show_headline()
         self._render_band()
         self._fill_table()
+        self.load_data(
+            self.rapp.backend.wear_trend, week, what="tendance de l'usure", on_ok=lambda t: self._trend_loaded(week, t)
+        )
 
-    @on(WearTrendLoaded)
-    def _trend_loaded(self, message: WearTrendLoaded) -> None:
-        if message.week != self.week:
+    def _trend_loaded(self, week: str, trend: list[tuple[str, float | None]]) -> None:
+        if week != self.week:
             return
-        self.trend = message.trend
+        self.trend = trend
         self._show_headline()
         self._render_trend()
 

@@ -11,21 +11,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
-from textual.worker import get_current_worker
 
 from ...domain.codes import InstalmentStatus, PromiseStatus, label
 from ...services.promise_tracking import PromiseView
 from ..backend import PromiseDetail
+from ..backend_call import BackendCalls, Refusal
 from ..fmt import d_fr, esc, eur, plural
-from ..messages import ServiceFailed
 from ..outcome.forms import FormInput, FormScreen
-from .messages import PromiseCancelled, PromiseCancelRefused, PromiseDetailLoaded
 from .model import Allocation, allocate
 
 if TYPE_CHECKING:
@@ -112,7 +109,7 @@ class CancelPromiseForm(FormScreen):
         self.dismiss(text)
 
 
-class CancelsPromises:
+class CancelsPromises(BackendCalls):
     """Mixin for a screen offering `c` (cancel a promise); `cancel_done` follows a success."""
 
     app: Any
@@ -131,27 +128,20 @@ class CancelsPromises:
 
         self.app.push_screen(CancelPromiseForm(view, cursor_blink=blink), done)
 
-    @work(thread=True, exclusive=True, group="promise-cancel")
     def cancel_worker(self, ref: str, debtor_ref: str, reason: str) -> None:
         from ...services.promise_tracking import PromiseError
 
-        node: Any = self
-        try:
-            node.app.backend.cancel_promise(ref, reason=reason)
-        except PromiseError as exc:
-            node.post_message(PromiseCancelRefused(ref, str(exc)))
-            return
-        except Exception as exc:
-            node.post_message(ServiceFailed("annulation de la promesse", str(exc)))
-            return
-        node.post_message(PromiseCancelled(ref, debtor_ref))
+        def cancelled(_: None) -> None:
+            self.app.notify(f"Promesse {ref} ({debtor_ref}) annulée ; inscrit au journal d'audit.")
+            self.cancel_done()
 
-    def on_promise_cancelled(self, message: PromiseCancelled) -> None:
-        self.app.notify(f"Promesse {message.ref} ({message.debtor_ref}) annulée ; inscrit au journal d'audit.")
-        self.cancel_done()
-
-    def on_promise_cancel_refused(self, message: PromiseCancelRefused) -> None:
-        self.app.notify(message.error, title="Annulation refusée", severity="error", timeout=8)
+        backend = self.app.backend
+        self.run_backend(
+            lambda: backend.cancel_promise(ref, reason=reason),
+            what="annulation de la promesse",
+            refused=Refusal((PromiseError,), title="Annulation refusée"),
+            on_ok=cancelled,
+        )
 
     def cancel_done(self) -> None:
         """Reload what is shown (each screen defines it)."""
@@ -238,20 +228,11 @@ class PromiseDetailScreen(CancelsPromises, ModalScreen[None]):
     def reload(self) -> None:
         self.load_detail(self.view.ref)
 
-    @work(thread=True, exclusive=True, group="promise-detail")
     def load_detail(self, ref: str) -> None:
-        try:
-            detail = self.rapp.backend.promise_detail(ref)
-        except Exception as exc:
-            self.post_message(ServiceFailed("détail de la promesse", str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(PromiseDetailLoaded(detail))
+        self.run_backend(self.rapp.backend.promise_detail, ref, what="détail de la promesse", on_ok=self._loaded)
 
-    @on(PromiseDetailLoaded)
-    def _loaded(self, message: PromiseDetailLoaded) -> None:
-        detail = message.detail
-        if detail is None:
+    def _loaded(self, detail: PromiseDetail | None) -> None:
+        if detail is None:  # no longer visible
             self.query_one("#promise-payments", Static).update("Cette promesse n'est plus visible.")
             return
         if detail == self.detail:

@@ -11,22 +11,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
 
 from ...domain.codes import label
 from ...services.promise_tracking import PromiseView
 from ..fmt import d_fr, dm_fr, esc, eur, plural
 from ..lead.export_dialog import ExportsReports
-from ..messages import ServiceFailed
 from ..widgets.agent_bar import AgentBar
 from ..widgets.table import DataTable
 from .detail import STATUS_STYLE, CancelsPromises, PromiseDetailScreen
-from .messages import PromisesLoaded
 from .model import (
     ALL_AGENTS,
     NO_AGENT,
@@ -157,27 +154,23 @@ class PromisesScreen(ExportsReports, CancelsPromises, Screen[None]):
             self.query_one("#promises-status", Static).update("chargement…")
         self.load_promises(self._request, self.agent_filter)
 
-    @work(thread=True, exclusive=True, group="promises")
     def load_promises(self, request: int, agent: str) -> None:
         from ...domain.dates import paris_date
 
-        try:
-            views = self.rapp.backend.promises()
-            board = build_board(views, paris_date(self.rapp.backend.now()), agent=agent)
-        except Exception as exc:
-            self.post_message(ServiceFailed("promesses", str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(PromisesLoaded(board, request))
+        backend = self.rapp.backend
 
-    @on(PromisesLoaded)
-    def _loaded(self, message: PromisesLoaded) -> None:
-        if message.request != self._request:
+        def load() -> PromiseBoard:
+            return build_board(backend.promises(), paris_date(backend.now()), agent=agent)
+
+        self.run_backend(load, what="promesses", on_ok=lambda board: self._loaded(board, request))
+
+    def _loaded(self, board: PromiseBoard, request: int) -> None:
+        if request != self._request:
             return
         loading = self.query_one("#promises-status", Static).content == "chargement…"
-        if message.board == self.board and not loading:  # nothing on screen would change
+        if board == self.board and not loading:  # nothing on screen would change
             return
-        self.board = message.board
+        self.board = board
         self._render_board(keep=True)
 
     def _render_board(self, *, keep: bool) -> None:

@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
 
 from ...domain.filters import DebtorFilter
 from ...services.work_queue import QueueEntry
-from ..backend import PAGE_SIZE
+from ..backend import PAGE_SIZE, QueuePage
+from ..backend_call import BackendCalls
 from ..fmt import esc, eur, hm
-from ..messages import QueueLoaded, ServiceFailed
 from ..widgets.agent_bar import AgentBar
 from ..widgets.quiet import update_static
 from ..widgets.table import DataTable
@@ -41,7 +40,7 @@ BANDS: list[tuple[int | None, int | None, str]] = [
 ]
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(BackendCalls, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
@@ -192,21 +191,16 @@ class QueueScreen(Screen[None]):
             self.query_one("#queue-status", Static).update("chargement…")
         self.load_page(self._request, self.page, self.flt, self.include_blocked)
 
-    @work(thread=True, exclusive=True, group="queue")
     def load_page(self, request: int, page: int, flt: DebtorFilter | None, include_blocked: bool) -> None:
-        try:
-            result = self.rapp.backend.queue_page(page, flt=flt, include_blocked=include_blocked)
-        except Exception as exc:
-            self.post_message(ServiceFailed("file d'attente", str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(QueueLoaded(result, request))
+        self.run_backend(
+            lambda: self.rapp.backend.queue_page(page, flt=flt, include_blocked=include_blocked),
+            what="file d'attente",
+            on_ok=lambda result: self._loaded(result, request),
+        )
 
-    @on(QueueLoaded)
-    def _loaded(self, message: QueueLoaded) -> None:
-        if message.request != self._request:
+    def _loaded(self, result: QueuePage, request: int) -> None:
+        if request != self._request:  # an older answer
             return
-        result = message.result
         shown = (result.entries, result.has_more, result.page, self.include_blocked)
         if shown == self._shown:  # nothing on screen would change: do not repaint
             self._show_status()

@@ -6,20 +6,20 @@ import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..backend_call import BackendCalls
 from ..fmt import esc, eur, paris_hm
-from ..messages import HeldCaseChecked
 from ..widgets.agent_bar import AgentBar
 from ..widgets.buttons import ActionButton
 from ..widgets.quiet import update_static
 
 if TYPE_CHECKING:
+    from ...services.work_queue import QueueEntry
     from ..app import RecouvreApp
 
 
@@ -46,7 +46,7 @@ def lead_menu() -> str:
     return "[b]Responsable d'équipe[/]\n  " + "\n  ".join(rows)
 
 
-class WelcomeScreen(Screen[None]):
+class WelcomeScreen(BackendCalls, Screen[None]):
     """The first screen of every session."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -144,22 +144,15 @@ class WelcomeScreen(Screen[None]):
             f"solde [b]{eur(f.get('pool_balance_cents', 0))}[/]"
         )
 
-    @work(thread=True, exclusive=True, group="held")
     def check_held(self) -> None:
-        try:
-            entry = self.rapp.backend.held_case()
-        except Exception:  # only a hint on the welcome screen: the next case still works
-            logging.getLogger(__name__).warning("cannot check the held case", exc_info=True)
-            return
-        self.post_message(HeldCaseChecked(entry))
+        # Quiet: only a hint on the welcome screen (the next case still works), a failure is logged.
+        self.run_backend(self.rapp.backend.held_case, what="dossier en cours", quiet=True, on_ok=self._held)
 
-    @on(HeldCaseChecked)
-    def _held(self, message: HeldCaseChecked) -> None:
+    def _held(self, e: QueueEntry | None) -> None:
         held = self.query_one("#held", Static)
-        if message.entry is None:
+        if e is None:
             update_static(held, "")
             return
-        e = message.entry
         update_static(
             held, f"[b $warning]Dossier en cours : {esc(e.debtor_ref)} · {esc(e.name)}[/] — Entrée pour le reprendre."
         )
