@@ -25,6 +25,9 @@ from recouvre_tui.store.db import init_db, open_db
 from recouvre_tui.store.transfer import parents_first, source_tables
 from stores import cluster
 
+# Needs PostgreSQL whatever --store says: run once, in the SQLite pass (tests/stores.py).
+pytestmark = pytest.mark.sqlite_only
+
 NOW_ARG = "2026-11-17T11:00"  # Paris = NOW (10:00 UTC)
 
 

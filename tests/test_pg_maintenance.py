@@ -21,6 +21,9 @@ from recouvre_tui.store.db import init_db
 from recouvre_tui.store.pg_backup import find_tool
 from stores import cluster
 
+# Needs PostgreSQL whatever --store says: run once, in the SQLite pass (tests/stores.py).
+pytestmark = pytest.mark.sqlite_only
+
 NOW_ARG = "2026-11-17T11:00"
 
 
