@@ -37,12 +37,21 @@ def build_source(folder: Path) -> Path:
     path = folder / "src.db"
     store = init_db(path)
     for login, role in (("alice", "agent"), ("bob", "agent"), ("lea", "lead")):
-        add_agent(store, login=login, name=login.title(), role=role, team="A", ssh_key_file=None, actor="test",
-                  now=NOW - timedelta(days=30))
+        add_agent(
+            store,
+            login=login,
+            name=login.title(),
+            role=role,
+            team="A",
+            ssh_key_file=None,
+            actor="test",
+            now=NOW - timedelta(days=30),
+        )
     env = LeadEnv(store, folder)
     env.add_debtors(PORTFOLIO, now=NOW - timedelta(days=10))
-    env.add_payments([("B1", "PAY-1", "2026-11-02", "1000,00"), ("P2", "PAY-2", "2026-11-03", "500,00")],
-                     now=NOW - timedelta(days=9))
+    env.add_payments(
+        [("B1", "PAY-1", "2026-11-02", "1000,00"), ("P2", "PAY-2", "2026-11-03", "500,00")], now=NOW - timedelta(days=9)
+    )
     env.add_events([("B2", "2026-11-05 10:00", "call", "out", "no_answer", "bob")], now=NOW - timedelta(days=9))
     env.add_promises([("P1", "PR-1", "2026-11-06", "2026-11-20", "80,00")], now=NOW - timedelta(days=9))
     env.outcome(env.alice, "A1", "dispute", note="conteste la facture")
@@ -93,8 +102,22 @@ def test_every_table_is_equal_row_by_row(source: Path, copied: tuple[str, dict[s
     url, summary = copied
     with sqlite3.connect(source) as conn:
         tables = source_tables(conn)
-    assert {"agents", "debtors", "invoices", "payments", "events", "promises", "instalments", "callbacks",
-            "disputes", "dispute_invoices", "payment_checks", "audit", "debtor_scores", "imports"} <= set(tables)
+    assert {
+        "agents",
+        "debtors",
+        "invoices",
+        "payments",
+        "events",
+        "promises",
+        "instalments",
+        "callbacks",
+        "disputes",
+        "dispute_invoices",
+        "payment_checks",
+        "audit",
+        "debtor_scores",
+        "imports",
+    } <= set(tables)
     assert "_sqlite_migrations" not in tables and not any(t.startswith("debtor_search") for t in tables)
     for table in tables:
         before, after = table_rows(source, table), table_rows(url, table)
@@ -212,8 +235,15 @@ def test_progress_on_stderr_only_for_big_databases(source: Path) -> None:
 
 
 def test_parents_come_before_children() -> None:
-    fks = [("invoices", "debtors"), ("debtors", "agents"), ("instalments", "promises"), ("promises", "debtors"),
-           ("promises", "events"), ("events", "debtors"), ("audit", "audit")]
+    fks = [
+        ("invoices", "debtors"),
+        ("debtors", "agents"),
+        ("instalments", "promises"),
+        ("promises", "debtors"),
+        ("promises", "events"),
+        ("events", "debtors"),
+        ("audit", "audit"),
+    ]
     order = parents_first(["instalments", "promises", "invoices", "events", "debtors", "agents", "audit"], fks)
     assert order == ["agents", "audit", "debtors", "events", "invoices", "promises", "instalments"]
 

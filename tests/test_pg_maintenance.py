@@ -35,8 +35,16 @@ def build(tmp_path: Path) -> str:
     url = cluster().new_database("ops")
     store = init_db(url)
     for login, role in (("alice", "agent"), ("bob", "agent"), ("lea", "lead")):
-        add_agent(store, login=login, name=login.title(), role=role, team="A", ssh_key_file=None, actor="test",
-                  now=NOW - timedelta(days=30))
+        add_agent(
+            store,
+            login=login,
+            name=login.title(),
+            role=role,
+            team="A",
+            ssh_key_file=None,
+            actor="test",
+            now=NOW - timedelta(days=30),
+        )
     env = LeadEnv(store, tmp_path)
     env.add_debtors(PORTFOLIO, now=NOW - timedelta(days=10))
     env.add_payments([("B1", "PAY-1", "2026-11-02", "1000,00")], now=NOW - timedelta(days=9))
@@ -47,10 +55,13 @@ def build(tmp_path: Path) -> str:
 
 def counts(url: str) -> dict[str, int]:
     with psycopg.connect(url) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-            "AND table_type = 'BASE TABLE' ORDER BY 1"
-        )]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+                "AND table_type = 'BASE TABLE' ORDER BY 1"
+            )
+        ]
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # type: ignore[index]
 
 
@@ -72,7 +83,10 @@ def test_backup_is_a_pg_dump_that_restores_the_same_database(tmp_path: Path) -> 
     assert counts(restored) == before
     # The restored database is a recouvre database: same queue, same search (its triggers and
     # search table came back too).
-    for args in (("queue", "--agent", "bob", "--format", "json", "--now", NOW_ARG), ("search", "durand", "--format", "json")):
+    for args in (
+        ("queue", "--agent", "bob", "--format", "json", "--now", NOW_ARG),
+        ("search", "durand", "--format", "json"),
+    ):
         a, b = cli(url, *args), cli(restored, *args)
         assert a.exit_code == 0 and b.exit_code == 0, (a.stderr, b.stderr)
         assert json.loads(a.stdout) and json.loads(b.stdout) == json.loads(a.stdout)
@@ -102,9 +116,12 @@ def _make_m011_pending(url: str) -> None:
 
 def _columns(url: str, table: str) -> list[str]:
     with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY 1", (table,)
-        )]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY 1", (table,)
+            )
+        ]
 
 
 def test_migrate_makes_no_file_copy_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

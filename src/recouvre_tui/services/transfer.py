@@ -62,7 +62,9 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
     except TargetError as exc:
         raise StoreError(str(exc)) from None
     if not target_is_pg:
-        raise StoreError(f"copy-to : {url} n'est pas une URL postgresql://… ; pour copier un fichier, « recouvre backup »")
+        raise StoreError(
+            f"copy-to : {url} n'est pas une URL postgresql://… ; pour copier le fichier, « recouvre backup »"
+        )
     label = masked(url)
     target = PgStore(connect(url), url)
     started = time.monotonic()
@@ -90,8 +92,11 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
                 total = sql.count(src, table)
                 try:
                     copied = sql.copy_table(
-                        src, dst, table, sql.source_columns(src, table),
-                        progress=None if progress is None else (lambda n, t=table, m=total: progress(t, n, m)),
+                        src,
+                        dst,
+                        table,
+                        sql.source_columns(src, table),
+                        progress=_for_table(progress, table, total),
                     )
                 except StoreError:
                     raise
@@ -120,8 +125,13 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
                 action="copy_to",
                 entity="database",
                 entity_ref=source.label,
-                details={"source": source.label, "tables": len(summary.tables), "rows": summary.rows,
-                         "debtors": summary.debtors, "balance_cents": summary.balance_cents},
+                details={
+                    "source": source.label,
+                    "tables": len(summary.tables),
+                    "rows": summary.rows,
+                    "debtors": summary.debtors,
+                    "balance_cents": summary.balance_cents,
+                },
             )
     finally:
         target.close()
@@ -167,6 +177,12 @@ def compare_per_debtor(before: dict[int, int], after: dict[int, int]) -> str | N
         if a != b:
             return f"débiteur n° {debtor_id} : {a} centimes dans SQLite, {b} dans PostgreSQL"
     return None  # only zero sums listed on one side: the same figures
+
+
+def _for_table(progress: Progress | None, table: str, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda done: progress(table, done, total)
 
 
 def _first_line(exc: BaseException) -> str:

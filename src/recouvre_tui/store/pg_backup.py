@@ -80,15 +80,21 @@ def dump(url: str, dest: Path) -> Dump:
         with os.fdopen(fd, "wb") as out:
             done = subprocess.run(
                 [pg_dump, "--format=custom", "--no-password", f"--dbname={conninfo}"],
-                stdout=out, stderr=subprocess.PIPE, env=env, check=False,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                env=env,
+                check=False,
             )
         if done.returncode != 0:
             raise StoreError(f"pg_dump a échoué : {_first_line(done.stderr)} ; aucune sauvegarde écrite")
         listed = subprocess.run([pg_restore, "--list", str(tmp)], capture_output=True, check=False)
         if listed.returncode != 0:
             raise StoreError(f"la sauvegarde ne se relit pas (pg_restore --list) : {_first_line(listed.stderr)}")
-        entries = sum(1 for line in listed.stdout.decode(errors="replace").splitlines()
-                      if line.strip() and not line.startswith(";"))
+        entries = sum(
+            1
+            for line in listed.stdout.decode(errors="replace").splitlines()
+            if line.strip() and not line.startswith(";")
+        )
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

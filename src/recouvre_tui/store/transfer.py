@@ -32,11 +32,7 @@ PROGRESS_EVERY = 100_000
 
 def source_tables(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
-    return [
-        r[0]
-        for r in rows
-        if not r[0].startswith(SQLITE_ONLY_PREFIXES) and r[0] not in SQLITE_ONLY_TABLES
-    ]
+    return [r[0] for r in rows if not r[0].startswith(SQLITE_ONLY_PREFIXES) and r[0] not in SQLITE_ONLY_TABLES]
 
 
 def source_columns(conn: sqlite3.Connection, table: str) -> list[str]:
@@ -167,8 +163,7 @@ def identity_columns(dst: PgConnection) -> list[tuple[str, str]]:
 def set_sequence_past_max(dst: PgConnection, table: str, column: str) -> None:
     """The next id PostgreSQL hands out is above every id copied (1 on an empty table)."""
     dst.execute(
-        f"SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT max(\"{column}\") FROM \"{table}\"), 0) + 1, "
-        "false)",
+        f'SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT max("{column}") FROM "{table}"), 0) + 1, false)',
         (table, column),
     )
 
