@@ -106,8 +106,8 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
                         f"{label} n'a pas été modifiée"
                     ) from exc
                 summary.tables[table] = copied
-                if progress is not None:
-                    progress(table, copied, total)
+                if progress is not None and (copied == 0 or copied % sql.PROGRESS_EVERY):
+                    progress(table, copied, total)  # (a multiple of PROGRESS_EVERY was just told)
             if sql.PG_SEARCH_TABLE in in_target:
                 sql.rebuild_search(dst)
             sql.set_triggers(dst, with_triggers, enabled=True)
