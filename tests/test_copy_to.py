@@ -220,6 +220,24 @@ def test_a_failure_mid_copy_leaves_the_target_empty(source: Path, tmp_path: Path
     assert json.loads(r.stdout)["tables"]["events"] == len(table_rows(source, "events"))
 
 
+def test_a_dangling_reference_in_the_sqlite_file_is_refused(source: Path, tmp_path: Path) -> None:
+    """SQLite checks foreign keys only on connections that ask (a tool, an old script may not):
+    a phone of a debtor that does not exist fails the foreign keys added back after the copy."""
+    broken = tmp_path / "dangling.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(broken) as dst:
+        src.backup(dst)
+    with sqlite3.connect(broken) as conn:  # foreign_keys off, SQLite's default
+        conn.execute(
+            "INSERT INTO phones (debtor_id, position, raw, kind, valid) VALUES (999999, 1, '0612345678', 'mobile', 1)"
+        )
+    url = cluster().new_database("dangling")
+    r = cli(broken, "copy-to", url)
+    assert r.exit_code == 1
+    assert "références incohérentes dans la base SQLite, table phones" in r.stderr
+    assert "REFERENCES debtors(id)" in r.stderr and "copie annulée" in r.stderr
+    assert pg_tables(url) == []
+
+
 def test_only_a_sqlite_file_is_copied_to_a_postgresql_url(source: Path, copied: tuple[str, dict[str, Any]]) -> None:
     url, _ = copied
     r = cli(url, "copy-to", cluster().new_database("twice"))

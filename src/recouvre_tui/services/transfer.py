@@ -1,10 +1,12 @@
 """`recouvre copy-to postgresql://…`: move a team's SQLite database to PostgreSQL (docs/postgresql.md).
 
-All in ONE PostgreSQL transaction: the schema (the same migrations as `init`), every table's
-rows with their ids, the search table rebuilt, the id sequences set past the copied ids, then a
-check — row counts of every table and the balances per debtor, read on both sides — and the
-audit row. Any failure or mismatch rolls everything back: the target stays empty. The source
-is read in one snapshot and never written.
+All in ONE PostgreSQL transaction: the schema (the same migrations as `init`); every table's
+rows with their ids, the secondary indexes and foreign keys dropped during the copy and then
+built and checked again in bulk (row by row they would cost more than the copy itself); the
+search table rebuilt; the id sequences set past the copied ids; then a check — row counts of
+every table and the balances per debtor, read on both sides — and the audit row. Any failure
+or mismatch rolls everything back: the target stays empty. The source is read in one
+snapshot and never written.
 """
 
 from __future__ import annotations
@@ -88,7 +90,11 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
                 )
             with_triggers = sql.tables_with_triggers(dst)
             sql.set_triggers(dst, with_triggers, enabled=False)
-            for table in sql.parents_first(tables, sql.foreign_keys(dst)):
+            order = sql.parents_first(tables, sql.foreign_keys(dst))
+            indexes, constraints = sql.secondary_indexes(dst), sql.foreign_key_constraints(dst)
+            sql.drop_indexes(dst, indexes)
+            sql.drop_foreign_keys(dst, constraints)
+            for table in order:
                 total = sql.count(src, table)
                 try:
                     copied = sql.copy_table(
@@ -110,6 +116,15 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
                     progress(table, copied, total)  # (a multiple of PROGRESS_EVERY was just told)
             if sql.PG_SEARCH_TABLE in in_target:
                 sql.rebuild_search(dst)
+            sql.create_indexes(dst, indexes)
+            for table, name, definition in constraints:
+                try:
+                    sql.add_foreign_key(dst, table, name, definition)
+                except Exception as exc:
+                    raise StoreError(
+                        f"références incohérentes dans la base SQLite, table {table} ({definition}) : "
+                        f"{_first_line(exc)} ; copie annulée, {label} n'a pas été modifiée"
+                    ) from exc
             sql.set_triggers(dst, with_triggers, enabled=True)
             for table, column in sql.identity_columns(dst):
                 sql.set_sequence_past_max(dst, table, column)

@@ -107,6 +107,52 @@ def set_triggers(conn: PgConnection, tables: list[str], *, enabled: bool) -> Non
         conn.execute(f'ALTER TABLE "{t}" {verb} TRIGGER USER')
 
 
+def secondary_indexes(conn: PgConnection) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the indexes not backing a constraint (primary keys and
+    UNIQUE stay: they are the copy's own check). Dropped before the copy and built again after,
+    in bulk: maintaining them row by row is most of a big copy's time."""
+    rows = conn.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+        "JOIN pg_namespace n ON n.nspname = i.schemaname "
+        "JOIN pg_class c ON c.relname = i.indexname AND c.relnamespace = n.oid "
+        "WHERE i.schemaname = current_schema() AND i.tablename <> ? "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) ORDER BY 1",
+        (MIGRATIONS_TABLE,),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def foreign_key_constraints(conn: PgConnection) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of every foreign key. Checked row by row, they cost a big copy
+    as much as the copy itself; dropped before it and added back after, each is checked in one
+    pass over its table (`ALTER TABLE … ADD CONSTRAINT` validates every row)."""
+    rows = conn.execute(
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "JOIN pg_namespace n ON n.oid = c.connamespace "
+        "WHERE c.contype = 'f' AND n.nspname = current_schema() ORDER BY 1, 2"
+    ).fetchall()
+    return [(r[0].strip('"'), r[1], r[2]) for r in rows]
+
+
+def drop_foreign_keys(conn: PgConnection, constraints: list[tuple[str, str, str]]) -> None:
+    for table, name, _ in constraints:
+        conn.raw.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+
+
+def add_foreign_key(conn: PgConnection, table: str, name: str, definition: str) -> None:
+    conn.raw.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+
+
+def drop_indexes(conn: PgConnection, indexes: list[tuple[str, str]]) -> None:
+    for name, _ in indexes:
+        conn.raw.execute(f'DROP INDEX "{name}"')
+
+
+def create_indexes(conn: PgConnection, indexes: list[tuple[str, str]]) -> None:
+    for _, definition in indexes:
+        conn.raw.execute(definition)  # as PostgreSQL printed it: not rewritten by pg_sql
+
+
 def _converters(columns: list[str], types: dict[str, str]) -> list[Callable[[Any], Any] | None]:
     """SQLite stores 3.0 in an INTEGER column if it is given one; PostgreSQL's bigint wants 3."""
 
