@@ -19,7 +19,7 @@ from recouvre_tui.importers.reader import ImportRejected
 from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import ImportResult, import_file
 from recouvre_tui.store.db import Store, init_db
-from stores import new_db
+from stores import dump, new_db
 
 NOW = datetime(2026, 7, 15, 10, 0, tzinfo=UTC)  # Wed 12:00 Paris
 SETTINGS = Settings()
@@ -95,9 +95,8 @@ def run(
 
 
 def full_dump(store: Store) -> list[str]:
-    """Every statement of the database (`iterdump`): equal dumps = identical content."""
-    with store.lock:
-        return list(store.conn.iterdump())
+    """Every row of the database as text (`iterdump` on SQLite): equal dumps = identical content."""
+    return dump(store)
 
 
 def data_dump(store: Store) -> list[str]:

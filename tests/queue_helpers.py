@@ -67,6 +67,11 @@ class Env:
     settings: Settings = SETTINGS
     files: int = 0
 
+    @property
+    def db(self) -> str:
+        """What `--db` takes for this database: its file, or its PostgreSQL URL (tests/stores.py)."""
+        return self.store.path
+
     # --- agents -----------------------------------------------------------------------
     def agent(self, login: str) -> Agent:
         return require_agent(self.store, login)

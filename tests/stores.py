@@ -60,3 +60,24 @@ def clone_db(template: Path | str, folder: Path, name: str = "t.db") -> Path | s
     path = folder / name
     shutil.copyfile(template, path)
     return path
+
+
+def dump(store: object) -> list[str]:
+    """The whole database as text lines, for "nothing changed" assertions: SQLite's `iterdump`,
+    or on PostgreSQL every row of every table as `INSERT INTO "table" VALUES(…)` in key order
+    (the same prefix, so filters written for iterdump lines keep working)."""
+    conn = store.conn  # type: ignore[attr-defined]
+    with store.lock:  # type: ignore[attr-defined]
+        if getattr(conn, "dialect", "sqlite") != "postgresql":
+            return list(conn.iterdump())
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                "AND table_type = 'BASE TABLE' ORDER BY table_name"
+            ).fetchall()
+        ]
+        lines: list[str] = []
+        for t in tables:
+            lines += [f'INSERT INTO "{t}" VALUES{tuple(r)!r};' for r in conn.execute(f'SELECT * FROM "{t}" ORDER BY 1')]
+        return lines

@@ -43,16 +43,19 @@ def _psycopg() -> Any:
 
 
 def describe_pg_error(exc: BaseException, url: str) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """A PostgreSQL failure told in French, with what to do; the transaction was rolled back."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if "FATAL:" in text:  # libpq's connection messages: the server's reason is what matters
+        text = text.split("FATAL:", 1)[1].strip()
     low = text.lower()
-    if "connection" in low and ("refused" in low or "no such file" in low or "failed" in low):
-        what = f"serveur PostgreSQL injoignable ({text})"
-    elif "password" in low or "authentication" in low:
-        what = f"authentification refusée par PostgreSQL ({text})"
-    elif "does not exist" in low and "database" in low:
+    if "does not exist" in low and "database" in low:
         what = f"base PostgreSQL inexistante ({text}) ; créez-la (createdb) puis « recouvre init »"
+    elif "password" in low or "authentication" in low or ("role" in low and "does not exist" in low):
+        what = f"connexion refusée par PostgreSQL ({text}) ; vérifiez le rôle et ~/.pgpass"
+    elif "connection" in low or "could not connect" in low or "no such file" in low:
+        what = f"serveur PostgreSQL injoignable ({text})"
     elif "lock timeout" in low or "could not obtain lock" in low:
-        what = "la base est occupée par une autre opération ; réessayez dans un instant"
+        what = BUSY
     elif "read-only" in low or "read only" in low:
         what = "base en lecture seule (serveur de secours ?)"
     elif "no space" in low or "disk full" in low:

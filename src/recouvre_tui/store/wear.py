@@ -470,7 +470,7 @@ def _run(
             LEFT JOIN events e ON e.debtor_id = d.id AND e.at >= min(coalesce(l.lo0, ''), :af0)
                  AND e.at < :end AND e.kind = 'reminder'
             WHERE d.id BETWEEN :id_lo AND :id_hi
-            GROUP BY d.id
+            GROUP BY d.id, l.debtor_id, a.debtor_id  -- their keys: their columns are single-valued
         ) t""",
         p,
     )
@@ -481,7 +481,8 @@ def _run(
     #    reminders from the covering index (one seek per run): n, m (those the delay
     #    before the response at most), and the first one (the run's start).
     run(
-        "CREATE TEMP TABLE wear_run (debtor_id INTEGER NOT NULL, lo TEXT NOT NULL, hi TEXT NOT NULL,"
+        "CREATE TEMP TABLE wear_run (id INTEGER PRIMARY KEY, debtor_id INTEGER NOT NULL, lo TEXT NOT NULL,"
+        " hi TEXT NOT NULL,"
         " hi_m TEXT NOT NULL)"
     )
     run(
@@ -502,7 +503,7 @@ def _run(
             FROM temp.wear_run r
             JOIN events e ON e.debtor_id = r.debtor_id AND e.at > r.lo AND e.at <= r.hi
             WHERE e.kind = 'reminder'
-            GROUP BY r.rowid
+            GROUP BY r.id
         ) t
         WHERE r1 >= :ffrom
         GROUP BY n, m""",
