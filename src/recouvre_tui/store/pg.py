@@ -312,30 +312,35 @@ class _MigrationTarget:
 def migrate_pg(store: PgStore) -> list[str]:
     """Apply the pending migrations, all in one transaction (PostgreSQL's DDL is transactional)
     under the write lock: two processes never race, and a failure leaves the schema as it was."""
+    with store.write() as conn:
+        return apply_migrations(conn)
+
+
+def apply_migrations(conn: PgConnection) -> list[str]:
+    """The pending migrations, run inside the caller's write transaction (`migrate_pg`, and
+    `copy-to`, which creates the schema in the same transaction as the copy)."""
     from . import pg_schema
     from .schema import known_migrations, migrations
 
-    with store.write() as conn:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (seq BIGINT GENERATED ALWAYS AS IDENTITY, "
+        "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = set(applied_migrations(conn))
+    applied: list[str] = []
+    functions = {m.name: m.fn for m in migrations._migrations}
+    for name in known_migrations():
+        if name in done:
+            continue
+        override = pg_schema.OVERRIDES.get(name)
+        if override is not None:
+            override(conn)
+        else:
+            functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
         conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (seq BIGINT GENERATED ALWAYS AS IDENTITY, "
-            "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, to_char(now() AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD HH24:MI:SS'))",
+            (name,),
         )
-        done = set(applied_migrations(conn))
-        applied: list[str] = []
-        functions = {m.name: m.fn for m in migrations._migrations}
-        for name in known_migrations():
-            if name in done:
-                continue
-            override = pg_schema.OVERRIDES.get(name)
-            if override is not None:
-                override(conn)
-            else:
-                functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
-            conn.execute(
-                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, to_char(now() AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD HH24:MI:SS'))",
-                (name,),
-            )
-            applied.append(name)
-        return applied
-
+        applied.append(name)
+    return applied
