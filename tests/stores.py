@@ -50,7 +50,7 @@ def clone_db(template: Path | str, folder: Path, name: str = "t.db") -> Path | s
     if isinstance(template, str):
         import psycopg
 
-        src = template.split("/")[-1].split("?")[0]
+        src = _db_name(template)
         dest = f"{Path(name).stem.replace('-', '_')[:20]}_{os.urandom(6).hex()}"
         with psycopg.connect(cluster().url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{dest}" TEMPLATE "{src}" STRATEGY file_copy')
@@ -60,6 +60,25 @@ def clone_db(template: Path | str, folder: Path, name: str = "t.db") -> Path | s
     path = folder / name
     shutil.copyfile(template, path)
     return path
+
+
+def _db_name(url: str) -> str:
+    """The database named by a test URL (`postgresql://user@/NAME?host=/socket/folder`)."""
+    return url.split("?", 1)[0].rsplit("/", 1)[-1]
+
+
+def drop_db(db: Path | str) -> None:
+    """Delete a test database made by `new_db` or `clone_db` (its connections closed): for
+    tests that make hundreds of copies, which would otherwise fill the disk."""
+    if isinstance(db, str):
+        import psycopg
+
+        name = _db_name(db)
+        with psycopg.connect(cluster().url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
 def dump(store: object) -> list[str]:
