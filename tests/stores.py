@@ -70,10 +70,10 @@ def _db_name(url: str) -> str:
 def drop_db(db: Path | str) -> None:
     """Delete a test database made by `new_db` or `clone_db` (its connections closed): for
     tests that make hundreds of copies, which would otherwise fill the disk."""
-    if isinstance(db, str):
+    if "://" in str(db):
         import psycopg
 
-        name = _db_name(db)
+        name = _db_name(str(db))
         with psycopg.connect(cluster().url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
