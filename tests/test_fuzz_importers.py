@@ -31,7 +31,7 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.importers.reader import ImportRejected, Issue
 from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import ImportResult, import_file
-from recouvre_tui.store.db import Store, init_db, open_db
+from recouvre_tui.store.db import Store, StoreError, init_db, open_db
 from stores import clone_db, drop_db, dump, new_db, on_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,12 +69,17 @@ class Base:
     def fresh(self) -> Store:
         """A database holding exactly the samples. SQLite: a new copy of the file each time.
         PostgreSQL: a new clone (a CREATE DATABASE, slow for ~1,500 examples) only when the
-        last one's content no longer equals the base's (an import went through)."""
+        last one's content no longer equals the base's (an import went through), or once it
+        was dropped with the test that made it (tests/conftest.py)."""
         if self.work is not None and on_postgres():
-            store = open_db(self.work)
-            if digest(store) == self.digest:
-                return store
-            store.close()
+            try:
+                store = open_db(self.work)
+            except StoreError:  # dropped at the end of the test that made it
+                self.work = None
+            else:
+                if digest(store) == self.digest:
+                    return store
+                store.close()
         if self.work is not None:
             drop_db(self.work)
         self.work = clone_db(self.template, self.folder, "work.db")
@@ -88,7 +93,7 @@ def digest(store: Store) -> str:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     d = tmp_path_factory.mktemp("fuzz_import")
-    path = new_db(d, "base.db")
+    path = new_db(d, "base.db", keep=True)  # the module's template: kept across its tests
     store = init_db(path)
     for login in AGENTS:
         add_agent(store, login=login, name=login, role="agent", team=None, ssh_key_file=None, actor="t", now=NOW)
@@ -102,6 +107,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     yield b
     if b.work is not None:
         drop_db(b.work)
+    drop_db(path)
 
 
 # --- the property ----------------------------------------------------------------------------------------

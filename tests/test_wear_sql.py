@@ -41,7 +41,7 @@ from recouvre_tui.domain.wear import (
 from recouvre_tui.reports.wear_output import delta_fr, to_csv, to_json, to_text
 from recouvre_tui.store.db import Store, init_db
 from recouvre_tui.store.wear import compute_wear, compute_wear_and_trend, load_wear_debtors, wear_trend
-from stores import new_db, on_postgres
+from stores import drop_db, new_db, on_postgres
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEK = "2026-W10"
@@ -520,9 +520,11 @@ def histories(draw: st.DrawFn) -> tuple[str, list[Deb], WearRules]:
 
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    s = init_db(new_db(tmp_path_factory.mktemp("wear"), "t.db"))
+    path = new_db(tmp_path_factory.mktemp("wear"), "t.db", keep=True)  # the module's: outlives a test
+    s = init_db(path)
     yield s
     s.close()
+    drop_db(path)
 
 
 def _clear(conn: Any) -> None:
