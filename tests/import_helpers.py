@@ -25,8 +25,8 @@ NOW = datetime(2026, 7, 15, 10, 0, tzinfo=UTC)  # Wed 12:00 Paris
 SETTINGS = Settings()
 
 # Tables whose rows record *that* an import ran (one more row per run, by design), and the
-# schema's own bookkeeping (when each migration was applied).
-JOURNAL_TABLES = ("audit", "imports", "_sqlite_migrations")
+# schema's own bookkeeping (when each migration was applied; its table's name differs per store).
+JOURNAL_TABLES = ("audit", "imports", "_sqlite_migrations", "recouvre_migrations")
 
 INVOICES_HEADER = "debtor_ref;invoice_ref;issue_date;due_date;amount"
 PAYMENTS_HEADER = "debtor_ref;payment_ref;date;amount;invoice_ref"
@@ -41,7 +41,9 @@ FEC_HEADER = (
 
 
 def make_store(tmp_path: Path, *agents: str) -> Store:
-    """A new database in `tmp_path`, with the given agent logins."""
+    """A new database in `tmp_path` (the folder is made: tests write their files there), with
+    the given agent logins."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     store = init_db(new_db(tmp_path, "t.db"))
     for login in agents:
         add_agent(
