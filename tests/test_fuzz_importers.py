@@ -32,7 +32,7 @@ from recouvre_tui.importers.reader import ImportRejected, Issue
 from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import ImportResult, import_file
 from recouvre_tui.store.db import Store, StoreError, init_db, open_db
-from stores import clone_db, drop_db, dump, new_db, on_postgres
+from stores import clone_db, drop_db, dump, examples, new_db, on_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "sample"
@@ -48,7 +48,7 @@ SOURCES: dict[str, tuple[bytes, ...]] = {
 ALL_SOURCES = tuple(b for sources in SOURCES.values() for b in sources)
 
 FUZZ = settings(
-    max_examples=70,
+    max_examples=examples(70),
     deadline=None,
     derandomize=True,
     database=None,
@@ -329,7 +329,7 @@ def header_then_rows(draw: st.DrawFn, kind: str) -> bytes:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_random_bytes_are_rejected_cleanly(base: Base, kind: str) -> None:
-    @settings(FUZZ, max_examples=50)
+    @settings(FUZZ, max_examples=examples(50))
     @given(data=st.one_of(st.binary(max_size=600), st.text(max_size=200).map(str.encode)))
     def run(data: bytes) -> None:
         attempt(base, kind, data)
@@ -351,7 +351,7 @@ def test_header_then_random_rows(base: Base, kind: str) -> None:
 def test_mutated_samples(base: Base, kind: str) -> None:
     seen: set[str] = set()
 
-    @settings(FUZZ, max_examples=120)
+    @settings(FUZZ, max_examples=examples(120))
     @given(data=mutated(kind))
     def run(data: bytes) -> None:
         seen.add(attempt(base, kind, data))
