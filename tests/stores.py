@@ -47,10 +47,10 @@ def new_db(folder: Path, name: str = "t.db") -> Path | str:
 
 def clone_db(template: Path | str, folder: Path, name: str = "t.db") -> Path | str:
     """A copy of a template database built once (its connections closed)."""
-    if isinstance(template, str):
+    if isinstance(template, str) and "://" in template:
         import psycopg
 
-        src = template.split("/")[-1].split("?")[0]
+        src = template.split("?")[0].split("/")[-1]
         dest = f"{Path(name).stem.replace('-', '_')[:20]}_{os.urandom(6).hex()}"
         with psycopg.connect(cluster().url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{dest}" TEMPLATE "{src}" STRATEGY file_copy')

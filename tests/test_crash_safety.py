@@ -27,6 +27,7 @@ from recouvre_tui.services.refresh import JobBusy, refresh
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.sqlite_only  # crash_trials copies, probes and kills writers of SQLite files
 def test_ten_random_kills_leave_a_consistent_database(tmp_path: Path) -> None:
     trials = crash_trials.run_trials(tmp_path, trials=10, debtors=2_000, import_rows=20_000, seed=20261123)
     table = "\n".join(crash_trials.summary(trials))
@@ -39,6 +40,7 @@ def test_ten_random_kills_leave_a_consistent_database(tmp_path: Path) -> None:
     assert all(t.ok for t in trials), table
 
 
+@pytest.mark.sqlite_only  # the checker of those SQLite crash trials (PRAGMA integrity_check)
 def test_consistency_check_sees_a_half_written_outcome(tmp_path: Path) -> None:
     """The checker is not blind: a promise without instalments, an event without its audit row."""
     import sqlite3
