@@ -9,12 +9,12 @@ import pytest
 import sqlite_utils
 
 from lead_helpers import PORTFOLIO, LeadEnv, make_lead_env
-from stores import on_postgres
 from recouvre_tui.services.maintenance import migrate
 from recouvre_tui.services.search import analyse, search_debtors
 from recouvre_tui.store import search as search_sql
 from recouvre_tui.store.db import SqliteStore, connect, open_db
 from recouvre_tui.store.schema import migrations
+from stores import on_postgres
 
 
 @pytest.fixture
