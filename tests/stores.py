@@ -20,6 +20,13 @@ from pg_cluster import Cluster
 _cluster: Cluster | None = None
 
 
+def closed_error() -> tuple[str, str]:
+    """(module, "Type: message") the driver raises on a store whose connection was closed."""
+    if on_postgres():
+        return "psycopg", "OperationalError: the connection is closed"
+    return "sqlite3", "ProgrammingError: Cannot operate on a closed database."
+
+
 def store_kind() -> str:
     return os.environ.get("RECOUVRE_TEST_STORE", "sqlite")
 
@@ -38,22 +45,48 @@ def cluster() -> Cluster:
     return _cluster
 
 
-def new_db(folder: Path, name: str = "t.db") -> Path | str:
+# PostgreSQL databases made during the running test, dropped after it (an empty database
+# takes ~8 MB: a whole run would otherwise leave gigabytes). Templates built by session or
+# module fixtures pass `keep=True`.
+_made_by_test: list[str] = []
+
+
+def new_db(folder: Path, name: str = "t.db", *, keep: bool = False) -> Path | str:
     """Where a test's database lives: `folder / name` (SQLite) or a new PostgreSQL database."""
     if on_postgres():
-        return cluster().new_database(Path(name).stem.replace("-", "_")[:20] or "t")
+        url = cluster().new_database(Path(name).stem.replace("-", "_")[:20] or "t")
+        if not keep:
+            _made_by_test.append(url)
+        return url
     return folder / name
+
+
+def drop_test_databases() -> None:
+    """Drop the databases the finished test made (its connections are cut: FORCE)."""
+    if not _made_by_test:
+        return
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    with psycopg.connect(cluster().url(), autocommit=True) as conn:
+        while _made_by_test:
+            name = urlsplit(_made_by_test.pop()).path.lstrip("/")
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def clone_db(template: Path | str, folder: Path, name: str = "t.db") -> Path | str:
     """A copy of a template database built once (its connections closed)."""
     if isinstance(template, str) and "://" in template:
+        from urllib.parse import urlsplit
+
         import psycopg
 
-        src = template.split("?")[0].split("/")[-1]
+        src = urlsplit(template).path.lstrip("/")
         dest = f"{Path(name).stem.replace('-', '_')[:20]}_{os.urandom(6).hex()}"
         with psycopg.connect(cluster().url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{dest}" TEMPLATE "{src}" STRATEGY file_copy')
+        _made_by_test.append(cluster().url(dest))
         return cluster().url(dest)
     import shutil
 

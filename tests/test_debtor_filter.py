@@ -54,7 +54,7 @@ def _template() -> Path | str:
     """The database, built once for every example (hypothesis runs hundreds)."""
     if "db" not in _BUILT:
         folder = Path(tempfile.mkdtemp(prefix="debtor-filter-"))
-        env = make_env(folder)
+        env = make_env(folder, keep=True)  # built once for every test of the module
         env.add_debtors(_debtors())
         env.set_flag("D001", "on_hold")
         env.set_flag("D008", "do_not_call")

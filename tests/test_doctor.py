@@ -149,9 +149,7 @@ def test_the_doctor_command_prints_the_checks_as_json(tmp_path: Path) -> None:
 
     env = small_book(tmp_path)
     env.store.close()
-    r = CliRunner().invoke(
-        main, ["--db", str(env.db), "doctor", "--format", "json", "--now", "2026-11-17T10:00:00Z"]
-    )
+    r = CliRunner().invoke(main, ["--db", str(env.db), "doctor", "--format", "json", "--now", "2026-11-17T10:00:00Z"])
     rows = json.loads(r.output)
     assert {row["name"]: row["status"] for row in rows}["débiteurs sans numéro valide"] == WARN
     assert FAIL not in {row["status"] for row in rows}

@@ -64,7 +64,7 @@ def test_write_rolls_back_on_error(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError), store.write() as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
         raise RuntimeError("boom")
-    assert store.conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
+    assert store.conn.execute("SELECT COUNT(*) FROM meta WHERE key = 'a'").fetchone()[0] == 0
     assert not store.conn.in_transaction
 
 
