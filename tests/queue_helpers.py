@@ -215,9 +215,10 @@ def _minus_30(due: str) -> str:
     return (date.fromisoformat(due) - timedelta(days=30)).isoformat()
 
 
-def make_env(tmp_path: Path, *, agents: Sequence[str] = AGENTS, lead: str | None = LEAD) -> Env:
-    """A fresh database with agents `alice`, `bob` and the lead `lea`."""
-    store = init_db(new_db(tmp_path, "t.db"))
+def make_env(tmp_path: Path, *, agents: Sequence[str] = AGENTS, lead: str | None = LEAD, keep: bool = False) -> Env:
+    """A fresh database with agents `alice`, `bob` and the lead `lea` (`keep`: a template kept
+    past the test that built it, tests/stores.py)."""
+    store = init_db(new_db(tmp_path, "t.db", keep=keep))
     for login in agents:
         add_agent(
             store,

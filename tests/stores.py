@@ -20,7 +20,6 @@ from pg_cluster import Cluster
 _cluster: Cluster | None = None
 
 
-
 def closed_error() -> tuple[str, str]:
     """(module, "Type: message") the driver raises on a store whose connection was closed."""
     if on_postgres():
@@ -85,7 +84,7 @@ def drop_test_databases() -> None:
 
 def clone_db(template: Path | str, folder: Path, name: str = "t.db") -> Path | str:
     """A copy of a template database built once (its connections closed)."""
-    if isinstance(template, str):
+    if isinstance(template, str) and "://" in template:
         from urllib.parse import urlsplit
 
         import psycopg
