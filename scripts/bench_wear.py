@@ -24,7 +24,11 @@ Timing: the bare-SQL baseline (`SELECT debtor_id, count(*) FROM events WHERE at 
 ? AND ? GROUP BY debtor_id`, a scan of the 12 weeks plus a sort) runs before and after
 `compute_wear`, `wear_trend` (12 weeks) and both at once (`compute_wear_and_trend`, what
 the lead's screen and the text report use), in the same process, and the ratios use the
-fastest baseline run, so the figures compare across machines. Wall time and CPU time
+fastest baseline run, so the figures compare across machines. Then the services with the
+stored closed weeks (table `wear_weeks`, docs/rules.md "Stored weeks of the wear trend"),
+each cold (nothing stored) and warm (run again): the text report (`services.wear_report.build`:
+report + trend) and the screen's trend (`services.wear_report.trend`), with the number of
+closed weeks each computed; `now` is the Wednesday after the week, so its 12 weeks are closed. Wall time and CPU time
 (this process and the report's worker processes) are both printed: on a shared machine
 CPU time is the steadier figure; wall time shows what the two workers gain.
 """
@@ -43,10 +47,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from recouvre_tui.domain.config import WearRules
+from recouvre_tui.domain.config import Settings, WearRules
 from recouvre_tui.domain.dates import iso_week_label, parse_iso_week, to_db
 from recouvre_tui.domain.wear import WearWindow, paris_start
-from recouvre_tui.store.db import init_db, open_db
+from recouvre_tui.services import wear_report as service
+from recouvre_tui.store.agents import get_agent
+from recouvre_tui.store.db import Store, init_db, open_db
 from recouvre_tui.store.target import is_postgres
 from recouvre_tui.store.wear import compute_wear, compute_wear_and_trend, wear_trend
 
@@ -193,6 +199,37 @@ def generate(conn: sqlite3.Connection, debtors: int, events_per_debtor: float, w
     conn.execute("ANALYZE")
 
 
+def stored_weeks_bench(
+    store: Store, week: str, expected: list[tuple[str, float | None]]
+) -> list[tuple[str, float, float, int]]:
+    """(name, wall, CPU, closed weeks computed) of the services cold and warm; raises when a
+    trend read from storage differs from the trend from scratch (`expected`)."""
+    settings = Settings(wear=WearRules())
+    _, sunday = parse_iso_week(week)
+    now = paris_start(sunday + timedelta(days=3)) + timedelta(hours=10)  # the Wednesday after
+    conn = store.conn
+    conn.execute(
+        "INSERT INTO agents (login, name, role, created_at) VALUES ('bench-lead', 'Lead', 'lead', ?) "
+        "ON CONFLICT (login) DO NOTHING",
+        (to_db(now),),
+    )
+    lead = get_agent(conn, "bench-lead")
+    assert lead is not None
+    out = []
+    for name, run in (
+        ("text report (report + trend)", lambda: service.build(store, week, now=now, settings=settings)),
+        ("screen trend (12 weeks)", lambda: service.trend(store, lead, week, settings=settings, now=now)),
+    ):
+        conn.execute("DELETE FROM wear_weeks")  # cold: nothing stored
+        for state in ("cold", "warm"):
+            result, wall, cpu = timed(run)
+            got = result.trend if hasattr(result, "trend") else result.rates
+            if got != expected:
+                raise SystemExit(f"MISMATCH: {name} {state} differs from the trend from scratch")
+            out.append((f"{name}, {state}", wall, cpu, result.weeks_computed))
+    return out
+
+
 BASELINE = "SELECT debtor_id, count(*) FROM events WHERE at BETWEEN ? AND ? GROUP BY debtor_id"
 
 
@@ -268,10 +305,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: compute_wear_and_trend(store, args.week, weeks, rules, workers=args.workers)
         )
         base4 = baseline(conn, args.week, rules)
+        stored = stored_weeks_bench(store, args.week, trend)
+        base5 = baseline(conn, args.week, rules)
         if (both, both_trend) != (report, trend):
             print("MISMATCH: the report computed with its trend differs from each alone")
             return 1
-        bases = (base1, base2, base3, base4)
+        bases = (base1, base2, base3, base4, base5)
         base_wall = min(b[0] for b in bases)
         base_cpu = min(b[1] for b in bases)
 
@@ -293,6 +332,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{name:23s} wall {wall:6.2f} s  ratio {wall / base_wall:5.2f}   "
                 f"CPU {cpu:6.2f} s  ratio {cpu / base_cpu:5.2f}"
+            )
+        print("with stored closed weeks (services):")
+        for name, wall, cpu, computed in stored:
+            print(
+                f"  {name:36s} wall {wall * 1000:9.1f} ms  ratio {wall / base_wall:7.3f}   "
+                f"CPU {cpu * 1000:9.1f} ms  ratio {cpu / base_cpu:7.3f}   closed weeks computed {computed}"
             )
         store.close()
     finally:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The nightly job: import the day's files from a drop folder, then refresh.
 
-    python scripts/nightly.py --drop /srv/recouvre/drop [--db PATH] [--log FILE] [--now ISO]
+    python scripts/nightly.py --drop /srv/recouvre/drop [--db PATH|URL] [--log FILE] [--now ISO]
 
 Files are taken from the drop folder (not its subfolders) in this order, each kind sorted
 by name (so dated names go oldest first):
@@ -48,6 +48,7 @@ from recouvre_tui.services.refresh import JobBusy, exclusive, refresh
 from recouvre_tui.services.wear_report import write_weekly_files
 from recouvre_tui.settings import ConfigError, default_db_path, load_settings
 from recouvre_tui.store.db import StoreError, describe_sqlite_error, open_db
+from recouvre_tui.store.target import masked
 
 # (import kind, name patterns), in import order; patterns are matched case-insensitively.
 ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -104,7 +105,7 @@ def _move(src: Path, folder: Path) -> Path:
 
 def run(
     drop: Path,
-    db: Path,
+    db: Path | str,
     *,
     now: datetime,
     config: Path | None = None,
@@ -117,7 +118,7 @@ def run(
     try:
         with exclusive(store, "nightly", now=now):
             todo = plan(drop, min_age=min_age)
-            log.info("début : %d fichier(s) dans %s, base %s", len(todo), drop, db)
+            log.info("début : %d fichier(s) dans %s, base %s", len(todo), drop, masked(str(db)))
             for kind, path in todo:
                 try:
                     res = import_file(store, kind, path, now=now, actor="nightly", settings=settings)
@@ -174,7 +175,13 @@ def weekly_reports(store, folder: Path, *, now: datetime, settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--drop", type=Path, required=True, help="dossier de dépôt des fichiers du jour")
-    ap.add_argument("--db", type=Path, default=None, help="base (défaut : RECOUVRE_DB, sinon le dossier utilisateur)")
+    # Text, not a Path: a PostgreSQL URL must keep its "//" (store/target.py).
+    ap.add_argument(
+        "--db",
+        type=str,
+        default=None,
+        help="base : fichier SQLite ou URL postgresql://… (défaut : RECOUVRE_DB, sinon le dossier utilisateur)",
+    )
     ap.add_argument("--config", type=Path, default=None)
     ap.add_argument("--log", type=Path, default=None, help="journal (défaut : DROP/nightly.log)")
     ap.add_argument("--now", default=None, metavar="ISO-DATETIME", help="horloge figée (heure de Paris sans décalage)")
@@ -232,7 +239,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         app_log.error("nightly failed: file error", exc_info=True)
         return 1
-    except Exception:
+    except Exception as exc:
+        if type(exc).__module__.startswith("psycopg"):  # the PostgreSQL store: rolled back too
+            from recouvre_tui.store.pg import describe_pg_error
+
+            log.error("erreur : %s", describe_pg_error(exc, str(args.db or default_db_path())))
+            app_log.error("nightly failed: database error", exc_info=True)
+            return 1
         log.exception("erreur inattendue")
         app_log.exception("nightly failed: unexpected error")
         return 1

@@ -46,3 +46,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _drop_postgres_test_databases() -> Iterator[None]:
+    yield
+    if os.environ.get("RECOUVRE_TEST_STORE") == "postgresql":
+        from stores import drop_test_databases
+
+        drop_test_databases()

@@ -19,14 +19,14 @@ from recouvre_tui.importers.reader import ImportRejected
 from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import ImportResult, import_file
 from recouvre_tui.store.db import Store, init_db
-from stores import new_db
+from stores import dump, new_db
 
 NOW = datetime(2026, 7, 15, 10, 0, tzinfo=UTC)  # Wed 12:00 Paris
 SETTINGS = Settings()
 
 # Tables whose rows record *that* an import ran (one more row per run, by design), and the
-# schema's own bookkeeping (when each migration was applied).
-JOURNAL_TABLES = ("audit", "imports", "_sqlite_migrations")
+# schema's own bookkeeping (when each migration was applied; its table's name differs per store).
+JOURNAL_TABLES = ("audit", "imports", "_sqlite_migrations", "recouvre_migrations")
 
 INVOICES_HEADER = "debtor_ref;invoice_ref;issue_date;due_date;amount"
 PAYMENTS_HEADER = "debtor_ref;payment_ref;date;amount;invoice_ref"
@@ -41,7 +41,9 @@ FEC_HEADER = (
 
 
 def make_store(tmp_path: Path, *agents: str) -> Store:
-    """A new database in `tmp_path`, with the given agent logins."""
+    """A new database in `tmp_path` (the folder is made: tests write their files there), with
+    the given agent logins."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     store = init_db(new_db(tmp_path, "t.db"))
     for login in agents:
         add_agent(
@@ -95,9 +97,8 @@ def run(
 
 
 def full_dump(store: Store) -> list[str]:
-    """Every statement of the database (`iterdump`): equal dumps = identical content."""
-    with store.lock:
-        return list(store.conn.iterdump())
+    """Every row of the database as text (`iterdump` on SQLite): equal dumps = identical content."""
+    return dump(store)
 
 
 def data_dump(store: Store) -> list[str]:

@@ -63,6 +63,11 @@ class LeadEnv:
     files: int = 0
 
     @property
+    def db(self) -> str:
+        """What `--db` takes for this database: its file, or its PostgreSQL URL (tests/stores.py)."""
+        return self.store.path
+
+    @property
     def alice(self) -> Agent:
         return require_agent(self.store, "alice")
 

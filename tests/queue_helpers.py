@@ -67,6 +67,11 @@ class Env:
     settings: Settings = SETTINGS
     files: int = 0
 
+    @property
+    def db(self) -> str:
+        """What `--db` takes for this database: its file, or its PostgreSQL URL (tests/stores.py)."""
+        return self.store.path
+
     # --- agents -----------------------------------------------------------------------
     def agent(self, login: str) -> Agent:
         return require_agent(self.store, login)
@@ -210,9 +215,10 @@ def _minus_30(due: str) -> str:
     return (date.fromisoformat(due) - timedelta(days=30)).isoformat()
 
 
-def make_env(tmp_path: Path, *, agents: Sequence[str] = AGENTS, lead: str | None = LEAD) -> Env:
-    """A fresh database with agents `alice`, `bob` and the lead `lea`."""
-    store = init_db(new_db(tmp_path, "t.db"))
+def make_env(tmp_path: Path, *, agents: Sequence[str] = AGENTS, lead: str | None = LEAD, keep: bool = False) -> Env:
+    """A fresh database with agents `alice`, `bob` and the lead `lea` (`keep`: a template kept
+    past the test that built it, tests/stores.py)."""
+    store = init_db(new_db(tmp_path, "t.db", keep=keep))
     for login in agents:
         add_agent(
             store,

@@ -51,7 +51,7 @@ def env(tmp_path: Path) -> LeadEnv:
 
 
 def run(env: LeadEnv, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--db", str(env.dir / "lead.db"), *args], catch_exceptions=False)
+    return CliRunner().invoke(main, ["--db", str(env.db), *args], catch_exceptions=False)
 
 
 def ok(env: LeadEnv, *args: str) -> Result:

@@ -156,7 +156,7 @@ def test_already_paid_is_a_right_party_response_for_the_wear() -> None:
 
 
 def _cli(env: Env, *args: str) -> tuple[int, str]:
-    r = CliRunner().invoke(main, ["--db", str(env.dir / "t.db"), *args, "--now", "2026-11-17T11:00"])
+    r = CliRunner().invoke(main, ["--db", str(env.db), *args, "--now", "2026-11-17T11:00"])
     return r.exit_code, r.output
 
 

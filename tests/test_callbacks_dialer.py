@@ -124,7 +124,7 @@ def test_the_horizon_day_itself_is_accepted(env: Env) -> None:
 
 
 def test_cli_team_callback_and_refusal(env: Env) -> None:
-    db = ["--db", str(env.dir / "t.db")]
+    db = ["--db", str(env.db)]
     r = CliRunner().invoke(
         main,
         [*db, "outcome", "--agent", "alice", "A1", "--disposition", "callback", "--callback", "2026-11-17T21:00",

@@ -121,8 +121,13 @@ def test_the_database_refuses_a_double_claim(env: Env) -> None:
     """The primary key on claims.debtor_id is the last line of defence."""
     import sqlite3
 
+    refused: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, StoreError)
+    if env.store.kind == "postgresql":
+        import psycopg
+
+        refused += (psycopg.errors.IntegrityError,)
     env.take("alice")
-    with pytest.raises((sqlite3.IntegrityError, StoreError)), env.store.write() as conn:
+    with pytest.raises(refused), env.store.write() as conn:
         conn.execute(
             "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) "
             "SELECT debtor_id, 'bob', claimed_at, expires_at FROM claims"

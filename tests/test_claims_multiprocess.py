@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from queue_helpers import NOW, SETTINGS, days_before, make_env
+from stores import new_db
 
 PROCESSES = 8
 ROUNDS = 25
@@ -79,7 +80,7 @@ def test_many_processes_never_double_claim(tmp_path: Path) -> None:
     )
     # Distinct balances, so the queue order is total and every agent wants the same top case.
     env.add_invoices([(f"D{i:04d}", "F", days_before(40), str(100 + i)) for i in range(DEBTORS)])
-    db = str(tmp_path / "t.db")
+    db = env.db
     env.store.close()
 
     ctx = mp.get_context("spawn")
@@ -143,7 +144,11 @@ def _open_fresh(db: str, start: Any, out: Any) -> None:
 
         start.wait(30)
         store = init_db(db)
-        n = store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        n = store.conn.execute(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+            if store.kind == "postgresql"
+            else "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+        ).fetchone()[0]
         store.close()
         out.put(("ok", n))
     except BaseException:
@@ -155,7 +160,7 @@ def test_many_processes_create_the_database_at_once(tmp_path: Path) -> None:
     wait and find it done (no "table already exists", no half-made schema)."""
     ctx = mp.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
-    db = str(tmp_path / "fresh.db")
+    db = str(new_db(tmp_path, "fresh.db"))  # a file that does not exist yet, or an empty database
     procs = [ctx.Process(target=_open_fresh, args=(db, start, out)) for _ in range(6)]
     for p in procs:
         p.start()

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 from import_helpers import FEC_HEADER, INVOICES_HEADER, write
 from recouvre_tui.cli import main
 from recouvre_tui.store.db import open_db
+from stores import dump, new_db
 
 NOW_ARG = ["--now", "2026-07-15T12:00"]
 
@@ -17,7 +18,7 @@ NOW_ARG = ["--now", "2026-07-15T12:00"]
 class Env:
     def __init__(self, tmp_path: Path) -> None:
         self.dir = tmp_path
-        self.db = tmp_path / "cli.db"
+        self.db = new_db(tmp_path, "cli.db")
         self.config = tmp_path / "config.toml"
         self.config.write_text("", encoding="utf-8")
 
@@ -31,7 +32,7 @@ class Env:
     def dump(self) -> list[str]:
         store = open_db(self.db)
         try:
-            return list(store.conn.iterdump())
+            return dump(store)
         finally:
             store.close()
 

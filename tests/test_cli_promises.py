@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from recouvre_tui.cli import main
+from stores import new_db
 
 RECORDED_AT = "2026-11-17T11:00"
 SEEN_AT = "2026-11-24T10:00"
@@ -31,7 +32,7 @@ SEEN_AT = "2026-11-24T10:00"
 class Cli:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.db = folder / "t.db"
+        self.db = new_db(folder, "t.db")
 
     def __call__(self, *args: str) -> Result:
         return CliRunner().invoke(main, ["--db", str(self.db), *args], catch_exceptions=False)

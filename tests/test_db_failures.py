@@ -29,6 +29,10 @@ from db_files import (
     run_cli,
 )
 
+# A read-only, full or damaged SQLite file and its file backups (PostgreSQL's failures are
+# the server's: tests/test_pg_store.py).
+pytestmark = pytest.mark.sqlite_only
+
 NIGHTLY = Path(__file__).resolve().parents[1] / "scripts" / "nightly.py"
 
 

@@ -18,6 +18,10 @@ from recouvre_tui.services.demo_seed import ensure_demo
 from recouvre_tui.store.db import StoreError, init_db, open_db
 from recouvre_tui.store.schema import known_migrations, migrations
 
+# SQLite files: empty, foreign or text files, file modes, sqlite-utils' older schemas and the
+# migration's file backup (PostgreSQL's init, migrate and refusals: tests/test_pg_store.py).
+pytestmark = pytest.mark.sqlite_only
+
 READ_ONLY_COMMANDS = [
     ("queue", "--agent", "alice", "--now", NOW),
     ("search", "Dupont"),

@@ -21,6 +21,7 @@ from recouvre_tui.services.agents import require_agent
 from recouvre_tui.services.lead import REVIEW_MAX_LIMIT, reassign_by_filter, review_queue
 from recouvre_tui.services.work_queue import list_queue
 from recouvre_tui.store.db import open_db
+from stores import clone_db
 
 BALANCES = (1, 49_999, 50_000, 50_001, 499_999, 500_000, 500_001)  # in cents
 DAYS = (-5, 0, 10, 30, 31, 90)  # days past due of the only invoice (-5: not yet due)
@@ -46,20 +47,20 @@ def _debtors() -> list[Debtor]:
     return out
 
 
-_BUILT: dict[str, Path] = {}
+_BUILT: dict[str, Path | str] = {}
 
 
-def _template() -> Path:
+def _template() -> Path | str:
     """The database, built once for every example (hypothesis runs hundreds)."""
     if "db" not in _BUILT:
         folder = Path(tempfile.mkdtemp(prefix="debtor-filter-"))
-        env = make_env(folder)
+        env = make_env(folder, keep=True)  # built once for every test of the module
         env.add_debtors(_debtors())
         env.set_flag("D001", "on_hold")
         env.set_flag("D008", "do_not_call")
         env.set_flag("D015", "dispute_open")
         env.store.close()
-        _BUILT["db"] = folder / "t.db"
+        _BUILT["db"] = env.db
     return _BUILT["db"]
 
 
@@ -98,8 +99,7 @@ def filters(draw: st.DrawFn) -> DebtorFilter:
 def test_queue_review_and_bulk_reassign_select_the_same_debtors(flt: DebtorFilter) -> None:
     folder = Path(tempfile.mkdtemp(prefix="debtor-filter-ex-"))
     try:
-        shutil.copy(_template(), folder / "t.db")
-        env = Env(open_db(folder / "t.db"), folder)
+        env = Env(open_db(clone_db(_template(), folder)), folder)
         expected = {ref for ref, facts in _facts(env).items() if matches(flt, facts, TODAY)}
 
         queue = list_queue(
@@ -138,7 +138,7 @@ def test_days_past_due_count_from_the_oldest_open_due_date() -> None:
 
 def test_the_example_database_covers_every_bound() -> None:
     """Guard on the fixture: each balance and each lateness exists, so the property can fail."""
-    env = Env(open_db(_template()), _template().parent)
+    env = Env(open_db(_template()), Path(tempfile.mkdtemp(prefix="debtor-filter-guard-")))
     try:
         balances = {r[0] for r in env.rows("SELECT balance_cents FROM debtors")}
         assert balances == set(BALANCES)

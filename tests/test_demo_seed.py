@@ -17,6 +17,10 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.services.demo_seed import DEMO_SEED, ensure_demo, seed_demo
 from recouvre_tui.store.db import StoreError, init_db
 
+# The demo is a SQLite file by design (`recouvre init --demo` on a URL is refused): building,
+# replacing and renaming that file is what these tests check.
+pytestmark = pytest.mark.sqlite_only
+
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # Paris day 17/11/2026
 SMALL = 40
 

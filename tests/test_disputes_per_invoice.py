@@ -21,7 +21,7 @@ from recouvre_tui.services.maintenance import migrate
 from recouvre_tui.services.outcome import OutcomeError
 from recouvre_tui.services.refresh import refresh
 from recouvre_tui.store import schema
-from recouvre_tui.store.db import Store, connect, open_db
+from recouvre_tui.store.db import SqliteStore, connect, open_db
 
 NOW_ARG = "2026-11-17T11:00"  # NOW in Paris
 
@@ -50,7 +50,7 @@ def env(tmp_path: Path) -> LeadEnv:
 
 
 def run(env: LeadEnv, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--db", str(env.dir / "lead.db"), *args, "--now", NOW_ARG])
+    return CliRunner().invoke(main, ["--db", str(env.db), *args, "--now", NOW_ARG])
 
 
 def sheet(env: LeadEnv) -> dict:
@@ -145,10 +145,11 @@ def test_bad_dispute_input_is_refused_in_french_and_changes_nothing(env: LeadEnv
     assert lines(env) == [("Z-1", "open", 100_000)]
 
 
+@pytest.mark.sqlite_only  # an older SQLite file, built with sqlite-utils' migrations table
 def test_migration_keeps_whole_account_disputes(tmp_path: Path) -> None:
     """A debtor in dispute before m006 gets every open invoice contested: still blocked."""
     path = tmp_path / "old.db"
-    store = Store(sqlite_utils.Database(connect(path)), str(path))  # as the previous version left it
+    store = SqliteStore(sqlite_utils.Database(connect(path)), str(path))  # as the previous version left it
     with store.write():
         schema.migrations.apply(store.db, stop_before="m006_disputes_per_invoice")
     with store.write() as conn:

@@ -14,6 +14,7 @@ from recouvre_tui.cli import main
 from recouvre_tui.domain.dates import to_db
 from recouvre_tui.services.doctor import FAIL, OK, WARN, Check, run_checks
 from recouvre_tui.store.schema import migrations
+from stores import on_postgres
 
 
 def checks_by_name(env: Env) -> dict[str, Check]:
@@ -50,7 +51,7 @@ def test_a_fresh_book_without_refresh(tmp_path: Path) -> None:
         ("clients douteux (416)", OK),
         ("débiteurs en surendettement (aucune relance)", OK),
         ("dernier rafraîchissement", WARN),
-        ("journal WAL", OK),
+        *([] if on_postgres() else [("journal WAL", OK)]),  # the server keeps its own log
     ]
     assert checks["intégrité"].detail == "ok"
     assert checks["clés étrangères"].detail == "0 ligne(s) orpheline(s)"
@@ -63,7 +64,8 @@ def test_a_fresh_book_without_refresh(tmp_path: Path) -> None:
     assert checks["clients douteux (416)"].detail == "0 débiteur(s), 0,00 €"
     assert checks["débiteurs en surendettement (aucune relance)"].detail == "0"
     assert checks["dernier rafraîchissement"].detail == "jamais"
-    assert re.fullmatch(r"\d+\.\d Mo", checks["journal WAL"].detail)
+    if not on_postgres():
+        assert re.fullmatch(r"\d+\.\d Mo", checks["journal WAL"].detail)
 
 
 def test_claims_left_behind_numbers_to_verify_locks_and_refresh_age(tmp_path: Path) -> None:
@@ -147,9 +149,7 @@ def test_the_doctor_command_prints_the_checks_as_json(tmp_path: Path) -> None:
 
     env = small_book(tmp_path)
     env.store.close()
-    r = CliRunner().invoke(
-        main, ["--db", str(tmp_path / "t.db"), "doctor", "--format", "json", "--now", "2026-11-17T10:00:00Z"]
-    )
+    r = CliRunner().invoke(main, ["--db", str(env.db), "doctor", "--format", "json", "--now", "2026-11-17T10:00:00Z"])
     rows = json.loads(r.output)
     assert {row["name"]: row["status"] for row in rows}["débiteurs sans numéro valide"] == WARN
     assert FAIL not in {row["status"] for row in rows}

@@ -78,12 +78,12 @@ def test_french_csv_amount_reads_back_to_the_cent(cents: int) -> None:
 # --- the reports through the CLI --------------------------------------------------------------
 
 
-def run(db: Path, *args: str) -> Result:
+def run(db: Path | str, *args: str) -> Result:
     return CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
 
 
 def test_kpis_xlsx_and_csv_fr(kpi_env: LeadEnv, tmp_path: Path) -> None:  # noqa: F811
-    db = kpi_env.dir / "lead.db"
+    db = kpi_env.db
     now = EVAL.strftime("%Y-%m-%dT%H:%M")
     out = tmp_path / "kpis.xlsx"
     r = run(db, "kpis", "--week", "2026-W47", "--as", "lea", "--now", now, "--format", "xlsx", "--output", str(out))
@@ -117,7 +117,7 @@ def lead_env(tmp_path: Path) -> LeadEnv:
 
 def test_review_xlsx_lists_every_page(lead_env: LeadEnv, tmp_path: Path) -> None:
     out = tmp_path / "revue.xlsx"
-    db = lead_env.dir / "lead.db"
+    db = lead_env.db
     r = run(
         db,
         "review",
@@ -147,7 +147,7 @@ def test_promises_csv_fr_one_row_per_instalment(lead_env: LeadEnv) -> None:
     lead_env.outcome(
         lead_env.alice, "A1", "plan", now=NOW, instalments=[(date(2026, 11, 25), 30_000), (date(2026, 12, 10), 20_050)]
     )
-    r = run(lead_env.dir / "lead.db", "promises", "--now", "2026-11-17T11:00", "--format", "csv-fr")
+    r = run(lead_env.db, "promises", "--now", "2026-11-17T11:00", "--format", "csv-fr")
     assert r.exit_code == 0, r.stderr
     text = r.stdout_bytes.decode("utf-8")
     assert text.startswith("\ufeffPromesse;Débiteur;Nom;Agent;Enregistrée le;Statut;Montant promis;Payé;")
@@ -162,7 +162,7 @@ def test_promises_csv_fr_one_row_per_instalment(lead_env: LeadEnv) -> None:
 
 
 def test_wear_xlsx_without_output_is_refused(lead_env: LeadEnv) -> None:
-    r = run(lead_env.dir / "lead.db", "report", "wear", "--now", "2026-11-17T11:00", "--format", "xlsx")
+    r = run(lead_env.db, "report", "wear", "--now", "2026-11-17T11:00", "--format", "xlsx")
     assert r.exit_code == 1
     assert "--output FICHIER" in r.stderr
 
@@ -170,7 +170,7 @@ def test_wear_xlsx_without_output_is_refused(lead_env: LeadEnv) -> None:
 def test_wear_xlsx_headers(lead_env: LeadEnv, tmp_path: Path) -> None:
     out = tmp_path / "usure.xlsx"
     r = run(
-        lead_env.dir / "lead.db",
+        lead_env.db,
         "report",
         "wear",
         "--now",

@@ -247,7 +247,7 @@ def test_saved_in_a_private_folder_per_login(tmp_path: Path, monkeypatch: pytest
 
 def test_agent_email_commands(tmp_path: Path) -> None:
     env = make_lead_env(tmp_path, seed=False)
-    db = str(tmp_path / "lead.db")
+    db = env.db
 
     def run(*args: str) -> Any:
         return CliRunner().invoke(main, ["--db", db, *args], catch_exceptions=False)

@@ -22,6 +22,7 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.importers.fec import PLACEHOLDER_REFS
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.store.ledger import balance_mismatches
+from stores import drop_db
 
 # Names that exist in each character set: Windows-1252 is told by its 0x80–0x9F bytes (’ Œ),
 # ISO-8859-15 has Œ and € elsewhere (0xBC, 0xA4).
@@ -231,3 +232,4 @@ def test_every_debtor_balance_is_the_ledger_balance(
         assert any("solde(s) créditeur(s)" in n for n in res.notes) == bool(credit)
     finally:
         store.close()
+        drop_db(store.path)  # one database per example: none kept

@@ -1,5 +1,5 @@
 """Bad input (docs/rules.md, "Data in"): the whole file is rejected with every error as
-`file:line: column: problem`, and the database is unchanged (`iterdump` equal before and
+`file:line: column: problem`, and the database is unchanged (`stores.dump` equal before and
 after, checked by `rejected`). Line 1 is the header; line 0 means the whole file.
 """
 

@@ -53,7 +53,7 @@ def test_the_cli_counts_every_error(tmp_path: Path) -> None:
     store.close()
     lines = [PAYMENTS_HEADER] + [f"D1;P{i};01/06/2026;5;NOPE" for i in range(250)]
     result = CliRunner().invoke(
-        main, ["--db", str(tmp_path / "t.db"), "import", "payments", str(write(tmp_path, "p.csv", lines))]
+        main, ["--db", str(store.path), "import", "payments", str(write(tmp_path, "p.csv", lines))]
     )
     assert result.exit_code == 1
     err = result.stderr.splitlines()

@@ -26,6 +26,7 @@ from import_helpers import (
 from recouvre_tui.cli import main
 from recouvre_tui.importers.reader import ImportRejected, read_table
 from recouvre_tui.store.db import Store
+from stores import new_db
 
 DEBTORS_HEADER = "debtor_ref;name;segment;postcode"
 
@@ -92,7 +93,7 @@ def test_full_width_references_are_the_same_debtor(store: Store, tmp_path: Path)
 
 def test_references_typed_on_the_command_line_are_normalised(tmp_path: Path) -> None:
     runner = CliRunner()
-    base = ["--db", str(tmp_path / "t.db")]
+    base = ["--db", str(new_db(tmp_path, "t.db"))]
     assert runner.invoke(main, [*base, "init"]).exit_code == 0
     assert runner.invoke(main, [*base, "agents", "add", "lea", "--name", "Léa", "--role", "lead"]).exit_code == 0
     path = write_bytes(tmp_path, "d.csv", _lines(DEBTORS_HEADER, "B1;Hélène Martin;B2C;75011"))

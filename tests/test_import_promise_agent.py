@@ -12,6 +12,7 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.store.db import init_db
+from stores import new_db
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 FILES = {
@@ -25,7 +26,7 @@ FILES = {
 
 @pytest.mark.parametrize("order", [("events", "promises"), ("promises", "events")])
 def test_promise_agent_from_the_matching_call(tmp_path: Path, order: tuple[str, str]) -> None:
-    store = init_db(tmp_path / "t.db")
+    store = init_db(new_db(tmp_path, "t.db"))
     for login in ("alice", "bob"):
         add_agent(store, login=login, name=login, role="agent", team=None, ssh_key_file=None, actor="t", now=NOW)
     for kind in ("debtors", *order):

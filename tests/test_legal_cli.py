@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from recouvre_tui.cli import main
+from stores import new_db
 
 NOW = "2026-03-16T10:00"  # Monday; B2C invoices due 15/03/2024 prescribed since today
 
@@ -43,8 +44,8 @@ C4;2025-01-10;letter;in;acknowledgment;;Lettre du débiteur reconnaissant la det
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "legal.db"
+def db(tmp_path: Path) -> Path | str:
+    path = new_db(tmp_path, "legal.db")
     ok(path, "init")
     ok(path, "agents", "add", "alice", "--name", "Alice Martin", "--role", "agent")
     ok(path, "agents", "add", "lea", "--name", "Léa Chef", "--role", "lead")
@@ -55,32 +56,32 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def run(db: Path, *args: str) -> Result:
+def run(db: Path | str, *args: str) -> Result:
     return CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
 
 
-def ok(db: Path, *args: str) -> Result:
+def ok(db: Path | str, *args: str) -> Result:
     r = run(db, *args)
     assert r.exit_code == 0, r.stderr + r.stdout
     return r
 
 
-def refused(db: Path, *args: str) -> str:
+def refused(db: Path | str, *args: str) -> str:
     r = run(db, *args)
     assert r.exit_code == 1, r.stdout
     return r.stderr
 
 
-def penalties(db: Path, ref: str, now: str = NOW) -> dict:
+def penalties(db: Path | str, ref: str, now: str = NOW) -> dict:
     return json.loads(ok(db, "penalties", ref, "--now", now, "--format", "json").stdout)
 
 
-def queue(db: Path, now: str = NOW) -> dict[str, dict]:
+def queue(db: Path | str, now: str = NOW) -> dict[str, dict]:
     out = json.loads(ok(db, "queue", "--agent", "alice", "--include-blocked", "--format", "json", "--now", now).stdout)
     return {e["debtor_ref"]: e for e in out}
 
 
-def test_penalties_json_across_a_semester_change(db: Path) -> None:
+def test_penalties_json_across_a_semester_change(db: Path | str) -> None:
     # On 10/07/2025: F1 (10 000 €, due 20/06/2025) 10 days at 13.15 % + 10 at 12.15 % = 69.32 €;
     # F2 (1 000 € due 31/03/2024, 400 € paid 30/04/2024): 30 days × 1 000 € at 14.50 %,
     # 61 days × 600 € at 14.50 % (to 30/06), 184 days × 600 € at 14.25 % (to 31/12),
@@ -99,7 +100,7 @@ def test_penalties_json_across_a_semester_change(db: Path) -> None:
     assert (out["total_penalty"], out["total_indemnity"]) == (180.0, 80.0)
 
 
-def test_penalties_table_and_b2c_without_indemnity(db: Path) -> None:
+def test_penalties_table_and_b2c_without_indemnity(db: Path | str) -> None:
     text = ok(db, "penalties", "B1", "--now", "2025-07-10T10:00").stdout
     assert "F1" in text and "10000.00" in text and "69.32" in text
     assert "total_penalty    180.00" in text and "total_indemnity  80.00" in text
@@ -109,7 +110,7 @@ def test_penalties_table_and_b2c_without_indemnity(db: Path) -> None:
     assert row["last_day_to_act"] == "2027-01-10"  # restarted by the payment of 10/01/2025
 
 
-def test_claim_penalties_off_is_said_to_the_lead(db: Path, tmp_path: Path) -> None:
+def test_claim_penalties_off_is_said_to_the_lead(db: Path | str, tmp_path: Path) -> None:
     cfg = tmp_path / "off.toml"
     cfg.write_text("[legal]\nclaim_penalties = false\n", encoding="utf-8")
     r = ok(db, "--config", str(cfg), "penalties", "B1", "--now", NOW)
@@ -120,11 +121,11 @@ def test_claim_penalties_off_is_said_to_the_lead(db: Path, tmp_path: Path) -> No
     )
 
 
-def test_unknown_debtor_is_refused(db: Path) -> None:
+def test_unknown_debtor_is_refused(db: Path | str) -> None:
     assert "débiteur inconnu « ZZ »" in refused(db, "penalties", "ZZ", "--now", NOW)
 
 
-def test_prescription_in_the_queue(db: Path) -> None:
+def test_prescription_in_the_queue(db: Path | str) -> None:
     q = queue(db)
     assert "prescribed" in q["C1"]["blocked_by"]  # due 15/03/2024: last day was yesterday
     assert "prescribed" in q["C3"]["blocked_by"]  # a mise en demeure does not restart it
@@ -141,7 +142,7 @@ def test_prescription_in_the_queue(db: Path) -> None:
     assert out["invoices"] == [] and out["prescribed_invoices"][0]["prescribed_since"] == "2026-03-16"
 
 
-def test_prescription_watch_list(db: Path) -> None:
+def test_prescription_watch_list(db: Path | str) -> None:
     rows = json.loads(ok(db, "prescription", "--within", "90", "--now", "2026-01-01T10:00", "--format", "json").stdout)
     assert [(r["debtor_ref"], r["invoice_ref"], r["last_day_to_act"]) for r in rows] == [
         ("C1", "I1", "2026-03-15"),
@@ -151,7 +152,7 @@ def test_prescription_watch_list(db: Path) -> None:
     assert ok(db, "prescription", "--now", NOW).stdout.count("\n") == 3  # none left: header, rule, « aucune »
 
 
-def test_acknowledgment_by_an_agent_restarts_the_period(db: Path) -> None:
+def test_acknowledgment_by_an_agent_restarts_the_period(db: Path | str) -> None:
     r = ok(db, "acknowledgment", "C5", "--on", "2026-03-10", "--as", "alice", "--note", "courrier", "--now", NOW)
     assert "reconnaissance de dette du 10/03/2026 enregistrée" in r.stdout
     assert queue(db)["C5"]["balance"] == 500.0  # OLD acknowledged before it prescribed
@@ -160,7 +161,7 @@ def test_acknowledgment_by_an_agent_restarts_the_period(db: Path) -> None:
     assert any(a["action"] == "acknowledgment" and a["entity_ref"] == "C5" for a in audit)
 
 
-def test_overindebtedness_blocks_every_chase_and_is_reported(db: Path) -> None:
+def test_overindebtedness_blocks_every_chase_and_is_reported(db: Path | str) -> None:
     assert "réservée au responsable" in refused(
         db, "overindebted", "C2", "--since", "2026-03-01", "--as", "alice", "--now", NOW
     )
@@ -183,7 +184,7 @@ def test_overindebtedness_blocks_every_chase_and_is_reported(db: Path) -> None:
     assert "overindebtedness" not in queue(db)["C2"]["blocked_by"]
 
 
-def test_case_screen_line_and_claim_switched_off(db: Path) -> None:
+def test_case_screen_line_and_claim_switched_off(db: Path | str) -> None:
     from datetime import datetime
 
     from recouvre_tui.domain.config import LegalRules, Settings
@@ -213,7 +214,7 @@ def test_case_screen_line_and_claim_switched_off(db: Path) -> None:
         store.close()
 
 
-def test_weekly_wear_report_warns_of_prescription(db: Path) -> None:
+def test_weekly_wear_report_warns_of_prescription(db: Path | str) -> None:
     text = ok(db, "report", "wear", "--now", "2026-01-01T10:00").stdout
     assert (
         "Prescription : 3 factures impayées (2\u202f300,00 €) seront prescrites dans les 90 jours sans action" in text
@@ -222,7 +223,7 @@ def test_weekly_wear_report_warns_of_prescription(db: Path) -> None:
     assert "Prescription : aucune facture impayée ne se prescrit dans les 90 jours" in text
 
 
-def test_fact_sheet_states_the_penalties_and_never_a_prescribed_invoice(db: Path) -> None:
+def test_fact_sheet_states_the_penalties_and_never_a_prescribed_invoice(db: Path | str) -> None:
     from datetime import date
 
     from recouvre_tui.domain.config import LegalRules, Settings

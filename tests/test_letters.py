@@ -5,8 +5,8 @@ database; PDFs read back with pypdf. Penalty figures hand-computed in tests/test
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from click.testing import CliRunner, Result
 
 from recouvre_tui.cli import main
 from recouvre_tui.domain.letters import L111_8_PARAGRAPHS_2_3
+from recouvre_tui.store.db import open_db
+from stores import new_db
 from test_export_mail import cert, smtp_server  # noqa: F401 (fixtures: a real SMTP server)
 
 NOW = "2025-07-10T10:00"
@@ -56,9 +58,21 @@ agency_address = "5 place Bellecour\\n69002 Lyon"
 )
 
 
+@dataclass(frozen=True)
+class Db:
+    """The test database (a file or a PostgreSQL URL: tests/stores.py) and the folder of the
+    configuration files beside it."""
+
+    target: Path | str
+    dir: Path
+
+    def __str__(self) -> str:
+        return str(self.target)
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "letters.db"
+def db(tmp_path: Path) -> Db:
+    path = Db(new_db(tmp_path, "letters.db"), tmp_path)
     ok(path, "init")
     ok(path, "agents", "add", "alice", "--name", "Alice Martin", "--role", "agent")
     ok(path, "agents", "add", "lea", "--name", "Léa Chef", "--role", "lead")
@@ -71,23 +85,23 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def run(db: Path, *args: str, config: str = "c.toml") -> Result:
+def run(db: Db, *args: str, config: str = "c.toml") -> Result:
     return CliRunner().invoke(
-        main, ["--db", str(db), "--config", str(db.parent / config), *args], catch_exceptions=False
+        main, ["--db", str(db), "--config", str(db.dir / config), *args], catch_exceptions=False
     )
 
 
-def ok(db: Path, *args: str, config: str = "c.toml") -> Result:
+def ok(db: Db, *args: str, config: str = "c.toml") -> Result:
     r = (
         run(db, *args, config=config)
-        if (db.parent / config).exists()
+        if (db.dir / config).exists()
         else CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
     )
     assert r.exit_code == 0, r.stderr + r.stdout
     return r
 
 
-def refused(db: Path, *args: str, config: str = "c.toml") -> str:
+def refused(db: Db, *args: str, config: str = "c.toml") -> str:
     r = run(db, *args, config=config)
     assert r.exit_code == 1, r.stdout
     return r.stderr
@@ -103,15 +117,15 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def rows(db: Path, sql: str, *params: object) -> list[tuple]:
-    conn = sqlite3.connect(db)
+def rows(db: Db, sql: str, *params: object) -> list[tuple]:
+    store = open_db(db.target)
     try:
-        return conn.execute(sql, params).fetchall()
+        return store.conn.execute(sql, params).fetchall()
     finally:
-        conn.close()
+        store.close()
 
 
-def test_b2b_formal_notice_has_every_mandatory_mention_and_is_recorded(db: Path, tmp_path: Path) -> None:
+def test_b2b_formal_notice_has_every_mandatory_mention_and_is_recorded(db: Db, tmp_path: Path) -> None:
     out = tmp_path / "med.pdf"
     r = ok(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output", str(out))
     assert "MED-2025-00001" in r.stdout
@@ -163,13 +177,13 @@ def test_b2b_formal_notice_has_every_mandatory_mention_and_is_recorded(db: Path,
     assert "MED-2025-00002" in r2.stdout
 
 
-def test_later_call_scripts_cite_the_letter_reference_and_date(db: Path, tmp_path: Path) -> None:
+def test_later_call_scripts_cite_the_letter_reference_and_date(db: Db, tmp_path: Path) -> None:
     ok(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output", str(tmp_path / "m.pdf"))
     out = ok(db, "scripts", "show", "B1", "--as", "alice", "--tone", "ferme", "--now", LATER).stdout
     assert "« Notre mise en demeure du 10/07/2025 (réf. MED-2025-00001) est restée sans effet. »" in out
 
 
-def test_b2c_letter_has_no_indemnity_and_no_penalties(db: Path, tmp_path: Path) -> None:
+def test_b2c_letter_has_no_indemnity_and_no_penalties(db: Db, tmp_path: Path) -> None:
     out = tmp_path / "c1.pdf"
     ok(db, "letter", "formal-notice", "C1", "--as", "lea", "--now", NOW, "--output", str(out), "--deadline-days", "15")
     text = text_of(out)
@@ -181,7 +195,7 @@ def test_b2c_letter_has_no_indemnity_and_no_penalties(db: Path, tmp_path: Path) 
     assert "la somme de 1 000,00 € au plus tard le 25/07/2025" in body
 
 
-def test_agency_letter_carries_the_r124_4_mentions(db: Path, tmp_path: Path) -> None:
+def test_agency_letter_carries_the_r124_4_mentions(db: Db, tmp_path: Path) -> None:
     out = tmp_path / "agency.pdf"
     ok(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output", str(out), config="agency.toml")
     text = text_of(out)
@@ -218,7 +232,7 @@ def test_agency_letter_carries_the_r124_4_mentions(db: Path, tmp_path: Path) -> 
     ],
 )
 def test_refused_letters_record_and_write_nothing(
-    db: Path, tmp_path: Path, args: tuple[str, ...], ref: str, message: str
+    db: Db, tmp_path: Path, args: tuple[str, ...], ref: str, message: str
 ) -> None:
     out = tmp_path / "x.pdf"
     err = refused(db, "letter", "formal-notice", ref, "--as", "lea", "--now", NOW, "--output", str(out), *args)
@@ -228,7 +242,7 @@ def test_refused_letters_record_and_write_nothing(
     assert rows(db, "SELECT COUNT(*) FROM audit WHERE action = 'formal_notice'") == [(0,)]
 
 
-def test_overindebted_agent_and_missing_address_are_refused(db: Path, tmp_path: Path) -> None:
+def test_overindebted_agent_and_missing_address_are_refused(db: Db, tmp_path: Path) -> None:
     out = tmp_path / "x.pdf"
     ok(db, "overindebted", "C3", "--since", "2025-06-01", "--as", "lea", "--now", NOW)
     err = refused(db, "letter", "formal-notice", "C3", "--as", "lea", "--now", NOW, "--output", str(out))
@@ -242,7 +256,7 @@ def test_overindebted_agent_and_missing_address_are_refused(db: Path, tmp_path: 
     assert rows(db, "SELECT COUNT(*) FROM events WHERE letter_ref IS NOT NULL") == [(0,)]
 
 
-def test_tracking_number_is_stored_and_listed_in_the_court_pack(db: Path, tmp_path: Path) -> None:
+def test_tracking_number_is_stored_and_listed_in_the_court_pack(db: Db, tmp_path: Path) -> None:
     ok(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output", str(tmp_path / "m.pdf"))
     assert "courrier « MED-2025-00009 » inconnu" in refused(
         db, "letter", "set-tracking", "B1", "MED-2025-00009", "1A0001", "--as", "lea"
@@ -256,7 +270,7 @@ def test_tracking_number_is_stored_and_listed_in_the_court_pack(db: Path, tmp_pa
     assert "- Avis de réception du recommandé n° 1A 234 567 8901 2" in pieces
 
 
-def test_court_pack_needs_a_notice_15_days_old(db: Path, tmp_path: Path) -> None:
+def test_court_pack_needs_a_notice_15_days_old(db: Db, tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     assert "il faut une mise en demeure envoyée depuis 15 jours au moins" in refused(
         db, "court-pack", "B1", "--as", "lea", "--now", LATER, "--output", str(pack)
@@ -267,7 +281,7 @@ def test_court_pack_needs_a_notice_15_days_old(db: Path, tmp_path: Path) -> None
     assert not pack.exists()
 
 
-def test_b2b_court_pack_content_hand_computed(db: Path, tmp_path: Path) -> None:
+def test_b2b_court_pack_content_hand_computed(db: Db, tmp_path: Path) -> None:
     ok(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output", str(tmp_path / "m.pdf"))
     pack = tmp_path / "pack"
     r = ok(db, "court-pack", "B1", "--as", "lea", "--now", LATER, "--output", str(pack))
@@ -330,7 +344,7 @@ def test_b2b_court_pack_content_hand_computed(db: Path, tmp_path: Path) -> None:
     ("ref", "code", "cerfa", "total"),
     [("C1", "small_claims_procedure", None, 1000.0), ("C2", "order_for_payment_civil", "12948", 6000.0)],
 )
-def test_b2c_court_routes(db: Path, tmp_path: Path, ref: str, code: str, cerfa: str | None, total: float) -> None:
+def test_b2c_court_routes(db: Db, tmp_path: Path, ref: str, code: str, cerfa: str | None, total: float) -> None:
     ok(db, "letter", "formal-notice", ref, "--as", "lea", "--now", NOW, "--output", str(tmp_path / "m.pdf"))
     ok(db, "court-pack", ref, "--as", "lea", "--now", LATER, "--output", str(tmp_path / "p"))
     data = json.loads((tmp_path / "p" / "formulaire.json").read_text(encoding="utf-8"))
@@ -338,7 +352,7 @@ def test_b2c_court_routes(db: Path, tmp_path: Path, ref: str, code: str, cerfa: 
     assert data["amounts"]["interest"] == 0.0 and data["amounts"]["indemnity"] == 0.0
 
 
-def test_statement_lists_invoices_payments_and_balance(db: Path, tmp_path: Path) -> None:
+def test_statement_lists_invoices_payments_and_balance(db: Db, tmp_path: Path) -> None:
     out = tmp_path / "releve.pdf"
     ok(db, "statement", "B1", "--as", "alice", "--now", LATER, "--output", str(out))
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -354,27 +368,27 @@ def test_statement_lists_invoices_payments_and_balance(db: Path, tmp_path: Path)
 # --- the letter by e-mail (a real SMTP server: aiosmtpd, STARTTLS and login) ------------------
 
 
-def _mail_config(db: Path, server: Any) -> str:
+def _mail_config(db: Db, server: Any) -> str:
     from test_export_mail import LOGIN, password_file
 
-    pw = password_file(db.parent)
+    pw = password_file(db.dir)
     smtp = (
         f'\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nstarttls = true\nusername = "{LOGIN}"\n'
         f'password_file = "{pw}"\nfrom_address = "recouvrement@example.test"\nca_file = "{server.cert}"\n'
         "timeout_seconds = 5\n"
     )
-    (db.parent / "mail.toml").write_text(CONFIG + smtp, encoding="utf-8")
+    (db.dir / "mail.toml").write_text(CONFIG + smtp, encoding="utf-8")
     return "mail.toml"
 
 
-def test_formal_notice_sent_by_email_to_the_debtor(db: Path, tmp_path: Path, smtp_server: Any) -> None:  # noqa: F811
+def test_formal_notice_sent_by_email_to_the_debtor(db: Db, tmp_path: Path, smtp_server: Any) -> None:  # noqa: F811
     import email
     import email.policy
 
-    conn = sqlite3.connect(db)
-    with conn:
+    store = open_db(db.target)
+    with store.write() as conn:
         conn.execute("UPDATE debtors SET email = 'compta@dupont.test' WHERE ref = 'B1'")
-    conn.close()
+    store.close()
     config = _mail_config(db, smtp_server)
     out = tmp_path / "med.pdf"
     r = ok(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output", str(out), "--email",
@@ -393,7 +407,7 @@ def test_formal_notice_sent_by_email_to_the_debtor(db: Path, tmp_path: Path, smt
 
 
 def test_formal_notice_without_debtor_address_is_kept_and_says_why(
-    db: Path,
+    db: Db,
     tmp_path: Path,
     smtp_server: Any,  # noqa: F811
 ) -> None:

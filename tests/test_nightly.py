@@ -18,7 +18,7 @@ NOW_ARG = "2026-11-17T03:00"
 
 def nightly(env: Env, drop: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(SCRIPT), "--drop", str(drop), "--db", str(env.dir / "t.db"), "--now", NOW_ARG],
+        [sys.executable, str(SCRIPT), "--drop", str(drop), "--db", env.db, "--now", NOW_ARG],
         capture_output=True,
         text=True,
         timeout=120,
@@ -110,7 +110,7 @@ def test_nightly_imports_in_order_and_refreshes(env: Env, drop: Path) -> None:
 def make_env_again(env: Env) -> Env:
     from recouvre_tui.store.db import open_db
 
-    return Env(open_db(env.dir / "t.db"), env.dir)
+    return Env(open_db(env.db), env.dir)
 
 
 def test_one_nightly_at_a_time(env: Env, drop: Path) -> None:

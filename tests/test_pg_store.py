@@ -156,3 +156,23 @@ def test_the_audit_trail_is_append_only() -> None:
         assert store.conn.execute("SELECT actor FROM audit").fetchall() == [("lea",)]
     finally:
         store.close()
+
+
+def test_a_session_reconnects_after_the_server_restarts() -> None:
+    """A failover or restart drops every connection: the next action opens a new one instead
+    of failing (the action that was running when it went down fails and is rolled back)."""
+    url = cluster().new_database()
+    store = init_db(url)
+    try:
+        with store.write() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('before', '1')")
+        pid = store.conn.backend_pid
+        with psycopg.connect(cluster().url(), autocommit=True) as admin:  # what a restart does to it
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with store.write() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('after', '1')")
+        assert store.conn.backend_pid != pid
+        rows = store.conn.execute("SELECT key FROM meta WHERE key IN ('before', 'after') ORDER BY key").fetchall()
+        assert rows == [("after",), ("before",)]
+    finally:
+        store.close()

@@ -66,7 +66,7 @@ def test_rates_without_contacts_or_settled_promises_are_unknown() -> None:
 def test_the_report_command_in_json_and_its_date_order(tmp_path: Path) -> None:
     env = book(tmp_path)
     env.store.close()
-    db = str(tmp_path / "t.db")
+    db = env.db
     args = ["--db", db, "report", "scripts", "--from", "17/11/2026", "--to", "17/11/2026", "--format", "json"]
     r = CliRunner().invoke(main, [*args, "--now", "2026-11-25T10:00:00Z"])
     assert r.exit_code == 0, r.output

@@ -12,8 +12,9 @@ from lead_helpers import PORTFOLIO, LeadEnv, make_lead_env
 from recouvre_tui.services.maintenance import migrate
 from recouvre_tui.services.search import analyse, search_debtors
 from recouvre_tui.store import search as search_sql
-from recouvre_tui.store.db import Store, connect, open_db
+from recouvre_tui.store.db import SqliteStore, connect, open_db
 from recouvre_tui.store.schema import migrations
+from stores import on_postgres
 
 
 @pytest.fixture
@@ -122,10 +123,16 @@ def test_the_index_follows_imports(env: LeadEnv) -> None:
 
 
 def test_marking_a_number_to_verify_does_not_touch_the_index(env: LeadEnv) -> None:
-    before = env.rows("SELECT rowid, * FROM debtor_search ORDER BY rowid")
+    # SQLite: the FTS rows by rowid; PostgreSQL: `xmin` changes whenever a row is rewritten.
+    index = (
+        "SELECT xmin::text, * FROM debtor_search ORDER BY debtor_id"
+        if on_postgres()
+        else "SELECT rowid, * FROM debtor_search ORDER BY rowid"
+    )
+    before = env.rows(index)
     env.outcome(env.alice, "A1", "wrong_number", phone="+33612345678")
     assert env.one("SELECT to_verify FROM phones WHERE e164 = '+33612345678'") == 1
-    assert env.rows("SELECT rowid, * FROM debtor_search ORDER BY rowid") == before
+    assert env.rows(index) == before
     assert refs(env, "0612345678") == ["A1"]
 
 
@@ -158,10 +165,11 @@ def test_like_fallback_directly(env: LeadEnv) -> None:
     assert rows[0].phones == ["+33612345678"]
 
 
+@pytest.mark.sqlite_only  # an older SQLite file, built with sqlite-utils' migrations table
 def test_migration_indexes_existing_debtors(tmp_path: Path) -> None:
     """A database created before m002_search gets its debtors indexed by the migration."""
     path = tmp_path / "old.db"
-    store = Store(sqlite_utils.Database(connect(path)), str(path))  # as an older version left it
+    store = SqliteStore(sqlite_utils.Database(connect(path)), str(path))  # as an older version left it
     with store.write():
         migrations.apply(store.db, stop_before="m002_search")
     with store.write() as conn:

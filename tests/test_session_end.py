@@ -8,7 +8,6 @@ import contextlib
 import fcntl
 import os
 import signal
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from recouvre_tui.services.importing import import_file
 from recouvre_tui.services.refresh import refresh
 from recouvre_tui.store.db import init_db, open_db
 from ssh_harness import wait_until
+from stores import new_db
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +33,8 @@ REFUSAL = "erreur : pas de terminal : l'interface s'ouvre dans une session inter
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "recouvre.db"
+def db(tmp_path: Path) -> Path | str:
+    path = new_db(tmp_path, "recouvre.db")
     store = init_db(path)
     add_agent(
         store, login="alice", name="Alice Martin", role="agent", team="e1", ssh_key_file=None, actor="test", now=NOW
@@ -53,21 +53,21 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def _argv(db: Path) -> list[str]:
-    cfg = db.parent / "config.toml"
+def _argv(db: Path | str, folder: Path) -> list[str]:
+    cfg = folder / "config.toml"
     return [sys.executable, "-m", "recouvre_tui.cli", "--config", str(cfg), "--db", str(db), "tui",
             "--now", "2026-11-23T10:00", "--agent", "alice"]  # fmt: skip
 
 
-def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
+def _rows(db: Path | str, sql: str) -> list[tuple[object, ...]]:
+    store = open_db(db)
     try:
-        return conn.execute(sql).fetchall()
+        return [tuple(r) for r in store.conn.execute(sql).fetchall()]
     finally:
-        conn.close()
+        store.close()
 
 
-def _claims(db: Path) -> list[tuple[object, ...]]:
+def _claims(db: Path | str) -> list[tuple[object, ...]]:
     return _rows(db, "SELECT agent FROM claims")
 
 
@@ -88,7 +88,7 @@ class PtySession:
             while chunk := os.read(self.master, 65536):
                 self.output += chunk
 
-    def take_case(self, db: Path) -> None:
+    def take_case(self, db: Path | str) -> None:
         assert wait_until(lambda: b"Alice Martin" in self.output, timeout=60), "no welcome screen"
         os.write(self.master, b"\r")
         assert wait_until(lambda: _claims(db) == [("alice",)], timeout=60), "no case taken"
@@ -104,11 +104,13 @@ class PtySession:
 @pytest.mark.parametrize(
     "stdin_tty, stdout_tty", [(False, False), (False, True), (True, False)], ids=["pipes", "stdin", "stdout"]
 )
-def test_no_terminal_is_refused_before_touching_the_database(db: Path, stdin_tty: bool, stdout_tty: bool) -> None:
+def test_no_terminal_is_refused_before_touching_the_database(
+    db: Path | str, tmp_path: Path, stdin_tty: bool, stdout_tty: bool
+) -> None:
     master, slave = os.openpty()
     try:
         result = subprocess.run(
-            _argv(db),
+            _argv(db, tmp_path),
             stdin=slave if stdin_tty else subprocess.PIPE,
             stdout=slave if stdout_tty else subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -124,8 +126,8 @@ def test_no_terminal_is_refused_before_touching_the_database(db: Path, stdin_tty
     assert _rows(db, "SELECT action FROM audit WHERE action LIKE 'session%'") == []
 
 
-def test_end_of_input_ends_the_session_and_releases_its_case(db: Path) -> None:
-    session = PtySession(_argv(db))
+def test_end_of_input_ends_the_session_and_releases_its_case(db: Path | str, tmp_path: Path) -> None:
+    session = PtySession(_argv(db, tmp_path))
     try:
         session.take_case(db)
         os.close(session.master)  # the terminal goes away (no SIGHUP: not our controlling tty)
@@ -138,8 +140,8 @@ def test_end_of_input_ends_the_session_and_releases_its_case(db: Path) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_a_signal_ends_the_session_and_releases_its_case(db: Path, signum: int) -> None:
-    session = PtySession(_argv(db))
+def test_a_signal_ends_the_session_and_releases_its_case(db: Path | str, tmp_path: Path, signum: int) -> None:
+    session = PtySession(_argv(db, tmp_path))
     try:
         session.take_case(db)
         session.proc.send_signal(signum)
@@ -167,7 +169,7 @@ def _quiet_for(session: PtySession, seconds: float, timeout: float = 90.0) -> No
     raise AssertionError("the session never stopped writing")
 
 
-def test_an_idle_session_writes_nothing_while_others_commit(db: Path) -> None:
+def test_an_idle_session_writes_nothing_while_others_commit(db: Path | str, tmp_path: Path) -> None:
     """Other sessions' heartbeats reload the open queue, which repaints nothing; a change that
     shows (a colleague takes a case from this queue) is painted: the session was watching."""
     import time
@@ -179,7 +181,7 @@ def test_an_idle_session_writes_nothing_while_others_commit(db: Path) -> None:
     store = open_db(db)
     add_agent(store, login="bob", name="Bruno Petit", role="agent", team="e1", ssh_key_file=None, actor="t", now=NOW)
     bob = require_agent(store, "bob")
-    session = PtySession(_argv(db))
+    session = PtySession(_argv(db, tmp_path))
     try:
         assert wait_until(lambda: b"Alice Martin" in session.output, timeout=60), "no welcome screen"
         os.write(session.master, b"f")  # the queue: reloads on every commit by another session

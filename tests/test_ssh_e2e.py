@@ -27,7 +27,9 @@ from recouvre_tui.services.ssh_access import authorized_keys_lines, install_auth
 from recouvre_tui.store.db import init_db, open_db
 from ssh_harness import SSHD, SshServer, TmuxPane, keygen, tui_pids, wait_until
 
-pytestmark = pytest.mark.slow
+# Real sshd end to end: run once, in the SQLite pass (CI time); the PostgreSQL store under the
+# same TUI is covered by tests/tui in both passes.
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 
 NOW_TEXT = "2026-11-23T10:00"  # Monday 10:00 in Paris: B2C debtors are callable
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

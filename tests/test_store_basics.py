@@ -14,10 +14,24 @@ from recouvre_tui.settings import ConfigError, load_settings
 from recouvre_tui.store import audit
 from recouvre_tui.store.db import StoreError, init_db, open_db
 from recouvre_tui.store.schema import migrations, schema_version
+from stores import new_db, on_postgres
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def _refused() -> tuple[type[Exception], ...]:
+    """What a constraint the database enforces raises, on either store."""
+    if not on_postgres():
+        return (sqlite3.IntegrityError,)
+    import psycopg
+
+    return (psycopg.errors.IntegrityError,)
+
+
+REFUSED = _refused()
+
+
+@pytest.mark.sqlite_only  # the SQLite file's pragmas and sqlite-utils' migrations table
 def test_open_db_sets_pragmas_and_migrates(tmp_path: Path) -> None:
     store = init_db(tmp_path / "t.db")
     conn = store.conn
@@ -31,11 +45,13 @@ def test_open_db_sets_pragmas_and_migrates(tmp_path: Path) -> None:
     assert len(migrations.applied(again.db)) == len(migrations._migrations)
 
 
+@pytest.mark.sqlite_only  # a missing file (PostgreSQL: tests/test_pg_store.py)
 def test_missing_db_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="base introuvable"):
         open_db(tmp_path / "absent.db")
 
 
+@pytest.mark.sqlite_only  # a file that is not SQLite
 def test_not_a_database(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite" * 100)
@@ -44,18 +60,19 @@ def test_not_a_database(tmp_path: Path) -> None:
 
 
 def test_write_rolls_back_on_error(tmp_path: Path) -> None:
-    store = init_db(tmp_path / "t.db")
+    store = init_db(new_db(tmp_path, "t.db"))
     with pytest.raises(RuntimeError), store.write() as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
         raise RuntimeError("boom")
-    assert store.conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
+    assert store.conn.execute("SELECT COUNT(*) FROM meta WHERE key = 'a'").fetchone()[0] == 0
     assert not store.conn.in_transaction
 
 
 def test_write_is_immediate_so_a_second_writer_waits(tmp_path: Path) -> None:
     """BEGIN IMMEDIATE takes the write lock at once: the other connection cannot write until commit."""
-    a = init_db(tmp_path / "t.db")
-    b = open_db(tmp_path / "t.db")
+    db = new_db(tmp_path, "t.db")
+    a = init_db(db)
+    b = open_db(db)
     order: list[str] = []
     entered = threading.Event()
 
@@ -77,22 +94,23 @@ def test_write_is_immediate_so_a_second_writer_waits(tmp_path: Path) -> None:
 
 
 def test_foreign_keys_enforced(tmp_path: Path) -> None:
-    store = init_db(tmp_path / "t.db")
-    with pytest.raises(sqlite3.IntegrityError), store.write() as conn:
+    store = init_db(new_db(tmp_path, "t.db"))
+    with pytest.raises(REFUSED), store.write() as conn:
         conn.execute("INSERT INTO phones (debtor_id, position, raw, kind, valid) VALUES (999, 1, 'x', 'fixe', 0)")
 
 
 def test_audit_is_append_only(tmp_path: Path) -> None:
-    store = init_db(tmp_path / "t.db")
+    store = init_db(new_db(tmp_path, "t.db"))
     with store.write() as conn:
         audit.record(conn, now=NOW, actor="lea", action="hold", entity="debtor", entity_ref="D1")
     for sql in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.write() as conn:
+        with pytest.raises(REFUSED, match="append-only"), store.write() as conn:
             conn.execute(sql)
     rows = audit.page(store.conn)
     assert [(r[2], r[3], r[1]) for r in rows] == [("lea", "hold", "2026-11-23 09:00:00")]
 
 
+@pytest.mark.sqlite_only  # `backup` copies the SQLite file
 def test_backup_is_complete_and_refuses_to_overwrite(tmp_path: Path) -> None:
     store = init_db(tmp_path / "t.db")
     with store.write() as conn:

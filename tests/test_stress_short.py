@@ -23,6 +23,9 @@ import stress
 pytestmark = pytest.mark.slow
 
 
+# scripts/stress.py builds, copies and checks a SQLite file (sqlite3, PRAGMA integrity_check);
+# on PostgreSQL, concurrent claims are proven by test_claims_multiprocess.
+@pytest.mark.sqlite_only
 def test_agents_refresh_and_imports_together_lose_nothing(tmp_path: Path) -> None:
     db = tmp_path / "stress.db"
     first_day = stress.make_database(db, 2_000)

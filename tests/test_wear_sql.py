@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -40,6 +41,7 @@ from recouvre_tui.domain.wear import (
 from recouvre_tui.reports.wear_output import delta_fr, to_csv, to_json, to_text
 from recouvre_tui.store.db import Store, init_db
 from recouvre_tui.store.wear import compute_wear, compute_wear_and_trend, load_wear_debtors, wear_trend
+from stores import drop_db, new_db, on_postgres
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEK = "2026-W10"
@@ -196,7 +198,7 @@ def assert_same(sql: WearReport, pure: WearReport) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = init_db(tmp_path / "t.db")
+    s = init_db(new_db(tmp_path, "t.db"))
     yield s
     s.close()
 
@@ -410,6 +412,7 @@ def test_reference_loader_matches(store: Store) -> None:
     assert_same(compute_wear(store, WEEK), loaded)
 
 
+@pytest.mark.sqlite_only  # SQLite's file lock and its split across processes (one query on PostgreSQL)
 def test_parallel_falls_back_to_one_worker_when_a_writer_holds_the_lock(store: Store) -> None:
     write(store, [Deb("A", [call(30), call(20), call(3)]), Deb("B", [call(3)]), Deb("C", [call(40), call(9)])])
     alone = compute_wear(store, WEEK, workers=1)
@@ -426,7 +429,11 @@ def test_parallel_falls_back_to_one_worker_when_a_writer_holds_the_lock(store: S
 def test_temporary_tables_are_dropped(store: Store) -> None:
     write(store, [Deb("A", [call(30), call(20), call(3)])])
     compute_wear(store, WEEK, workers=1)
-    left = store.conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'").fetchall()
+    if on_postgres():
+        temp = "SELECT table_name FROM information_schema.tables WHERE table_type = 'LOCAL TEMPORARY'"
+    else:
+        temp = "SELECT name FROM sqlite_temp_master WHERE type = 'table'"
+    left = store.conn.execute(temp).fetchall()
     assert left == []
     assert not store.conn.in_transaction
 
@@ -513,12 +520,14 @@ def histories(draw: st.DrawFn) -> tuple[str, list[Deb], WearRules]:
 
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    s = init_db(tmp_path_factory.mktemp("wear") / "t.db")
+    path = new_db(tmp_path_factory.mktemp("wear"), "t.db", keep=True)  # the module's: outlives a test
+    s = init_db(path)
     yield s
     s.close()
+    drop_db(path)
 
 
-def _clear(conn: sqlite3.Connection) -> None:
+def _clear(conn: Any) -> None:
     for table in ("events", "payments", "promises", "invoices", "debtors"):
         conn.execute(f"DELETE FROM {table}")
 
@@ -610,6 +619,7 @@ def test_text_delta_and_empty_report(store: Store) -> None:
     assert not re.search(r"taux d'usure(?! des relances)", text)
 
 
+@pytest.mark.sqlite_only  # SQLite's planner (EXPLAIN QUERY PLAN, PRAGMA index_info)
 def test_history_index_covers_the_walks(store: Store) -> None:
     """The report reads each debtor's history from the index alone (migration m003)."""
     conn = store.conn

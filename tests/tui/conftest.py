@@ -125,7 +125,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path | str:
-    path = new_db(tmp_path_factory.mktemp("tui-template"), "template.db")
+    path = new_db(tmp_path_factory.mktemp("tui-template"), "template.db", keep=True)
     build_db(path, settings)
     return path
 

@@ -20,6 +20,7 @@ from recouvre_tui.tui.backend_call import BackendFailed, BackendResult
 from recouvre_tui.tui.lead.board import BoardScreen
 from recouvre_tui.tui.lead.dialogs import NOTE_MAX, read_dated_note
 from recouvre_tui.tui.lead.messages import LeadActionDone
+from stores import closed_error
 
 SIZE = (160, 48)
 Settle = Callable[..., Awaitable[None]]
@@ -81,13 +82,13 @@ async def test_a_failing_call_posts_the_failure_logs_the_traceback_and_shows_the
         assert await until(pilot, lambda: any(isinstance(m, BackendFailed) for m in seen))
         failed = next(m for m in seen if isinstance(m, BackendFailed))
         assert (failed.what, failed.refused, failed.title) == ("chiffres du jour", False, "Erreur : chiffres du jour")
-        assert failed.error == "ProgrammingError: Cannot operate on a closed database."
+        assert failed.error == closed_error()[1]
         assert await until(pilot, lambda: ("Erreur : chiffres du jour", failed.error, "error") in toasts(app))
         assert app.figures == before  # no result, nothing changed on screen
     text = read(log_file)
     assert "ERROR recouvre_tui.tui.backend_call: backend call failed: chiffres du jour\nTraceback" in text
-    assert 'store/db.py", line' in text  # the traceback reaches the store
-    assert "sqlite3.ProgrammingError: Cannot operate on a closed database." in text
+    assert ('store/pg.py", line' if closed_error()[0] == "psycopg" else 'store/db.py", line') in text  # into the store
+    assert ".".join(closed_error()) in text
 
 
 async def test_a_refusal_is_shown_as_the_services_word_it_and_logged(

@@ -16,6 +16,7 @@ from recouvre_tui.logs import setup_logging, stop_logging
 from recouvre_tui.tui.app import RecouvreApp
 from recouvre_tui.tui.case.screen import CaseScreen
 from recouvre_tui.tui.outcome.note import NoteForm
+from stores import closed_error
 
 SIZE = (160, 48)
 Settle = Callable[..., Awaitable[None]]
@@ -100,5 +101,5 @@ async def test_worker_heartbeat_and_end_of_session_failures_are_logged_with_trac
     assert f"ERROR {call_log}: chiffres du jour\nTraceback (most recent call" in text
     assert "ERROR recouvre_tui.tui.app: session alice: end of session not recorded\nTraceback" in text
     assert "ERROR recouvre_tui.tui.app: session alice: release failed (a held case frees itself" in text
-    assert text.count("sqlite3.ProgrammingError: Cannot operate on a closed database.") == 4
+    assert text.count(".".join(closed_error())) == 4
     assert "session end: login=alice" in text

@@ -32,6 +32,7 @@ from . import (  # noqa: F401
     reports,
     scripts,
     session,
+    transfer,
 )
 from .common import Ctx, echo
 from .root import main

@@ -53,7 +53,11 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
 @click.pass_obj
 @handle_errors
 def migrate(obj: Ctx, now_text: str | None) -> None:
-    """Mettre à jour le schéma de la base (sauvegarde automatique à côté d'elle avant)."""
+    """Mettre à jour le schéma de la base (sauvegarde automatique à côté d'elle avant).
+
+    Sur PostgreSQL, pas de copie de sauvegarde : les migrations s'appliquent en une seule
+    transaction, tout ou rien (« recouvre backup » avant, si vous voulez une copie).
+    """
     from ..services.maintenance import migrate as run_migrate
 
     store = open_db(obj.db_path, allow_pending=True)
@@ -64,7 +68,13 @@ def migrate(obj: Ctx, now_text: str | None) -> None:
     if not done.applied:
         echo(f"base déjà à jour : {obj.db_label}")
         return
-    echo(f"sauvegarde avant migration : {done.backup}")
+    if done.backup is not None:
+        echo(f"sauvegarde avant migration : {done.backup}")
+    else:
+        echo(
+            "PostgreSQL : pas de copie de sauvegarde avant migration ; les migrations s'appliquent en une "
+            "seule transaction (tout ou rien) : en cas d'échec, la base reste telle qu'elle était"
+        )
     for name in done.applied:
         echo(f"  appliquée : {name}")
     echo(f"base à jour : {obj.db_label}")
@@ -94,10 +104,26 @@ def refresh(obj: Ctx, full: bool, now_text: str | None) -> None:
 @click.pass_obj
 @handle_errors
 def backup(obj: Ctx, dest: Path) -> None:
-    """Copie cohérente de la base (API de sauvegarde en ligne de SQLite)."""
-    from ..services.maintenance import backup as run_backup
+    """Copie cohérente de la base, pendant que les agents travaillent.
 
-    pages = run_backup(obj.store(), dest)
+    SQLite : API de sauvegarde en ligne ; DEST est une base SQLite (--db DEST pour l'ouvrir).
+    PostgreSQL : pg_dump au format personnalisé (-Fc), relu par « pg_restore --list » ;
+    pour restaurer : createdb NOUVELLE_BASE puis pg_restore --no-owner -d URL_DE_NOUVELLE_BASE DEST.
+    """
+    from ..services.maintenance import backup as run_backup
+    from ..services.maintenance import backup_postgres
+    from ..store.pg_backup import restore_hint
+
+    store = obj.store()
+    try:
+        if store.kind == "postgresql":
+            done = backup_postgres(store, dest)
+            echo(f"sauvegarde écrite : {dest} (pg_dump, format personnalisé, {done.entries} objets)")
+            echo(restore_hint(dest, store.path))
+            return
+        pages = run_backup(store, dest)
+    finally:
+        store.close()
     echo(f"sauvegarde écrite : {dest} ({pages} pages)")
 
 

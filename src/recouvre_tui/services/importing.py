@@ -20,10 +20,11 @@ from typing import Any
 
 from ..domain.areas import METROPOLE, area_for_postcode
 from ..domain.config import Settings
-from ..domain.dates import PARIS, paris_date, to_db
+from ..domain.dates import PARIS, from_db, paris_date, to_db
 from ..domain.events import classify
 from ..domain.money import format_eur
 from ..domain.phones import PhoneInfo, area_for_phone, normalise_phone
+from ..domain.wear_weeks import HistoryChange, settled_part
 from ..importers.csv_formats import (
     DebtorRow,
     EventRow,
@@ -39,6 +40,7 @@ from ..store import imports as sql
 from ..store.db import Store
 from ..store.staging import Stage
 from .ledger_effects import after_ledger_change
+from .wear_history import history_written
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class _Plan:
     issues: list[Issue] = field(default_factory=list)
     omitted: int = 0  # problems counted but not listed (beyond MAX_ISSUES of a kind)
     apply: Callable[[sqlite3.Connection], set[int]] = lambda conn: set()
+    history: HistoryChange = field(default_factory=HistoryChange)  # what `apply` does to wear history
 
     @property
     def wants_example(self) -> bool:
@@ -197,6 +200,7 @@ def _import(
                 raise _DryRunDone(res)
             if touched:
                 after_ledger_change(conn, touched, now=now, settings=settings, kind=kind)
+            history_written(conn, pl.history.since(), now=now)
             sql.record_import(
                 conn,
                 kind=kind,
@@ -424,10 +428,13 @@ def _plan_invoices(
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts, ts))
+            pl.history.dated(issue or r.due_date)
+            pl.history.settled(did, -settled_part(lettered, r.amount_cents, part))
             if pl.wants_example:
                 pl.example(f"+ facture {r.debtor_ref}/{r.ref} {format_eur(r.amount_cents)}")
         elif old[1:] != values:
             updates.append((*values, ts, old[0]))
+            _invoice_history(pl.history, did, old, values)
             if pl.wants_example:
                 pl.example(f"~ facture {r.debtor_ref}/{r.ref}")
         else:
@@ -445,6 +452,21 @@ def _plan_invoices(
         return {i[0] for i in inserts} | _ids_of(conn, "invoices", [u[-1] for u in updates])
 
     pl.apply = apply
+
+
+def _invoice_history(history: HistoryChange, did: int, old: tuple[Any, ...], new: tuple[Any, ...]) -> None:
+    """An invoice changed from `old` (id, *_INVOICE_COLS) to `new` (_INVOICE_COLS)."""
+    old_day, new_day = old[1] or old[2], new[0] or new[1]
+    if old_day != new_day or old[3] != new[2]:
+        history.dated(date.fromisoformat(old_day), date.fromisoformat(new_day))
+    history.settled(did, settled_part(old[4], old[3], old[6]) - settled_part(new[3], new[2], new[5]))
+
+
+def _payment_history(history: HistoryChange, did: int, old: tuple[Any, ...], new: tuple[Any, ...]) -> None:
+    """A payment changed from `old` (id, *_PAYMENT_COLS) to `new` (_PAYMENT_COLS)."""
+    if old[1] != new[0] or old[2] != new[1]:
+        history.dated(date.fromisoformat(old[1]), date.fromisoformat(new[0]))
+    history.settled(did, settled_part(new[3], new[1], new[4]) - settled_part(old[4], old[2], old[5]))
 
 
 # Sort key of insert rows: (debtor_id, ref).
@@ -507,10 +529,13 @@ def _plan_payments(
         old = existing.get((did, r.ref)) if existing else None
         if old is None:
             inserts.append((did, r.ref, *values, source, ts))
+            pl.history.dated(r.paid_on)
+            pl.history.settled(did, settled_part(values[3], r.amount_cents, values[4]))
             if pl.wants_example:
                 pl.example(f"+ paiement {r.debtor_ref}/{r.ref} {format_eur(r.amount_cents)}")
         elif old[1:] != values:
             updates.append((*values, old[0]))
+            _payment_history(pl.history, did, old, values)
             if pl.wants_example:
                 pl.example(f"~ paiement {r.debtor_ref}/{r.ref}")
         else:
@@ -596,6 +621,7 @@ def _plan_events(conn, pl: _Plan, records: list[EventRow], now, actor, settings)
                     ts,
                 )
             )
+            pl.history.dated(paris_date(r.at))
             if pl.wants_example:
                 pl.example(f"+ événement {r.debtor_ref} {_event_label(r)}")
         elif old[1] != r.note:
@@ -683,9 +709,12 @@ def _plan_promises(conn, pl: _Plan, records: list[PromiseInstalmentRow], now, ac
         old = existing.get((did, pref))
         if old is None:
             inserts.append((did, pref, first.created_at, plan))
+            pl.history.dated(paris_date(first.created_at))
             pl.example(f"+ promesse {dref}/{pref} ({len(plan)} échéance(s))")
         elif old[1] != to_db(first.created_at) or [(d, a) for _, d, a in current.get(old[0], [])] != plan:
             updates.append((old[0], first.created_at, plan))
+            was = from_db(old[1])
+            pl.history.dated(paris_date(first.created_at), paris_date(was) if was else None)
             pl.example(f"~ promesse {dref}/{pref}")
         else:
             pl.result.unchanged += 1
@@ -763,6 +792,7 @@ def _plan_fec(conn, pl: _Plan, ledger: FecLedger, now, actor, settings) -> None:
     _plan_invoices(conn, sub[0], ledger.invoices, now, actor, settings, source="fec")
     _plan_payments(conn, sub[1], ledger.payments, now, actor, settings, source="fec")
     for s in sub:
+        pl.history.merge(s.history)
         pl.issues.extend(s.issues)
         pl.result.inserted += s.result.inserted
         pl.result.updated += s.result.updated
@@ -837,6 +867,10 @@ def _plan_staged(conn, pl: _Plan, stage: Stage, now, actor, settings) -> None:
         amount = values[2] if stage.kind == "invoices" else values[1]
         shown = f" {format_eur(amount)}" if state == "new" else ""
         pl.example(f"{'+' if state == 'new' else '~'} {_LABEL[stage.kind]} {dref}/{ref}{shown}")
+    earliest_day, moved = stage.history_change()
+    pl.history.dated(date.fromisoformat(earliest_day) if earliest_day else None)
+    if moved:
+        pl.history.all_weeks()
     pl.apply = lambda conn: stage.apply(source="csv", now=to_db(now))
 
 

@@ -48,6 +48,7 @@ from .roles import (
 )
 from .roles import scope as team_scope
 from .scoring import rescore
+from .wear_history import history_written
 from .work_queue import QueueEntry, _entry
 
 __all__ = [
@@ -564,6 +565,7 @@ def record_formal_notice(
         )
         if reference or amount_cents is not None:
             sql.set_letter_details(conn, event_id, letter_ref=reference, amount_cents=amount_cents)
+        history_written(conn, day, now=now)  # a reminder dated `sent_on`, maybe weeks ago
         rescore(conn, [d.id], now=now, settings=settings or Settings())
         audit.record(
             conn,

@@ -35,6 +35,7 @@ from ..store.agents import Agent
 from ..store.db import Store
 from .roles import require_lead, require_visible
 from .scoring import rescore
+from .wear_history import history_written
 
 NOTE_MAX = 500
 
@@ -222,6 +223,7 @@ def record_acknowledgment(
             source="lead" if actor.is_lead else "agent",
             created_at=to_db(now),
         )
+        history_written(conn, on, now=now)  # a response dated `on`, maybe weeks ago
         rescore(conn, [did], now=now, settings=settings or Settings())
         audit.record(
             conn,

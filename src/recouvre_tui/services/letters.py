@@ -46,6 +46,7 @@ from .case_file import CaseFile, load_case
 from .roles import acting_lead, require_lead
 from .scoring import rescore
 from .script_guide import fact_sheet
+from .wear_history import history_written
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,7 @@ def formal_notice(
         )
         lead_sql.set_letter_details(conn, event_id, letter_ref=reference, amount_cents=notice.total_cents)
         sql.add_letter_invoices(conn, event_id, [(x.invoice_ref, x.principal_cents) for x in lines])
+        history_written(conn, today, now=now)  # a reminder dated today
         rescore(conn, [int(case.debtor["id"])], now=now, settings=settings)
         path = output or default_folder(settings, lead.login) / f"{reference}.pdf"
         audit.record(

@@ -1,4 +1,5 @@
-"""Backups with SQLite's online backup API (consistent while agents keep working)."""
+"""Backups (SQLite's online backup API, or pg_dump on PostgreSQL: both consistent while agents
+keep working) and `migrate`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..store.db import Store, StoreError
+from ..store.pg_backup import Dump, dump
 from ..store.schema import migrate as apply_migrations
 from ..store.schema import pending_migrations
 
@@ -38,6 +40,11 @@ def backup(store: Store, dest: Path) -> int:
     return pages
 
 
+def backup_postgres(store: Store, dest: Path) -> Dump:
+    """`pg_dump` in custom format to `dest` (store/pg_backup.py); restored with `pg_restore`."""
+    return dump(store.path, dest)
+
+
 @dataclass(frozen=True)
 class Migration:
     backup: Path | None  # None when nothing was pending
@@ -46,9 +53,13 @@ class Migration:
 
 def migrate(store: Store, *, now: datetime) -> Migration:
     """`recouvre migrate`: back the database up next to itself, then apply the pending
-    migrations (sqlite-utils knows which are applied)."""
+    migrations (sqlite-utils knows which are applied). On PostgreSQL no file copy: the
+    migrations run in one transaction (store/pg.py:migrate_pg), so a failure leaves the schema
+    and the data as they were — all or nothing is what the SQLite backup is there to give."""
     if not pending_migrations(store):
         return Migration(None, [])
+    if store.kind == "postgresql":
+        return Migration(None, apply_migrations(store))
     p = Path(store.path)
     stamp = now.astimezone(UTC) if now.tzinfo else now
     dest = p.with_name(f"{p.stem}.avant-migration-{stamp:%Y%m%d-%H%M%S}Z{p.suffix or '.db'}")

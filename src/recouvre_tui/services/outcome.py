@@ -37,6 +37,7 @@ from ..store.agents import Agent
 from ..store.db import Store
 from .roles import PermissionDenied, acting, in_scope, scope
 from .scoring import rescore
+from .wear_history import history_written
 
 NOTE_MAX = 2_000
 # Follow-up actions recorded as their own events (invoice duplicate, hand to the sales rep).
@@ -373,6 +374,7 @@ def record_outcome(
                 note=text,
             )
         promise_sql.mark_followed_up(conn, debtor_id, now_s)
+        history_written(conn, paris_date(now), now=now)  # the event (and promise) dated now
         promise_sql.refresh_priority_class(conn, [debtor_id])
         rescore(conn, [debtor_id], now=now, settings=settings)
         released = queue_sql.release_claim(conn, agent.login, debtor_id) > 0

@@ -104,7 +104,9 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
-        return bool(self.raw.info.transaction_status != 0)  # 0 = IDLE
+        # ACTIVE (1), INTRANS (2), INERROR (3); IDLE (0) and UNKNOWN (4: connection closed) are not
+        # in a transaction (a closed one then fails on its next statement, as sqlite3 does).
+        return int(self.raw.info.transaction_status) in (1, 2, 3)
 
     @property
     def backend_pid(self) -> int:
@@ -147,9 +149,11 @@ class PgStore(Store):
         self._listener: PgConnection | None = None
         self._version = 0
         self._listen_lock = threading.Lock()
+        self._closed = False
 
     @property
     def conn(self) -> Any:
+        self._reconnect_if_lost()
         return self._pg
 
     @property
@@ -160,8 +164,35 @@ class PgStore(Store):
     def label(self) -> str:
         return masked(self.path)
 
+    def _reconnect_if_lost(self) -> None:
+        """After a server restart or a failover (libpq multi-host URL), the session's connection
+        is lost: open a new one before the next transaction instead of failing every action.
+        Never mid-transaction, and never on a store closed on purpose."""
+        raw = self._pg.raw
+        if self._closed or not (raw.closed or raw.broken):
+            return
+        log.warning("PostgreSQL connection lost; reconnecting to %s", masked(self.path))
+        self._pg = connect(self.path)
+        with self._listen_lock:
+            if self._listener is not None:
+                self._listener.close()
+                self._listener = None
+
+    def _begin(self, statement: str) -> PgConnection:
+        self._reconnect_if_lost()
+        try:
+            self._pg.execute(statement)
+        except Exception as exc:
+            lost = isinstance(exc, _psycopg().OperationalError)  # AdminShutdown, connection reset…
+            if self._closed or not lost or self._pg.in_transaction:
+                raise
+            self._reconnect_if_lost()  # the server went away since the last statement: once more
+            self._pg.execute(statement)
+        return self._pg
+
     def close(self) -> None:
         with self.lock:
+            self._closed = True
             self._pg.close()
             if self._listener is not None:
                 self._listener.close()
@@ -169,10 +200,9 @@ class PgStore(Store):
     @contextmanager
     def write(self) -> Iterator[Any]:
         with self.lock:
-            conn = self._pg
-            if conn.in_transaction:
+            if self._pg.in_transaction:
                 raise StoreError("transaction déjà ouverte sur cette connexion")
-            conn.execute("BEGIN")
+            conn = self._begin("BEGIN")
             try:
                 try:
                     conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
@@ -197,8 +227,7 @@ class PgStore(Store):
     @contextmanager
     def read(self) -> Iterator[Any]:
         with self.lock:
-            conn = self._pg
-            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            conn = self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ")
             try:
                 yield conn
             finally:
@@ -212,9 +241,17 @@ class PgStore(Store):
                 self._listener = connect(self.path)
                 self._listener.execute(f"LISTEN {CHANNEL}")
             own = self._pg.backend_pid
-            for note in self._listener.raw.notifies(timeout=0):
-                if note.pid != own:
-                    self._version += 1
+            try:
+                for note in self._listener.raw.notifies(timeout=0):
+                    if note.pid != own:
+                        self._version += 1
+            except _psycopg().OperationalError:
+                # Listener lost (restart, failover): notifications may have been missed, so
+                # report a change (screens reload) and listen again on the next call.
+                log.warning("PostgreSQL LISTEN connection lost; listening again")
+                self._listener.close()
+                self._listener = None
+                self._version += 1
             return self._version
 
 
@@ -279,30 +316,35 @@ class _MigrationTarget:
 def migrate_pg(store: PgStore) -> list[str]:
     """Apply the pending migrations, all in one transaction (PostgreSQL's DDL is transactional)
     under the write lock: two processes never race, and a failure leaves the schema as it was."""
+    with store.write() as conn:
+        return apply_migrations(conn)
+
+
+def apply_migrations(conn: PgConnection) -> list[str]:
+    """The pending migrations, run inside the caller's write transaction (`migrate_pg`, and
+    `copy-to`, which creates the schema in the same transaction as the copy)."""
     from . import pg_schema
     from .schema import known_migrations, migrations
 
-    with store.write() as conn:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (seq BIGINT GENERATED ALWAYS AS IDENTITY, "
+        "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = set(applied_migrations(conn))
+    applied: list[str] = []
+    functions = {m.name: m.fn for m in migrations._migrations}
+    for name in known_migrations():
+        if name in done:
+            continue
+        override = pg_schema.OVERRIDES.get(name)
+        if override is not None:
+            override(conn)
+        else:
+            functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
         conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (seq BIGINT GENERATED ALWAYS AS IDENTITY, "
-            "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, to_char(now() AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD HH24:MI:SS'))",
+            (name,),
         )
-        done = set(applied_migrations(conn))
-        applied: list[str] = []
-        functions = {m.name: m.fn for m in migrations._migrations}
-        for name in known_migrations():
-            if name in done:
-                continue
-            override = pg_schema.OVERRIDES.get(name)
-            if override is not None:
-                override(conn)
-            else:
-                functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
-            conn.execute(
-                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, to_char(now() AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD HH24:MI:SS'))",
-                (name,),
-            )
-            applied.append(name)
-        return applied
-
+        applied.append(name)
+    return applied

@@ -29,8 +29,10 @@ _COMPAT = [
     "CREATE AGGREGATE group_concat(text) (SFUNC = _group_concat_step, STYPE = text)",
     """CREATE FUNCTION round(x double precision, digits integer) RETURNS double precision
        LANGUAGE sql IMMUTABLE AS $$ SELECT round(x::numeric, digits)::double precision $$""",
+    # An integrity violation, as SQLite's RAISE(ABORT) is: callers catch one error class.
     """CREATE FUNCTION _audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
-       $$ BEGIN RAISE EXCEPTION 'audit trail is append-only'; END $$""",
+       $$ BEGIN RAISE EXCEPTION 'audit trail is append-only' USING ERRCODE = 'integrity_constraint_violation';
+       END $$""",
     """CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit
        FOR EACH ROW EXECUTE FUNCTION _audit_append_only()""",
 ]

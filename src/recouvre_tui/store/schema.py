@@ -601,3 +601,28 @@ CREATE INDEX events_letter_ref ON events (letter_ref);
 """
     for statement in split_statements(ddl):
         conn.execute(statement)
+
+
+# --- m013: stored weeks of the wear trend (docs/rules.md "Stored weeks of the wear trend") ------
+# One row per closed ISO week: the figures the trend shows (active, worn ∩ active), the
+# fingerprint of the wear settings that shaped them (`domain.wear_weeks.trend_fingerprint`)
+# and when they were computed. Written by `services.wear_report`, forgotten on write by
+# `store.wear_weeks.invalidate_from`.
+
+
+@migrations()
+def m013_wear_weeks(db: sqlite_utils.Database) -> None:
+    ddl = """
+CREATE TABLE wear_weeks (
+    week_start TEXT PRIMARY KEY,
+    week TEXT NOT NULL,
+    week_end TEXT NOT NULL,
+    active INTEGER NOT NULL CHECK (active >= 0),
+    worn INTEGER NOT NULL CHECK (worn >= 0 AND worn <= active),
+    fingerprint TEXT NOT NULL,
+    computed_at TEXT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('wear_weeks_generation', '0');
+"""
+    for statement in split_statements(ddl):
+        db.conn.execute(statement)

@@ -125,6 +125,32 @@ class Stage:
             (limit,),
         ).fetchall()
 
+    def history_change(self) -> tuple[str | None, int]:
+        """What applying would do to the wear history (before `apply`): the earliest date of
+        a row new or changed in date or amount (old and new dates), and how many debtors'
+        settled parts (amount when lettered, else `lettered_cents`) would move
+        (`domain.wear_weeks`)."""
+        if self.kind == "invoices":
+            new_day, old_day = "coalesce(s.issue_date, s.due_date)", "coalesce(x.issue_date, x.due_date)"
+            new_settled = "CASE WHEN s.lettered = 1 THEN s.amount_cents ELSE s.lettered_cents END"
+        else:
+            new_day, old_day, new_settled = "s.paid_on", "x.paid_on", "0"
+        old_settled = "CASE WHEN x.lettered = 1 THEN x.amount_cents ELSE x.lettered_cents END"
+        rows = (
+            f"FROM {self.table} s JOIN debtors d ON d.ref = s.debtor_ref "
+            f"LEFT JOIN {self.kind} x ON x.debtor_id = d.id AND x.ref = s.ref"
+        )
+        (first,) = self.conn.execute(
+            f"SELECT MIN(CASE WHEN x.id IS NULL THEN {new_day} "
+            f"WHEN {new_day} <> {old_day} OR s.amount_cents <> x.amount_cents "
+            f"THEN CASE WHEN {new_day} < {old_day} THEN {new_day} ELSE {old_day} END END) {rows}"
+        ).fetchone()
+        (moved,) = self.conn.execute(
+            f"SELECT COUNT(*) FROM (SELECT d.id {rows} GROUP BY d.id "
+            f"HAVING SUM({new_settled} - coalesce({old_settled}, 0)) <> 0) t"
+        ).fetchone()
+        return (str(first) if first else None), int(moved)
+
     def apply(self, *, source: str, now: str) -> set[int]:
         """Insert the new rows (in debtor, reference order: the indexes fill in order), update
         the changed ones; the debtors touched."""

@@ -80,7 +80,9 @@ __all__ = [
     "WearReport",
     "breakdown",
     "compute_wear",
+    "compute_wear_and_figures",
     "load_wear_debtors",
+    "wear_figures",
     "wear_trend",
 ]
 
@@ -128,6 +130,21 @@ def compute_wear_and_trend(
 ) -> tuple[WearReport, list[tuple[str, float | None]]]:
     """The report of `week` and the wear rate of each of `trend_weeks` (none after `week`),
     in one set of passes: the weeks only add a few sums to the walk over each debtor."""
+    report, figures = compute_wear_and_figures(store, week, trend_weeks, rules, names, workers=workers)
+    return report, [(label, wear_rate(worn, active)) for label, (active, worn) in figures]
+
+
+def compute_wear_and_figures(
+    store: Store,
+    week: str,
+    trend_weeks: Sequence[str],
+    rules: WearRules | None = None,
+    names: bool = True,
+    *,
+    workers: int | None = None,
+) -> tuple[WearReport, list[tuple[str, tuple[int, int]]]]:
+    """`compute_wear_and_trend` with each trend week's terms (active, worn ∩ active) in
+    place of its rate: what `store.wear_weeks` keeps of a closed week."""
     rules = rules or WearRules()
     main = WearWindow.for_week(week, rules)
     prev = WearWindow.for_sunday(main.prev_sunday, rules)
@@ -167,15 +184,25 @@ def compute_wear_and_trend(
             for (seg, agent, ch), (a, w) in sorted(groups.items(), key=lambda kv: group_sort_key(kv[0]))
         ),
     )
-    rates = {win.sunday: wear_rate(w, a) for win, (a, w) in zip(windows, sums, strict=True)}
-    return report, [(by_week[w].week, rates[by_week[w].sunday]) for w in trend_weeks]
+    terms = {win.sunday: s for win, s in zip(windows, sums, strict=True)}
+    return report, [(by_week[w].week, terms[by_week[w].sunday]) for w in trend_weeks]
 
 
 def wear_trend(
     store: Store, weeks: Sequence[str], rules: WearRules | None = None, *, workers: int | None = None
 ) -> list[tuple[str, float | None]]:
     """(week, wear rate) for each of `weeks` (e.g. the 12 weeks of the sparkline), in one
-    set of passes: each run of reminders says at once in which weeks it was a worn streak."""
+    set of passes: each run of reminders says at once in which weeks it was a worn streak.
+    Always from scratch (the reference the stored weeks are checked against)."""
+    return [
+        (label, wear_rate(worn, active)) for label, (active, worn) in wear_figures(store, weeks, rules, workers=workers)
+    ]
+
+
+def wear_figures(
+    store: Store, weeks: Sequence[str], rules: WearRules | None = None, *, workers: int | None = None
+) -> list[tuple[str, tuple[int, int]]]:
+    """(week, (active, worn ∩ active)) for each of `weeks`: the terms of `wear_trend`'s rates."""
     rules = rules or WearRules()
     if not weeks:
         return []
@@ -187,8 +214,8 @@ def wear_trend(
     part: list[tuple[int, int]]
     for part in _parallel(store, _Job(tuple(windows), rules, report=False), workers):
         sums = [(a + pa, w + pw) for (a, w), (pa, pw) in zip(sums, part, strict=True)]
-    rates = {win.sunday: wear_rate(w, a) for win, (a, w) in zip(windows, sums, strict=True)}
-    return [(by_week[w].week, rates[by_week[w].sunday]) for w in weeks]
+    terms = {win.sunday: s for win, s in zip(windows, sums, strict=True)}
+    return [(by_week[w].week, terms[by_week[w].sunday]) for w in weeks]
 
 
 def _by_end(w: WearWindow) -> datetime:

@@ -344,12 +344,14 @@ class Backend:
         return iso_week_label(monday + timedelta(weeks=weeks))
 
     def wear_report(self, week: str) -> WearReport:
-        return wear_service.week_report(self.store, self.agent, week, settings=self.settings)
+        return wear_service.week_report(self.store, self.agent, week, settings=self.settings, now=self.now())
 
     def wear_trend(self, week: str, weeks: int | None = None) -> list[tuple[str, float | None]]:
         """The wear rate of the `weeks` weeks ending with `week` (oldest first)."""
         weeks = wear_service.TREND_WEEKS if weeks is None else weeks  # (a default would import it at start-up)
-        return wear_service.week_trend(self.store, self.agent, week, settings=self.settings, weeks=weeks)
+        return wear_service.week_trend(
+            self.store, self.agent, week, settings=self.settings, weeks=weeks, now=self.now()
+        )
 
     def kpis(self, week: str) -> list[KpiRow]:
         return lead_service.kpis(self.store, self.agent, week=week, now=self.now(), settings=self.settings)

@@ -23,6 +23,7 @@ BLOCKED_LABELS: dict[str, str] = {
 
 AUDIT_ACTIONS: dict[str, str] = {
     "assign": "affectation",
+    "copy_to": "copie de la base vers PostgreSQL",
     "reassign_bulk": "réaffectation en masse",
     "hold": "mise en attente",
     "hold_release": "attente levée",
@@ -66,6 +67,7 @@ AUDIT_ENTITIES: dict[str, str] = {
     "events": "événements",
     "promises": "promesses",
     "fec": "FEC",
+    "database": "base",
 }
 
 

@@ -1,0 +1,158 @@
+"""`backup` and `migrate` on PostgreSQL, against a real cluster (tests/pg_cluster.py): the backup
+is a pg_dump that `pg_restore` turns back into the same database; `migrate` makes no file copy
+and is all or nothing. Runs on both `--store` modes (the database is always PostgreSQL here)."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner, Result
+
+from lead_helpers import NOW, PORTFOLIO, LeadEnv
+from recouvre_tui.cli import main
+from recouvre_tui.services.agents import add_agent
+from recouvre_tui.store.db import init_db
+from recouvre_tui.store.pg_backup import find_tool
+from stores import cluster
+
+# Needs PostgreSQL whatever --store says: run once, in the SQLite pass (tests/stores.py).
+pytestmark = pytest.mark.sqlite_only
+
+NOW_ARG = "2026-11-17T11:00"
+
+
+def cli(db: str, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--db", db, *args], catch_exceptions=False)
+
+
+def build(tmp_path: Path) -> str:
+    url = cluster().new_database("ops")
+    store = init_db(url)
+    for login, role in (("alice", "agent"), ("bob", "agent"), ("lea", "lead")):
+        add_agent(
+            store,
+            login=login,
+            name=login.title(),
+            role=role,
+            team="A",
+            ssh_key_file=None,
+            actor="test",
+            now=NOW - timedelta(days=30),
+        )
+    env = LeadEnv(store, tmp_path)
+    env.add_debtors(PORTFOLIO, now=NOW - timedelta(days=10))
+    env.add_payments([("B1", "PAY-1", "2026-11-02", "1000,00")], now=NOW - timedelta(days=9))
+    env.outcome(env.alice, "A1", "dispute")
+    store.close()
+    return url
+
+
+def counts(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+                "AND table_type = 'BASE TABLE' ORDER BY 1"
+            )
+        ]
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # type: ignore[index]
+
+
+def test_backup_is_a_pg_dump_that_restores_the_same_database(tmp_path: Path) -> None:
+    url = build(tmp_path)
+    dest = tmp_path / "sauvegardes" / "equipe.dump"
+    r = cli(url, "backup", str(dest))
+    assert r.exit_code == 0, r.stderr
+    assert f"sauvegarde écrite : {dest} (pg_dump, format personnalisé" in r.stdout
+    assert "pour restaurer : createdb NOUVELLE_BASE puis pg_restore --no-owner -d" in r.stdout
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["equipe.dump"]  # no .partial left
+
+    restored = cluster().new_database("restored")
+    done = subprocess.run([find_tool("pg_restore"), "--no-owner", "-d", restored, str(dest)], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+    before = counts(url)
+    assert before["debtors"] == 6 and before["payments"] == 1 and before["disputes"] == 1
+    assert counts(restored) == before
+    # The restored database is a recouvre database: same queue, same search (its triggers and
+    # search table came back too).
+    for args in (
+        ("queue", "--agent", "bob", "--format", "json", "--now", NOW_ARG),
+        ("search", "durand", "--format", "json"),
+    ):
+        a, b = cli(url, *args), cli(restored, *args)
+        assert a.exit_code == 0 and b.exit_code == 0, (a.stderr, b.stderr)
+        assert json.loads(a.stdout) and json.loads(b.stdout) == json.loads(a.stdout)
+
+
+def test_backup_never_overwrites(tmp_path: Path) -> None:
+    url = build(tmp_path)
+    dest = tmp_path / "b.dump"
+    dest.write_bytes(b"ancienne")
+    r = cli(url, "backup", str(dest))
+    assert r.exit_code == 1 and "existe déjà" in r.stderr
+    assert dest.read_bytes() == b"ancienne"
+
+
+def test_backup_help_says_how_to_restore() -> None:
+    text = " ".join(CliRunner().invoke(main, ["backup", "--help"]).stdout.split())
+    assert "pg_dump au format personnalisé (-Fc)" in text
+    assert "createdb NOUVELLE_BASE puis pg_restore --no-owner -d URL_DE_NOUVELLE_BASE DEST" in text
+
+
+def _make_m011_pending(url: str) -> None:
+    """The database as an older program left it: m011 (agents.email) not applied yet."""
+    with psycopg.connect(url) as conn:
+        conn.execute("ALTER TABLE agents DROP COLUMN email")
+        conn.execute("DELETE FROM recouvre_migrations WHERE name = 'm011_agent_email'")
+
+
+def _columns(url: str, table: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY 1", (table,)
+            )
+        ]
+
+
+def test_migrate_makes_no_file_copy_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = build(tmp_path)
+    _make_m011_pending(url)
+    r = cli(url, "queue", "--agent", "bob", "--now", NOW_ARG)
+    assert r.exit_code == 1 and "lancez « recouvre migrate »" in r.stderr
+    monkeypatch.chdir(tmp_path)
+    files_before = sorted(tmp_path.rglob("*"))
+    r = cli(url, "migrate", "--now", NOW_ARG)
+    assert r.exit_code == 0, r.stderr
+    assert "pas de copie de sauvegarde avant migration" in r.stdout
+    assert "une seule transaction (tout ou rien)" in r.stdout
+    assert "appliquée : m011_agent_email" in r.stdout
+    assert sorted(tmp_path.rglob("*")) == files_before
+    assert "email" in _columns(url, "agents")
+    assert counts(url)["agents"] == 3
+    assert cli(url, "migrate").stdout.startswith("base déjà à jour")
+
+
+def test_migrate_is_all_or_nothing(tmp_path: Path) -> None:
+    """Two pending migrations, the second fails (its column is already there): the first one is
+    rolled back with it."""
+    url = build(tmp_path)
+    _make_m011_pending(url)
+    with psycopg.connect(url) as conn:
+        conn.execute("DELETE FROM recouvre_migrations WHERE name = 'm012_letters'")  # its tables stay
+    r = cli(url, "migrate")
+    assert r.exit_code == 1
+    assert "rien n'a été modifié" in r.stderr
+    assert "email" not in _columns(url, "agents")
+    with psycopg.connect(url) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM recouvre_migrations")]
+    assert "m011_agent_email" not in names and "m012_letters" not in names
