@@ -144,3 +144,9 @@ def examples(n: int) -> int:
     importers' parsing): all of them on SQLite, a fifth on PostgreSQL, where the pass checks the
     store's side (a rejected file leaves the database identical) at ~0.25 s an example."""
     return max(10, n // 5) if on_postgres() else n
+
+
+def store_examples(n: int) -> int:
+    """Hypothesis examples for a property of the store's SQL: all of them on SQLite, half on
+    PostgreSQL (the same SQL text; the pass must stay within CI's time)."""
+    return max(10, n // 2) if on_postgres() else n

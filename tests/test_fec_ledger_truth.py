@@ -22,7 +22,7 @@ from recouvre_tui.domain.config import Settings
 from recouvre_tui.importers.fec import PLACEHOLDER_REFS
 from recouvre_tui.services.importing import import_file
 from recouvre_tui.store.ledger import balance_mismatches
-from stores import drop_db
+from stores import drop_db, store_examples
 
 # Names that exist in each character set: Windows-1252 is told by its 0x80–0x9F bytes (’ Œ),
 # ISO-8859-15 has Œ and € elsewhere (0xBC, 0xA4).
@@ -175,7 +175,7 @@ def ledgers(draw: st.DrawFn) -> tuple[Ledger, str, dict[str, str]]:
     return ledger, encoding, names
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=store_examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     case=ledgers(),
     sep=st.sampled_from(["|", "\t"]),

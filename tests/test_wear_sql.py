@@ -41,7 +41,7 @@ from recouvre_tui.domain.wear import (
 from recouvre_tui.reports.wear_output import delta_fr, to_csv, to_json, to_text
 from recouvre_tui.store.db import Store, init_db
 from recouvre_tui.store.wear import compute_wear, compute_wear_and_trend, load_wear_debtors, wear_trend
-from stores import drop_db, new_db, on_postgres
+from stores import drop_db, new_db, on_postgres, store_examples
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEK = "2026-W10"
@@ -532,7 +532,7 @@ def _clear(conn: Any) -> None:
         conn.execute(f"DELETE FROM {table}")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=store_examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(histories())
 def test_sql_agrees_with_the_reference_on_random_histories(
     shared_store: Store, case: tuple[str, list[Deb], WearRules]

@@ -44,7 +44,7 @@ from recouvre_tui.store import wear_weeks as weeks_sql
 from recouvre_tui.store.db import Store, init_db
 from recouvre_tui.store.wear import compute_wear_and_trend, wear_figures, wear_trend
 from recouvre_tui.store.wear_weeks import stored_weeks
-from stores import new_db
+from stores import new_db, store_examples
 
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=UTC)  # Wed 11:00 Paris, week 2026-W11
 WEEK = "2026-W10"
@@ -436,7 +436,7 @@ HEADERS = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=store_examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=_batches(), report_weeks=st.lists(st.sampled_from(LABELS), min_size=1, max_size=3))
 def test_stored_trend_equals_the_trend_from_scratch(
     tmp_path_factory: pytest.TempPathFactory, batches: list[tuple[str, list[str]]], report_weeks: list[str]
