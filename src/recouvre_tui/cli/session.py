@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -131,24 +132,41 @@ def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
     from ..services.sessions import end_session
     from ..services.work_queue import release
 
-    def release_now(reason: str) -> None:
+    def release_once(reason: str) -> None:
+        store = open_db(obj.db_path)
         try:
-            store = open_db(obj.db_path)
+            now = parse_now(None)
+            ref = release(store, agent, now=now, reason=reason)
+            end_session(store, agent, now=now)
+            logging.getLogger(__package__).info(
+                "session end on %s: login=%s pid=%d released=%s", reason, agent.login, os.getpid(), ref or "-"
+            )
+        finally:
+            store.close()
+
+    def release_now(reason: str) -> None:
+        # A few tries: a signal can land while this process's other connection (the session's,
+        # or the end-of-input thread releasing too) is mid-transaction, and SQLite may then
+        # report a transient I/O error to the fresh connection. Giving up would leave the case
+        # held until its lease ends.
+        for attempt in range(4):
             try:
-                now = parse_now(None)
-                release(store, agent, now=now, reason=reason)
-                end_session(store, agent, now=now)
-            finally:
-                store.close()
-        except Exception as exc:  # the lease expiry frees it anyway
-            logging.getLogger(__package__).exception("release on session end failed (%s)", reason)
-            with suppress(OSError):  # after a hang-up the terminal is gone: writing fails
-                echo(
-                    f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail",
-                    err=True,
-                )
+                release_once(reason)
+                return
+            except Exception as exc:  # the lease expiry frees it anyway
+                if attempt < 3:
+                    logging.getLogger(__package__).warning("release on %s failed, retrying: %s", reason, exc)
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                logging.getLogger(__package__).exception("release on session end failed (%s)", reason)
+                with suppress(OSError):  # after a hang-up the terminal is gone: writing fails
+                    echo(
+                        f"erreur : libération du dossier impossible ({exc}) ; il se libérera à l'expiration du bail",
+                        err=True,
+                    )
 
     def on_signal(signum: int, frame: Any) -> None:
+        logging.getLogger(__package__).info("signal %d: login=%s pid=%d", signum, agent.login, os.getpid())
         release_now("hangup")
         if signum == getattr(signal, "SIGTERM", None):
             _restore_terminal()

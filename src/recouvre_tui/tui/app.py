@@ -162,8 +162,10 @@ class RecouvreApp(BackendCalls, App[None]):
 
         The case is given back from this thread first: the event loop may be stuck (a paint
         to the dead terminal) and would then never run `_hang_up`."""
+        log.info("end of input: login=%s pid=%d", self.agent.login, os.getpid())
         try:
-            self.backend.release("hangup")
+            ref = self.backend.release("hangup")
+            log.info("end of input: login=%s released=%s", self.agent.login, ref or "-")
         except Exception:
             log.exception("session %s: case not released at end of input", self.agent.login)
         with contextlib.suppress(RuntimeError):  # the app already stopped
