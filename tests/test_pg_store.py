@@ -176,3 +176,20 @@ def test_a_session_reconnects_after_the_server_restarts() -> None:
         assert rows == [("after",), ("before",)]
     finally:
         store.close()
+
+
+def test_a_writer_that_waits_too_long_is_told_the_database_is_busy_and_changes_nothing() -> None:
+    from recouvre_tui.store.pg import WRITE_LOCK_KEY
+
+    url = cluster().new_database()
+    store = init_db(url)
+    try:
+        store.conn.raw.execute("SET lock_timeout = '200ms'")  # 15 s in production
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute(f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})")  # another writer, stuck
+            with pytest.raises(StoreError, match="occupée"), store.write() as conn:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('lost', '1')")
+        with store.write() as conn:  # the lock is free again: the connection is usable
+            assert conn.execute("SELECT COUNT(*) FROM meta WHERE key = 'lost'").fetchone()[0] == 0
+    finally:
+        store.close()

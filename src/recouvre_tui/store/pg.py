@@ -202,15 +202,16 @@ class PgStore(Store):
         with self.lock:
             if self._pg.in_transaction:
                 raise StoreError("transaction déjà ouverte sur cette connexion")
-            conn = self._begin("BEGIN")
+            # One round trip: every write pays it, and a claim is a handful of statements.
             try:
-                try:
-                    conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-                except Exception as exc:
-                    if "lock timeout" in str(exc):
-                        raise StoreError(BUSY) from exc
-                    raise
-                conn.execute(f"NOTIFY {CHANNEL}")
+                conn = self._begin(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY}); NOTIFY {CHANNEL}")
+            except Exception as exc:
+                if self._pg.in_transaction:
+                    self._pg.execute("ROLLBACK")
+                if "lock timeout" in str(exc):
+                    raise StoreError(BUSY) from exc
+                raise
+            try:
                 yield conn
             except BaseException:
                 if conn.in_transaction:
