@@ -170,9 +170,10 @@ def _minus_30(due: str) -> str:
     return (date.fromisoformat(due) - timedelta(days=30)).isoformat()
 
 
-def make_lead_env(tmp_path: Path, *, seed: bool = True) -> LeadEnv:
-    """Agents alice and bob, lead lea, and (by default) the standard portfolio."""
-    store = init_db(new_db(tmp_path, "lead.db"))
+def make_lead_env(tmp_path: Path, *, seed: bool = True, db: Path | str | None = None) -> LeadEnv:
+    """Agents alice and bob, lead lea, and (by default) the standard portfolio; in `db` when
+    given (a file or URL the test chose), else in the pass's store (`new_db`)."""
+    store = init_db(db if db is not None else new_db(tmp_path, "lead.db"))
     for login, role in (("alice", "agent"), ("bob", "agent"), ("lea", "lead")):
         add_agent(
             store,

@@ -16,12 +16,11 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
-from lead_helpers import NOW, PORTFOLIO, LeadEnv, utc
+from lead_helpers import NOW, make_lead_env, utc
 from recouvre_tui.cli import main
-from recouvre_tui.services.agents import add_agent
 from recouvre_tui.services.outcome import AnnouncedPayment
 from recouvre_tui.services.transfer import compare_per_debtor
-from recouvre_tui.store.db import init_db, open_db
+from recouvre_tui.store.db import open_db
 from recouvre_tui.store.transfer import parents_first, source_tables
 from stores import cluster
 
@@ -35,20 +34,8 @@ def build_source(folder: Path) -> Path:
     """Agents, debtors, invoices, payments, events, promises, outcomes (a dispute, a promise with
     instalments, a callback, an announced payment) and a nightly refresh — always a SQLite file."""
     path = folder / "src.db"
-    store = init_db(path)
-    for login, role in (("alice", "agent"), ("bob", "agent"), ("lea", "lead")):
-        add_agent(
-            store,
-            login=login,
-            name=login.title(),
-            role=role,
-            team="A",
-            ssh_key_file=None,
-            actor="test",
-            now=NOW - timedelta(days=30),
-        )
-    env = LeadEnv(store, folder)
-    env.add_debtors(PORTFOLIO, now=NOW - timedelta(days=10))
+    env = make_lead_env(folder, db=path)
+    store = env.store
     env.add_payments(
         [("B1", "PAY-1", "2026-11-02", "1000,00"), ("P2", "PAY-2", "2026-11-03", "500,00")], now=NOW - timedelta(days=9)
     )

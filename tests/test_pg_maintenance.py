@@ -14,10 +14,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
-from lead_helpers import NOW, PORTFOLIO, LeadEnv
+from lead_helpers import NOW, make_lead_env
 from recouvre_tui.cli import main
-from recouvre_tui.services.agents import add_agent
-from recouvre_tui.store.db import init_db
 from recouvre_tui.store.pg_backup import find_tool
 from stores import cluster
 
@@ -33,20 +31,8 @@ def cli(db: str, *args: str) -> Result:
 
 def build(tmp_path: Path) -> str:
     url = cluster().new_database("ops")
-    store = init_db(url)
-    for login, role in (("alice", "agent"), ("bob", "agent"), ("lea", "lead")):
-        add_agent(
-            store,
-            login=login,
-            name=login.title(),
-            role=role,
-            team="A",
-            ssh_key_file=None,
-            actor="test",
-            now=NOW - timedelta(days=30),
-        )
-    env = LeadEnv(store, tmp_path)
-    env.add_debtors(PORTFOLIO, now=NOW - timedelta(days=10))
+    env = make_lead_env(tmp_path, db=url)
+    store = env.store
     env.add_payments([("B1", "PAY-1", "2026-11-02", "1000,00")], now=NOW - timedelta(days=9))
     env.outcome(env.alice, "A1", "dispute")
     store.close()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -93,19 +94,8 @@ class SqliteStore(Store):
             if conn.in_transaction:
                 raise StoreError("transaction déjà ouverte sur cette connexion")
             _begin_immediate(conn)
-            try:
+            with committed(conn):
                 yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            else:
-                try:
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -123,6 +113,25 @@ class SqliteStore(Store):
         """Changes when *another* connection commits (cheap change detection for the TUI)."""
         with self.lock:
             return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+@contextmanager
+def committed(conn: Any) -> Iterator[None]:
+    """The end of a write transaction already begun, on either engine: COMMIT when the block
+    succeeds, ROLLBACK on any error (also when COMMIT itself fails)."""
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .db import WRITE_WAIT_S, Store, StoreError
+from .db import WRITE_WAIT_S, Store, StoreError, committed
 from .pg_sql import ddl_to_postgres, numbered, to_postgres
 from .target import masked
 
@@ -211,19 +211,8 @@ class PgStore(Store):
                 if "lock timeout" in str(exc):
                     raise StoreError(BUSY) from exc
                 raise
-            try:
+            with committed(conn):
                 yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            else:
-                try:
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
 
     @contextmanager
     def read(self) -> Iterator[Any]:
