@@ -48,7 +48,9 @@ def main() -> int:
         return 0
     if command == "demo":
         return subprocess.call([BIN / "recouvre", "demo", *rest])
-    status = subprocess.call([PY, "-m", "pytest", "-n", "2", "-q", *rest], cwd=ROOT)
+    # CI measures coverage on the SQLite pass (RECOUVRE_COVERAGE=1) and prints it per module.
+    cov = ["--cov=recouvre_tui", "--cov-report=term"] if os.environ.get("RECOUVRE_COVERAGE") else []
+    status = subprocess.call([PY, "-m", "pytest", "-n", "2", "-q", *cov, *rest], cwd=ROOT)
     if not postgres_server_installed():
         print(
             "PostgreSQL server not installed: the suite ran on SQLite only "

@@ -107,7 +107,7 @@ def _run_tui(obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, c
     check_keymap(obj.settings.keymap, str(obj.config_path or default_config_path()))
     store = obj.store()
     agent = require_agent(store, login)
-    with _claim_released_on_exit(obj, agent):
+    with _claim_released_on_exit(obj, agent, store):
         run_app(
             store,
             agent,
@@ -119,28 +119,44 @@ def _run_tui(obj: Ctx, login: str, now_text: str | None, *, clock: Any = None, c
 
 
 @contextmanager
-def _claim_released_on_exit(obj: Ctx, agent: Any) -> Iterator[None]:
+def _claim_released_on_exit(obj: Ctx, agent: Any, session_store: Any) -> Iterator[None]:
     """Whatever ends the session (quit, crash, SSH hang-up, SIGTERM), the held case goes back
     to the queue and the board shows the session ended.
 
-    On SIGHUP or SIGTERM: release with a fresh connection and leave at once. A plain signal
-    handler runs even while the event loop is stuck (a frozen client's full terminal buffer
-    blocks the app's writes), which a handler on the loop would not.
+    On SIGHUP or SIGTERM: release and leave at once. A plain signal handler runs even while
+    the event loop is stuck (a frozen client's full terminal buffer blocks the app's writes),
+    which a handler on the loop would not. It releases through the session's own connection
+    (free within a few seconds: workers hold it only for a transaction). A second SQLite
+    connection opened in the handler, in the same process, lost its committed release or met
+    « disk I/O error » in about one hang-up in thirty under load (the e2e test caught it), so
+    it is only the fallback when the session's connection stays busy.
     """
     import signal
 
     from ..services.sessions import end_session
     from ..services.work_queue import release
 
+    def release_with(store: Any, reason: str) -> None:
+        now = parse_now(None)
+        ref = release(store, agent, now=now, reason=reason)
+        end_session(store, agent, now=now)
+        logging.getLogger(__package__).info(
+            "session end on %s: login=%s pid=%d released=%s", reason, agent.login, os.getpid(), ref or "-"
+        )
+
     def release_once(reason: str) -> None:
+        if session_store.lock.acquire(timeout=5):
+            try:
+                if not session_store.conn.in_transaction:  # not this thread's own, interrupted
+                    release_with(session_store, reason)
+                    return
+            except Exception:  # closed already (normal exit) or failing: a fresh connection then
+                logging.getLogger(__package__).debug("session connection unusable for the release", exc_info=True)
+            finally:
+                session_store.lock.release()
         store = open_db(obj.db_path)
         try:
-            now = parse_now(None)
-            ref = release(store, agent, now=now, reason=reason)
-            end_session(store, agent, now=now)
-            logging.getLogger(__package__).info(
-                "session end on %s: login=%s pid=%d released=%s", reason, agent.login, os.getpid(), ref or "-"
-            )
+            release_with(store, reason)
         finally:
             store.close()
 
