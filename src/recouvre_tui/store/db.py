@@ -14,6 +14,7 @@ import random
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -37,14 +38,14 @@ class StoreError(Exception):
     """A database problem worth telling the user about (message in French)."""
 
 
-class Store:
+class Store(ABC):
     """One connection plus a lock, so thread workers can share it safely. The services see only
     this interface; `SqliteStore` (here) and `PgStore` (store/pg.py) implement it.
 
     `path` is what opens the same database again (a file path or a PostgreSQL URL); `label`
     is how messages name it (the URL without its password)."""
 
-    kind = "sqlite"
+    kind: str  # "sqlite" or "postgresql"
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -55,24 +56,30 @@ class Store:
         return self.path
 
     @property
+    @abstractmethod
     def conn(self) -> sqlite3.Connection:
-        raise NotImplementedError
+        """The connection (sqlite3's, or the PostgreSQL adapter speaking the same API)."""
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
+    @abstractmethod
     def write(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
+        """A transaction that writes, one writer at a time: commit on success, rollback on error."""
 
+    @abstractmethod
     def read(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
+        """A consistent snapshot for several SELECTs."""
 
+    @abstractmethod
     def data_version(self) -> int:
-        raise NotImplementedError
+        """Changes when another connection commits (the TUI's change detection)."""
 
 
 class SqliteStore(Store):
     """The embedded default: one SQLite file (WAL), through sqlite-utils."""
+
+    kind = "sqlite"
 
     def __init__(self, db: sqlite_utils.Database, path: str) -> None:
         super().__init__(path)
