@@ -40,7 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +173,7 @@ CLAIM_SQL = (
 )
 
 
-def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: Any, out: Any) -> None:
+def _worker(db: str, login: str, idx: int, seconds: float, think: float, now: datetime, start: Any, out: Any) -> None:
     from recouvre_tui.domain.config import Settings
     from recouvre_tui.services.agents import require_agent
     from recouvre_tui.services.outcome import Outcome, record_outcome
@@ -189,8 +189,8 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: 
     # Warm up (imports, holiday calendars, page cache), not timed; a failure is reported, and
     # the worker goes on (the parent waits for every worker's results).
     try:
-        take_next(store, agent, now=NOW, settings=settings)
-        release(store, agent, now=NOW)
+        take_next(store, agent, now=now, settings=settings)
+        release(store, agent, now=now)
     except Exception as exc:
         errors.append(f"warm-up: {exc!r}")
     rng = random.Random(idx)
@@ -203,7 +203,7 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: 
         n += 1
         t0 = time.perf_counter()
         try:
-            e = take_next(store, agent, now=NOW, settings=settings)
+            e = take_next(store, agent, now=now, settings=settings)
         except Exception as exc:  # reported, never hidden
             errors.append(repr(exc))
             continue
@@ -212,10 +212,10 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: 
         if e is not None:
             if idx % 2 == 0:
                 record_outcome(
-                    store, agent, Outcome(e.debtor_ref, "no_answer"), now=NOW, settings=settings, source="bench"
+                    store, agent, Outcome(e.debtor_ref, "no_answer"), now=now, settings=settings, source="bench"
                 )
             else:
-                release(store, agent, now=NOW)
+                release(store, agent, now=now)
         after.append(time.perf_counter() - t1)
         if think:
             time.sleep(rng.uniform(0.5, 1.5) * think)
@@ -249,7 +249,11 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, start: 
     out.put(("base", login, base, [], errors))
 
 
-def bench_next(db: str, procs: int, seconds: float, think_ms: float) -> dict[str, float]:
+def bench_next(db: str, procs: int, seconds: float, think_ms: float, day: int = 0) -> dict[str, float]:
+    """Agents working on NOW + `day` days: give each run a day of its own (a weekday, as the
+    refresh's `--day`), or the cases called by an earlier run at the same instant are blocked
+    (minimum gap between calls) and the queue's first pages fill with them."""
+    now = NOW + timedelta(days=day)
     ensure_agents(db, procs)
     # Fork, after the imports: 200 processes start in a second and share the loaded code;
     # each opens its own connection after the fork.
@@ -261,7 +265,7 @@ def bench_next(db: str, procs: int, seconds: float, think_ms: float) -> dict[str
     out = ctx.Queue()
     logins = [f"ag{i:02d}" for i in range(1, procs + 1)]
     workers = [
-        ctx.Process(target=_worker, args=(db, login, i, seconds, think_ms / 1000, start, out))
+        ctx.Process(target=_worker, args=(db, login, i, seconds, think_ms / 1000, now, start, out))
         for i, login in enumerate(logins)
     ]
     for w in workers:
@@ -330,7 +334,7 @@ def main() -> int:
             f"(b) take_next, {args.procs} processes, {args.seconds:g} s each phase, think {args.think_ms:g} ms",
             flush=True,
         )
-        bench_next(db, args.procs, args.seconds, args.think_ms)
+        bench_next(db, args.procs, args.seconds, args.think_ms, args.day)
     return 0
 
 

@@ -110,7 +110,7 @@ def measure(
     if "next" not in skip:
         for n, think in zip(agents, think_ms, strict=True):
             print(f"  next case, {n} agents, think {think:g} ms, {seconds:g} s", flush=True)
-            r[f"next{n}"] = bench_next(db, n, seconds, think)
+            r[f"next{n}"] = bench_next(db, n, seconds, think, day)
     if "wear" not in skip:
         r["wear"] = bench_wear(db)
     if "import" not in skip:

@@ -76,7 +76,8 @@ class Cluster:
         opts = (
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
             f"-c max_connections={max_connections} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c shared_buffers=128MB -c max_locks_per_transaction=256 "
+            f"-c full_page_writes=off -c shared_buffers={os.environ.get('PG_SHARED_BUFFERS', '128MB')} "
+            "-c max_locks_per_transaction=256 "
             "-c wal_level=minimal -c max_wal_senders=0 -c checkpoint_timeout=1h -c max_wal_size=4GB"
         )
         subprocess.run(

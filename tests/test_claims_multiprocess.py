@@ -171,3 +171,59 @@ def test_many_processes_create_the_database_at_once(tmp_path: Path) -> None:
         p.join(timeout=30)
     assert {r[0] for r in results} == {"ok"}, results
     assert len({r[1] for r in results}) == 1
+
+
+def test_a_whole_team_asking_for_its_first_case_at_once_gets_distinct_cases(tmp_path: Path) -> None:
+    """The morning rush: 40 agents (threads, each its own connection) ask for a case at the same
+    instant on 60 callable debtors; each gets one, no two the same, nobody is told the base is
+    busy. On PostgreSQL the claims run beside each other (shared write lock, the claims table's
+    keys decide); on SQLite one after the other."""
+    import threading
+
+    from recouvre_tui.services.agents import require_agent
+    from recouvre_tui.services.work_queue import take_next
+    from recouvre_tui.store.db import open_db
+
+    agents = [f"agent{i:02d}" for i in range(40)]
+    env = make_env(tmp_path, agents=agents, lead=None)
+    env.import_csv(
+        "debtors",
+        ("debtor_ref", "name", "segment", "postcode", "phone"),
+        [(f"D{i:04d}", f"Débiteur {i}", "B2C", "75011", f"0612{i:06d}") for i in range(60)],
+    )
+    env.add_invoices([(f"D{i:04d}", "F", days_before(40), str(100 + i)) for i in range(60)])
+    db = env.db
+    from recouvre_tui.services.work_queue import list_queue
+
+    top = {
+        e.debtor_ref
+        for e in list_queue(env.store, require_agent(env.store, agents[0]), now=NOW, settings=SETTINGS, limit=40)
+    }
+    env.store.close()
+    stores = [open_db(db) for _ in agents]
+    start = threading.Barrier(len(agents))
+    got: dict[str, str | None] = {}
+    errors: list[str] = []
+
+    def claim(i: int) -> None:
+        try:
+            agent = require_agent(stores[i], agents[i])
+            start.wait(30)
+            entry = take_next(stores[i], agent, now=NOW, settings=SETTINGS)
+            got[agents[i]] = entry.debtor_ref if entry else None
+        except BaseException:
+            errors.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(agents))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for s in stores:
+        s.close()
+    assert errors == []
+    refs = list(got.values())
+    assert len(refs) == 40 and None not in refs
+    assert len(set(refs)) == 40  # distinct cases
+    assert set(refs) == top  # the first 40 of the queue, whoever took which
+    assert _count(db, "claims") == 40

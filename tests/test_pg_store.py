@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -140,6 +141,44 @@ def test_writers_run_one_at_a_time() -> None:
         assert store.conn.execute("SELECT value FROM meta WHERE key = 'n'").fetchone()[0] == "200"
     finally:
         store.close()
+
+
+def test_shared_writes_run_beside_each_other_but_never_beside_an_ordinary_write() -> None:
+    """`write(shared=True)` (an agent's own claim, renewal, heartbeat) takes the write lock in
+    shared mode: a second shared write starts while the first is open; an ordinary write waits
+    for both to end, and a shared write waits for an ordinary one."""
+    url = cluster().new_database()
+    init_db(url).close()
+    a, b, c = open_db(url), open_db(url), open_db(url)
+    try:
+        entered: list[str] = []
+
+        def run(store: Any, name: str, shared: bool) -> None:
+            with store.write(shared=shared):
+                entered.append(name)
+
+        with a.write(shared=True):
+            t = threading.Thread(target=run, args=(b, "shared", True))
+            t.start()
+            t.join(5)
+            assert entered == ["shared"]  # not blocked by the first shared write
+            t = threading.Thread(target=run, args=(c, "ordinary", False))
+            t.start()
+            time.sleep(0.5)
+            assert entered == ["shared"]  # the ordinary write waits
+        t.join(5)
+        assert entered == ["shared", "ordinary"]
+
+        with a.write():
+            t = threading.Thread(target=run, args=(b, "shared again", True))
+            t.start()
+            time.sleep(0.5)
+            assert entered == ["shared", "ordinary"]  # a shared write waits for an ordinary one
+        t.join(5)
+        assert entered[-1] == "shared again"
+    finally:
+        for s in (a, b, c):
+            s.close()
 
 
 def test_the_audit_trail_is_append_only() -> None:

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from .areas import Area, holiday_name
+from .areas import AREAS, METROPOLE, Area, holiday_name
 from .codes import BlockReason, Segment
 from .config import CallingRules
 from .dates import paris_date
@@ -131,6 +131,18 @@ def in_calling_window(segment: str, local: datetime, rules: CallingRules) -> boo
         return False
     t = local.time()
     return any(start <= t < end for start, end in windows)
+
+
+def open_areas(segment: str, now: datetime, rules: CallingRules) -> tuple[frozenset[str], bool]:
+    """Where a debtor of `segment` may be called at `now` as far as the hour, the weekday and
+    local public holidays go: (codes of the known areas that are open, whether metropolitan
+    France is open, which also stands for unknown codes). The queue's SQL leaves out the rest
+    of the portfolio before reading it page by page; `evaluate` still decides every case."""
+    def is_open(area: Area) -> bool:
+        local = local_now(area, now)
+        return in_calling_window(segment, local, rules) and _holiday_label(area, local.date()) is None
+
+    return frozenset(code for code, area in AREAS.items() if is_open(area)), is_open(METROPOLE)
 
 
 def callback_is_due(callback_due_at: datetime | None, now: datetime) -> bool:

@@ -26,6 +26,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
 from ..store import audit, jobs
 from ..store import disputes as dispute_sql
-from ..store.db import Store
+from ..store.db import Store, open_db
 from ..store.imports import debtor_ids as debtor_ids_by_ref
 from ..store.ledger import balance_mismatches
 from ..store.promises import refresh_priority_class
@@ -84,7 +85,7 @@ class RefreshSummary:
     chunks: int = 0
     seconds: float = 0.0
     longest_write_ms: float = 0.0
-    read_seconds: float = 0.0  # snapshots and computing, without the write lock
+    read_seconds: float = 0.0  # snapshots and computing, without the write lock (on PostgreSQL beside the writes)
     write_seconds: float = 0.0  # inside write transactions
     recomputed_in_full: int = 0
     extra: dict[str, int] = field(default_factory=dict)
@@ -236,6 +237,80 @@ def _apply_chunk(store: Store, plan: _ChunkPlan, *, now: datetime, settings: Set
         return counts, len(again)
 
 
+def _count_chunk(store: Store, summary: RefreshSummary, counts: dict[str, int], redone: int, took: float) -> None:
+    summary.write_seconds += took
+    summary.longest_write_ms = max(summary.longest_write_ms, took * 1000)
+    if summary.chunks % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1:
+        with store.lock:
+            jobs.checkpoint_passive(store.conn)
+    summary.chunks += 1
+    summary.recomputed_in_full += redone
+    summary.add(counts)
+
+
+def _refresh_full(
+    store: Store, chunks: list[range], *, now: datetime, settings: Settings, summary: RefreshSummary
+) -> None:
+    for ids in chunks:
+        t0 = time.perf_counter()
+        with store.write() as conn:
+            counts = after_ledger_change(conn, ids, now=now, settings=settings, kind="refresh")
+        _count_chunk(store, summary, counts, len(ids), time.perf_counter() - t0)
+
+
+def _reader(store: Store) -> Store | None:
+    """On PostgreSQL, a second connection to read and score the next chunk while this one is
+    written: the server writes in its own process while Python scores (1 000 000 debtors:
+    56.8 s instead of 68.1 s). None on SQLite: reads, writes and scoring all run in this
+    process, so overlapping them gained nothing (6.1–6.6 s against 6.6–6.8 s at 200 000
+    debtors) and made each write transaction, which agents may wait for, longer (43 against
+    18 ms)."""
+    if store.kind != "postgresql":
+        return None
+    return open_db(store.path)
+
+
+def _refresh_planned(
+    store: Store, chunks: list[range], *, now: datetime, settings: Settings, scorer: Scorer, summary: RefreshSummary
+) -> None:
+    """Plan (read + score) each chunk, then write it. On PostgreSQL the next chunk is planned in
+    a thread, on its own connection (`_reader`), while the main thread writes the current one:
+    the server's writes and Python's scoring run on both cores. A plan read before the
+    previous chunk committed is still right: chunks are disjoint id ranges and the refresh's own
+    writes are not audited, so only other sessions' writes can make a plan stale, and
+    `_apply_chunk` finds those in the audit trail as before."""
+    reader = _reader(store)
+    source = reader or store
+
+    def plan(ids: range) -> tuple[_ChunkPlan, float]:
+        t0 = time.perf_counter()
+        p = _plan_chunk(source, ids, now=now, settings=settings, scorer=scorer)
+        return p, time.perf_counter() - t0
+
+    try:
+        if reader is None:
+            for ids in chunks:
+                p, took_read = plan(ids)
+                summary.read_seconds += took_read
+                t0 = time.perf_counter()
+                counts, redone = _apply_chunk(store, p, now=now, settings=settings)
+                _count_chunk(store, summary, counts, redone, time.perf_counter() - t0)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-plan") as pool:
+            ahead = pool.submit(plan, chunks[0])
+            for i in range(len(chunks)):
+                p, took_read = ahead.result()
+                summary.read_seconds += took_read
+                if i + 1 < len(chunks):
+                    ahead = pool.submit(plan, chunks[i + 1])
+                t0 = time.perf_counter()
+                counts, redone = _apply_chunk(store, p, now=now, settings=settings)
+                _count_chunk(store, summary, counts, redone, time.perf_counter() - t0)
+    finally:
+        if reader is not None:
+            reader.close()
+
+
 def refresh(
     store: Store, *, now: datetime, settings: Settings, actor: str = "nightly", full: bool = False
 ) -> RefreshSummary:
@@ -255,28 +330,11 @@ def refresh(
             run_id = jobs.start_run(conn, "refresh", to_db(now))
         scorer = Scorer(settings)
         if lo is not None and hi is not None:
-            for start in range(lo, hi + 1, CHUNK_DEBTORS):
-                ids = range(start, min(start + CHUNK_DEBTORS, hi + 1))
-                if full:
-                    t0 = time.perf_counter()
-                    with store.write() as conn:
-                        counts = after_ledger_change(conn, ids, now=now, settings=settings, kind="refresh")
-                    redone = len(ids)
-                else:
-                    t_read = time.perf_counter()
-                    plan = _plan_chunk(store, ids, now=now, settings=settings, scorer=scorer)
-                    t0 = time.perf_counter()
-                    summary.read_seconds += t0 - t_read
-                    counts, redone = _apply_chunk(store, plan, now=now, settings=settings)
-                took = time.perf_counter() - t0
-                summary.write_seconds += took
-                summary.longest_write_ms = max(summary.longest_write_ms, took * 1000)
-                if summary.chunks % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1:
-                    with store.lock:
-                        jobs.checkpoint_passive(store.conn)
-                summary.chunks += 1
-                summary.recomputed_in_full += redone
-                summary.add(counts)
+            chunks = [range(start, min(start + CHUNK_DEBTORS, hi + 1)) for start in range(lo, hi + 1, CHUNK_DEBTORS)]
+            if full:
+                _refresh_full(store, chunks, now=now, settings=settings, summary=summary)
+            else:
+                _refresh_planned(store, chunks, now=now, settings=settings, scorer=scorer, summary=summary)
         summary.seconds = time.perf_counter() - started
         with store.write() as conn:
             summary.debtors = jobs.debtor_count(conn)

@@ -53,12 +53,13 @@ class AccountDisabled(PermissionDenied):
 OPERATOR = Agent("cli", "[votre nom]", "lead", ALL_TEAMS, True)
 
 
-def acting(conn: sqlite3.Connection, actor: Agent) -> Agent:
+def acting(conn: sqlite3.Connection, actor: Agent, *, lock: bool = False) -> Agent:
     """The actor as the database says now (inside the caller's transaction); refused when
-    the account no longer exists or is deactivated."""
+    the account no longer exists or is deactivated. `lock`: for a shared write
+    (`Store.write(shared=True)`), the account's row is locked too (`agents.lock_agent`)."""
     if actor is OPERATOR:
         return actor
-    fresh = agents_sql.get_agent(conn, actor.login)
+    fresh = agents_sql.get_agent(conn, actor.login, lock=lock)
     if fresh is None or not fresh.active:
         raise AccountDisabled(actor.login)
     return fresh
@@ -88,7 +89,11 @@ def scope(conn: sqlite3.Connection, actor: Agent) -> Scope:
 
     From the account as it is now (`acting`): a session's stale copy never widens what it sees.
     """
-    actor = acting(conn, actor)
+    return scope_of(conn, acting(conn, actor))
+
+
+def scope_of(conn: sqlite3.Connection, actor: Agent) -> Scope:
+    """`scope` for an account just read by `acting` in the same transaction (no second read)."""
     if not actor.is_lead:
         return (actor.login,)
     if sees_all_teams(actor):

@@ -13,6 +13,7 @@ import os
 from datetime import datetime, timedelta
 
 from ..domain.dates import from_db, to_db
+from ..store import agents as agents_sql
 from ..store import audit
 from ..store import lead as sql
 from ..store.agents import Agent
@@ -41,8 +42,8 @@ def heartbeat(
     if state not in SESSION_STATES:
         raise SessionError(f"état de session inconnu « {state} » ({', '.join(SESSION_STATES)})")
     now_s = to_db(now)
-    with store.write() as conn:
-        acting(conn, agent)  # a deactivated account's session learns it here (AccountDisabled)
+    with store.write(shared=True) as conn:  # the agent's own row only: beside other agents'
+        acting(conn, agent, lock=True)  # a deactivated account's session learns it here (AccountDisabled)
         current = sql.session_of(conn, agent.login)
         seen = from_db(current[1]) if current else None
         new = current is None or current[0] == "ended" or seen is None or now - seen > NEW_SESSION_AFTER
@@ -70,7 +71,8 @@ def heartbeat(
 
 def end_session(store: Store, agent: Agent, *, now: datetime) -> bool:
     """Mark the agent's session ended (the board shows « absent »); False if none was open."""
-    with store.write() as conn:
+    with store.write(shared=True) as conn:
+        agents_sql.lock_agent(conn, agent.login)
         ended = sql.end_session(conn, agent.login, to_db(now))
         if ended:
             audit.record(conn, now=now, actor=agent.login, action="session_end", entity="agent", entity_ref=agent.login)

@@ -16,18 +16,19 @@ from typing import Any
 
 from ..domain.agents import Agent
 from ..domain.areas import area_by_code
-from ..domain.callability import Callability, CallabilityInput, evaluate, local_now
-from ..domain.codes import label
+from ..domain.callability import Callability, CallabilityInput, evaluate, local_now, open_areas
+from ..domain.codes import Segment, label
 from ..domain.config import Settings
 from ..domain.dates import from_db, paris_date, to_db
 from ..domain.filters import DebtorFacts, DebtorFilter, matches
 from ..domain.priority import format_points
+from ..store import agents as agents_sql
 from ..store import audit
 from ..store import payment_checks as check_sql
 from ..store import queue as sql
 from ..store.db import Store
 from ..store.queue import Candidate
-from .roles import PermissionDenied, Scope, acting, in_scope, scope
+from .roles import PermissionDenied, Scope, acting, in_scope, scope, scope_of
 
 PAGE = 64
 # `next` gives up after this many candidates that cannot be called right now (e.g. every
@@ -178,9 +179,12 @@ def handed_over_before(now: datetime, settings: Settings) -> str:
     return to_db(now - timedelta(minutes=settings.callback_handover_minutes))
 
 
-def _may_take(conn: sqlite3.Connection, agent: Agent, c: Candidate, *, now: datetime, settings: Settings) -> bool:
-    """In the portfolio or the pool, or a colleague's debtor with a callback due for the team."""
-    return _visible(scope(conn, agent), c) or sql.team_callback_open(
+def _may_take(
+    conn: sqlite3.Connection, agent: Agent, c: Candidate, *, now: datetime, settings: Settings, s: Scope | None = None
+) -> bool:
+    """In the portfolio or the pool, or a colleague's debtor with a callback due for the team.
+    `s`: the agent's scope when already read in this transaction (`scope_of`)."""
+    return _visible(scope(conn, agent) if s is None else s, c) or sql.team_callback_open(
         conn, c.id, team=agent.team, now=to_db(now), handed_over_before=handed_over_before(now, settings)
     )
 
@@ -210,11 +214,12 @@ def iterate(
     due_ids = [d for d, _ in due]
     # Payments announced and not received come back first too, after the callbacks.
     unpaid_ids = [d for d, _ in check_sql.not_received(conn, now_s) if d not in set(due_ids)]
-    s = scope(conn, agent)
+    agent = acting(conn, agent)
+    s = scope_of(conn, agent)
     cb = [
         c
         for c in sql.by_ids(conn, due_ids)
-        if c.balance_cents > 0 and _may_take(conn, agent, c, now=now, settings=settings)
+        if c.balance_cents > 0 and _may_take(conn, agent, c, now=now, settings=settings, s=s)
     ]
     cb += [c for c in sql.by_ids(conn, unpaid_ids) if c.balance_cents > 0 and _visible(s, c)]
     if flt is not None:
@@ -229,6 +234,7 @@ def iterate(
             yield e
     due_ids += unpaid_ids
     seen = set(due_ids)
+    areas = {seg.value: open_areas(seg.value, now, settings.calling) for seg in Segment}
     for pool in (False, True):
         after = None
         while scanned < max_scan:
@@ -244,6 +250,7 @@ def iterate(
                 attempted_after=None if include_blocked else gap_start,
                 now=now_s,
                 today=None if include_blocked else today,
+                open_areas=None if include_blocked else areas,
             )
             if not raw:
                 break
@@ -298,11 +305,13 @@ CANDIDATES = 4
 def take_next(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> QueueEntry | None:
     """Claim the first callable debtor for `agent` (or return the case it already holds).
 
-    The queue is scanned in a read snapshot, without the write lock; then, in a short
-    `BEGIN IMMEDIATE`, the first candidate that is *still* callable (checked again from the
-    database, claims included) is claimed. If a colleague took them all meanwhile, the scan
-    is done again under the lock. The claims table's keys make a double claim impossible
-    whatever happens.
+    The queue is scanned in a read snapshot, without the write lock; then, in a short write
+    transaction, the first candidate that is *still* callable is claimed: the claim row is
+    reserved first (the claims table's keys refuse a debtor someone holds), then the debtor is
+    checked again from the database as it is now, and the reservation dropped if it is no
+    longer callable. If colleagues took them all meanwhile, the queue is walked again inside
+    the transaction. On PostgreSQL agents' claims run beside each other (`write(shared=True)`);
+    the keys make a double claim impossible whatever happens.
     """
     now_s = to_db(now)
     with store.read() as conn:
@@ -313,50 +322,65 @@ def take_next(store: Store, agent: Agent, *, now: datetime, settings: Settings) 
                 picked.append(e)
                 if len(picked) >= CANDIDATES:
                     break
-    with store.write() as conn:
-        agent = acting(conn, agent)  # deactivated or demoted since the session started: refused / followed
-        sql.release_expired(conn, now_s)
+    with store.write(shared=True) as conn:
+        # Deactivated or demoted since the session started: refused / followed.
+        agent = acting(conn, agent, lock=True)
+        s = scope_of(conn, agent)
+        sql.release_expired(conn, now_s)  # every lease that ran out: those cases are free again
         held = sql.held_by(conn, agent.login)
         if held is not None:
             sql.renew_claim(conn, agent.login, _lease(now, settings), now_s)
             return entry_for(conn, agent, held[0], now=now, settings=settings)
         for e in picked:
-            fresh = _recheck(conn, agent, e, now=now, settings=settings)
-            if fresh is not None:
-                return _claim(conn, agent, fresh, now=now, settings=settings)
+            if (taken := _try_claim(conn, agent, e, now=now, settings=settings, s=s)) is not None:
+                return taken
         if not picked:
             return None
-        for e in iterate(conn, agent, now=now, settings=settings, include_blocked=False):
-            return _claim(conn, agent, e, now=now, settings=settings)
+        for tries, e in enumerate(iterate(conn, agent, now=now, settings=settings, include_blocked=False)):
+            if (taken := _try_claim(conn, agent, e, now=now, settings=settings, s=s)) is not None:
+                return taken
+            if tries >= MAX_TRIES:
+                break
     return None
 
 
+# Candidates tried inside the write transaction once the snapshot's were all taken.
+MAX_TRIES = 64
+
+
+def _try_claim(
+    conn: sqlite3.Connection, agent: Agent, e: QueueEntry, *, now: datetime, settings: Settings, s: Scope
+) -> QueueEntry | None:
+    """Reserve the debtor, then confirm it is still callable (as the database is now); the
+    claimed entry, or None with nothing kept."""
+    if not sql.reserve_claim(conn, e.debtor_id, agent.login, to_db(now), _lease(now, settings)):
+        return None
+    fresh = _recheck(conn, agent, e, now=now, settings=settings, s=s)
+    if fresh is None:
+        sql.release_claim(conn, agent.login, e.debtor_id)
+        return None
+    audit.record(conn, now=now, actor=agent.login, action="claim", entity="debtor", entity_ref=e.debtor_ref)
+    return fresh
+
+
 def _recheck(
-    conn: sqlite3.Connection, agent: Agent, e: QueueEntry, *, now: datetime, settings: Settings
+    conn: sqlite3.Connection, agent: Agent, e: QueueEntry, *, now: datetime, settings: Settings, s: Scope
 ) -> QueueEntry | None:
     """The entry evaluated again from the database as it is now, if still callable."""
-    cands = sql.by_ids(conn, [e.debtor_id])
-    sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
-    if not cands or not _may_take(conn, agent, cands[0], now=now, settings=settings):
+    cands = sql.with_context(conn, [e.debtor_id], now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
+    if not cands or not _may_take(conn, agent, cands[0], now=now, settings=settings, s=s):
         return None
     fresh = _entry(cands[0], agent=agent.login, now=now, settings=settings, cls=e.priority_class)
     fresh.front_reason = e.front_reason
     return fresh if fresh.callable else None
 
 
-def _claim(conn: sqlite3.Connection, agent: Agent, e: QueueEntry, *, now: datetime, settings: Settings) -> QueueEntry:
-    sql.insert_claim(conn, e.debtor_id, agent.login, to_db(now), _lease(now, settings))
-    audit.record(conn, now=now, actor=agent.login, action="claim", entity="debtor", entity_ref=e.debtor_ref)
-    return e
-
-
 def entry_for(
     conn: sqlite3.Connection, agent: Agent, debtor_id: int, *, now: datetime, settings: Settings
 ) -> QueueEntry:
-    cands = sql.by_ids(conn, [debtor_id])
+    cands = sql.with_context(conn, [debtor_id], now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
     if not cands:
         raise QueueError("débiteur introuvable")
-    sql.load_context(conn, cands, now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
     c = cands[0]
     if not _may_take(conn, agent, c, now=now, settings=settings) and c.claimed_by != agent.login:
         # Roles: outside the portfolio and the pool, unless it is the case this agent holds.
@@ -371,14 +395,15 @@ def entry_for(
 
 def renew(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> bool:
     """Extend the agent's lease while the case is open; False when it was lost (expired)."""
-    with store.write() as conn:
-        acting(conn, agent)  # a deactivated agent's session is told so (its claim was released)
+    with store.write(shared=True) as conn:
+        acting(conn, agent, lock=True)  # a deactivated agent's session is told so (its claim was released)
         return sql.renew_claim(conn, agent.login, _lease(now, settings), to_db(now)) > 0
 
 
 def release(store: Store, agent: Agent, *, now: datetime, reason: str = "release") -> str | None:
     """Give the held case back (quit, hang-up); returns the debtor ref released."""
-    with store.write() as conn:
+    with store.write(shared=True) as conn:
+        agents_sql.lock_agent(conn, agent.login)
         held = sql.held_by(conn, agent.login)
         if held is None:
             return None

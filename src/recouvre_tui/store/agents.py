@@ -5,11 +5,27 @@ from __future__ import annotations
 import sqlite3
 
 from ..domain.agents import Agent as Agent  # re-exported: the type lives in the domain
+from .dialect import is_postgres
 
 
-def get_agent(conn: sqlite3.Connection, login: str) -> Agent | None:
-    row = conn.execute("SELECT login, name, role, team, active FROM agents WHERE login = ?", (login,)).fetchone()
+def get_agent(conn: sqlite3.Connection, login: str, *, lock: bool = False) -> Agent | None:
+    """The account; `lock`: also take `lock_agent`'s lock (one round trip for both)."""
+    sql = "SELECT login, name, role, team, active FROM agents WHERE login = ?"
+    if lock and is_postgres(conn):
+        sql += _LOCK_ROW
+    row = conn.execute(sql, (login,)).fetchone()
     return Agent(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+
+
+def lock_agent(conn: sqlite3.Connection, login: str) -> None:
+    """Serialise this agent's own writes (`Store.write(shared=True)`) on PostgreSQL, where they
+    run beside other agents'; SQLite's transaction is already the only writer. `NO KEY UPDATE`:
+    foreign-key checks of rows naming the agent (events, claims) do not wait for it."""
+    if is_postgres(conn):
+        conn.execute(f"SELECT 1 FROM agents WHERE login = ?{_LOCK_ROW}", (login,))
+
+
+_LOCK_ROW = " FOR NO KEY UPDATE"
 
 
 def list_agents(conn: sqlite3.Connection) -> list[Agent]:

@@ -64,8 +64,14 @@ class Store(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
-    def write(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A transaction that writes, one writer at a time: commit on success, rollback on error."""
+    def write(self, *, shared: bool = False) -> AbstractContextManager[sqlite3.Connection]:
+        """A transaction that writes: commit on success, rollback on error.
+
+        Ordinary writes run one at a time. `shared=True` is for an agent's own small writes
+        (taking, renewing, releasing a case; the session heartbeat): they may run beside each
+        other, never beside an ordinary write, so they must lock the acting agent's row first
+        (`agents.lock_agent`) and rely on unique keys for the rows they add (a claim). SQLite
+        has one writer anyway; PostgreSQL takes the write lock in shared mode (store/pg.py)."""
 
     @abstractmethod
     def read(self) -> AbstractContextManager[sqlite3.Connection]:
@@ -94,8 +100,9 @@ class SqliteStore(Store):
             self.db.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A `BEGIN IMMEDIATE` transaction: commit on success, roll back on any error."""
+    def write(self, *, shared: bool = False) -> Iterator[sqlite3.Connection]:
+        """A `BEGIN IMMEDIATE` transaction: commit on success, roll back on any error (one
+        writer at a time, `shared` or not)."""
         with self.lock:
             conn = self.conn
             if conn.in_transaction:

@@ -42,16 +42,13 @@ def insert(
     return int(cur.fetchone()[0])
 
 
-def held_until(conn: sqlite3.Connection, ids: Sequence[int], now: str) -> dict[int, str]:
-    """debtor_id → latest `until` of its uncovered checks still running at `now`."""
-    if not ids:
-        return {}
-    rows = conn.execute(
+def held_until_sql(ids: Sequence[int], now: str) -> tuple[str, list[object]]:
+    """(debtor_id, latest `until`) of each debtor's uncovered checks still running at `now`."""
+    return (
         f"SELECT k.debtor_id, MAX(k.until) FROM payment_checks k WHERE k.debtor_id IN ({_in(len(ids))})"
         f" AND k.until > ? AND {_OPEN} GROUP BY k.debtor_id",
         [*ids, now],
     )
-    return {did: until for did, until in rows}
 
 
 def not_received(conn: sqlite3.Connection, now: str) -> list[tuple[int, str]]:

@@ -2,8 +2,13 @@
 
 - One connection per `Store`, in autocommit mode so that *we* open the transactions, as on
   SQLite. `write()` takes a transaction-level advisory lock first: writers run one at a time,
-  exactly the guarantee `BEGIN IMMEDIATE` gives on SQLite, so every rule proven there (a case is
-  claimed once, an import is all or nothing) holds here unchanged; readers never wait (MVCC).
+  exactly the guarantee `BEGIN IMMEDIATE` gives on SQLite, so every rule proven there (an
+  import is all or nothing, an outcome sees the case it was recorded on) holds here unchanged;
+  readers never wait (MVCC). An agent's own small writes (`write(shared=True)`: take, renew,
+  release a case, heartbeat) take that lock in *shared* mode: they run beside each other, never
+  beside an ordinary write. Among themselves the claims table's keys (one claim per debtor, one
+  per agent) and a lock on the acting agent's row keep them apart, so 200 agents asking for a
+  case at the same instant no longer queue one behind the other.
 - Results come back as SQLite gives them: `numeric` (SUM, AVG, arithmetic) as int when whole,
   float otherwise, and booleans as 0/1.
 - Live updates: every write transaction sends `NOTIFY recouvre_changes` (delivered at commit);
@@ -102,6 +107,15 @@ class PgConnection:
         cur.executemany(text, (_params(p, by_number) for p in seq))
         return cur
 
+    def fetch_pipelined(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+        """Several SELECTs sent at once and their rows read back together (`dialect.fetch_batch`)."""
+        cursors = []
+        with self.raw.pipeline():
+            for sql, params in statements:
+                text = to_postgres(sql, True)
+                cursors.append(self.raw.execute(text, _params(params, numbered(text))))
+        return [cur.fetchall() for cur in cursors]
+
     @property
     def in_transaction(self) -> bool:
         # ACTIVE (1), INTRANS (2), INERROR (3); IDLE (0) and UNKNOWN (4: connection closed) are not
@@ -198,13 +212,14 @@ class PgStore(Store):
                 self._listener.close()
 
     @contextmanager
-    def write(self) -> Iterator[Any]:
+    def write(self, *, shared: bool = False) -> Iterator[Any]:
         with self.lock:
             if self._pg.in_transaction:
                 raise StoreError("transaction déjà ouverte sur cette connexion")
+            lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
             # One round trip: every write pays it, and a claim is a handful of statements.
             try:
-                conn = self._begin(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY}); NOTIFY {CHANNEL}")
+                conn = self._begin(f"BEGIN; SELECT {lock}({WRITE_LOCK_KEY}); NOTIFY {CHANNEL}")
             except Exception as exc:
                 if self._pg.in_transaction:
                     self._pg.execute("ROLLBACK")

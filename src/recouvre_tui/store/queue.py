@@ -17,10 +17,11 @@ from ..domain.dates import from_db, paris_date
 from ..domain.filters import DebtorFilter
 from ..domain.legal import may_be_prescribed, prescription_summary
 from ..domain.refs import normalise_ref
+from .dialect import fetch_batch, is_postgres
 from .filters import filter_where
 from .imports import _in
 from .legal import facts_by_id
-from .payment_checks import NOT_HELD_SQL, held_until
+from .payment_checks import NOT_HELD_SQL, held_until_sql
 
 CANDIDATE_COLS = (
     "d.id",
@@ -94,6 +95,7 @@ def page(
     attempted_after: str | None = None,
     now: str | None = None,
     today: str | None = None,
+    open_areas: dict[str, tuple[frozenset[str], bool]] | None = None,
 ) -> list[Candidate]:
     """One page of a portfolio (agent=login) or of the pool (agent None), after `after`.
 
@@ -101,8 +103,10 @@ def page(
     in SQL, and so are, when given, two blocks that would otherwise fill the top of the queue
     all day (every case called is blocked for hours, every promise for weeks): a call attempt
     after `attempted_after` (the minimum gap) without a callback due at `now`, and a pending
-    promise whose unpaid instalments all fall due after `today`. The domain rules decide the
-    rest (and check these again) afterwards.
+    promise whose unpaid instalments all fall due after `today`; also debtors without a valid
+    number and, per segment, those outside `open_areas` (`callability.open_areas`: the open
+    area codes, and whether metropolitan France, which stands for unknown codes, is open). The
+    domain rules decide the rest (and check these again) afterwards.
     """
     where = "d.balance_cents > 0"
     params: list[Any] = []
@@ -131,6 +135,17 @@ def page(
         if now is not None:
             where += NOT_HELD_SQL
             params.append(now)
+        # Never callable, whatever else: no valid number (they would fill the top of the
+        # queue for good, nobody ever calls them), and areas closed right now (overseas
+        # departments at night, a local holiday, B2B at the weekend).
+        where += (
+            " AND EXISTS (SELECT 1 FROM phones ph WHERE ph.debtor_id = d.id AND ph.valid = 1"
+            f" AND ph.to_verify = 0{PER_ROW})"
+        )
+        for segment, (codes, others) in (open_areas or {}).items():
+            wsql, wparams = _closed_areas_sql(segment, codes, others)
+            where += wsql
+            params += wparams
     if flt is not None:
         # The shared filter rule (bounds inclusive), with the day its days past due count from.
         if flt_today is None:
@@ -139,6 +154,24 @@ def page(
         where += f" AND {fsql}"
         params += fparams
     return ordered_page(conn, where, params, after=after, limit=limit, one_agent=pool or agent is not None)
+
+
+def _closed_areas_sql(segment: str, codes: frozenset[str], others: bool) -> tuple[str, list[Any]]:
+    """Leave out the debtors of `segment` whose area is closed (see `page`)."""
+    from ..domain.areas import AREAS
+
+    if others:  # metropolitan France open: only known areas can be closed
+        closed = sorted(c for c in AREAS if c not in codes and c != "FR")
+        if not closed:
+            return "", []
+        return f" AND NOT (d.segment = ? AND d.area IN ({_in(len(closed))}))", [segment, *closed]
+    still = sorted(c for c in codes if c != "FR")
+    if not still:
+        return " AND d.segment <> ?", [segment]
+    return (
+        f" AND NOT (d.segment = ? AND (d.area IS NULL OR d.area NOT IN ({_in(len(still))})))",
+        [segment, *still],
+    )
 
 
 def ordered_page(
@@ -192,14 +225,14 @@ def _candidate(r: Sequence[Any]) -> Candidate:
     )
 
 
+def _by_ids_statement(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    return f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE d.id IN ({_in(len(ids))})", list(ids)
+
+
 def by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Candidate]:
     if not ids:
         return []
-    rows = conn.execute(
-        f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE d.id IN ({_in(len(ids))})",
-        list(ids),
-    )
-    by_id = {r[0]: _candidate(r) for r in rows}
+    by_id = {r[0]: _candidate(r) for r in conn.execute(*_by_ids_statement(ids))}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -239,49 +272,77 @@ def team_callback_open(
     return row is not None
 
 
+def _context_statements(ids: list[int], now: str, since_7d: str) -> list[tuple[str, list[Any]]]:
+    marks = _in(len(ids))
+    return [
+        (f"SELECT debtor_id, agent FROM claims WHERE debtor_id IN ({marks}) AND expires_at > ?", [*ids, now]),
+        (
+            "SELECT debtor_id, COUNT(*) FROM phones WHERE valid = 1 AND to_verify = 0 "
+            f"AND debtor_id IN ({marks}) GROUP BY debtor_id",
+            ids,
+        ),
+        (
+            "SELECT p.debtor_id, i.due_date FROM promises p JOIN instalments i ON i.promise_id = p.id "
+            f"WHERE p.status = 'pending' AND i.status <> 'paid' AND p.debtor_id IN ({marks})",
+            ids,
+        ),
+        (
+            f"SELECT debtor_id, at FROM events WHERE debtor_id IN ({marks}) AND channel = 'call' "
+            "AND direction = 'out' AND at > ?",
+            [*ids, since_7d],
+        ),
+        (
+            f"SELECT debtor_id, MIN(due_at) FROM callbacks WHERE debtor_id IN ({marks}) "
+            "AND done_at IS NULL GROUP BY debtor_id",
+            ids,
+        ),
+        held_until_sql(ids, now),
+        (f"SELECT debtor_id, components FROM debtor_scores WHERE debtor_id IN ({marks})", ids),
+    ]
+
+
+def _fill_context(cands: list[Candidate], results: list[list[Any]]) -> None:
+    by_id = {c.id: c for c in cands}
+    claims, phones, dues, attempts, callbacks, checks, scores = results
+    for did, agent in claims:
+        by_id[did].claimed_by = agent
+    for did, n in phones:
+        by_id[did].valid_phones = n
+    for did, due in dues:
+        by_id[did].unpaid_dues.append(due)
+    for did, at in attempts:
+        by_id[did].attempts.append(at)
+    for did, due in callbacks:
+        by_id[did].callback_due_at = due
+    for did, until in checks:
+        by_id[did].payment_check_until = until
+    for did, comps in scores:
+        by_id[did].components = comps
+
+
 def load_context(conn: sqlite3.Connection, cands: list[Candidate], *, now: str, since_7d: str) -> None:
-    """Fill claims, phones, unpaid instalments, recent attempts and callbacks for a page."""
+    """Fill claims, phones, unpaid instalments, recent attempts and callbacks for a page (one
+    batch of independent SELECTs: one round trip on PostgreSQL)."""
     if not cands:
         return
-    by_id = {c.id: c for c in cands}
-    ids = list(by_id)
-    marks = _in(len(ids))
-    for did, agent in conn.execute(
-        f"SELECT debtor_id, agent FROM claims WHERE debtor_id IN ({marks}) AND expires_at > ?",
-        [*ids, now],
-    ):
-        by_id[did].claimed_by = agent
-    for did, n in conn.execute(
-        f"SELECT debtor_id, COUNT(*) FROM phones WHERE valid = 1 AND to_verify = 0 "
-        f"AND debtor_id IN ({marks}) GROUP BY debtor_id",
-        ids,
-    ):
-        by_id[did].valid_phones = n
-    for did, due in conn.execute(
-        "SELECT p.debtor_id, i.due_date FROM promises p JOIN instalments i ON i.promise_id = p.id "
-        f"WHERE p.status = 'pending' AND i.status <> 'paid' AND p.debtor_id IN ({marks})",
-        ids,
-    ):
-        by_id[did].unpaid_dues.append(due)
-    for did, at in conn.execute(
-        f"SELECT debtor_id, at FROM events WHERE debtor_id IN ({marks}) AND channel = 'call' "
-        "AND direction = 'out' AND at > ?",
-        [*ids, since_7d],
-    ):
-        by_id[did].attempts.append(at)
-    for did, due in conn.execute(
-        f"SELECT debtor_id, MIN(due_at) FROM callbacks WHERE debtor_id IN ({marks}) "
-        "AND done_at IS NULL GROUP BY debtor_id",
-        ids,
-    ):
-        by_id[did].callback_due_at = due
-    for did, until in held_until(conn, ids, now).items():
-        by_id[did].payment_check_until = until
-    for did, comps in conn.execute(
-        f"SELECT debtor_id, components FROM debtor_scores WHERE debtor_id IN ({marks})", ids
-    ):
-        by_id[did].components = comps
+    ids = list(dict.fromkeys(c.id for c in cands))
+    _fill_context(cands, fetch_batch(conn, _context_statements(ids, now, since_7d)))
     _load_prescription(conn, cands, now)
+
+
+def with_context(conn: sqlite3.Connection, ids: Sequence[int], *, now: str, since_7d: str) -> list[Candidate]:
+    """`by_ids` then `load_context`, in one batch (one round trip on PostgreSQL): what a claim
+    checks about its candidate once it holds it."""
+    if not ids:
+        return []
+    wanted = list(dict.fromkeys(ids))
+    rows, *context = fetch_batch(conn, [_by_ids_statement(wanted), *_context_statements(wanted, now, since_7d)])
+    by_id = {r[0]: _candidate(r) for r in rows}
+    cands = [by_id[i] for i in wanted if i in by_id]
+    if cands:
+        _fill_context(cands, context)
+        _load_prescription(conn, cands, now)
+    return cands
 
 
 def _load_prescription(conn: sqlite3.Connection, cands: list[Candidate], now: str) -> None:
@@ -317,11 +378,22 @@ def claim_of(conn: sqlite3.Connection, debtor_id: int) -> tuple[str, str] | None
     return (row[0], row[1]) if row else None
 
 
-def insert_claim(conn: sqlite3.Connection, debtor_id: int, agent: str, now: str, expires: str) -> None:
-    conn.execute(
-        "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
-        (debtor_id, agent, now, expires),
-    )
+def reserve_claim(conn: sqlite3.Connection, debtor_id: int, agent: str, now: str, expires: str) -> bool:
+    """Claim the debtor unless someone holds it (or the agent holds another case): False then.
+
+    The keys decide (one claim per debtor, one per agent): `INSERT OR IGNORE`, `ON CONFLICT DO
+    NOTHING` on PostgreSQL. There claims run side by side: a colleague claiming the same debtor
+    at the same instant holds its row, and we skip it at once (`SKIP LOCKED`) rather than queue
+    behind them. Expired claims are cleared first (`release_expired`)."""
+    if is_postgres(conn):
+        sql = (
+            "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) "
+            "SELECT d.id, ?2, ?3, ?4 FROM debtors d WHERE d.id = ?1 FOR NO KEY UPDATE SKIP LOCKED "
+            "ON CONFLICT DO NOTHING"
+        )
+    else:
+        sql = "INSERT OR IGNORE INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?1, ?2, ?3, ?4)"
+    return conn.execute(sql, (debtor_id, agent, now, expires)).rowcount == 1
 
 
 def renew_claim(conn: sqlite3.Connection, agent: str, expires: str, now: str) -> int:

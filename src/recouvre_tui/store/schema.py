@@ -626,3 +626,14 @@ INSERT INTO meta (key, value) VALUES ('wear_weeks_generation', '0');
 """
     for statement in split_statements(ddl):
         db.conn.execute(statement)
+
+
+# --- m014: room on the pages of debtor_scores (PostgreSQL only; docs/postgresql.md) --------------
+# The nightly rewrites most score rows (days past due move every day). PostgreSQL writes a new
+# row version for each; with free room on the same page it is a HOT update (no index entry, less
+# WAL): the page fill factor leaves that room. SQLite rewrites rows in place: nothing to do.
+
+
+@migrations()
+def m014_score_rows_room(db: sqlite_utils.Database) -> None:
+    del db  # PostgreSQL only: `pg_schema.m014_score_rows_room`
