@@ -48,7 +48,7 @@ def main() -> int:
         return 0
     if command == "demo":
         return subprocess.call([BIN / "recouvre", "demo", *rest])
-    # CI measures coverage on the SQLite pass (RECOUVRE_COVERAGE=1) and prints it per module.
+    # RECOUVRE_COVERAGE=1: coverage of the SQLite pass, printed per module (not in CI, for its time).
     cov = ["--cov=recouvre_tui", "--cov-report=term"] if os.environ.get("RECOUVRE_COVERAGE") else []
     status = subprocess.call([PY, "-m", "pytest", "-n", "2", "-q", *cov, *rest], cwd=ROOT)
     if not postgres_server_installed():
