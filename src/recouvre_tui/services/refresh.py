@@ -287,25 +287,24 @@ def _refresh_planned(
         p = _plan_chunk(source, ids, now=now, settings=settings, scorer=scorer)
         return p, time.perf_counter() - t0
 
+    def write(p: _ChunkPlan, took_read: float) -> None:
+        summary.read_seconds += took_read
+        t0 = time.perf_counter()
+        counts, redone = _apply_chunk(store, p, now=now, settings=settings)
+        _count_chunk(store, summary, counts, redone, time.perf_counter() - t0)
+
     try:
         if reader is None:
             for ids in chunks:
-                p, took_read = plan(ids)
-                summary.read_seconds += took_read
-                t0 = time.perf_counter()
-                counts, redone = _apply_chunk(store, p, now=now, settings=settings)
-                _count_chunk(store, summary, counts, redone, time.perf_counter() - t0)
+                write(*plan(ids))
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-plan") as pool:
             ahead = pool.submit(plan, chunks[0])
             for i in range(len(chunks)):
-                p, took_read = ahead.result()
-                summary.read_seconds += took_read
+                planned = ahead.result()
                 if i + 1 < len(chunks):
                     ahead = pool.submit(plan, chunks[i + 1])
-                t0 = time.perf_counter()
-                counts, redone = _apply_chunk(store, p, now=now, settings=settings)
-                _count_chunk(store, summary, counts, redone, time.perf_counter() - t0)
+                write(*planned)
     finally:
         if reader is not None:
             reader.close()

@@ -325,12 +325,12 @@ def take_next(store: Store, agent: Agent, *, now: datetime, settings: Settings) 
     with store.write(shared=True) as conn:
         # Deactivated or demoted since the session started: refused / followed.
         agent = acting(conn, agent, lock=True)
-        s = scope_of(conn, agent)
         sql.release_expired(conn, now_s)  # every lease that ran out: those cases are free again
         held = sql.held_by(conn, agent.login)
         if held is not None:
             sql.renew_claim(conn, agent.login, _lease(now, settings), now_s)
             return entry_for(conn, agent, held[0], now=now, settings=settings)
+        s = scope_of(conn, agent)
         for e in picked:
             if (taken := _try_claim(conn, agent, e, now=now, settings=settings, s=s)) is not None:
                 return taken

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..domain.areas import AREAS
 from ..domain.dates import from_db, paris_date
 from ..domain.filters import DebtorFilter
 from ..domain.legal import may_be_prescribed, prescription_summary
@@ -158,8 +159,6 @@ def page(
 
 def _closed_areas_sql(segment: str, codes: frozenset[str], others: bool) -> tuple[str, list[Any]]:
     """Leave out the debtors of `segment` whose area is closed (see `page`)."""
-    from ..domain.areas import AREAS
-
     if others:  # metropolitan France open: only known areas can be closed
         closed = sorted(c for c in AREAS if c not in codes and c != "FR")
         if not closed:
@@ -384,7 +383,7 @@ def reserve_claim(conn: sqlite3.Connection, debtor_id: int, agent: str, now: str
     The keys decide (one claim per debtor, one per agent): `INSERT OR IGNORE`, `ON CONFLICT DO
     NOTHING` on PostgreSQL. There claims run side by side: a colleague claiming the same debtor
     at the same instant holds its row, and we skip it at once (`SKIP LOCKED`) rather than queue
-    behind them. Expired claims are cleared first (`release_expired`)."""
+    behind them. The caller clears expired claims first (`release_expired`)."""
     if is_postgres(conn):
         sql = (
             "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) "
