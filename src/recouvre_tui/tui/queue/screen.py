@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,11 +15,12 @@ from ...domain.filters import DebtorFilter
 from ...services.work_queue import QueueEntry
 from ..backend import PAGE_SIZE, QueuePage
 from ..backend_call import BackendCalls
-from ..fmt import esc, eur, hm
+from ..fmt import esc
 from ..widgets.agent_bar import AgentBar
 from ..widgets.quiet import update_static
 from ..widgets.table import DataTable
-from .why import status_label, why_renderable
+from .columns import Column, layout_for, row_cells
+from .why import why_renderable
 
 if TYPE_CHECKING:
     from ..app import RecouvreApp
@@ -72,6 +72,7 @@ class QueueScreen(BackendCalls, Screen[None]):
         self._shown: tuple[object, ...] | None = None  # what the table shows (skip equal reloads)
         self._request = 0
         self._stale = False
+        self._layout: tuple[Column, ...] = ()  # the table's columns (`_fit_columns`)
 
     @property
     def rapp(self) -> RecouvreApp:
@@ -93,20 +94,27 @@ class QueueScreen(BackendCalls, Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < self.NARROW, "-narrow")
+        self.call_after_refresh(self._fit_columns)
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width < self.NARROW, "-narrow")
-        table = self.query_one("#queue-table", DataTable)
-        table.add_column("Débiteur", width=28, key="debtor")
-        table.add_column("Seg.", width=4, key="segment")
-        table.add_column(Text("Solde", justify="right"), width=13, key="balance")
-        table.add_column(Text("Retard", justify="right"), width=7, key="days")
-        table.add_column("Heure locale", width=12, key="local")
-        table.add_column("Statut", width=30, key="status")
-        table.add_column(Text("Score", justify="right"), width=6, key="score")
-        table.focus()
+        self._fit_columns()
+        self.query_one("#queue-table", DataTable).focus()
         self._show_filters()
         self.reload()
+
+    def _fit_columns(self) -> None:
+        """Show the widest column layout the table has room for (`columns.layout_for`)."""
+        table = self.query_one("#queue-table", DataTable)
+        width = table.size.width or self.app.size.width
+        layout = layout_for(width)
+        if layout == self._layout:
+            return
+        self._layout = layout
+        table.clear(columns=True)
+        for c in layout:
+            table.add_column(c.header(), width=c.width, key=c.key)
+        self._fill_rows(table)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -209,27 +217,17 @@ class QueueScreen(BackendCalls, Screen[None]):
         self.entries = result.entries
         self.has_more = result.has_more
         self.page = result.page
-        table = self.query_one("#queue-table", DataTable)
+        self._fill_rows(self.query_one("#queue-table", DataTable))
+        self._show_why()
+        self._show_status()
+
+    def _fill_rows(self, table: DataTable[Any]) -> None:
         keep = table.cursor_row if table.row_count else 0
         table.clear()
         for e in self.entries:
-            mark = "✓" if e.in_window else "✗"
-            status = status_label(e)
-            style = "" if e.callable else "dim"
-            table.add_row(
-                Text(f"{e.debtor_ref} · {e.name}", style=style),
-                Text(e.segment, style=style),
-                Text(eur(e.balance_cents), justify="right", style=style),
-                Text(f"{e.days_past_due} j", justify="right", style=style),
-                Text(f"{hm(e.local_time)} {mark}", style="" if e.in_window else "red"),
-                Text(status, style="red" if not e.callable else ("bold" if e.priority_class < 2 else "")),
-                Text(f"{e.score:.1f}".replace(".", ","), justify="right", style=style),
-                key=e.debtor_ref,
-            )
+            table.add_row(*row_cells(e, self._layout), key=e.debtor_ref)
         if self.entries:
             table.move_cursor(row=min(keep, len(self.entries) - 1))
-        self._show_why()
-        self._show_status()
 
     def _show_status(self) -> None:
         first = self.page * PAGE_SIZE + 1
