@@ -167,7 +167,7 @@ def bench_refresh(db: str, day: int = 1) -> dict[str, float]:
 
 CLAIM_SQL = (
     "SELECT d.id FROM debtors d WHERE d.agent IS NULL AND d.balance_cents > 0 "
-    "AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 "
+    "AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 AND d.recent_call_at IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.debtor_id = d.id) "
     "ORDER BY d.agent, d.priority_class, d.score DESC, d.ref LIMIT 1"  # d.agent: see store/queue.py
 )

@@ -310,6 +310,10 @@ def record_outcome(
             script_id=outcome.script_id,
             phone=outcome.phone,
         )
+        # The debtor rests outside the queue index during the minimum gap; those whose gap is
+        # over go back in (store.queue.note_outbound_call / end_rests, m015).
+        queue_sql.note_outbound_call(conn, debtor_id, now_s)
+        queue_sql.end_rests(conn, to_db(now - timedelta(hours=settings.calling.min_gap_hours)))
         promise_ref = None
         if outcome.instalments:
             pid = promise_sql.insert_promise(

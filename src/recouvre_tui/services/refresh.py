@@ -39,7 +39,7 @@ from ..store.db import Store, open_db
 from ..store.imports import debtor_ids as debtor_ids_by_ref
 from ..store.ledger import balance_mismatches
 from ..store.promises import refresh_priority_class
-from ..store.queue import release_expired
+from ..store.queue import end_rests, release_expired
 from ..store.scores import (
     ScoreRow,
     score_inputs,
@@ -323,6 +323,7 @@ def refresh(
     try:
         with store.write() as conn:
             summary.claims_released = release_expired(conn, to_db(now))
+            end_rests(conn, to_db(now - timedelta(hours=settings.calling.min_gap_hours)))
             # An invoice falling due outside a dispute brings a blocked debtor back into the queue.
             dispute_sql.sync_dispute_flag(conn, None, today=paris_date(now).isoformat(), now=to_db(now))
             lo, hi = jobs.debtor_id_bounds(conn)

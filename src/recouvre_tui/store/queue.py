@@ -1,7 +1,8 @@
 """SQL for the work queue and claims.
 
 Candidates come in pages ordered by (priority_class, score DESC, ref) through the partial
-index `debtors_queue`, so taking the next case never sorts the portfolio. Everything the
+index `debtors_queue`, so taking the next case never sorts the portfolio; the few debtors
+resting after a call, outside that index, are merged in (`ordered_page`). Everything the
 callability rules need for a page is then fetched with a handful of IN queries.
 """
 
@@ -111,6 +112,10 @@ def page(
     """
     where = "d.balance_cents > 0"
     params: list[Any] = []
+    # Correlated checks, made on the queue index's rows only: the few debtors resting after a
+    # call are read without them and the domain rules judge them (`ordered_page`).
+    pre = ""
+    pre_params: list[Any] = []
     if pool:
         where += " AND d.agent IS NULL"
     elif agent is not None:
@@ -119,27 +124,27 @@ def page(
     if not include_blocked:
         where += " AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 AND d.overindebted_since IS NULL"
         if attempted_after is not None and now is not None:
-            where += (
+            pre += (
                 " AND (NOT EXISTS (SELECT 1 FROM events e WHERE e.debtor_id = d.id AND e.at > ?"
                 f" AND e.channel = 'call' AND e.direction = 'out'{PER_ROW})"
                 " OR EXISTS (SELECT 1 FROM callbacks c WHERE c.debtor_id = d.id"
                 f" AND c.done_at IS NULL AND c.due_at <= ?{PER_ROW}))"
             )
-            params += [attempted_after, now]
+            pre_params += [attempted_after, now]
         if today is not None:
             unpaid = (
                 "SELECT 1 FROM promises p JOIN instalments i ON i.promise_id = p.id "
                 "WHERE p.debtor_id = d.id AND p.status = 'pending' AND i.status <> 'paid'"
             )
-            where += f" AND (NOT EXISTS ({unpaid}{PER_ROW}) OR EXISTS ({unpaid} AND i.due_date <= ?{PER_ROW}))"
-            params.append(today)
+            pre += f" AND (NOT EXISTS ({unpaid}{PER_ROW}) OR EXISTS ({unpaid} AND i.due_date <= ?{PER_ROW}))"
+            pre_params.append(today)
         if now is not None:
-            where += NOT_HELD_SQL
-            params.append(now)
+            pre += NOT_HELD_SQL
+            pre_params.append(now)
         # Never callable, whatever else: no valid number (they would fill the top of the
         # queue for good, nobody ever calls them), and areas closed right now (overseas
         # departments at night, a local holiday, B2B at the weekend).
-        where += (
+        pre += (
             " AND EXISTS (SELECT 1 FROM phones ph WHERE ph.debtor_id = d.id AND ph.valid = 1"
             f" AND ph.to_verify = 0{PER_ROW})"
         )
@@ -154,7 +159,17 @@ def page(
         fsql, fparams = filter_where(flt, flt_today)
         where += f" AND {fsql}"
         params += fparams
-    return ordered_page(conn, where, params, after=after, limit=limit, one_agent=pool or agent is not None)
+    return ordered_page(
+        conn,
+        where,
+        params,
+        after=after,
+        limit=limit,
+        one_agent=pool or agent is not None,
+        indexed_only=(pre, pre_params),
+        rested_before=attempted_after if not include_blocked and now is not None else None,
+        callbacks_due_at=now,
+    )
 
 
 def _closed_areas_sql(segment: str, codes: frozenset[str], others: bool) -> tuple[str, list[Any]]:
@@ -181,6 +196,9 @@ def ordered_page(
     after: tuple[int, float, str] | None,
     limit: int,
     one_agent: bool = False,
+    indexed_only: tuple[str, list[Any]] = ("", []),
+    rested_before: str | None = None,
+    callbacks_due_at: str | None = None,
 ) -> list[Candidate]:
     """Debtors matching `where`, in queue order (class, score desc, ref), keyset after `after`.
 
@@ -188,7 +206,15 @@ def ordered_page(
     portfolio). The order then starts with `d.agent`, which changes nothing (one value) but
     lets PostgreSQL read the `debtors_queue` index (agent, class, score, ref) in order and stop
     at the page's end: it does not treat `agent IS NULL` as pinning that column, and sorted the
-    whole pool instead (150 ms at 100 000 debtors, per claim). SQLite reads the index either way."""
+    whole pool instead (150 ms at 100 000 debtors, per claim). SQLite reads the index either way.
+
+    Debtors resting after a call (`recent_call_at`, m015) are not in that index: the page merges
+    the index's first rows with theirs (read by `debtors_recent_call`), in one statement.
+    `indexed_only` (SQL, parameters) narrows the index's rows only: correlated checks the domain
+    rules make again, too costly to plan three times. With `rested_before` the caller says that
+    these leave out debtors called since that instant unless a callback is due at
+    `callbacks_due_at`: then only the resting debtors whose rest is over, or who have a
+    callback due, are read, not every call of the day."""
     if after is not None:
         cls, score, ref = after
         where += (
@@ -196,11 +222,56 @@ def ordered_page(
             " OR (d.priority_class = ? AND d.score = ? AND d.ref > ?))"
         )
         params = [*params, cls, cls, score, cls, score, ref]
-    sql = (
-        f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE {where} "
-        f"ORDER BY {'d.agent, ' if one_agent else ''}d.priority_class, d.score DESC, d.ref LIMIT ?"
+    select = f"SELECT {', '.join(CANDIDATE_COLS)} FROM debtors d WHERE {where}"
+    order = "d.priority_class, d.score DESC, d.ref LIMIT ?"
+    pre, pre_params = indexed_only
+    parts: list[tuple[str, list[Any]]] = [
+        (
+            f"{select}{pre} AND d.recent_call_at IS NULL ORDER BY {'d.agent, ' if one_agent else ''}{order}",
+            [*params, *pre_params, limit],
+        )
+    ]
+    if rested_before is None:
+        parts.append((f"{select} AND d.recent_call_at IS NOT NULL ORDER BY {order}", [*params, limit]))
+    else:
+        parts.append(
+            (
+                f"{select} AND d.recent_call_at IS NOT NULL AND d.recent_call_at <= ? ORDER BY {order}",
+                [*params, rested_before, limit],
+            )
+        )
+        parts.append(
+            (
+                # COALESCE: read from the callbacks due (a few), never by the day's calls.
+                f"{select} AND COALESCE(d.recent_call_at, '') > ? AND d.id IN (SELECT cb.debtor_id"
+                f" FROM callbacks cb WHERE cb.done_at IS NULL AND cb.due_at <= ?) ORDER BY {order}",
+                [*params, rested_before, callbacks_due_at, limit],
+            )
+        )
+    sql = " UNION ALL ".join(f"SELECT * FROM ({text}) AS part{i}" for i, (text, _) in enumerate(parts))
+    sql += " ORDER BY priority_class, score DESC, ref LIMIT ?"
+    return [_candidate(r) for r in conn.execute(sql, [p for _, ps in parts for p in ps] + [limit])]
+
+
+def note_outbound_call(conn: sqlite3.Connection, debtor_id: int, at: str) -> None:
+    """The debtor was just called at `at` (in the transaction that records the call): it rests
+    outside the queue index until `end_rests` (m015). Never set otherwise: a debtor marked
+    resting must have that call, or the queue would hide it while it is callable."""
+    conn.execute(
+        "UPDATE debtors SET recent_call_at = ? WHERE id = ? AND (recent_call_at IS NULL OR recent_call_at < ?)",
+        (at, debtor_id, at),
     )
-    return [_candidate(r) for r in conn.execute(sql, [*params, limit])]
+
+
+def end_rests(conn: sqlite3.Connection, before: str) -> int:
+    """Debtors whose latest call was at or before `before` (the start of the minimum gap) go
+    back into the queue index; they were already callable again (the page reads them from
+    `debtors_recent_call` meanwhile), this only keeps that list short."""
+    cur = conn.execute(
+        "UPDATE debtors SET recent_call_at = NULL WHERE recent_call_at IS NOT NULL AND recent_call_at <= ?",
+        (before,),
+    )
+    return int(cur.rowcount or 0)
 
 
 def _candidate(r: Sequence[Any]) -> Candidate:
