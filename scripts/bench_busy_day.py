@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_queue import CLAIM_SQL, NOW, Bare, _pct, ensure_agents, store_label
+from bench_queue import NOW, Bare, _pct, claim_sql, ensure_agents, store_label
 
 POOL_AGENT = "ag200"  # gen_bigdb gives portfolios to ag01 … ag20 only
 
@@ -68,16 +68,12 @@ def main() -> int:
         release(store, agent, now=now)
     store.close()
     bare = Bare(args.db)
-    claim_sql = CLAIM_SQL
-    try:
-        bare.execute("SELECT recent_call_at FROM debtors WHERE 0 = 1").fetchall()
-    except Exception:  # a database before m015 (to measure the code before it): no resting column
-        claim_sql = CLAIM_SQL.replace(" AND d.recent_call_at IS NULL", "")
+    sql = claim_sql(bare)
     base: list[float] = []
     for _ in range(args.takes):
         t1 = time.perf_counter()
         bare.begin_write()
-        row = bare.execute(claim_sql).fetchone()
+        row = bare.execute(sql).fetchone()
         bare.execute(
             "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
             (row[0], POOL_AGENT, "2026-11-17 10:00:00", "2026-11-17 10:15:00"),

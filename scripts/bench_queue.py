@@ -173,6 +173,16 @@ CLAIM_SQL = (
 )
 
 
+def claim_sql(bare: Bare) -> str:
+    """CLAIM_SQL, without the resting debtors' column on a database before m015 (to measure
+    the code before it on the same data)."""
+    try:
+        bare.execute("SELECT recent_call_at FROM debtors WHERE 0 = 1").fetchall()
+    except Exception:
+        return CLAIM_SQL.replace(" AND d.recent_call_at IS NULL", "")
+    return CLAIM_SQL
+
+
 def _worker(db: str, login: str, idx: int, seconds: float, think: float, now: datetime, start: Any, out: Any) -> None:
     from recouvre_tui.domain.config import Settings
     from recouvre_tui.services.agents import require_agent
@@ -225,13 +235,14 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, now: da
     # Bare SQL, same process, same kind of connection: the writer lock, the one indexed
     # SELECT of the first unclaimed debtor, the INSERT of the claim; then its DELETE.
     bare = Bare(db)
+    sql = claim_sql(bare)
     base: list[float] = []
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         t0 = time.perf_counter()
         try:
             bare.begin_write()
-            row = bare.execute(CLAIM_SQL).fetchone()
+            row = bare.execute(sql).fetchone()
             bare.execute(
                 "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
                 (row[0], login, "2026-11-17 10:00:00", "2026-11-17 10:15:00"),

@@ -129,3 +129,40 @@ def test_a_called_debtor_rests_then_comes_back_in_its_place() -> None:
         env.store.close()
     finally:
         shutil.rmtree(folder)
+
+
+def test_ending_rests_is_bounded_oldest_first() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="resting-bound-"))
+    try:
+        env = Env(open_db(clone_db(_template(), folder)), folder)
+        env.outcome("alice", "R1", "no_answer", now=NOW)
+        env.outcome("alice", "R3", "no_answer", now=NOW + timedelta(minutes=5))
+        env.outcome("alice", "R5", "no_answer", now=NOW + timedelta(minutes=10))
+        resting = "SELECT ref FROM debtors WHERE recent_call_at IS NOT NULL ORDER BY ref"
+        assert [r[0] for r in env.rows(resting)] == ["R1", "R3", "R5"]
+        with env.store.write() as conn:  # R1 and R3 are over; one at a time: the oldest
+            assert sql.end_rests(conn, to_db(NOW + timedelta(minutes=5)), at_most=1) == 1
+        assert [r[0] for r in env.rows(resting)] == ["R3", "R5"]
+        with env.store.write() as conn:  # the nightly: all that are over, R5 is not
+            assert sql.end_rests(conn, to_db(NOW + timedelta(minutes=9)), at_most=None) == 1
+        assert [r[0] for r in env.rows(resting)] == ["R5"]
+        env.store.close()
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_colleagues_callback_due_brings_a_resting_debtor_back() -> None:
+    """Bob called R0 (pool) and set himself a callback in 30 min: from then on R0 is due again,
+    inside the 4-hour gap, and Alice's queue shows it where the full queue has it."""
+    folder = Path(tempfile.mkdtemp(prefix="resting-callback-"))
+    try:
+        env = Env(open_db(clone_db(_template(), folder)), folder)
+        env.outcome("bob", "R0", "callback", now=NOW, callback_at=NOW + timedelta(minutes=30))
+        assert env.one("SELECT recent_call_at FROM debtors WHERE ref = 'R0'") == to_db(NOW)
+        shown, expected = _order(env, NOW + timedelta(minutes=20))
+        assert "R0" not in shown and shown == expected  # resting, callback not yet due
+        shown, expected = _order(env, NOW + timedelta(minutes=35))
+        assert "R0" in shown and shown == expected
+        env.store.close()
+    finally:
+        shutil.rmtree(folder)

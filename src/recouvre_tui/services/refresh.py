@@ -323,7 +323,7 @@ def refresh(
     try:
         with store.write() as conn:
             summary.claims_released = release_expired(conn, to_db(now))
-            end_rests(conn, to_db(now - timedelta(hours=settings.calling.min_gap_hours)))
+            end_rests(conn, to_db(now - timedelta(hours=settings.calling.min_gap_hours)), at_most=None)
             # An invoice falling due outside a dispute brings a blocked debtor back into the queue.
             dispute_sql.sync_dispute_flag(conn, None, today=paris_date(now).isoformat(), now=to_db(now))
             lo, hi = jobs.debtor_id_bounds(conn)

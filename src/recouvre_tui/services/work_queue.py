@@ -235,6 +235,11 @@ def iterate(
     due_ids += unpaid_ids
     seen = set(due_ids)
     areas = {seg.value: open_areas(seg.value, now, settings.calling) for seg in Segment}
+    merge = (
+        {False, True}
+        if include_blocked
+        else sql.resting_to_merge(conn, agent=agent.login, rested_before=gap_start, now=now_s)
+    )
     for pool in (False, True):
         after = None
         while scanned < max_scan:
@@ -251,6 +256,7 @@ def iterate(
                 now=now_s,
                 today=None if include_blocked else today,
                 open_areas=None if include_blocked else areas,
+                with_resting=pool in merge,
             )
             if not raw:
                 break

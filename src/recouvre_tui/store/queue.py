@@ -98,8 +98,13 @@ def page(
     now: str | None = None,
     today: str | None = None,
     open_areas: dict[str, tuple[frozenset[str], bool]] | None = None,
+    with_resting: bool = True,
 ) -> list[Candidate]:
     """One page of a portfolio (agent=login) or of the pool (agent None), after `after`.
+
+    `with_resting=False` when the caller knows (`resting_to_merge`, same snapshot) that no
+    resting debtor of this portfolio or pool can be on the page: one plain index read, without
+    merging (which costs 0.5–1.2 ms more on PostgreSQL, for nothing most of the time).
 
     Without `include_blocked`, the static blocks (hold, do-not-call, dispute) are filtered
     in SQL, and so are, when given, two blocks that would otherwise fill the top of the queue
@@ -169,7 +174,22 @@ def page(
         indexed_only=(pre, pre_params),
         rested_before=attempted_after if not include_blocked and now is not None else None,
         callbacks_due_at=now,
+        with_resting=with_resting,
     )
+
+
+def resting_to_merge(conn: sqlite3.Connection, *, agent: str, rested_before: str, now: str) -> set[bool]:
+    """For which of `agent`'s portfolio (False) and the pool (True) a queue page may have to
+    merge resting debtors (`ordered_page`): those whose rest is over, or with a callback due."""
+    rows = conn.execute(
+        "SELECT d.agent IS NULL FROM debtors d WHERE d.recent_call_at IS NOT NULL AND d.recent_call_at <= ?"
+        " AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)"
+        " UNION SELECT d.agent IS NULL FROM callbacks cb JOIN debtors d ON d.id = cb.debtor_id"
+        " WHERE cb.done_at IS NULL AND cb.due_at <= ? AND COALESCE(d.recent_call_at, '') > ?"
+        " AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)",
+        (rested_before, agent, now, rested_before, agent),
+    )
+    return {bool(r[0]) for r in rows}
 
 
 def _closed_areas_sql(segment: str, codes: frozenset[str], others: bool) -> tuple[str, list[Any]]:
@@ -199,6 +219,7 @@ def ordered_page(
     indexed_only: tuple[str, list[Any]] = ("", []),
     rested_before: str | None = None,
     callbacks_due_at: str | None = None,
+    with_resting: bool = True,
 ) -> list[Candidate]:
     """Debtors matching `where`, in queue order (class, score desc, ref), keyset after `after`.
 
@@ -231,6 +252,8 @@ def ordered_page(
             [*params, *pre_params, limit],
         )
     ]
+    if not with_resting:
+        return [_candidate(r) for r in conn.execute(*parts[0])]
     if rested_before is None:
         parts.append((f"{select} AND d.recent_call_at IS NOT NULL ORDER BY {order}", [*params, limit]))
     else:
@@ -263,12 +286,21 @@ def note_outbound_call(conn: sqlite3.Connection, debtor_id: int, at: str) -> Non
     )
 
 
-def end_rests(conn: sqlite3.Connection, before: str) -> int:
+END_RESTS_AT_ONCE = 200
+
+
+def end_rests(conn: sqlite3.Connection, before: str, *, at_most: int | None = END_RESTS_AT_ONCE) -> int:
     """Debtors whose latest call was at or before `before` (the start of the minimum gap) go
-    back into the queue index; they were already callable again (the page reads them from
-    `debtors_recent_call` meanwhile), this only keeps that list short."""
+    back into the queue index, the oldest first; they were already callable again (the page
+    reads them from `debtors_recent_call` meanwhile), this only keeps that list short.
+
+    `at_most` bounds an outcome's share of the work: the day after a nightly that did not
+    run, the first outcome would otherwise rewrite a whole day of calls (20 000 rows, 1.5 s
+    inside the write lock, every claim waiting). The nightly clears them all (None)."""
+    limit = "" if at_most is None else f" ORDER BY recent_call_at LIMIT {int(at_most)}"
     cur = conn.execute(
-        "UPDATE debtors SET recent_call_at = NULL WHERE recent_call_at IS NOT NULL AND recent_call_at <= ?",
+        "UPDATE debtors SET recent_call_at = NULL WHERE id IN (SELECT id FROM debtors "
+        f"WHERE recent_call_at IS NOT NULL AND recent_call_at <= ?{limit})",
         (before,),
     )
     return int(cur.rowcount or 0)
