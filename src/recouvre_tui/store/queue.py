@@ -286,18 +286,23 @@ def note_outbound_call(conn: sqlite3.Connection, debtor_id: int, at: str) -> Non
     )
 
 
-END_RESTS_AT_ONCE = 200
+# A day's calls end their rests at the pace they were made, about one per outcome; the bound
+# only matters after a night without the nightly job (1 000 000 debtors on PostgreSQL: 200
+# rows cost an outcome 50 ms, 20 about 5 ms, and 20 000 rests end within 1 000 outcomes).
+END_RESTS_AT_ONCE = 20
 
 
 def end_rests(conn: sqlite3.Connection, before: str, *, at_most: int | None = END_RESTS_AT_ONCE) -> int:
     """Debtors whose latest call was at or before `before` (the start of the minimum gap) go
-    back into the queue index, the oldest first; they were already callable again (the page
+    back into the queue index; they were already callable again (the page
     reads them from `debtors_recent_call` meanwhile), this only keeps that list short.
 
     `at_most` bounds an outcome's share of the work: the day after a nightly that did not
     run, the first outcome would otherwise rewrite a whole day of calls (20 000 rows, 1.5 s
     inside the write lock, every claim waiting). The nightly clears them all (None)."""
-    limit = "" if at_most is None else f" ORDER BY recent_call_at LIMIT {int(at_most)}"
+    # No ORDER BY: the planner misjudges how many rows rest (new ones are not in its
+    # statistics) and sorted them all (18 ms for 20 of 13 000); any 20 of them will do.
+    limit = "" if at_most is None else f" LIMIT {int(at_most)}"
     cur = conn.execute(
         "UPDATE debtors SET recent_call_at = NULL WHERE id IN (SELECT id FROM debtors "
         f"WHERE recent_call_at IS NOT NULL AND recent_call_at <= ?{limit})",
