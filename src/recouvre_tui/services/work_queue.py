@@ -238,7 +238,7 @@ def iterate(
     merge = (
         {False, True}
         if include_blocked
-        else sql.resting_to_merge(conn, agent=agent.login, rested_before=gap_start, now=now_s)
+        else sql.resting_to_merge(conn, agent=agent.login, rested_before=gap_start, now=now_s, today=today)
     )
     for pool in (False, True):
         after = None

@@ -7,6 +7,7 @@ Every other migration of store/schema.py runs as written, its DDL rewritten by `
   two SQLite functions the store's SQL uses get a PostgreSQL twin: `group_concat` (an
   aggregate) and `round(double precision, int)`.
 - m014: free room on the pages of `debtor_scores` (fill factor), for the nightly's rewrites.
+- m016: the triggers keeping `debtors.promise_rest`, as one PL/pgSQL function.
 - m002: debtor search. SQLite has FTS5; here a table of each debtor's searchable words
   (reference, name without accents, SIREN and phone digits), kept by triggers and indexed
   with trigrams (`pg_trgm`), so that a word prefix or a number is found without a scan.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .schema import SCHEMA_V1, split_statements
+from .schema import PROMISE_REST_OF, SCHEMA_V1, split_statements
 
 _COMPAT = [
     # group_concat(x) / group_concat(x, sep): SQLite's aggregate, NULLs skipped.
@@ -103,8 +104,48 @@ def m014_score_rows_room(conn: Any) -> None:
     conn.execute("ALTER TABLE debtor_scores SET (fillfactor = 50)")
 
 
+_PROMISE_REST = [
+    "ALTER TABLE debtors ADD COLUMN promise_rest TEXT",
+    f"""CREATE FUNCTION _promise_rest(did bigint) RETURNS void LANGUAGE sql AS $$
+    UPDATE debtors SET promise_rest = {PROMISE_REST_OF.format(debtor="did")} WHERE id = did
+$$""",
+    """CREATE FUNCTION _promise_rest_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_TABLE_NAME = 'promises' THEN
+        PERFORM _promise_rest(NEW.debtor_id);
+        IF OLD.debtor_id <> NEW.debtor_id THEN PERFORM _promise_rest(OLD.debtor_id); END IF;
+        RETURN NULL;
+      END IF;
+      IF TG_OP <> 'DELETE' THEN
+        PERFORM _promise_rest((SELECT debtor_id FROM promises WHERE id = NEW.promise_id));
+      END IF;
+      IF TG_OP <> 'INSERT' THEN
+        PERFORM _promise_rest((SELECT debtor_id FROM promises WHERE id = OLD.promise_id));
+      END IF;
+      RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER instalments_promise_rest AFTER INSERT OR DELETE OR UPDATE OF status, due_date, promise_id "
+    "ON instalments FOR EACH ROW EXECUTE FUNCTION _promise_rest_sync()",
+    "CREATE TRIGGER promises_promise_rest AFTER UPDATE OF status, debtor_id ON promises "
+    "FOR EACH ROW EXECUTE FUNCTION _promise_rest_sync()",
+    f"UPDATE debtors SET promise_rest = {PROMISE_REST_OF.format(debtor='debtors.id')} "
+    "WHERE id IN (SELECT debtor_id FROM promises WHERE status = 'pending')",
+    "DROP INDEX debtors_queue",
+    "CREATE INDEX debtors_queue ON debtors (agent, priority_class, score DESC, ref) "
+    "WHERE balance_cents > 0 AND recent_call_at IS NULL AND promise_rest IS NULL",
+    "CREATE INDEX debtors_promise_rest ON debtors (promise_rest) WHERE promise_rest IS NOT NULL",
+]
+
+
+def m016_resting_on_a_promise(conn: Any) -> None:
+    """The SQLite triggers of m016 as one PL/pgSQL trigger function (`_promise_rest_sync`)."""
+    for statement in _PROMISE_REST:
+        conn.execute(statement)
+
+
 OVERRIDES: dict[str, Callable[[Any], None]] = {
     "m001_initial": m001_initial,
     "m002_search": m002_search,
     "m014_score_rows_room": m014_score_rows_room,
+    "m016_resting_on_a_promise": m016_resting_on_a_promise,
 }

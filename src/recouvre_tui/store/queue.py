@@ -174,20 +174,26 @@ def page(
         indexed_only=(pre, pre_params),
         rested_before=attempted_after if not include_blocked and now is not None else None,
         callbacks_due_at=now,
+        promises_due_by=None if include_blocked else today,
         with_resting=with_resting,
     )
 
 
-def resting_to_merge(conn: sqlite3.Connection, *, agent: str, rested_before: str, now: str) -> set[bool]:
+def resting_to_merge(
+    conn: sqlite3.Connection, *, agent: str, rested_before: str, now: str, today: str
+) -> set[bool]:
     """For which of `agent`'s portfolio (False) and the pool (True) a queue page may have to
-    merge resting debtors (`ordered_page`): those whose rest is over, or with a callback due."""
+    merge resting debtors (`ordered_page`): those whose rest after a call is over, or with a
+    callback due, and those whose promise has an instalment due."""
     rows = conn.execute(
         "SELECT d.agent IS NULL FROM debtors d WHERE d.recent_call_at IS NOT NULL AND d.recent_call_at <= ?"
         " AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)"
         " UNION SELECT d.agent IS NULL FROM callbacks cb JOIN debtors d ON d.id = cb.debtor_id"
         " WHERE cb.done_at IS NULL AND cb.due_at <= ? AND COALESCE(d.recent_call_at, '') > ?"
-        " AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)",
-        (rested_before, agent, now, rested_before, agent),
+        " AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)"
+        " UNION SELECT d.agent IS NULL FROM debtors d WHERE d.promise_rest IS NOT NULL AND d.promise_rest <= ?"
+        " AND d.recent_call_at IS NULL AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)",
+        (rested_before, agent, now, rested_before, agent, today, agent),
     )
     return {bool(r[0]) for r in rows}
 
@@ -219,6 +225,7 @@ def ordered_page(
     indexed_only: tuple[str, list[Any]] = ("", []),
     rested_before: str | None = None,
     callbacks_due_at: str | None = None,
+    promises_due_by: str | None = None,
     with_resting: bool = True,
 ) -> list[Candidate]:
     """Debtors matching `where`, in queue order (class, score desc, ref), keyset after `after`.
@@ -235,7 +242,9 @@ def ordered_page(
     rules make again, too costly to plan three times. With `rested_before` the caller says that
     these leave out debtors called since that instant unless a callback is due at
     `callbacks_due_at`: then only the resting debtors whose rest is over, or who have a
-    callback due, are read, not every call of the day."""
+    callback due, are read, not every call of the day. Likewise debtors resting on a pending
+    promise (`promise_rest`, m016): with `promises_due_by` (today) the caller says that
+    `indexed_only` leaves out those whose first unpaid instalment falls due after it."""
     if after is not None:
         cls, score, ref = after
         where += (
@@ -248,14 +257,20 @@ def ordered_page(
     pre, pre_params = indexed_only
     parts: list[tuple[str, list[Any]]] = [
         (
-            f"{select}{pre} AND d.recent_call_at IS NULL ORDER BY {'d.agent, ' if one_agent else ''}{order}",
+            f"{select}{pre} AND d.recent_call_at IS NULL AND d.promise_rest IS NULL"
+            f" ORDER BY {'d.agent, ' if one_agent else ''}{order}",
             [*params, *pre_params, limit],
         )
     ]
     if not with_resting:
         return [_candidate(r) for r in conn.execute(*parts[0])]
     if rested_before is None:
-        parts.append((f"{select} AND d.recent_call_at IS NOT NULL ORDER BY {order}", [*params, limit]))
+        parts.append(
+            (
+                f"{select} AND (d.recent_call_at IS NOT NULL OR d.promise_rest IS NOT NULL) ORDER BY {order}",
+                [*params, limit],
+            )
+        )
     else:
         parts.append(
             (
@@ -269,6 +284,13 @@ def ordered_page(
                 f"{select} AND COALESCE(d.recent_call_at, '') > ? AND d.id IN (SELECT cb.debtor_id"
                 f" FROM callbacks cb WHERE cb.done_at IS NULL AND cb.due_at <= ?) ORDER BY {order}",
                 [*params, rested_before, callbacks_due_at, limit],
+            )
+        )
+        due = " AND d.promise_rest <= ?" if promises_due_by is not None else ""
+        parts.append(
+            (
+                f"{select} AND d.recent_call_at IS NULL AND d.promise_rest IS NOT NULL{due} ORDER BY {order}",
+                [*params, *([promises_due_by] if promises_due_by is not None else []), limit],
             )
         )
     sql = " UNION ALL ".join(f"SELECT * FROM ({text}) AS part{i}" for i, (text, _) in enumerate(parts))
