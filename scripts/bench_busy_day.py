@@ -11,6 +11,10 @@ lock, one indexed SELECT of the first unclaimed debtor not resting, the INSERT, 
     python scripts/bench_busy_day.py --db /tmp/big.db --calls 20000
     python scripts/bench_busy_day.py --db 'postgresql://recouvre@/big?host=/tmp/pg/sock' --day 8
 
+`--promises N` first records N « promesse » outcomes the day before (first instalment in
+14 days), on the next debtors of the pool's head, as weeks of work leave them: those debtors
+are blocked until their instalment falls due.
+
 Each run should use a day of its own (`--day`, days after gen_bigdb's NOW; a weekday), or the
 calls of an earlier run are still resting.
 """
@@ -32,8 +36,10 @@ POOL_AGENT = "ag200"  # gen_bigdb gives portfolios to ag01 … ag20 only
 
 def main() -> int:
     from recouvre_tui.domain.config import Settings
+    from recouvre_tui.domain.dates import paris_date
     from recouvre_tui.services.agents import require_agent
     from recouvre_tui.services.outcome import Outcome, record_outcome
+    from recouvre_tui.services.refresh import refresh
     from recouvre_tui.services.work_queue import list_queue, release, take_next
     from recouvre_tui.store.db import open_db
 
@@ -42,13 +48,40 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=20_000)
     ap.add_argument("--day", type=int, default=7, help="days after NOW (default 7: a Tuesday)")
     ap.add_argument("--takes", type=int, default=200)
+    ap.add_argument("--promises", type=int, default=0)
+    ap.add_argument("--nightly", action="store_true", help="run the refresh the night before the eve and after it")
     args = ap.parse_args()
     now = NOW + timedelta(days=args.day)
     settings = Settings()
     ensure_agents(args.db, 200)
     store = open_db(args.db)
     agent = require_agent(store, POOL_AGENT)
-    print(f"{store_label(args.db)} {args.db}; {args.calls} calls on the pool's head, then {args.takes} claims")
+    print(
+        f"{store_label(args.db)} {args.db}; {args.promises} promises, {args.calls} calls on the pool's head, "
+        f"then {args.takes} claims"
+    )
+    eve = now - timedelta(days=1)
+    if args.nightly:  # the night before the eve: the data's own promises evaluated first
+        refresh(store, now=eve.replace(hour=1), settings=settings)
+    t0 = time.perf_counter()
+    done = 0
+    while done < args.promises:
+        batch = list_queue(store, agent, now=eve, settings=settings, limit=min(500, args.promises - done))
+        if not batch:
+            break
+        for e in batch:
+            plan = [(paris_date(eve) + timedelta(days=14), min(e.balance_cents, 5_000))]
+            record_outcome(
+                store, agent, Outcome(e.debtor_ref, "promise", instalments=plan), now=eve, settings=settings,
+                source="bench",
+            )
+            done += 1
+    if args.promises:
+        print(f"  {done} promises recorded in {time.perf_counter() - t0:.0f} s")
+    if args.nightly:  # the night between: promises evaluated, the day's rests ended
+        t0 = time.perf_counter()
+        refresh(store, now=now.replace(hour=1), settings=settings)
+        print(f"  nightly refresh in {time.perf_counter() - t0:.0f} s")
     t0 = time.perf_counter()
     done = 0
     while done < args.calls:

@@ -264,6 +264,14 @@ def generate(
         """INSERT INTO instalments (promise_id, seq, due_date, amount_cents)
         SELECT id, 1, last_due, total_cents FROM promises"""
     )
+    # Each pending promise's first unpaid due date (m016), which its triggers keep from now on
+    # (they are off during a PostgreSQL load).
+    from recouvre_tui.store.schema import PROMISE_REST_OF
+
+    conn.execute(
+        f"UPDATE debtors SET promise_rest = {PROMISE_REST_OF.format(debtor='debtors.id')} "
+        "WHERE id IN (SELECT debtor_id FROM promises WHERE status = 'pending')"
+    )
     _log("promises", t0)
     if pg:
         from recouvre_tui.store import pg_schema
