@@ -109,6 +109,8 @@ def test_score_components_explain_the_rank(ordered: Env) -> None:
     a3 = next(e for e in ordered.queue("alice") if e.debtor_ref == "A3")
     assert a3.reasons.startswith("promesse rompue à relancer · ")
     assert "1 promesse rompue +10" in a3.reasons
+    # The same status word everywhere (TUI queue and review, `recouvre queue`, exports).
+    assert (a1.status, a3.status) == ("à appeler", "promesse rompue")
 
 
 def test_wear_points_use_the_typographic_minus(env: Env) -> None:
@@ -265,6 +267,7 @@ def test_a_due_callback_overrides_the_gap(env: Env) -> None:
     (cb,) = env.queue("alice")
     assert (cb.debtor_ref, cb.priority_class, cb.callable) == ("CB", 0, True)
     assert cb.reasons.startswith("rappel prévu · ")
+    assert cb.status == "rappel prévu"
     taken = env.take("alice")
     assert taken is not None and taken.debtor_ref == "CB" and taken.priority_class == 0
 

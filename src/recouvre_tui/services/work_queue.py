@@ -101,9 +101,16 @@ class QueueEntry:
 
     @property
     def status(self) -> str:
-        if self.callable:
-            return "à appeler"
-        return " · ".join(self.explanations) or "bloqué"
+        """What the queue says of the entry: the same words in the agent's queue, the lead's
+        review, `recouvre queue` and the exports (the CLI said « à appeler » for a broken
+        promise the TUI showed as « promesse rompue »)."""
+        if not self.callable:
+            return " · ".join(self.explanations) or "bloqué"
+        if self.priority_class == 0:
+            return "rappel prévu"
+        if self.priority_class == 1:
+            return "promesse rompue"
+        return "à appeler"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -17,13 +17,7 @@ CLASS_LABELS = {
 
 
 def status_label(e: QueueEntry) -> str:
-    if e.callable:
-        if e.priority_class == 0:
-            return "rappel prévu"
-        if e.priority_class == 1:
-            return "promesse rompue"
-        return "à appeler"
-    return " · ".join(e.explanations) or "bloqué"
+    return e.status
 
 
 def why_renderable(e: QueueEntry | None) -> Table | Text:
