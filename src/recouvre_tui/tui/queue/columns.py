@@ -14,7 +14,6 @@ from rich.text import Text
 
 from ...services.work_queue import QueueEntry
 from ..fmt import eur, hm
-from .why import status_label
 
 CELL_PADDING = 1  # DataTable's default, on each side of every cell
 SCROLLBAR = 2  # the vertical scrollbar's width
@@ -83,7 +82,7 @@ def row_cells(e: QueueEntry, layout: tuple[Column, ...]) -> list[Text]:
         "days": Text(f"{e.days_past_due} j", justify="right", style=style),
         "local": Text(f"{hm(e.local_time)} {mark}", style="" if e.in_window else "red"),
         "status": Text(
-            status_label(e), style="red" if not e.callable else ("bold" if e.priority_class < 2 else "")
+            e.status, style="red" if not e.callable else ("bold" if e.priority_class < 2 else "")
         ),
         "score": Text(f"{e.score:.1f}".replace(".", ","), justify="right", style=style),
     }

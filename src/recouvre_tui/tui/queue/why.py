@@ -16,10 +16,6 @@ CLASS_LABELS = {
 }
 
 
-def status_label(e: QueueEntry) -> str:
-    return e.status
-
-
 def why_renderable(e: QueueEntry | None) -> Table | Text:
     if e is None:
         return Text("Aucune ligne sélectionnée.", style="dim")
