@@ -51,7 +51,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _drop_postgres_test_databases() -> Iterator[None]:
     yield
-    if os.environ.get("RECOUVRE_TEST_STORE") == "postgresql":
-        from stores import drop_test_databases
+    from stores import drop_test_databases
 
-        drop_test_databases()
+    drop_test_databases()  # nothing to do unless the test made some (on either pass)

@@ -98,13 +98,15 @@ class Cluster:
             capture_output=True,
         )
 
-    def new_database(self, prefix: str = "t") -> str:
-        """A fresh, empty database; its URL."""
+    def new_database(self, prefix: str = "t", *, icu_locale: str | None = None) -> str:
+        """A fresh, empty database; its URL. `icu_locale` ("fr-FR"): its default collation is
+        that language's (ICU), as a database created on a French server compares text."""
         import psycopg
 
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        collation = f" LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'" if icu_locale else ""
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY file_copy')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY file_copy{collation}')
         return self.url(name)
 
 

@@ -68,6 +68,14 @@ def new_db(folder: Path, name: str = "t.db", *, keep: bool = False) -> Path | st
     return folder / name
 
 
+def french_database(prefix: str = "fr") -> str:
+    """A new PostgreSQL database whose default collation is French (ICU `fr-FR`), as one made
+    on a server installed in French; dropped after the test."""
+    url = cluster().new_database(prefix, icu_locale="fr-FR")
+    _made_by_test.append(url)
+    return url
+
+
 def drop_test_databases() -> None:
     """Drop the databases the finished test made (its connections are cut: FORCE)."""
     if not _made_by_test:

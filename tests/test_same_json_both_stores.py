@@ -29,17 +29,20 @@ def cli(db: str, *args: str) -> str:
     return r.stdout
 
 
-def build(db: str, folder: Path) -> None:
+def build(db: str, folder: Path, files: tuple[tuple[str, str], ...] | None = None) -> None:
+    """The CLI run: init, the agents, the files imported (kind, CSV text), a refresh."""
     cli(db, "init")
     for login, name, role in AGENTS:
         cli(db, "agents", "add", login, "--name", name, "--role", role, "--team", "Équipe A")
-    for kind, text in (
-        ("debtors", DEBTORS),
-        ("invoices", INVOICES),
-        ("payments", PAYMENTS),
-        ("promises", PROMISES),
-        ("events", EVENTS),
-    ):
+    if files is None:
+        files = (
+            ("debtors", DEBTORS),
+            ("invoices", INVOICES),
+            ("payments", PAYMENTS),
+            ("promises", PROMISES),
+            ("events", EVENTS),
+        )
+    for kind, text in files:
         f = folder / f"{kind}.csv"
         f.write_text(text, encoding="utf-8")
         cli(db, "import", kind, str(f), "--now", NOW)

@@ -80,7 +80,7 @@ def analyse(text: str) -> SearchQuery:
 
 
 def search_debtors(store: Store, actor: Agent, text: str, *, limit: int = 20) -> list[SearchHit]:
-    """Best matches first (an exact reference first); an agent only sees their portfolio and
+    """An exact reference first, then by name; an agent only sees their portfolio and
     the pool, a lead their team's portfolios and the pool. An empty text finds nothing."""
     text = normalise_ref(text or "")  # NFKC: full-width `Ｂ1` finds `B1`
     q = analyse(text)

@@ -709,3 +709,18 @@ CREATE INDEX debtors_promise_rest ON debtors (promise_rest) WHERE promise_rest I
 """
     for statement in split_statements(ddl):
         db.conn.execute(statement)
+
+
+# --- m017: text in code-point order on PostgreSQL too (docs/postgresql.md, "Text order") -------
+# SQLite compares text byte by byte (UTF-8: code point order), as Python does. A PostgreSQL
+# database created with a French locale compares it the French way (accents and case second):
+# ties in the queue (by reference), the FIFO that applies payments to invoices due the same day
+# (by invoice reference) and every list ordered by a name or a login came out in another order
+# than on SQLite. New columns are declared `COLLATE "C"` (`pg_sql.ddl_to_postgres`); this
+# migration gives that order to the columns of databases created before. Nothing to do on SQLite.
+
+
+@migrations()
+def m017_text_in_code_point_order(db: sqlite_utils.Database) -> None:
+    del db  # PostgreSQL only: `pg_schema.m017_text_in_code_point_order`
+

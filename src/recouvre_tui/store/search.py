@@ -83,7 +83,8 @@ def _visibility(visible_to: Sequence[str] | None) -> tuple[str, list[Any]]:
 def search_fts(
     conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: Sequence[str] | None, limit: int
 ) -> list[SearchRow]:
-    """Best matches first (an exact reference, then FTS5 rank); `visible_to` = an agent's view or a lead's team."""
+    """An exact reference first, then by name (as on PostgreSQL, so both stores list the same
+    debtors in the same order, LIMIT included); `visible_to` = an agent's view or a lead's team."""
     expr = fts_expression(q)
     if expr is None:
         return []
@@ -91,7 +92,7 @@ def search_fts(
     sql = (
         f"SELECT {', '.join(HIT_COLS)} FROM debtor_search s JOIN debtors d ON d.id = s.rowid "
         f"WHERE debtor_search MATCH ?{vis} "
-        "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, s.rank, d.ref LIMIT ?"
+        "ORDER BY CASE WHEN d.ref = ? THEN 0 ELSE 1 END, d.name, d.ref LIMIT ?"
     )
     rows = [SearchRow(*r) for r in conn.execute(sql, [expr, *vparams, exact_ref, limit])]
     _attach_phones(conn, rows)
