@@ -20,7 +20,14 @@ every exception. At the end:
   second agent before the first recorded its outcome;
 - errors reaching a user = 0: any exception in an agent, or a failed refresh or import, counts
   ("nothing callable right now" is an answer, not an error);
-- no claim is left behind, and `PRAGMA integrity_check` is ok.
+- no claim is left behind, and the database is intact (SQLite's `PRAGMA integrity_check`; on
+  PostgreSQL every table read back);
+- the ledger holds: every debtor's stored balance, oldest due date and open amounts agree
+  with its invoices and payments (`ledger.balance_mismatches`), and every debtor's
+  `promise_rest` equals its first unpaid instalment of a pending promise, computed afresh.
+
+`--db` is a SQLite file or a PostgreSQL URL: the agents, the refresh and the imports run the
+same way on both (on PostgreSQL, takes run beside each other in shared mode).
 
 Simulated clock: the database's rules depend on the time (calling windows, 4 hours between
 two calls to one debtor), so each process derives `now` from the wall clock: every
@@ -32,6 +39,7 @@ scripts/crash_trials.py, not here).
 
     python scripts/stress.py --agents 20 --seconds 300              # generates a 2 000-debtor DB
     python scripts/stress.py --agents 20 --seconds 60 --db /tmp/x.db --start 2026-11-17T10:00Z
+    python scripts/stress.py --agents 20 --seconds 60 --db 'postgresql://…' --generate
 """
 
 from __future__ import annotations
@@ -42,7 +50,6 @@ import json
 import math
 import multiprocessing as mp
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -51,6 +58,8 @@ import threading
 import time
 import traceback
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -161,6 +170,8 @@ class StressReport:
     nothing_callable: int = 0
     errors: list[str] = field(default_factory=list)
     integrity: str = ""
+    balances_wrong: list[int] = field(default_factory=list)  # debtor ids disagreeing with their ledger
+    promise_rest_wrong: int = 0
     take_ms: list[float] = field(default_factory=list)
     outcome_ms: list[float] = field(default_factory=list)
     jobs: list[JobRun] = field(default_factory=list)
@@ -185,6 +196,8 @@ class StressReport:
             and self.claims_left == 0
             and not self.errors
             and self.integrity == "ok"
+            and not self.balances_wrong
+            and self.promise_rest_wrong == 0
             and self.acknowledged > 0
         )
 
@@ -208,7 +221,9 @@ class StressReport:
             f"claims left behind            {self.claims_left}",
             f"errors reaching a user        {len(self.errors)}",
             f"'nothing callable' answers    {self.nothing_callable}",
-            f"integrity_check               {self.integrity}",
+            f"integrity                     {self.integrity}",
+            f"balances against the ledger   {len(self.balances_wrong)} wrong",
+            f"promise rests, recomputed     {self.promise_rest_wrong} wrong",
             f"throughput                    {rate:.1f} outcomes/s ({rate * 60:.0f}/min)",
             f"take_next ms p50/p99/max      {_pct(self.take_ms, 0.5):.1f} / {_pct(self.take_ms, 0.99):.1f} / "
             f"{max(self.take_ms, default=0):.1f}",
@@ -434,10 +449,9 @@ def prepare_agents(db: str, wanted: int) -> list[str]:
 def run_stress(cfg: StressConfig) -> StressReport:
     """Run the agents, the refresh loop and the import loop; then check everything."""
     Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
-    mark = _audit_mark(cfg.db)
-    with sqlite3.connect(cfg.db) as conn:
+    with _reading(cfg.db) as conn:
+        mark = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
         refs = [r[0] for r in conn.execute("SELECT ref FROM debtors ORDER BY id")]
-    conn.close()
     ctx = mp.get_context("spawn")
     ready, start, t0 = ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0)
     procs = [
@@ -479,12 +493,17 @@ def run_stress(cfg: StressConfig) -> StressReport:
     return report
 
 
-def _audit_mark(db: str) -> int:
-    conn = sqlite3.connect(db)
+@contextmanager
+def _reading(db: str) -> Iterator[Any]:
+    """One read snapshot of `db` (SQLite file or PostgreSQL URL), through the product's store."""
+    from recouvre_tui.store.db import open_db
+
+    store = open_db(db)
     try:
-        return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0])
+        with store.read() as conn:
+            yield conn
     finally:
-        conn.close()
+        store.close()
 
 
 def check(cfg: StressConfig, mark: int, jobs: list[JobRun], elapsed: float) -> StressReport:
@@ -517,16 +536,19 @@ def check(cfg: StressConfig, mark: int, jobs: list[JobRun], elapsed: float) -> S
     rep.promises_acknowledged = sum(1 for r in outcomes if r["promise"])
     rep.callbacks_acknowledged = sum(1 for r in outcomes if r["callback"])
 
-    conn = sqlite3.connect(cfg.db)
-    try:
+    from recouvre_tui.store.health import integrity
+    from recouvre_tui.store.ledger import balance_mismatches
+    from recouvre_tui.store.schema import PROMISE_REST_OF
+
+    with _reading(cfg.db) as conn:
         written = {r[0] for r in conn.execute("SELECT id FROM events WHERE source = ?", (SOURCE,))}
         rep.written = len(written)
         rep.missing = sorted(acked - written)
         rep.unacknowledged = sorted(written - acked)
         rep.audit_outcomes = conn.execute(
             "SELECT COUNT(*) FROM audit WHERE id > ? AND action = 'outcome' "
-            "AND actor IN (SELECT value FROM json_each(?))",
-            (mark, json.dumps(cfg.agents)),
+            f"AND actor IN ({', '.join('?' for _ in cfg.agents)})",
+            (mark, *cfg.agents),
         ).fetchone()[0]
         rep.promises_written = conn.execute(
             "SELECT COUNT(*) FROM promises p JOIN events e ON e.id = p.event_id WHERE e.source = ?", (SOURCE,)
@@ -541,7 +563,14 @@ def check(cfg: StressConfig, mark: int, jobs: list[JobRun], elapsed: float) -> S
             "SELECT COUNT(*) FROM callbacks c JOIN events e ON e.id = c.event_id WHERE e.source = ?", (SOURCE,)
         ).fetchone()[0]
         rep.claims_left = conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
-        rep.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        rep.integrity = "; ".join(integrity(conn))
+        lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM debtors").fetchone()
+        rep.balances_wrong = balance_mismatches(conn, lo, hi)
+        rep.promise_rest_wrong = conn.execute(
+            "SELECT COUNT(*) FROM debtors WHERE COALESCE(promise_rest, '') <> COALESCE("
+            + PROMISE_REST_OF.format(debtor="debtors.id")
+            + ", '')"
+        ).fetchone()[0]
         audit_rows = list(
             conn.execute(
                 "SELECT id, actor, action, entity_ref FROM audit WHERE id > ? AND entity = 'debtor' "
@@ -549,8 +578,6 @@ def check(cfg: StressConfig, mark: int, jobs: list[JobRun], elapsed: float) -> S
                 (mark,),
             )
         )
-    finally:
-        conn.close()
     rep.double_claims_log = overlapping_holds(outcomes)
     rep.double_claims_audit = replay_claims(audit_rows)
     return rep
@@ -591,7 +618,7 @@ def replay_claims(rows: list[tuple[int, str, str, str]]) -> list[str]:
     return found
 
 
-def make_database(path: Path, debtors: int) -> date:
+def make_database(path: Path | str, debtors: int) -> date:
     """A fresh database by scripts/gen_bigdb.py; returns the first simulated day (the next one)."""
     from gen_bigdb import NOW, generate
 
@@ -603,7 +630,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--agents", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=300)
-    ap.add_argument("--db", type=Path, default=None, help="an existing database (default: generate one)")
+    ap.add_argument(
+        "--db", default=None, help="an existing SQLite file or PostgreSQL URL (default: generate a SQLite file)"
+    )
+    ap.add_argument("--generate", action="store_true", help="with --db: generate it first (replaces it)")
     ap.add_argument("--debtors", type=int, default=2_000, help="size of the generated database")
     ap.add_argument(
         "--start",
@@ -620,8 +650,9 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="recouvre-stress-"))
     out_dir = args.out_dir or work
-    if args.db is None:
-        db = work / "stress.db"
+    db: Path | str
+    if args.db is None or args.generate:
+        db = args.db or work / "stress.db"
         print(f"generating {db} ({args.debtors} debtors)…", file=sys.stderr)
         first_day = make_database(db, args.debtors)
     else:
