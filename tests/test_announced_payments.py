@@ -70,6 +70,7 @@ def test_already_paid_holds_then_comes_back_first(env: Env) -> None:
     first = env.queue("alice", now=TUE_24)[0]
     assert (first.debtor_ref, first.priority_class) == ("D1", 0)
     assert first.reasons.startswith("paiement annoncé non reçu · ")
+    assert first.status == "paiement non reçu"  # the queue's status column, not « rappel prévu »
     taken = env.take("alice", now=TUE_24)
     assert taken is not None and taken.debtor_ref == "D1"
     # Once called about it, it goes back to its place.

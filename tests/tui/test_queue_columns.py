@@ -18,8 +18,8 @@ Settle = Callable[..., Awaitable[None]]
 def test_needed_widths_by_hand() -> None:
     # Each column: its width plus one cell of padding on each side; then the 2-cell scrollbar.
     assert needed_width(WIDE) == (28 + 4 + 13 + 7 + 12 + 30 + 6) + 7 * 2 + 2 == 116
-    assert needed_width(MEDIUM) == (26 + 4 + 12 + 6 + 7 + 16 + 6) + 7 * 2 + 2 == 93
-    assert needed_width(COMPACT) == (26 + 12 + 6 + 7 + 16) + 5 * 2 + 2 == 79
+    assert needed_width(MEDIUM) == (25 + 4 + 12 + 6 + 7 + 17 + 6) + 7 * 2 + 2 == 93
+    assert needed_width(COMPACT) == (25 + 12 + 6 + 7 + 17) + 5 * 2 + 2 == 79
 
 
 @pytest.mark.parametrize(

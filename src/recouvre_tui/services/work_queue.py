@@ -107,7 +107,7 @@ class QueueEntry:
         if not self.callable:
             return " · ".join(self.explanations) or "bloqué"
         if self.priority_class == 0:
-            return "rappel prévu"
+            return "paiement non reçu" if self.front_reason == NOT_RECEIVED else self.front_reason
         if self.priority_class == 1:
             return "promesse rompue"
         return "à appeler"

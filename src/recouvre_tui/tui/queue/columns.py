@@ -39,21 +39,22 @@ WIDE = (
     Column("status", "Statut", 30),
     Column("score", "Score", 6, right=True),
 )
+# Status 17 cells: « paiement non reçu », the longest status of a callable case, whole.
 MEDIUM = (
-    Column("debtor", "Débiteur", 26),
+    Column("debtor", "Débiteur", 25),
     Column("segment", "Seg.", 4),
     Column("balance", "Solde", 12, right=True),
     Column("days", "Retard", 6, right=True),
     Column("local", "Heure", 7),
-    Column("status", "Statut", 16),
+    Column("status", "Statut", 17),
     Column("score", "Score", 6, right=True),
 )
 COMPACT = (
-    Column("debtor", "Débiteur", 26),
+    Column("debtor", "Débiteur", 25),
     Column("balance", "Solde", 12, right=True),
     Column("days", "Retard", 6, right=True),
     Column("local", "Heure", 7),
-    Column("status", "Statut", 16),
+    Column("status", "Statut", 17),
 )
 LAYOUTS = (WIDE, MEDIUM, COMPACT)
 
