@@ -168,19 +168,25 @@ def bench_refresh(db: str, day: int = 1) -> dict[str, float]:
 CLAIM_SQL = (
     "SELECT d.id FROM debtors d WHERE d.agent IS NULL AND d.balance_cents > 0 "
     "AND d.on_hold = 0 AND d.do_not_call = 0 AND d.dispute_open = 0 AND d.recent_call_at IS NULL "
+    "AND d.promise_rest IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.debtor_id = d.id) "
     "ORDER BY d.agent, d.priority_class, d.score DESC, d.ref LIMIT 1"  # d.agent: see store/queue.py
 )
 
 
 def claim_sql(bare: Bare) -> str:
-    """CLAIM_SQL, without the resting debtors' column on a database before m015 (to measure
-    the code before it on the same data)."""
-    try:
-        bare.execute("SELECT recent_call_at FROM debtors WHERE 0 = 1").fetchall()
-    except Exception:
-        return CLAIM_SQL.replace(" AND d.recent_call_at IS NULL", "")
-    return CLAIM_SQL
+    """CLAIM_SQL, without the resting debtors' columns on a database before m015 or m016 (to
+    measure the code before them on the same data). The conditions must be the queue index's
+    own (`debtors_queue` is partial): without `promise_rest IS NULL` the bare claim sorted the
+    whole table, 5 s a claim at 1 000 000 debtors."""
+    sql = CLAIM_SQL
+    for column in ("promise_rest", "recent_call_at"):
+        try:
+            bare.execute(f"SELECT {column} FROM debtors WHERE 0 = 1").fetchall()
+        except Exception:
+            bare.rollback()
+            sql = sql.replace(f" AND d.{column} IS NULL", "")
+    return sql
 
 
 def _worker(db: str, login: str, idx: int, seconds: float, think: float, now: datetime, start: Any, out: Any) -> None:

@@ -185,17 +185,26 @@ def resting_to_merge(
     """For which of `agent`'s portfolio (False) and the pool (True) a queue page may have to
     merge resting debtors (`ordered_page`): those whose rest after a call is over, or with a
     callback due, and those whose promise has an instalment due."""
-    rows = conn.execute(
-        "SELECT d.agent IS NULL FROM debtors d WHERE d.recent_call_at IS NOT NULL AND d.recent_call_at <= ?"
-        " AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)"
-        " UNION SELECT d.agent IS NULL FROM callbacks cb JOIN debtors d ON d.id = cb.debtor_id"
-        " WHERE cb.done_at IS NULL AND cb.due_at <= ? AND COALESCE(d.recent_call_at, '') > ?"
-        " AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)"
-        " UNION SELECT d.agent IS NULL FROM debtors d WHERE d.promise_rest IS NOT NULL AND d.promise_rest <= ?"
-        " AND d.recent_call_at IS NULL AND d.balance_cents > 0 AND (d.agent = ? OR d.agent IS NULL)",
-        (rested_before, agent, now, rested_before, agent, today, agent),
-    )
-    return {bool(r[0]) for r in rows}
+    # One EXISTS per scope and kind of rest: each stops at its first row. (A UNION of the rows
+    # read every promise due of the portfolio and the pool: 1 900 at 1 000 000 debtors, 5–12 ms
+    # per next case.)
+    def any_of(scope: str) -> str:
+        return (
+            "(EXISTS (SELECT 1 FROM debtors d WHERE d.recent_call_at IS NOT NULL AND d.recent_call_at <= ?"
+            f" AND d.balance_cents > 0 AND {scope})"
+            " OR EXISTS (SELECT 1 FROM callbacks cb JOIN debtors d ON d.id = cb.debtor_id"
+            " WHERE cb.done_at IS NULL AND cb.due_at <= ? AND COALESCE(d.recent_call_at, '') > ?"
+            f" AND d.balance_cents > 0 AND {scope})"
+            " OR EXISTS (SELECT 1 FROM debtors d WHERE d.promise_rest IS NOT NULL AND d.promise_rest <= ?"
+            f" AND d.recent_call_at IS NULL AND d.balance_cents > 0 AND {scope}))"
+        )
+
+    mine = [rested_before, agent, now, rested_before, agent, today, agent]
+    pool_ = [rested_before, now, rested_before, today]
+    portfolio, pool = conn.execute(
+        f"SELECT {any_of('d.agent = ?')}, {any_of('d.agent IS NULL')}", [*mine, *pool_]
+    ).fetchone()
+    return {scope for scope, needed in ((False, portfolio), (True, pool)) if needed}
 
 
 def _closed_areas_sql(segment: str, codes: frozenset[str], others: bool) -> tuple[str, list[Any]]:
