@@ -20,6 +20,7 @@ from recouvre_tui.domain.areas import area_by_code
 from recouvre_tui.domain.events import EventKind, classify
 from recouvre_tui.domain.payment_check import check_end_day
 from recouvre_tui.services.outcome import AnnouncedPayment, OutcomeError
+from recouvre_tui.tui.queue.why import rank_label
 
 MON_23 = utc(2026, 11, 23, 10, 0)
 TUE_24 = utc(2026, 11, 24, 10, 0)
@@ -71,6 +72,7 @@ def test_already_paid_holds_then_comes_back_first(env: Env) -> None:
     assert (first.debtor_ref, first.priority_class) == ("D1", 0)
     assert first.reasons.startswith("paiement annoncé non reçu · ")
     assert first.status == "paiement non reçu"  # the queue's status column, not « rappel prévu »
+    assert rank_label(first) == "paiement annoncé non reçu, à rappeler en premier"  # « Pourquoi ? »
     taken = env.take("alice", now=TUE_24)
     assert taken is not None and taken.debtor_ref == "D1"
     # Once called about it, it goes back to its place.

@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...domain.text import printable
-from ...services.work_queue import QueueEntry
+from ...services.work_queue import NOT_RECEIVED, QueueEntry
 from ..fmt import eur, hm, lit, points
 
 CLASS_LABELS = {
@@ -14,6 +14,14 @@ CLASS_LABELS = {
     1: "promesse rompue à relancer",
     2: "ordre du score",
 }
+
+
+def rank_label(e: QueueEntry) -> str:
+    """Why the entry is in its class: a class-0 entry is first for a callback due or for a
+    payment announced and not received."""
+    if e.priority_class == 0 and e.front_reason == NOT_RECEIVED:
+        return "paiement annoncé non reçu, à rappeler en premier"
+    return CLASS_LABELS.get(e.priority_class, "")
 
 
 def why_renderable(e: QueueEntry | None) -> Table | Text:
@@ -24,7 +32,7 @@ def why_renderable(e: QueueEntry | None) -> Table | Text:
     table.add_column(justify="right", no_wrap=True)
     table.add_row(Text.assemble((printable(e.debtor_ref), "bold"), " · ", printable(e.name)), "")
     table.add_row(Text(f"provenance : {printable(e.origin_label)}", style="bold"), "")
-    table.add_row(Text(f"rang : {CLASS_LABELS.get(e.priority_class, '')}", style="italic"), "")
+    table.add_row(Text(f"rang : {rank_label(e)}", style="italic"), "")
     table.add_row("", "")
     for c in e.components:
         pts = float(c.get("points", 0))
