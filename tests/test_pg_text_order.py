@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from recouvre_tui.cli import main
 from recouvre_tui.store import pg_sql, schema
+from recouvre_tui.store.pg_schema import own_tables
 from stores import french_database
 from test_same_json_both_stores import NOW, cli
 from test_same_json_both_stores import build as build_portfolio
@@ -68,10 +69,12 @@ def test_a_database_created_in_french_orders_text_as_sqlite_does(tmp_path: Path)
 
 
 def _text_collations(url: str) -> set[str | None]:
+    """The collations of this program's text columns."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "SELECT DISTINCT collation_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND data_type = 'text'"
+            "WHERE table_schema = current_schema() AND data_type = 'text' AND table_name = ANY(%s)",
+            (own_tables(),),
         ).fetchall()
     return {r[0] for r in rows}
 
@@ -84,33 +87,74 @@ def _has_statistics(url: str, table: str, column: str) -> bool:
         ).fetchone() is not None
 
 
-def _triggers(url: str) -> list[tuple[str, str]]:
+def _triggers(url: str) -> list[tuple[str, str, str, str]]:
+    """Every trigger of the schema: table, name, definition, enabled state."""
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
+            "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid), tgenabled::text FROM pg_trigger "
+            "WHERE NOT tgisinternal ORDER BY 1, 2"
         ).fetchall()
+
+
+def _psql(url: str, *statements: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+BEFORE_M017 = ("m017_text_in_code_point_order", "m018_promise_rest_by_portfolio")
+
+
+def _build_as_before_m017(url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`url` built by the program as it was before m017: no collation in its DDL, migrations up
+    to m016."""
+    with monkeypatch.context() as m:
+        before = [n for n in schema.known_migrations() if n not in BEFORE_M017]
+        m.setattr(schema, "known_migrations", lambda: before)
+        m.setattr(pg_sql, "_TEXT_COLUMN", pg_sql.re.compile(r"(?!)"))
+        build(url, folder)
+    assert _text_collations(url) == {None}  # the database's French order
+
+
+def test_every_table_is_created_in_code_point_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DDL declares it (m017 only mends older databases): every text column of a new
+    database is "C" even without m017, including tables whose DDL starts with a comment."""
+    url = french_database("fr_new")
+    with monkeypatch.context() as m:
+        m.setattr(schema, "known_migrations", lambda: [n for n in _all_migrations if n != BEFORE_M017[0]])
+        build(url, tmp_path)
+    assert _text_collations(url) == {"C"}
+
+
+_all_migrations = schema.known_migrations()
 
 
 def test_a_database_made_before_m017_is_migrated_to_code_point_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = french_database("fr_old")
-    with monkeypatch.context() as m:  # the program as it was before m017
-        before = [n for n in schema.known_migrations() if n != "m017_text_in_code_point_order"]
-        m.setattr(schema, "known_migrations", lambda: before)
-        m.setattr(pg_sql, "_TEXT_COLUMN", pg_sql.re.compile(r"(?!)"))
-        build(url, tmp_path)
-        assert _text_collations(url) == {None}  # the database's French order
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("ANALYZE")
-        assert _has_statistics(url, "debtors", "ref")
-        triggers = _triggers(url)
-    assert ("debtors", "debtor_search_ai") in triggers  # an AFTER UPDATE OF ref, name, siren
+    _build_as_before_m017(url, tmp_path, monkeypatch)
+    _psql(
+        url,
+        "ANALYZE",
+        # A trigger the DBA disabled stays disabled; another program's table is not touched.
+        "ALTER TABLE promises DISABLE TRIGGER promises_promise_rest",
+        "CREATE TABLE their_notes (code varchar(5), body text)",
+    )
+    assert _has_statistics(url, "debtors", "ref")
+    triggers = _triggers(url)
+    assert ("debtors", "debtor_search_ai") in [t[:2] for t in triggers]  # AFTER UPDATE OF ref, name, siren
     out = CliRunner().invoke(main, ["--db", url, "migrate"], catch_exceptions=False)
     assert out.exit_code == 0, out.stderr
     assert "m017_text_in_code_point_order" in out.stdout
     assert _text_collations(url) == {"C"}
-    assert _triggers(url) == triggers
+    assert _triggers(url) == triggers  # same definitions, same states
+    with psycopg.connect(url) as conn:
+        theirs = conn.execute(
+            "SELECT attname, format_type(atttypid, atttypmod), attcollation::regcollation::text FROM pg_attribute "
+            "WHERE attrelid = 'their_notes'::regclass AND attnum > 0 ORDER BY attnum"
+        ).fetchall()
+    assert theirs == [("code", "character varying(5)", '"default"'), ("body", "text", '"default"')]
     # A column's new type drops its statistics: m017 gathers them again (the planner guessed
     # without them, and a next case took seconds at 1 000 000 debtors).
     assert _has_statistics(url, "debtors", "ref")
@@ -122,3 +166,19 @@ def test_a_database_made_before_m017_is_migrated_to_code_point_order(
     cli(url, "import", "debtors", str(renamed), "--now", NOW)
     found = json.loads(cli(url, "search", "garnier", "--as", "lea", "--format", "json"))
     assert [r["debtor_ref"] for r in found] == ["CLI-C"]
+
+
+def test_a_view_on_a_text_column_stops_m017_with_a_message_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = french_database("fr_view")
+    _build_as_before_m017(url, tmp_path, monkeypatch)
+    _psql(url, "CREATE VIEW big_debts AS SELECT ref, name FROM debtors WHERE balance_cents > 100000")
+    out = CliRunner().invoke(main, ["--db", url, "migrate"])
+    assert out.exit_code != 0
+    assert "migration m017 (ordre du texte) impossible : la vue « big_debts » dépend de colonnes" in out.stderr
+    assert "rien n'a été changé" in out.stderr
+    assert _text_collations(url) == {None}
+    with psycopg.connect(url) as conn:
+        applied = [r[0] for r in conn.execute("SELECT name FROM recouvre_migrations")]
+    assert not set(BEFORE_M017) & set(applied)

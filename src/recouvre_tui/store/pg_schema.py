@@ -145,43 +145,97 @@ def m016_resting_on_a_promise(conn: Any) -> None:
         conn.execute(statement)
 
 
-# Text columns whose collation is not "C", with their table: what m017 changes.
-_NOT_BINARY = """
-SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
-JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
-  AND c.data_type IN ('text', 'character varying', 'character') AND c.collation_name IS DISTINCT FROM 'C'
-ORDER BY c.table_name, c.ordinal_position
+# m017 -------------------------------------------------------------------------------------------
+# Only this program's tables and its own `text` columns are changed: another program's tables in
+# the same schema, and columns of another type (a `varchar(5)`, a domain), are left as they are.
+_C = "'pg_catalog.\"C\"'::regcollation"
+
+# This program's text columns whose collation is not "C", with their table.
+_NOT_BINARY = f"""
+SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND c.relname = ANY(?)
+  AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype AND a.attcollation <> {_C}
+ORDER BY c.relname, a.attnum
+"""
+
+# What PostgreSQL cannot carry through a column's type change, on those columns: a view or a
+# rule reading it, a row-level security policy naming it, a generated column computed from it.
+_BLOCKERS = f"""
+SELECT DISTINCT CASE d.classid
+    WHEN 'pg_rewrite'::regclass THEN
+        'la vue « ' || (SELECT r.ev_class::regclass::text FROM pg_rewrite r WHERE r.oid = d.objid) || ' »'
+    WHEN 'pg_policy'::regclass THEN
+        'la politique d''accès « ' || (SELECT p.polname FROM pg_policy p WHERE p.oid = d.objid) || ' »'
+    ELSE 'la colonne calculée « ' || d.objid::regclass::text || '.'
+        || (SELECT g.attname FROM pg_attribute g WHERE g.attrelid = d.objid AND g.attnum = d.objsubid) || ' »'
+  END
+FROM pg_depend d
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+JOIN pg_class c ON c.oid = d.refobjid
+WHERE d.refclassid = 'pg_class'::regclass AND c.relnamespace = current_schema()::regnamespace
+  AND c.relname = ANY(?) AND a.atttypid = 'text'::regtype AND a.attcollation <> {_C}
+  AND (d.classid IN ('pg_rewrite'::regclass, 'pg_policy'::regclass)
+       OR (d.classid = 'pg_class'::regclass AND d.objid = d.refobjid AND d.objsubid <> 0))
+ORDER BY 1
 """
 
 # Triggers that name columns (`AFTER UPDATE OF ref, name …`): PostgreSQL refuses to change the
-# type of a column a trigger depends on, so these are dropped and created again around it.
+# type of a column a trigger depends on, so these are dropped and created again around it, in
+# the state they were in (enabled, disabled, replica, always).
 _COLUMN_TRIGGERS = """
-SELECT t.tgrelid::regclass::text, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t
-JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND (t.tgattr <> '' OR t.tgqual IS NOT NULL)
+SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(?) AND NOT t.tgisinternal
+  AND (t.tgattr <> '' OR t.tgqual IS NOT NULL)
 ORDER BY 1, 2
 """
+_TRIGGER_STATE = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
+
+
+def own_tables() -> list[str]:
+    """The tables this program creates: those of a fresh SQLite schema (the same names on
+    PostgreSQL), and the migrations' own table."""
+    import sqlite_utils
+
+    from .pg import MIGRATIONS_TABLE
+    from .schema import migrations
+
+    db = sqlite_utils.Database(memory=True)
+    migrations.apply(db)
+    return sorted({*db.table_names(), MIGRATIONS_TABLE})
 
 
 def m017_text_in_code_point_order(conn: Any) -> None:
-    """`COLLATE "C"` on every text column not yet so, one `ALTER TABLE` per table, then
-    `ANALYZE` of those tables. The type stays, so no table is rewritten; the indexes on those
-    columns are rebuilt. Runs inside the migrations' one transaction: a failure leaves every
-    column and trigger as it was."""
-    by_table: dict[str, list[tuple[str, str]]] = {}
-    for table, column, data_type in conn.execute(_NOT_BINARY).fetchall():
-        by_table.setdefault(table, []).append((column, data_type))
+    """`COLLATE "C"` on every text column of this program's tables not yet so, one `ALTER
+    TABLE` per table, then `ANALYZE` of those tables. The type stays, so no table is
+    rewritten; the indexes on those columns are rebuilt. Runs inside the migrations' one
+    transaction: a failure leaves every column and trigger as it was."""
+    from .db import StoreError
+
+    tables = own_tables()
+    by_table: dict[str, list[str]] = {}
+    for table, column in conn.execute(_NOT_BINARY, (tables,)).fetchall():
+        by_table.setdefault(table, []).append(column)
     if not by_table:
         return
-    triggers = conn.execute(_COLUMN_TRIGGERS).fetchall()
-    for table, name, _ in triggers:
-        conn.execute(f'DROP TRIGGER "{name}" ON {table}')
+    blockers = [r[0] for r in conn.execute(_BLOCKERS, (tables,)).fetchall()]
+    if blockers:
+        raise StoreError(
+            "migration m017 (ordre du texte) impossible : "
+            + ", ".join(blockers)
+            + " dépend de colonnes de texte qu'elle doit changer ; supprimez-la, lancez « recouvre migrate », "
+            "puis recréez-la (docs/postgresql.md, « Text order ») ; rien n'a été changé"
+        )
+    triggers = conn.execute(_COLUMN_TRIGGERS, (tables,)).fetchall()
+    for table, name, _, _ in triggers:
+        conn.execute(f'DROP TRIGGER "{name}" ON "{table}"')
     for table, columns in by_table.items():
-        changes = ", ".join(f'ALTER COLUMN "{col}" TYPE {data_type} COLLATE "C"' for col, data_type in columns)
+        changes = ", ".join(f'ALTER COLUMN "{col}" TYPE text COLLATE "C"' for col in columns)
         conn.execute(f'ALTER TABLE "{table}" {changes}')
-    for _, _, definition in triggers:
+    for table, name, definition, state in triggers:
         conn.execute(definition)
+        if state in _TRIGGER_STATE:
+            conn.execute(f'ALTER TABLE "{table}" {_TRIGGER_STATE[state]} "{name}"')
     # Changing a column's type drops its statistics: without them the planner guessed, and
     # a next case took 1.4 s instead of 10 ms on the benchmark database until autovacuum came.
     for table in by_table:
