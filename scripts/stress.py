@@ -271,6 +271,7 @@ def agent_worker(cfg: StressConfig, login: str, seed: int, ready: Any, start: An
             log.write(json.dumps(rec) + "\n")
 
         try:
+            from recouvre_tui.domain.areas import AREAS, is_working_day
             from recouvre_tui.domain.config import Settings
             from recouvre_tui.domain.dates import PARIS, paris_date
             from recouvre_tui.services.agents import require_agent
@@ -312,11 +313,12 @@ def agent_worker(cfg: StressConfig, login: str, seed: int, ready: Any, start: An
                 amount = max(1, min(entry.balance_cents // 2, rng.randint(2_000, 20_000)))
                 instalments = [(due, amount)]
             elif disposition == "callback":
-                # 10:xx the next weekday in the debtor's own time (callbacks outside its
-                # calling window are refused).
+                # 10:xx the next working day in the debtor's own time (callbacks outside its
+                # calling window, or on a public holiday of its area, are refused: a run that
+                # reached Christmas counted those refusals as errors).
                 zone = entry.local_time.tzinfo or PARIS
-                day = entry.local_time.date() + timedelta(days=1)
-                while day.weekday() >= 5:
+                day = now.astimezone(zone).date() + timedelta(days=1)  # the clock may have moved since the take
+                while not all(is_working_day(area, day) for area in AREAS.values()):
                     day += timedelta(days=1)
                 callback_at = datetime.combine(day, dtime(10, rng.randrange(0, 60, 5)), zone).astimezone(UTC)
             released_at = time.monotonic_ns()
