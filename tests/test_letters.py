@@ -175,6 +175,11 @@ def test_b2b_formal_notice_has_every_mandatory_mention_and_is_recorded(db: Db, t
     # Numbering goes on in the year.
     r2 = ok(db, "letter", "formal-notice", "C1", "--as", "lea", "--now", NOW, "--output", str(tmp_path / "c1.pdf"))
     assert "MED-2025-00002" in r2.stdout
+    # A notice sent outside the program under a look-alike reference in lower case is not one
+    # of ours: the numbering compares case too, on both stores (SQLite's LIKE did not).
+    ok(db, "formal-notice", "C4", "--date", "2025-07-09", "--ref", "med-2025-00007", "--as", "lea", "--now", NOW)
+    r3 = ok(db, "letter", "formal-notice", "B1", "--as", "lea", "--now", NOW, "--output", str(tmp_path / "b1b.pdf"))
+    assert "MED-2025-00003" in r3.stdout
 
 
 def test_later_call_scripts_cite_the_letter_reference_and_date(db: Db, tmp_path: Path) -> None:

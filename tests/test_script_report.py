@@ -50,6 +50,13 @@ def test_one_day_per_script_and_tone(tmp_path: Path) -> None:
     assert (rows[1].promise_rate, rows[1].kept_rate) == (1.0, 0.0)
 
 
+def test_a_call_without_a_tone_comes_first_in_its_script_on_both_stores(tmp_path: Path) -> None:
+    env = book(tmp_path)
+    env.outcome("alice", "S5", "no_answer", now=NOW + timedelta(hours=5), script_id=A, tone=None)
+    rows = script_report(env.store, start=DAY, end=DAY, now=NOW + timedelta(days=8), settings=SETTINGS)
+    assert [(r.script_id, r.tone, r.calls) for r in rows] == [(A, None, 1), (A, "neutre", 3), (B, "ferme", 1)]
+
+
 def test_the_period_is_inclusive_of_both_days(tmp_path: Path) -> None:
     env = book(tmp_path)
     week = script_report(env.store, start=date(2026, 11, 10), end=DAY, now=NOW, settings=SETTINGS)

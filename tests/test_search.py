@@ -122,6 +122,26 @@ def test_the_index_follows_imports(env: LeadEnv) -> None:
     assert refs(env, "+33711223344") == ["A1"]
 
 
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [("Œuvres Sociales du Port", "œuvres"), ("Straße Großhandel", "Straße"), ("Ærø Conseil", "ærø"),
+     ("Łódź Négoce", "łódź"), ("Øresund Fret", "Øresund")],
+)
+def test_a_name_with_a_ligature_or_a_stroke_is_found_as_written(env: LeadEnv, name: str, typed: str) -> None:
+    """Both stores: SQLite's FTS5 keeps « œ » in its words, PostgreSQL's word table spells it
+    « oe » (`unaccent`) and the query is folded the same way (`store.search.fold`)."""
+    row = list(next(r for r in PORTFOLIO if r[0] == "P1"))
+    row[1] = name
+    env.add_debtors([tuple(row)])
+    assert refs(env, typed) == ["P1"]
+
+
+def test_fold_spells_out_what_unaccent_spells_out() -> None:
+    assert [search_sql.fold(w) for w in ("Œuvres", "Straße", "Ærø", "Łódź", "Øresund", "ﬁnance", "Lefèvre")] == [
+        "oeuvres", "strasse", "aero", "lodz", "oresund", "finance", "lefevre",
+    ]
+
+
 def test_marking_a_number_to_verify_does_not_touch_the_index(env: LeadEnv) -> None:
     # SQLite: the FTS rows by rowid; PostgreSQL: `xmin` changes whenever a row is rewritten.
     index = (

@@ -8,8 +8,16 @@ from typing import Any
 
 
 def count_refs_like(conn: sqlite3.Connection, prefix: str) -> int:
-    """How many events carry a letter reference starting with `prefix` (numbering)."""
-    row = conn.execute("SELECT COUNT(*) FROM events WHERE letter_ref LIKE ?", (prefix + "%",)).fetchone()
+    """How many events carry a letter reference starting with `prefix` (numbering), case
+    included: a range of the `events_letter_ref` index, compared byte by byte on both stores
+    (SQLite's LIKE ignores case, PostgreSQL's does not: a reference typed « med-2026-0001 »
+    made the two number the next letter differently)."""
+    if not prefix:
+        raise ValueError("empty letter reference prefix")
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    row = conn.execute(
+        "SELECT COUNT(*) FROM events WHERE letter_ref >= ? AND letter_ref < ?", (prefix, after)
+    ).fetchone()
     return int(row[0])
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 
 def script_outcomes(conn: sqlite3.Connection, start: str, end: str) -> list[dict[str, Any]]:
-    """Per (script_id, tone) over calls in [start, end): calls, RPC, promises and promise ids."""
+    """Per (script_id, tone) over calls in [start, end): calls, RPC, promises and promise ids.
+    No tone first on both stores (SQLite sorts NULL first, PostgreSQL last)."""
     rows = conn.execute(
         """
         SELECT e.script_id, e.tone, COUNT(*) AS calls,
@@ -17,7 +18,7 @@ def script_outcomes(conn: sqlite3.Connection, start: str, end: str) -> list[dict
         WHERE e.channel = 'call' AND e.direction = 'out' AND e.script_id IS NOT NULL
           AND e.at >= ? AND e.at < ?
         GROUP BY e.script_id, e.tone
-        ORDER BY e.script_id, e.tone
+        ORDER BY e.script_id, CASE WHEN e.tone IS NULL THEN 0 ELSE 1 END, e.tone
         """,
         (start, end),
     )

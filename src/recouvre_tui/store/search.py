@@ -135,10 +135,16 @@ def search_like(
     return rows
 
 
+# Latin letters with no Unicode decomposition, spelled out as PostgreSQL's `unaccent` stores
+# them (« Œuvres » is held as « oeuvres »): without this a search for « œuvres » found nothing.
+_SPELLED_OUT = str.maketrans({"æ": "ae", "œ": "oe", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i"})
+
+
 def fold(word: str) -> str:
-    """A word as the PostgreSQL word table holds it: lower case, no accents, [a-z0-9] only."""
+    """A word as the PostgreSQL word table holds it: lower case, no accents, ligatures spelled
+    out, [a-z0-9] only."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "", plain)
+    return re.sub(r"[^a-z0-9]+", "", plain.translate(_SPELLED_OUT))
 
 
 def search_pg(
