@@ -124,12 +124,15 @@ def test_the_index_follows_imports(env: LeadEnv) -> None:
 
 @pytest.mark.parametrize(
     ("name", "typed"),
-    [("Œuvres Sociales du Port", "œuvres"), ("Straße Großhandel", "Straße"), ("Ærø Conseil", "ærø"),
-     ("Łódź Négoce", "łódź"), ("Øresund Fret", "Øresund")],
+    [("Œuvres Sociales du Port", "œuvres"), ("Œuvres Sociales du Port", "oeuvres"), ("Lætitia Roux", "laetitia"),
+     ("Lætitia Roux", "LÆTITIA"), ("Straße Großhandel", "Straße"), ("Straße Großhandel", "strasse grosshandel"),
+     ("Ærø Conseil", "ærø"), ("Łódź Négoce", "łódź"), ("Łódź Négoce", "lodz"), ("Øresund Fret", "Øresund")],
 )
-def test_a_name_with_a_ligature_or_a_stroke_is_found_as_written(env: LeadEnv, name: str, typed: str) -> None:
-    """Both stores: SQLite's FTS5 keeps « œ » in its words, PostgreSQL's word table spells it
-    « oe » (`unaccent`) and the query is folded the same way (`store.search.fold`)."""
+def test_a_name_with_a_ligature_or_a_stroke_is_found_as_written_and_spelled_out(
+    env: LeadEnv, name: str, typed: str
+) -> None:
+    """Both stores index « Œ » as « oe » (PostgreSQL with `unaccent`, SQLite's triggers since
+    m019), and the query is spelled out the same way (`store.search.fold`, `fts_expression`)."""
     row = list(next(r for r in PORTFOLIO if r[0] == "P1"))
     row[1] = name
     env.add_debtors([tuple(row)])
@@ -209,6 +212,42 @@ def test_migration_indexes_existing_debtors(tmp_path: Path) -> None:
     boss = OPERATOR  # the command line's view: every debtor
     for text in ("ancienne", "552100554", "+33 6 12 34 56 78", "OLD-1"):
         assert [h.debtor_ref for h in search_debtors(store, boss, text)] == ["OLD-1"], text
+
+
+@pytest.mark.sqlite_only  # PostgreSQL's word table spelled them out from the start
+def test_m019_indexes_again_the_names_it_spells_out(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = SqliteStore(sqlite_utils.Database(connect(path)), str(path))  # as an older version left it
+    with store.write():
+        migrations.apply(store.db, stop_before="m019_search_spells_out_ligatures")
+        store.db.conn.execute("DROP TRIGGER debtor_search_ai")
+        store.db.conn.execute(  # m002's trigger as it was: the name as written
+            "CREATE TRIGGER debtor_search_ai AFTER INSERT ON debtors BEGIN "
+            "INSERT INTO debtor_search (rowid, ref, name, siren, phones) "
+            "VALUES (new.id, new.ref, new.name, '', ''); END"
+        )
+    with store.write() as conn:
+        for ref, name in (("OLD-1", "Lætitia Cœur"), ("OLD-2", "Paul Martin")):
+            conn.execute(
+                "INSERT INTO debtors (ref, name, segment, created_at, updated_at) "
+                "VALUES (?, ?, 'B2C', '2026-01-01', '2026-01-01')",
+                (ref, name),
+            )
+    store.close()
+    store = open_db(path, allow_pending=True)
+    assert migrate(store, now=datetime(2026, 12, 1, 9, 0)).applied == ["m019_search_spells_out_ligatures"]
+    from recouvre_tui.services.roles import OPERATOR
+
+    for text in ("laetitia coeur", "lætitia cœur", "paul"):
+        assert [h.debtor_ref for h in search_debtors(store, OPERATOR, text)] == (
+            ["OLD-2"] if text == "paul" else ["OLD-1"]
+        ), text
+    with store.write() as conn:  # and the trigger m019 put back spells out new names
+        conn.execute(
+            "INSERT INTO debtors (ref, name, segment, created_at, updated_at) "
+            "VALUES ('NEW-1', 'Æsop Œdipe', 'B2C', '2026-01-01', '2026-01-01')"
+        )
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "aesop oedipe")] == ["NEW-1"]
 
 
 def test_analyse() -> None:

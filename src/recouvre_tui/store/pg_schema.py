@@ -242,10 +242,16 @@ def m017_text_in_code_point_order(conn: Any) -> None:
         conn.execute(f'ANALYZE "{table}"')
 
 
+def m019_search_spells_out_ligatures(conn: Any) -> None:
+    """SQLite only: `_search_words` spells them out with `unaccent` since m002."""
+    del conn
+
+
 OVERRIDES: dict[str, Callable[[Any], None]] = {
     "m001_initial": m001_initial,
     "m002_search": m002_search,
     "m014_score_rows_room": m014_score_rows_room,
     "m016_resting_on_a_promise": m016_resting_on_a_promise,
     "m017_text_in_code_point_order": m017_text_in_code_point_order,
+    "m019_search_spells_out_ligatures": m019_search_spells_out_ligatures,
 }

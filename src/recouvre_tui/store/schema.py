@@ -411,18 +411,35 @@ def _phones_sql(debtor_id: str) -> str:
     return f"COALESCE((SELECT group_concat({one}, ' ') FROM phones p WHERE p.debtor_id = {debtor_id}), '')"
 
 
+# Latin letters without a Unicode decomposition, spelled out as PostgreSQL's `unaccent` does
+# (m019): « Lætitia » is found by « laetitia » and by « lætitia » (the query is spelled out
+# too: `store.search.fts_expression`, `store.search.fold`), on both stores. FTS5 removes the accents itself.
+SPELLED_OUT = (
+    ("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("ẞ", "SS"), ("ø", "o"), ("Ø", "O"),
+    ("ł", "l"), ("Ł", "L"), ("đ", "d"), ("Đ", "D"), ("ħ", "h"), ("Ħ", "H"), ("ı", "i"),
+)  # fmt: skip
+
+
+def _spelled_out_sql(expr: str) -> str:
+    for letter, spelled in SPELLED_OUT:
+        expr = f"replace({expr}, '{letter}', '{spelled}')"
+    return expr
+
+
 def _search_ddl() -> list[str]:
     siren_new = _digits_sql("new.siren")
+    ref_new, name_new = _spelled_out_sql("new.ref"), _spelled_out_sql("new.name")
     return [
         "CREATE VIRTUAL TABLE debtor_search USING fts5("
         "ref, name, siren, phones, tokenize = 'unicode61 remove_diacritics 2')",
         "INSERT INTO debtor_search (rowid, ref, name, siren, phones) "
-        f"SELECT d.id, d.ref, d.name, {_digits_sql('d.siren')}, {_phones_sql('d.id')} FROM debtors d",
+        f"SELECT d.id, {_spelled_out_sql('d.ref')}, {_spelled_out_sql('d.name')}, {_digits_sql('d.siren')}, "
+        f"{_phones_sql('d.id')} FROM debtors d",
         "CREATE TRIGGER debtor_search_ai AFTER INSERT ON debtors BEGIN "
         "INSERT INTO debtor_search (rowid, ref, name, siren, phones) "
-        f"VALUES (new.id, new.ref, new.name, {siren_new}, {_phones_sql('new.id')}); END",
+        f"VALUES (new.id, {ref_new}, {name_new}, {siren_new}, {_phones_sql('new.id')}); END",
         "CREATE TRIGGER debtor_search_au AFTER UPDATE OF ref, name, siren ON debtors BEGIN "
-        f"UPDATE debtor_search SET ref = new.ref, name = new.name, siren = {siren_new} WHERE rowid = new.id; END",
+        f"UPDATE debtor_search SET ref = {ref_new}, name = {name_new}, siren = {siren_new} WHERE rowid = new.id; END",
         "CREATE TRIGGER debtor_search_ad AFTER DELETE ON debtors BEGIN "
         "DELETE FROM debtor_search WHERE rowid = old.id; END",
         "CREATE TRIGGER debtor_search_phone_ai AFTER INSERT ON phones BEGIN "
@@ -741,3 +758,28 @@ CREATE INDEX debtors_promise_rest ON debtors (agent, promise_rest) WHERE promise
 """
     for statement in split_statements(ddl):
         db.conn.execute(statement)
+
+
+# --- m019: search words spell out œ, æ, ß… on SQLite as on PostgreSQL (docs/postgresql.md) -------
+# FTS5 kept « lætitia » as written and PostgreSQL's word table held « laetitia »: a search for
+# « laetitia » found her on PostgreSQL only. The index's two triggers on debtors are created
+# again from `_search_ddl` (which spells these letters out), and the debtors whose reference or
+# name has one are indexed again. PostgreSQL already does it (`unaccent`): nothing to do there.
+
+
+@migrations()
+def m019_search_spells_out_ligatures(db: sqlite_utils.Database) -> None:
+    conn = db.conn
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'debtor_search'").fetchone() is None:
+        return  # this SQLite has no FTS5: the LIKE fallback answers
+    conn.execute("DROP TRIGGER IF EXISTS debtor_search_ai")
+    conn.execute("DROP TRIGGER IF EXISTS debtor_search_au")
+    for statement in _search_ddl():
+        if statement.startswith(("CREATE TRIGGER debtor_search_ai ", "CREATE TRIGGER debtor_search_au ")):
+            conn.execute(statement)
+    ref, name = _spelled_out_sql("d.ref"), _spelled_out_sql("d.name")
+    conn.execute(
+        f"UPDATE debtor_search SET ref = (SELECT {ref} FROM debtors d WHERE d.id = debtor_search.rowid), "
+        f"name = (SELECT {name} FROM debtors d WHERE d.id = debtor_search.rowid) "
+        f"WHERE rowid IN (SELECT d.id FROM debtors d WHERE d.ref <> {ref} OR d.name <> {name})"
+    )

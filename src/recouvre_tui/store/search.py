@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dialect import is_postgres
+from .schema import SPELLED_OUT
 
 HIT_COLS = ("d.id", "d.ref", "d.name", "d.segment", "d.siren", "d.agent", "d.balance_cents", "d.area")
 
@@ -65,7 +66,7 @@ def fts_expression(q: SearchQuery) -> str | None:
     """The FTS5 MATCH expression: every word as a prefix (AND), or any of the numbers as a prefix."""
     alternatives: list[str] = []
     if q.words:
-        alternatives.append("(" + " AND ".join(f"{_quote(w)}*" for w in q.words) + ")")
+        alternatives.append("(" + " AND ".join(f"{_quote(w.translate(_SPELLED_OUT))}*" for w in q.words) + ")")
     alternatives += [f"{_quote(n)}*" for n in q.numbers]
     return " OR ".join(alternatives) if alternatives else None
 
@@ -135,13 +136,14 @@ def search_like(
     return rows
 
 
-# Latin letters with no Unicode decomposition, spelled out as PostgreSQL's `unaccent` stores
-# them (« Œuvres » is held as « oeuvres »): without this a search for « œuvres » found nothing.
-_SPELLED_OUT = str.maketrans({"æ": "ae", "œ": "oe", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i"})
+# Latin letters with no Unicode decomposition, spelled out as both stores index them (« Œuvres »
+# is held as « oeuvres »: `schema.SPELLED_OUT`): without this a search for « œuvres » found
+# nothing on PostgreSQL.
+_SPELLED_OUT = str.maketrans(dict(SPELLED_OUT))
 
 
 def fold(word: str) -> str:
-    """A word as the PostgreSQL word table holds it: lower case, no accents, ligatures spelled
+    """A word as the PostgreSQL word table holds it: lower case, no accents, œ æ ß… spelled
     out, [a-z0-9] only."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "", plain.translate(_SPELLED_OUT))
