@@ -41,6 +41,7 @@ import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -255,31 +256,59 @@ def _sums(conn: sqlite3.Connection, k: int) -> list[tuple[int, int]]:
 
 def _parallel(store: Store, job: _Job, workers: int | None) -> list[Any]:
     """Run `job` over id ranges of the debtors, all on one snapshot. One worker runs here,
-    on the store's connection; several run in child processes (threads would not help:
-    SQLite serialises their memory allocations), each on its own connection, their read
+    on the store's connection; on SQLite several run in child processes (threads would not
+    help: SQLite serialises their memory allocations), each on its own connection, their read
     transactions started while this process holds the write lock for an instant, so no
-    commit can fall between them. Falls back to one worker when that lock is not to be had."""
+    commit can fall between them (one worker when that lock is not to be had). On PostgreSQL
+    they are threads, each on its own connection (the server computes, one process per
+    connection), sharing this connection's exported snapshot."""
     with store.lock:
         conn = store.conn
         lo, hi = conn.execute("SELECT coalesce(MIN(id), 0), coalesce(MAX(id), -1) FROM debtors").fetchone()
         if workers is None:
             workers = 2 if (hi - lo >= _PARALLEL_MIN_DEBTORS and (os.cpu_count() or 1) > 1) else 1
-        # PostgreSQL plans its own parallel scans; the process split is SQLite's.
-        workers = 1 if store.path == ":memory:" or store.kind == "postgresql" else max(1, workers)
+        workers = 1 if store.path == ":memory:" else max(1, workers)
         if workers > 1:
             step = (hi - lo + workers) // workers
             ranges = [(lo + i * step, min(hi, lo + (i + 1) * step - 1)) for i in range(workers)]
+            if store.kind == "postgresql":
+                return _on_pg_connections(store, job, ranges)
             results = _in_processes(store.path, job, ranges)
             if results is not None:
                 return results
         _drop(conn)
-        conn.execute("BEGIN")
+        # PostgreSQL's plain BEGIN is READ COMMITTED: each pass would see the commits made
+        # since the one before it (an import running beside the report).
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if store.kind == "postgresql" else "BEGIN")
         try:
             return [_work(conn, job, (lo, hi))]
         finally:
             if conn.in_transaction:
                 conn.execute("COMMIT")
             _drop(conn)
+
+
+def _on_pg_connections(store: Store, job: _Job, ranges: list[tuple[int, int]]) -> list[Any]:
+    """`job` over each range on a connection of its own, in a thread each; every one reads the
+    snapshot this connection exports (`SET TRANSACTION SNAPSHOT`), held open until they end."""
+    from .pg import connect as pg_connect
+
+    with store.read() as conn:
+        (snapshot,) = conn.execute("SELECT pg_export_snapshot()").fetchone()
+
+        def one(ids: tuple[int, int]) -> Any:
+            worker: Any = pg_connect(store.path)  # the store SQL runs on it as on sqlite3
+            try:
+                worker.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                worker.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                result = _work(worker, job, ids)
+                worker.execute("COMMIT")
+                return result
+            finally:
+                worker.close()
+
+        with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="wear") as pool:
+            return list(pool.map(one, ranges))
 
 
 def _in_processes(path: str, job: _Job, ranges: list[tuple[int, int]]) -> list[Any] | None:
