@@ -24,23 +24,53 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_queue import NOW, Bare, _pct, claim_sql, ensure_agents, store_label
+from bench_queue import NOW, Bare, _pct, bare_claim, claim_sql, ensure_agents, store_label
 
 POOL_AGENT = "ag200"  # gen_bigdb gives portfolios to ag01 … ag20 only
+
+
+if TYPE_CHECKING:
+    from recouvre_tui.services.outcome import Outcome
+    from recouvre_tui.services.work_queue import QueueEntry
+
+
+OutcomeFor = Callable[["QueueEntry", int], tuple["Outcome", datetime]]
+
+
+def on_the_head(store: Any, agent: Any, count: int, queue_now: datetime, outcome_for: OutcomeFor) -> int:
+    """Record `count` outcomes on the head of the agent's queue (as it is at `queue_now`), 500
+    at a time: `outcome_for(entry, i)` gives the i-th one and its instant. Returns how many."""
+    from recouvre_tui.domain.config import Settings
+    from recouvre_tui.services.outcome import record_outcome
+    from recouvre_tui.services.work_queue import list_queue
+
+    settings = Settings()
+    done = 0
+    while done < count:
+        batch = list_queue(store, agent, now=queue_now, settings=settings, limit=min(500, count - done))
+        if not batch:
+            break
+        for e in batch:
+            outcome, at = outcome_for(e, done)
+            record_outcome(store, agent, outcome, now=at, settings=settings, source="bench")
+            done += 1
+    return done
 
 
 def main() -> int:
     from recouvre_tui.domain.config import Settings
     from recouvre_tui.domain.dates import paris_date
     from recouvre_tui.services.agents import require_agent
-    from recouvre_tui.services.outcome import Outcome, record_outcome
+    from recouvre_tui.services.outcome import Outcome
     from recouvre_tui.services.refresh import refresh
-    from recouvre_tui.services.work_queue import list_queue, release, take_next
+    from recouvre_tui.services.work_queue import release, take_next
     from recouvre_tui.store.db import open_db
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,18 +94,12 @@ def main() -> int:
     if args.nightly:  # the night before the eve: the data's own promises evaluated first
         refresh(store, now=eve.replace(hour=1), settings=settings)
     t0 = time.perf_counter()
-    done = 0
-    while done < args.promises:
-        batch = list_queue(store, agent, now=eve, settings=settings, limit=min(500, args.promises - done))
-        if not batch:
-            break
-        for e in batch:
-            plan = [(paris_date(eve) + timedelta(days=14), min(e.balance_cents, 5_000))]
-            record_outcome(
-                store, agent, Outcome(e.debtor_ref, "promise", instalments=plan), now=eve, settings=settings,
-                source="bench",
-            )
-            done += 1
+
+    def promise(e: QueueEntry, _: int) -> tuple[Outcome, datetime]:
+        plan = [(paris_date(eve) + timedelta(days=14), min(e.balance_cents, 5_000))]
+        return Outcome(e.debtor_ref, "promise", instalments=plan), eve
+
+    done = on_the_head(store, agent, args.promises, eve, promise)
     if args.promises:
         print(f"  {done} promises recorded in {time.perf_counter() - t0:.0f} s")
     if args.nightly:  # the night between: promises evaluated, the day's rests ended
@@ -83,15 +107,11 @@ def main() -> int:
         refresh(store, now=now.replace(hour=1), settings=settings)
         print(f"  nightly refresh in {time.perf_counter() - t0:.0f} s")
     t0 = time.perf_counter()
-    done = 0
-    while done < args.calls:
-        batch = list_queue(store, agent, now=now, settings=settings, limit=min(500, args.calls - done))
-        if not batch:
-            break
-        for e in batch:
-            at = now - timedelta(hours=3) + timedelta(seconds=10_800 * done / args.calls)
-            record_outcome(store, agent, Outcome(e.debtor_ref, "no_answer"), now=at, settings=settings, source="bench")
-            done += 1
+
+    def no_answer(e: QueueEntry, i: int) -> tuple[Outcome, datetime]:  # spread over the last 3 hours
+        return Outcome(e.debtor_ref, "no_answer"), now - timedelta(hours=3) + timedelta(seconds=10_800 * i / args.calls)
+
+    done = on_the_head(store, agent, args.calls, now, no_answer)
     print(f"  {done} outcomes recorded in {time.perf_counter() - t0:.0f} s")
     ours: list[float] = []
     for _ in range(args.takes):
@@ -102,18 +122,7 @@ def main() -> int:
     store.close()
     bare = Bare(args.db)
     sql = claim_sql(bare)
-    base: list[float] = []
-    for _ in range(args.takes):
-        t1 = time.perf_counter()
-        bare.begin_write()
-        row = bare.execute(sql).fetchone()
-        bare.execute(
-            "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
-            (row[0], POOL_AGENT, "2026-11-17 10:00:00", "2026-11-17 10:15:00"),
-        )
-        bare.execute("COMMIT")
-        base.append(time.perf_counter() - t1)
-        bare.execute("DELETE FROM claims WHERE agent = ?", (POOL_AGENT,))
+    base = [bare_claim(bare, sql, POOL_AGENT) for _ in range(args.takes)]
     bare.close()
     ms = 1000
     print(

@@ -189,6 +189,26 @@ def claim_sql(bare: Bare) -> str:
     return sql
 
 
+def bare_claim(bare: Bare, sql: str, login: str) -> float:
+    """One bare claim, timed: the writer lock, the indexed SELECT of the first unclaimed
+    debtor (`claim_sql`), the INSERT of the claim, COMMIT. Then its DELETE, not timed."""
+    t0 = time.perf_counter()
+    try:
+        bare.begin_write()
+        row = bare.execute(sql).fetchone()
+        bare.execute(
+            "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
+            (row[0], login, "2026-11-17 10:00:00", "2026-11-17 10:15:00"),
+        )
+        bare.execute("COMMIT")
+    except BaseException:
+        bare.rollback()
+        raise
+    took = time.perf_counter() - t0
+    bare.execute("DELETE FROM claims WHERE agent = ?", (login,))
+    return took
+
+
 def _worker(db: str, login: str, idx: int, seconds: float, think: float, now: datetime, start: Any, out: Any) -> None:
     from recouvre_tui.domain.config import Settings
     from recouvre_tui.services.agents import require_agent
@@ -245,21 +265,11 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, now: da
     base: list[float] = []
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
-        t0 = time.perf_counter()
         try:
-            bare.begin_write()
-            row = bare.execute(sql).fetchone()
-            bare.execute(
-                "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) VALUES (?, ?, ?, ?)",
-                (row[0], login, "2026-11-17 10:00:00", "2026-11-17 10:15:00"),
-            )
-            bare.execute("COMMIT")
+            base.append(bare_claim(bare, sql, login))
         except Exception as exc:  # reported, never hidden
-            bare.rollback()
             errors.append(repr(exc))
             continue
-        base.append(time.perf_counter() - t0)
-        bare.execute("DELETE FROM claims WHERE agent = ?", (login,))
         if think:
             time.sleep(rng.uniform(0.5, 1.5) * think)
     bare.close()
