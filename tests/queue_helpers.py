@@ -11,8 +11,11 @@ public holiday. Its Paris date T is 2026-11-17.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,8 +27,8 @@ from recouvre_tui.services.importing import ImportResult, import_file
 from recouvre_tui.services.outcome import Outcome, OutcomeResult, record_outcome
 from recouvre_tui.services.work_queue import QueueEntry, list_queue, take_next
 from recouvre_tui.store.agents import Agent
-from recouvre_tui.store.db import Store, init_db
-from stores import new_db
+from recouvre_tui.store.db import Store, init_db, open_db
+from stores import clone_db, new_db
 
 NOW = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # Tue 11:00 Paris
 TODAY = date(2026, 11, 17)
@@ -249,3 +252,23 @@ def raw_connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=5)
     conn.execute("PRAGMA busy_timeout = 5000")
     return conn
+
+
+_TEMPLATES: dict[str, Path | str] = {}
+
+
+@contextmanager
+def cloned_env(name: str, debtors: Callable[[], list[Debtor]]) -> Iterator[Env]:
+    """An Env on a fresh copy of a database holding `debtors`, built once per test process
+    under `name`: each hypothesis example gets its copy in milliseconds instead of importing
+    the portfolio again. The copy's folder is removed afterwards."""
+    if name not in _TEMPLATES:
+        env = make_env(Path(tempfile.mkdtemp(prefix=f"{name}-")), keep=True)
+        env.add_debtors(debtors())
+        env.store.close()
+        _TEMPLATES[name] = env.db
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-ex-"))
+    try:
+        yield Env(open_db(clone_db(_TEMPLATES[name], folder)), folder)
+    finally:
+        shutil.rmtree(folder)

@@ -6,22 +6,17 @@ entries, in order."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from queue_helpers import NOW, SETTINGS, TODAY, Debtor, Env, days_before, make_env, phone
+from queue_helpers import NOW, SETTINGS, TODAY, Debtor, Env, cloned_env, days_before, phone
 from recouvre_tui.services.importing import ImportRejected
 from recouvre_tui.services.outcome import OutcomeError
 from recouvre_tui.services.promise_tracking import PromiseError, cancel_promise
 from recouvre_tui.services.refresh import refresh
-from recouvre_tui.store.db import open_db
 from recouvre_tui.store.schema import PROMISE_REST_OF
-from stores import clone_db
 
 N = 6
 
@@ -36,18 +31,6 @@ def _debtors() -> list[Debtor]:
         )
         for n in range(N)
     ]
-
-
-_BUILT: dict[str, Path | str] = {}
-
-
-def _template() -> Path | str:
-    if "db" not in _BUILT:
-        env = make_env(Path(tempfile.mkdtemp(prefix="promise-rest-")), keep=True)
-        env.add_debtors(_debtors())
-        env.store.close()
-        _BUILT["db"] = env.db
-    return _BUILT["db"]
 
 
 def _assert_marks_exact(env: Env) -> None:
@@ -76,9 +59,7 @@ steps = st.one_of(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(made=st.lists(steps, max_size=8), looks=st.lists(st.integers(0, 60), min_size=1, max_size=3))
 def test_promise_rests_are_exact_and_never_change_the_queue(made: list[tuple], looks: list[int]) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="promise-rest-ex-"))
-    try:
-        env = Env(open_db(clone_db(_template(), folder)), folder)
+    with cloned_env("promise-rest", _debtors) as env:
         for serial, (kind, n, day, arg) in enumerate(sorted(made, key=lambda s: s[2])):
             at = NOW + timedelta(days=day)
             today = TODAY + timedelta(days=day)
@@ -109,14 +90,10 @@ def test_promise_rests_are_exact_and_never_change_the_queue(made: list[tuple], l
         for day in looks:
             _assert_queue(env, NOW + timedelta(days=day))
         env.store.close()
-    finally:
-        shutil.rmtree(folder)
 
 
 def test_a_promised_debtor_rests_until_its_instalment_falls_due() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="promise-rest-one-"))
-    try:
-        env = Env(open_db(clone_db(_template(), folder)), folder)
+    with cloned_env("promise-rest", _debtors) as env:
         before = env.refs("alice")
         head = before[0]
         due = TODAY + timedelta(days=10)
@@ -129,5 +106,3 @@ def test_a_promised_debtor_rests_until_its_instalment_falls_due() -> None:
         assert head in env.refs("alice", now=on_due)
         _assert_queue(env, on_due)
         env.store.close()
-    finally:
-        shutil.rmtree(folder)

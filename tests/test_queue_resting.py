@@ -6,20 +6,15 @@ callable entries, in order; and a debtor marked resting always has that call."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from queue_helpers import NOW, SETTINGS, Debtor, Env, days_before, make_env, phone
+from queue_helpers import NOW, SETTINGS, Debtor, Env, cloned_env, days_before, phone
 from recouvre_tui.domain.dates import to_db
 from recouvre_tui.services.outcome import OutcomeError
 from recouvre_tui.store import queue as sql
-from recouvre_tui.store.db import open_db
-from stores import clone_db
 
 GAP = timedelta(hours=SETTINGS.calling.min_gap_hours)  # 4 h by default
 N = 8
@@ -37,18 +32,6 @@ def _debtors() -> list[Debtor]:
         )
         for n in range(N)
     ]
-
-
-_BUILT: dict[str, Path | str] = {}
-
-
-def _template() -> Path | str:
-    if "db" not in _BUILT:
-        env = make_env(Path(tempfile.mkdtemp(prefix="resting-")), keep=True)
-        env.add_debtors(_debtors())
-        env.store.close()
-        _BUILT["db"] = env.db
-    return _BUILT["db"]
 
 
 def _order(env: Env, now: datetime) -> tuple[list[str], list[str]]:
@@ -74,9 +57,7 @@ calls = st.lists(
 def test_resting_debtors_never_change_the_callable_queue(
     made: list[tuple[int, int, int | None, str, bool]], looks: list[int]
 ) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="resting-ex-"))
-    try:
-        env = Env(open_db(clone_db(_template(), folder)), folder)
+    with cloned_env("resting", _debtors) as env:
         for n, minute, callback, who, team in sorted(made, key=lambda c: c[1]):
             at = DAY_START + timedelta(minutes=minute)
             try:
@@ -98,14 +79,10 @@ def test_resting_debtors_never_change_the_callable_queue(
             shown, expected = _order(env, DAY_START + timedelta(minutes=minute))
             assert shown == expected
         env.store.close()
-    finally:
-        shutil.rmtree(folder)
 
 
 def test_a_called_debtor_rests_then_comes_back_in_its_place() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="resting-one-"))
-    try:
-        env = Env(open_db(clone_db(_template(), folder)), folder)
+    with cloned_env("resting", _debtors) as env:
         before = env.refs("alice")
         assert len(before) == N
         head = before[0]
@@ -127,14 +104,10 @@ def test_a_called_debtor_rests_then_comes_back_in_its_place() -> None:
         assert env.one("SELECT recent_call_at FROM debtors WHERE ref = ?", (head,)) is None
         assert env.refs("alice", now=NOW + GAP + timedelta(minutes=2)) == [head, *before[2:]]
         env.store.close()
-    finally:
-        shutil.rmtree(folder)
 
 
 def test_ending_rests_is_bounded() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="resting-bound-"))
-    try:
-        env = Env(open_db(clone_db(_template(), folder)), folder)
+    with cloned_env("resting", _debtors) as env:
         env.outcome("alice", "R1", "no_answer", now=NOW)
         env.outcome("alice", "R3", "no_answer", now=NOW + timedelta(minutes=5))
         env.outcome("alice", "R5", "no_answer", now=NOW + timedelta(minutes=10))
@@ -148,16 +121,12 @@ def test_ending_rests_is_bounded() -> None:
             assert sql.end_rests(conn, to_db(NOW + timedelta(minutes=9)), at_most=None) == 1
         assert [r[0] for r in env.rows(resting)] == ["R5"]
         env.store.close()
-    finally:
-        shutil.rmtree(folder)
 
 
 def test_a_colleagues_callback_due_brings_a_resting_debtor_back() -> None:
     """Bob called R0 (pool) and set himself a callback in 30 min: from then on R0 is due again,
     inside the 4-hour gap, and Alice's queue shows it where the full queue has it."""
-    folder = Path(tempfile.mkdtemp(prefix="resting-callback-"))
-    try:
-        env = Env(open_db(clone_db(_template(), folder)), folder)
+    with cloned_env("resting", _debtors) as env:
         env.outcome("bob", "R0", "callback", now=NOW, callback_at=NOW + timedelta(minutes=30))
         assert env.one("SELECT recent_call_at FROM debtors WHERE ref = 'R0'") == to_db(NOW)
         shown, expected = _order(env, NOW + timedelta(minutes=20))
@@ -165,5 +134,3 @@ def test_a_colleagues_callback_due_brings_a_resting_debtor_back() -> None:
         shown, expected = _order(env, NOW + timedelta(minutes=35))
         assert "R0" in shown and shown == expected
         env.store.close()
-    finally:
-        shutil.rmtree(folder)
