@@ -49,13 +49,7 @@ MEDIUM = (
     Column("status", "Statut", 17),
     Column("score", "Score", 6, right=True),
 )
-COMPACT = (
-    Column("debtor", "Débiteur", 25),
-    Column("balance", "Solde", 12, right=True),
-    Column("days", "Retard", 6, right=True),
-    Column("local", "Heure", 7),
-    Column("status", "Statut", 17),
-)
+COMPACT = tuple(c for c in MEDIUM if c.key not in {"segment", "score"})  # both stay in « Pourquoi ? »
 LAYOUTS = (WIDE, MEDIUM, COMPACT)
 
 
