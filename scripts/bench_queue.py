@@ -209,7 +209,9 @@ def bare_claim(bare: Bare, sql: str, login: str) -> float:
     return took
 
 
-def _worker(db: str, login: str, idx: int, seconds: float, think: float, now: datetime, start: Any, out: Any) -> None:
+def _worker(
+    db: str, login: str, idx: int, seconds: float, think: float, now: datetime, ready: Any, start: Any, out: Any
+) -> None:
     from recouvre_tui.domain.config import Settings
     from recouvre_tui.services.agents import require_agent
     from recouvre_tui.services.outcome import Outcome, record_outcome
@@ -230,6 +232,7 @@ def _worker(db: str, login: str, idx: int, seconds: float, think: float, now: da
     except Exception as exc:
         errors.append(f"warm-up: {exc!r}")
     rng = random.Random(idx)
+    ready.put(login)
     start.wait()
     if think:
         time.sleep(rng.uniform(0, think))  # agents do not all start at the same instant
@@ -289,15 +292,21 @@ def bench_next(db: str, procs: int, seconds: float, think_ms: float, day: int = 
 
     ctx = mp.get_context("fork")
     start = ctx.Event()
+    ready = ctx.Queue()
     out = ctx.Queue()
     logins = [f"ag{i:02d}" for i in range(1, procs + 1)]
     workers = [
-        ctx.Process(target=_worker, args=(db, login, i, seconds, think_ms / 1000, now, start, out))
+        ctx.Process(target=_worker, args=(db, login, i, seconds, think_ms / 1000, now, ready, start, out))
         for i, login in enumerate(logins)
     ]
     for w in workers:
         w.start()
-    time.sleep(2.0 + procs * 0.05)  # let every process connect and warm up
+    # Every process connected and warmed up before the clock starts: a new connection's first
+    # statements load the server's catalog caches (50–200 ms each with 200 starting at once),
+    # which no agent meets after logging in.
+    for _ in workers:
+        ready.get(timeout=600)
+    time.sleep(1.0)
     start.set()
     results = [out.get(timeout=seconds * 4 + 600) for _ in range(2 * procs)]
     for w in workers:

@@ -3,7 +3,7 @@ when the lease expires, release it with the outcome. Two agents never hold one d
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -142,3 +142,101 @@ def test_nothing_left_to_take(env: Env) -> None:
     assert [c[:2] for c in claims(env)] == [("D1", "alice"), ("D2", "bob"), ("D3", "lea")]
     env.outcome("alice", "D1", "no_answer")
     assert env.take("alice") is None  # BOBS is bob's, the rest is held or just called
+
+
+# --- the batched reads of a claim (one round trip each on PostgreSQL) ---------------------
+
+
+def _id(env: Env, ref: str) -> int:
+    return int(env.one("SELECT id FROM debtors WHERE ref = ?", (ref,)))
+
+
+def test_queue_start_reads_what_the_single_reads_read(env: Env) -> None:
+    from recouvre_tui.services.outcome import AnnouncedPayment
+    from recouvre_tui.services.work_queue import handed_over_before
+    from recouvre_tui.store import payment_checks as check_sql
+    from recouvre_tui.store import queue as sql
+    from recouvre_tui.store.agents import get_agent
+
+    env.take("alice")  # D1
+    env.outcome("alice", "D1", "callback", callback_at=NOW + timedelta(hours=2))
+    env.take("alice")  # D2
+    env.outcome("alice", "D2", "already_paid", payment=AnnouncedPayment(date(2026, 11, 16), 3000_00, None))
+    env.take("alice")  # D3, held
+    later = NOW + timedelta(days=8)  # the callback is due, the payment check over
+    d1, d2, d3 = _id(env, "D1"), _id(env, "D2"), _id(env, "D3")
+    now_s = later.strftime("%Y-%m-%d %H:%M:%S")
+    with env.store.read() as conn:
+        start = sql.queue_start(
+            conn,
+            agent="alice",
+            team="A",
+            now=now_s,
+            handed_over_before=handed_over_before(later, env.settings).replace("T", " "),
+            rested_before=now_s,
+            today=later.date().isoformat(),
+        )
+        assert start.held == sql.held_by(conn, "alice") == (d3, "2026-11-17 10:15:00")
+        assert start.account == get_agent(conn, "alice") and start.account is not None
+        assert start.account.team == "A"
+        assert start.due == sql.due_callbacks(
+            conn, agent="alice", team="A", now=now_s, handed_over_before=handed_over_before(later, env.settings)
+        )
+        assert [d for d, _ in start.due] == [d1]
+        assert start.not_received == check_sql.not_received(conn, now_s)
+        assert [d for d, _ in start.not_received] == [d2]
+        assert start.merge == sql.resting_to_merge(
+            conn, agent="alice", rested_before=now_s, now=now_s, today=later.date().isoformat()
+        )
+        assert start.merge == {True}  # D1–D2 rest (pool debtors) after their calls, D3 too
+        # Without `rested_before` (a queue with blocked entries shown) nothing is asked about rests.
+        bare = sql.queue_start(
+            conn, agent="bob", team="A", now=now_s, handed_over_before=now_s, rested_before=None, today="2026-11-25"
+        )
+        assert (bare.held, bare.merge) == (None, None)
+
+
+def test_claim_start_releases_every_expired_lease_and_reads_the_held_claim(env: Env) -> None:
+    from recouvre_tui.store import queue as sql
+
+    env.take("alice")  # D1 until 10:15
+    d1 = _id(env, "D1")
+    with env.store.write(shared=True) as conn:
+        account, held = sql.claim_start(conn, "alice", "2026-11-17 10:05:00")
+        assert account is not None and account.login == "alice"
+        assert held == (d1, "2026-11-17 10:15:00")
+    with env.store.write(shared=True) as conn:
+        account, held = sql.claim_start(conn, "bob", "2026-11-17 10:16:00")
+        assert account is not None and account.login == "bob" and held is None
+    assert claims(env) == []  # alice's lease ran out: released in the same batch
+    with env.store.write(shared=True) as conn:
+        assert sql.claim_start(conn, "nobody", "2026-11-17 10:16:00") == (None, None)
+
+
+def test_reserve_with_context_reads_nothing_when_refused(env: Env) -> None:
+    from recouvre_tui.store import queue as sql
+
+    env.take("alice")  # D1
+    d1, d2, d3 = _id(env, "D1"), _id(env, "D2"), _id(env, "D3")
+    before = claims(env)
+    with env.store.write(shared=True) as conn:
+        refused = sql.reserve_with_context(
+            conn, d1, "bob", now="2026-11-17 10:01:00", expires="2026-11-17 10:16:00", since_7d="x"
+        )
+        assert refused is None
+    assert claims(env) == before
+    with env.store.write(shared=True) as conn:
+        got = sql.reserve_with_context(
+            conn, d2, "bob", now="2026-11-17 10:01:00", expires="2026-11-17 10:16:00", since_7d="x"
+        )
+        # The debtor as it is now, read after the claim in the same batch: held by bob.
+        assert got is not None and (got.ref, got.claimed_by, got.balance_cents) == ("D2", "bob", 300_000)
+        assert got.valid_phones == 1
+        # A second case for bob is refused by the key « one claim per agent ».
+        assert (
+            sql.reserve_with_context(
+                conn, d3, "bob", now="2026-11-17 10:01:00", expires="2026-11-17 10:16:00", since_7d="x"
+            )
+            is None
+        )
+    assert [c[:2] for c in claims(env)] == [("D1", "alice"), ("D2", "bob")]

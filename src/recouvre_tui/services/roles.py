@@ -59,7 +59,13 @@ def acting(conn: sqlite3.Connection, actor: Agent, *, lock: bool = False) -> Age
     (`Store.write(shared=True)`), the account's row is locked too (`agents.lock_agent`)."""
     if actor is OPERATOR:
         return actor
-    fresh = agents_sql.get_agent(conn, actor.login, lock=lock)
+    return still_active(actor, agents_sql.get_agent(conn, actor.login, lock=lock))
+
+
+def still_active(actor: Agent, fresh: Agent | None) -> Agent:
+    """`acting` for an account row already read in the caller's transaction (`fresh`)."""
+    if actor is OPERATOR:
+        return actor
     if fresh is None or not fresh.active:
         raise AccountDisabled(actor.login)
     return fresh

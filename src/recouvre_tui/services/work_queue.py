@@ -22,13 +22,12 @@ from ..domain.config import Settings
 from ..domain.dates import from_db, paris_date, to_db
 from ..domain.filters import DebtorFacts, DebtorFilter, matches
 from ..domain.priority import format_points
-from ..store import agents as agents_sql
 from ..store import audit
 from ..store import payment_checks as check_sql
 from ..store import queue as sql
 from ..store.db import Store
 from ..store.queue import Candidate
-from .roles import PermissionDenied, Scope, acting, in_scope, scope, scope_of
+from .roles import PermissionDenied, Scope, acting, in_scope, scope, scope_of, still_active
 
 PAGE = 64
 # `next` gives up after this many candidates that cannot be called right now (e.g. every
@@ -209,19 +208,20 @@ def iterate(
     flt: DebtorFilter | None = None,
     max_scan: int = MAX_SCAN,
     page_size: int = PAGE,
+    start: sql.QueueStart | None = None,
 ) -> Iterator[QueueEntry]:
-    """Entries in priority order; blocked ones only when `include_blocked`."""
+    """Entries in priority order; blocked ones only when `include_blocked`. `start`: the
+    walk's first reads (`queue_start`), when the caller already made them in this transaction."""
     now_s, since = to_db(now), to_db(now - timedelta(days=7))
     gap_start = to_db(now - timedelta(hours=settings.calling.min_gap_hours))
     today = paris_date(now).isoformat()
     scanned = 0
-    due = sql.due_callbacks(
-        conn, agent=agent.login, team=agent.team, now=now_s, handed_over_before=handed_over_before(now, settings)
-    )
-    due_ids = [d for d, _ in due]
+    if start is None:
+        start = queue_start(conn, agent, now=now, settings=settings, include_blocked=include_blocked)
+    due_ids = [d for d, _ in start.due]
     # Payments announced and not received come back first too, after the callbacks.
-    unpaid_ids = [d for d, _ in check_sql.not_received(conn, now_s) if d not in set(due_ids)]
-    agent = acting(conn, agent)
+    unpaid_ids = [d for d, _ in start.not_received if d not in set(due_ids)]
+    agent = still_active(agent, start.account)
     s = scope_of(conn, agent)
     cb = [
         c
@@ -242,11 +242,7 @@ def iterate(
     due_ids += unpaid_ids
     seen = set(due_ids)
     areas = {seg.value: open_areas(seg.value, now, settings.calling) for seg in Segment}
-    merge = (
-        {False, True}
-        if include_blocked
-        else sql.resting_to_merge(conn, agent=agent.login, rested_before=gap_start, now=now_s, today=today)
-    )
+    merge = {False, True} if start.merge is None else start.merge
     for pool in (False, True):
         after = None
         while scanned < max_scan:
@@ -277,6 +273,22 @@ def iterate(
                     yield e
             if len(raw) < page_size:
                 break
+
+
+def queue_start(
+    conn: sqlite3.Connection, agent: Agent, *, now: datetime, settings: Settings, include_blocked: bool
+) -> sql.QueueStart:
+    """The reads `iterate` starts with (one round trip on PostgreSQL); without `include_blocked`
+    also which scopes merge resting debtors into their pages (`resting_to_merge`)."""
+    return sql.queue_start(
+        conn,
+        agent=agent.login,
+        team=agent.team,
+        now=to_db(now),
+        handed_over_before=handed_over_before(now, settings),
+        rested_before=None if include_blocked else to_db(now - timedelta(hours=settings.calling.min_gap_hours)),
+        today=paris_date(now).isoformat(),
+    )
 
 
 def _matches(c: Candidate, f: DebtorFilter, today: date) -> bool:
@@ -328,18 +340,19 @@ def take_next(store: Store, agent: Agent, *, now: datetime, settings: Settings) 
     """
     now_s = to_db(now)
     with store.read() as conn:
-        held = sql.held_by(conn, agent.login)
+        start = queue_start(conn, agent, now=now, settings=settings, include_blocked=False)
+        held = start.held
         picked: list[QueueEntry] = []
         if held is None or held[1] <= now_s:
-            for e in iterate(conn, agent, now=now, settings=settings, include_blocked=False, page_size=16):
+            for e in iterate(conn, agent, now=now, settings=settings, include_blocked=False, page_size=16, start=start):
                 picked.append(e)
                 if len(picked) >= CANDIDATES:
                     break
     with store.write(shared=True) as conn:
-        # Deactivated or demoted since the session started: refused / followed.
-        agent = acting(conn, agent, lock=True)
-        sql.release_expired(conn, now_s)  # every lease that ran out: those cases are free again
-        held = sql.held_by(conn, agent.login)
+        # Deactivated or demoted since the session started: refused / followed. Every lease that
+        # ran out is released: those cases are free again.
+        account, held = sql.claim_start(conn, agent.login, now_s)
+        agent = still_active(agent, account)
         if held is not None:
             sql.renew_claim(conn, agent.login, _lease(now, settings), now_s)
             return entry_for(conn, agent, held[0], now=now, settings=settings)
@@ -366,9 +379,17 @@ def _try_claim(
 ) -> QueueEntry | None:
     """Reserve the debtor, then confirm it is still callable (as the database is now); the
     claimed entry, or None with nothing kept."""
-    if not sql.reserve_claim(conn, e.debtor_id, agent.login, to_db(now), _lease(now, settings)):
+    held = sql.reserve_with_context(
+        conn,
+        e.debtor_id,
+        agent.login,
+        now=to_db(now),
+        expires=_lease(now, settings),
+        since_7d=to_db(now - timedelta(days=7)),
+    )
+    if held is None:
         return None
-    fresh = _recheck(conn, agent, e, now=now, settings=settings, s=s)
+    fresh = _recheck(conn, agent, e, held, now=now, settings=settings, s=s)
     if fresh is None:
         sql.release_claim(conn, agent.login, e.debtor_id)
         return None
@@ -377,13 +398,20 @@ def _try_claim(
 
 
 def _recheck(
-    conn: sqlite3.Connection, agent: Agent, e: QueueEntry, *, now: datetime, settings: Settings, s: Scope
+    conn: sqlite3.Connection,
+    agent: Agent,
+    e: QueueEntry,
+    c: Candidate,
+    *,
+    now: datetime,
+    settings: Settings,
+    s: Scope,
 ) -> QueueEntry | None:
-    """The entry evaluated again from the database as it is now, if still callable."""
-    cands = sql.with_context(conn, [e.debtor_id], now=to_db(now), since_7d=to_db(now - timedelta(days=7)))
-    if not cands or not _may_take(conn, agent, cands[0], now=now, settings=settings, s=s):
+    """The entry evaluated again from `c`, the debtor read from the database as it is now
+    (once held), if still callable."""
+    if not _may_take(conn, agent, c, now=now, settings=settings, s=s):
         return None
-    fresh = _entry(cands[0], agent=agent.login, now=now, settings=settings, cls=e.priority_class)
+    fresh = _entry(c, agent=agent.login, now=now, settings=settings, cls=e.priority_class)
     fresh.front_reason = e.front_reason
     return fresh if fresh.callable else None
 
@@ -416,11 +444,10 @@ def renew(store: Store, agent: Agent, *, now: datetime, settings: Settings) -> b
 def release(store: Store, agent: Agent, *, now: datetime, reason: str = "release") -> str | None:
     """Give the held case back (quit, hang-up); returns the debtor ref released."""
     with store.write(shared=True) as conn:
-        agents_sql.lock_agent(conn, agent.login)
-        held = sql.held_by(conn, agent.login)
+        held = sql.release_start(conn, agent.login)
         if held is None:
             return None
-        ref = sql.debtor_ref(conn, held[0])
+        ref = held[1]
         sql.release_claim(conn, agent.login)
         audit.record(conn, now=now, actor=agent.login, action=reason, entity="debtor", entity_ref=ref)
         return ref

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from ..domain.agents import Agent as Agent  # re-exported: the type lives in the domain
 from .dialect import is_postgres
@@ -10,11 +11,20 @@ from .dialect import is_postgres
 
 def get_agent(conn: sqlite3.Connection, login: str, *, lock: bool = False) -> Agent | None:
     """The account; `lock`: also take `lock_agent`'s lock (one round trip for both)."""
+    return agent_from_rows(conn.execute(*agent_statement(conn, login, lock=lock)).fetchall())
+
+
+def agent_statement(conn: sqlite3.Connection, login: str, *, lock: bool = False) -> tuple[str, list[object]]:
+    """`get_agent` as (SQL, parameters), for a batch (`dialect.fetch_batch`); `agent_from_rows`
+    reads its rows."""
     sql = "SELECT login, name, role, team, active FROM agents WHERE login = ?"
     if lock and is_postgres(conn):
         sql += _LOCK_ROW
-    row = conn.execute(sql, (login,)).fetchone()
-    return Agent(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+    return sql, [login]
+
+
+def agent_from_rows(rows: list[Any]) -> Agent | None:
+    return Agent(rows[0][0], rows[0][1], rows[0][2], rows[0][3], bool(rows[0][4])) if rows else None
 
 
 def lock_agent(conn: sqlite3.Connection, login: str) -> None:

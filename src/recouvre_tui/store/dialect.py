@@ -13,9 +13,10 @@ def is_postgres(conn: Any) -> bool:
 
 
 def fetch_batch(conn: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
-    """The rows of several independent SELECTs, in order. On PostgreSQL they travel together in
-    one round trip (psycopg's pipeline mode): a claim checks its candidate with eight of them,
-    and each round trip costs more than the query. SQLite runs them one by one (no network)."""
+    """The rows of several statements, run in order (a statement without rows gives []). On
+    PostgreSQL they travel together in one round trip (psycopg's pipeline mode): a claim checks
+    its candidate with eight of them, and each round trip costs more than the query. SQLite runs
+    them one by one (no network)."""
     if is_postgres(conn):
         return conn.fetch_pipelined(statements)  # type: ignore[no-any-return]
     return [conn.execute(sql, list(params)).fetchall() for sql, params in statements]

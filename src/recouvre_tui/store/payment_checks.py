@@ -51,17 +51,20 @@ def held_until_sql(ids: Sequence[int], now: str) -> tuple[str, list[object]]:
     )
 
 
+def not_received_statement(now: str) -> tuple[str, list[object]]:
+    """`not_received` as (SQL, parameters), for a batch (`dialect.fetch_batch`)."""
+    return (
+        f"SELECT k.debtor_id, MIN(k.until) FROM payment_checks k WHERE k.until <= ? AND {_OPEN}"
+        " AND NOT EXISTS (SELECT 1 FROM payment_checks k2 WHERE k2.debtor_id = k.debtor_id"
+        " AND k2.done_at IS NULL AND k2.until > ?)"
+        " GROUP BY k.debtor_id ORDER BY MIN(k.until)",
+        [now, now],
+    )
+
+
 def not_received(conn: sqlite3.Connection, now: str) -> list[tuple[int, str]]:
     """(debtor_id, until) of checks over without the payment, not followed up yet, oldest first."""
-    return list(
-        conn.execute(
-            f"SELECT k.debtor_id, MIN(k.until) FROM payment_checks k WHERE k.until <= ? AND {_OPEN}"
-            " AND NOT EXISTS (SELECT 1 FROM payment_checks k2 WHERE k2.debtor_id = k.debtor_id"
-            " AND k2.done_at IS NULL AND k2.until > ?)"
-            " GROUP BY k.debtor_id ORDER BY MIN(k.until)",
-            (now, now),
-        )
-    )
+    return [(r[0], r[1]) for r in conn.execute(*not_received_statement(now))]
 
 
 def close_over(conn: sqlite3.Connection, debtor_id: int, now: str) -> int:

@@ -108,13 +108,14 @@ class PgConnection:
         return cur
 
     def fetch_pipelined(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
-        """Several SELECTs sent at once and their rows read back together (`dialect.fetch_batch`)."""
+        """Several statements sent at once and their rows read back together (`dialect.fetch_batch`)."""
         cursors = []
         with self.raw.pipeline():
             for sql, params in statements:
                 text = to_postgres(sql, True)
                 cursors.append(self.raw.execute(text, _params(params, numbered(text))))
-        return [cur.fetchall() for cur in cursors]
+        # A statement without rows (a DELETE in `queue.claim_start`) reads as no rows.
+        return [cur.fetchall() if cur.description is not None else [] for cur in cursors]
 
     @property
     def in_transaction(self) -> bool:
@@ -297,8 +298,14 @@ def init_pg(url: str) -> PgStore:
 
     conn = connect(url)
     try:
-        check_applied(masked(url), _tables(conn), applied_migrations(conn), fresh_ok=True, allow_pending=False,
-                      engine="PostgreSQL")
+        check_applied(
+            masked(url),
+            _tables(conn),
+            applied_migrations(conn),
+            fresh_ok=True,
+            allow_pending=False,
+            engine="PostgreSQL",
+        )
     except BaseException:
         conn.close()
         raise
