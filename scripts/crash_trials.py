@@ -21,8 +21,15 @@ hold, the same command run again succeeds (and, for the import, leaves before + 
 the outcome driver, the claim the killed session held is still held one minute before its lease
 ends (`recouvre next --now` as another agent) and freed one minute after.
 
+On PostgreSQL (`--pg URL`, a server the script may create databases on): each trial runs on
+its own database, a copy of the base (`CREATE DATABASE … TEMPLATE`). The server, not a file,
+keeps the data: a killed client's transaction is rolled back by its server process, which also
+lets go of the write lock, and the checks are the same less SQLite's `PRAGMA` ones (the server
+enforces the foreign keys at every statement).
+
     python scripts/crash_trials.py --trials 100
     python scripts/crash_trials.py --trials 12 --debtors 2000 --import-rows 10000 --seed 7
+    python scripts/crash_trials.py --trials 30 --pg 'postgresql://recouvre@/postgres?host=/tmp/pg/sock'
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -97,9 +105,12 @@ def from_db(text: str) -> datetime:
     return datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
 
 
+Db = Path | str  # a SQLite file, or a PostgreSQL database's URL
+
+
 @dataclass
 class Base:
-    db: Path
+    db: Db
     csv: Path
     rows: int
     now: datetime
@@ -128,15 +139,63 @@ class Trial:
 # --- setup ---------------------------------------------------------------------------------------------
 
 
-def make_base(work: Path, *, debtors: int, import_rows: int) -> Base:
-    """The base database (gen_bigdb) and the big invoices file, checkpointed into one file."""
+class Place:
+    """Where the trials' databases live: files in `work`, or databases on the PostgreSQL server
+    `server` (a URL; each copy is a new database made from the base as a template)."""
+
+    def __init__(self, work: Path, server: str | None = None) -> None:
+        self.work, self.server = work, server
+        self.tag = f"crash_{os.getpid()}"
+
+    def named(self, name: str) -> Db:
+        if self.server is None:
+            return self.work / f"{name}.db"
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(self.server)  # postgresql://user@host:port/db?host=… : another db
+        return urlunsplit(parts._replace(path=f"/{self.tag}_{name}"))
+
+    def copy(self, base: Db, name: str) -> Db:
+        if self.server is None:
+            db = self.work / f"{name}.db"
+            shutil.copyfile(base, db)
+            return db
+        db = self.named(name)
+        self._admin(f'CREATE DATABASE "{_dbname(db)}" TEMPLATE "{_dbname(base)}"')
+        return db
+
+    def remove(self, db: Db) -> None:
+        if isinstance(db, Path):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        else:
+            self._admin(f'DROP DATABASE IF EXISTS "{_dbname(db)}" WITH (FORCE)')
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        assert self.server is not None
+        with psycopg.connect(self.server, autocommit=True) as conn:
+            conn.execute(sql)
+
+
+def _dbname(url: Db) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(str(url)).path.lstrip("/")
+
+
+def make_base(place: Place, *, debtors: int, import_rows: int) -> Base:
+    """The base database (gen_bigdb; on SQLite checkpointed into one file) and the big invoices file."""
     from gen_bigdb import NOW, generate
 
-    db = work / "base.db"
+    work = place.work
+    db = place.named("base")
     generate(db, debtors=debtors)
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+    if isinstance(db, Path):
+        conn = sqlite3.connect(db)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
     csv = work / "big_invoices.csv"
     per = max(1, -(-import_rows // debtors))
     today = NOW.date()
@@ -150,29 +209,23 @@ def make_base(work: Path, *, debtors: int, import_rows: int) -> Base:
     return Base(db, csv, import_rows, NOW)
 
 
-def calibrate(base: Base, work: Path) -> None:
+def calibrate(base: Base, place: Place) -> None:
     """How long the import and the refresh take uncut (the kill delays are drawn within that)."""
     t0 = time.perf_counter()
     modules = "recouvre_tui.cli, recouvre_tui.services.importing, recouvre_tui.services.refresh"
     subprocess.run([sys.executable, "-c", f"import {modules}"], check=True)
     base.startup = time.perf_counter() - t0
     for kind in ("import", "refresh"):
-        db = work / f"calibrate-{kind}.db"
-        shutil.copyfile(base.db, db)
+        db = place.copy(base.db, f"calibrate_{kind}")
         t0 = time.perf_counter()
         proc = subprocess.run(_command(base, kind, db, full=False), capture_output=True, text=True)
         base.durations[kind] = time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"calibration of {kind} failed: {proc.stderr}")
-        _remove(db)
+        place.remove(db)
 
 
-def _remove(db: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-
-
-def _command(base: Base, kind: str, db: Path, *, full: bool, day: int = 1) -> list[str]:
+def _command(base: Base, kind: str, db: Db, *, full: bool, day: int = 1) -> list[str]:
     if kind == "import":
         args = ["import", "invoices", str(base.csv), "--now", iso(base.now), "--actor", "crash"]
         return [*RECOUVRE, "--db", str(db), *args]
@@ -183,7 +236,7 @@ def _command(base: Base, kind: str, db: Path, *, full: bool, day: int = 1) -> li
     raise ValueError(kind)
 
 
-def _driver(db: Path, start: datetime, count: int, login: str = DRIVER_AGENT) -> list[str]:
+def _driver(db: Db, start: datetime, count: int, login: str = DRIVER_AGENT) -> list[str]:
     return [sys.executable, "-c", DRIVER, str(db), login, iso(start), str(count)]
 
 
@@ -212,15 +265,17 @@ def counts(conn: sqlite3.Connection) -> Counts:
 
 def consistency(conn: sqlite3.Connection, audit_mark: int) -> list[str]:
     """Problems that a half-written transaction would leave (empty list: consistent)."""
+    from recouvre_tui.store.dialect import is_postgres
     from recouvre_tui.store.ledger import balance_mismatches
 
     problems: list[str] = []
-    integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-    if integrity != ["ok"]:
-        problems.append(f"integrity_check: {integrity[:5]}")
-    fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-    if fk:
-        problems.append(f"foreign_key_check: {len(fk)} rows, e.g. {fk[:3]}")
+    if not is_postgres(conn):  # PostgreSQL checks its foreign keys at every statement
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        if integrity != ["ok"]:
+            problems.append(f"integrity_check: {integrity[:5]}")
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if fk:
+            problems.append(f"foreign_key_check: {len(fk)} rows, e.g. {fk[:3]}")
     lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM debtors").fetchone()
     bad = balance_mismatches(conn, lo, hi)
     if bad:
@@ -260,7 +315,12 @@ def consistency(conn: sqlite3.Connection, audit_mark: int) -> list[str]:
     return problems
 
 
-def _connect(db: Path) -> sqlite3.Connection:
+def _connect(db: Db) -> Any:
+    """An autocommit connection with sqlite3's `execute` (`?` placeholders) on either store."""
+    if "://" in str(db):
+        from recouvre_tui.store.pg import connect
+
+        return connect(str(db))
     conn = sqlite3.connect(db, isolation_level=None, timeout=10)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
@@ -269,10 +329,9 @@ def _connect(db: Path) -> sqlite3.Connection:
 # --- one trial -----------------------------------------------------------------------------------------
 
 
-def run_trial(base: Base, work: Path, n: int, kind: str, rng: random.Random) -> Trial:
+def run_trial(base: Base, place: Place, n: int, kind: str, rng: random.Random) -> Trial:
     started = time.perf_counter()
-    db = work / f"trial-{n:03d}.db"
-    shutil.copyfile(base.db, db)
+    db = place.copy(base.db, f"trial_{n:03d}")
     conn = _connect(db)
     before = counts(conn)
     conn.close()
@@ -291,7 +350,7 @@ def run_trial(base: Base, work: Path, n: int, kind: str, rng: random.Random) -> 
         proc = subprocess.Popen(
             _command(base, kind, db, full=full, day=day), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-    probe = sqlite3.connect(db, isolation_level=None, timeout=0)
+    probe = _connect(db) if "://" in str(db) else sqlite3.connect(db, isolation_level=None, timeout=0)
     time.sleep(trial.delay)
     if proc.poll() is None:
         trial.in_write = _writing(probe)
@@ -352,13 +411,23 @@ def run_trial(base: Base, work: Path, n: int, kind: str, rng: random.Random) -> 
             trial.problems.append("after rerun: the refresh lock is still held")
     finally:
         conn.close()
-    _remove(db)
+    place.remove(db)
     trial.seconds = time.perf_counter() - started
     return trial
 
 
-def _writing(probe: sqlite3.Connection) -> bool:
-    """Whether another connection holds the write lock right now (BEGIN IMMEDIATE fails)."""
+def _writing(probe: Any) -> bool:
+    """Whether another connection holds the write lock right now: BEGIN IMMEDIATE fails on
+    SQLite; on PostgreSQL, the store's advisory lock is granted to another server process."""
+    if not isinstance(probe, sqlite3.Connection):
+        from recouvre_tui.store.pg import WRITE_LOCK_KEY
+
+        row = probe.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND objid = ? AND pid <> pg_backend_pid())",
+            (WRITE_LOCK_KEY,),
+        ).fetchone()
+        return bool(row[0])
     try:
         probe.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError:
@@ -377,7 +446,7 @@ def _import_state(before: Counts, after: Counts, rows: int, problems: list[str])
     return "HALF"
 
 
-def _lease_check(db: Path, claim: tuple[str, str] | None, problems: list[str]) -> str:
+def _lease_check(db: Db, claim: tuple[str, str] | None, problems: list[str]) -> str:
     """The killed session's claim: still held just before its lease ends, freed just after."""
     if claim is None:
         return "n/a"
@@ -412,10 +481,28 @@ def _lease_check(db: Path, claim: tuple[str, str] | None, problems: list[str]) -
 
 
 def run_trials(
-    work: Path, *, trials: int, debtors: int, import_rows: int, seed: int, echo: bool = False
+    work: Path,
+    *,
+    trials: int,
+    debtors: int,
+    import_rows: int,
+    seed: int,
+    echo: bool = False,
+    pg: str | None = None,
 ) -> list[Trial]:
-    base = make_base(work, debtors=debtors, import_rows=import_rows)
-    calibrate(base, work)
+    """`pg`: a PostgreSQL server's URL; the trials' databases are made there (and dropped)."""
+    place = Place(work, pg)
+    base = make_base(place, debtors=debtors, import_rows=import_rows)
+    try:
+        return _run_all(base, place, trials=trials, debtors=debtors, import_rows=import_rows, seed=seed, echo=echo)
+    finally:
+        place.remove(base.db)
+
+
+def _run_all(
+    base: Base, place: Place, *, trials: int, debtors: int, import_rows: int, seed: int, echo: bool
+) -> list[Trial]:
+    calibrate(base, place)
     if echo:
         print(
             f"base: {debtors} debtors, import of {import_rows} invoices ≈ {base.durations['import']:.1f} s, "
@@ -425,7 +512,7 @@ def run_trials(
     rng = random.Random(seed)
     out = []
     for n in range(trials):
-        trial = run_trial(base, work, n, KINDS[n % len(KINDS)], rng)
+        trial = run_trial(base, place, n, KINDS[n % len(KINDS)], rng)
         out.append(trial)
         if echo:
             flag = "ok" if trial.ok else "FAILED"
@@ -487,12 +574,19 @@ def main() -> int:
     ap.add_argument("--import-rows", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=None, help="working folder (default: a temp dir, removed)")
+    ap.add_argument("--pg", default=None, help="run on PostgreSQL: a server URL where databases may be created")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="recouvre-crash-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         trials = run_trials(
-            work, trials=args.trials, debtors=args.debtors, import_rows=args.import_rows, seed=args.seed, echo=True
+            work,
+            trials=args.trials,
+            debtors=args.debtors,
+            import_rows=args.import_rows,
+            seed=args.seed,
+            echo=True,
+            pg=args.pg,
         )
     finally:
         if args.work is None:

@@ -21,15 +21,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import crash_trials
+import stores
 from queue_helpers import NOW, Env, make_env
 from recouvre_tui.services.refresh import JobBusy, refresh
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.sqlite_only  # crash_trials copies, probes and kills writers of SQLite files
 def test_ten_random_kills_leave_a_consistent_database(tmp_path: Path) -> None:
-    trials = crash_trials.run_trials(tmp_path, trials=10, debtors=2_000, import_rows=20_000, seed=20261123)
+    # On PostgreSQL each trial is a database of the test cluster, cloned from the base.
+    pg = stores.cluster().url() if stores.on_postgres() else None
+    trials = crash_trials.run_trials(tmp_path, trials=10, debtors=2_000, import_rows=20_000, seed=20261123, pg=pg)
     table = "\n".join(crash_trials.summary(trials))
     assert [t.kind for t in trials] == [crash_trials.KINDS[n % 3] for n in range(10)], table
     for t in trials:
@@ -40,31 +42,29 @@ def test_ten_random_kills_leave_a_consistent_database(tmp_path: Path) -> None:
     assert all(t.ok for t in trials), table
 
 
-@pytest.mark.sqlite_only  # the checker of those SQLite crash trials (PRAGMA integrity_check)
 def test_consistency_check_sees_a_half_written_outcome(tmp_path: Path) -> None:
     """The checker is not blind: a promise without instalments, an event without its audit row."""
-    import sqlite3
-
     env = make_env(tmp_path)
     env.store.close()
-    conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    conn = crash_trials._connect(env.db)
     mark = conn.execute("SELECT MAX(id) FROM audit").fetchone()[0]
     assert crash_trials.consistency(conn, mark) == []
     now = "2026-11-17 10:00:00"
-    conn.execute(
-        "INSERT INTO debtors (ref, name, segment, created_at, updated_at) VALUES ('X1', 'X', 'B2C', ?, ?)", (now, now)
-    )
-    conn.execute(
-        "INSERT INTO events (debtor_id, at, channel, direction, outcome, kind, agent, source, created_by, created_at) "
-        "VALUES (1, ?, 'call', 'out', 'promise', 'response', 'alice', 'crash', 'alice', ?)",
+    (debtor,) = conn.execute(
+        "INSERT INTO debtors (ref, name, segment, created_at, updated_at) VALUES ('X1', 'X', 'B2C', ?, ?) RETURNING id",
         (now, now),
-    )
+    ).fetchone()
+    (event,) = conn.execute(
+        "INSERT INTO events (debtor_id, at, channel, direction, outcome, kind, agent, source, created_by, created_at) "
+        "VALUES (?, ?, 'call', 'out', 'promise', 'response', 'alice', 'crash', 'alice', ?) RETURNING id",
+        (debtor, now, now),
+    ).fetchone()
     conn.execute(
         "INSERT INTO promises (debtor_id, ref, created_at, recorded_on, total_cents, last_due, event_id, source) "
-        "VALUES (1, 'P1', ?, '2026-11-17', 1000, '2026-11-20', 1, 'crash')",
-        (now,),
+        "VALUES (?, 'P1', ?, '2026-11-17', 1000, '2026-11-20', ?, 'crash')",
+        (debtor, now, event),
     )
-    conn.execute("INSERT INTO claims VALUES (1, 'bob', ?, '2026-11-17 10:15:00')", (now,))
+    conn.execute("INSERT INTO claims VALUES (?, 'bob', ?, '2026-11-17 10:15:00')", (debtor, now))
     problems = crash_trials.consistency(conn, mark)
     conn.close()
     assert any("without their instalments" in p for p in problems), problems
