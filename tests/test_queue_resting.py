@@ -1,5 +1,5 @@
 """A debtor just called rests outside the queue index for the minimum gap (m015,
-`store.queue.note_outbound_call`): the page is merged from the index and from the resting
+`store.queue.rest_after_call`): the page is merged from the index and from the resting
 debtors whose gap is over or who have a callback due. That must never change the queue: at
 any instant, after any calls and callbacks, the callable queue is exactly the full queue's
 callable entries, in order; and a debtor marked resting always has that call."""

@@ -295,5 +295,9 @@ def test_score_inputs_one_by_one_match_the_set_based_query(env: Env) -> None:
 
         by_query = sorted(scores._score_inputs(conn, ids), key=key)
         assert sorted(scores._score_inputs_one_by_one(conn, ids), key=key) == by_query
+        # A debtor gone meanwhile (an id without its row) is skipped, by both.
+        gone = [*ids, max(ids) + 1000]
+        assert sorted(scores._score_inputs_one_by_one(conn, gone), key=key) == by_query
+        assert sorted(scores._score_inputs(conn, gone), key=key) == by_query
         assert [i.wear_streak for i in by_query] == [0, 2, 0, 1, 0]  # K, B, P, C, E by id
         assert sorted(scores.score_inputs(conn, ids[:2]), key=key) == by_query[:2]

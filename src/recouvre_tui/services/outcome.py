@@ -35,7 +35,7 @@ from ..store import promises as promise_sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent
 from ..store.db import Store
-from .roles import PermissionDenied, acting, in_scope, scope
+from .roles import PermissionDenied, acting, in_scope, scope_of
 from .scoring import rescore
 from .wear_history import history_written
 
@@ -269,7 +269,7 @@ def record_outcome(
         claim = queue_sql.claim_of(conn, debtor_id)
         holds = claim is not None and claim[0] == agent.login and claim[1] > now_s
         # A colleague's debtor taken from the team's callbacks is held by this agent.
-        if not in_scope(scope(conn, agent), target.agent) and not holds:
+        if not in_scope(scope_of(conn, agent), target.agent) and not holds:  # `agent` read just now
             raise OutcomeAccessDenied(
                 [("debtor", f"le débiteur {outcome.debtor_ref} n'est pas dans votre portefeuille")]
             )
@@ -311,9 +311,8 @@ def record_outcome(
             phone=outcome.phone,
         )
         # The debtor rests outside the queue index during the minimum gap; those whose gap is
-        # over go back in (store.queue.note_outbound_call / end_rests, m015).
-        queue_sql.note_outbound_call(conn, debtor_id, now_s)
-        queue_sql.end_rests(conn, to_db(now - timedelta(hours=settings.calling.min_gap_hours)))
+        # over go back in (store.queue.rest_after_call, m015).
+        queue_sql.rest_after_call(conn, debtor_id, now_s, to_db(now - timedelta(hours=settings.calling.min_gap_hours)))
         promise_ref = None
         if outcome.instalments:
             pid = promise_sql.insert_promise(

@@ -313,13 +313,21 @@ def ordered_page(
     return [_candidate(r) for r in conn.execute(sql, [p for _, ps in parts for p in ps] + [limit])]
 
 
-def note_outbound_call(conn: sqlite3.Connection, debtor_id: int, at: str) -> None:
+def rest_after_call(conn: sqlite3.Connection, debtor_id: int, at: str, rests_over_before: str) -> None:
     """The debtor was just called at `at` (in the transaction that records the call): it rests
     outside the queue index until `end_rests` (m015). Never set otherwise: a debtor marked
-    resting must have that call, or the queue would hide it while it is callable."""
-    conn.execute(
-        "UPDATE debtors SET recent_call_at = ? WHERE id = ? AND (recent_call_at IS NULL OR recent_call_at < ?)",
-        (at, debtor_id, at),
+    resting must have that call, or the queue would hide it while it is callable. In the same
+    batch (one round trip on PostgreSQL, inside the write lock), this outcome's bounded share
+    of `end_rests`: those called at or before `rests_over_before` go back into the index."""
+    fetch_batch(
+        conn,
+        [
+            (
+                "UPDATE debtors SET recent_call_at = ? WHERE id = ? AND (recent_call_at IS NULL OR recent_call_at < ?)",
+                [at, debtor_id, at],
+            ),
+            _end_rests_statement(rests_over_before, END_RESTS_AT_ONCE),
+        ],
     )
 
 
@@ -337,15 +345,18 @@ def end_rests(conn: sqlite3.Connection, before: str, *, at_most: int | None = EN
     `at_most` bounds an outcome's share of the work: the day after a nightly that did not
     run, the first outcome would otherwise rewrite a whole day of calls (20 000 rows, 1.5 s
     inside the write lock, every claim waiting). The nightly clears them all (None)."""
+    return int(conn.execute(*_end_rests_statement(before, at_most)).rowcount or 0)
+
+
+def _end_rests_statement(before: str, at_most: int | None) -> tuple[str, list[Any]]:
     # No ORDER BY: the planner misjudges how many rows rest (new ones are not in its
     # statistics) and sorted them all (18 ms for 20 of 13 000); any 20 of them will do.
     limit = "" if at_most is None else f" LIMIT {int(at_most)}"
-    cur = conn.execute(
+    return (
         "UPDATE debtors SET recent_call_at = NULL WHERE id IN (SELECT id FROM debtors "
         f"WHERE recent_call_at IS NOT NULL AND recent_call_at <= ?{limit})",
-        (before,),
+        [before],
     )
-    return int(cur.rowcount or 0)
 
 
 def _candidate(r: Sequence[Any]) -> Candidate:

@@ -10,9 +10,9 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from .dialect import is_postgres
+from .dialect import fetch_batch, is_postgres
 from .imports import _chunks, _in
 
 
@@ -55,36 +55,44 @@ SMALL = 16
 
 
 def _score_inputs_one_by_one(conn: sqlite3.Connection, ids: list[int]) -> Iterator[ScoreInputs]:
-    """Same result as `_score_inputs`, one debtor at a time."""
-    for did in ids:
-        row = conn.execute(
-            "SELECT balance_cents, oldest_due, avg_payment_delay_days FROM debtors WHERE id = ?", (did,)
-        ).fetchone()
-        if row is None:
+    """Same result as `_score_inputs`, with a few indexed lookups per debtor: two batches in
+    all (`dialect.fetch_batch`, one round trip each on PostgreSQL), the second needing the
+    first's last response."""
+    firsts = fetch_batch(conn, [st for did in ids for st in _facts_statements(did)])
+    found: list[tuple[int, list[list[Any]], str | None]] = []
+    for n, did in enumerate(ids):
+        debtor, resp, pay, prom = firsts[4 * n : 4 * n + 4]
+        if not debtor:
             continue
-        resp_at, resp_n = conn.execute(
-            "SELECT MAX(at), COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'response'", (did,)
-        ).fetchone()
-        pay_on, pay_n = conn.execute(
-            "SELECT MAX(paid_on), COUNT(*) FROM payments WHERE debtor_id = ?", (did,)
-        ).fetchone()
-        prom_at, prom_n, broken = conn.execute(
-            "SELECT MAX(created_at), COUNT(*), SUM(CASE WHEN status = 'broken' THEN 1 ELSE 0 END) "
-            "FROM promises WHERE debtor_id = ?",
-            (did,),
-        ).fetchone()
+        resp_at, pay_on, prom_at = resp[0][0], pay[0][0], prom[0][0]
         # The last response: a response event, a payment (its day) or a recorded promise.
         candidates = [x for x in (resp_at, f"{pay_on} 00:00:00" if pay_on else None, prom_at) if x]
-        last = max(candidates) if candidates else None
-        if last is None:
-            (streak,) = conn.execute(
-                "SELECT COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'reminder'", (did,)
-            ).fetchone()
-        else:
-            (streak,) = conn.execute(
-                "SELECT COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'reminder' AND at > ?", (did, last)
-            ).fetchone()
-        yield ScoreInputs(did, row[0], row[1], row[2], broken or 0, resp_n + pay_n + prom_n, streak)
+        found.append((did, [debtor, resp, pay, prom], max(candidates) if candidates else None))
+    streaks = fetch_batch(conn, [_streak_statement(did, last) for did, _, last in found])
+    for (did, (debtor, resp, pay, prom), _), streak in zip(found, streaks, strict=True):
+        balance, oldest, delay = debtor[0]
+        responses = resp[0][1] + pay[0][1] + prom[0][1]
+        yield ScoreInputs(did, balance, oldest, delay, prom[0][2] or 0, responses, streak[0][0])
+
+
+def _facts_statements(did: int) -> list[tuple[str, list[Any]]]:
+    return [
+        ("SELECT balance_cents, oldest_due, avg_payment_delay_days FROM debtors WHERE id = ?", [did]),
+        ("SELECT MAX(at), COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'response'", [did]),
+        ("SELECT MAX(paid_on), COUNT(*) FROM payments WHERE debtor_id = ?", [did]),
+        (
+            "SELECT MAX(created_at), COUNT(*), SUM(CASE WHEN status = 'broken' THEN 1 ELSE 0 END) "
+            "FROM promises WHERE debtor_id = ?",
+            [did],
+        ),
+    ]
+
+
+def _streak_statement(did: int, last: str | None) -> tuple[str, list[Any]]:
+    """Reminders since the last response (all of them without one)."""
+    if last is None:
+        return "SELECT COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'reminder'", [did]
+    return "SELECT COUNT(*) FROM events WHERE debtor_id = ? AND kind = 'reminder' AND at > ?", [did, last]
 
 
 def _score_inputs(conn: sqlite3.Connection, ids: Iterable[int] | range | None) -> Iterator[ScoreInputs]:
