@@ -647,7 +647,10 @@ def reserve_with_context(
             *_context_statements([debtor_id], now, since_7d),
         ],
     )
-    if not reserved or not rows:
+    if not reserved:
+        return None
+    if not rows:  # cannot happen (the claim's foreign key): never keep a claim on nothing
+        release_claim(conn, agent, debtor_id)
         return None
     cands = [_candidate(rows[0])]
     _fill_context(cands, context)
