@@ -151,12 +151,10 @@ def _id(env: Env, ref: str) -> int:
     return int(env.one("SELECT id FROM debtors WHERE ref = ?", (ref,)))
 
 
-def test_queue_start_reads_what_the_single_reads_read(env: Env) -> None:
+def test_queue_start_reads_the_claim_account_callbacks_payments_and_rests_at_once(env: Env) -> None:
     from recouvre_tui.services.outcome import AnnouncedPayment
     from recouvre_tui.services.work_queue import handed_over_before
-    from recouvre_tui.store import payment_checks as check_sql
     from recouvre_tui.store import queue as sql
-    from recouvre_tui.store.agents import get_agent
 
     env.take("alice")  # D1
     env.outcome("alice", "D1", "callback", callback_at=NOW + timedelta(hours=2))
@@ -172,22 +170,15 @@ def test_queue_start_reads_what_the_single_reads_read(env: Env) -> None:
             agent="alice",
             team="A",
             now=now_s,
-            handed_over_before=handed_over_before(later, env.settings).replace("T", " "),
+            handed_over_before=handed_over_before(later, env.settings),
             rested_before=now_s,
             today=later.date().isoformat(),
         )
-        assert start.held == sql.held_by(conn, "alice") == (d3, "2026-11-17 10:15:00")
-        assert start.account == get_agent(conn, "alice") and start.account is not None
-        assert start.account.team == "A"
-        assert start.due == sql.due_callbacks(
-            conn, agent="alice", team="A", now=now_s, handed_over_before=handed_over_before(later, env.settings)
-        )
-        assert [d for d, _ in start.due] == [d1]
-        assert start.not_received == check_sql.not_received(conn, now_s)
-        assert [d for d, _ in start.not_received] == [d2]
-        assert start.merge == sql.resting_to_merge(
-            conn, agent="alice", rested_before=now_s, now=now_s, today=later.date().isoformat()
-        )
+        assert start.held == (d3, "2026-11-17 10:15:00")
+        assert start.account is not None and (start.account.login, start.account.team) == ("alice", "A")
+        assert start.due == [(d1, "2026-11-17 12:00:00")]  # the callback, at its time
+        # Checked until Tue 24/11 00:00 Paris (5 working days), over and not received.
+        assert start.not_received == [(d2, "2026-11-23 23:00:00")]
         assert start.merge == {True}  # D1–D2 rest (pool debtors) after their calls, D3 too
         # Without `rested_before` (a queue with blocked entries shown) nothing is asked about rests.
         bare = sql.queue_start(

@@ -279,7 +279,7 @@ def queue_start(
     conn: sqlite3.Connection, agent: Agent, *, now: datetime, settings: Settings, include_blocked: bool
 ) -> sql.QueueStart:
     """The reads `iterate` starts with (one round trip on PostgreSQL); without `include_blocked`
-    also which scopes merge resting debtors into their pages (`resting_to_merge`)."""
+    also which scopes merge resting debtors into their pages (`QueueStart.merge`)."""
     return sql.queue_start(
         conn,
         agent=agent.login,

@@ -103,7 +103,7 @@ def page(
 ) -> list[Candidate]:
     """One page of a portfolio (agent=login) or of the pool (agent None), after `after`.
 
-    `with_resting=False` when the caller knows (`resting_to_merge`, same snapshot) that no
+    `with_resting=False` when the caller knows (`QueueStart.merge`, same snapshot) that no
     resting debtor of this portfolio or pool can be on the page: one plain index read, without
     merging (which costs 0.5–1.2 ms more on PostgreSQL, for nothing most of the time).
 
@@ -180,17 +180,13 @@ def page(
     )
 
 
-def resting_to_merge(conn: sqlite3.Connection, *, agent: str, rested_before: str, now: str, today: str) -> set[bool]:
+def _resting_statement(agent: str, rested_before: str, now: str, today: str) -> tuple[str, list[Any]]:
     """For which of `agent`'s portfolio (False) and the pool (True) a queue page may have to
     merge resting debtors (`ordered_page`): those whose rest after a call is over, or with a
-    callback due, and those whose promise has an instalment due."""
-    return _resting_from_rows(conn.execute(*_resting_statement(agent, rested_before, now, today)).fetchall())
-
-
-def _resting_statement(agent: str, rested_before: str, now: str, today: str) -> tuple[str, list[Any]]:
-    """`resting_to_merge` as (SQL, parameters): one EXISTS per scope and kind of rest, each
-    stopping at its first row. (A UNION of the rows read every promise due of the portfolio and
-    the pool: 1 900 at 1 000 000 debtors, 5–12 ms per next case.)"""
+    callback due, and those whose promise has an instalment due (read by `_resting_from_rows`).
+    One EXISTS per scope and kind of rest, each stopping at its first row. (A UNION of the rows
+    read every promise due of the portfolio and the pool: 1 900 at 1 000 000 debtors, 5–12 ms
+    per next case.)"""
 
     def any_of(scope: str) -> str:
         return (
@@ -391,9 +387,7 @@ def by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Candidate]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def due_callbacks(
-    conn: sqlite3.Connection, *, agent: str, team: str | None, now: str, handed_over_before: str
-) -> list[tuple[int, str]]:
+def _due_callbacks_statement(agent: str, team: str | None, now: str, handed_over_before: str) -> tuple[str, list[Any]]:
     """(debtor_id, due_at) of open callbacks due now for this agent or for its team.
 
     A team callback has no agent; a colleague's personal callback joins the team's once it
@@ -401,10 +395,6 @@ def due_callbacks(
     The team is the callback owner's (or, for a team callback, the debtor's agent's) team;
     an agent without a team shares only callbacks of debtors assigned to nobody.
     """
-    return [(r[0], r[1]) for r in conn.execute(*_due_callbacks_statement(agent, team, now, handed_over_before))]
-
-
-def _due_callbacks_statement(agent: str, team: str | None, now: str, handed_over_before: str) -> tuple[str, list[Any]]:
     return (
         "SELECT c.debtor_id, MIN(c.due_at) FROM callbacks c JOIN debtors d ON d.id = c.debtor_id "
         "LEFT JOIN agents a ON a.login = COALESCE(c.agent, d.agent) "
@@ -418,7 +408,7 @@ def _due_callbacks_statement(agent: str, team: str | None, now: str, handed_over
 def team_callback_open(
     conn: sqlite3.Connection, debtor_id: int, *, team: str | None, now: str, handed_over_before: str
 ) -> bool:
-    """A callback of this debtor is due for the team `team` (see `due_callbacks`)."""
+    """A callback of this debtor is due for the team `team` (see `_due_callbacks_statement`)."""
     row = conn.execute(
         "SELECT 1 FROM callbacks c JOIN debtors d ON d.id = c.debtor_id "
         "LEFT JOIN agents a ON a.login = COALESCE(c.agent, d.agent) "
@@ -492,14 +482,30 @@ def with_context(conn: sqlite3.Connection, ids: Sequence[int], *, now: str, sinc
     checks about its candidate once it holds it."""
     if not ids:
         return []
-    wanted = list(dict.fromkeys(ids))
-    rows, *context = fetch_batch(conn, [_by_ids_statement(wanted), *_context_statements(wanted, now, since_7d)])
+    cands = _read_with_context(conn, list(dict.fromkeys(ids)), now=now, since_7d=since_7d)[1]
+    _load_prescription(conn, cands, now)
+    return cands
+
+
+def _read_with_context(
+    conn: sqlite3.Connection,
+    wanted: list[int],
+    *,
+    now: str,
+    since_7d: str,
+    first: tuple[str, list[Any]] | None = None,
+) -> tuple[list[Any], list[Candidate]]:
+    """The rows of the statement `first` (run before the reads), then the debtors `wanted`
+    with their context, in `wanted` order: all in one batch. Prescription is the caller's
+    (`_load_prescription`: a query more, for the few with an old invoice)."""
+    lead = [first] if first is not None else []
+    results = fetch_batch(conn, [*lead, _by_ids_statement(wanted), *_context_statements(wanted, now, since_7d)])
+    before, (rows, *context) = results[: len(lead)], results[len(lead) :]
     by_id = {r[0]: _candidate(r) for r in rows}
     cands = [by_id[i] for i in wanted if i in by_id]
     if cands:
         _fill_context(cands, context)
-        _load_prescription(conn, cands, now)
-    return cands
+    return (before[0] if before else []), cands
 
 
 def _load_prescription(conn: sqlite3.Connection, cands: list[Candidate], now: str) -> None:
@@ -543,9 +549,9 @@ class QueueStart:
 
     held: tuple[int, str] | None  # the agent's claim (`held_by`)
     account: Agent | None  # the agent's row as it is now (`agents.get_agent`)
-    due: list[tuple[int, str]]  # `due_callbacks`
+    due: list[tuple[int, str]]  # `_due_callbacks_statement`
     not_received: list[tuple[int, str]]  # `payment_checks.not_received`
-    merge: set[bool] | None  # `resting_to_merge`; None when not asked (`rested_before` None)
+    merge: set[bool] | None  # `_resting_statement`; None when not asked (`rested_before` None)
 
 
 def queue_start(
@@ -605,20 +611,16 @@ def claim_of(conn: sqlite3.Connection, debtor_id: int) -> tuple[str, str] | None
     return (row[0], row[1]) if row else None
 
 
-def reserve_claim(conn: sqlite3.Connection, debtor_id: int, agent: str, now: str, expires: str) -> bool:
-    """Claim the debtor unless someone holds it (or the agent holds another case): False then.
+def _reserve_statement(
+    conn: sqlite3.Connection, debtor_id: int, agent: str, now: str, expires: str
+) -> tuple[str, list[Any]]:
+    """Claim the debtor unless someone holds it (or the agent holds another case): a row back
+    when the claim was made.
 
     The keys decide (one claim per debtor, one per agent): `INSERT OR IGNORE`, `ON CONFLICT DO
     NOTHING` on PostgreSQL. There claims run side by side: a colleague claiming the same debtor
     at the same instant holds its row, and we skip it at once (`SKIP LOCKED`) rather than queue
-    behind them. The caller clears expired claims first (`release_expired`)."""
-    return bool(conn.execute(*_reserve_statement(conn, debtor_id, agent, now, expires)).fetchall())
-
-
-def _reserve_statement(
-    conn: sqlite3.Connection, debtor_id: int, agent: str, now: str, expires: str
-) -> tuple[str, list[Any]]:
-    """`reserve_claim` as (SQL, parameters): a row back when the claim was made."""
+    behind them. The caller clears expired claims first (`claim_start`)."""
     if is_postgres(conn):
         sql = (
             "INSERT INTO claims (debtor_id, agent, claimed_at, expires_at) "
@@ -636,24 +638,17 @@ def _reserve_statement(
 def reserve_with_context(
     conn: sqlite3.Connection, debtor_id: int, agent: str, *, now: str, expires: str, since_7d: str
 ) -> Candidate | None:
-    """`reserve_claim` then `with_context` of that debtor, in one batch (one round trip on
+    """Claim the debtor (`_reserve_statement`) then `with_context` of it, in one batch (one round trip on
     PostgreSQL): the debtor as the database is now, once held; None when the claim was refused
     (what was read with it is then dropped)."""
-    reserved, rows, *context = fetch_batch(
-        conn,
-        [
-            _reserve_statement(conn, debtor_id, agent, now, expires),
-            _by_ids_statement([debtor_id]),
-            *_context_statements([debtor_id], now, since_7d),
-        ],
+    reserved, cands = _read_with_context(
+        conn, [debtor_id], now=now, since_7d=since_7d, first=_reserve_statement(conn, debtor_id, agent, now, expires)
     )
     if not reserved:
         return None
-    if not rows:  # cannot happen (the claim's foreign key): never keep a claim on nothing
+    if not cands:  # cannot happen (the claim's foreign key): never keep a claim on nothing
         release_claim(conn, agent, debtor_id)
         return None
-    cands = [_candidate(rows[0])]
-    _fill_context(cands, context)
     _load_prescription(conn, cands, now)
     return cands[0]
 
