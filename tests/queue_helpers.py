@@ -218,10 +218,18 @@ def _minus_30(due: str) -> str:
     return (date.fromisoformat(due) - timedelta(days=30)).isoformat()
 
 
-def make_env(tmp_path: Path, *, agents: Sequence[str] = AGENTS, lead: str | None = LEAD, keep: bool = False) -> Env:
+def make_env(
+    tmp_path: Path,
+    *,
+    agents: Sequence[str] = AGENTS,
+    lead: str | None = LEAD,
+    keep: bool = False,
+    db: Path | str | None = None,
+) -> Env:
     """A fresh database with agents `alice`, `bob` and the lead `lea` (`keep`: a template kept
-    past the test that built it, tests/stores.py)."""
-    store = init_db(new_db(tmp_path, "t.db", keep=keep))
+    past the test that built it, tests/stores.py; `db`: that database rather than the test
+    pass's own, e.g. a PostgreSQL one in the SQLite pass)."""
+    store = init_db(db if db is not None else new_db(tmp_path, "t.db", keep=keep))
     for login in agents:
         add_agent(
             store,

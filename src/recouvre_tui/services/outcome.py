@@ -35,7 +35,7 @@ from ..store import promises as promise_sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent
 from ..store.db import Store
-from .roles import PermissionDenied, acting, in_scope, scope_of
+from .roles import PermissionDenied, in_scope, scope_of, still_active
 from .scoring import rescore
 from .wear_history import history_written
 
@@ -256,17 +256,18 @@ def record_outcome(
     settings: Settings,
     source: str = "tui",
 ) -> OutcomeResult:
-    """Validate, then write everything in one `BEGIN IMMEDIATE` transaction."""
+    """Validate, then write everything in one transaction (`BEGIN IMMEDIATE` on SQLite)."""
     if outcome.note:  # typed text (TUI form, `--note`): no terminal controls, lines kept
         outcome = replace(outcome, note=strip_control_chars(outcome.note, keep_newlines=True))
     now_s = to_db(now)
-    with store.write() as conn:
-        agent = acting(conn, agent)  # deactivated since the session started: refused
-        target = outcome_sql.debtor_for_outcome(conn, outcome.debtor_ref)
+    # Shared: on PostgreSQL outcomes run beside claims and other outcomes; the agent's and the
+    # debtor's rows, locked first (`outcome_start`), keep apart those that meet.
+    with store.write(shared=True) as conn:
+        account, target, claim = outcome_sql.outcome_start(conn, agent.login, outcome.debtor_ref)
+        agent = still_active(agent, account)  # deactivated since the session started: refused
         if target is None:
             raise OutcomeError([("debtor", f"débiteur inconnu « {outcome.debtor_ref} »")])
         debtor_id = target.id
-        claim = queue_sql.claim_of(conn, debtor_id)
         holds = claim is not None and claim[0] == agent.login and claim[1] > now_s
         # A colleague's debtor taken from the team's callbacks is held by this agent.
         if not in_scope(scope_of(conn, agent), target.agent) and not holds:  # `agent` read just now

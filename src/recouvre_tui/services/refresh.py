@@ -178,7 +178,9 @@ def _plan_chunk(store: Store, ids: range, *, now: datetime, settings: Settings, 
     """Everything the chunk would write, computed from one read snapshot (no write lock)."""
     today, stamp = paris_date(now), to_db(now)
     lo, hi = ids.start, ids.stop - 1
-    with store.read() as conn:
+    # Settled: outcomes commit in any order on PostgreSQL, and one in progress now must be
+    # above `mark` for `_apply_chunk` to see it.
+    with store.read(settled=True) as conn:
         mark = jobs.audit_mark(conn)
         mismatched = set(balance_mismatches(conn, lo, hi))
         promises = compute_promises(conn, ids, now=now, settings=settings)

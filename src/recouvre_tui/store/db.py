@@ -67,15 +67,22 @@ class Store(ABC):
     def write(self, *, shared: bool = False) -> AbstractContextManager[sqlite3.Connection]:
         """A transaction that writes: commit on success, rollback on error.
 
-        Ordinary writes run one at a time. `shared=True` is for an agent's own small writes
-        (taking, renewing, releasing a case; the session heartbeat): they may run beside each
-        other, never beside an ordinary write, so they must lock the acting agent's row first
-        (`agents.lock_agent`) and rely on unique keys for the rows they add (a claim). SQLite
-        has one writer anyway; PostgreSQL takes the write lock in shared mode (store/pg.py)."""
+        Ordinary writes run one at a time. `shared=True` is for an agent's own writes
+        (taking, renewing, releasing a case, recording an outcome; the session heartbeat): they
+        may run beside each other, never beside an ordinary write, so they must lock the acting
+        agent's row first (`agents.lock_agent`), lock a debtor's row before reading what they
+        change of it (`outcomes.outcome_start`), never wait for a row another may hold
+        (`SKIP LOCKED`), and rely on unique keys for the rows they add (a claim). SQLite has one
+        writer anyway; PostgreSQL takes the write lock in shared mode (store/pg.py)."""
 
     @abstractmethod
-    def read(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A consistent snapshot for several SELECTs."""
+    def read(self, *, settled: bool = False) -> AbstractContextManager[sqlite3.Connection]:
+        """A consistent snapshot for several SELECTs.
+
+        `settled=True`: taken while no write is in progress, so that every audit row it does
+        not see has a higher id than every one it sees (a job that plans from a snapshot and
+        redoes what was audited since, `refresh`). SQLite's writers commit one at a time in
+        id order; on PostgreSQL shared writes commit in any order (store/pg.py)."""
 
     @abstractmethod
     def data_version(self) -> int:
@@ -112,8 +119,9 @@ class SqliteStore(Store):
                 yield conn
 
     @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for several SELECTs (deferred BEGIN, read only)."""
+    def read(self, *, settled: bool = False) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several SELECTs (deferred BEGIN, read only). Always
+        `settled`: a snapshot never sees half of a write, and writes commit one at a time."""
         with self.lock:
             conn = self.conn
             conn.execute("BEGIN")

@@ -6,6 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..domain.refs import normalise_ref
+from .agents import Agent, agent_from_rows, agent_statement
+from .dialect import fetch_batch, is_postgres
 
 
 @dataclass(frozen=True)
@@ -17,11 +19,34 @@ class OutcomeTarget:
     segment: str
 
 
-def debtor_for_outcome(conn: sqlite3.Connection, ref: str) -> OutcomeTarget | None:
-    row = conn.execute(
-        "SELECT id, agent, balance_cents, area, segment FROM debtors WHERE ref = ?", (normalise_ref(ref),)
-    ).fetchone()
-    return OutcomeTarget(*row) if row else None
+def outcome_start(
+    conn: sqlite3.Connection, login: str, ref: str
+) -> tuple[Agent | None, OutcomeTarget | None, tuple[str, str] | None]:
+    """What an outcome's write transaction starts with, in one batch and in this order: the
+    agent's row read and locked (`agents.get_agent(lock=True)`), the debtor's row read and
+    locked, then the debtor's claim (agent, end of lease), read once the debtor is locked.
+
+    On PostgreSQL outcomes run beside claims and beside each other (`Store.write(shared=True)`);
+    the debtor's row lock keeps them apart where they meet: a claim skips a debtor whose
+    outcome is being recorded (`SKIP LOCKED`), and an outcome waits for a claim being made on
+    its debtor, then sees it. On SQLite the transaction is the only writer anyway."""
+    ref = normalise_ref(ref)
+    lock = _LOCK_DEBTOR if is_postgres(conn) else ""
+    account, debtor, claim = fetch_batch(
+        conn,
+        [
+            agent_statement(conn, login, lock=True),
+            (f"SELECT id, agent, balance_cents, area, segment FROM debtors WHERE ref = ?{lock}", [ref]),
+            ("SELECT c.agent, c.expires_at FROM claims c JOIN debtors d ON d.id = c.debtor_id WHERE d.ref = ?", [ref]),
+        ],
+    )
+    target = OutcomeTarget(*debtor[0]) if debtor else None
+    return agent_from_rows(account), target, ((claim[0][0], claim[0][1]) if claim else None)
+
+
+# `NO KEY UPDATE`: rows that name the debtor (the event, the claim) still pass their
+# foreign-key checks without waiting; a second outcome or a claim of this debtor does wait.
+_LOCK_DEBTOR = " FOR NO KEY UPDATE"
 
 
 def insert_event(

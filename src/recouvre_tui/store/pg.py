@@ -4,11 +4,13 @@
   SQLite. `write()` takes a transaction-level advisory lock first: writers run one at a time,
   exactly the guarantee `BEGIN IMMEDIATE` gives on SQLite, so every rule proven there (an
   import is all or nothing, an outcome sees the case it was recorded on) holds here unchanged;
-  readers never wait (MVCC). An agent's own small writes (`write(shared=True)`: take, renew,
-  release a case, heartbeat) take that lock in *shared* mode: they run beside each other, never
-  beside an ordinary write. Among themselves the claims table's keys (one claim per debtor, one
-  per agent) and a lock on the acting agent's row keep them apart, so 200 agents asking for a
-  case at the same instant no longer queue one behind the other.
+  readers never wait (MVCC). An agent's own writes (`write(shared=True)`: take, renew,
+  release a case, record an outcome, heartbeat) take that lock in *shared* mode: they run beside
+  each other, never beside an ordinary write. Among themselves the claims table's keys (one
+  claim per debtor, one per agent), a lock on the acting agent's row and, for an outcome, on its
+  debtor's row keep them apart, so 200 agents asking for a case at the same instant no longer
+  queue one behind the other, nor behind a colleague's outcome. They commit in any order: a job
+  that compares audit ids with a snapshot's takes it `settled` (`read(settled=True)`).
 - Results come back as SQLite gives them: `numeric` (SUM, AVG, arithmetic) as int when whole,
   float otherwise, and booleans as 0/1.
 - Live updates: every write transaction sends `NOTIFY recouvre_changes` (delivered at commit);
@@ -34,6 +36,8 @@ BUSY = "la base est occupée par une autre opération ; réessayez dans un insta
 # Key of the advisory lock every write transaction holds (one writer at a time) and of the
 # schema lock taken by `init`/`migrate`.
 WRITE_LOCK_KEY = 0x5245_4356  # "RECV"
+# Held (shared) by the shared writes only, beside the write lock: what a settled read waits for.
+SHARED_WRITES_KEY = 0x5245_4353  # "RECS"
 MIGRATIONS_TABLE = "recouvre_migrations"
 
 
@@ -217,10 +221,13 @@ class PgStore(Store):
         with self.lock:
             if self._pg.in_transaction:
                 raise StoreError("transaction déjà ouverte sur cette connexion")
-            lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            if shared:
+                locks = ", ".join(f"pg_advisory_xact_lock_shared({key})" for key in (WRITE_LOCK_KEY, SHARED_WRITES_KEY))
+            else:
+                locks = f"pg_advisory_xact_lock({WRITE_LOCK_KEY})"
             # One round trip: every write pays it, and a claim is a handful of statements.
             try:
-                conn = self._begin(f"BEGIN; SELECT {lock}({WRITE_LOCK_KEY}); NOTIFY {CHANNEL}")
+                conn = self._begin(f"BEGIN; SELECT {locks}; NOTIFY {CHANNEL}")
             except Exception as exc:
                 if self._pg.in_transaction:
                     self._pg.execute("ROLLBACK")
@@ -231,14 +238,45 @@ class PgStore(Store):
                 yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Any]:
+    def read(self, *, settled: bool = False) -> Iterator[Any]:
         with self.lock:
-            conn = self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            conn = self._settled_begin() if settled else self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ")
             try:
                 yield conn
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
+
+    def _settled_begin(self) -> Any:
+        """A snapshot taken while no write is in progress (`Store.read(settled=True)`).
+
+        Shared writes (claims, outcomes) commit in any order, so a snapshot may miss an audit
+        row whose id is lower than one it sees. Their own lock, taken exclusively at session
+        level, waits for those in progress and holds new ones back; the snapshot is taken by
+        the statement that lets it go, within a round trip. An ordinary write in progress is
+        not waited for: it runs alone, so its audit ids are above every one the snapshot sees
+        (and the refresh plans its next chunk while the current one is written)."""
+        try:
+            self._begin(f"SELECT pg_advisory_lock({SHARED_WRITES_KEY})")
+        except Exception as exc:
+            if "lock timeout" in str(exc):
+                raise StoreError(BUSY) from exc
+            raise
+        try:
+            # Not `_begin`: reconnecting here would lose the lock just taken.
+            self._pg.execute(f"BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT pg_advisory_unlock({SHARED_WRITES_KEY})")
+            return self._pg
+        except BaseException:
+            # A session lock outlives transactions: never leave it held (a lost connection
+            # has already dropped it).
+            try:
+                if self._pg.in_transaction:
+                    self._pg.execute("ROLLBACK")
+                self._pg.execute(f"SELECT pg_advisory_unlock({SHARED_WRITES_KEY})")
+            except Exception:
+                log.warning("could not let the write lock go after a failed read; closing the connection")
+                self._pg.close()
+            raise
 
     def data_version(self) -> int:
         """Counts commits of other connections, from their NOTIFY (a second connection LISTENs)."""

@@ -322,7 +322,7 @@ def rest_after_call(conn: sqlite3.Connection, debtor_id: int, at: str, rests_ove
                 "UPDATE debtors SET recent_call_at = ? WHERE id = ? AND (recent_call_at IS NULL OR recent_call_at < ?)",
                 [at, debtor_id, at],
             ),
-            _end_rests_statement(rests_over_before, END_RESTS_AT_ONCE),
+            _end_rests_statement(conn, rests_over_before, END_RESTS_AT_ONCE),
         ],
     )
 
@@ -341,16 +341,20 @@ def end_rests(conn: sqlite3.Connection, before: str, *, at_most: int | None = EN
     `at_most` bounds an outcome's share of the work: the day after a nightly that did not
     run, the first outcome would otherwise rewrite a whole day of calls (20 000 rows, 1.5 s
     inside the write lock, every claim waiting). The nightly clears them all (None)."""
-    return int(conn.execute(*_end_rests_statement(before, at_most)).rowcount or 0)
+    return int(conn.execute(*_end_rests_statement(conn, before, at_most)).rowcount or 0)
 
 
-def _end_rests_statement(before: str, at_most: int | None) -> tuple[str, list[Any]]:
+def _end_rests_statement(conn: sqlite3.Connection, before: str, at_most: int | None) -> tuple[str, list[Any]]:
     # No ORDER BY: the planner misjudges how many rows rest (new ones are not in its
     # statistics) and sorted them all (18 ms for 20 of 13 000); any 20 of them will do.
     limit = "" if at_most is None else f" LIMIT {int(at_most)}"
+    # On PostgreSQL outcomes run side by side: one whose debtor is resting holds its row, and
+    # waiting for it here could deadlock (each outcome ending the other's rest). Those are
+    # skipped; a later outcome or the nightly ends their rest.
+    skip = " FOR NO KEY UPDATE SKIP LOCKED" if is_postgres(conn) else ""
     return (
         "UPDATE debtors SET recent_call_at = NULL WHERE id IN (SELECT id FROM debtors "
-        f"WHERE recent_call_at IS NOT NULL AND recent_call_at <= ?{limit})",
+        f"WHERE recent_call_at IS NOT NULL AND recent_call_at <= ?{limit}{skip})",
         [before],
     )
 
