@@ -233,3 +233,12 @@ def test_actions_are_recorded_as_their_own_events(env: Env) -> None:
         ("email", "invoice_duplicate", "neutral"),
         ("email", "handed_to_sales_rep", "neutral"),
     ]
+
+
+def test_the_audit_names_the_debtor_by_its_stored_ref_whatever_was_typed(env: Env) -> None:
+    """The nightly redoes the debtors audited during its run by their ref: an outcome typed
+    with a full-width « Ｄ1 » (a pasted reference) must be audited as D1, or the refresh would
+    overwrite its score from a plan made before the call."""
+    env.outcome("alice", "Ｄ1", "no_answer")
+    assert env.rows("SELECT action, entity_ref FROM audit WHERE action = 'outcome'") == [("outcome", "D1")]
+    assert env.one("SELECT COUNT(*) FROM events e JOIN debtors d ON d.id = e.debtor_id WHERE d.ref = 'D1'") == 1

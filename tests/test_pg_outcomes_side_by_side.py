@@ -143,6 +143,22 @@ def test_an_outcome_ends_the_rests_that_are_over_except_one_being_recorded(env: 
     assert env.rows(resting) == [("D1", to_db(NOW)), ("D2", to_db(yesterday))]
 
 
+def test_an_outcome_in_progress_holds_no_other_debtor_a_colleague_could_take(env: Env, other: Store) -> None:
+    """Ending the rests that are over locks those debtors' rows, and a claim skips a locked
+    debtor: done early, it would hide them from colleagues for the whole outcome. It is the
+    outcome's last statement, so mid-way through an outcome they are free to take."""
+    yesterday = NOW - timedelta(days=1)
+    env.outcome("bob", "D2", "no_answer", now=yesterday)
+    env.outcome("bob", "D3", "no_answer", now=yesterday)
+    with other.write(shared=True) as conn:  # alice's outcome on D1, half-way
+        outcome_sql.outcome_start(conn, "alice", "D1")
+        queue_sql.rest_after_call(conn, debtor_id(env, "D1"), to_db(NOW))
+        bob = Background(lambda: env.take("bob"))
+        assert bob.done_within(5) and bob.error is None, bob.error
+        # D1 is being recorded; D2, whose rest is over, is next and free.
+        assert bob.result is not None and bob.result.debtor_ref == "D2"
+
+
 def test_a_settled_snapshot_waits_for_the_writes_in_progress_and_holds_none_back(env: Env, other: Store) -> None:
     """The refresh plans a chunk from a snapshot and redoes the debtors audited after its
     mark. Shared writes commit in any order: an outcome in progress when the snapshot is taken

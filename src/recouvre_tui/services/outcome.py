@@ -26,6 +26,7 @@ from ..domain.events import classify
 from ..domain.money import format_eur
 from ..domain.payment_check import check_until
 from ..domain.promises import InstalmentIn, validate_plan
+from ..domain.refs import normalise_ref
 from ..domain.text import strip_control_chars
 from ..store import audit
 from ..store import disputes as dispute_sql
@@ -35,6 +36,7 @@ from ..store import promises as promise_sql
 from ..store import queue as queue_sql
 from ..store.agents import Agent
 from ..store.db import Store
+from ..store.dialect import fetch_batch
 from .roles import PermissionDenied, in_scope, scope_of, still_active
 from .scoring import rescore
 from .wear_history import history_written
@@ -311,9 +313,9 @@ def record_outcome(
             script_id=outcome.script_id,
             phone=outcome.phone,
         )
-        # The debtor rests outside the queue index during the minimum gap; those whose gap is
-        # over go back in (store.queue.rest_after_call, m015).
-        queue_sql.rest_after_call(conn, debtor_id, now_s, to_db(now - timedelta(hours=settings.calling.min_gap_hours)))
+        # The debtor rests outside the queue index during the minimum gap (m015); those whose
+        # gap is over go back in at the end.
+        queue_sql.rest_after_call(conn, debtor_id, now_s)
         promise_ref = None
         if outcome.instalments:
             pid = promise_sql.insert_promise(
@@ -382,25 +384,34 @@ def record_outcome(
         promise_sql.refresh_priority_class(conn, [debtor_id])
         rescore(conn, [debtor_id], now=now, settings=settings)
         released = queue_sql.release_claim(conn, agent.login, debtor_id) > 0
-        audit.record(
+        details = {
+            "disposition": disp,
+            "reason": outcome.reason,
+            "promise": promise_ref,
+            "instalments": [(d.isoformat(), a) for d, a in outcome.instalments],
+            "callback": to_db(outcome.callback_at) if outcome.callback_at else None,
+            "actions": outcome.actions,
+            "payment": _payment_details(outcome.payment),
+            "callback_for_team": outcome.callback_for_team,
+            "dispute_invoices": outcome.dispute_invoices or None,
+            "area": area_by_code(target.area).code,
+        }
+        # Last, in one batch: other debtors whose rest is over go back into the queue index
+        # (their rows locked only until the commit; colleagues' claims skip them meanwhile),
+        # and the audit row, under the debtor's stored ref (the refresh redoes by that ref).
+        fetch_batch(
             conn,
-            now=now,
-            actor=agent.login,
-            action="outcome",
-            entity="debtor",
-            entity_ref=outcome.debtor_ref,
-            details={
-                "disposition": disp,
-                "reason": outcome.reason,
-                "promise": promise_ref,
-                "instalments": [(d.isoformat(), a) for d, a in outcome.instalments],
-                "callback": to_db(outcome.callback_at) if outcome.callback_at else None,
-                "actions": outcome.actions,
-                "payment": _payment_details(outcome.payment),
-                "callback_for_team": outcome.callback_for_team,
-                "dispute_invoices": outcome.dispute_invoices or None,
-                "area": area_by_code(target.area).code,
-            },
+            [
+                queue_sql.end_rests_statement(conn, to_db(now - timedelta(hours=settings.calling.min_gap_hours))),
+                audit.statement(
+                    now=now,
+                    actor=agent.login,
+                    action="outcome",
+                    entity="debtor",
+                    entity_ref=normalise_ref(outcome.debtor_ref),
+                    details=details,
+                ),
+            ],
         )
         return OutcomeResult(outcome.debtor_ref, event_id, promise_ref, callback_id, released)
 

@@ -20,16 +20,29 @@ def record(
     entity_ref: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    conn.execute(
+    conn.execute(*statement(now=now, actor=actor, action=action, entity=entity, entity_ref=entity_ref, details=details))
+
+
+def statement(
+    *,
+    now: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_ref: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> tuple[str, list[Any]]:
+    """`record` as (SQL, parameters), for a batch (`dialect.fetch_batch`)."""
+    return (
         "INSERT INTO audit (at, actor, action, entity, entity_ref, details) VALUES (?, ?, ?, ?, ?, ?)",
-        (
+        [
             to_db(now),
             actor,
             action,
             entity,
             entity_ref,
             json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
-        ),
+        ],
     )
 
 

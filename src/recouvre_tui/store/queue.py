@@ -309,22 +309,23 @@ def ordered_page(
     return [_candidate(r) for r in conn.execute(sql, [p for _, ps in parts for p in ps] + [limit])]
 
 
-def rest_after_call(conn: sqlite3.Connection, debtor_id: int, at: str, rests_over_before: str) -> None:
+def rest_after_call(conn: sqlite3.Connection, debtor_id: int, at: str) -> None:
     """The debtor was just called at `at` (in the transaction that records the call): it rests
     outside the queue index until `end_rests` (m015). Never set otherwise: a debtor marked
-    resting must have that call, or the queue would hide it while it is callable. In the same
-    batch (one round trip on PostgreSQL, inside the write lock), this outcome's bounded share
-    of `end_rests`: those called at or before `rests_over_before` go back into the index."""
-    fetch_batch(
-        conn,
-        [
-            (
-                "UPDATE debtors SET recent_call_at = ? WHERE id = ? AND (recent_call_at IS NULL OR recent_call_at < ?)",
-                [at, debtor_id, at],
-            ),
-            _end_rests_statement(conn, rests_over_before, END_RESTS_AT_ONCE),
-        ],
+    resting must have that call, or the queue would hide it while it is callable. The
+    outcome's bounded share of `end_rests` comes last in its transaction
+    (`end_rests_statement`)."""
+    conn.execute(
+        "UPDATE debtors SET recent_call_at = ? WHERE id = ? AND (recent_call_at IS NULL OR recent_call_at < ?)",
+        (at, debtor_id, at),
     )
+
+
+def end_rests_statement(conn: sqlite3.Connection, before: str) -> tuple[str, list[Any]]:
+    """An outcome's bounded share of `end_rests`, as (SQL, parameters) for its last batch: it
+    locks the rows it ends, and a colleague's claim skips a locked debtor (`SKIP LOCKED`), so
+    they are held only until the commit that follows."""
+    return _end_rests_statement(conn, before, END_RESTS_AT_ONCE)
 
 
 # A day's calls end their rests at the pace they were made, about one per outcome; the bound
