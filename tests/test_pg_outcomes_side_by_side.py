@@ -24,7 +24,7 @@ from recouvre_tui.services.work_queue import take_next
 from recouvre_tui.store import audit
 from recouvre_tui.store import outcomes as outcome_sql
 from recouvre_tui.store import queue as queue_sql
-from recouvre_tui.store.db import Store, open_db
+from recouvre_tui.store.db import Store, StoreError, open_db
 from stores import cluster
 
 pytestmark = pytest.mark.sqlite_only  # builds its own PostgreSQL database: runs once, in the first pass
@@ -110,6 +110,16 @@ def test_an_outcome_waits_for_a_claim_being_made_on_its_debtor_then_is_refused(e
     assert isinstance(alice.error, OutcomeError)
     assert "est en cours de traitement par bob" in str(alice.error)
     assert env.one("SELECT COUNT(*) FROM events") == 0  # nothing was written for alice
+
+
+def test_an_outcome_that_waits_too_long_for_its_debtor_is_told_the_base_is_busy(env: Env, other: Store) -> None:
+    with env.store.lock:  # this session waits 300 ms for a row instead of 15 s
+        env.store.conn.execute("SET lock_timeout = '300ms'")
+    with other.write(shared=True) as conn:
+        assert reserve(conn, env, "D1", "bob")  # a claim on D1, held open
+        with pytest.raises(StoreError, match="base est occupée"):
+            env.outcome("alice", "D1", "no_answer")
+    assert env.one("SELECT COUNT(*) FROM events") == 0  # rolled back whole
 
 
 def test_a_claim_skips_a_debtor_whose_outcome_is_being_recorded(env: Env, other: Store) -> None:

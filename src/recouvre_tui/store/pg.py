@@ -234,8 +234,13 @@ class PgStore(Store):
                 if "lock timeout" in str(exc):
                     raise StoreError(BUSY) from exc
                 raise
-            with committed(conn):
-                yield conn
+            try:
+                with committed(conn):
+                    yield conn
+            except _psycopg().errors.LockNotAvailable as exc:
+                # A row waited for past `lock_timeout` (an outcome behind a claim being made
+                # on its debtor): rolled back, and told as the write lock's wait is.
+                raise StoreError(BUSY) from exc
 
     @contextmanager
     def read(self, *, settled: bool = False) -> Iterator[Any]:
