@@ -26,7 +26,6 @@ from ..domain.events import classify
 from ..domain.money import format_eur
 from ..domain.payment_check import check_until
 from ..domain.promises import InstalmentIn, validate_plan
-from ..domain.refs import normalise_ref
 from ..domain.text import strip_control_chars
 from ..store import audit
 from ..store import disputes as dispute_sql
@@ -408,7 +407,7 @@ def record_outcome(
                     actor=agent.login,
                     action="outcome",
                     entity="debtor",
-                    entity_ref=normalise_ref(outcome.debtor_ref),
+                    entity_ref=target.ref,
                     details=details,
                 ),
             ],

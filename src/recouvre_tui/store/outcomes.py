@@ -17,6 +17,7 @@ class OutcomeTarget:
     balance_cents: int
     area: str
     segment: str
+    ref: str  # as stored (what was typed, normalised)
 
 
 def outcome_start(
@@ -36,7 +37,7 @@ def outcome_start(
         conn,
         [
             agent_statement(conn, login, lock=True),
-            (f"SELECT id, agent, balance_cents, area, segment FROM debtors WHERE ref = ?{lock}", [ref]),
+            (f"SELECT id, agent, balance_cents, area, segment, ref FROM debtors WHERE ref = ?{lock}", [ref]),
             ("SELECT c.agent, c.expires_at FROM claims c JOIN debtors d ON d.id = c.debtor_id WHERE d.ref = ?", [ref]),
         ],
     )
