@@ -48,8 +48,16 @@ class Ctx:
 
     def store(self) -> Store:
         """The database, which must exist at this program's schema (only `init` creates,
-        only `migrate` upgrades)."""
-        return open_db(self.db_path)
+        only `migrate` upgrades). Its holiday calendars are installed for this process."""
+        from ..services.calendars import load_calendars
+
+        store = open_db(self.db_path)
+        try:
+            load_calendars(store)
+        except BaseException:
+            store.close()
+            raise
+        return store
 
 
 def echo(message: Any = None, **kwargs: Any) -> None:

@@ -43,8 +43,13 @@ def init(obj: Ctx, demo: bool, force: bool, now_text: str | None) -> None:
         for k, v in stats.items():
             echo(f"  {k:<10} {v}")
         return
+    from ..services.calendars import store_calendars
+
     store = init_db(obj.db_path)
-    store.close()
+    try:
+        store_calendars(store, now=now)
+    finally:
+        store.close()
     echo(f"base prête : {obj.db_label}")
 
 
@@ -58,11 +63,14 @@ def migrate(obj: Ctx, now_text: str | None) -> None:
     Sur PostgreSQL, pas de copie de sauvegarde : les migrations s'appliquent en une seule
     transaction, tout ou rien (« recouvre backup » avant, si vous voulez une copie).
     """
+    from ..services.calendars import store_calendars
     from ..services.maintenance import migrate as run_migrate
 
+    now = _now(now_text)
     store = open_db(obj.db_path, allow_pending=True)
     try:
-        done = run_migrate(store, now=_now(now_text))
+        done = run_migrate(store, now=now)
+        store_calendars(store, now=now)  # the holidays package may have been upgraded with the program
     finally:
         store.close()
     if not done.applied:

@@ -8,6 +8,8 @@ else from the phone number. Alsace-Moselle (57, 67, 68) keeps Good Friday and
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -94,11 +96,68 @@ def area_by_code(code: str | None) -> Area:
     return AREAS.get(code or "FR", METROPOLE)
 
 
+# The holiday calendars a session uses, read from the database (`install_calendars`): the
+# `holidays` package loads every country's module to give France's (11 MB of a session's
+# 60 MB), so sessions take the calendars the nightly job computed with it and fall back to the
+# package only for a year the database does not hold. Same days and names either way.
+CalendarKey = tuple[str | None, int]  # (subdivision, year)
+_installed: dict[CalendarKey, Mapping[date, str]] = {}
+SUBDIVISIONS: tuple[str | None, ...] = tuple(dict.fromkeys(a.holiday_subdiv for a in AREAS.values()))
+
+
 @lru_cache(maxsize=256)
-def _calendar(subdiv: str | None, year: int) -> holidays.HolidayBase:
-    import holidays  # on first use: a session's first screen needs no holiday calendar
+def _library_calendar(subdiv: str | None, year: int) -> holidays.HolidayBase:
+    import holidays  # on first use, and only for a year the installed calendars lack
 
     return holidays.France(years=year, subdiv=subdiv, language="fr")
+
+
+def _calendar(subdiv: str | None, year: int) -> Mapping[date, str]:
+    found = _installed.get((subdiv, year))
+    return found if found is not None else _library_calendar(subdiv, year)
+
+
+def library_calendars(years: Iterable[int]) -> dict[CalendarKey, dict[date, str]]:
+    """Every area's calendar for `years`, from the `holidays` package."""
+    return {(sub, y): dict(_library_calendar(sub, y)) for sub in SUBDIVISIONS for y in years}
+
+
+def install_calendars(calendars: Mapping[CalendarKey, Mapping[date, str]]) -> None:
+    """Use these calendars from now on in this process (replacing those installed before)."""
+    _installed.clear()
+    _installed.update({key: dict(days) for key, days in calendars.items()})
+
+
+def installed_years() -> list[int]:
+    return sorted({year for _, year in _installed})
+
+
+def encode_calendars(calendars: Mapping[CalendarKey, Mapping[date, str]], *, source: str) -> str:
+    """JSON for the database: {"source": …, "calendars": {"57/2026": {"2026-01-01": name}}}."""
+    body = {
+        f"{sub or ''}/{year}": {d.isoformat(): name for d, name in sorted(days.items())}
+        for (sub, year), days in sorted(calendars.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+    }
+    return json.dumps({"source": source, "calendars": body}, ensure_ascii=False, sort_keys=True)
+
+
+def decode_calendars(text: str) -> dict[CalendarKey, dict[date, str]]:
+    """The calendars of `encode_calendars`; ValueError says what is wrong with the text."""
+    try:
+        body = json.loads(text)["calendars"]
+        out: dict[CalendarKey, dict[date, str]] = {}
+        for key, days in body.items():
+            sub, _, year = key.rpartition("/")
+            if (sub or None) not in SUBDIVISIONS:
+                raise ValueError(f"unknown subdivision {sub!r}")
+            y = int(year)
+            parsed = {date.fromisoformat(d): str(name) for d, name in days.items()}
+            if any(d.year != y for d in parsed):
+                raise ValueError(f"a day outside {y} in calendar {key!r}")
+            out[(sub or None, y)] = parsed
+        return out
+    except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"unreadable calendars: {exc!r}") from exc
 
 
 def holiday_name(area: Area, day: date) -> str | None:

@@ -48,6 +48,7 @@ from ..store.scores import (
     update_scores,
     upsert_score_rows,
 )
+from .calendars import store_calendars
 from .ledger_effects import after_ledger_change
 from .promise_tracking import PromiseEvaluation, compute_promises
 from .scoring import Scorer, days_past_due
@@ -342,6 +343,7 @@ def refresh(
             summary.debtors = jobs.debtor_count(conn)
             jobs.finish_run(conn, run_id, to_db(now), json.dumps(summary.__dict__, default=str))
             audit.record(conn, now=now, actor=actor, action="refresh", entity="job", details=summary.__dict__)
+        store_calendars(store, now=now)  # the year turns, the package is upgraded: sessions read these
         with store.lock:
             jobs.checkpoint_passive(store.conn)
     finally:
