@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
 
 from ..domain.areas import decode_calendars, encode_calendars, install_calendars, library_calendars
 from ..domain.dates import paris_date
@@ -29,6 +28,8 @@ def calendar_years(now: datetime) -> range:
 
 
 def _source() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # not in sessions: 1 MB with `email`
+
     try:
         return f"holidays {version('holidays')}"
     except PackageNotFoundError:  # pragma: no cover - a broken install; the label is informative only
