@@ -282,6 +282,32 @@ def test_each_access_change_rewrites_the_installed_file(env: LeadEnv) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["authorized_keys"]  # no temp file left
 
 
+def test_every_front_end_drops_a_removed_key_at_its_next_install(env: LeadEnv) -> None:
+    # Two front ends of one database, each with its own authorized_keys and a cron line running
+    # `--install --quiet`. The access change rewrites the file of the last install at once (B);
+    # A drops the key at its next run. A run with nothing new rewrites nothing.
+    prints = with_keys(env)
+    front_a = installed(env)
+    front_b = env.dir / "front-b" / "authorized_keys"
+    cron = ("ssh", "authorized-keys", "--install", "--command", "/opt/recouvre/bin/recouvre", "--quiet", "--file")
+    ok(env, *cron, str(front_b))
+    ok(env, "agents", "remove-key", "alice", prints["alice2"])
+    assert logins_in(front_b) == ["alice", "bob"]
+    assert logins_in(front_a) == ["alice", "alice", "bob"]  # until A's next cron run
+    r = ok(env, *cron, str(front_a))
+    assert (r.stdout, r.stderr) == ("", "")
+    assert logins_in(front_a) == ["alice", "bob"]
+    assert front_a.read_text() == front_b.read_text()
+    before = (os.stat(front_a).st_ino, os.stat(front_a).st_mtime_ns)
+    meta = env.rows("SELECT value FROM meta WHERE key = 'authorized_keys_install'")
+    ok(env, *cron, str(front_a))
+    assert (os.stat(front_a).st_ino, os.stat(front_a).st_mtime_ns) == before
+    assert env.rows("SELECT value FROM meta WHERE key = 'authorized_keys_install'") == meta
+    # Without --quiet the operator is told what the file holds.
+    r = ok(env, *cron[:-2], "--file", str(front_a))
+    assert r.stderr == f"2 clé(s) dans {front_a} (fichier à jour)\n"
+
+
 def test_never_installed_no_file_is_written(env: LeadEnv, tmp_path: Path) -> None:
     prints = with_keys(env)
     elsewhere = tmp_path / "other" / "authorized_keys"

@@ -236,9 +236,10 @@ def ssh() -> None:
     default=None,
     help="Chemin de recouvre à forcer (défaut : ce programme).",
 )
+@click.option("--quiet", is_flag=True, help="Avec --install : n'afficher que les erreurs (tâche cron).")
 @click.pass_obj
 @handle_errors
-def ssh_authorized_keys(obj: Ctx, install: bool, target: Path | None, program: str | None) -> None:
+def ssh_authorized_keys(obj: Ctx, install: bool, target: Path | None, program: str | None, quiet: bool) -> None:
     """Afficher les lignes authorized_keys (commande forcée, restrict, pty)."""
     from ..services.ssh_access import authorized_keys_lines, install_authorized_keys, remember_install
 
@@ -248,7 +249,8 @@ def ssh_authorized_keys(obj: Ctx, install: bool, target: Path | None, program: s
         path = install_authorized_keys(lines, target)
         with store.write() as conn:  # later access changes rewrite this same file
             remember_install(conn, path=path, db_path=obj.db_path, program=program)
-        echo(f"{len(lines)} clé(s) écrite(s) dans {path}", err=True)
+        if not quiet:
+            echo(f"{len(lines)} clé(s) dans {path} (fichier à jour)", err=True)
         return
     for line in lines:
         echo(line)

@@ -43,16 +43,29 @@ def lines_from(conn: sqlite3.Connection, *, db_path: Path | str, program: str | 
     return lines
 
 
+HEADER = "# Généré par « recouvre ssh authorized-keys --install » : ne pas modifier à la main.\n"
+
+
+def _up_to_date(path: Path, text: str) -> bool:
+    try:
+        return (path.stat().st_mode & 0o777) == 0o600 and path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def install_authorized_keys(lines: list[str], target: Path | None = None) -> Path:
-    """Write the file atomically (temp file + rename) with 0600 in a 0700 ~/.ssh."""
+    """Write the file atomically (temp file + rename) with 0600 in a 0700 ~/.ssh. A file that
+    already says exactly this is left alone: each front end of a shared PostgreSQL runs
+    `--install` from cron every minute (docs/postgresql.md, "Agents' keys on every front end")."""
     path = target or Path.home() / ".ssh" / "authorized_keys"
+    text = HEADER + "".join(line + "\n" for line in lines)
+    if _up_to_date(path, text):
+        return path
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".authorized_keys.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("# Généré par « recouvre ssh authorized-keys --install » : ne pas modifier à la main.\n")
-            for line in lines:
-                f.write(line + "\n")
+            f.write(text)
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except BaseException:
@@ -65,8 +78,11 @@ def install_authorized_keys(lines: list[str], target: Path | None = None) -> Pat
 def remember_install(conn: sqlite3.Connection, *, path: Path, db_path: Path | str, program: str | None) -> None:
     """Note where the file was installed and with which command, so that every later change of
     an agent's access (deactivation, key removed, role…) rewrites the same file the same way."""
-    record = {"path": str(Path(path).resolve()), "db": absolute(db_path), "program": program or _program()}
-    sql.set_meta(conn, sql.AUTHORIZED_KEYS_META, json.dumps(record, sort_keys=True))
+    record = json.dumps(
+        {"path": str(Path(path).resolve()), "db": absolute(db_path), "program": program or _program()}, sort_keys=True
+    )
+    if sql.get_meta(conn, sql.AUTHORIZED_KEYS_META) != record:  # the minute's cron run writes nothing
+        sql.set_meta(conn, sql.AUTHORIZED_KEYS_META, record)
 
 
 def installed_target(conn: sqlite3.Connection) -> tuple[Path, str, str] | None:
