@@ -1,4 +1,5 @@
-"""scripts/nightly.py on a temporary drop folder: import order, done/ and rejected/, the
+"""The nightly job (`recouvre-nightly`, or scripts/nightly.py from a checkout) on a temporary
+drop folder: import order, done/ and rejected/, the
 error log, the refresh, the exit status, a safe rerun, one run at a time."""
 
 from __future__ import annotations
@@ -105,6 +106,27 @@ def test_nightly_imports_in_order_and_refreshes(env: Env, drop: Path) -> None:
     assert nightly(env, drop).returncode == 0
     assert not d.exists()
     assert (drop / "done" / "events_2026-11-16.csv").exists()
+
+
+def test_the_installed_command_is_the_same_job(env: Env, drop: Path) -> None:
+    # What ops put in cron after `pip install`: the console script next to the interpreter.
+    command = Path(sys.executable).parent / "recouvre-nightly"
+    r = subprocess.run(
+        [str(command), "--drop", str(drop), "--db", env.db, "--now", NOW_ARG],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1, r.stderr  # the same files, the same rejected events file
+    assert sorted(p.name for p in (drop / "done").iterdir()) == [
+        "debtors_2026-11-16.csv",
+        "invoices_2026-11-16.csv",
+        "payments_2026-11-16.csv",
+    ]
+    assert "fin : 1 fichier(s) rejeté(s)" in r.stderr
+    env2 = make_env_again(env)
+    assert env2.rows("SELECT ref, balance_cents FROM debtors ORDER BY ref") == [("N1", 90_000), ("N2", 25_000)]
+    env2.store.close()
 
 
 def make_env_again(env: Env) -> Env:
