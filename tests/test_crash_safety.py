@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,38 @@ def test_an_import_killed_while_writing_leaves_nothing_half_written(tmp_path: Pa
     again = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 0, again.stderr
     assert env.one(count) == before + debtors * per
+
+
+
+@pytest.mark.sqlite_only  # builds its own PostgreSQL database: runs once, in the first pass
+def test_on_postgresql_a_job_killed_on_any_front_end_gives_its_lock_back_at_once(tmp_path: Path) -> None:
+    # The holder names the server process of the job's connection. Another front end (another
+    # host name here) cannot see the dead process, but the database sees its connection gone.
+    import psycopg
+
+    from recouvre_tui.services import refresh as refresh_service
+
+    env = make_env(tmp_path, db=stores.cluster().new_database("joblock"))
+    other = psycopg.connect(env.db)
+    pid, start = other.execute(
+        "SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+        " FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+    ).fetchone()
+    _lock(env, f"srv-b.example:4242 pg={pid}@{start}")
+    with pytest.raises(JobBusy) as exc:  # its connection is open: the job runs on srv-b
+        refresh(env.store, now=NOW, settings=env.settings)
+    assert str(exc.value).endswith("(lancé le 2026-11-17 09:58:00 UTC par srv-b.example:4242) ; rien n'a été fait")
+    other.close()  # srv-b's job is killed: its connection ends with it
+    for _ in range(100):  # the server notices the closed socket at once; give it a moment
+        if not env.rows("SELECT 1 FROM pg_stat_activity WHERE pid = ?", (pid,)):
+            break
+        time.sleep(0.02)
+    refresh(env.store, now=NOW, settings=env.settings)  # no JobBusy, and no 6-hour wait
+    assert env.rows("SELECT * FROM job_locks") == []
+    # Our own lock names our connection's server process, so the others can check on us.
+    holder = refresh_service._acquire(env.store, NOW)
+    ours = env.one("SELECT pg_backend_pid()")
+    assert holder.startswith(f"{socket.gethostname()}:{os.getpid()} pg={ours}@")
+    assert env.rows("SELECT holder FROM job_locks") == [(holder,)]
+    refresh_service._release(env.store, holder)
+    env.store.close()

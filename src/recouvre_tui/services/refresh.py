@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..domain.config import Settings
 from ..domain.dates import paris_date, to_db
@@ -120,10 +121,18 @@ _BUSY = {
 }
 
 
-def _holder_is_dead(holder: str) -> bool:
-    """True when the lock's holder ("host:pid") was a process of this machine that no longer
-    exists (killed, crashed): its lock is taken over at once instead of after LOCK_HOURS."""
-    host, _, pid = holder.rpartition(":")
+def _holder_is_dead(conn: Any, holder: str) -> bool:
+    """True when the lock's holder is known to be gone (killed, crashed): its lock is taken over
+    at once instead of after LOCK_HOURS.
+
+    The holder is "host:pid", plus on PostgreSQL " pg=SESSION" (`jobs.own_session`): the
+    server process of the job's connection, which ends when the job's process dies on
+    whichever front end it ran. Without it (SQLite), only a process of this machine can be
+    checked."""
+    process, _, session = holder.partition(" pg=")
+    if session:
+        return not jobs.session_alive(conn, session)
+    host, _, pid = process.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:
@@ -138,11 +147,18 @@ def _holder_is_dead(holder: str) -> bool:
 def _acquire(store: Store, now: datetime, name: str = LOCK) -> str:
     holder = f"{socket.gethostname()}:{os.getpid()}"
     with store.write() as conn:
+        session = jobs.own_session(conn)
+        if session is not None:
+            holder += f" pg={session}"
         row = jobs.lock_holder(conn, name)
-        if row is not None and row[2] > to_db(now) and not _holder_is_dead(row[0]):
+        if row is not None and row[2] > to_db(now) and not _holder_is_dead(conn, row[0]):
             what = _BUSY.get(name, f"la tâche « {name} » est déjà en cours")
             log.warning("job %s refused: held by %s since %s UTC", name, row[0], row[1])
-            raise JobBusy(f"{what} (lancé le {row[1]} UTC par {row[0]}) ; rien n'a été fait")
+            shown = row[0].partition(" pg=")[0]  # host:pid
+            raise JobBusy(f"{what} (lancé le {row[1]} UTC par {shown}) ; rien n'a été fait")
+        if row is not None:
+            why = "it expired" if row[2] <= to_db(now) else "its holder is gone"
+            log.warning("job %s: lock of %s (since %s UTC) taken over: %s", name, row[0], row[1], why)
         jobs.take_lock(conn, name, holder, to_db(now), to_db(now + timedelta(hours=LOCK_HOURS)))
     return holder
 

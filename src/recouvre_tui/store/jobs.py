@@ -22,6 +22,32 @@ def take_lock(conn: sqlite3.Connection, name: str, holder: str, now: str, expire
     )
 
 
+def own_session(conn: sqlite3.Connection) -> str | None:
+    """On PostgreSQL, this connection's server process as "pid@start" (pid numbers are reused;
+    with its start time the pair is unique); None on SQLite, whose locks are per machine."""
+    if not is_postgres(conn):
+        return None
+    row = conn.execute(
+        "SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+        " FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+    ).fetchone()
+    return f"{row[0]}@{row[1]}"
+
+
+def session_alive(conn: sqlite3.Connection, session: str) -> bool:
+    """Whether the PostgreSQL server process `own_session` named still runs: it ends with its
+    client's connection, so a job killed on any front end is seen gone from every other."""
+    pid, _, start = session.partition("@")
+    if not pid.isdigit() or not start:
+        return True  # unreadable: never take over on a guess
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ? AND"
+        " to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') = ?)",
+        (int(pid), start),
+    ).fetchone()
+    return bool(row[0])
+
+
 def drop_lock(conn: sqlite3.Connection, name: str, holder: str) -> None:
     conn.execute("DELETE FROM job_locks WHERE name = ? AND holder = ?", (name, holder))
 
