@@ -68,7 +68,8 @@ def test_refresh_computes_balances_promises_and_classes(env: Env) -> None:
         "WHERE p.ref = 'PB' ORDER BY i.seq"
     ) == [("2026-11-01", "missed"), ("2026-11-25", "pending")]
     run = env.one("SELECT job, started_at, finished_at, summary FROM job_runs")
-    assert run[:3] == ("refresh", "2026-11-17 10:00:00", "2026-11-17 10:00:00")
+    took = int(json.loads(run[3])["seconds"])  # whole seconds the run took (0 on this small base)
+    assert run[:3] == ("refresh", "2026-11-17 10:00:00", f"2026-11-17 10:00:{took:02d}")
     assert json.loads(run[3])["promises_broken"] == 1
     assert env.rows("SELECT * FROM job_locks") == []
 

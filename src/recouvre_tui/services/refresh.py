@@ -357,7 +357,9 @@ def refresh(
         summary.seconds = time.perf_counter() - started
         with store.write() as conn:
             summary.debtors = jobs.debtor_count(conn)
-            jobs.finish_run(conn, run_id, to_db(now), json.dumps(summary.__dict__, default=str))
+            # On the job's clock (`now`, frozen in tests and replays), after the time it took.
+            finished = to_db(now + timedelta(seconds=int(summary.seconds)))
+            jobs.finish_run(conn, run_id, finished, json.dumps(summary.__dict__, default=str))
             audit.record(conn, now=now, actor=actor, action="refresh", entity="job", details=summary.__dict__)
         store_calendars(store, now=now)  # the year turns, the package is upgraded: sessions read these
         with store.lock:
