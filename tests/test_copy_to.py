@@ -24,7 +24,7 @@ from recouvre_tui.services.outcome import AnnouncedPayment
 from recouvre_tui.services.transfer import compare_per_debtor
 from recouvre_tui.store.db import open_db
 from recouvre_tui.store.transfer import parents_first, source_tables
-from stores import cluster
+from stores import as_role, cluster, login_role
 
 # Needs PostgreSQL whatever --store says: run once, in the SQLite pass (tests/stores.py).
 pytestmark = pytest.mark.sqlite_only
@@ -186,6 +186,19 @@ def test_a_database_of_another_program_is_refused(source: Path) -> None:
     assert pg_tables(url) == ["clients"]
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT * FROM clients").fetchall() == [(1, "Durand")]
+
+
+def test_a_table_the_role_cannot_read_still_makes_the_target_not_empty(source: Path) -> None:
+    """The target's tables are read from pg_catalog: one the copying role has no rights on is
+    still there (information_schema hid it, and the copy set out to create the schema)."""
+    url = cluster().new_database("hidden")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE clients (id int PRIMARY KEY, nom text)")
+    with login_role() as clerk:
+        r = cli(source, "copy-to", as_role(url, clerk))
+    assert r.exit_code == 1
+    assert "n'est pas vide (1 table(s) : clients)" in r.stderr and "rien n'a été modifié" in r.stderr
+    assert pg_tables(url) == ["clients"]
 
 
 def test_a_failure_mid_copy_leaves_the_target_empty(source: Path, tmp_path: Path) -> None:

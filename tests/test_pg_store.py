@@ -18,7 +18,7 @@ from recouvre_tui.store.db import StoreError, init_db, open_db
 from recouvre_tui.store.pg_sql import ddl_to_postgres, to_postgres
 from recouvre_tui.store.schema import applied_migrations, known_migrations
 from recouvre_tui.store.target import absolute, masked
-from stores import cluster
+from stores import as_role, cluster, login_role
 
 pytestmark = pytest.mark.sqlite_only  # builds its own PostgreSQL databases: runs once, in the first pass
 
@@ -96,6 +96,57 @@ def test_opening_fails_clearly(tmp_path: Path) -> None:
     nowhere = f"postgresql://recouvre@/postgres?host={tmp_path}"
     with pytest.raises(StoreError, match="serveur PostgreSQL injoignable"):
         open_db(nowhere)
+
+
+def test_a_role_without_rights_on_the_tables_is_told_so_not_that_the_database_is_empty() -> None:
+    """information_schema lists only the tables the role may use: a role without rights was
+    told « base PostgreSQL vide », and `init` set out to create the schema beside the tables."""
+    url = cluster().new_database()
+    init_db(url).close()
+    with login_role() as clerk:
+        theirs = as_role(url, clerk)
+        told = (
+            f"{theirs} : le rôle {clerk} n'a pas accès aux tables de cette base (propriétaire : recouvre) ; "
+            f"indiquez le rôle recouvre dans l'URL, ou faites accorder à {clerk} les droits sur les tables (GRANT) ; "
+            "rien n'a été modifié"
+        )
+        for attempt in (open_db, init_db):
+            with pytest.raises(StoreError) as caught:
+                attempt(theirs)
+            assert str(caught.value) == told
+        r = CliRunner().invoke(main, ["--db", theirs, "agents", "list"])
+        assert r.exit_code == 1 and r.stderr == f"erreur : {told}\n"
+        with psycopg.connect(url) as conn:  # init wrote nothing
+            assert conn.execute("SELECT count(*) FROM recouvre_migrations").fetchone() == (len(known_migrations()),)
+        with psycopg.connect(url, autocommit=True) as admin:  # granted the rights, the role opens it
+            admin.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{clerk}"')
+        open_db(theirs).close()
+
+
+def test_tables_a_role_cannot_read_still_count() -> None:
+    """Another program's table the role may not read: « autre programme », not « vide » (init
+    would create recouvre's schema beside it); a schema without USAGE: said, not « vide »."""
+    foreign = cluster().new_database()
+    with psycopg.connect(foreign, autocommit=True) as conn:
+        conn.execute("CREATE TABLE clients (id int)")
+        conn.execute("CREATE VIEW clients_actifs AS SELECT id FROM clients")
+    hidden = cluster().new_database()
+    init_db(hidden).close()
+    with psycopg.connect(hidden, autocommit=True) as conn:
+        conn.execute("REVOKE USAGE ON SCHEMA public FROM PUBLIC")
+    with login_role() as clerk:
+        with pytest.raises(StoreError, match=r"d'un autre programme, tables : clients, clients_actifs\)"):
+            init_db(as_role(foreign, clerk))
+        with pytest.raises(StoreError) as caught:
+            open_db(as_role(hidden, clerk))
+        assert str(caught.value) == (
+            f"{as_role(hidden, clerk)} : le rôle {clerk} n'a accès à aucun schéma de son search_path "
+            '("$user", public) ; faites-lui accorder USAGE sur le schéma de recouvre, ou indiquez le bon rôle '
+            "dans l'URL ; rien n'a été modifié"
+        )
+    with psycopg.connect(foreign) as conn:
+        tables = conn.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER BY 1")
+        assert [r[0] for r in tables] == ["clients", "clients_actifs"]
 
 
 def test_results_are_typed_as_on_sqlite() -> None:

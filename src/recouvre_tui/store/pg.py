@@ -307,19 +307,58 @@ class PgStore(Store):
 # --- opening, creating, migrating --------------------------------------------------------------
 
 
-def _tables(conn: PgConnection) -> list[str]:
+# Relations that make a database "not empty": tables (plain and partitioned), views,
+# materialized views, foreign tables. Read from pg_catalog, which lists every relation whatever
+# the role's privileges; information_schema lists only those the role may use, so a role
+# without rights on the tables was told the database was empty (`init` then tried to create
+# the schema beside them).
+RELATION_KINDS = "('r', 'p', 'v', 'm', 'f')"
+
+
+def tables(conn: PgConnection) -> list[str]:
+    """The relations of the current schema, whatever the role may read (names, sorted)."""
     rows = conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_type = 'BASE TABLE' ORDER BY table_name"
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE n.nspname = current_schema() AND c.relkind IN {RELATION_KINDS} ORDER BY c.relname"
     ).fetchall()
     return [r[0] for r in rows]
 
 
+
 def applied_migrations(conn: PgConnection) -> list[str]:
-    if MIGRATIONS_TABLE not in _tables(conn):
+    if MIGRATIONS_TABLE not in tables(conn):
         return []
     rows = conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY seq").fetchall()
     return [r[0] for r in rows]
+
+
+def _readable_state(conn: PgConnection, where: str) -> tuple[list[str], list[str]]:
+    """(tables, migrations applied), or a refusal saying the role may not read them: a role
+    without rights is never told the database is empty or another program's."""
+    role, schema, search_path = conn.execute(
+        "SELECT current_user, current_schema(), current_setting('search_path')"
+    ).fetchone()
+    if schema is None:  # no schema of the search path exists or grants USAGE to the role
+        raise StoreError(
+            f"{where} : le rôle {role} n'a accès à aucun schéma de son search_path ({search_path}) ; "
+            "faites-lui accorder USAGE sur le schéma de recouvre, ou indiquez le bon rôle dans l'URL ; "
+            "rien n'a été modifié"
+        )
+    found = tables(conn)
+    try:
+        applied = applied_migrations(conn)
+    except _psycopg().errors.InsufficientPrivilege:  # SQLSTATE 42501
+        owner = conn.execute(
+            "SELECT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relname = ?",
+            (MIGRATIONS_TABLE,),
+        ).fetchone()[0]
+        raise StoreError(
+            f"{where} : le rôle {role} n'a pas accès aux tables de cette base (propriétaire : {owner}) ; "
+            f"indiquez le rôle {owner} dans l'URL, ou faites accorder à {role} les droits sur les tables "
+            "(GRANT) ; rien n'a été modifié"
+        ) from None
+    return found, applied
 
 
 def open_pg(url: str, *, allow_pending: bool = False) -> PgStore:
@@ -327,9 +366,8 @@ def open_pg(url: str, *, allow_pending: bool = False) -> PgStore:
 
     conn = connect(url)
     try:
-        tables = _tables(conn)
-        applied = applied_migrations(conn)
-        check_applied(masked(url), tables, applied, fresh_ok=False, allow_pending=allow_pending, engine="PostgreSQL")
+        found, applied = _readable_state(conn, masked(url))
+        check_applied(masked(url), found, applied, fresh_ok=False, allow_pending=allow_pending, engine="PostgreSQL")
     except BaseException:
         conn.close()
         raise
@@ -341,14 +379,8 @@ def init_pg(url: str) -> PgStore:
 
     conn = connect(url)
     try:
-        check_applied(
-            masked(url),
-            _tables(conn),
-            applied_migrations(conn),
-            fresh_ok=True,
-            allow_pending=False,
-            engine="PostgreSQL",
-        )
+        found, applied = _readable_state(conn, masked(url))
+        check_applied(masked(url), found, applied, fresh_ok=True, allow_pending=False, engine="PostgreSQL")
     except BaseException:
         conn.close()
         raise

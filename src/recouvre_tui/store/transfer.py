@@ -15,7 +15,7 @@ from typing import Any
 
 from .agents import AUTHORIZED_KEYS_META
 from .db import StoreError
-from .pg import MIGRATIONS_TABLE, PgConnection
+from .pg import MIGRATIONS_TABLE, PgConnection, tables
 
 # Not copied: SQLite's own tables, sqlite-utils' migration list (the target has its own,
 # filled by the migrations that made its schema) and the FTS5 index with its shadow tables
@@ -60,11 +60,9 @@ def count(conn: Any, table: str) -> int:
 
 
 def target_tables(conn: PgConnection) -> list[str]:
-    rows = conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_type = 'BASE TABLE' ORDER BY table_name"
-    ).fetchall()
-    return [r[0] for r in rows]
+    """Every relation of the target's schema, including those the role may not read (a
+    database is empty only when it has none: `pg.tables`)."""
+    return tables(conn)
 
 
 def target_column_types(conn: PgConnection, table: str) -> dict[str, str]:
