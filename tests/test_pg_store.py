@@ -80,7 +80,7 @@ def test_init_creates_the_schema_under_the_same_migration_names() -> None:
 
 def test_opening_fails_clearly(tmp_path: Path) -> None:
     empty = cluster().new_database()
-    with pytest.raises(StoreError, match=r"base PostgreSQL vide.*recouvre init --db URL"):
+    with pytest.raises(StoreError, match=r"base PostgreSQL vide.*« recouvre --db URL init »"):
         open_db(empty)
     foreign = cluster().new_database()
     with psycopg.connect(foreign, autocommit=True) as conn:

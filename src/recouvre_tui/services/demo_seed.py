@@ -26,7 +26,7 @@ DEMO_SEED = 20261123
 _ORDER = ("debtors", "invoices", "payments", "promises", "events")
 DEMO_ON_FILE_ONLY = (
     "la démonstration se construit dans un fichier SQLite ; pour l'essayer sur PostgreSQL : "
-    "recouvre init --demo --db demo.db puis recouvre --db demo.db copy-to postgresql://…"
+    "recouvre --db demo.db init --demo puis recouvre --db demo.db copy-to postgresql://…"
 )
 DEMO_EXTRA_MISSING = (
     "la démonstration a besoin du paquet Faker, absent de cette installation : pip install 'recouvre-tui[demo]'"

@@ -333,7 +333,7 @@ def check_applied(
         hint = "NOUVEAU_FICHIER" if engine == "SQLite" else "URL"
         raise StoreError(
             f"{where} n'est pas une base recouvre ({what}) ; elle n'a pas été modifiée. "
-            f"Indiquez la bonne base avec --db, ou créez-en une avec « recouvre init --db {hint} »"
+            f"Indiquez la bonne base avec --db, ou créez-en une avec « recouvre --db {hint} init »"
         )
     known = known_migrations()
     unknown = [name for name in applied if name not in known]
