@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -147,6 +148,45 @@ def test_tables_a_role_cannot_read_still_count() -> None:
     with psycopg.connect(foreign) as conn:
         tables = conn.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER BY 1")
         assert [r[0] for r in tables] == ["clients", "clients_actifs"]
+
+
+def test_errors_are_told_by_their_sqlstate_not_their_text() -> None:
+    """A missing extension ends with « No such file or directory » (the control file): it was
+    told « serveur PostgreSQL injoignable ». Each failure here is a real one from the server."""
+    from recouvre_tui.store.pg import describe_pg_error
+
+    url = cluster().new_database()
+    init_db(url).close()
+
+    def told(sql: str, target: str = url) -> str:
+        with pytest.raises(psycopg.Error) as caught, psycopg.connect(target, autocommit=True) as conn:
+            conn.execute(sql)
+        return describe_pg_error(caught.value, target)
+
+    # What `init` runs on a server without the contrib package, for an extension this one lacks.
+    assert told('CREATE EXTENSION IF NOT EXISTS "unaccent_absente"') == (
+        f"{url} : extension unaccent_absente absente sur le serveur : installez le paquet contrib de PostgreSQL "
+        "(postgresql-contrib) ; rien n'a été modifié"
+    )
+    with login_role() as clerk:
+        theirs = as_role(url, clerk)
+        assert told("SELECT * FROM agents", theirs) == (
+            f"{theirs} : droits insuffisants : permission denied for table agents ; faites accorder les droits au "
+            "rôle de l'URL (GRANT) ou changez de rôle ; rien n'a été modifié"
+        )
+        # Through the CLI: the role may read the migrations (the database opens), not the agents.
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'GRANT SELECT ON recouvre_migrations TO "{clerk}"')
+        r = CliRunner().invoke(main, ["--db", theirs, "agents", "list"])
+        assert r.exit_code == 1
+        assert r.stderr.startswith(f"erreur : {theirs} : droits insuffisants : permission denied for table agents ; ")
+        # Refused at the door (no CONNECT): the server's FATAL reason, the same words.
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'REVOKE CONNECT ON DATABASE "{urlsplit(url).path.lstrip("/")}" FROM PUBLIC')
+        with pytest.raises(StoreError, match=r" : droits insuffisants : permission denied for database "):
+            open_db(theirs)
+    with pytest.raises(StoreError, match=r"connexion refusée par PostgreSQL \(role \"fantome\" does not exist"):
+        open_db(as_role(url, "fantome"))
 
 
 def test_results_are_typed_as_on_sqlite() -> None:

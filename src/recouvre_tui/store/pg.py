@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -52,26 +53,66 @@ def _psycopg() -> Any:
 
 
 def describe_pg_error(exc: BaseException, url: str) -> str:
-    """A PostgreSQL failure told in French, with what to do; the transaction was rolled back."""
+    """A PostgreSQL failure told in French, with what to do; the transaction was rolled back.
+
+    Classified by the error's SQLSTATE, not by its text: the server's messages quote file
+    names and system errors (a missing extension ends with « No such file or directory », which
+    a text match took for an unreachable server). A connection refused by the server has no
+    SQLSTATE in psycopg, only libpq's text with the server's « FATAL: » reason: that reason is
+    mapped to its SQLSTATE. Only a failure without either (libpq never reached a server, or
+    lost it) is « injoignable »."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if "FATAL:" in text:  # libpq's connection messages: the server's reason is what matters
+    state = str(getattr(exc, "sqlstate", None) or "")
+    reached = bool(state)
+    if not state and "FATAL:" in text:  # libpq's connection messages: the server's reason is what matters
         text = text.split("FATAL:", 1)[1].strip()
+        state, reached = _fatal_state(text.lower()), True
     low = text.lower()
-    if "does not exist" in low and "database" in low:
+    if state == "3D000":
         what = f"base PostgreSQL inexistante ({text}) ; créez-la (createdb) puis « recouvre init »"
-    elif "password" in low or "authentication" in low or ("role" in low and "does not exist" in low):
+    elif state.startswith("28"):
         what = f"connexion refusée par PostgreSQL ({text}) ; vérifiez le rôle et ~/.pgpass"
-    elif "connection" in low or "could not connect" in low or "no such file" in low:
-        what = f"serveur PostgreSQL injoignable ({text})"
-    elif "lock timeout" in low or "could not obtain lock" in low:
+    elif state == "42501":
+        what = f"droits insuffisants : {text} ; faites accorder les droits au rôle de l'URL (GRANT) ou changez de rôle"
+    elif state in ("0A000", "58P01") and "extension" in low:
+        name = _missing_extension(text)
+        what = (
+            f"extension {name or ''}{' ' if name else ''}absente sur le serveur : installez le paquet contrib de "
+            f"PostgreSQL (postgresql-contrib){'' if name else f' ({text})'}"
+        )
+    elif state == "55P03" or "lock timeout" in low or "could not obtain lock" in low:
         what = BUSY
-    elif "read-only" in low or "read only" in low:
+    elif state == "25006" or "read-only" in low or "read only" in low:
         what = "base en lecture seule (serveur de secours ?)"
-    elif "no space" in low or "disk full" in low:
+    elif state == "53100" or "no space" in low or "disk full" in low:
         what = "disque du serveur PostgreSQL plein"
+    elif state.startswith("08") or (not reached and isinstance(exc, _psycopg().OperationalError)):
+        what = f"serveur PostgreSQL injoignable ({text})"
     else:
         what = f"erreur PostgreSQL : {text}"
     return f"{masked(url)} : {what} ; rien n'a été modifié"
+
+
+def _fatal_state(reason: str) -> str:
+    """The SQLSTATE of a connection refused by the server, from its reason (psycopg gives none)."""
+    if "database" in reason and "does not exist" in reason:
+        return "3D000"
+    if "permission denied for database" in reason:
+        return "42501"
+    if "authentication" in reason or "password" in reason or "pg_hba.conf" in reason:
+        return "28000"
+    if "role" in reason and "does not exist" in reason:
+        return "28000"
+    return ""
+
+
+def _missing_extension(text: str) -> str | None:
+    """The extension a CREATE EXTENSION could not find, as the server names it."""
+    for pattern in (r'extension "([^"]+)" is not available', r"extension/([^/\s]+)\.control"):
+        found = re.search(pattern, text)
+        if found:
+            return found.group(1)
+    return None
 
 
 def _register_sqlite_like_loaders(conn: Any) -> None:
