@@ -32,6 +32,44 @@ def test_an_unknown_scheme_is_refused_and_creates_nothing(tmp_path: Path, monkey
     assert list(tmp_path.iterdir()) == []  # no `mysql:` folder tree of SQLite files
 
 
+@pytest.mark.parametrize(
+    "target", ["postgresql:/recouvre@/ops1", "postgres:/recouvre@db/ops1", "PostgreSQL:/ops1", "postgresql:ops1"]
+)
+@pytest.mark.parametrize("args", [("agents", "list"), ("init",), ("init", "--demo")], ids=["open", "init", "demo"])
+def test_a_malformed_postgresql_url_is_refused_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, args: tuple[str, ...]
+) -> None:
+    """One slash after the scheme: it was a SQLite file path, `init` made a folder tree
+    `postgresql:/recouvre@/` with a database `ops1` in it."""
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["--db", target, *args])
+    assert r.exit_code == 1
+    scheme = target.split(":", 1)[0]
+    assert r.stderr == (
+        f"erreur : --db {target} : URL PostgreSQL mal formée (« {scheme}: » doit être suivi de « // ») ; "
+        "écrivez postgresql://utilisateur@hôte:port/base ou postgresql:///base?host=/run/postgresql\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_scheme_is_taken_in_any_letter_case() -> None:
+    """libpq reads only a lower-case scheme as a URL: `POSTGRESQL://…` failed as a malformed
+    `key=value` string. The scheme is lowered; user, host and database names are kept."""
+    url = cluster().new_database()
+    shouting = "POSTGRESQL" + url[len("postgresql") :]
+    r = CliRunner().invoke(main, ["--db", shouting, "init"])
+    assert r.exit_code == 0, r.stderr
+    rest = url[len("postgresql") :]  # ://recouvre@/t_…?host=…
+    for spelled, taken in ((shouting, url), ("Postgres" + rest, "postgres" + rest)):
+        store = open_db(spelled)
+        try:
+            assert store.kind == "postgresql" and store.path == taken
+            assert applied_migrations(store) == known_migrations()
+        finally:
+            store.close()
+    assert absolute(shouting) == url
+
+
 def test_masked_and_absolute() -> None:
     assert masked("postgresql://alice:s3cret@db:5432/recouvre") == "postgresql://alice:***@db:5432/recouvre"
     assert masked("postgresql://alice@db/recouvre") == "postgresql://alice@db/recouvre"

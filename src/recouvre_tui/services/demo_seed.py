@@ -14,6 +14,7 @@ from ..domain.dates import paris_date, to_db
 from ..store.agents import Agent, upsert_agent
 from ..store.db import Store, StoreError, init_db, open_db
 from ..store.schema import pending_migrations
+from ..store.target import TargetError, is_postgres
 from .importing import import_file
 from .legal import set_overindebted
 from .refresh import refresh
@@ -53,6 +54,10 @@ def seed_demo(
     """Create a fresh demo database at `path` (refuses to overwrite unless `force`)."""
     from ..demo import generate_demo, write_csv_files
 
+    try:
+        is_postgres(path)  # a malformed URL made a Path (`postgresql:/x`): refused before any work
+    except TargetError as exc:
+        raise StoreError(str(exc)) from None
     if path.exists():
         if not force:
             raise StoreError(f"{path} existe déjà (ajoutez --force pour la remplacer par la démo)")

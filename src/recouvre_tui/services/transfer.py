@@ -24,7 +24,7 @@ from datetime import datetime
 from ..store import audit
 from ..store import transfer as sql
 from ..store.db import Store, StoreError
-from ..store.target import TargetError, is_postgres, masked
+from ..store.target import TargetError, canonical, is_postgres, masked
 from .ssh_access import installed_target
 
 # progress(table, rows copied so far, rows of the table)
@@ -77,6 +77,7 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
         raise StoreError(
             f"copy-to : {url} n'est pas une URL postgresql://… ; pour copier le fichier, « recouvre backup »"
         )
+    url = canonical(url)
     label = masked(url)
     target = PgStore(connect(url), url)
     started = time.monotonic()

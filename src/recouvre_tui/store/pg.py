@@ -28,7 +28,7 @@ from typing import Any
 
 from .db import WRITE_WAIT_S, Store, StoreError, committed
 from .pg_sql import ddl_to_postgres, numbered, to_postgres
-from .target import masked
+from .target import canonical, masked
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def _params(p: Sequence[Any] | dict[str, Any], by_number: bool) -> Sequence[Any]
 def connect(url: str) -> PgConnection:
     psycopg = _psycopg()
     try:
-        raw = psycopg.connect(url, autocommit=True, application_name="recouvre")
+        raw = psycopg.connect(canonical(url), autocommit=True, application_name="recouvre")
     except psycopg.Error as exc:
         raise StoreError(describe_pg_error(exc, url)) from None
     _register_sqlite_like_loaders(raw)
@@ -405,6 +405,7 @@ def _readable_state(conn: PgConnection, where: str) -> tuple[list[str], list[str
 def open_pg(url: str, *, allow_pending: bool = False) -> PgStore:
     from .schema import check_applied
 
+    url = canonical(url)
     conn = connect(url)
     try:
         found, applied = _readable_state(conn, masked(url))
@@ -418,6 +419,7 @@ def open_pg(url: str, *, allow_pending: bool = False) -> PgStore:
 def init_pg(url: str) -> PgStore:
     from .schema import check_applied
 
+    url = canonical(url)
     conn = connect(url)
     try:
         found, applied = _readable_state(conn, masked(url))
