@@ -73,8 +73,36 @@ def test_the_scheme_is_taken_in_any_letter_case() -> None:
 def test_masked_and_absolute() -> None:
     assert masked("postgresql://alice:s3cret@db:5432/recouvre") == "postgresql://alice:***@db:5432/recouvre"
     assert masked("postgresql://alice@db/recouvre") == "postgresql://alice@db/recouvre"
+    # libpq's `password` parameter, however its name is spelled; the rest kept as typed.
+    assert masked("postgresql://u@/db?host=/s&password=secret") == "postgresql://u@/db?host=/s&password=***"
+    assert masked("postgresql://u:a@/db?pass%77ord=b&sslmode=require#x") == (
+        "postgresql://u:***@/db?pass%77ord=***&sslmode=require#x"
+    )
+    assert masked("postgresql:///recouvre?host=/run/postgresql") == "postgresql:///recouvre?host=/run/postgresql"
+    assert masked("postgresql:/u:secret@h/db?password=secret") == "postgresql:/u:***@h/db?password=***"
     assert absolute("postgresql:///recouvre?host=/run/postgresql") == "postgresql:///recouvre?host=/run/postgresql"
     assert absolute(Path("rel.db")) == str(Path("rel.db").resolve())
+
+
+def test_a_password_in_the_urls_query_is_never_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`?password=` is how libpq also takes a password: the CLI echoed it (the test cluster
+    trusts local connections: the password is carried, not checked)."""
+    monkeypatch.chdir(tmp_path)
+    url = cluster().new_database()
+    secret = f"{url}&password=s3cret"
+    shown = f"{url}&password=***"
+    runs = {
+        "init": CliRunner().invoke(main, ["--db", secret, "init"]),
+        "absente": CliRunner().invoke(main, ["--db", cluster().url("absente") + "&password=s3cret", "agents", "list"]),
+        "mal formée": CliRunner().invoke(main, ["--db", "postgresql:/u@/db?password=s3cret", "init"]),
+    }
+    assert runs["init"].stdout == f"base prête : {shown}\n"
+    missing = f"erreur : {cluster().url('absente')}&password=*** : base PostgreSQL inexistante"
+    assert runs["absente"].stderr.startswith(missing)
+    malformed = "erreur : --db postgresql:/u@/db?password=*** : URL PostgreSQL mal formée"
+    assert runs["mal formée"].stderr.startswith(malformed)
+    for r in runs.values():
+        assert "s3cret" not in r.stdout + r.stderr
 
 
 def test_translation_keeps_literals_and_rewrites_placeholders() -> None:

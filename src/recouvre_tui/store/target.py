@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -56,14 +56,30 @@ def canonical(url: str) -> str:
 
 
 def masked(target: str) -> str:
-    """The target without its password, for messages and logs."""
-    if "://" not in target:
+    """The target without its passwords, for messages and logs: the user-info one
+    (`postgresql://u:secret@h/db`) and libpq's `password=` query parameter (`?password=secret`,
+    its name in any letter case or percent-encoded, as libpq decodes it). Everything else is
+    kept as typed (`urlunsplit` would turn `postgresql:///db` into `postgresql:/db`), and a
+    malformed PostgreSQL URL (`postgresql:/u:secret@h/db`, refused by `is_postgres`) is masked
+    too, since the refusal quotes it."""
+    head = _URL.match(target) or _PG_PREFIX.match(target)
+    if head is None:
         return target
-    parts = urlsplit(target)
-    if parts.password is None:
-        return target
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    scheme, sep, rest = target.partition(":")
+    sep += "/" * (len(rest) - len(rest.lstrip("/")))
+    rest = rest.lstrip("/")
+    rest, hash_, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, hosts = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
+    pieces = query.split("&")
+    for i, piece in enumerate(pieces):
+        key, equals, _value = piece.partition("=")
+        if equals and unquote(key).strip().lower() == "password":
+            pieces[i] = f"{key}=***"
+    return f"{scheme}{sep}{netloc}{slash}{path}{question}{'&'.join(pieces)}{hash_}{fragment}"
 
 
 def absolute(target: str | Path) -> str:
