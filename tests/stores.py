@@ -82,8 +82,9 @@ def french_database(prefix: str = "fr") -> str:
 @contextmanager
 def login_role(prefix: str = "clerk") -> Iterator[str]:
     """A new role that may log in, owns nothing and is not a superuser (the cluster's own
-    `recouvre` is one, so it reads everything). Dropped after, with what it owns and the
-    privileges granted to it in every database (they would keep the role)."""
+    `recouvre` is one, so it reads everything). Dropped after, with the databases it owns, and
+    what it owns and the privileges granted to it in every other database (they would keep
+    the role)."""
     import psycopg
 
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
@@ -93,6 +94,12 @@ def login_role(prefix: str = "clerk") -> Iterator[str]:
         yield name
     finally:
         with psycopg.connect(cluster().url(), autocommit=True) as conn:
+            owned = conn.execute(
+                "SELECT datname FROM pg_database WHERE datdba = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+                (name,),
+            ).fetchall()
+            for (dbname,) in owned:
+                conn.execute(f'DROP DATABASE "{dbname}" WITH (FORCE)')
             holding = conn.execute(
                 "SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid "
                 "WHERE s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = %s)",

@@ -5,6 +5,7 @@ and is all or nothing. Runs on both `--store` modes (the database is always Post
 from __future__ import annotations
 
 import json
+import shlex
 import stat
 import subprocess
 from datetime import timedelta
@@ -17,7 +18,7 @@ from click.testing import CliRunner, Result
 from lead_helpers import NOW, make_lead_env
 from recouvre_tui.cli import main
 from recouvre_tui.store.pg_backup import find_tool
-from stores import cluster
+from stores import as_role, cluster, login_role
 
 # Needs PostgreSQL whatever --store says: run once, in the SQLite pass (tests/stores.py).
 pytestmark = pytest.mark.sqlite_only
@@ -57,7 +58,7 @@ def test_backup_is_a_pg_dump_that_restores_the_same_database(tmp_path: Path) -> 
     r = cli(url, "backup", str(dest))
     assert r.exit_code == 0, r.stderr
     assert f"sauvegarde écrite : {dest} (pg_dump, format personnalisé" in r.stdout
-    assert "pour restaurer : createdb NOUVELLE_BASE puis pg_restore --no-owner -d" in r.stdout
+    assert "pour restaurer : createdb -O recouvre NOUVELLE_BASE (par un administrateur du serveur) puis " in r.stdout
     assert stat.S_IMODE(dest.stat().st_mode) == 0o600
     assert sorted(p.name for p in dest.parent.iterdir()) == ["equipe.dump"]  # no .partial left
 
@@ -78,6 +79,47 @@ def test_backup_is_a_pg_dump_that_restores_the_same_database(tmp_path: Path) -> 
         assert json.loads(a.stdout) and json.loads(b.stdout) == json.loads(a.stdout)
 
 
+def test_the_restore_hint_run_as_written_restores_for_the_urls_role(tmp_path: Path) -> None:
+    """The hint said « createdb NOUVELLE_BASE »: made by an administrator, the new database was
+    the administrator's, and the URL's role (not a superuser) could not restore into it. It
+    also kept a `dbname=` parameter, which libpq lets override the path: run as written, it
+    restored into the live database. Here the team's role owns its database, the URL carries
+    `dbname=`, and the hint's two commands are run as printed (the administrator adds only how
+    to reach the server)."""
+    with login_role("equipe") as role:
+        with psycopg.connect(cluster().url(), autocommit=True) as admin:
+            live = f"live_{role}"
+            admin.execute(f'CREATE DATABASE "{live}" OWNER "{role}" TEMPLATE template0')
+        url = as_role(cluster().url(live), role) + f"&dbname={live}"
+        env = make_lead_env(tmp_path, db=url)
+        env.add_payments([("B1", "PAY-1", "2026-11-02", "1000,00")], now=NOW - timedelta(days=9))
+        env.store.close()
+        dest = tmp_path / "equipe.dump"
+        r = cli(url, "backup", str(dest))
+        assert r.exit_code == 0, r.stderr
+        hint = r.stdout.splitlines()[1]
+        new_url = as_role(cluster().url("NOUVELLE_BASE"), role)
+        assert hint == (
+            f"pour restaurer : createdb -O {role} NOUVELLE_BASE (par un administrateur du serveur) puis "
+            f"pg_restore --no-owner --exit-on-error --single-transaction -d '{new_url}' {dest}"
+        )
+        createdb, pg_restore = hint.split(" : ", 1)[1].split(" (par un administrateur du serveur) puis ")
+        restored = f"restored_{role}"
+        createdb_args = shlex.split(createdb.replace("NOUVELLE_BASE", restored))
+        assert createdb_args[0] == "createdb"
+        admin_options = ["-h", str(cluster().socket_dir), "-U", "recouvre"]
+        done = subprocess.run([find_tool("createdb"), *admin_options, *createdb_args[1:]], capture_output=True)
+        assert done.returncode == 0, done.stderr.decode()
+        restore_args = shlex.split(pg_restore.replace("NOUVELLE_BASE", restored))
+        done = subprocess.run([find_tool("pg_restore"), *restore_args[1:]], capture_output=True)
+        assert done.returncode == 0, done.stderr.decode()
+        assert counts(cluster().url(restored)) == counts(cluster().url(live))
+        assert counts(cluster().url(live))["payments"] == 1  # restored beside it, not into it
+        r = cli(as_role(cluster().url(restored), role), "search", "durand", "--format", "json")
+        assert r.exit_code == 0 and json.loads(r.stdout), r.stderr
+    # (both databases are the role's: dropped with it)
+
+
 def test_backup_never_overwrites(tmp_path: Path) -> None:
     url = build(tmp_path)
     dest = tmp_path / "b.dump"
@@ -90,7 +132,10 @@ def test_backup_never_overwrites(tmp_path: Path) -> None:
 def test_backup_help_says_how_to_restore() -> None:
     text = " ".join(CliRunner().invoke(main, ["backup", "--help"]).stdout.split())
     assert "pg_dump au format personnalisé (-Fc)" in text
-    assert "createdb NOUVELLE_BASE puis pg_restore --no-owner -d URL_DE_NOUVELLE_BASE DEST" in text
+    assert (
+        "createdb -O ROLE_DE_L_URL NOUVELLE_BASE (par un administrateur du serveur) puis "
+        "pg_restore --no-owner --exit-on-error --single-transaction -d URL_DE_NOUVELLE_BASE DEST"
+    ) in text
 
 
 def _make_m011_pending(url: str) -> None:

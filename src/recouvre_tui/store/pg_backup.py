@@ -9,10 +9,13 @@ DEST. The password, if the URL carries one, goes to pg_dump through its environm
 from __future__ import annotations
 
 import os
+import pwd
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from .db import StoreError
 from .target import masked
@@ -53,18 +56,40 @@ def _conninfo_and_env(url: str) -> tuple[str, dict[str, str]]:
 
 
 def restore_hint(dest: Path, url: str) -> str:
-    """How to restore DEST, in French, for the command's output and help."""
+    """How to restore DEST, in French, for the command's output: into a new database owned by
+    the URL's role (created by an administrator: the role need not have CREATEDB), in one
+    transaction that stops at the first error (a half-restored database is never left), with
+    the URL pointed at that new database."""
+    new = "NOUVELLE_BASE"
     return (
-        f"pour restaurer : createdb NOUVELLE_BASE puis pg_restore --no-owner -d "
-        f"'{_with_dbname(masked(url), 'NOUVELLE_BASE')}' {dest}"
+        f"pour restaurer : createdb -O {shlex.quote(_role(url))} {new} (par un administrateur du serveur) puis "
+        f"pg_restore --no-owner --exit-on-error --single-transaction -d "
+        f"{shlex.quote(_with_dbname(masked(url), new))} {shlex.quote(str(dest))}"
     )
 
 
-def _with_dbname(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
+def _role(url: str) -> str:
+    """The role libpq logs in as for `url`: its `user`, else PGUSER, else the system account."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    try:
+        user = conninfo_to_dict(url).get("user") or os.environ.get("PGUSER")
+    except psycopg.Error:  # not a URL libpq reads: the dump itself would have failed first
+        user = os.environ.get("PGUSER")
+    return str(user) if user else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _with_dbname(url: str, name: str) -> str:
+    """`url` naming database `name`: its path replaced and any `dbname=` parameter dropped
+    (libpq lets that parameter override the path: kept, it would name the live database).
+    The rest stays as written (`urlunsplit` would drop the empty host of `postgresql:///db`)."""
+    rest, hash_, fragment = url.partition("#")
+    rest, question, query = rest.partition("?")
+    scheme, sep, after = rest.partition("://")
+    netloc = after.split("/", 1)[0]
+    kept = [p for p in query.split("&") if p and unquote(p.partition("=")[0]).strip().lower() != "dbname"]
+    return f"{scheme}{sep}{netloc}/{name}{question if kept else ''}{'&'.join(kept)}{hash_}{fragment}"
 
 
 def dump(url: str, dest: Path) -> Dump:
