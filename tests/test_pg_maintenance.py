@@ -5,9 +5,11 @@ and is all or nothing. Runs on both `--store` modes (the database is always Post
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import stat
 import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -118,6 +120,67 @@ def test_the_restore_hint_run_as_written_restores_for_the_urls_role(tmp_path: Pa
         r = cli(as_role(cluster().url(restored), role), "search", "durand", "--format", "json")
         assert r.exit_code == 0 and json.loads(r.stdout), r.stderr
     # (both databases are the role's: dropped with it)
+
+
+def _pg_dump_wrapper(folder: Path, body: str) -> dict[str, str]:
+    """An environment whose PATH finds first a `pg_dump` script running the real one (`$REAL`)
+    as `body` says: what a disk or a pipe does to its output, or a slow server."""
+    folder.mkdir()
+    script = folder / "pg_dump"
+    script.write_text(f"#!/bin/sh\nREAL='{find_tool('pg_dump')}'\n{body}\n", encoding="utf-8")
+    script.chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+def test_a_dump_cut_short_is_refused_and_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pg_dump's output loses its last 500 bytes and pg_dump still exits 0 (what a full disk
+    behind a buffer, or a network file system, can do). `pg_restore --list` reads only the table
+    of contents and passed it; the whole archive is read now."""
+    url = build(tmp_path)
+    env = _pg_dump_wrapper(
+        tmp_path / "bin", '"$REAL" "$@" > "$0.out" || exit 1\nhead -c $(( $(stat -c %s "$0.out") - 500 )) "$0.out"'
+    )
+    monkeypatch.setenv("PATH", env["PATH"])
+    dest = tmp_path / "sauvegardes" / "equipe.dump"
+    r = cli(url, "backup", str(dest))
+    assert r.exit_code == 1
+    assert r.stderr == (
+        "erreur : la sauvegarde ne se relit pas en entier (pg_restore -f /dev/null) : "
+        "pg_restore: error: could not read from input file: end of file ; aucune sauvegarde écrite\n"
+    )
+    assert list(dest.parent.iterdir()) == []  # neither DEST nor its temporary file
+    # The cut file itself: its table of contents reads (what the old check was), its data not.
+    cut = tmp_path / "bin" / "pg_dump.out"
+    cut.write_bytes(cut.read_bytes()[:-500])
+    assert subprocess.run([find_tool("pg_restore"), "--list", str(cut)], capture_output=True).returncode == 0
+
+
+def test_two_backups_to_one_destination_never_mix(tmp_path: Path) -> None:
+    """Both pass the « DEST exists » check before either writes (each pg_dump waits for the
+    other's to start). They wrote the same `DEST.partial`, each removing the other's, and one
+    could rename the other's growing file to DEST. Now each has its own file: one writes DEST,
+    the other is refused."""
+    url = build(tmp_path)
+    barrier = (
+        'touch "$0.started.$$"\n'
+        'for _ in $(seq 300); do [ "$(ls "$0".started.* | wc -l)" -ge 2 ] && break; sleep 0.1; done\n'
+        'exec "$REAL" "$@"'
+    )
+    env = {**os.environ, **_pg_dump_wrapper(tmp_path / "bin", barrier)}
+    dest = tmp_path / "sauvegardes" / "equipe.dump"
+    command = [sys.executable, "-m", "recouvre_tui.cli", "--db", url, "backup", str(dest)]
+    both = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in "ab"]
+    results = sorted((p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in both)  # type: ignore[union-attr]
+    (ok_code, ok_out, _), (refused_code, _, refused_err) = results
+    assert (ok_code, refused_code) == (0, 1), results
+    assert ok_out.startswith(f"sauvegarde écrite : {dest} (pg_dump")
+    assert refused_err == (
+        f"erreur : {dest} existe déjà (une autre sauvegarde vient de l'écrire ?) : choisissez un nouveau fichier\n"
+    )
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["equipe.dump"]
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    read = subprocess.run([find_tool("pg_restore"), "-f", os.devnull, str(dest)], capture_output=True)
+    assert read.returncode == 0, read.stderr.decode()
 
 
 def test_backup_never_overwrites(tmp_path: Path) -> None:
