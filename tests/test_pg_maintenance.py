@@ -222,7 +222,13 @@ def test_migrate_makes_no_file_copy_and_says_why(tmp_path: Path, monkeypatch: py
     url = build(tmp_path)
     _make_m011_pending(url)
     r = cli(url, "queue", "--agent", "bob", "--now", NOW_ARG)
-    assert r.exit_code == 1 and "lancez « recouvre migrate »" in r.stderr
+    assert r.exit_code == 1
+    # Not « une sauvegarde est faite avant », SQLite's wording: migrate makes no copy here.
+    assert r.stderr == (
+        f"erreur : {url} : schéma d'une version précédente (migration(s) en attente : m011_agent_email) ; "
+        "lancez « recouvre migrate » (en une seule transaction, tout ou rien ; « recouvre backup » avant si vous "
+        "voulez une copie)\n"
+    )
     monkeypatch.chdir(tmp_path)
     files_before = sorted(tmp_path.rglob("*"))
     r = cli(url, "migrate", "--now", NOW_ARG)
