@@ -91,7 +91,7 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
                     f"{label} n'est pas vide ({len(existing)} table(s) : {shown}) ; copy-to ne remplit qu'une base "
                     "PostgreSQL vide (createdb NOUVELLE_BASE) ; rien n'a été modifié"
                 )
-            apply_migrations(dst)
+            apply_migrations(dst, url)
             tables = sql.source_tables(src)
             in_target = set(sql.target_tables(dst))
             missing = [t for t in tables if t not in in_target]

@@ -52,8 +52,9 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def describe_pg_error(exc: BaseException, url: str) -> str:
+def describe_pg_error(exc: BaseException, url: str, *, step: str | None = None) -> str:
     """A PostgreSQL failure told in French, with what to do; the transaction was rolled back.
+    `step`: what was running (« migration m016_… »), named after the database.
 
     Classified by the error's SQLSTATE, not by its text: the server's messages quote file
     names and system errors (a missing extension ends with « No such file or directory », which
@@ -90,7 +91,8 @@ def describe_pg_error(exc: BaseException, url: str) -> str:
         what = f"serveur PostgreSQL injoignable ({text})"
     else:
         what = f"erreur PostgreSQL : {text}"
-    return f"{masked(url)} : {what} ; rien n'a été modifié"
+    where = f"{masked(url)} : {step}" if step else masked(url)
+    return f"{where} : {what} ; rien n'a été modifié"
 
 
 def _fatal_state(reason: str) -> str:
@@ -447,12 +449,14 @@ def migrate_pg(store: PgStore) -> list[str]:
     """Apply the pending migrations, all in one transaction (PostgreSQL's DDL is transactional)
     under the write lock: two processes never race, and a failure leaves the schema as it was."""
     with store.write() as conn:
-        return apply_migrations(conn)
+        return apply_migrations(conn, store.path)
 
 
-def apply_migrations(conn: PgConnection) -> list[str]:
+def apply_migrations(conn: PgConnection, url: str) -> list[str]:
     """The pending migrations, run inside the caller's write transaction (`migrate_pg`, and
-    `copy-to`, which creates the schema in the same transaction as the copy)."""
+    `copy-to`, which creates the schema in the same transaction as the copy). A migration that
+    fails is named in the error (`url`: the database, for the message); the caller's
+    transaction then rolls back every one applied before it."""
     from . import pg_schema
     from .schema import known_migrations, migrations
 
@@ -467,10 +471,13 @@ def apply_migrations(conn: PgConnection) -> list[str]:
         if name in done:
             continue
         override = pg_schema.OVERRIDES.get(name)
-        if override is not None:
-            override(conn)
-        else:
-            functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
+        try:
+            if override is not None:
+                override(conn)
+            else:
+                functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
+        except _psycopg().Error as exc:
+            raise StoreError(describe_pg_error(exc, url, step=f"migration {name}")) from exc
         conn.execute(
             f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, to_char(now() AT TIME ZONE 'UTC', "
             "'YYYY-MM-DD HH24:MI:SS'))",
