@@ -13,6 +13,9 @@ from __future__ import annotations
 import atexit
 import os
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pg_cluster import Cluster
@@ -74,6 +77,47 @@ def french_database(prefix: str = "fr") -> str:
     url = cluster().new_database(prefix, icu_locale="fr-FR")
     _made_by_test.append(url)
     return url
+
+
+@contextmanager
+def login_role(prefix: str = "clerk") -> Iterator[str]:
+    """A new role that may log in, owns nothing and is not a superuser (the cluster's own
+    `recouvre` is one, so it reads everything). Dropped after, with the databases it owns, and
+    what it owns and the privileges granted to it in every other database (they would keep
+    the role)."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(cluster().url(), autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{name}" LOGIN')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(cluster().url(), autocommit=True) as conn:
+            owned = conn.execute(
+                "SELECT datname FROM pg_database WHERE datdba = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+                (name,),
+            ).fetchall()
+            for (dbname,) in owned:
+                conn.execute(f'DROP DATABASE "{dbname}" WITH (FORCE)')
+            holding = conn.execute(
+                "SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid "
+                "WHERE s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+                (name,),
+            ).fetchall()
+            for (dbname,) in holding:
+                with psycopg.connect(cluster().url(dbname), autocommit=True) as there:
+                    there.execute(f'DROP OWNED BY "{name}"')
+            conn.execute(f'DROP ROLE "{name}"')
+
+
+def as_role(url: str, role: str) -> str:
+    """The same test database's URL, logging in as `role` (trust authentication)."""
+    from pg_cluster import SUPERUSER
+
+    head = f"postgresql://{SUPERUSER}@"
+    assert url.startswith(head), url
+    return f"postgresql://{role}@{url[len(head):]}"
 
 
 def drop_test_databases() -> None:

@@ -7,7 +7,9 @@ the target as it was (empty). Runs on both `--store` modes: the source is always
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from recouvre_tui.services.outcome import AnnouncedPayment
 from recouvre_tui.services.transfer import compare_per_debtor
 from recouvre_tui.store.db import open_db
 from recouvre_tui.store.transfer import parents_first, source_tables
-from stores import cluster
+from stores import as_role, cluster, login_role
 
 # Needs PostgreSQL whatever --store says: run once, in the SQLite pass (tests/stores.py).
 pytestmark = pytest.mark.sqlite_only
@@ -186,6 +188,19 @@ def test_a_database_of_another_program_is_refused(source: Path) -> None:
         assert conn.execute("SELECT * FROM clients").fetchall() == [(1, "Durand")]
 
 
+def test_a_table_the_role_cannot_read_still_makes_the_target_not_empty(source: Path) -> None:
+    """The target's tables are read from pg_catalog: one the copying role has no rights on is
+    still there (information_schema hid it, and the copy set out to create the schema)."""
+    url = cluster().new_database("hidden")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE clients (id int PRIMARY KEY, nom text)")
+    with login_role() as clerk:
+        r = cli(source, "copy-to", as_role(url, clerk))
+    assert r.exit_code == 1
+    assert "n'est pas vide (1 table(s) : clients)" in r.stderr and "rien n'a été modifié" in r.stderr
+    assert pg_tables(url) == ["clients"]
+
+
 def test_a_failure_mid_copy_leaves_the_target_empty(source: Path, tmp_path: Path) -> None:
     """A note with a NUL character: SQLite keeps it, PostgreSQL's text refuses it. The tables
     before `events` (agents, debtors…) were already copied when it fails: all rolled back."""
@@ -231,6 +246,67 @@ def test_only_a_sqlite_file_is_copied_to_a_postgresql_url(source: Path, copied: 
     assert r.exit_code == 1 and "copie une base SQLite (--db FICHIER)" in r.stderr
     r = cli(source, "copy-to", "mysql://x@h/db")
     assert r.exit_code == 1 and "type de base inconnu" in r.stderr
+
+
+def _key(folder: Path, name: str) -> Path:
+    key = folder / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+    return Path(f"{key}.pub")
+
+
+def _logins_and_dbs(path: Path) -> list[tuple[str, str]]:
+    """(login, the --db its forced command names) of each line of an authorized_keys file."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    found = []
+    for line in lines:
+        command = line.split('command="', 1)[1].split('" ', 1)[0]
+        words = shlex.split(command)
+        found.append((line.rsplit(" recouvre:", 1)[1], words[words.index("--db") + 1]))
+    return found
+
+
+def test_the_sqlite_sides_installed_keys_are_not_carried_over(source: Path, tmp_path: Path) -> None:
+    """`ssh authorized-keys --install` on the SQLite side records its file and `--db` the
+    SQLite path. Copied as is, the next access change made on PostgreSQL rewrote that file with
+    `--db` the old SQLite file, sending every agent back to it. Not copied: access changes on
+    PostgreSQL leave the file alone until the front end installs its keys from the new
+    database, and `copy-to` says to."""
+    team = tmp_path / "team.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(team) as dst:
+        src.backup(dst)
+    for login in ("alice", "bob"):
+        pub = _key(tmp_path, login)
+        r = cli(team, "agents", "add", login, "--name", login.title(), "--team", "A", "--ssh-key", str(pub))
+        assert r.exit_code == 0, r.stderr
+    keys = tmp_path / "ssh" / "authorized_keys"
+    r = cli(team, "ssh", "authorized-keys", "--install", "--file", str(keys), "--command", "/opt/recouvre/bin/recouvre")
+    assert r.exit_code == 0, r.stderr
+    on_sqlite = keys.read_text(encoding="utf-8")
+    assert _logins_and_dbs(keys) == [("alice", str(team)), ("bob", str(team))]
+    meta_before = table_rows(team, "meta")
+    assert "authorized_keys_install" in [key for key, _ in meta_before]
+
+    url = cluster().new_database("keys")
+    r = cli(team, "copy-to", url, "--now", NOW_ARG)
+    assert r.exit_code == 0, r.stderr
+    assert (
+        f"  accès SSH des agents : sur chaque frontal, lancez recouvre --db '{url}' ssh authorized-keys --install\n"
+        f"  d'ici là, {keys} envoie encore les agents sur la base SQLite {team}\n"
+    ) in r.stdout
+    assert table_rows(url, "meta") == [row for row in meta_before if row[0] != "authorized_keys_install"]
+    assert table_rows(team, "meta") == meta_before  # the source is only read
+
+    # An access change on PostgreSQL before the front end reinstalls: the file is left alone.
+    r = cli(url, "agents", "deactivate", "alice")
+    assert r.exit_code == 0, r.stderr
+    assert keys.read_text(encoding="utf-8") == on_sqlite
+    # Installed from PostgreSQL, the lines name the URL; later changes rewrite them the same way.
+    r = cli(url, "ssh", "authorized-keys", "--install", "--file", str(keys), "--command", "/opt/recouvre/bin/recouvre")
+    assert r.exit_code == 0, r.stderr
+    assert _logins_and_dbs(keys) == [("bob", url)]
+    r = cli(url, "agents", "activate", "alice")
+    assert r.exit_code == 0, r.stderr
+    assert _logins_and_dbs(keys) == [("alice", url), ("bob", url)]
 
 
 def test_progress_on_stderr_only_for_big_databases(source: Path) -> None:

@@ -4,6 +4,8 @@ and leaves it byte for byte as it was (no table added, no WAL switched on)."""
 
 from __future__ import annotations
 
+import re
+import shlex
 import sqlite3
 import stat
 from datetime import datetime
@@ -11,8 +13,10 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from click.testing import CliRunner
 
 from db_files import NOW, digest, run_cli
+from recouvre_tui.cli import main
 from recouvre_tui.domain.config import Settings
 from recouvre_tui.services.demo_seed import ensure_demo
 from recouvre_tui.store.db import StoreError, init_db, open_db
@@ -88,7 +92,7 @@ def test_other_programs_database_is_refused_and_untouched(tmp_path: Path, args: 
     assert line == (
         f"erreur : {path} n'est pas une base recouvre (base SQLite d'un autre programme, tables : photos) ; "
         "elle n'a pas été modifiée. Indiquez la bonne base avec --db, ou créez-en une avec "
-        "« recouvre init --db NOUVEAU_FICHIER »"
+        "« recouvre --db NOUVEAU_FICHIER init »"
     )
     assert digest(path) == before
     assert journal_mode(path) == "delete"
@@ -99,6 +103,45 @@ def test_init_refuses_another_programs_database(tmp_path: Path) -> None:
     before = digest(path)
     assert "n'est pas une base recouvre" in refused(path, ("init",))
     assert digest(path) == before
+
+
+def _suggested(line: str) -> list[list[str]]:
+    """The `recouvre …` commands a message suggests, as argument lists (without `recouvre`)."""
+    commands = re.findall(r"recouvre --db \S+ [a-z-]+(?: --?[a-z]+| postgresql://\S+)*", line)
+    return [shlex.split(c)[1:] for c in commands]
+
+
+def test_the_suggested_commands_put_db_before_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--db` is the program's option, not `init`'s: « recouvre init --db NOUVEAU_FICHIER » was
+    refused by the CLI (« No such option '--db' »). Each hint given, run as written, is taken."""
+    monkeypatch.chdir(tmp_path)  # `demo.db`, `NOUVEAU_FICHIER`: relative paths, as typed
+    photos = other_program_db(tmp_path / "photos.db")
+    text = tmp_path / "notes.db"
+    text.write_text("liste de courses\n", encoding="utf-8")
+    demo = CliRunner().invoke(main, ["--db", "postgresql://recouvre@db.example/recouvre", "init", "--demo"])
+    assert demo.exit_code == 1  # refused before connecting
+    lines = {
+        "autre programme": refused(photos, ("init",)),
+        "pas SQLite": refused(text, ("init",)),
+        "démo": demo.stderr.strip(),
+    }
+    assert lines["démo"] == (
+        "erreur : la démonstration se construit dans un fichier SQLite ; pour l'essayer sur PostgreSQL : "
+        "recouvre --db demo.db init --demo puis recouvre --db demo.db copy-to postgresql://…"
+    )
+    found = {what: _suggested(line) for what, line in lines.items()}
+    assert found == {
+        "autre programme": [["--db", "NOUVEAU_FICHIER", "init"]],
+        "pas SQLite": [["--db", "NOUVEAU_FICHIER", "init"]],
+        "démo": [["--db", "demo.db", "init", "--demo"], ["--db", "demo.db", "copy-to", "postgresql://…"]],
+    }
+    for args in {tuple(a) for commands in found.values() for a in commands}:
+        r = CliRunner().invoke(main, [*args, "--help"])  # parsed as written, stopped before running
+        assert r.exit_code == 0, (args, r.output)
+    # Run as written on a new file, the first hint creates the database.
+    r = CliRunner().invoke(main, found["autre programme"][0])
+    assert r.exit_code == 0, r.output
+    open_db(tmp_path / "NOUVEAU_FICHIER").close()
 
 
 def test_a_text_file_is_refused(tmp_path: Path) -> None:

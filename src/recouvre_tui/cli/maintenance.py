@@ -115,8 +115,9 @@ def backup(obj: Ctx, dest: Path) -> None:
     """Copie cohérente de la base, pendant que les agents travaillent.
 
     SQLite : API de sauvegarde en ligne ; DEST est une base SQLite (--db DEST pour l'ouvrir).
-    PostgreSQL : pg_dump au format personnalisé (-Fc), relu par « pg_restore --list » ;
-    pour restaurer : createdb NOUVELLE_BASE puis pg_restore --no-owner -d URL_DE_NOUVELLE_BASE DEST.
+    PostgreSQL : pg_dump au format personnalisé (-Fc), relu en entier (pg_restore -f /dev/null) ;
+    pour restaurer : createdb -O ROLE_DE_L_URL NOUVELLE_BASE (par un administrateur du serveur) puis
+    pg_restore --no-owner --exit-on-error --single-transaction -d URL_DE_NOUVELLE_BASE DEST.
     """
     from ..services.maintenance import backup as run_backup
     from ..services.maintenance import backup_postgres

@@ -25,7 +25,8 @@ def copy_to(obj: Ctx, url: str, fmt: str, now_text: str | None) -> None:
     Schéma, toutes les tables avec leurs identifiants, journal d'audit et compteurs ; puis
     contrôle des nombres de lignes et des soldes par débiteur des deux côtés avant de valider.
     Au moindre écart ou échec, rien n'est écrit dans PostgreSQL. La base SQLite n'est que lue :
-    arrêtez les sessions avant, ce qui est saisi pendant la copie n'est pas copié.
+    arrêtez les sessions avant, ce qui est saisi pendant la copie n'est pas copié. Ensuite, sur
+    chaque frontal SSH : recouvre --db URL ssh authorized-keys --install.
     """
     from ..services.transfer import copy_to as run_copy
     from ..services.transfer import source_rows
@@ -51,6 +52,13 @@ def copy_to(obj: Ctx, url: str, fmt: str, now_text: str | None) -> None:
     echo(f"  {len(summary.tables)} table(s), {_n(summary.rows)} ligne(s) en {summary.seconds:.1f} s")
     echo(f"  contrôlé : nombres de lignes et soldes de {_n(summary.debtors)} débiteur(s) identiques des deux côtés")
     echo(f"  désormais : recouvre --db '{masked(url)}' … (ou RECOUVRE_DB) ; la base SQLite n'a pas été modifiée")
+    # Where the SQLite side installed its keys is not copied: its lines force the old file.
+    echo(
+        f"  accès SSH des agents : sur chaque frontal, lancez recouvre --db '{masked(url)}' "
+        "ssh authorized-keys --install"
+    )
+    if summary.authorized_keys is not None:
+        echo(f"  d'ici là, {summary.authorized_keys} envoie encore les agents sur la base SQLite {summary.source}")
 
 
 def _n(value: int) -> str:

@@ -14,6 +14,7 @@ from ..domain.dates import paris_date, to_db
 from ..store.agents import Agent, upsert_agent
 from ..store.db import Store, StoreError, init_db, open_db
 from ..store.schema import pending_migrations
+from ..store.target import TargetError, is_postgres
 from .importing import import_file
 from .legal import set_overindebted
 from .refresh import refresh
@@ -26,7 +27,7 @@ DEMO_SEED = 20261123
 _ORDER = ("debtors", "invoices", "payments", "promises", "events")
 DEMO_ON_FILE_ONLY = (
     "la démonstration se construit dans un fichier SQLite ; pour l'essayer sur PostgreSQL : "
-    "recouvre init --demo --db demo.db puis recouvre --db demo.db copy-to postgresql://…"
+    "recouvre --db demo.db init --demo puis recouvre --db demo.db copy-to postgresql://…"
 )
 DEMO_EXTRA_MISSING = (
     "la démonstration a besoin du paquet Faker, absent de cette installation : pip install 'recouvre-tui[demo]'"
@@ -53,6 +54,10 @@ def seed_demo(
     """Create a fresh demo database at `path` (refuses to overwrite unless `force`)."""
     from ..demo import generate_demo, write_csv_files
 
+    try:
+        is_postgres(path)  # a malformed URL made a Path (`postgresql:/x`): refused before any work
+    except TargetError as exc:
+        raise StoreError(str(exc)) from None
     if path.exists():
         if not force:
             raise StoreError(f"{path} existe déjà (ajoutez --force pour la remplacer par la démo)")

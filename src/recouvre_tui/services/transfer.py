@@ -7,6 +7,11 @@ search table rebuilt; the id sequences set past the copied ids; then a check —
 every table and the balances per debtor, read on both sides — and the audit row. Any failure
 or mismatch rolls everything back: the target stays empty. The source is read in one
 snapshot and never written.
+
+Where `ssh authorized-keys --install` wrote on the SQLite side is not copied
+(`store/transfer.py:NOT_COPIED`): its lines force `--db` the SQLite file. The front ends
+install their keys again from the new database (`recouvre --db URL ssh authorized-keys
+--install`), which the command says after a copy.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from datetime import datetime
 from ..store import audit
 from ..store import transfer as sql
 from ..store.db import Store, StoreError
-from ..store.target import TargetError, is_postgres, masked
+from ..store.target import TargetError, canonical, is_postgres, masked
+from .ssh_access import installed_target
 
 # progress(table, rows copied so far, rows of the table)
 Progress = Callable[[str, int, int], None]
@@ -37,6 +43,9 @@ class CopySummary:
     debtors: int = 0
     balance_cents: int = 0
     seconds: float = 0.0
+    # The authorized_keys file `ssh authorized-keys --install` wrote from the SQLite side, if
+    # any: it still sends the agents to the SQLite file until reinstalled from the target.
+    authorized_keys: str | None = None
 
     @property
     def rows(self) -> int:
@@ -51,6 +60,7 @@ class CopySummary:
             "debtors": self.debtors,
             "balance_cents": self.balance_cents,
             "seconds": round(self.seconds, 2),
+            "authorized_keys_on_sqlite": self.authorized_keys,
         }
 
 
@@ -67,6 +77,7 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
         raise StoreError(
             f"copy-to : {url} n'est pas une URL postgresql://… ; pour copier le fichier, « recouvre backup »"
         )
+    url = canonical(url)
     label = masked(url)
     target = PgStore(connect(url), url)
     started = time.monotonic()
@@ -80,7 +91,7 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
                     f"{label} n'est pas vide ({len(existing)} table(s) : {shown}) ; copy-to ne remplit qu'une base "
                     "PostgreSQL vide (createdb NOUVELLE_BASE) ; rien n'a été modifié"
                 )
-            apply_migrations(dst)
+            apply_migrations(dst, url)
             tables = sql.source_tables(src)
             in_target = set(sql.target_tables(dst))
             missing = [t for t in tables if t not in in_target]
@@ -131,6 +142,8 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
             for table, column in sql.identity_columns(dst):
                 sql.set_sequence_past_max(dst, table, column)
             check(src, dst, tables)
+            installed = installed_target(src)
+            summary.authorized_keys = str(installed[0]) if installed is not None else None
             balances = sql.per_debtor(dst, next(iter(sql.BALANCE_FIGURES.values())))
             summary.debtors = len(balances)
             summary.balance_cents = sum(balances.values())

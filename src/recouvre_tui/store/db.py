@@ -233,7 +233,7 @@ def _check_file(p: Path, *, for_init: bool) -> bool:
     if head != SQLITE_HEADER:
         raise StoreError(
             f"{p} n'est pas une base recouvre (ce n'est pas une base SQLite) ; elle n'a pas été modifiée. "
-            "Indiquez la bonne base avec --db, ou créez-en une avec « recouvre init --db NOUVEAU_FICHIER »"
+            "Indiquez la bonne base avec --db, ou créez-en une avec « recouvre --db NOUVEAU_FICHIER init »"
         )
     return False
 

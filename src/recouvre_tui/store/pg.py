@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from typing import Any
 
 from .db import WRITE_WAIT_S, Store, StoreError, committed
 from .pg_sql import ddl_to_postgres, numbered, to_postgres
-from .target import masked
+from .target import canonical, masked
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +52,69 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def describe_pg_error(exc: BaseException, url: str) -> str:
-    """A PostgreSQL failure told in French, with what to do; the transaction was rolled back."""
+def describe_pg_error(exc: BaseException, url: str, *, step: str | None = None) -> str:
+    """A PostgreSQL failure told in French, with what to do; the transaction was rolled back.
+    `step`: what was running (« migration m016_… »), named after the database.
+
+    Classified by the error's SQLSTATE, not by its text: the server's messages quote file
+    names and system errors (a missing extension ends with « No such file or directory », which
+    a text match took for an unreachable server). A connection refused by the server has no
+    SQLSTATE in psycopg, only libpq's text with the server's « FATAL: » reason: that reason is
+    mapped to its SQLSTATE. Only a failure without either (libpq never reached a server, or
+    lost it) is « injoignable »."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if "FATAL:" in text:  # libpq's connection messages: the server's reason is what matters
+    state = str(getattr(exc, "sqlstate", None) or "")
+    reached = bool(state)
+    if not state and "FATAL:" in text:  # libpq's connection messages: the server's reason is what matters
         text = text.split("FATAL:", 1)[1].strip()
+        state, reached = _fatal_state(text.lower()), True
     low = text.lower()
-    if "does not exist" in low and "database" in low:
+    if state == "3D000":
         what = f"base PostgreSQL inexistante ({text}) ; créez-la (createdb) puis « recouvre init »"
-    elif "password" in low or "authentication" in low or ("role" in low and "does not exist" in low):
+    elif state.startswith("28"):
         what = f"connexion refusée par PostgreSQL ({text}) ; vérifiez le rôle et ~/.pgpass"
-    elif "connection" in low or "could not connect" in low or "no such file" in low:
-        what = f"serveur PostgreSQL injoignable ({text})"
-    elif "lock timeout" in low or "could not obtain lock" in low:
+    elif state == "42501":
+        what = f"droits insuffisants : {text} ; faites accorder les droits au rôle de l'URL (GRANT) ou changez de rôle"
+    elif state in ("0A000", "58P01") and "extension" in low:
+        name = _missing_extension(text)
+        what = (
+            f"extension {name or ''}{' ' if name else ''}absente sur le serveur : installez le paquet contrib de "
+            f"PostgreSQL (postgresql-contrib){'' if name else f' ({text})'}"
+        )
+    elif state == "55P03" or "lock timeout" in low or "could not obtain lock" in low:
         what = BUSY
-    elif "read-only" in low or "read only" in low:
+    elif state == "25006" or "read-only" in low or "read only" in low:
         what = "base en lecture seule (serveur de secours ?)"
-    elif "no space" in low or "disk full" in low:
+    elif state == "53100" or "no space" in low or "disk full" in low:
         what = "disque du serveur PostgreSQL plein"
+    elif state.startswith("08") or (not reached and isinstance(exc, _psycopg().OperationalError)):
+        what = f"serveur PostgreSQL injoignable ({text})"
     else:
         what = f"erreur PostgreSQL : {text}"
-    return f"{masked(url)} : {what} ; rien n'a été modifié"
+    where = f"{masked(url)} : {step}" if step else masked(url)
+    return f"{where} : {what} ; rien n'a été modifié"
+
+
+def _fatal_state(reason: str) -> str:
+    """The SQLSTATE of a connection refused by the server, from its reason (psycopg gives none)."""
+    if "database" in reason and "does not exist" in reason:
+        return "3D000"
+    if "permission denied for database" in reason:
+        return "42501"
+    if "authentication" in reason or "password" in reason or "pg_hba.conf" in reason:
+        return "28000"
+    if "role" in reason and "does not exist" in reason:
+        return "28000"
+    return ""
+
+
+def _missing_extension(text: str) -> str | None:
+    """The extension a CREATE EXTENSION could not find, as the server names it."""
+    for pattern in (r'extension "([^"]+)" is not available', r"extension/([^/\s]+)\.control"):
+        found = re.search(pattern, text)
+        if found:
+            return found.group(1)
+    return None
 
 
 def _register_sqlite_like_loaders(conn: Any) -> None:
@@ -146,7 +189,7 @@ def _params(p: Sequence[Any] | dict[str, Any], by_number: bool) -> Sequence[Any]
 def connect(url: str) -> PgConnection:
     psycopg = _psycopg()
     try:
-        raw = psycopg.connect(url, autocommit=True, application_name="recouvre")
+        raw = psycopg.connect(canonical(url), autocommit=True, application_name="recouvre")
     except psycopg.Error as exc:
         raise StoreError(describe_pg_error(exc, url)) from None
     _register_sqlite_like_loaders(raw)
@@ -307,29 +350,68 @@ class PgStore(Store):
 # --- opening, creating, migrating --------------------------------------------------------------
 
 
-def _tables(conn: PgConnection) -> list[str]:
+# Relations that make a database "not empty": tables (plain and partitioned), views,
+# materialized views, foreign tables. Read from pg_catalog, which lists every relation whatever
+# the role's privileges; information_schema lists only those the role may use, so a role
+# without rights on the tables was told the database was empty (`init` then tried to create
+# the schema beside them).
+RELATION_KINDS = "('r', 'p', 'v', 'm', 'f')"
+
+
+def tables(conn: PgConnection) -> list[str]:
+    """The relations of the current schema, whatever the role may read (names, sorted)."""
     rows = conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_type = 'BASE TABLE' ORDER BY table_name"
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE n.nspname = current_schema() AND c.relkind IN {RELATION_KINDS} ORDER BY c.relname"
     ).fetchall()
     return [r[0] for r in rows]
 
 
+
 def applied_migrations(conn: PgConnection) -> list[str]:
-    if MIGRATIONS_TABLE not in _tables(conn):
+    if MIGRATIONS_TABLE not in tables(conn):
         return []
     rows = conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY seq").fetchall()
     return [r[0] for r in rows]
 
 
+def _readable_state(conn: PgConnection, where: str) -> tuple[list[str], list[str]]:
+    """(tables, migrations applied), or a refusal saying the role may not read them: a role
+    without rights is never told the database is empty or another program's."""
+    role, schema, search_path = conn.execute(
+        "SELECT current_user, current_schema(), current_setting('search_path')"
+    ).fetchone()
+    if schema is None:  # no schema of the search path exists or grants USAGE to the role
+        raise StoreError(
+            f"{where} : le rôle {role} n'a accès à aucun schéma de son search_path ({search_path}) ; "
+            "faites-lui accorder USAGE sur le schéma de recouvre, ou indiquez le bon rôle dans l'URL ; "
+            "rien n'a été modifié"
+        )
+    found = tables(conn)
+    try:
+        applied = applied_migrations(conn)
+    except _psycopg().errors.InsufficientPrivilege:  # SQLSTATE 42501
+        owner = conn.execute(
+            "SELECT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relname = ?",
+            (MIGRATIONS_TABLE,),
+        ).fetchone()[0]
+        raise StoreError(
+            f"{where} : le rôle {role} n'a pas accès aux tables de cette base (propriétaire : {owner}) ; "
+            f"indiquez le rôle {owner} dans l'URL, ou faites accorder à {role} les droits sur les tables "
+            "(GRANT) ; rien n'a été modifié"
+        ) from None
+    return found, applied
+
+
 def open_pg(url: str, *, allow_pending: bool = False) -> PgStore:
     from .schema import check_applied
 
+    url = canonical(url)
     conn = connect(url)
     try:
-        tables = _tables(conn)
-        applied = applied_migrations(conn)
-        check_applied(masked(url), tables, applied, fresh_ok=False, allow_pending=allow_pending, engine="PostgreSQL")
+        found, applied = _readable_state(conn, masked(url))
+        check_applied(masked(url), found, applied, fresh_ok=False, allow_pending=allow_pending, engine="PostgreSQL")
     except BaseException:
         conn.close()
         raise
@@ -339,16 +421,11 @@ def open_pg(url: str, *, allow_pending: bool = False) -> PgStore:
 def init_pg(url: str) -> PgStore:
     from .schema import check_applied
 
+    url = canonical(url)
     conn = connect(url)
     try:
-        check_applied(
-            masked(url),
-            _tables(conn),
-            applied_migrations(conn),
-            fresh_ok=True,
-            allow_pending=False,
-            engine="PostgreSQL",
-        )
+        found, applied = _readable_state(conn, masked(url))
+        check_applied(masked(url), found, applied, fresh_ok=True, allow_pending=False, engine="PostgreSQL")
     except BaseException:
         conn.close()
         raise
@@ -372,12 +449,14 @@ def migrate_pg(store: PgStore) -> list[str]:
     """Apply the pending migrations, all in one transaction (PostgreSQL's DDL is transactional)
     under the write lock: two processes never race, and a failure leaves the schema as it was."""
     with store.write() as conn:
-        return apply_migrations(conn)
+        return apply_migrations(conn, store.path)
 
 
-def apply_migrations(conn: PgConnection) -> list[str]:
+def apply_migrations(conn: PgConnection, url: str) -> list[str]:
     """The pending migrations, run inside the caller's write transaction (`migrate_pg`, and
-    `copy-to`, which creates the schema in the same transaction as the copy)."""
+    `copy-to`, which creates the schema in the same transaction as the copy). A migration that
+    fails is named in the error (`url`: the database, for the message); the caller's
+    transaction then rolls back every one applied before it."""
     from . import pg_schema
     from .schema import known_migrations, migrations
 
@@ -392,10 +471,13 @@ def apply_migrations(conn: PgConnection) -> list[str]:
         if name in done:
             continue
         override = pg_schema.OVERRIDES.get(name)
-        if override is not None:
-            override(conn)
-        else:
-            functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
+        try:
+            if override is not None:
+                override(conn)
+            else:
+                functions[name](_MigrationTarget(conn))  # type: ignore[arg-type]
+        except _psycopg().Error as exc:
+            raise StoreError(describe_pg_error(exc, url, step=f"migration {name}")) from exc
         conn.execute(
             f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, to_char(now() AT TIME ZONE 'UTC', "
             "'YYYY-MM-DD HH24:MI:SS'))",

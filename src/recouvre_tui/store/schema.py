@@ -333,7 +333,7 @@ def check_applied(
         hint = "NOUVEAU_FICHIER" if engine == "SQLite" else "URL"
         raise StoreError(
             f"{where} n'est pas une base recouvre ({what}) ; elle n'a pas été modifiée. "
-            f"Indiquez la bonne base avec --db, ou créez-en une avec « recouvre init --db {hint} »"
+            f"Indiquez la bonne base avec --db, ou créez-en une avec « recouvre --db {hint} init »"
         )
     known = known_migrations()
     unknown = [name for name in applied if name not in known]
@@ -344,9 +344,15 @@ def check_applied(
         )
     pending = [name for name in known if name not in applied]
     if pending and not allow_pending:
+        # SQLite: migrate copies the file first. PostgreSQL: no copy, one transaction.
+        how = (
+            "une sauvegarde est faite avant"
+            if engine == "SQLite"
+            else "en une seule transaction, tout ou rien ; « recouvre backup » avant si vous voulez une copie"
+        )
         raise StoreError(
             f"{where} : schéma d'une version précédente (migration(s) en attente : {', '.join(pending)}) ; "
-            "lancez « recouvre migrate » (une sauvegarde est faite avant)"
+            f"lancez « recouvre migrate » ({how})"
         )
 
 

@@ -13,8 +13,9 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .agents import AUTHORIZED_KEYS_META
 from .db import StoreError
-from .pg import MIGRATIONS_TABLE, PgConnection
+from .pg import MIGRATIONS_TABLE, PgConnection, tables
 
 # Not copied: SQLite's own tables, sqlite-utils' migration list (the target has its own,
 # filled by the migrations that made its schema) and the FTS5 index with its shadow tables
@@ -29,6 +30,14 @@ PG_SEARCH_REBUILD = "INSERT INTO debtor_search (debtor_id, words) SELECT id, _se
 
 PROGRESS_EVERY = 100_000
 
+# Rows that describe the SQLite side's machine rather than the team's data, left out of the copy
+# (and of both sides' counts): where `ssh authorized-keys --install` wrote and with which
+# `--db` (the SQLite file). Copied, every later access change on PostgreSQL (`agents
+# deactivate`, `remove-key`…) would rewrite that authorized_keys with `--db` naming the old
+# file, sending the agents back to it; each front end installs its keys from the new database
+# instead (`copy-to` says so).
+NOT_COPIED: dict[str, str] = {"meta": f"key <> '{AUTHORIZED_KEYS_META}'"}
+
 
 def source_tables(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
@@ -40,16 +49,20 @@ def source_columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [d[0] for d in cur.description]
 
 
+def _where(table: str) -> str:
+    kept = NOT_COPIED.get(table)
+    return f" WHERE {kept}" if kept else ""
+
+
 def count(conn: Any, table: str) -> int:
-    return int(conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+    """Rows of `table` the copy moves (the same on both sides once copied)."""
+    return int(conn.execute(f'SELECT count(*) FROM "{table}"{_where(table)}').fetchone()[0])
 
 
 def target_tables(conn: PgConnection) -> list[str]:
-    rows = conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_type = 'BASE TABLE' ORDER BY table_name"
-    ).fetchall()
-    return [r[0] for r in rows]
+    """Every relation of the target's schema, including those the role may not read (a
+    database is empty only when it has none: `pg.tables`)."""
+    return tables(conn)
 
 
 def target_column_types(conn: PgConnection, table: str) -> dict[str, str]:
@@ -195,7 +208,7 @@ def copy_table(
 
 
 def _rows(src: sqlite3.Connection, table: str, names: str) -> Iterator[tuple[Any, ...]]:
-    cur = src.execute(f'SELECT {names} FROM "{table}"')
+    cur = src.execute(f'SELECT {names} FROM "{table}"{_where(table)}')
     while batch := cur.fetchmany(5_000):
         yield from batch
 
