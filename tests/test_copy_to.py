@@ -222,6 +222,21 @@ def test_a_failure_mid_copy_leaves_the_target_empty(source: Path, tmp_path: Path
     assert json.loads(r.stdout)["tables"]["events"] == len(table_rows(source, "events"))
 
 
+def test_a_server_error_late_in_the_copy_names_the_target(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A raw PostgreSQL error after the rows are copied (here a real one, raised by the target
+    server while the search table is rebuilt) names the PostgreSQL database, not the SQLite
+    file given with --db, and leaves the target empty."""
+    from recouvre_tui.store import transfer as transfer_sql
+
+    monkeypatch.setattr(transfer_sql, "rebuild_search", lambda dst: dst.execute("SELECT 1 / 0"))
+    url = cluster().new_database("late")
+    r = cli(source, "copy-to", url)
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"erreur : {url} : erreur PostgreSQL : division by zero")
+    assert str(source) not in r.stderr and r.stderr.rstrip().endswith("rien n'a été modifié")
+    assert pg_tables(url) == []
+
+
 def test_a_dangling_reference_in_the_sqlite_file_is_refused(source: Path, tmp_path: Path) -> None:
     """SQLite checks foreign keys only on connections that ask (a tool, an old script may not):
     a phone of a debtor that does not exist fails the foreign keys added back after the copy."""

@@ -240,9 +240,10 @@ def test_errors_are_told_by_their_sqlstate_not_their_text() -> None:
             f"{theirs} : droits insuffisants : permission denied for table agents ; faites accorder les droits au "
             "rôle de l'URL (GRANT) ou changez de rôle ; rien n'a été modifié"
         )
-        # Through the CLI: the role may read the migrations (the database opens), not the agents.
+        # Through the CLI: the role may read the migrations and the holiday calendars kept in
+        # `meta` (the database opens), not the agents.
         with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'GRANT SELECT ON recouvre_migrations TO "{clerk}"')
+            admin.execute(f'GRANT SELECT ON recouvre_migrations, meta TO "{clerk}"')
         r = CliRunner().invoke(main, ["--db", theirs, "agents", "list"])
         assert r.exit_code == 1
         assert r.stderr.startswith(f"erreur : {theirs} : droits insuffisants : permission denied for table agents ; ")

@@ -24,7 +24,7 @@ from datetime import datetime
 from ..store import audit
 from ..store import transfer as sql
 from ..store.db import Store, StoreError
-from ..store.target import TargetError, canonical, is_postgres, masked
+from ..store.target import TargetError, absolute, canonical, is_postgres, masked
 from .ssh_access import installed_target
 
 # progress(table, rows copied so far, rows of the table)
@@ -66,7 +66,7 @@ class CopySummary:
 
 def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Progress | None = None) -> CopySummary:
     """Copy `source` (a SQLite store at the current schema) into the empty PostgreSQL database `url`."""
-    from ..store.pg import PgStore, apply_migrations, connect
+    from ..store.pg import PgStore, apply_migrations, connect, describe_pg_error
 
     _require_sqlite(source)
     try:
@@ -82,6 +82,7 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
     target = PgStore(connect(url), url)
     started = time.monotonic()
     summary = CopySummary(source=source.label, target=label)
+    source_path = absolute(source.path)  # the audit names the file wherever the copy was run from
     try:
         with source.read() as src, target.write() as dst:
             existing = sql.target_tables(dst)
@@ -154,15 +155,22 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
                 actor=actor,
                 action="copy_to",
                 entity="database",
-                entity_ref=source.label,
+                entity_ref=source_path,
                 details={
-                    "source": source.label,
+                    "source": source_path,
                     "tables": len(summary.tables),
                     "rows": summary.rows,
                     "debtors": summary.debtors,
                     "balance_cents": summary.balance_cents,
                 },
             )
+    except StoreError:
+        raise
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        # Told against the target: the CLI's handler would name the SQLite file (--db).
+        raise StoreError(describe_pg_error(exc, url)) from exc
     finally:
         target.close()
     return summary
