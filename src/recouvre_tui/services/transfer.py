@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..domain.money import cents_to_euros
 from ..store import audit
 from ..store import transfer as sql
 from ..store.db import Store, StoreError
@@ -58,7 +59,7 @@ class CopySummary:
             "tables": self.tables,
             "rows": self.rows,
             "debtors": self.debtors,
-            "balance_cents": self.balance_cents,
+            "balance": cents_to_euros(self.balance_cents),  # euros, as every JSON of the CLI
             "seconds": round(self.seconds, 2),
             "authorized_keys_on_sqlite": self.authorized_keys,
         }
