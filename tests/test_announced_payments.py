@@ -188,3 +188,20 @@ def test_cli_already_paid_refusals(env: Env, args: list[str], message: str) -> N
     assert code == 1
     assert out == f"{message}\nerreur : issue non enregistrée ; rien n'a été modifié\n"
     assert env.rows("SELECT COUNT(*) FROM events") == [(0,)]
+
+
+def test_payments_not_received_at_the_same_instant_come_in_debtor_order(tmp_path: Path) -> None:
+    """Nine announced payments, held until two instants, ties at each: the first hold over
+    first, then the debtors in their order, on both stores (PostgreSQL sorted the ties
+    another way without the tie-break)."""
+    env = make_env(tmp_path)
+    refs = [f"K{i}" for i in range(1, 10)]
+    env.add_debtors([Debtor(r, agent="alice", invoices=[(f"F-{r}", days_before(40), "300")]) for r in refs])
+    for i, ref in enumerate(refs):  # odd ones announced a day later: held a day longer
+        _already_paid(env, ref, amount=1_000, now=utc(2026, 11, 17 + (i % 2 == 0), 10))
+    at = utc(2026, 11, 26, 10)
+    first = env.queue("alice", now=at)[:9]
+    assert [e.debtor_ref for e in first] == ["K2", "K4", "K6", "K8", "K1", "K3", "K5", "K7", "K9"]
+    assert {e.front_reason for e in first} == {"paiement annoncé non reçu"}
+    taken = env.take("alice", now=at)
+    assert taken is not None and taken.debtor_ref == "K2"

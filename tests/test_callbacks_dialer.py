@@ -140,3 +140,19 @@ def test_cli_team_callback_and_refusal(env: Env) -> None:
     assert r.exit_code == 0, r.output
     assert r.output == "issue « rappel demandé » enregistrée pour A1, rappel programmé pour l'équipe\n"
     assert env.rows("SELECT agent FROM callbacks") == [(None,)]
+
+
+def test_callbacks_due_at_the_same_minute_come_in_debtor_order(tmp_path: Path) -> None:
+    """Nine due callbacks, two times, ties at each: oldest first, then the debtors in their
+    order. Without that tie-break PostgreSQL sorted the ties another way than SQLite (and
+    grouped by hash at scale): the queue and `next` offered another debtor."""
+    env = make_env(tmp_path)
+    refs = [f"C{i}" for i in range(1, 10)]
+    env.add_debtors([Debtor(r, agent="alice", invoices=[(f"F-{r}", days_before(40), "100")]) for r in refs])
+    for i, ref in enumerate(refs):  # C2, C4, C6, C8 at 14:00 UTC; the others at 14:30
+        env.outcome("alice", ref, "callback", callback_at=CB_AT + timedelta(minutes=30 * (i % 2 == 0)))
+    at = CB_AT + timedelta(hours=1)
+    order = ["C2", "C4", "C6", "C8", "C1", "C3", "C5", "C7", "C9"]
+    assert [e.debtor_ref for e in env.queue("alice", now=at)] == order
+    taken = env.take("alice", now=at)
+    assert taken is not None and taken.debtor_ref == "C2"

@@ -16,7 +16,9 @@ from click.testing import CliRunner, Result
 from lead_helpers import NOW, LeadEnv, make_lead_env
 from recouvre_tui.cli import main
 from recouvre_tui.services import lead
+from recouvre_tui.services.case_file import load_case
 from recouvre_tui.services.lead import LeadError
+from recouvre_tui.services.letters import claim_lines
 from recouvre_tui.services.maintenance import migrate
 from recouvre_tui.services.outcome import OutcomeError
 from recouvre_tui.services.refresh import refresh
@@ -219,3 +221,21 @@ def test_formal_notice_without_amount_covers_what_was_overdue_on_its_date(env: L
     r = run(env, "scripts", "show", "Z1", "--as", "alice", "--tone", "neutre")
     # On 15/09 only Z-1 (due 01/09) was overdue: Z-2 (due 01/10) is not said to be covered.
     assert "« Elle portait sur la facture Z-1, pour 1\u202f000,00 €. Où en êtes-vous ? »" in r.stdout
+
+
+def test_a_dispute_reopened_within_the_minute_is_the_one_the_guide_sees(env: LeadEnv) -> None:
+    """Opened, rejected and opened again at the same instant: the fact sheet reads an invoice's
+    last line, so the disputes must come in the order they were opened (SQLite listed the open
+    line first, by its index: the guide claimed the contested Z-1, and a mise en demeure or a
+    court pack would have claimed it too; PostgreSQL did not)."""
+    env.outcome(env.alice, "Z1", "dispute", dispute_invoices=["Z-1"])
+    r = run(env, "dispute", "close", "Z1", "--invoice", "Z-1", "--rejected", "--as", "lea")
+    assert r.exit_code == 0, r.stderr
+    env.outcome(env.alice, "Z1", "dispute", dispute_invoices=["Z-1"])
+    assert lines(env) == [("Z-1", "rejected", 100_000), ("Z-1", "open", 100_000)]
+    facts = sheet(env)["fact_sheet"]
+    assert [i["ref"] for i in facts["contested"]["invoices"]] == ["Z-1"]
+    assert [i["ref"] for i in facts["overdue"]["invoices"]] == ["Z-2"]
+    assert [(d["invoice"], d["status"]) for d in facts["disputes"]] == [("Z-1", "open")]
+    case = load_case(env.store, env.lea, "Z1", now=NOW, settings=env.settings)
+    assert [x.invoice_ref for x in claim_lines(case, env.lea, env.settings, NOW.date())] == ["Z-2"]

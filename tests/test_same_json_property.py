@@ -32,8 +32,8 @@ AMOUNTS = ["100,00", "250,50", "1 000,00"]
 
 
 @st.composite
-def portfolios(draw: st.DrawFn) -> tuple[str, str, str]:
-    refs = draw(st.lists(st.sampled_from(REFS), min_size=3, max_size=7, unique=True))
+def portfolios(draw: st.DrawFn, max_debtors: int = 7) -> tuple[str, str, str]:
+    refs = draw(st.lists(st.sampled_from(REFS), min_size=3, max_size=max_debtors, unique=True))
     debtors, invoices, payments = [HEADER_DEBTORS], [HEADER_INVOICES], [HEADER_PAYMENTS]
     for i, ref in enumerate(refs):
         name = draw(st.sampled_from(NAMES))

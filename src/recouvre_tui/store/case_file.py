@@ -56,20 +56,29 @@ def events(conn: sqlite3.Connection, debtor_id: int, *, limit: int = 200) -> lis
     )
 
 
+# Every list below ends its ORDER BY on a unique key: rows that tie came in the plan's order,
+# which PostgreSQL does not share with SQLite (its sort keeps no order from 7 rows up; a
+# bitmap scan reads rows where updates left them). Where SQLite's own order was meaningful
+# it is the one kept.
+
+
 def payments(conn: sqlite3.Connection, debtor_id: int, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Newest first; payments of the same day, the last imported first (as SQLite read them)."""
     return _rows(
         conn,
         "SELECT ref, paid_on, amount_cents, invoice_ref FROM payments WHERE debtor_id = ? "
-        "ORDER BY paid_on DESC LIMIT ?",
+        "ORDER BY paid_on DESC, id DESC LIMIT ?",
         (debtor_id, limit),
     )
 
 
 def promises(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    """Newest first (the call guide reads the first as the latest); promises recorded at the
+    same instant in reference order, as SQLite read them."""
     out = _rows(
         conn,
         "SELECT id, ref, created_at, recorded_on, agent, total_cents, status, paid_cents, last_due, broken_on, "
-        "cancelled_at, cancel_reason FROM promises WHERE debtor_id = ? ORDER BY created_at DESC",
+        "cancelled_at, cancel_reason FROM promises WHERE debtor_id = ? ORDER BY created_at DESC, ref",
         (debtor_id,),
     )
     for p in out:
@@ -83,9 +92,10 @@ def promises(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
 
 
 def open_callbacks(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
+    """Soonest first; callbacks set for the same time in the order they were set."""
     return _rows(
         conn,
-        "SELECT id, agent, due_at, note FROM callbacks WHERE debtor_id = ? AND done_at IS NULL ORDER BY due_at",
+        "SELECT id, agent, due_at, note FROM callbacks WHERE debtor_id = ? AND done_at IS NULL ORDER BY due_at, id",
         (debtor_id,),
     )
 
@@ -157,11 +167,16 @@ def letter_events(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, An
 
 
 def dispute_invoices(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
-    """Every contested invoice of the debtor, open or closed, oldest dispute first."""
+    """Every contested invoice of the debtor, open or closed, oldest dispute first: the call
+    guide takes an invoice's last line as its state. Disputes opened at the same instant (one
+    opened, closed and opened again within the minute) in the order they were opened: by
+    `opened_at` alone, SQLite listed the lines by status (its index) and PostgreSQL as its plan
+    read them, so the reopened dispute could come before the closed one, and the guide claimed
+    a contested invoice."""
     return _rows(
         conn,
         "SELECT di.id, di.dispute_id, di.invoice_ref, di.amount_cents, di.status, di.closed_at, di.closed_by, "
         "d.opened_at, d.handed_to, d.agent FROM dispute_invoices di JOIN disputes d ON d.id = di.dispute_id "
-        "WHERE di.debtor_id = ? ORDER BY d.opened_at, di.invoice_ref",
+        "WHERE di.debtor_id = ? ORDER BY d.opened_at, d.id, di.invoice_ref",
         (debtor_id,),
     )

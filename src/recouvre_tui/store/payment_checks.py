@@ -52,12 +52,13 @@ def held_until_sql(ids: Sequence[int], now: str) -> tuple[str, list[object]]:
 
 
 def not_received_statement(now: str) -> tuple[str, list[object]]:
-    """`not_received` as (SQL, parameters), for a batch (`dialect.fetch_batch`)."""
+    """`not_received` as (SQL, parameters), for a batch (`dialect.fetch_batch`). Checks over at
+    the same instant (announced the same day) in debtor order, on both stores."""
     return (
         f"SELECT k.debtor_id, MIN(k.until) FROM payment_checks k WHERE k.until <= ? AND {_OPEN}"
         " AND NOT EXISTS (SELECT 1 FROM payment_checks k2 WHERE k2.debtor_id = k.debtor_id"
         " AND k2.done_at IS NULL AND k2.until > ?)"
-        " GROUP BY k.debtor_id ORDER BY MIN(k.until)",
+        " GROUP BY k.debtor_id ORDER BY MIN(k.until), k.debtor_id",
         [now, now],
     )
 

@@ -399,13 +399,17 @@ def _due_callbacks_statement(agent: str, team: str | None, now: str, handed_over
     has waited until `handed_over_before` (its time + `callback_handover_minutes`) untaken.
     The team is the callback owner's (or, for a team callback, the debtor's agent's) team;
     an agent without a team shares only callbacks of debtors assigned to nobody.
+
+    Oldest first; callbacks due at the same minute in debtor order (`debtor_id`, as SQLite's
+    grouping gave them): without it PostgreSQL's hash grouping or sort left them in any order,
+    and the queue and `next` offered another debtor than on SQLite.
     """
     return (
         "SELECT c.debtor_id, MIN(c.due_at) FROM callbacks c JOIN debtors d ON d.id = c.debtor_id "
         "LEFT JOIN agents a ON a.login = COALESCE(c.agent, d.agent) "
         "WHERE c.done_at IS NULL AND c.due_at <= ? AND (c.agent = ? OR "
         "((c.agent IS NULL OR c.due_at <= ?) AND (a.login IS NULL OR a.team = ?))) "
-        "GROUP BY c.debtor_id ORDER BY MIN(c.due_at)",
+        "GROUP BY c.debtor_id ORDER BY MIN(c.due_at), c.debtor_id",
         [now, agent, handed_over_before, team],
     )
 
