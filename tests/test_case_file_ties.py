@@ -24,14 +24,16 @@ def _env(tmp_path: Path) -> LeadEnv:
     return env
 
 
-def test_promises_recorded_at_the_same_instant_come_newest_first_then_by_reference(tmp_path: Path) -> None:
+def test_promises_recorded_at_the_same_instant_come_newest_first_then_last_recorded_first(tmp_path: Path) -> None:
     env = _env(tmp_path)
     # Eight promises, recorded at two instants in turn (the ties mixed, as an import leaves them).
     env.add_promises(
         [("T1", f"PR-{k}", f"2026-11-1{k % 2} 1{k % 2}:00", "2026-11-30", "10,00") for k in range(1, 9)],
         now=NOW,
     )
-    order = ["PR-1", "PR-3", "PR-5", "PR-7", "PR-2", "PR-4", "PR-6", "PR-8"]
+    # Odd ones on the 11th at 11:00 (newest), even ones on the 10th; the file's order is the
+    # order they were recorded, so within an instant the last line of the file comes first.
+    order = ["PR-7", "PR-5", "PR-3", "PR-1", "PR-8", "PR-6", "PR-4", "PR-2"]
     assert [p["ref"] for p in load_case(env.store, env.lea, "T1", now=NOW).promises] == order
     show = ["scripts", "show", "T1", "--as", "lea", "--format", "json", "--now", "2026-11-17T11:00"]
     r = CliRunner().invoke(main, ["--db", str(env.db), *show])

@@ -73,12 +73,12 @@ def payments(conn: sqlite3.Connection, debtor_id: int, *, limit: int = 100) -> l
 
 
 def promises(conn: sqlite3.Connection, debtor_id: int) -> list[dict[str, Any]]:
-    """Newest first (the call guide reads the first as the latest); promises recorded at the
-    same instant in reference order, as SQLite read them."""
+    """Newest first (the call guide reads the first as the latest); of promises stamped with
+    the same instant (one import), the last recorded counts as the latest."""
     out = _rows(
         conn,
         "SELECT id, ref, created_at, recorded_on, agent, total_cents, status, paid_cents, last_due, broken_on, "
-        "cancelled_at, cancel_reason FROM promises WHERE debtor_id = ? ORDER BY created_at DESC, ref",
+        "cancelled_at, cancel_reason FROM promises WHERE debtor_id = ? ORDER BY created_at DESC, id DESC",
         (debtor_id,),
     )
     for p in out:
