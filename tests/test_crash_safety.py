@@ -170,17 +170,16 @@ def test_an_import_killed_while_writing_leaves_nothing_half_written(tmp_path: Pa
 def test_on_postgresql_a_job_killed_on_any_front_end_gives_its_lock_back_at_once(tmp_path: Path) -> None:
     # The holder names the server process of the job's connection. Another front end (another
     # host name here) cannot see the dead process, but the database sees its connection gone.
-    import psycopg
-
     from recouvre_tui.services import refresh as refresh_service
+    from recouvre_tui.store import jobs
+    from recouvre_tui.store.pg import connect
 
     env = make_env(tmp_path, db=stores.cluster().new_database("joblock"))
-    other = psycopg.connect(env.db)
-    pid, start = other.execute(
-        "SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
-        " FROM pg_stat_activity WHERE pid = pg_backend_pid()"
-    ).fetchone()
-    _lock(env, f"srv-b.example:4242 pg={pid}@{start}")
+    other = connect(env.db)  # srv-b's job, on its own connection
+    session = jobs.own_session(other)
+    assert session is not None
+    pid = int(session.partition("@")[0])
+    _lock(env, f"srv-b.example:4242 pg={session}")
     with pytest.raises(JobBusy) as exc:  # its connection is open: the job runs on srv-b
         refresh(env.store, now=NOW, settings=env.settings)
     assert str(exc.value).endswith("(lancé le 2026-11-17 09:58:00 UTC par srv-b.example:4242) ; rien n'a été fait")

@@ -122,22 +122,11 @@ def test_init_keeps_five_years_around_its_clock(tmp_path: Path) -> None:
     try:
         assert load_calendars(store) == [2025, 2026, 2027, 2028, 2029]
         with store.read() as conn:
-            kept = decode_calendars(calendar_sql.read(conn) or "")
+            text = calendar_sql.read(conn) or ""
     finally:
         store.close()
-    assert kept == KEPT
-    assert json.loads(_raw(db))["source"].startswith("holidays ")
-
-
-def _raw(db: str) -> str:
-    from recouvre_tui.store.db import open_db
-
-    store = open_db(db)
-    try:
-        with store.read() as conn:
-            return calendar_sql.read(conn) or ""
-    finally:
-        store.close()
+    assert decode_calendars(text) == KEPT
+    assert json.loads(text)["source"].startswith("holidays ")
 
 
 def test_the_queue_follows_the_calendar_kept_in_the_database(env: Env) -> None:

@@ -22,15 +22,16 @@ def take_lock(conn: sqlite3.Connection, name: str, holder: str, now: str, expire
     )
 
 
+# A server process's start, to the microsecond, as text: with its pid, one process for good.
+_STARTED = "to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+
+
 def own_session(conn: sqlite3.Connection) -> str | None:
     """On PostgreSQL, this connection's server process as "pid@start" (pid numbers are reused;
     with its start time the pair is unique); None on SQLite, whose locks are per machine."""
     if not is_postgres(conn):
         return None
-    row = conn.execute(
-        "SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
-        " FROM pg_stat_activity WHERE pid = pg_backend_pid()"
-    ).fetchone()
+    row = conn.execute(f"SELECT pid, {_STARTED} FROM pg_stat_activity WHERE pid = pg_backend_pid()").fetchone()
     return f"{row[0]}@{row[1]}"
 
 
@@ -41,9 +42,7 @@ def session_alive(conn: sqlite3.Connection, session: str) -> bool:
     if not pid.isdigit() or not start:
         return True  # unreadable: never take over on a guess
     row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ? AND"
-        " to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') = ?)",
-        (int(pid), start),
+        f"SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ? AND {_STARTED} = ?)", (int(pid), start)
     ).fetchone()
     return bool(row[0])
 
