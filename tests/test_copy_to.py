@@ -10,6 +10,7 @@ import json
 import shlex
 import sqlite3
 import subprocess
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,32 @@ def test_a_second_run_is_refused_and_changes_nothing(source: Path, copied: tuple
     assert r.exit_code == 1
     assert "n'est pas vide" in r.stderr and "rien n'a été modifié" in r.stderr
     assert {t: table_rows(url, t) for t in before} == before
+
+
+def test_a_missing_database_is_told_to_be_created_empty_then_copy_to_works(source: Path) -> None:
+    """The hint said « créez-la (createdb) puis « recouvre init » »: followed, init filled the
+    database and copy-to then refused it as not empty. It now says to create it empty and run
+    copy-to again, and doing exactly that copies the team."""
+    name = f"manquante_{uuid.uuid4().hex[:8]}"
+    url = cluster().url(name)
+    r = cli(source, "copy-to", url, "--now", NOW_ARG)
+    assert r.exit_code == 1
+    assert (
+        f"base PostgreSQL inexistante (database \"{name}\" does not exist) ; créez-la (createdb) vide, "
+        "sans « recouvre init », puis relancez copy-to (il crée le schéma) ; rien n'a été modifié"
+    ) in r.stderr
+    assert "recouvre init" not in r.stderr.replace("sans « recouvre init »", "")
+    with psycopg.connect(cluster().url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # createdb, as the hint says
+    again = cli(source, "copy-to", url, "--format", "json", "--now", NOW_ARG)
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["debtors"] == len(table_rows(source, "debtors"))
+
+
+def test_other_commands_on_a_missing_database_are_told_to_init() -> None:
+    r = cli(cluster().url(f"manquante_{uuid.uuid4().hex[:8]}"), "agents", "list")
+    assert r.exit_code == 1
+    assert "; créez-la (createdb) puis « recouvre init » ; rien n'a été modifié" in r.stderr
 
 
 def test_a_database_of_another_program_is_refused(source: Path) -> None:

@@ -65,6 +65,9 @@ class CopySummary:
         }
 
 
+COPY_AGAIN = "vide, sans « recouvre init », puis relancez copy-to (il crée le schéma)"
+
+
 def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Progress | None = None) -> CopySummary:
     """Copy `source` (a SQLite store at the current schema) into the empty PostgreSQL database `url`."""
     from ..store.pg import PgStore, apply_migrations, connect, describe_pg_error
@@ -80,7 +83,9 @@ def copy_to(source: Store, url: str, *, now: datetime, actor: str, progress: Pro
         )
     url = canonical(url)
     label = masked(url)
-    target = PgStore(connect(url), url)
+    # A missing database: created empty, then copy-to again (copy-to creates the schema;
+    # « recouvre init » first would make the database non-empty, which copy-to refuses).
+    target = PgStore(connect(url, then=COPY_AGAIN), url)
     started = time.monotonic()
     summary = CopySummary(source=source.label, target=label)
     source_path = absolute(source.path)  # the audit names the file wherever the copy was run from

@@ -52,9 +52,15 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def describe_pg_error(exc: BaseException, url: str, *, step: str | None = None) -> str:
+# What to do once a missing database is created: most commands need the schema first; copy-to
+# creates it itself, and refuses a database `init` has filled.
+THEN_INIT = "puis « recouvre init »"
+
+
+def describe_pg_error(exc: BaseException, url: str, *, step: str | None = None, then: str = THEN_INIT) -> str:
     """A PostgreSQL failure told in French, with what to do; the transaction was rolled back.
-    `step`: what was running (« migration m016_… »), named after the database.
+    `step`: what was running (« migration m016_… »), named after the database; `then`: what to
+    run once a missing database is created.
 
     Classified by the error's SQLSTATE, not by its text: the server's messages quote file
     names and system errors (a missing extension ends with « No such file or directory », which
@@ -70,7 +76,7 @@ def describe_pg_error(exc: BaseException, url: str, *, step: str | None = None) 
         state, reached = _fatal_state(text.lower()), True
     low = text.lower()
     if state == "3D000":
-        what = f"base PostgreSQL inexistante ({text}) ; créez-la (createdb) puis « recouvre init »"
+        what = f"base PostgreSQL inexistante ({text}) ; créez-la (createdb) {then}"
     elif state.startswith("28"):
         what = f"connexion refusée par PostgreSQL ({text}) ; vérifiez le rôle et ~/.pgpass"
     elif state == "42501":
@@ -186,12 +192,13 @@ def _params(p: Sequence[Any] | dict[str, Any], by_number: bool) -> Sequence[Any]
     return tuple(p)
 
 
-def connect(url: str) -> PgConnection:
+def connect(url: str, *, then: str = THEN_INIT) -> PgConnection:
+    """`then`: what to run once the database, if missing, is created (`describe_pg_error`)."""
     psycopg = _psycopg()
     try:
         raw = psycopg.connect(canonical(url), autocommit=True, application_name="recouvre")
     except psycopg.Error as exc:
-        raise StoreError(describe_pg_error(exc, url)) from None
+        raise StoreError(describe_pg_error(exc, url, then=then)) from None
     _register_sqlite_like_loaders(raw)
     # Statements never wait forever on a lock (the write lock waits WRITE_WAIT_S, like SQLite).
     raw.execute(f"SET lock_timeout = '{int(WRITE_WAIT_S * 1000)}ms'")
