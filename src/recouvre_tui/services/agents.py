@@ -181,8 +181,8 @@ def deactivate(store: Store, login: str, *, actor: str, now: datetime) -> str | 
         if not agent.active:
             raise AgentError(f"l'agent « {login} » est déjà désactivé")
         sql.set_active(conn, login, False)
-        held = queue_sql.held_by(conn, login)
-        released = queue_sql.debtor_ref(conn, held[0]) if held else None
+        held = queue_sql.release_start(conn, login)  # (debtor_id, ref) in one statement
+        released = held[1] if held else None
         queue_sql.release_claim(conn, login)
         lead_sql.end_session(conn, login, to_db(now))
         audit.record(
