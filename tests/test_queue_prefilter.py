@@ -87,3 +87,38 @@ def test_no_valid_number_never_reaches_a_page(env: Env, tmp_path: Path) -> None:
         page = sql.page(conn, agent=None, pool=True, after=None, limit=100, include_blocked=False)
     refs = {c.ref for c in page}
     assert refs and not any(ref.endswith("-N") for ref in refs)
+
+
+def test_no_page_is_read_when_every_area_is_closed(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every area of both segments closed (Sunday, 1 January, night), the pages' SQL would
+    leave every debtor out: nothing is read. It took 0.7 s at 1 000 000 debtors to read the
+    whole queue index and find nothing. The callable queue is the same either way (property
+    above, which draws such instants)."""
+    from recouvre_tui.store import queue as sql
+
+    read: list[bool] = []
+    real_page = sql.page
+
+    def counted(*args: object, **kwargs: object) -> object:
+        read.append(bool(kwargs.get("include_blocked")))
+        return real_page(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sql, "page", counted)
+    closed = [
+        datetime(2026, 11, 22, 10, 0, tzinfo=UTC),  # Sunday 11:00 in Paris
+        datetime(2027, 1, 1, 10, 0, tzinfo=UTC),  # New Year's Day, every area
+        datetime(2026, 11, 18, 2, 0, tzinfo=UTC),  # Wednesday 03:00 Paris, 22:00 Guadeloupe, 06:00 Réunion
+    ]
+    for now in closed:
+        assert env.queue("alice", now=now, limit=1000) == []
+        assert env.take("alice", now=now) is None
+    assert read == []
+    # The blocked view still lists everyone, from the pages, with why they cannot be called.
+    full = env.queue("alice", now=closed[0], include_blocked=True, limit=1000)
+    assert len(full) == 36 and read and all(read)
+    assert {r for e in full for r in e.blocked_by} >= {"outside_hours"}
+    # Saturday 11:00 in Paris: B2C is open, so pages are read again.
+    read.clear()
+    saturday = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    assert {e.debtor_ref for e in env.queue("alice", now=saturday, limit=1000)} >= {"B2C-FR-T"}
+    assert read and not any(read)

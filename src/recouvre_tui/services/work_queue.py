@@ -242,6 +242,11 @@ def iterate(
     due_ids += unpaid_ids
     seen = set(due_ids)
     areas = {seg.value: open_areas(seg.value, now, settings.calling) for seg in Segment}
+    if not include_blocked and not any(codes or others for codes, others in areas.values()):
+        # Every area closed for both segments (a Sunday, a national holiday, the night): the
+        # pages' SQL leaves every debtor out, so no page holds a case to call, and reading the
+        # queue index to find none took 0.7 s at 1 000 000 debtors (50 s with 200 agents).
+        return
     merge = {False, True} if start.merge is None else start.merge
     for pool in (False, True):
         after = None
