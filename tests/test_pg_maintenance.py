@@ -279,3 +279,34 @@ def test_a_failed_migration_is_named(tmp_path: Path) -> None:
     with psycopg.connect(url) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM recouvre_migrations")]
     assert "m018_promise_rest_by_portfolio" not in names and "m019_search_spells_out_ligatures" not in names
+
+
+def test_the_documented_prewarm_runs_as_the_urls_role(tmp_path: Path) -> None:
+    """docs/postgresql.md « The first minutes after a restart or a failover »: the extension is
+    created once by a superuser; the SQL given there, run as the role of the URL (which owns
+    the tables, is not a superuser), reads every table and index but the audit trail."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "postgresql.md").read_text(encoding="utf-8")
+    section = doc.split("**The first minutes after a restart or a failover.**", 1)[1]
+    prewarm_sql = section.split("```sql\n", 1)[1].split("```", 1)[0]
+    assert "pg_prewarm(c.oid, 'read')" in prewarm_sql
+    with login_role("owner") as role:
+        url = cluster().new_database("warm")
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{admin.info.dbname}" OWNER TO "{role}"')
+            admin.execute(f'ALTER SCHEMA public OWNER TO "{role}"')
+        own = as_role(url, role)
+        assert cli(own, "init").exit_code == 0
+        with psycopg.connect(own, autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE EXTENSION pg_prewarm")  # the administrator's step
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute("CREATE EXTENSION pg_prewarm")
+        sizes = (
+            "SELECT pg_size_pretty(sum(pg_relation_size(c.oid))) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')"
+        )
+        with psycopg.connect(own, autocommit=True) as conn:
+            (read,) = conn.execute(prewarm_sql).fetchone()  # type: ignore[misc]
+            (but_audit,) = conn.execute(sizes + " AND c.relname NOT LIKE 'audit%'").fetchone()  # type: ignore[misc]
+            (everything,) = conn.execute(sizes).fetchone()  # type: ignore[misc]
+    assert read == but_audit != everything
+    assert read.endswith(("kB", "MB")), read
