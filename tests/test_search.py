@@ -12,9 +12,9 @@ from lead_helpers import PORTFOLIO, LeadEnv, make_lead_env
 from recouvre_tui.services.maintenance import migrate
 from recouvre_tui.services.search import analyse, search_debtors
 from recouvre_tui.store import search as search_sql
-from recouvre_tui.store.db import SqliteStore, connect, open_db
+from recouvre_tui.store.db import SqliteStore, connect, init_db, open_db
 from recouvre_tui.store.schema import migrations
-from stores import on_postgres
+from stores import new_db, on_postgres
 
 
 @pytest.fixture
@@ -335,6 +335,78 @@ def test_m019_indexes_again_the_names_it_spells_out(tmp_path: Path) -> None:
             "VALUES ('NEW-1', 'Æsop Œdipe', 'B2C', '2026-01-01', '2026-01-01')"
         )
     assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "aesop oedipe")] == ["NEW-1"]
+
+
+# `_search_words` as m002 made it (PostgreSQL): [a-z0-9] only.
+_M019_WORDS = """
+CREATE OR REPLACE FUNCTION _search_words(p_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT ' ' || regexp_replace(lower(unaccent(d.ref || ' ' || d.name)), '[^a-z0-9]+', ' ', 'g') || ' '
+      || regexp_replace(COALESCE(d.siren, ''), '[^0-9]+', '', 'g') || ' '
+      || COALESCE((SELECT string_agg(
+             regexp_replace(COALESCE(p.e164, ''), '[^0-9]+', '', 'g') || ' '
+             || regexp_replace(COALESCE(p.national, ''), '[^0-9]+', '', 'g') || ' '
+             || regexp_replace(p.raw, '[^0-9]+', '', 'g'), ' ')
+           FROM phones p WHERE p.debtor_id = d.id), '') || ' '
+  FROM debtors d WHERE d.id = p_id
+$$"""
+
+
+def test_m020_indexes_again_the_names_of_other_scripts(tmp_path: Path) -> None:
+    """A database at m019 (its index as m019 left it: PostgreSQL's words [a-z0-9] only,
+    SQLite's FTS5 fed the names with their marks) with names in every script, migrated: each
+    is found as `OTHER_SCRIPTS` says; a Latin name's row is not rewritten (PostgreSQL)."""
+    from recouvre_tui.services.roles import OPERATOR
+    from recouvre_tui.store.pg import MIGRATIONS_TABLE
+    from recouvre_tui.store.schema import Migrations
+    from recouvre_tui.store.search_folding import sqlite_spelled_out_sql
+
+    db = new_db(tmp_path, "old.db")
+    store = init_db(db)
+    names = list(dict.fromkeys(n for n, _ in OTHER_SCRIPTS)) + ["Société Générale", "Lætitia Roux"]
+    with store.write() as conn:
+        if on_postgres():
+            conn.execute(_M019_WORDS)
+            conn.execute(f"DELETE FROM {MIGRATIONS_TABLE} WHERE name = 'm020_search_folds_every_script'")
+        else:
+            conn.execute("DROP TRIGGER debtor_search_ai")
+            conn.execute(  # m019's trigger: œ æ ß… spelled out, marks left to FTS5
+                "CREATE TRIGGER debtor_search_ai AFTER INSERT ON debtors BEGIN "
+                "INSERT INTO debtor_search (rowid, ref, name, siren, phones) VALUES (new.id, "
+                f"{sqlite_spelled_out_sql('new.ref')}, {sqlite_spelled_out_sql('new.name')}, '', ''); END"
+            )
+            conn.execute(
+                f"DELETE FROM {Migrations.migrations_table} WHERE name = 'm020_search_folds_every_script'"
+            )
+        for i, name in enumerate(names):
+            conn.execute(
+                "INSERT INTO debtors (ref, name, segment, created_at, updated_at) "
+                "VALUES (?, ?, 'B2C', '2026-01-01', '2026-01-01')",
+                (f"OLD-{i}", name),
+            )
+    latin = f"OLD-{names.index('Société Générale')}"
+    xmin = "SELECT s.xmin::text FROM debtor_search s JOIN debtors d ON d.id = s.debtor_id WHERE d.ref = ?"
+    with store.read() as conn:
+        before = conn.execute(xmin, (latin,)).fetchone() if on_postgres() else None
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "παπαδοπουλ")] == []  # m019: not found
+    store.close()
+
+    store = open_db(db, allow_pending=True)
+    assert migrate(store, now=datetime(2026, 12, 1, 9, 0)).applied == ["m020_search_folds_every_script"]
+    for name, typed in OTHER_SCRIPTS:
+        found = [h.debtor_ref for h in search_debtors(store, OPERATOR, typed)]
+        assert f"OLD-{names.index(name)}" in found, (name, typed)
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "generale")] == [latin]
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "laetitia")] == [f"OLD-{names.index('Lætitia Roux')}"]
+    if on_postgres():
+        with store.read() as conn:
+            assert conn.execute(xmin, (latin,)).fetchone() == before  # not rewritten
+    with store.write() as conn:  # and the trigger (function) m020 put in place folds new names
+        conn.execute(
+            "INSERT INTO debtors (ref, name, segment, created_at, updated_at) "
+            "VALUES ('NEW-1', 'Ἀθηνᾶ Σμυρναίου', 'B2C', '2026-01-01', '2026-01-01')"
+        )
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "σμυρναιου")] == ["NEW-1"]
+    store.close()
 
 
 def test_analyse() -> None:
