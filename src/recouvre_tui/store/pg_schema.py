@@ -253,14 +253,15 @@ def m019_search_spells_out_ligatures(conn: Any) -> None:
 
 def m020_search_folds_every_script(conn: Any) -> None:
     """`_search_words` written again (it kept [a-z0-9] only: a Greek, Cyrillic, Arabic, Hebrew
-    or Chinese name was not found by name), then the debtors whose words change indexed again:
-    those with a character outside ASCII, the only ones the new function can fold otherwise;
-    the rows whose words stay are not written (nor their trigram index entries)."""
+    or Chinese name was not found by name), then the debtors whose words change indexed again.
+    Only a text still outside ASCII once `unaccent` has taken the Latin accents off can change
+    (« Débiteur » cannot: the marks m020 drops before `unaccent` are either non-ASCII after it
+    or removed by it too); the rows whose words stay are not written (nor their trigrams)."""
     conn.execute(_WORDS_OF)
     conn.execute(
         "UPDATE debtor_search s SET words = f.words "
         "FROM (SELECT d.id, _search_words(d.id) AS words FROM debtors d "
-        "      WHERE d.ref || d.name ~ '[^\x01-\x7f]') AS f "
+        "      WHERE unaccent(d.ref || ' ' || d.name) ~ '[^\\x01-\\x7f]') AS f "
         "WHERE s.debtor_id = f.id AND s.words <> f.words"
     )
 

@@ -15,7 +15,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .db import Store, StoreError
-from .search_folding import sqlite_fold_steps, sqlite_spelled_out_sql
+from .search_folding import MAY_HAVE_MARKS_GLOB, sqlite_fold_steps, sqlite_spelled_out_sql
 
 migrations = Migrations("recouvre")
 
@@ -450,9 +450,17 @@ def _search_fill() -> list[str]:
 def _search_ddl() -> list[str]:
     siren_new = _digits_sql("new.siren")
     ref_new, name_new = sqlite_spelled_out_sql("new.ref"), sqlite_spelled_out_sql("new.name")
-    # The row written with œ æ ß… spelled out, then the steps that drop the marks, each when
-    # the debtor's reference or name has one of its characters (new.* only: no read of the
-    # index for a Latin name).
+    insert = (
+        "INSERT INTO debtor_search (rowid, ref, name, siren, phones) "
+        f"VALUES (new.id, {ref_new}, {name_new}, {siren_new}, {_phones_sql('new.id')}); "
+    )
+    update = f"UPDATE debtor_search SET ref = {ref_new}, name = {name_new}, siren = {siren_new} WHERE rowid = new.id; "
+    # A debtor whose reference or name may have a mark or a letter to fold (a character in the
+    # range of those of store/search_folding.py) has its own triggers: the row written with
+    # œ æ ß… spelled out, then the steps that drop the marks, each only when the text has one
+    # of its characters. The two conditions exclude each other, so the order SQLite fires the
+    # triggers in does not matter, and a Latin name costs what it did before m020.
+    marked = f"(new.ref || ' ' || new.name) GLOB {_sql_text(MAY_HAVE_MARKS_GLOB)}"
     fold_new = "".join(
         f"{step}; " for step in _fold_steps("rowid = new.id AND (new.ref GLOB {glob} OR new.name GLOB {glob})")
     )
@@ -460,12 +468,12 @@ def _search_ddl() -> list[str]:
         "CREATE VIRTUAL TABLE debtor_search USING fts5("
         "ref, name, siren, phones, tokenize = 'unicode61 remove_diacritics 2')",
         *_search_fill(),
-        "CREATE TRIGGER debtor_search_ai AFTER INSERT ON debtors BEGIN "
-        "INSERT INTO debtor_search (rowid, ref, name, siren, phones) "
-        f"VALUES (new.id, {ref_new}, {name_new}, {siren_new}, {_phones_sql('new.id')}); {fold_new}END",
-        "CREATE TRIGGER debtor_search_au AFTER UPDATE OF ref, name, siren ON debtors BEGIN "
-        f"UPDATE debtor_search SET ref = {ref_new}, name = {name_new}, siren = {siren_new} WHERE rowid = new.id; "
-        f"{fold_new}END",
+        f"CREATE TRIGGER debtor_search_ai AFTER INSERT ON debtors WHEN NOT {marked} BEGIN {insert}END",
+        f"CREATE TRIGGER debtor_search_ai_marks AFTER INSERT ON debtors WHEN {marked} BEGIN {insert}{fold_new}END",
+        f"CREATE TRIGGER debtor_search_au AFTER UPDATE OF ref, name, siren ON debtors WHEN NOT {marked} "
+        f"BEGIN {update}END",
+        f"CREATE TRIGGER debtor_search_au_marks AFTER UPDATE OF ref, name, siren ON debtors WHEN {marked} "
+        f"BEGIN {update}{fold_new}END",
         "CREATE TRIGGER debtor_search_ad AFTER DELETE ON debtors BEGIN "
         "DELETE FROM debtor_search WHERE rowid = old.id; END",
         "CREATE TRIGGER debtor_search_phone_ai AFTER INSERT ON phones BEGIN "
@@ -824,11 +832,19 @@ def m020_search_folds_every_script(db: sqlite_utils.Database) -> None:
     conn = db.conn
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'debtor_search'").fetchone() is None:
         return  # this SQLite has no FTS5: the LIKE fallback answers
-    conn.execute("DROP TRIGGER IF EXISTS debtor_search_ai")
-    conn.execute("DROP TRIGGER IF EXISTS debtor_search_au")
+    names = ("debtor_search_ai", "debtor_search_au", "debtor_search_ai_marks", "debtor_search_au_marks")
+    for name in names:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     for statement in _search_ddl():
-        if statement.startswith(("CREATE TRIGGER debtor_search_ai ", "CREATE TRIGGER debtor_search_au ")):
+        if statement.startswith(tuple(f"CREATE TRIGGER {name} " for name in names)):
             conn.execute(statement)
-    # The index holds each reference and name with œ æ ß… spelled out (m019): the steps fold the rest.
-    for step in _fold_steps("ref GLOB {glob} OR name GLOB {glob}"):
+    # The index holds each reference and name with œ æ ß… spelled out (m019): the steps fold the
+    # rest, on the debtors the new triggers would send through them (one scan of debtors, not
+    # one of the index per step: 3.3 s instead of 5.1 s on 100 000 debtors, 10 % in other scripts).
+    conn.execute(
+        "CREATE TEMP TABLE m020_marked AS SELECT id FROM debtors WHERE (ref || ' ' || name) GLOB ?",
+        (MAY_HAVE_MARKS_GLOB,),
+    )
+    for step in _fold_steps("rowid IN (SELECT id FROM temp.m020_marked) AND (ref GLOB {glob} OR name GLOB {glob})"):
         conn.execute(step)
+    conn.execute("DROP TABLE temp.m020_marked")
