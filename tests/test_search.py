@@ -362,7 +362,7 @@ def test_m020_indexes_again_the_names_of_other_scripts(tmp_path: Path) -> None:
 
     db = new_db(tmp_path, "old.db")
     store = init_db(db)
-    names = list(dict.fromkeys(n for n, _ in OTHER_SCRIPTS)) + ["Société Générale", "Lætitia Roux"]
+    names = [*dict.fromkeys(n for n, _ in OTHER_SCRIPTS), "Société Générale", "Lætitia Roux"]
     with store.write() as conn:
         if on_postgres():
             conn.execute(_M019_WORDS)
@@ -375,9 +375,7 @@ def test_m020_indexes_again_the_names_of_other_scripts(tmp_path: Path) -> None:
                 "INSERT INTO debtor_search (rowid, ref, name, siren, phones) VALUES (new.id, "
                 f"{sqlite_spelled_out_sql('new.ref')}, {sqlite_spelled_out_sql('new.name')}, '', ''); END"
             )
-            conn.execute(
-                f"DELETE FROM {Migrations.migrations_table} WHERE name = 'm020_search_folds_every_script'"
-            )
+            conn.execute(f"DELETE FROM {Migrations.migrations_table} WHERE name = 'm020_search_folds_every_script'")
         for i, name in enumerate(names):
             conn.execute(
                 "INSERT INTO debtors (ref, name, segment, created_at, updated_at) "

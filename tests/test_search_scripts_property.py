@@ -159,4 +159,3 @@ def test_the_reference_folding_on_the_hand_written_cases() -> None:
     assert words("Ёлкин Пётр") == ["елкин", "петр"]
     assert words("张伟 (Lætitia Straße)") == ["张伟", "laetitia", "strasse"]
     assert words(unicodedata.normalize("NFD", "Éléonore Ὀδυσσεύς")) == ["eleonore", "οδυσσευσ"]
-

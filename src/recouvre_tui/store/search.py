@@ -138,6 +138,7 @@ def search_like(
 # from store/search_folding.py, with the SQL of both indexes: « œuvres » is « oeuvres », « محمّد »
 # is « محمد », « ΠΑΠΑΔΌ » is « παπαδο » on both stores.
 
+
 def search_pg(
     conn: sqlite3.Connection, q: SearchQuery, *, exact_ref: str, visible_to: Sequence[str] | None, limit: int
 ) -> list[SearchRow]:
