@@ -159,3 +159,17 @@ def test_the_reference_folding_on_the_hand_written_cases() -> None:
     assert words("Ёлкин Пётр") == ["елкин", "петр"]
     assert words("张伟 (Lætitia Straße)") == ["张伟", "laetitia", "strasse"]
     assert words(unicodedata.normalize("NFD", "Éléonore Ὀδυσσεύς")) == ["eleonore", "οδυσσευσ"]
+
+
+def test_no_letter_digit_or_upper_case_letter_past_the_code_points_the_tables_read() -> None:
+    """`search_folding.tables` reads the code points up to U+323FF and adds the private use
+    planes: true of this Python's Unicode, so the word pattern and the case table are whole."""
+    from recouvre_tui.store import search_folding as f
+
+    private = [(ord(a), ord(b)) for a, b in f._PRIVATE_PLANES]
+    for cp in range(f._LAST_SCANNED + 1, 0x110000):
+        c = chr(cp)
+        if any(a <= cp <= b for a, b in private):
+            assert unicodedata.category(c) == "Co", hex(cp)
+            continue
+        assert unicodedata.category(c) not in f._WORD_CATEGORIES and c.lower() == c, hex(cp)

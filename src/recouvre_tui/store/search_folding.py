@@ -19,9 +19,11 @@ Latin names are indexed as before: their accents are still taken off by FTS5 and
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 # Latin letters without a Unicode decomposition, spelled out as PostgreSQL's `unaccent` does
 # (m019): « Lætitia » is found by « laetitia » and by « lætitia », on both stores.
@@ -69,57 +71,77 @@ BASES: tuple[tuple[str, str], ...] = tuple(
     if unicodedata.category(c).startswith("L") and len(_base(c)) == 1 and _base(c) != c
 )
 
-# Upper case to lower case, every script (PostgreSQL: its `lower()` changes A-Z only under the
-# columns' `COLLATE "C"`; FTS5 folds case itself). The final sigma is folded as FTS5 does.
-CASES: tuple[tuple[str, str], ...] = (
-    *(
-        (chr(cp), chr(cp).lower())
-        for cp in range(0x80, 0x110000)
-        if len(chr(cp).lower()) == 1 and chr(cp).lower() != chr(cp)
-    ),
-    ("ς", "σ"),
-)
-
-# The code points a word is made of: letters, digits and private-use characters, as FTS5's
-# `unicode61` tokenizer (categories L*, N*, Co); any other character separates two words.
-_WORD_CATEGORIES = ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Co")
-
 
 def _ranges(chars: Iterable[str]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for c in sorted(set(chars)):
-        if out and ord(out[-1][1]) + 1 == ord(c):
-            out[-1] = (out[-1][0], c)
+    """Consecutive code points as (first, last); `chars` in code point order."""
+    out: list[list[int]] = []
+    for cp in map(ord, chars):
+        if out and out[-1][1] + 1 == cp:
+            out[-1][1] = cp
         else:
-            out.append((c, c))
-    return out
+            out.append([cp, cp])
+    return [(chr(a), chr(b)) for a, b in out]
 
 
 def _char_class(chars: Iterable[str], *, negate: bool = False) -> str:
     """A regular expression's bracket expression (PostgreSQL's and Python's syntax agree)."""
-    body = "".join(a if a == b else f"{a}-{b}" for a, b in _ranges(chars))
+    body = "".join(a if a == b else f"{a}-{b}" for a, b in _ranges(sorted(set(chars))))
     return f"[{'^' if negate else ''}{body}]"
 
 
-_WORD_CHARS = [chr(cp) for cp in range(0x110000) if unicodedata.category(chr(cp)) in _WORD_CATEGORIES]
-NOT_WORD = _char_class(_WORD_CHARS, negate=True) + "+"  # PostgreSQL's pattern between two words
-# A text that has a mark or a letter of `BASES`: only such a text goes through the long chain
-# of replacements (a Latin name never does: its index is untouched by m020, and as quick).
-HAS_MARKS = _char_class([*MARKS, *(c for c, _ in BASES)])
-# SQLite's GLOB has the same bracket syntax (ranges of code points), `*` around it.
-HAS_MARKS_GLOB = "*" + HAS_MARKS + "*"
-# A quicker test, for the triggers: a character between the first and the last of those
-# (a Latin name has none: it costs one range test a character, not a hundred).
+# A text that has a mark or a letter of `BASES` (PostgreSQL: only such a text is translated).
 _FOLDED = [*MARKS, *(c for c, _ in BASES)]
+HAS_MARKS = _char_class(_FOLDED)
+# SQLite's triggers and m020: a character between the first and the last of those (a Latin
+# name has none, and costs one range test a character, not a hundred); SQLite's GLOB has the
+# same bracket syntax as a regular expression (ranges of code points).
 MAY_HAVE_MARKS_GLOB = f"*[{min(_FOLDED)}-{max(_FOLDED)}]*"
-assert not {b for _, b in BASES} & {*MARKS, *(c for c, _ in BASES)}, "a base letter is replaced again"
-# PostgreSQL: a text with an upper case letter outside A-Z (lower() has done those).
-HAS_UPPER = _char_class(c for c, _ in CASES)
+assert not {b for _, b in BASES} & set(_FOLDED), "a base letter is replaced again"
 
 _PREFOLD = str.maketrans({**dict(SPELLED_OUT), **dict(BASES), **dict.fromkeys(MARKS)})
-_CASE = str.maketrans(dict(CASES))
-_WORD_RE = re.compile(NOT_WORD)
-_ASCII_WORD = re.compile(r"[^a-z0-9]+")
+
+# The code points a word is made of: letters, digits and private-use characters, as FTS5's
+# `unicode61` tokenizer (categories L*, N*, Co); any other character separates two words.
+_WORD_CATEGORIES = ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Co")
+# Unicode assigns no letter, digit or upper case letter past U+323AF but the private use
+# planes 15 and 16 (checked by tests/test_search_scripts_property.py): the tables below read
+# 0.2 million code points, not 1.1 (~0.2 s on first use, nothing at import).
+_LAST_SCANNED = 0x323FF
+_PRIVATE_PLANES = ("\U000f0000", "\U000ffffd"), ("\U00100000", "\U0010fffd")
+
+
+@dataclass(frozen=True)
+class _Tables:
+    cases: tuple[tuple[str, str], ...]  # upper case -> lower case, one code point each
+    not_word: str  # PostgreSQL's (and Python's) pattern between two words
+    has_upper: str  # a text with an upper case letter outside A-Z
+    case: dict[int, str]
+    word_re: re.Pattern[str]
+
+
+@functools.cache
+def tables() -> _Tables:
+    """Upper case to lower case in every script (PostgreSQL: its `lower()` changes A-Z only
+    under the columns' `COLLATE "C"`; FTS5 folds case itself), the final sigma folded as FTS5
+    does; and the pattern of the characters between two words."""
+    scanned = [chr(cp) for cp in range(_LAST_SCANNED + 1)]
+    lowered = [c.lower() for c in scanned]
+    cases = (
+        *((c, lc) for c, lc in zip(scanned[0x80:], lowered[0x80:], strict=True) if lc != c and len(lc) == 1),
+        ("ς", "σ"),
+    )
+    category = unicodedata.category
+    word = "".join(
+        a if a == b else f"{a}-{b}" for a, b in _ranges(c for c in scanned if category(c) in _WORD_CATEGORIES)
+    )
+    not_word = "[^" + word + "".join(f"{a}-{b}" for a, b in _PRIVATE_PLANES) + "]+"
+    return _Tables(
+        cases=cases,
+        not_word=not_word,
+        has_upper=_char_class(c for c, _ in cases),
+        case=str.maketrans(dict(cases)),
+        word_re=re.compile(not_word),
+    )
 
 
 def prefold(text: str) -> str:
@@ -142,8 +164,9 @@ def _unaccent(text: str) -> str:
 def words(text: str) -> list[str]:
     """The words of a text as PostgreSQL's `debtor_search.words` holds them (and, for the
     scripts above, as FTS5 cuts them on SQLite): the Python reference of both indexes."""
-    folded = _unaccent(prefold(text)).lower().translate(_CASE)
-    return [w for w in _WORD_RE.split(folded) if w]
+    t = tables()
+    folded = _unaccent(prefold(text)).lower().translate(t.case)
+    return [w for w in t.word_re.split(folded) if w]
 
 
 def fold(word: str) -> str:
@@ -154,7 +177,7 @@ def fold(word: str) -> str:
 def query_words(text: str) -> list[str]:
     """The words of a query, cut where the index cuts them: marks dropped first, so that
     « محمّد » stays one word (Python's regular expressions, like FTS5, end a word at a mark)."""
-    return [w for w in _WORD_RE.split(prefold(text.lower())) if w]
+    return [w for w in tables().word_re.split(prefold(text.lower())) if w]
 
 
 def _sql_literal(text: str) -> str:
@@ -204,13 +227,14 @@ def pg_words_sql(expr: str) -> str:
         f"CASE WHEN {expr} ~ {_sql_literal(HAS_MARKS)} "
         f"THEN translate({expr}, {_sql_literal(bases_from + marks)}, {_sql_literal(bases_to)}) ELSE {expr} END"
     )
-    cases_from = "".join(c for c, _ in CASES)
-    cases_to = "".join(lc for _, lc in CASES)
+    t = tables()
+    cases_from = "".join(c for c, _ in t.cases)
+    cases_to = "".join(lc for _, lc in t.cases)
     cased = (
-        f"CASE WHEN t ~ {_sql_literal(HAS_UPPER)} "
+        f"CASE WHEN t ~ {_sql_literal(t.has_upper)} "
         f"THEN translate(t, {_sql_literal(cases_from)}, {_sql_literal(cases_to)}) ELSE t END"
     )
     return (
-        f"(SELECT ' ' || regexp_replace({cased}, {_sql_literal(NOT_WORD)}, ' ', 'g') || ' ' "
+        f"(SELECT ' ' || regexp_replace({cased}, {_sql_literal(t.not_word)}, ' ', 'g') || ' ' "
         f'FROM (SELECT lower(unaccent({prefolded}) COLLATE "C") AS t) AS folded)'
     )
