@@ -291,7 +291,7 @@ def generate(
         if triggers:
             from recouvre_tui.store import schema
 
-            fill = [q for q in schema._search_ddl() if q.startswith("INSERT INTO debtor_search")]
+            fill = schema._search_fill()
             for q in fill:
                 conn.execute(q)
             for _, sql in triggers:

@@ -12,9 +12,9 @@ from lead_helpers import PORTFOLIO, LeadEnv, make_lead_env
 from recouvre_tui.services.maintenance import migrate
 from recouvre_tui.services.search import analyse, search_debtors
 from recouvre_tui.store import search as search_sql
-from recouvre_tui.store.db import SqliteStore, connect, open_db
+from recouvre_tui.store.db import SqliteStore, connect, init_db, open_db
 from recouvre_tui.store.schema import migrations
-from stores import on_postgres
+from stores import new_db, on_postgres
 
 
 @pytest.fixture
@@ -139,6 +139,90 @@ def test_a_name_with_a_ligature_or_a_stroke_is_found_as_written_and_spelled_out(
     assert refs(env, typed) == ["P1"]
 
 
+# Names in the scripts a French collection team meets, and what a user types to find them:
+# case ignored in every script, marks ignored (Latin accents, Greek tonos and dialytika, Arabic
+# harakat and shadda, Hebrew niqqud), a word typed is the start of a word of the name.
+OTHER_SCRIPTS = [
+    ("Παπαδόπουλος Σοφία", "παπαδοπουλ"),
+    ("Παπαδόπουλος Σοφία", "ΠΑΠΑΔΌ"),
+    ("Παπαδόπουλος Σοφία", "Παπαδόπουλος"),
+    ("Παπαδόπουλος Σοφία", "ΠΑΠΑΔΟΠΟΥΛΟΣ σοφια"),
+    ("Παπαδόπουλος Σοφία", "παπαδοπουλος"),  # a final ς typed: the index holds σ
+    ("ΑΪΔΙΝΗΣ Νίκος", "αϊδ"),
+    ("ΑΪΔΙΝΗΣ Νίκος", "αιδινης νικ"),
+    ("Ο\u0301μηρος", "όμηρ"),  # the tonos typed as a combining mark
+    ("محمّد العلي", "محمد"),
+    ("محمد العلي", "مُحَمَّد"),
+    ("مُحَمَّد العَلِيّ", "محمد العلي"),
+    ("محـمد", "محمد"),  # a tatweel
+    ("أحمد", "احمد"),
+    ("שָׁלוֹם כֹּהֵן", "שלום"),
+    ("שלום כהן", "שָׁלוֹם"),
+    ("שָׁלוֹם כֹּהֵן", "כה"),
+    ("Ёлкин Пётр", "ёлк"),
+    ("Ёлкин Пётр", "ЁЛКИН"),
+    ("Ёлкин Пётр", "елкин петр"),
+    ("Иванов-Петров Сергей", "петров"),
+    ("ИВАНОВ Сергей", "иван серг"),
+    ("张伟", "张"),
+    ("张伟", "张伟"),
+    ("王小明 Trading", "王小 trad"),
+    ("Société 東京 Ltd", "東京 soc"),
+    ("Ω-Consulting 2024", "ω 2024"),
+]
+
+
+@pytest.mark.parametrize(("name", "typed"), OTHER_SCRIPTS)
+def test_a_name_in_another_script_is_found_case_and_marks_ignored(env: LeadEnv, name: str, typed: str) -> None:
+    """On both stores (SQLite's triggers drop the marks before FTS5 cuts the words, PostgreSQL's
+    `_search_words` keeps the letters of every script: store/search_folding.py, m020)."""
+    row = list(next(r for r in PORTFOLIO if r[0] == "P1"))
+    row[1] = name
+    env.add_debtors([tuple(row)])
+    assert refs(env, typed) == ["P1"], (name, typed)
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [("Παπαδόπουλος", "σοφ"), ("Παπαδόπουλος", "απαδ"), ("محمّد", "حمد"), ("שָׁלוֹם", "לום"), ("Ёлкин", "лкин"),
+     ("张伟", "伟"), ("Ёлкин", "ёлкинн"), ("محمّد", "محمدي")],
+)  # fmt: skip
+def test_a_word_typed_is_the_start_of_a_word_in_every_script(env: LeadEnv, name: str, typed: str) -> None:
+    row = list(next(r for r in PORTFOLIO if r[0] == "P1"))
+    row[1] = name
+    env.add_debtors([tuple(row)])
+    assert refs(env, typed) == []
+
+
+def test_a_renamed_debtor_is_found_by_its_new_name_in_another_script(env: LeadEnv) -> None:
+    row = list(next(r for r in PORTFOLIO if r[0] == "P1"))
+    row[1] = "Παπαδόπουλος"
+    env.add_debtors([tuple(row)])
+    row[1] = "שָׁלוֹם"
+    env.add_debtors([tuple(row)])
+    assert refs(env, "παπαδ") == []
+    assert refs(env, "שלום") == ["P1"]
+
+
+def test_fold_and_query_words_in_every_script() -> None:
+    assert [search_sql.fold(w) for w in ("Παπαδόπουλος", "ΠΑΠΑΔΌ", "محمّد", "שָׁלוֹם", "Ёлкин", "张伟", "Lætitia")] == [
+        "παπαδοπουλοσ", "παπαδο", "محمد", "שלום", "елкин", "张伟", "laetitia",
+    ]  # fmt: skip
+    assert analyse("مُحَمَّد العَلِيّ").words == ("محمد", "العلي")  # a mark does not cut a word
+    assert analyse("Ο\u0301μηρος").words == ("ομηρος",)
+    assert analyse("Soc. Gén.").words == ("soc", "gén")  # Latin accents: FTS5 and unaccent, as before
+
+
+def test_the_folding_lists_hold_no_latin_letter_and_case_and_marks_commute() -> None:
+    """Latin names index as before m020 (their accents are left to FTS5 and `unaccent`); the
+    query is lowered before it is folded, the index folded before FTS5 lowers it: the same."""
+    from recouvre_tui.store import search_folding as f
+
+    assert all(ord(c) >= 0x0300 for c, _ in f.BASES) and all(ord(m) >= 0x0300 for m in f.MARKS)
+    for c, _ in f.BASES:
+        assert f.prefold(c).lower() == f.prefold(c.lower()), c
+
+
 def test_fold_spells_out_what_unaccent_spells_out() -> None:
     assert [search_sql.fold(w) for w in ("Œuvres", "Straße", "Ærø", "Łódź", "Øresund", "ﬁnance", "Lefèvre")] == [
         "oeuvres", "strasse", "aero", "lodz", "oresund", "finance", "lefevre",
@@ -235,7 +319,10 @@ def test_m019_indexes_again_the_names_it_spells_out(tmp_path: Path) -> None:
             )
     store.close()
     store = open_db(path, allow_pending=True)
-    assert migrate(store, now=datetime(2026, 12, 1, 9, 0)).applied == ["m019_search_spells_out_ligatures"]
+    assert migrate(store, now=datetime(2026, 12, 1, 9, 0)).applied == [
+        "m019_search_spells_out_ligatures",
+        "m020_search_folds_every_script",
+    ]
     from recouvre_tui.services.roles import OPERATOR
 
     for text in ("laetitia coeur", "lætitia cœur", "paul"):
@@ -248,6 +335,77 @@ def test_m019_indexes_again_the_names_it_spells_out(tmp_path: Path) -> None:
             "VALUES ('NEW-1', 'Æsop Œdipe', 'B2C', '2026-01-01', '2026-01-01')"
         )
     assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "aesop oedipe")] == ["NEW-1"]
+
+
+# `_search_words` as m002 made it (PostgreSQL): [a-z0-9] only.
+_M019_WORDS = """
+CREATE OR REPLACE FUNCTION _search_words(p_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT ' ' || regexp_replace(lower(unaccent(d.ref || ' ' || d.name)), '[^a-z0-9]+', ' ', 'g') || ' '
+      || regexp_replace(COALESCE(d.siren, ''), '[^0-9]+', '', 'g') || ' '
+      || COALESCE((SELECT string_agg(
+             regexp_replace(COALESCE(p.e164, ''), '[^0-9]+', '', 'g') || ' '
+             || regexp_replace(COALESCE(p.national, ''), '[^0-9]+', '', 'g') || ' '
+             || regexp_replace(p.raw, '[^0-9]+', '', 'g'), ' ')
+           FROM phones p WHERE p.debtor_id = d.id), '') || ' '
+  FROM debtors d WHERE d.id = p_id
+$$"""
+
+
+def test_m020_indexes_again_the_names_of_other_scripts(tmp_path: Path) -> None:
+    """A database at m019 (its index as m019 left it: PostgreSQL's words [a-z0-9] only,
+    SQLite's FTS5 fed the names with their marks) with names in every script, migrated: each
+    is found as `OTHER_SCRIPTS` says; a Latin name's row is not rewritten (PostgreSQL)."""
+    from recouvre_tui.services.roles import OPERATOR
+    from recouvre_tui.store.pg import MIGRATIONS_TABLE
+    from recouvre_tui.store.schema import Migrations
+    from recouvre_tui.store.search_folding import sqlite_spelled_out_sql
+
+    db = new_db(tmp_path, "old.db")
+    store = init_db(db)
+    names = [*dict.fromkeys(n for n, _ in OTHER_SCRIPTS), "Société Générale", "Lætitia Roux"]
+    with store.write() as conn:
+        if on_postgres():
+            conn.execute(_M019_WORDS)
+            conn.execute(f"DELETE FROM {MIGRATIONS_TABLE} WHERE name = 'm020_search_folds_every_script'")
+        else:
+            for trigger in ("debtor_search_ai", "debtor_search_ai_marks", "debtor_search_au_marks"):
+                conn.execute(f"DROP TRIGGER {trigger}")
+            conn.execute(  # m019's trigger: œ æ ß… spelled out, marks left to FTS5
+                "CREATE TRIGGER debtor_search_ai AFTER INSERT ON debtors BEGIN "
+                "INSERT INTO debtor_search (rowid, ref, name, siren, phones) VALUES (new.id, "
+                f"{sqlite_spelled_out_sql('new.ref')}, {sqlite_spelled_out_sql('new.name')}, '', ''); END"
+            )
+            conn.execute(f"DELETE FROM {Migrations.migrations_table} WHERE name = 'm020_search_folds_every_script'")
+        for i, name in enumerate(names):
+            conn.execute(
+                "INSERT INTO debtors (ref, name, segment, created_at, updated_at) "
+                "VALUES (?, ?, 'B2C', '2026-01-01', '2026-01-01')",
+                (f"OLD-{i}", name),
+            )
+    latin = f"OLD-{names.index('Société Générale')}"
+    xmin = "SELECT s.xmin::text FROM debtor_search s JOIN debtors d ON d.id = s.debtor_id WHERE d.ref = ?"
+    with store.read() as conn:
+        before = conn.execute(xmin, (latin,)).fetchone() if on_postgres() else None
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "παπαδοπουλ")] == []  # m019: not found
+    store.close()
+
+    store = open_db(db, allow_pending=True)
+    assert migrate(store, now=datetime(2026, 12, 1, 9, 0)).applied == ["m020_search_folds_every_script"]
+    for name, typed in OTHER_SCRIPTS:
+        found = [h.debtor_ref for h in search_debtors(store, OPERATOR, typed)]
+        assert f"OLD-{names.index(name)}" in found, (name, typed)
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "generale")] == [latin]
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "laetitia")] == [f"OLD-{names.index('Lætitia Roux')}"]
+    if on_postgres():
+        with store.read() as conn:
+            assert conn.execute(xmin, (latin,)).fetchone() == before  # not rewritten
+    with store.write() as conn:  # and the trigger (function) m020 put in place folds new names
+        conn.execute(
+            "INSERT INTO debtors (ref, name, segment, created_at, updated_at) "
+            "VALUES ('NEW-1', 'Ἀθηνᾶ Σμυρναίου', 'B2C', '2026-01-01', '2026-01-01')"
+        )
+    assert [h.debtor_ref for h in search_debtors(store, OPERATOR, "σμυρναιου")] == ["NEW-1"]
+    store.close()
 
 
 def test_analyse() -> None:

@@ -3,8 +3,9 @@
 An agent finds only debtors of their portfolio and of the pool; a lead finds everyone.
 Phone numbers are matched whatever the spelling: "06 12 34 56 78", "06.12.34.56.78",
 "0612345678" and "+33612345678" are the same number (normalised with `domain.phones`).
-A name or reference is matched word by word, each word as a prefix, accents ignored
-("soc gen" finds « Société Générale »).
+A name or reference is matched word by word, each word as a prefix, case and accents ignored
+in every script ("soc gen" finds « Société Générale », « محمد » « محمّد », « παπαδο »
+« Παπαδόπουλος »: store/search_folding.py).
 
 SQLite's FTS5 index does the work (store/search.py); without it (another engine, or a
 SQLite built without FTS5) the portable LIKE fallback answers.
@@ -22,11 +23,11 @@ from ..store import search as sql
 from ..store.agents import Agent
 from ..store.db import Store
 from ..store.search import SearchQuery
+from ..store.search_folding import query_words
 from .roles import scope
 
 MAX_LIMIT = 200
 _NUMERIC = re.compile(r"[\d\s.+()/-]+")
-_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass
@@ -61,7 +62,7 @@ def analyse(text: str) -> SearchQuery:
     if not s:
         return SearchQuery((), ())
     if not _NUMERIC.fullmatch(s):
-        return SearchQuery(tuple(w.lower() for w in _WORD.findall(s)), ())
+        return SearchQuery(tuple(query_words(s)), ())
     digits = re.sub(r"\D", "", s)
     if not digits:
         return SearchQuery((), ())

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .schema import PROMISE_REST_OF, SCHEMA_V1, split_statements
+from .search_folding import pg_words_sql
 
 _COMPAT = [
     # group_concat(x) / group_concat(x, sep): SQLite's aggregate, NULLs skipped.
@@ -51,9 +52,12 @@ def m001_initial(conn: Any) -> None:
         conn.execute(statement)
 
 
-_WORDS_OF = """
-CREATE FUNCTION _search_words(p_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT ' ' || regexp_replace(lower(unaccent(d.ref || ' ' || d.name)), '[^a-z0-9]+', ' ', 'g') || ' '
+# A debtor's words: reference and name folded as store/search_folding.py says (m020; before,
+# `regexp_replace(lower(unaccent(ref || ' ' || name)), '[^a-z0-9]+', ' ', 'g')`), then the SIREN's
+# and the phones' digits.
+_WORDS_OF = f"""
+CREATE OR REPLACE FUNCTION _search_words(p_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT {pg_words_sql("d.ref || ' ' || d.name")}
       || regexp_replace(COALESCE(d.siren, ''), '[^0-9]+', '', 'g') || ' '
       || COALESCE((SELECT string_agg(
              regexp_replace(COALESCE(p.e164, ''), '[^0-9]+', '', 'g') || ' '
@@ -247,6 +251,21 @@ def m019_search_spells_out_ligatures(conn: Any) -> None:
     del conn
 
 
+def m020_search_folds_every_script(conn: Any) -> None:
+    """`_search_words` written again (it kept [a-z0-9] only: a Greek, Cyrillic, Arabic, Hebrew
+    or Chinese name was not found by name), then the debtors whose words change indexed again.
+    Only a text still outside ASCII once `unaccent` has taken the Latin accents off can change
+    (« Débiteur » cannot: the marks m020 drops before `unaccent` are either non-ASCII after it
+    or removed by it too); the rows whose words stay are not written (nor their trigrams)."""
+    conn.execute(_WORDS_OF)
+    conn.execute(
+        "UPDATE debtor_search s SET words = f.words "
+        "FROM (SELECT d.id, _search_words(d.id) AS words FROM debtors d "
+        "      WHERE unaccent(d.ref || ' ' || d.name) ~ '[^\\x01-\\x7f]') AS f "
+        "WHERE s.debtor_id = f.id AND s.words <> f.words"
+    )
+
+
 OVERRIDES: dict[str, Callable[[Any], None]] = {
     "m001_initial": m001_initial,
     "m002_search": m002_search,
@@ -254,4 +273,5 @@ OVERRIDES: dict[str, Callable[[Any], None]] = {
     "m016_resting_on_a_promise": m016_resting_on_a_promise,
     "m017_text_in_code_point_order": m017_text_in_code_point_order,
     "m019_search_spells_out_ligatures": m019_search_spells_out_ligatures,
+    "m020_search_folds_every_script": m020_search_folds_every_script,
 }

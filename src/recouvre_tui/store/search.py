@@ -14,22 +14,20 @@ strings to look for in the phone/SIREN/reference columns.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .dialect import is_postgres
-from .schema import SPELLED_OUT
+from .search_folding import fold, prefold
 
 HIT_COLS = ("d.id", "d.ref", "d.name", "d.segment", "d.siren", "d.agent", "d.balance_cents", "d.area")
 
 
 @dataclass(frozen=True)
 class SearchQuery:
-    words: tuple[str, ...]  # alphanumeric words of the text, as typed ("dupont", "d", "0001")
+    words: tuple[str, ...]  # words of the text, lower case, marks off ("dupont", "d", "0001", "محمد")
     numbers: tuple[str, ...]  # digit strings (the whole text without separators, E.164 and national digits)
 
 
@@ -66,7 +64,7 @@ def fts_expression(q: SearchQuery) -> str | None:
     """The FTS5 MATCH expression: every word as a prefix (AND), or any of the numbers as a prefix."""
     alternatives: list[str] = []
     if q.words:
-        alternatives.append("(" + " AND ".join(f"{_quote(w.translate(_SPELLED_OUT))}*" for w in q.words) + ")")
+        alternatives.append("(" + " AND ".join(f"{_quote(prefold(w))}*" for w in q.words) + ")")
     alternatives += [f"{_quote(n)}*" for n in q.numbers]
     return " OR ".join(alternatives) if alternatives else None
 
@@ -136,17 +134,9 @@ def search_like(
     return rows
 
 
-# Latin letters with no Unicode decomposition, spelled out as both stores index them (« Œuvres »
-# is held as « oeuvres »: `schema.SPELLED_OUT`): without this a search for « œuvres » found
-# nothing on PostgreSQL.
-_SPELLED_OUT = str.maketrans(dict(SPELLED_OUT))
-
-
-def fold(word: str) -> str:
-    """A word as the PostgreSQL word table holds it: lower case, no accents, œ æ ß… spelled
-    out, [a-z0-9] only."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "", plain.translate(_SPELLED_OUT))
+# `fold` (PostgreSQL's words) and `prefold` (FTS5's query, which the tokenizer folds further) come
+# from store/search_folding.py, with the SQL of both indexes: « œuvres » is « oeuvres », « محمّد »
+# is « محمد », « ΠΑΠΑΔΌ » is « παπαδο » on both stores.
 
 
 def search_pg(
