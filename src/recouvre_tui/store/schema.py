@@ -15,7 +15,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .db import Store, StoreError
-from .search_folding import MAY_HAVE_MARKS_GLOB, sqlite_fold_steps, sqlite_spelled_out_sql
+from .search_folding import marks, sqlite_fold_steps, sqlite_spelled_out_sql
 
 migrations = Migrations("recouvre")
 
@@ -460,7 +460,7 @@ def _search_ddl() -> list[str]:
     # œ æ ß… spelled out, then the steps that drop the marks, each only when the text has one
     # of its characters. The two conditions exclude each other, so the order SQLite fires the
     # triggers in does not matter, and a Latin name costs what it did before m020.
-    marked = f"(new.ref || ' ' || new.name) GLOB {_sql_text(MAY_HAVE_MARKS_GLOB)}"
+    marked = f"(new.ref || ' ' || new.name) GLOB {_sql_text(marks().may_have_marks_glob)}"
     fold_new = "".join(
         f"{step}; " for step in _fold_steps("rowid = new.id AND (new.ref GLOB {glob} OR new.name GLOB {glob})")
     )
@@ -843,7 +843,7 @@ def m020_search_folds_every_script(db: sqlite_utils.Database) -> None:
     # one of the index per step: 3.3 s instead of 5.1 s on 100 000 debtors, 10 % in other scripts).
     conn.execute(
         "CREATE TEMP TABLE m020_marked AS SELECT id FROM debtors WHERE (ref || ' ' || name) GLOB ?",
-        (MAY_HAVE_MARKS_GLOB,),
+        (marks().may_have_marks_glob,),
     )
     for step in _fold_steps("rowid IN (SELECT id FROM temp.m020_marked) AND (ref GLOB {glob} OR name GLOB {glob})"):
         conn.execute(step)

@@ -51,27 +51,6 @@ def _in_blocks() -> Iterable[str]:
         yield from (chr(cp) for cp in range(lo, hi + 1))
 
 
-# Marks dropped: every non-spacing or enclosing mark of those blocks, and the tatweel.
-MARKS: tuple[str, ...] = (
-    *(c for c in _in_blocks() if unicodedata.category(c) in ("Mn", "Me")),
-    _TATWEEL,
-)
-
-
-def _base(letter: str) -> str:
-    kept = "".join(c for c in unicodedata.normalize("NFD", letter) if c not in MARKS)
-    return unicodedata.normalize("NFC", kept)
-
-
-# Letters written with a mark, as one code point, mapped to the letter without it (« ά » → « α »,
-# « Ё » → « Е », « أ » → « ا », « שׁ » → « ש »).
-BASES: tuple[tuple[str, str], ...] = tuple(
-    (c, _base(c))
-    for c in _in_blocks()
-    if unicodedata.category(c).startswith("L") and len(_base(c)) == 1 and _base(c) != c
-)
-
-
 def _ranges(chars: Iterable[str]) -> list[tuple[str, str]]:
     """Consecutive code points as (first, last); `chars` in code point order."""
     out: list[list[int]] = []
@@ -89,16 +68,44 @@ def _char_class(chars: Iterable[str], *, negate: bool = False) -> str:
     return f"[{'^' if negate else ''}{body}]"
 
 
-# A text that has a mark or a letter of `BASES` (PostgreSQL: only such a text is translated).
-_FOLDED = [*MARKS, *(c for c, _ in BASES)]
-HAS_MARKS = _char_class(_FOLDED)
-# SQLite's triggers and m020: a character between the first and the last of those (a Latin
-# name has none, and costs one range test a character, not a hundred); SQLite's GLOB has the
-# same bracket syntax as a regular expression (ranges of code points).
-MAY_HAVE_MARKS_GLOB = f"*[{min(_FOLDED)}-{max(_FOLDED)}]*"
-assert not {b for _, b in BASES} & set(_FOLDED), "a base letter is replaced again"
+@dataclass(frozen=True)
+class Marks:
+    """The marks dropped and the letters written without their mark, with what the SQL and the
+    query need of them. Built on first use (`marks()`): a session that never searches and
+    never migrates does not pay for it (10 ms and 0.7 MB at start-up)."""
 
-_PREFOLD = str.maketrans({**dict(SPELLED_OUT), **dict(BASES), **dict.fromkeys(MARKS)})
+    marks: tuple[str, ...]  # every non-spacing or enclosing mark of the blocks, and the tatweel
+    # Letters written with a mark, as one code point, and the letter without it (« ά » → « α »,
+    # « Ё » → « Е », « أ » → « ا », « שׁ » → « ש »).
+    bases: tuple[tuple[str, str], ...]
+    has_marks: str  # a text with a mark or a letter of `bases` (PostgreSQL translates only those)
+    # SQLite's triggers and m020: a character between the first and the last of those (a Latin
+    # name has none, and costs one range test a character, not a hundred); SQLite's GLOB has
+    # the same bracket syntax as a regular expression (ranges of code points).
+    may_have_marks_glob: str
+    prefold: dict[int, str | None]  # str.translate's table of `prefold`
+
+
+@functools.cache
+def marks() -> Marks:
+    dropped = (*(c for c in _in_blocks() if unicodedata.category(c) in ("Mn", "Me")), _TATWEEL)
+
+    def base(letter: str) -> str:
+        kept = "".join(c for c in unicodedata.normalize("NFD", letter) if c not in dropped)
+        return unicodedata.normalize("NFC", kept)
+
+    letters = (c for c in _in_blocks() if unicodedata.category(c).startswith("L"))
+    bases = tuple((c, base(c)) for c in letters if len(base(c)) == 1 and base(c) != c)
+    folded = [*dropped, *(c for c, _ in bases)]
+    assert not {b for _, b in bases} & set(folded), "a base letter is replaced again"
+    return Marks(
+        marks=dropped,
+        bases=bases,
+        has_marks=_char_class(folded),
+        may_have_marks_glob=f"*[{min(folded)}-{max(folded)}]*",
+        prefold=str.maketrans({**dict(SPELLED_OUT), **dict(bases), **dict.fromkeys(dropped)}),
+    )
+
 
 # The code points a word is made of: letters, digits and private-use characters, as FTS5's
 # `unicode61` tokenizer (categories L*, N*, Co); any other character separates two words.
@@ -153,7 +160,7 @@ def tables() -> _Tables:
 def prefold(text: str) -> str:
     """What the index's SQL does before the words are cut, on both stores: œ æ ß… spelled out,
     marks dropped, letters with a mark written without it. Case and Latin accents are left."""
-    return text.translate(_PREFOLD)
+    return text.translate(marks().prefold)
 
 
 def _unaccent(text: str) -> str:
@@ -208,7 +215,8 @@ def sqlite_fold_steps() -> list[tuple[str, str, str]]:
     step's characters, the step's nested `replace()` of the column `ref`, of `name`). A step
     only rewrites a text that has one of its characters; the steps commute (no character one
     writes is one another replaces)."""
-    pairs = sorted([*BASES, *((m, "") for m in MARKS)])
+    m = marks()
+    pairs = sorted([*m.bases, *((mark, "") for mark in m.marks)])
     steps = []
     for i in range(0, len(pairs), SQLITE_STEP):
         step = pairs[i : i + SQLITE_STEP]
@@ -222,16 +230,17 @@ def sqlite_fold_steps() -> list[tuple[str, str, str]]:
 
 def pg_words_sql(expr: str) -> str:
     """PostgreSQL: `words` as SQL, the words separated by spaces (one at each end). Marks off
-    and letters of `BASES` written without them (only when the text has one), then Latin
+    and letters of `Marks.bases` written without them (only when the text has one), then Latin
     accents off and œ æ ß… spelled out by `unaccent` as before, A-Z lowered (`COLLATE "C"`: the
     server's locale plays no part), any other upper case letter lowered (only when there is
     one: `translate` over the whole list costs ~0.2 ms a name), and the text cut into words."""
-    marks = "".join(MARKS)
-    bases_from = "".join(c for c, _ in BASES)
-    bases_to = "".join(b for _, b in BASES)
+    m = marks()
+    dropped = "".join(m.marks)
+    bases_from = "".join(c for c, _ in m.bases)
+    bases_to = "".join(b for _, b in m.bases)
     prefolded = (
-        f"CASE WHEN {expr} ~ {_sql_literal(HAS_MARKS)} "
-        f"THEN translate({expr}, {_sql_literal(bases_from + marks)}, {_sql_literal(bases_to)}) ELSE {expr} END"
+        f"CASE WHEN {expr} ~ {_sql_literal(m.has_marks)} "
+        f"THEN translate({expr}, {_sql_literal(bases_from + dropped)}, {_sql_literal(bases_to)}) ELSE {expr} END"
     )
     t = tables()
     cases_from = "".join(c for c, _ in t.cases)
