@@ -265,6 +265,22 @@ def test_like_fallback_gives_the_same_answers(
     assert refs(env, "Martin", who="alice") == []  # roles hold in the fallback too
 
 
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [("Lætitia Cœur", "lætitia"), ("Lætitia Cœur", "cœur"), ("Straße GmbH", "straße"), ("محمّد علي", "محمّد")],
+)
+def test_like_fallback_compares_the_words_as_typed(
+    env: LeadEnv, monkeypatch: pytest.MonkeyPatch, name: str, typed: str
+) -> None:
+    """The fallback reads the names as stored (nothing folded them): it must get the words as
+    typed. Given the folded words (« laetitia », « strasse », « محمد ») it found nothing."""
+    row = list(next(r for r in PORTFOLIO if r[0] == "P1"))
+    row[1] = name
+    env.add_debtors([tuple(row)])
+    monkeypatch.setattr(search_sql, "fts_available", lambda conn: False)
+    assert refs(env, typed) == ["P1"]
+
+
 def test_like_fallback_directly(env: LeadEnv) -> None:
     with env.store.read() as conn:
         rows = search_sql.search_like(conn, analyse("soci"), exact_ref="soci", visible_to=("alice",), limit=5)
@@ -409,7 +425,7 @@ def test_m020_indexes_again_the_names_of_other_scripts(tmp_path: Path) -> None:
 
 
 def test_analyse() -> None:
-    assert analyse("Soc. Gén.") == search_sql.SearchQuery(("soc", "gén"), ())
+    assert analyse("Soc. Gén.") == search_sql.SearchQuery(("soc", "gén"), (), ("soc", "gén"))
     q = analyse("06 12 34 56 78")
     assert q.words == () and q.numbers == ("0612345678", "33612345678")
     assert analyse("+33612345678").numbers == ("33612345678", "0612345678")

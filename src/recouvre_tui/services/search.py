@@ -28,6 +28,7 @@ from .roles import scope
 
 MAX_LIMIT = 200
 _NUMERIC = re.compile(r"[\d\s.+()/-]+")
+_TYPED_WORD = re.compile(r"[^\W_]+")  # the LIKE fallback's words (`SearchQuery.typed`)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def analyse(text: str) -> SearchQuery:
     if not s:
         return SearchQuery((), ())
     if not _NUMERIC.fullmatch(s):
-        return SearchQuery(tuple(query_words(s)), ())
+        return SearchQuery(tuple(query_words(s)), (), tuple(w.lower() for w in _TYPED_WORD.findall(s)))
     digits = re.sub(r"\D", "", s)
     if not digits:
         return SearchQuery((), ())

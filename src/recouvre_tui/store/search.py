@@ -29,6 +29,9 @@ HIT_COLS = ("d.id", "d.ref", "d.name", "d.segment", "d.siren", "d.agent", "d.bal
 class SearchQuery:
     words: tuple[str, ...]  # words of the text, lower case, marks off ("dupont", "d", "0001", "محمد")
     numbers: tuple[str, ...]  # digit strings (the whole text without separators, E.164 and national digits)
+    # The words as typed, only lowered ("lætitia", "straße"): the LIKE fallback compares them
+    # with the names as stored, which nothing folded.
+    typed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -109,9 +112,9 @@ def search_like(
     """
     conds: list[str] = []
     params: list[Any] = []
-    if q.words:
+    if q.typed:
         per_word = []
-        for w in q.words:
+        for w in q.typed:
             per_word.append("(LOWER(d.name) LIKE ? OR LOWER(d.ref) LIKE ? OR d.siren LIKE ?)")
             like = f"%{w.lower()}%"
             params += [like, like, like]
