@@ -181,7 +181,7 @@ def deactivate(store: Store, login: str, *, actor: str, now: datetime) -> str | 
         if not agent.active:
             raise AgentError(f"l'agent « {login} » est déjà désactivé")
         sql.set_active(conn, login, False)
-        held = queue_sql.release_start(conn, login)  # (debtor_id, ref) in one statement
+        held = queue_sql.release_start(conn, login)  # (debtor_id, ref) in one batch
         released = held[1] if held else None
         queue_sql.release_claim(conn, login)
         lead_sql.end_session(conn, login, to_db(now))
