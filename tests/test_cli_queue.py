@@ -118,7 +118,20 @@ def test_next_with_nothing_to_take(env: Env) -> None:
     r = run(env, "next", "--agent", "alice", "--format", "json", "--now", sunday)
     assert (r.exit_code, r.stdout.strip(), r.stderr) == (0, "null", "")
     r = run(env, "next", "--agent", "alice", "--now", sunday)
-    assert r.stdout.strip() == "aucun dossier appelable pour le moment"
+    # Sunday 22/11 11:00 Paris: La Réunion opens on Monday at 09:00, 06:00 in Paris (UTC+4 / UTC+1).
+    assert r.stdout.strip() == (
+        "aucun dossier appelable pour le moment : toutes les zones sont hors des plages d'appel ; "
+        "reprise lundi 23/11 à 06:00 (heure de Paris) à La Réunion, à 09:00 en France métropolitaine"
+    )
+    # A weekday with nobody callable (every debtor taken): no word of closed areas.
+    tuesday = "2026-11-24T11:00"
+    for login in ("alice", "bob"):
+        while (t := run(env, "next", "--agent", login, "--format", "json", "--now", tuesday)).stdout.strip() != "null":
+            ref = json.loads(t.stdout)["debtor_ref"]
+            done = run(env, "outcome", "--agent", login, ref, "--disposition", "no_answer", "--now", tuesday)
+            assert done.exit_code == 0, done.stderr
+    nothing = run(env, "next", "--agent", "alice", "--now", tuesday)
+    assert nothing.stdout.strip() == "aucun dossier appelable pour le moment"
 
 
 @pytest.mark.parametrize(

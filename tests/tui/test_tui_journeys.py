@@ -591,3 +591,28 @@ async def test_no_input_blinks_its_cursor(make_app: MakeApp, settle: Settle) -> 
         palette_input = app.screen.query_one(Input)
         assert palette_input.has_focus
         assert palette_input.cursor_blink is False
+
+
+async def test_on_a_sunday_the_agent_is_told_when_calls_resume(
+    open_store: Callable[[], Any], settings: Any, query: Query, settle: Settle
+) -> None:
+    """Entrée on Sunday 22/11 at 11:00 in Paris: no case, and not the generic « file vide »: every
+    area is closed, and calls resume on Monday at 09:00 at La Réunion (06:00 in Paris, UTC+4 in
+    winter against UTC+1), at 09:00 in metropolitan France."""
+    from datetime import UTC, datetime
+
+    from recouvre_tui.services.agents import require_agent
+
+    store = open_store()
+    sunday = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    app = RecouvreApp(store, require_agent(store, "alice"), settings=settings, clock=lambda: sunday, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        assert await until(pilot, lambda: any(n.title == "Hors des plages d'appel" for n in app._notifications))
+        assert [str(n.message) for n in app._notifications] == [
+            "Aucun appel possible maintenant : toutes les zones sont hors des plages d'appel ; reprise lundi "
+            "23/11 à 06:00 (heure de Paris) à La Réunion, à 09:00 en France métropolitaine."
+        ]
+        assert isinstance(app.screen, WelcomeScreen) and app.held_ref is None
+    assert claims(query) == []

@@ -88,15 +88,17 @@ def queue(
 @handle_errors
 def next_(obj: Ctx, login: str, fmt: str, now_text: str | None) -> None:
     """Prendre le dossier suivant (réservé à l'agent pour la durée du bail)."""
-    from ..services.work_queue import take_next
+    from ..services.work_queue import closed_everywhere, take_next
 
     store = obj.store()
-    entry = take_next(store, _agent(store, login), now=_now(now_text), settings=obj.settings)
+    now = _now(now_text)
+    entry = take_next(store, _agent(store, login), now=now, settings=obj.settings)
     if entry is None:
         if fmt == "json":
             _json(None)
         else:
-            echo("aucun dossier appelable pour le moment")
+            closed = closed_everywhere(now, obj.settings)
+            echo("aucun dossier appelable pour le moment" + (f" : {closed}" if closed else ""))
         return
     if fmt == "json":
         _json(entry.to_json())

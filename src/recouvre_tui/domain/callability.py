@@ -42,7 +42,7 @@ from .dates import paris_date
 
 ROLLING_DAYS = 7
 
-_WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 # "à La Réunion", "en Moselle", … for the explanations; the area's label otherwise.
 _IN_AREA_FR = {
@@ -145,6 +145,46 @@ def open_areas(segment: str, now: datetime, rules: CallingRules) -> tuple[frozen
     return frozenset(code for code, area in AREAS.items() if is_open(area)), is_open(METROPOLE)
 
 
+def opens_at(area: Area, segment: str, now: datetime, rules: CallingRules, *, days: int = 14) -> datetime | None:
+    """The first instant from `now` on when a debtor of `segment` in `area` may be called as far
+    as the weekday, the hour and the area's public holidays go: `now` itself when it is open,
+    else the start of the next window (in the area's time zone); None beyond `days` days."""
+    allowed, windows = _rules_for(segment, rules)
+    local = local_now(area, now)
+    for offset in range(days + 1):
+        day = local.date() + timedelta(days=offset)
+        if day.weekday() not in allowed or _holiday_label(area, day) is not None:
+            continue
+        for start, end in sorted(windows):
+            if datetime.combine(day, end, tzinfo=area.zone) > local:
+                return max(datetime.combine(day, start, tzinfo=area.zone), local)
+    return None
+
+
+@dataclass(frozen=True)
+class Reopening:
+    """When calls resume while every area is closed for both segments (`calls_reopen`)."""
+
+    first: datetime  # the first instant any area opens, for either segment
+    first_areas: tuple[Area, ...]  # the areas that open then
+    metropole: datetime | None  # when metropolitan France opens, for either segment
+
+
+def calls_reopen(now: datetime, rules: CallingRules) -> Reopening | None:
+    """None when a debtor of some segment and area may be called now; else when and where calls
+    resume (a Sunday, 1 January, the night). The queue then has nothing to offer
+    (`services.work_queue.iterate`), and the agent is told this instead of an empty queue."""
+    opens: dict[str, datetime] = {}
+    for code, area in AREAS.items():
+        times = [t for t in (opens_at(area, seg.value, now, rules) for seg in Segment) if t is not None]
+        if times:
+            opens[code] = min(times)
+    if not opens or any(t <= now for t in opens.values()):
+        return None
+    first = min(opens.values())
+    return Reopening(first, tuple(AREAS[c] for c, t in opens.items() if t == first), opens.get(METROPOLE.code))
+
+
 def callback_is_due(callback_due_at: datetime | None, now: datetime) -> bool:
     """An open callback is due once its time has come (`callback_due_at <= now`)."""
     return callback_due_at is not None and callback_due_at <= now
@@ -155,7 +195,8 @@ def _holiday_label(area: Area, day: date) -> str | None:
     return holiday_name(area, day)
 
 
-def _in_area(area: Area) -> str:
+def in_area(area: Area) -> str:
+    """« à La Réunion », « en Moselle »…"""
     return _IN_AREA_FR.get(area.code, area.label)
 
 
@@ -225,11 +266,11 @@ def evaluate(inp: CallabilityInput, now: datetime, rules: CallingRules) -> Calla
     if not in_calling_window(inp.segment, local, rules):
         when = f"{local:%H:%M}"
         if not _day_allowed(inp.segment, local, rules):
-            when = f"{_WEEKDAYS_FR[local.weekday()]} {when}"
-        blocks.append((BlockReason.OUTSIDE_HOURS, f"hors plage horaire locale ({when} {_in_area(inp.area)})"))
+            when = f"{WEEKDAYS_FR[local.weekday()]} {when}"
+        blocks.append((BlockReason.OUTSIDE_HOURS, f"hors plage horaire locale ({when} {in_area(inp.area)})"))
     holiday = _holiday_label(inp.area, local.date())
     if holiday is not None:
-        blocks.append((BlockReason.HOLIDAY, f"jour férié local ({holiday} {_in_area(inp.area)})"))
+        blocks.append((BlockReason.HOLIDAY, f"jour férié local ({holiday} {in_area(inp.area)})"))
 
     if not callback_is_due(inp.callback_due_at, now):
         recent = sorted(at for at in inp.call_attempts if at > now - timedelta(days=ROLLING_DAYS))

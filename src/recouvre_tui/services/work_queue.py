@@ -15,8 +15,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..domain.agents import Agent
-from ..domain.areas import area_by_code
-from ..domain.callability import Callability, CallabilityInput, evaluate, local_now, open_areas
+from ..domain.areas import METROPOLE, area_by_code
+from ..domain.callability import (
+    WEEKDAYS_FR,
+    Callability,
+    CallabilityInput,
+    calls_reopen,
+    evaluate,
+    in_area,
+    local_now,
+    open_areas,
+)
 from ..domain.codes import Segment, label
 from ..domain.config import Settings
 from ..domain.dates import from_db, paris_date, to_db
@@ -278,6 +287,28 @@ def iterate(
                     yield e
             if len(raw) < page_size:
                 break
+
+
+def closed_everywhere(now: datetime, settings: Settings) -> str | None:
+    """When every area is closed for both segments (so a next case finds nothing, `iterate`),
+    when calls resume, in French for the agent; None when some area is open."""
+    reopening = calls_reopen(now, settings.calling)
+    if reopening is None:
+        return None
+    first = f"reprise {_paris_when(reopening.first)} (heure de Paris)"
+    metro = reopening.metropole
+    if METROPOLE in reopening.first_areas or metro is None:
+        return f"toutes les zones sont hors des plages d'appel ; {first}"
+    where = " et ".join(in_area(a) for a in reopening.first_areas)
+    same_day = metro.astimezone(METROPOLE.zone).date() == reopening.first.astimezone(METROPOLE.zone).date()
+    then = f"à {metro.astimezone(METROPOLE.zone):%H:%M}" if same_day else _paris_when(metro)
+    return f"toutes les zones sont hors des plages d'appel ; {first} {where}, {then} en France métropolitaine"
+
+
+def _paris_when(instant: datetime) -> str:
+    """« lundi 07/12 à 09:00 », in Paris time."""
+    local = instant.astimezone(METROPOLE.zone)
+    return f"{WEEKDAYS_FR[local.weekday()]} {local:%d/%m} à {local:%H:%M}"
 
 
 def queue_start(

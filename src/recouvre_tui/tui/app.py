@@ -413,12 +413,19 @@ class RecouvreApp(BackendCalls, App[None]):
         if entry is None:
             self.held_ref = None
             if not failed:
-                self.notify(
-                    "Aucun dossier à appeler maintenant (plages horaires, promesses en cours, "
-                    "rappels). Consultez la file d'attente (f).",
-                    title="File vide",
-                    timeout=6,
-                )
+                from ..services.work_queue import closed_everywhere
+
+                closed = closed_everywhere(self.clock(), self.settings)
+                if closed is not None:
+                    title = "Hors des plages d'appel"
+                    self.notify(f"Aucun appel possible maintenant : {closed}.", title=title, timeout=8)
+                else:
+                    self.notify(
+                        "Aucun dossier à appeler maintenant (plages horaires, promesses en cours, "
+                        "rappels). Consultez la file d'attente (f).",
+                        title="File vide",
+                        timeout=6,
+                    )
             self._close_case_screen()
             self.load_figures()
             return
