@@ -262,7 +262,11 @@ def pg_words_sql(expr: str) -> str:
         f"CASE WHEN t ~ {_sql_literal(t.has_upper)} "
         f"THEN translate(t, {_sql_literal(cases_from)}, {_sql_literal(cases_to)}) ELSE t END"
     )
+    # A text in ASCII once its Latin accents are off (a French name) is cut at [^a-z0-9], which is
+    # what the full pattern says of ASCII once A-Z are lowered: the long patterns and the case
+    # table are then neither compiled nor run (each call, and each new connection, paid them).
     return (
-        f"(SELECT ' ' || regexp_replace({cased}, {_sql_literal(t.not_word)}, ' ', 'g') || ' ' "
+        f"(SELECT ' ' || CASE WHEN t ~ '^[\\x01-\\x7f]*$' THEN regexp_replace(t, '[^a-z0-9]+', ' ', 'g') "
+        f"ELSE regexp_replace({cased}, {_sql_literal(t.not_word)}, ' ', 'g') END || ' ' "
         f'FROM (SELECT lower(unaccent({prefolded}) COLLATE "C") AS t) AS folded)'
     )
